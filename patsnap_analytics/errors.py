@@ -1,0 +1,322 @@
+"""The exception tree of patsnap-analytics.
+
+Everything the toolkit raises on purpose is a :class:`PatsnapError`::
+
+    PatsnapError
+    ├── ValidationError (also ValueError)      bad input, caught before any call is made
+    │   └── InvalidImageError                  not a JPG/PNG, too large, undecodable, missing file
+    ├── OfflineCacheMiss                       offline mode and the answer is not in the cache
+    ├── BudgetExceeded                         a call would exceed a ``max_calls=`` budget
+    ├── TransportError                         no usable HTTP answer (connection, timeout, non-JSON body)
+    └── APIError                               the API answered ``status: false`` or HTTP 429/5xx
+        ├── RetryableError                     worth retrying with backoff (the client already did)
+        │   ├── ServiceError                   68300005 68300006 68300008, HTTP 5xx
+        │   └── RateLimitError                 67200001 67200002, HTTP 429
+        ├── RequestRejectedError               68300004 68300007 68300010: fix the request
+        │   └── UploadRejectedError            68300010
+        ├── AuthError                          67200003 67200006 67200008 67200009
+        │   └── TokenExpiredError              67200003 67200009 (refreshed once before raising)
+        ├── PermissionDeniedError              67200004
+        └── QuotaExhaustedError                67200005 67200007: stop spending, nothing to retry
+            ├── BalanceExhaustedError          67200005
+            └── DailyQuotaExceededError        67200007
+
+:func:`error_for_code` maps an ``error_code`` to its class. Every :class:`APIError` carries
+``error_code``, ``error_msg``, ``http_status`` and ``endpoint``; none of them ever carries a secret
+(messages are built from the envelope and the endpoint path, never from the request URL).
+
+Example:
+    >>> err = error_for_code(67200002)("slow down", http_status=200, endpoint="/image-search/search-id")
+    >>> isinstance(err, RateLimitError), err.retryable
+    (True, True)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ERROR_CLASSES",
+    "APIError",
+    "AuthError",
+    "BalanceExhaustedError",
+    "BudgetExceeded",
+    "DailyQuotaExceededError",
+    "InvalidImageError",
+    "OfflineCacheMiss",
+    "PatsnapError",
+    "PermissionDeniedError",
+    "QuotaExhaustedError",
+    "RateLimitError",
+    "RequestRejectedError",
+    "RetryableError",
+    "ServiceError",
+    "TokenExpiredError",
+    "TransportError",
+    "UploadRejectedError",
+    "ValidationError",
+    "error_for_code",
+    "error_from_envelope",
+]
+
+
+class PatsnapError(Exception):
+    """Base class of every error the toolkit raises on purpose.
+
+    Example:
+        >>> issubclass(ValidationError, PatsnapError)
+        True
+    """
+
+
+class ValidationError(PatsnapError, ValueError):
+    """Bad input, detected before any call is made. ``parameter`` names the offending argument.
+
+    Example:
+        >>> str(ValidationError("limit", "must be an integer from 1 to 100, got 0"))
+        'limit: must be an integer from 1 to 100, got 0'
+    """
+
+    def __init__(self, parameter: str, rule: str) -> None:
+        self.parameter = parameter
+        self.rule = rule
+        super().__init__(f"{parameter}: {rule}")
+
+    def __reduce__(self):  # keep picklable across worker processes
+        return (type(self), (self.parameter, self.rule))
+
+
+class InvalidImageError(ValidationError):
+    """The image is not a JPG/PNG the API accepts (type by magic bytes, <= 4096 KB, decodable).
+
+    Example:
+        >>> raise InvalidImageError("image", "empty file")
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.InvalidImageError: image: empty file
+    """
+
+
+class OfflineCacheMiss(PatsnapError):
+    """Offline mode is on and the answer to this call is not in the cache.
+
+    Example:
+        >>> OfflineCacheMiss("search-id not cached").args[0]
+        'search-id not cached'
+    """
+
+
+class BudgetExceeded(PatsnapError):
+    """Making the next call would exceed the caller's ``max_calls=`` budget.
+
+    Example:
+        >>> BudgetExceeded("budget of 5 calls reached").args[0]
+        'budget of 5 calls reached'
+    """
+
+
+class TransportError(PatsnapError):
+    """No usable HTTP answer: connection refused or dropped, timeout, or a body that is not an envelope.
+
+    Example:
+        >>> TransportError("connection refused").args[0]
+        'connection refused'
+    """
+
+
+class APIError(PatsnapError):
+    """The API answered with an error envelope (``status: false``) or an HTTP error status.
+
+    Attributes: ``error_code`` (int or None for a bare HTTP error), ``error_msg``, ``http_status``,
+    ``endpoint`` (the path, never the full URL, which would carry the api key) and ``retryable``.
+
+    Example:
+        >>> e = APIError("boom", error_code=123, http_status=200, endpoint="/x")
+        >>> (e.error_code, e.http_status, e.endpoint)
+        (123, 200, '/x')
+    """
+
+    retryable = False
+
+    def __init__(
+        self,
+        error_msg: str = "",
+        *,
+        error_code: int | None = None,
+        http_status: int | None = None,
+        endpoint: str | None = None,
+    ) -> None:
+        self.error_code = error_code
+        self.error_msg = error_msg
+        self.http_status = http_status
+        self.endpoint = endpoint
+        where = f" from {endpoint}" if endpoint else ""
+        code = f"error_code {error_code}" if error_code is not None else f"HTTP {http_status}"
+        super().__init__(f"{code}{where}: {error_msg or type(self).__name__}")
+
+    def __reduce__(self):
+        kw = {"error_code": self.error_code, "http_status": self.http_status, "endpoint": self.endpoint}
+        return (_rebuild_api_error, (type(self), self.error_msg, kw))
+
+
+def _rebuild_api_error(cls: type[APIError], msg: str, kw: dict) -> APIError:
+    return cls(msg, **kw)
+
+
+class RetryableError(APIError):
+    """A transient failure: the client retries these with backoff before raising.
+
+    Example:
+        >>> RetryableError.retryable
+        True
+    """
+
+    retryable = True
+
+
+class ServiceError(RetryableError):
+    """The service failed (68300005 search back-end, 68300006 access error, 68300008 interrupted, HTTP 5xx).
+
+    Example:
+        >>> error_for_code(68300008) is ServiceError
+        True
+    """
+
+
+class RateLimitError(RetryableError):
+    """A rate limit was hit (67200001 platform-wide, 67200002 per-user QPS, HTTP 429).
+
+    Example:
+        >>> error_for_code(67200002) is RateLimitError
+        True
+    """
+
+
+class RequestRejectedError(APIError):
+    """The request itself is wrong (68300004 invalid parameter, 68300007 bad request); never retried.
+
+    Example:
+        >>> error_for_code(68300004) is RequestRejectedError
+        True
+    """
+
+
+class UploadRejectedError(RequestRejectedError):
+    """68300010: the file does not meet the upload rules (JPG/PNG, at most 4096 KB).
+
+    Example:
+        >>> error_for_code(68300010) is UploadRejectedError
+        True
+    """
+
+
+class AuthError(APIError):
+    """Authentication failed (67200006 client expired, 67200008 apikey missing, and the token family).
+
+    Example:
+        >>> error_for_code(67200008) is AuthError
+        True
+    """
+
+
+class TokenExpiredError(AuthError):
+    """67200003 token expired or wrong key/secret, 67200009 apikey and token do not match.
+
+    The client refreshes the token once on these before raising.
+
+    Example:
+        >>> error_for_code(67200009) is TokenExpiredError
+        True
+    """
+
+
+class PermissionDeniedError(APIError):
+    """67200004: no permission for this endpoint, or the package limit is reached.
+
+    Example:
+        >>> error_for_code(67200004) is PermissionDeniedError
+        True
+    """
+
+
+class QuotaExhaustedError(APIError):
+    """Money or quota ran out: stop spending; retrying cannot help today.
+
+    Example:
+        >>> issubclass(DailyQuotaExceededError, QuotaExhaustedError)
+        True
+    """
+
+
+class BalanceExhaustedError(QuotaExhaustedError):
+    """67200005: the account balance is exhausted.
+
+    Example:
+        >>> error_for_code(67200005) is BalanceExhaustedError
+        True
+    """
+
+
+class DailyQuotaExceededError(QuotaExhaustedError):
+    """67200007: the daily call quota is exhausted.
+
+    Example:
+        >>> error_for_code(67200007) is DailyQuotaExceededError
+        True
+    """
+
+
+#: error_code -> exception class, for every code the vendor documents.
+ERROR_CLASSES: dict[int, type[APIError]] = {
+    68300004: RequestRejectedError,
+    68300005: ServiceError,
+    68300006: ServiceError,
+    68300007: RequestRejectedError,
+    68300008: ServiceError,
+    68300010: UploadRejectedError,
+    67200001: RateLimitError,
+    67200002: RateLimitError,
+    67200003: TokenExpiredError,
+    67200004: PermissionDeniedError,
+    67200005: BalanceExhaustedError,
+    67200006: AuthError,
+    67200007: DailyQuotaExceededError,
+    67200008: AuthError,
+    67200009: TokenExpiredError,
+}
+
+
+def error_for_code(error_code: int | None, http_status: int | None = None) -> type[APIError]:
+    """The exception class for an ``error_code`` (or, without one, for an HTTP status).
+
+    Unknown codes map to :class:`APIError` (not retried).
+
+    Example:
+        >>> error_for_code(None, http_status=503).__name__
+        'ServiceError'
+    """
+    if error_code in ERROR_CLASSES:
+        return ERROR_CLASSES[error_code]
+    if http_status == 429:
+        return RateLimitError
+    if http_status is not None and http_status >= 500:
+        return ServiceError
+    if http_status in (401, 403):
+        return AuthError
+    return APIError
+
+
+def error_from_envelope(envelope: dict, *, http_status: int, endpoint: str) -> APIError:
+    """Build the exception for an error envelope ``{"status": false, "error_code": ..., "error_msg": ...}``.
+
+    Example:
+        >>> e = error_from_envelope({"status": False, "error_code": 67200007, "error_msg": "quota"},
+        ...                         http_status=200, endpoint="/image-search/search-id")
+        >>> type(e).__name__, e.error_code
+        ('DailyQuotaExceededError', 67200007)
+    """
+    raw = envelope.get("error_code")
+    try:
+        code = int(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        code = None
+    cls = error_for_code(code, http_status)
+    return cls(str(envelope.get("error_msg") or ""), error_code=code, http_status=http_status, endpoint=endpoint)

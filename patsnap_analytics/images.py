@@ -1,0 +1,185 @@
+"""ImageRef: an image as the upload endpoint will accept it, checked before any call.
+
+The rules are the API's (JPG or PNG, at most 4096 KB) plus two of our own that save a wasted upload:
+the bytes must decode, and the decoded size must stay under a pixel cap (a decompression bomb is a
+tiny file that would expand to gigabytes). The sandbox applies the very same checks server-side.
+
+Example:
+    >>> import io
+    >>> from PIL import Image
+    >>> buf = io.BytesIO(); Image.new("1", (40, 30), 1).save(buf, "PNG")
+    >>> ref = ImageRef.from_any(buf.getvalue())
+    >>> ref.kind, ref.size, len(ref.sha256)
+    ('png', (40, 30), 64)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from .errors import InvalidImageError
+
+__all__ = ["MAX_IMAGE_BYTES", "MAX_PIXELS", "ImageRef", "ImageSource", "sniff_kind"]
+
+#: The API's upload limit: 4096 KB.
+MAX_IMAGE_BYTES = 4096 * 1024
+#: Decoded pixel cap: generous for a 600-dpi drawing sheet (~5000x7000), far below a bomb.
+MAX_PIXELS = 50_000_000
+
+ImageSource = str | os.PathLike | bytes | bytearray | memoryview | IO[bytes]
+
+_MAGIC = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpeg"}
+_OTHER_MAGIC = {
+    b"GIF8": "GIF",
+    b"BM": "BMP",
+    b"II*\x00": "TIFF",
+    b"MM\x00*": "TIFF",
+    b"%PDF": "PDF",
+    b"<svg": "SVG",
+    b"<?xml": "SVG/XML",
+}
+
+
+def sniff_kind(data: bytes) -> str | None:
+    """``'png'`` or ``'jpeg'`` from the magic bytes, else ``None`` (the file name is never trusted).
+
+    Example:
+        >>> sniff_kind(b"\\x89PNG\\r\\n\\x1a\\n...."), sniff_kind(b"GIF89a")
+        ('png', None)
+    """
+    for magic, kind in _MAGIC.items():
+        if data.startswith(magic):
+            return kind
+    return None
+
+
+def _describe_other(data: bytes) -> str:
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WebP"
+    for magic, name in _OTHER_MAGIC.items():
+        if data.startswith(magic):
+            return name
+    return "not an image the API accepts"
+
+
+@dataclass(frozen=True, repr=False)
+class ImageRef:
+    """Validated image bytes with their type, pixel size, sha256 and a display name.
+
+    Example:
+        >>> ImageRef.from_any(b"GIF89a....")
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.InvalidImageError: image: GIF is not accepted: the API takes JPG or PNG only
+    """
+
+    data: bytes
+    kind: str
+    size: tuple[int, int]
+    sha256: str
+    name: str
+
+    def __repr__(self) -> str:  # never dump the bytes into a notebook
+        return (f"ImageRef(name={self.name!r}, kind={self.kind!r}, size={self.size}, "
+                f"bytes={len(self.data)}, sha256={self.sha256[:12]}…)")
+
+    @property
+    def mime_type(self) -> str:
+        """``image/png`` or ``image/jpeg``."""
+        return f"image/{self.kind}"
+
+    @property
+    def filename(self) -> str:
+        """A file name with the extension that matches the real type (sent in the multipart upload)."""
+        stem = Path(self.name).stem or "image"
+        return f"{stem}.{'jpg' if self.kind == 'jpeg' else 'png'}"
+
+    @classmethod
+    def from_bytes(cls, data: bytes, name: str = "image", *, parameter: str = "image") -> ImageRef:
+        """Validate raw bytes: type by magic bytes, at most 4096 KB, decodes, pixel count under the cap.
+
+        Example:
+            >>> ImageRef.from_bytes(b"")
+            Traceback (most recent call last):
+            ...
+            patsnap_analytics.errors.InvalidImageError: image: empty file
+        """
+        data = bytes(data)
+        label = parameter if name == "image" else f"{parameter} {name}"
+        if not data:
+            raise InvalidImageError(label, "empty file")
+        kind = sniff_kind(data)
+        if kind is None:
+            raise InvalidImageError(label, f"{_describe_other(data)} is not accepted: the API takes JPG or PNG only")
+        if len(data) > MAX_IMAGE_BYTES:
+            raise InvalidImageError(
+                label, f"{len(data) / 1024:.0f} KB is over the API's limit of 4096 KB; downscale or recompress it"
+            )
+        size = _decoded_size(data, label, kind)
+        return cls(data=data, kind=kind, size=size, sha256=hashlib.sha256(data).hexdigest(), name=name)
+
+    @classmethod
+    def from_any(cls, image: ImageSource | ImageRef, *, parameter: str = "image") -> ImageRef:
+        """From a path, ``bytes``, or a binary file object.
+
+        Example:
+            >>> ImageRef.from_any("/no/such/file.png")
+            Traceback (most recent call last):
+            ...
+            patsnap_analytics.errors.InvalidImageError: image: file not found: /no/such/file.png
+        """
+        if isinstance(image, ImageRef):
+            return image
+        if isinstance(image, (bytes, bytearray, memoryview)):
+            return cls.from_bytes(bytes(image), parameter=parameter)
+        if isinstance(image, (str, os.PathLike)):
+            path = Path(image).expanduser()
+            if not path.exists():
+                raise InvalidImageError(parameter, f"file not found: {path}")
+            if path.is_dir():
+                raise InvalidImageError(parameter, f"{path} is a directory, not an image file")
+            if path.stat().st_size > MAX_IMAGE_BYTES:  # do not read a huge file just to reject it
+                raise InvalidImageError(
+                    f"{parameter} {path.name}",
+                    f"{path.stat().st_size / 1024:.0f} KB is over the API's limit of 4096 KB; downscale or "
+                    "recompress it",
+                )
+            return cls.from_bytes(path.read_bytes(), name=path.name, parameter=parameter)
+        if hasattr(image, "read"):
+            data = image.read(MAX_IMAGE_BYTES + 1)
+            if isinstance(data, str):
+                raise InvalidImageError(parameter, "the file object is open in text mode; open it with 'rb'")
+            name = Path(str(getattr(image, "name", "image"))).name
+            return cls.from_bytes(data, name=name, parameter=parameter)
+        raise InvalidImageError(
+            parameter, f"must be a path, bytes or a binary file object, got {type(image).__name__}"
+        )
+
+
+def _decoded_size(data: bytes, label: str, kind: str) -> tuple[int, int]:
+    from PIL import Image  # Pillow is light, but only image paths need it
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as im:
+                width, height = im.size
+                if width * height > MAX_PIXELS:
+                    raise InvalidImageError(
+                        label, f"{width}x{height} pixels is over the cap of {MAX_PIXELS:,} (decompression bomb?)"
+                    )
+                im.load()  # a truncated or corrupt file fails here, not at the server
+    except InvalidImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise InvalidImageError(label, f"too many pixels (decompression bomb?): {exc}") from None
+    except Exception as exc:  # Pillow raises a zoo of types for broken files
+        raise InvalidImageError(label, f"the {kind.upper()} does not decode ({type(exc).__name__}: {exc})") from None
+    return width, height
+
