@@ -1,0 +1,79 @@
+"""patsnap-analytics: find registered designs that look like an image, as pandas DataFrames.
+
+The public names are :func:`connect`, :class:`Client`, :class:`DesignQuery`, :class:`UploadedImage` and the
+error tree (:mod:`patsnap_analytics.errors`). Charts (``plots``), widgets (``widgets``), the report
+(``report``) and the sandbox server (``sandbox``) load only when used, so importing the package is cheap.
+
+Example:
+    >>> import patsnap_analytics as pa
+    >>> pa.DesignQuery(country="us,cn", limit=20).to_api_params()
+    {'country': 'CN,US', 'limit': '20', 'order': 'desc'}
+"""
+
+from __future__ import annotations
+
+from .client import CHINA_BASE_URL, INTERNATIONAL_BASE_URL, Client, UploadedImage
+from .connect import connect
+from .errors import (
+    APIError,
+    AuthError,
+    BalanceExhaustedError,
+    BudgetExceeded,
+    DailyQuotaExceededError,
+    InvalidImageError,
+    OfflineCacheMiss,
+    PatsnapError,
+    PermissionDeniedError,
+    QuotaExhaustedError,
+    RateLimitError,
+    RequestRejectedError,
+    RetryableError,
+    ServiceError,
+    TokenExpiredError,
+    TransportError,
+    UploadRejectedError,
+    ValidationError,
+)
+from .query import DesignQuery
+from .retry import RetryPolicy
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CHINA_BASE_URL",
+    "INTERNATIONAL_BASE_URL",
+    "APIError",
+    "AuthError",
+    "BalanceExhaustedError",
+    "BudgetExceeded",
+    "Client",
+    "DailyQuotaExceededError",
+    "DesignQuery",
+    "InvalidImageError",
+    "OfflineCacheMiss",
+    "PatsnapError",
+    "PermissionDeniedError",
+    "QuotaExhaustedError",
+    "RateLimitError",
+    "RequestRejectedError",
+    "RetryPolicy",
+    "RetryableError",
+    "ServiceError",
+    "TokenExpiredError",
+    "TransportError",
+    "UploadRejectedError",
+    "UploadedImage",
+    "ValidationError",
+    "connect",
+]
+
+_LAZY_MODULES = ("plots", "widgets", "report", "sandbox", "batch", "facets")
+
+
+def __getattr__(name: str):
+    # heavy parts (matplotlib, ipywidgets, the server) load on first use: `pa.plots.office_breakdown(...)`
+    if name in _LAZY_MODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -30,8 +30,8 @@ from .errors import ValidationError
 
 __all__ = ["And", "LocExpr", "LocSyntaxError", "Not", "Or", "Term", "code_matches", "normalise", "parse"]
 
-_CODE = re.compile(r"^\d{2}(-\d{2})?$")
-_TOKEN = re.compile(r"\s*(?:(\()|(\))|([A-Za-z]+)|(\d{2}(?:-\d{2})?)(?![\d-])|(\S+))")
+_CODE = re.compile(r"^[0-9]{2}(-[0-9]{2})?$")
+_TOKEN = re.compile(r"\s*(?:(\()|(\))|([A-Za-z]+)|([0-9]{2}(?:-[0-9]{2})?)(?![0-9-])|(\S+))")
 
 
 class LocSyntaxError(ValidationError):

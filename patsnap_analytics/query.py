@@ -46,8 +46,9 @@ FILTER_NAMES = (
 )
 SORT_FIELDS = ("APD", "PBD", "ISD")
 MIN_DATE, MAX_DATE = date(1900, 1, 1), date(2099, 12, 31)
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_ISO = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
+_COMPACT = re.compile(r"^([0-9]{4})([0-9]{2})([0-9]{2})$")
+_DIGITS = re.compile(r"^[0-9]{1,9}$")
 _OFFICE = re.compile(r"^[A-Z]{2}$")
 MAX_TEXT = 500
 
@@ -84,7 +85,7 @@ def _status_codes(value: Any, name: str, table: Mapping[int, str]) -> tuple[int,
             raise ValidationError(name, f"codes are integers, got the boolean {item!r}")
         if isinstance(item, int):
             code = item
-        elif isinstance(item, str) and item.isdigit():
+        elif isinstance(item, str) and _DIGITS.match(item):
             code = int(item)
         elif isinstance(item, str) and item.lower() in by_label:
             code = by_label[item.lower()]
@@ -272,7 +273,7 @@ class DesignQuery:
             if raw is None or raw == "":
                 continue
             if name == "limit":
-                if not str(raw).strip().isdigit():
+                if not _DIGITS.match(str(raw).strip()):
                     raise ValidationError("limit", f"must be an integer from 1 to 100, got {raw!r}")
                 kw[name] = int(raw)
             elif name in DATE_PARAMS:

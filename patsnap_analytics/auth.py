@@ -1,0 +1,186 @@
+"""The API's two authentication modes.
+
+* :class:`ApiKeyAuth` — newer accounts: the key (``sk-…``) goes in the ``apikey`` query parameter.
+* :class:`OAuthAuth` — older accounts: ``POST /oauth/token`` with HTTP Basic ``client_id:client_secret``
+  gives a bearer token that lives about 30 minutes; business calls send ``apikey=<client_id>`` and
+  ``Authorization: Bearer <token>``. The token is refreshed a minute before it expires, and once more
+  when the API answers 67200003/67200009 (the client calls :meth:`OAuthAuth.invalidate`).
+
+Neither object ever puts a secret into its ``repr`` or into an exception message.
+
+Example:
+    >>> auth = ApiKeyAuth("sk-example-not-a-real-key")
+    >>> params, headers = {}, {}
+    >>> auth.apply(params, headers, session=None)
+    >>> sorted(params), repr(auth)
+    (['apikey'], 'ApiKeyAuth(key=sk-e…)')
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import requests
+
+from .errors import AuthError, TransportError, ValidationError, error_for_code, error_from_envelope
+
+__all__ = ["ApiKeyAuth", "Auth", "OAuthAuth", "mask"]
+
+TOKEN_PATH = "/oauth/token"
+#: Refresh this many seconds before the token's stated expiry.
+REFRESH_MARGIN = 60.0
+
+
+def mask(secret: str | None) -> str:
+    """The first four characters of a secret and an ellipsis, for reprs and logs.
+
+    Example:
+        >>> mask("sk-0123456789"), mask(None)
+        ('sk-0…', '<none>')
+    """
+    return f"{secret[:4]}…" if secret else "<none>"
+
+
+class Auth(Protocol):
+    """What the client needs from an auth mode."""
+
+    def apply(self, params: dict[str, str], headers: dict[str, str], session: Any) -> None:
+        """Add credentials to a business call's query parameters and headers."""
+
+    def invalidate(self) -> bool:
+        """Forget a token the API rejected; True when a refresh can help (OAuth), False otherwise."""
+
+
+class ApiKeyAuth:
+    """API-key mode: ``?apikey=<key>`` on every business call.
+
+    Example:
+        >>> ApiKeyAuth("").apply({}, {}, None)
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.ValidationError: api_key: must be a non-empty string
+    """
+
+    def __init__(self, api_key: str) -> None:
+        if not isinstance(api_key, str) or not api_key.strip():
+            raise ValidationError("api_key", "must be a non-empty string")
+        self._key = api_key.strip()
+
+    def apply(self, params: dict[str, str], headers: dict[str, str], session: Any) -> None:
+        params["apikey"] = self._key
+
+    def invalidate(self) -> bool:
+        return False  # a wrong key stays wrong
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret this mode holds (for redaction checks)."""
+        return (self._key,)
+
+    def __repr__(self) -> str:
+        return f"ApiKeyAuth(key={mask(self._key)})"
+
+
+class OAuthAuth:
+    """OAuth client-credentials mode, with a thread-safe token kept until a minute before expiry.
+
+    ``token_url`` is the base URL + ``/oauth/token``. ``clock`` is injectable for tests.
+
+    Example:
+        >>> OAuthAuth("id", "secret", token_url="http://127.0.0.1:9/oauth/token")
+        OAuthAuth(client_id=id…, token=<none>)
+    """
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        token_url: str,
+        timeout: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+        on_token_call: Callable[[], None] | None = None,
+    ) -> None:
+        for name, value in (("client_id", client_id), ("client_secret", client_secret)):
+            if not isinstance(value, str) or not value.strip():
+                raise ValidationError(name, "must be a non-empty string")
+        self.client_id = client_id.strip()
+        self._secret = client_secret.strip()
+        self.token_url = token_url
+        self.timeout = timeout
+        self._clock = clock
+        self._on_token_call = on_token_call
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._lock = threading.Lock()
+        self.refreshes = 0
+
+    def apply(self, params: dict[str, str], headers: dict[str, str], session: Any) -> None:
+        params["apikey"] = self.client_id
+        headers["Authorization"] = f"Bearer {self.token(session)}"
+
+    def token(self, session: Any) -> str:
+        """A valid token, fetched or refreshed when missing or within a minute of expiry."""
+        with self._lock:
+            if self._token is None or self._clock() >= self._expires_at - REFRESH_MARGIN:
+                self._fetch(session)
+            assert self._token is not None
+            return self._token
+
+    def invalidate(self) -> bool:
+        with self._lock:
+            self._token = None
+        return True
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret this mode holds (for redaction checks)."""
+        return tuple(s for s in (self._secret, self._token) if s)
+
+    def _fetch(self, session: Any) -> None:
+        basic = base64.b64encode(f"{self.client_id}:{self._secret}".encode()).decode()
+        if self._on_token_call:
+            self._on_token_call()
+        kwargs: dict[str, Any] = {}
+        if hasattr(session, "cache"):  # a requests-cache session: a token answer is never stored
+            from requests_cache import DO_NOT_CACHE
+
+            kwargs["expire_after"] = DO_NOT_CACHE
+        try:
+            resp = (session or requests).post(
+                self.token_url,
+                data={"grant_type": "client_credentials"},
+                headers={"Authorization": f"Basic {basic}"},
+                timeout=self.timeout,
+                **kwargs,
+            )
+        except requests.RequestException as exc:
+            raise TransportError(f"token request to {TOKEN_PATH} failed: {type(exc).__name__}") from None
+        try:
+            body = resp.json()
+        except ValueError:
+            body = {}
+        token = body.get("token") or body.get("access_token") or (body.get("data") or {}).get("token")
+        if resp.status_code != 200 or not token:
+            if isinstance(body, dict) and body.get("error_code") is not None:
+                raise error_from_envelope(body, http_status=resp.status_code, endpoint=TOKEN_PATH)
+            if resp.status_code >= 500 or resp.status_code == 429:
+                cls = error_for_code(None, resp.status_code)  # retryable: the client backs off and retries
+                raise cls(f"token endpoint answered HTTP {resp.status_code}", http_status=resp.status_code,
+                          endpoint=TOKEN_PATH)
+            raise AuthError("no token in the answer (check client_id and client_secret)",
+                            http_status=resp.status_code, endpoint=TOKEN_PATH)
+        try:
+            lifetime = float(body.get("expires_in") or (body.get("data") or {}).get("expires_in") or 1799)
+        except (TypeError, ValueError):
+            lifetime = 1799.0
+        self._token = str(token)
+        self._expires_at = self._clock() + lifetime
+        self.refreshes += 1
+
+    def __repr__(self) -> str:
+        return f"OAuthAuth(client_id={mask(self.client_id)}, token={mask(self._token)})"

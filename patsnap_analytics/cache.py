@@ -1,0 +1,258 @@
+"""The cached HTTP session: what is keyed how, what is never stored, and the upload ledger.
+
+Analysts pay per call, so an identical call must never be paid twice. The rules:
+
+* **Searches** (``GET /image-search/search-id``) are cached by requests-cache under a key made of the host,
+  the path, the normalised filters and the *image* — its sha256 when the client uploaded it, never the
+  temporary upload URL, which changes on every upload. The same image and filters cost nothing a week later.
+* **Uploads** are not HTTP-cached (a multipart body is a poor key). The :class:`UploadLedger` remembers
+  sha256 -> (url, expiry) in the same SQLite file and hands the URL out until a minute before it expires.
+* **Never stored**: the ``apikey`` parameter, the ``Authorization`` header, tokens, client ids and secrets
+  (requests-cache redacts ``ignored_parameters`` from what it saves), the token endpoint's answers
+  (POST is never cached), and any answer that is not HTTP 200 with ``status: true``.
+* **Thumbnails** (result image URLs) go through the same cache with their own expiry.
+
+Example:
+    >>> keyer = SearchKeyer()
+    >>> keyer.register("https://img.example/u/1.png", "sha256:abc")
+    >>> import requests
+    >>> a = requests.Request("GET", "https://h/image-search/search-id",
+    ...                      params={"url": "https://img.example/u/1.png", "limit": "10", "apikey": "k1"}).prepare()
+    >>> b = requests.Request("GET", "https://h/image-search/search-id",
+    ...                      params={"limit": "10", "url": image_placeholder("abc"), "apikey": "k2"}).prepare()
+    >>> keyer(a) == keyer(b)
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import requests
+
+__all__ = [
+    "IMAGE_TTL",
+    "SEARCH_TTL",
+    "SECRET_PARAMS",
+    "SearchKeyer",
+    "UploadLedger",
+    "configure_session",
+    "default_cache_path",
+    "image_placeholder",
+    "make_session",
+]
+
+SEARCH_PATH = "/image-search/search-id"
+#: How long a search answer is served from the cache (legal status changes slowly; ``refresh=True`` re-asks).
+SEARCH_TTL = timedelta(days=30)
+#: Result thumbnails: the API's presigned image links live about 7 days.
+IMAGE_TTL = timedelta(days=7)
+#: An upload URL is reused until this many seconds before the API says it expires.
+UPLOAD_MARGIN = 60.0
+#: Request parameters and headers that must never reach a cache key or the cache file.
+SECRET_PARAMS = (
+    "apikey",
+    "Authorization",
+    "access_token",
+    "token",
+    "client_id",
+    "client_secret",
+    "X-API-KEY",
+    "Cookie",
+)
+_PLACEHOLDER = "patsnap-analytics:sha256:"
+
+
+def default_cache_path() -> Path:
+    """Where the cache lives by default: the user's cache directory (``PATSNAP_CACHE_DIR`` overrides it).
+
+    Example:
+        >>> default_cache_path().name
+        'http_cache.sqlite'
+    """
+    override = os.environ.get("PATSNAP_CACHE_DIR")
+    if override:
+        return Path(override).expanduser() / "http_cache.sqlite"
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("patsnap-analytics")) / "http_cache.sqlite"
+
+
+def image_placeholder(sha256: str) -> str:
+    """The stand-in ``url`` value for an image known only by its hash (cache look-ups, offline mode).
+
+    Example:
+        >>> image_placeholder("ab12")
+        'patsnap-analytics:sha256:ab12'
+    """
+    return _PLACEHOLDER + sha256
+
+
+class SearchKeyer:
+    """requests-cache ``key_fn``: searches keyed by image hash + normalised filters; everything else by URL.
+
+    Secrets never enter a key. Thread-safe; the client registers each upload URL with its image's hash.
+
+    Example:
+        >>> k = SearchKeyer()
+        >>> r = requests.Request("GET", "https://h/x.png", params={"apikey": "s"}).prepare()
+        >>> k(r) == k(requests.Request("GET", "https://h/x.png").prepare())
+        True
+    """
+
+    def __init__(self) -> None:
+        self._aliases: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def register(self, url: str, image_key: str) -> None:
+        """Remember that search requests for ``url`` are about the image ``image_key`` (``sha256:…``)."""
+        with self._lock:
+            self._aliases[url] = image_key
+
+    def image_key(self, url: str) -> str:
+        """The key part for a searched ``url``: its image hash when known, else the URL itself."""
+        if url.startswith(_PLACEHOLDER):
+            return "sha256:" + url[len(_PLACEHOLDER):]
+        with self._lock:
+            return self._aliases.get(url, "url:" + url)
+
+    def __call__(self, request: Any, **_: Any) -> str:
+        parts = urlsplit(request.url or "")
+        params = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                  if k.lower() not in _SECRET_LOWER]
+        if parts.path.endswith(SEARCH_PATH):
+            params = [(k, self.image_key(v)) if k == "url" else (k, v) for k, v in params]
+        material = json.dumps(
+            [request.method, parts.scheme, parts.netloc, parts.path, sorted(params)], ensure_ascii=False
+        )
+        return hashlib.sha256(material.encode()).hexdigest()[:32]
+
+
+_SECRET_LOWER = {p.lower() for p in SECRET_PARAMS}
+
+
+def cacheable(response: requests.Response) -> bool:
+    """requests-cache ``filter_fn``: store only HTTP 200 with a ``status: true`` envelope, or an image.
+
+    Example:
+        >>> r = requests.Response(); r.status_code = 200; r._content = b'{"status": false, "error_code": 1}'
+        >>> cacheable(r)
+        False
+    """
+    if response.status_code != 200:
+        return False
+    ctype = response.headers.get("Content-Type", "")
+    if ctype.startswith("image/"):
+        return True
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("status") is True
+
+
+def configure_session(session: requests.Session, keyer: SearchKeyer) -> None:
+    """Install the key function, the filter and the redactions on a requests-cache session.
+
+    A user's own ``CachedSession`` is configured in place, so that even a session they brought never
+    stores a secret or an error. A plain ``requests.Session`` is left as it is (no caching).
+    """
+    settings = getattr(session, "settings", None)
+    if settings is None:
+        return
+    settings.key_fn = keyer
+    settings.filter_fn = cacheable
+    settings.allowable_codes = (200,)
+    settings.allowable_methods = ("GET",)  # uploads and token requests (POST) are never stored
+    settings.ignored_parameters = tuple(dict.fromkeys([*(settings.ignored_parameters or ()), *SECRET_PARAMS]))
+    settings.stale_if_error = False
+    settings.expire_after = SEARCH_TTL
+
+
+def make_session(cache: bool | str | os.PathLike | None = True) -> requests.Session:
+    """A requests-cache ``CachedSession`` on SQLite (``True``: the default path), or a plain session.
+
+    Example:
+        >>> type(make_session(False)).__name__
+        'Session'
+    """
+    if cache is False or cache is None:
+        return requests.Session()
+    from requests_cache import CachedSession
+
+    path = default_cache_path() if cache is True else Path(cache).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # WAL + a busy timeout: many threads (and a second notebook) share one file without "database is locked"
+    return CachedSession(str(path), backend="sqlite", wal=True, busy_timeout=30_000)
+
+
+class UploadLedger:
+    """sha256 -> (upload url, expiry as epoch seconds), kept in the cache file (or in memory without one).
+
+    Example:
+        >>> ledger = UploadLedger(None)
+        >>> expires_at = ledger.put("ab", "https://img/1.png", expire_in=32400)
+        >>> ledger.get("ab")
+        'https://img/1.png'
+        >>> _ = ledger.put("cd", "https://img/2.png", expire_in=30)   # within the safety margin: never handed out
+        >>> ledger.get("cd") is None
+        True
+    """
+
+    def __init__(self, session: requests.Session | None, clock: Any = time.time) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        cache = getattr(session, "cache", None)
+        db_path = getattr(cache, "db_path", None)
+        if db_path and str(db_path) != ":memory:":
+            from requests_cache.backends.sqlite import SQLiteDict
+
+            self._store: Any = SQLiteDict(db_path, table_name="uploads", serializer=None, wal=True,
+                                          busy_timeout=30_000)
+        else:
+            self._store = {}
+
+    def get(self, sha256: str) -> str | None:
+        """A still-valid URL for these bytes, or ``None``."""
+        entry = self.entry(sha256)
+        return entry[0] if entry else None
+
+    def entry(self, sha256: str) -> tuple[str, float] | None:
+        """``(url, expires_at)`` while valid (with the safety margin), else ``None``."""
+        with self._lock:
+            raw = self._store.get(sha256)
+        if raw is None:
+            return None
+        record = json.loads(raw)
+        if record["expires_at"] - UPLOAD_MARGIN <= self._clock():
+            return None
+        return record["url"], record["expires_at"]
+
+    def put(self, sha256: str, url: str, *, expire_in: float) -> float:
+        """Remember an upload; returns its expiry (epoch seconds)."""
+        expires_at = self._clock() + float(expire_in)
+        with self._lock:
+            self._store[sha256] = json.dumps({"url": url, "expires_at": expires_at})
+        return expires_at
+
+    def forget(self, sha256: str) -> None:
+        """Drop an entry (the API said the URL is no longer valid)."""
+        with self._lock:
+            self._store.pop(sha256, None)
+
+    def clear(self) -> None:
+        """Drop every entry."""
+        with self._lock:
+            self._store.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._store)

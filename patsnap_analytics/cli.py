@@ -1,0 +1,174 @@
+"""The ``patsnap-analytics`` command: search, demo, cache and sandbox sub-commands.
+
+Example:
+    $ patsnap-analytics search data/queries/watch.png --country US,CN --limit 20 --out hits.csv
+    $ patsnap-analytics demo                 # sandbox search + landscape report, prints the report's path
+    $ patsnap-analytics cache info
+    $ patsnap-analytics sandbox serve --port 8765
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import PatsnapError
+
+__all__ = ["main"]
+
+_FILTER_FLAGS = {
+    "loc": "Locarno expression, e.g. '(10-02 OR 10-07) AND NOT 10-04'",
+    "assignees": "comma-separated assignee names",
+    "legal_status": "comma-separated legal status codes or labels (3 or Granted)",
+    "simple_legal_status": "comma-separated: 0 Inactive, 1 Active, 2 Pending, ...",
+    "country": "comma-separated office codes, e.g. US,CN,EU",
+    "main_field": "keyword over title, abstract, claims, numbers, applicant, inventor, classes",
+    "apply_start_time": "YYYY-MM-DD or YYYYMMDD",
+    "apply_end_time": "YYYY-MM-DD or YYYYMMDD",
+    "public_start_time": "YYYY-MM-DD or YYYYMMDD",
+    "public_end_time": "YYYY-MM-DD or YYYYMMDD",
+    "field": "sort by APD, PBD or ISD (default: by similarity)",
+    "order": "asc or desc",
+}
+
+
+def _add_filters(parser: argparse.ArgumentParser) -> None:
+    for name, help_text in _FILTER_FLAGS.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", dest=name, help=help_text)
+    parser.add_argument("--limit", type=int, default=10, help="1..100 results (default 10)")
+
+
+def _filters(args: argparse.Namespace) -> dict:
+    out = {name: getattr(args, name) for name in _FILTER_FLAGS if getattr(args, name) is not None}
+    out["limit"] = args.limit
+    return out
+
+
+def _connect(args: argparse.Namespace):
+    from .connect import connect
+
+    options: dict = {}
+    if getattr(args, "offline", False):
+        options["offline"] = True
+    if getattr(args, "no_cache", False):
+        options["cache"] = False
+    return connect(sandbox=True if getattr(args, "sandbox", False) else None, **options)
+
+
+def write_frame(df, out: str | Path) -> Path:
+    """Write a result frame to ``.csv``, ``.parquet``, ``.xlsx`` or ``.json`` by the file's extension.
+
+    Example:
+        >>> write_frame(__import__("pandas").DataFrame(), "x.txt")
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.ValidationError: out: must end in .csv, .parquet, .xlsx or .json, got 'x.txt'
+    """
+    from .errors import ValidationError
+
+    path = Path(out)
+    suffix = path.suffix.lower()
+    writers = {
+        ".csv": lambda: df.to_csv(path, index=False),
+        ".parquet": lambda: df.to_parquet(path, index=False),
+        ".xlsx": lambda: df.to_excel(path, index=False),
+        ".json": lambda: df.to_json(path, orient="records", force_ascii=False, indent=1),
+    }
+    if suffix not in writers:
+        raise ValidationError("out", f"must end in .csv, .parquet, .xlsx or .json, got {str(out)!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writers[suffix]()
+    return path
+
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .query import DesignQuery
+
+    DesignQuery.from_filters(**_filters(args))  # bad flags fail here, before a sandbox or a call
+    client = _connect(args)
+    try:
+        df = client.search_designs(args.image, refresh=args.refresh, **_filters(args))
+    finally:
+        client.close()
+    with pd.option_context("display.max_rows", 200, "display.width", 160, "display.max_colwidth", 40):
+        print(df[["rank", "patent_pn", "title", "score", "country"]].to_string(index=False))
+    source = df.attrs.get("source")
+    print(f"\n{len(df)} of {df.attrs.get('total_count')} matching designs"
+          f"{' [sandbox data]' if source == 'sandbox' else ''}; calls: {client.stats.as_dict()['calls']}")
+    if args.out:
+        print(f"written: {write_frame(df, args.out)}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    path = run_demo(out_dir=Path(args.out), designs=args.designs)
+    print(f"report: {path}")
+    return 0
+
+
+def _cmd_cache(args: argparse.Namespace) -> int:
+    from .client import Client
+
+    client = Client(offline=True, cache=args.path or True)
+    if args.action == "clear":
+        client.clear_cache()
+        print("cache cleared")
+    print(json.dumps(client.cache_info(), indent=1))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``patsnap-analytics`` command."""
+    parser = argparse.ArgumentParser(prog="patsnap-analytics", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    search = sub.add_parser("search", help="find designs similar to an image and print them")
+    search.add_argument("image", help="image file (JPG/PNG) or http(s) image URL")
+    _add_filters(search)
+    search.add_argument("--out", help="also write the results (.csv, .parquet, .xlsx, .json)")
+    search.add_argument("--sandbox", action="store_true", help="use the embedded sandbox even with credentials")
+    search.add_argument("--offline", action="store_true", help="answer only from the cache")
+    search.add_argument("--refresh", action="store_true", help="ask the API again, replacing the cached answer")
+    search.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    search.set_defaults(func=_cmd_search)
+
+    demo = sub.add_parser("demo", help="search the sample queries on the sandbox and write a landscape report")
+    demo.add_argument("--out", default="demo-output", help="output folder (default ./demo-output)")
+    demo.add_argument("--designs", type=int, default=2000, help="size of the sandbox corpus (default 2000)")
+    demo.set_defaults(func=_cmd_demo)
+
+    cache = sub.add_parser("cache", help="show or clear the HTTP cache")
+    cache.add_argument("action", choices=["info", "clear"])
+    cache.add_argument("--path", help="cache file (default: the user cache directory)")
+    cache.set_defaults(func=_cmd_cache)
+
+    from .sandbox.cli import add_sandbox_parser
+
+    add_sandbox_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``patsnap-analytics`` command; returns the exit status.
+
+    Errors the user can fix (bad filters, bad image, quota) are printed as one line, not a traceback.
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except PatsnapError as exc:
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

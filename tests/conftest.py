@@ -1,0 +1,61 @@
+"""Shared fixtures: image factories, the real drawings folder, and one sandbox per test session."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL_DRAWINGS = ROOT.parent / "shared" / "real_drawings"
+QUERIES = ROOT / "data" / "queries"
+
+
+def png_bytes(size=(64, 48), mode="1", color=1, draw_box=True) -> bytes:
+    """A small drawing-like PNG: a black rectangle on white."""
+    im = Image.new(mode, size, color)
+    if draw_box:
+        from PIL import ImageDraw
+
+        ImageDraw.Draw(im).rectangle([size[0] // 4, size[1] // 4, 3 * size[0] // 4, 3 * size[1] // 4],
+                                     outline=0, width=2)
+    buf = io.BytesIO()
+    im.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def jpeg_bytes(size=(64, 48)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, (255, 255, 255)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="session")
+def real_drawings() -> list[Path]:
+    """The real US design drawing sheets in ../shared (skips when they are not there, as on a user's machine)."""
+    files = sorted(REAL_DRAWINGS.glob("*.png")) if REAL_DRAWINGS.is_dir() else []
+    if not files:
+        pytest.skip("../shared/real_drawings is not available")
+    return files
+
+
+@pytest.fixture(scope="session")
+def query_images() -> list[Path]:
+    files = sorted(QUERIES.glob("*.png"))
+    assert files, "data/queries/ must hold the sample query images"
+    return files
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_user_dirs(tmp_path_factory):
+    """Tests never touch the user's real cache; the generated corpus is shared across the session."""
+    cache = tmp_path_factory.mktemp("user-cache")
+    os.environ["PATSNAP_CACHE_DIR"] = str(cache)
+    os.environ.setdefault("PATSNAP_SANDBOX_CACHE", str(ROOT / ".pytest_cache" / "sandbox-corpus"))
+    for name in ("PATSNAP_API_KEY", "PATSNAP_CLIENT_ID", "PATSNAP_CLIENT_SECRET", "PATSNAP_OFFLINE",
+                 "PATSNAP_BASE_URL"):
+        os.environ.pop(name, None)
+    yield
