@@ -7,8 +7,8 @@ from patsnap_analytics.cache import SearchKeyer, UploadLedger, cacheable, image_
 SEARCH = "https://connect.patsnap.com/image-search/search-id"
 
 
-def key(keyer, url, **params):
-    return keyer(requests.Request("GET", url, params=params).prepare())
+def key(keyer, endpoint, **params):
+    return keyer(requests.Request("GET", endpoint, params=params).prepare())
 
 
 def test_search_key_uses_the_image_hash_not_the_upload_url():
