@@ -116,6 +116,7 @@ class OAuthAuth:
         self._on_token_call = on_token_call
         self._token: str | None = None
         self._expires_at = 0.0
+        self._margin = REFRESH_MARGIN
         self._lock = threading.Lock()
         self.refreshes = 0
 
@@ -126,7 +127,7 @@ class OAuthAuth:
     def token(self, session: Any) -> str:
         """A valid token, fetched or refreshed when missing or within a minute of expiry."""
         with self._lock:
-            if self._token is None or self._clock() >= self._expires_at - REFRESH_MARGIN:
+            if self._token is None or self._clock() >= self._expires_at - self._margin:
                 self._fetch(session)
             assert self._token is not None
             return self._token
@@ -180,6 +181,8 @@ class OAuthAuth:
             lifetime = 1799.0
         self._token = str(token)
         self._expires_at = self._clock() + lifetime
+        # a minute early for the API's 30-minute tokens; proportionally earlier for very short-lived ones
+        self._margin = min(REFRESH_MARGIN, lifetime / 10)
         self.refreshes += 1
 
     def __repr__(self) -> str:

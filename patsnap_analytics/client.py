@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +37,7 @@ from .cache import (
 from .errors import (
     OfflineCacheMiss,
     PatsnapError,
+    RequestRejectedError,
     TokenExpiredError,
     TransportError,
     ValidationError,
@@ -47,7 +49,7 @@ from .images import ImageRef, ImageSource
 from .query import DesignQuery
 from .retry import RetryPolicy
 from .stats import ClientStats
-from .throttle import RateLimiter
+from .throttle import CallGate, RateLimiter
 
 __all__ = ["CHINA_BASE_URL", "INTERNATIONAL_BASE_URL", "Client", "UploadedImage"]
 
@@ -142,6 +144,8 @@ class Client:
         self._inflight: dict[str, threading.Lock] = {}
         self._inflight_lock = threading.Lock()
         self.sandbox: Any = None  # set by connect() when it started an embedded sandbox
+        # images searched in this session, by sha256, so that label() can re-run a query after its upload expired
+        self._images: dict[str, ImageRef] = {}
         if api_key:
             self.auth: ApiKeyAuth | OAuthAuth | None = ApiKeyAuth(api_key)
         elif client_id or client_secret:
@@ -307,11 +311,13 @@ class Client:
         *,
         refresh: bool = False,
         name: str | None = None,
-        limiter: RateLimiter | None = None,
+        gates: Sequence[CallGate] = (),
     ) -> pd.DataFrame:
+        """One search; ``gates`` (rate limits, budgets) see every call that goes out, never a cache hit."""
         if isinstance(target, ImageRef):
             label = name or (target.name if target.name != "image" else f"sha256:{target.sha256[:12]}")
             key_url = image_placeholder(target.sha256)
+            self._images.setdefault(target.sha256, target)
         else:
             label, key_url = name or target, target
         params = {"url": key_url, **query.to_api_params()}
@@ -327,9 +333,7 @@ class Client:
                         f"offline: no cached answer for this search of {label!r} with {query.describe()}; "
                         "run it once online (or unset PATSNAP_OFFLINE)"
                     )
-                if isinstance(target, ImageRef):
-                    params["url"] = self._upload(target, limiter=limiter).url
-                data, headers = self._call("GET", SEARCH_PATH, params, refresh=refresh, limiter=limiter)
+                data, headers = self._search_call(target, params, refresh=refresh, gates=gates)
                 from_cache = False
         frame = results_frame(data, query=label, sorted_by_similarity=query.sorted_by_similarity)
         sandbox = headers.get(SANDBOX_HEADER) == "1" or self.source == "sandbox"
@@ -343,10 +347,35 @@ class Client:
             "search_id": data.get("search_id"),
             "total_count": data.get("total_search_result_count"),
             "from_cache": from_cache,
+            # per query: what was searched, so facets can re-run it with one more filter
+            "queries": {label: {
+                "image_sha256": target.sha256 if isinstance(target, ImageRef) else None,
+                "image_url": None if isinstance(target, ImageRef) else target,
+                "filters": query.filters(),
+            }},
         })
         return frame
 
-    def _upload(self, ref: ImageRef, *, refresh: bool = False, limiter: RateLimiter | None = None) -> UploadedImage:
+    def _search_call(self, target: ImageRef | str, params: dict[str, str], *, refresh: bool,
+                     gates: Sequence[CallGate]) -> tuple[dict, Any]:
+        if not isinstance(target, ImageRef):
+            return self._call("GET", SEARCH_PATH, params, refresh=refresh, gates=gates)
+        upload = self._upload(target, gates=gates)
+        try:
+            return self._call("GET", SEARCH_PATH, {**params, "url": upload.url}, refresh=refresh, gates=gates)
+        except RequestRejectedError:
+            if not upload.reused:
+                raise
+            # the server no longer knows a URL our ledger still trusted (clocks differ): upload once more
+            self.ledger.forget(f"{self.base_url}|{target.sha256}")
+            upload = self._upload(target, refresh=True, gates=gates)
+            return self._call("GET", SEARCH_PATH, {**params, "url": upload.url}, refresh=refresh, gates=gates)
+
+    def image_for(self, sha256: str) -> ImageRef | None:
+        """An image searched earlier in this session, by its sha256 (``None`` if this client never saw it)."""
+        return self._images.get(sha256)
+
+    def _upload(self, ref: ImageRef, *, refresh: bool = False, gates: Sequence[CallGate] = ()) -> UploadedImage:
         ledger_key = f"{self.base_url}|{ref.sha256}"
         entry = None if refresh else self.ledger.entry(ledger_key)
         if entry is not None:
@@ -357,7 +386,7 @@ class Client:
         if self.offline:
             raise OfflineCacheMiss(f"offline: {ref.name!r} has no valid upload URL and uploading needs the API")
         files = {"image": (ref.filename, ref.data, ref.mime_type)}
-        data, _ = self._call("POST", UPLOAD_PATH, {}, files=files, limiter=limiter)
+        data, _ = self._call("POST", UPLOAD_PATH, {}, files=files, gates=gates)
         url = data.get("url")
         if not isinstance(url, str) or not url:
             raise TransportError(f"{UPLOAD_PATH} answered without a url")
@@ -391,7 +420,7 @@ class Client:
         *,
         files: dict | None = None,
         refresh: bool = False,
-        limiter: RateLimiter | None = None,
+        gates: Sequence[CallGate] = (),
     ) -> tuple[dict, Any]:
         """Send one API call with auth, throttling and retries; return the envelope's ``data`` and headers."""
         extra: dict[str, Any] = {}
@@ -406,9 +435,8 @@ class Client:
                 send_params, headers = dict(params), {"X-PatSnap-Version": self.version}
                 if self.auth is not None:
                     self.auth.apply(send_params, headers, self.session)
-                for gate in (limiter, self.limiter):
-                    if gate is not None:
-                        gate.acquire()
+                for gate in (*gates, *([self.limiter] if self.limiter else [])):
+                    gate.acquire()
                 self.stats.count_call(path)
                 resp = self._send(method, path, send_params, headers, files, extra)
                 return self._envelope_data(resp, path), resp.headers

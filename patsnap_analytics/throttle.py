@@ -1,6 +1,6 @@
-"""A client-side calls-per-second limit, shared by threads.
+"""Gates every outgoing call passes: a calls-per-second limit and a calls budget, shared by threads.
 
-It sits *after* the cache in the client: a cache hit is never throttled, only calls that go out.
+They sit *after* the cache in the client: a cache hit is never throttled or charged to a budget.
 
 Example:
     >>> limiter = RateLimiter(qps=1000)
@@ -15,8 +15,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
-__all__ = ["RateLimiter"]
+__all__ = ["CallBudget", "CallGate", "RateLimiter"]
+
+
+class CallGate(Protocol):
+    """Anything the client passes every outgoing call through: ``acquire()`` blocks or raises."""
+
+    def acquire(self) -> None: ...
 
 
 class RateLimiter:
@@ -58,3 +65,42 @@ class RateLimiter:
             self.acquired += 1
         if slot > now:
             self._sleep(slot - now)
+
+
+class CallBudget:
+    """A hard cap on calls sent: ``acquire`` raises :class:`~patsnap_analytics.errors.BudgetExceeded` past it.
+
+    Retries count too: each attempt is a call the account may be charged for.
+
+    Example:
+        >>> budget = CallBudget(2)
+        >>> budget.acquire(); budget.acquire()
+        >>> budget.acquire()
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.BudgetExceeded: max_calls=2 reached: the next call would exceed the budget
+    """
+
+    def __init__(self, max_calls: int) -> None:
+        from .errors import ValidationError
+
+        if isinstance(max_calls, bool) or not isinstance(max_calls, int) or max_calls < 0:
+            raise ValidationError("max_calls", f"must be a non-negative integer, got {max_calls!r}")
+        self.max_calls = max_calls
+        self.spent = 0
+        self._lock = threading.Lock()
+
+    @property
+    def remaining(self) -> int:
+        """Calls still allowed."""
+        with self._lock:
+            return self.max_calls - self.spent
+
+    def acquire(self) -> None:
+        """Take one call from the budget, or raise when none is left."""
+        from .errors import BudgetExceeded
+
+        with self._lock:
+            if self.spent >= self.max_calls:
+                raise BudgetExceeded(f"max_calls={self.max_calls} reached: the next call would exceed the budget")
+            self.spent += 1

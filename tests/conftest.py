@@ -11,7 +11,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_DRAWINGS = ROOT.parent / "shared" / "real_drawings"
-QUERIES = ROOT / "data" / "queries"
+QUERIES = Path(os.environ.get("PATSNAP_TEST_QUERIES", ROOT / "data" / "queries"))
 
 
 def png_bytes(size=(64, 48), mode="1", color=1, draw_box=True) -> bytes:
@@ -59,3 +59,35 @@ def _isolated_user_dirs(tmp_path_factory):
                  "PATSNAP_BASE_URL"):
         os.environ.pop(name, None)
     yield
+
+
+SANDBOX_DESIGNS = 300
+
+
+@pytest.fixture(scope="session")
+def shared_sandbox():
+    """One real sandbox server on 127.0.0.1 for the whole session (small corpus, faults off)."""
+    from patsnap_analytics.sandbox import Sandbox
+
+    with Sandbox(designs=SANDBOX_DESIGNS, seed=7) as box:
+        yield box
+
+
+@pytest.fixture
+def sb(shared_sandbox):
+    """The shared sandbox with default fault settings and zeroed call counters."""
+    import dataclasses
+
+    from patsnap_analytics.sandbox.faults import FaultSettings
+
+    defaults = {f.name: f.default for f in dataclasses.fields(FaultSettings)}
+    shared_sandbox.configure(**defaults)
+    shared_sandbox.reset_stats()
+    yield shared_sandbox
+    shared_sandbox.configure(**defaults)
+
+
+@pytest.fixture
+def drawing(query_images) -> bytes:
+    """The bytes of one sample query drawing (not in the corpus)."""
+    return query_images[0].read_bytes()

@@ -1,0 +1,31 @@
+# The two set-up commands of the README. Each creates its own virtual environment and installs what it needs.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install-run: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+
+## demo: search the sample query images on the embedded sandbox and write the HTML landscape report
+demo: install-run
+	$(BIN)/patsnap-analytics demo --out demo-output
+
+## test: ruff, the unit and integration tests, the doctests and the notebooks (nbval)
+test: install-test
+	$(BIN)/ruff check patsnap_analytics tests benchmarks
+	$(BIN)/python -m pytest -p no:cacheprovider tests --doctest-modules patsnap_analytics --nbval-lax notebooks $(PYTEST_ARGS)
+
+bench: install-test
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache

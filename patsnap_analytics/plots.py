@@ -1,0 +1,593 @@
+"""Charts of design-search results, seaborn-style: a tidy DataFrame in, a Matplotlib Axes out.
+
+Every function takes a result frame (``query, rank, patent_id, patent_pn, title, score, image_url, country, ...``),
+draws on ``ax=`` (or on a new figure when it is ``None``) and returns that Axes; :func:`thumbnail_gallery` needs a
+grid, so it takes ``fig=`` and returns the Figure. Nothing here calls ``plt.show()``: Jupyter shows the figure, and
+scripts decide for themselves.
+
+Conventions shared by all charts:
+
+* Colours are the Okabe-Ito palette (:data:`OKABE_ITO`), readable with every common colour-vision deficiency.
+* Titles of charts of sandbox data (``df.attrs["source"] == "sandbox"``) end with ``" [sandbox data]"``, so a
+  chart pasted into a slide can never pass for real PatSnap results.
+* An empty frame raises ``ValueError("... no results ...")``: there is nothing to draw, and an empty picture is
+  easy to mistake for "no similar designs exist". Rows whose ``score`` is NA (searches sorted by a date field)
+  are left out of score charts; when *no* row has a score the chart says so instead of failing.
+* Bars count **distinct designs** (``patent_id``) by default, because a batch finds the same design for several
+  query images; pass ``distinct=False`` to count result rows.
+
+Example:
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"query": ["a.png"] * 3, "rank": [1, 2, 3], "patent_id": ["p1", "p2", "p3"],
+    ...                    "patent_pn": ["USD1S", "CN2S", "USD3S"], "score": [0.9, 0.8, 0.7],
+    ...                    "country": ["US", "CN", "US"]})
+    >>> ax = office_breakdown(df)
+    >>> [t.get_text() for t in ax.get_yticklabels()]  # largest first
+    ['United States (US)', 'China (CN)']
+    >>> plt.close(ax.figure)
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from PIL import Image
+
+from .codes import OFFICES, label
+
+__all__ = [
+    "OKABE_ITO",
+    "SANDBOX_SUFFIX",
+    "STATUS_COLOURS",
+    "UNKNOWN",
+    "image_fetcher",
+    "loc_breakdown",
+    "office_breakdown",
+    "overlap_heatmap",
+    "overlap_matrix",
+    "score_distribution",
+    "score_vs_rank",
+    "status_breakdown",
+    "thumbnail",
+    "thumbnail_gallery",
+]
+
+#: Okabe & Ito (2008) colour-blind-safe palette, in the order charts use it (yellow last: weak on white).
+OKABE_ITO: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#56B4E9",  # sky blue
+    "#CC79A7",  # reddish purple
+    "#000000",  # black
+    "#F0E442",  # yellow
+)
+GREY = "#999999"
+#: What a missing code or label is shown as.
+UNKNOWN = "Unknown"
+#: Appended to every chart title when the data came from the sandbox.
+SANDBOX_SUFFIX = " [sandbox data]"
+#: Status label -> colour, so "Active" is the same green in every chart and report of a session.
+STATUS_COLOURS: dict[str, str] = {
+    "Active": OKABE_ITO[2],
+    "Granted": OKABE_ITO[2],
+    "Pending": OKABE_ITO[1],
+    "Examining": OKABE_ITO[1],
+    "Published": OKABE_ITO[4],
+    "Inactive": OKABE_ITO[3],
+    "Expired": OKABE_ITO[3],
+    UNKNOWN: GREY,
+}
+
+Fetch = Callable[[str], "bytes | None"]
+
+
+# ----------------------------------------------------------------------------------------------- helpers
+def _check_frame(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    """Raise a ValueError naming what is missing, before anything is drawn."""
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{what}: expected a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{what}: the frame has no column(s) {', '.join(map(repr, missing))}")
+    if df.empty:
+        raise ValueError(f"{what}: no results to plot (the frame is empty)")
+
+
+def _is_sandbox(df: pd.DataFrame) -> bool:
+    return df.attrs.get("source") == "sandbox"
+
+
+def _title(df: pd.DataFrame, text: str) -> str:
+    return text + SANDBOX_SUFFIX if _is_sandbox(df) else text
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+    # pyplot (not a bare Figure) when we create it, so Jupyter's inline backend displays it like seaborn's.
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _short(text: object, width: int = 28) -> str:
+    """A query name fit for a legend: URL or path basename, truncated with an ellipsis."""
+    s = str(text)
+    if "/" in s:
+        tail = s.rstrip("/").rsplit("/", 1)[-1]
+        s = tail or s
+    return s if len(s) <= width else s[: width - 1] + "…"
+
+
+def _colour(i: int) -> str:
+    return OKABE_ITO[i % len(OKABE_ITO)]
+
+
+def _groups(df: pd.DataFrame, by: str | None) -> list[tuple[str, pd.DataFrame]]:
+    """(name, rows) per value of ``by`` in order of first appearance; one unnamed group when ``by`` is None."""
+    if by is None or by not in df.columns:
+        return [("", df)]
+    keys = df[by].astype("string").fillna(UNKNOWN)
+    return [(str(k), df[keys == k]) for k in pd.unique(keys)]
+
+
+def _style(ax: Axes) -> None:
+    """The light, seaborn-like look: no top/right spines, a faint grid behind the data."""
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.set_axisbelow(True)
+    ax.grid(True, axis="both", color="#e6e6e6", linewidth=0.8)
+
+
+def _no_scores(ax: Axes, df: pd.DataFrame, title: str) -> Axes:
+    ax.set_title(_title(df, f"{title} (no scores: results sorted by date)"))
+    ax.text(0.5, 0.5, "No similarity scores\n(the search was sorted by a date field)", ha="center",
+            va="center", transform=ax.transAxes, color="#555555")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def _scored(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Rows that have a score, and how many were dropped."""
+    keep = df["score"].notna()
+    return df[keep], int((~keep).sum())
+
+
+# ----------------------------------------------------------------------------------------------- scores
+def _kde(values: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Gaussian KDE with Scott's bandwidth (numpy only: plots must not need scipy)."""
+    n = len(values)
+    std = float(np.std(values, ddof=1)) if n > 1 else 0.0
+    bw = std * n ** (-1 / 5) if std > 0 else 0.01
+    z = (grid[:, None] - values[None, :]) / bw
+    return np.exp(-0.5 * z**2).sum(axis=1) / (n * bw * np.sqrt(2 * np.pi))
+
+
+def score_distribution(df: pd.DataFrame, *, by: str | None = "query", kind: str = "hist",
+                       bins: int | None = None, ax: Axes | None = None) -> Axes:
+    """Distribution of similarity scores, one overlaid layer per value of ``by`` (default: per query image).
+
+    ``kind`` is ``"hist"`` (step histograms on shared bins), ``"kde"`` (smoothed density) or ``"ecdf"``
+    (share of results scoring at most x — the honest choice for threshold studies). ``bins`` defaults to a
+    number suited to the size of the groups. Rows without a score are left out; if none has one the chart
+    says so.
+
+    Example:
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"query": ["a", "a", "b"], "score": [0.9, 0.7, 0.8]})
+        >>> ax = score_distribution(df, kind="ecdf")
+        >>> ax.get_xlabel(), len(ax.get_lines())
+        ('Similarity score', 2)
+        >>> plt.close(ax.figure)
+    """
+    if kind not in ("hist", "kde", "ecdf"):
+        raise ValueError(f"kind: must be 'hist', 'kde' or 'ecdf'; got {kind!r}")
+    _check_frame(df, ["score"], "score_distribution")
+    ax = _axes(ax, (7, 4))
+    title = "Similarity score distribution"
+    scored, dropped = _scored(df)
+    if scored.empty:
+        return _no_scores(ax, df, title)
+    _style(ax)
+    values_all = scored["score"].to_numpy(dtype=float)
+    lo, hi = float(values_all.min()), float(values_all.max())
+    if hi - lo < 1e-9:
+        lo, hi = lo - 0.05, hi + 0.05
+    groups = _groups(scored, by)
+    if bins is None:  # ~1.5 sqrt(n) per layer: enough shape, without the comb of a 20-bin plot of 30 results
+        bins = int(np.clip(1.5 * np.sqrt(max(len(rows) for _, rows in groups)), 5, 30))
+    edges = np.linspace(lo, hi, bins + 1)
+    for i, (name, rows) in enumerate(groups):
+        values = rows["score"].to_numpy(dtype=float)
+        colour = _colour(i)
+        lab = _short(name) if name else None
+        if kind == "hist":
+            ax.hist(values, bins=edges, histtype="stepfilled", alpha=0.25, color=colour)
+            ax.hist(values, bins=edges, histtype="step", linewidth=1.6, color=colour, label=lab)
+        elif kind == "kde":
+            pad = (hi - lo) * 0.1
+            grid = np.linspace(lo - pad, hi + pad, 200)
+            dens = _kde(values, grid)
+            ax.plot(grid, dens, color=colour, linewidth=1.8, label=lab)
+            ax.fill_between(grid, dens, color=colour, alpha=0.15)
+        else:
+            xs = np.sort(values)
+            ys = np.arange(1, len(xs) + 1) / len(xs)
+            ax.step(xs, ys, where="post", color=colour, linewidth=1.8, label=lab)
+    ax.set_xlabel("Similarity score")
+    ax.set_ylabel({"hist": "Results", "kde": "Density", "ecdf": "Share of results ≤ score"}[kind])
+    if dropped:
+        title += f" ({dropped} unscored rows left out)"
+    ax.set_title(_title(df, title))
+    if len(groups) > 1:
+        ax.legend(title=by, frameon=False, fontsize="small")
+    return ax
+
+
+def score_vs_rank(df: pd.DataFrame, *, by: str | None = "query", ax: Axes | None = None) -> Axes:
+    """How fast similarity falls with rank: one line per value of ``by`` (default: per query image).
+
+    Example:
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"query": ["a", "a"], "rank": [1, 2], "score": [0.9, 0.7]})
+        >>> ax = score_vs_rank(df)
+        >>> ax.get_lines()[0].get_ydata().tolist()
+        [0.9, 0.7]
+        >>> plt.close(ax.figure)
+    """
+    _check_frame(df, ["rank", "score"], "score_vs_rank")
+    ax = _axes(ax, (7, 4))
+    title = "Similarity score by rank"
+    scored, dropped = _scored(df)
+    if scored.empty:
+        return _no_scores(ax, df, title)
+    _style(ax)
+    groups = _groups(scored, by)
+    for i, (name, rows) in enumerate(groups):
+        rows = rows.sort_values("rank")
+        ax.plot(rows["rank"].to_numpy(dtype=float), rows["score"].to_numpy(dtype=float), marker="o",
+                markersize=3.5, linewidth=1.5, color=_colour(i), label=_short(name) if name else None)
+    ax.set_xlabel("Rank")
+    ax.set_ylabel("Similarity score")
+    if dropped:
+        title += f" ({dropped} unscored rows left out)"
+    ax.set_title(_title(df, title))
+    if len(groups) > 1:
+        ax.legend(title=by, frameon=False, fontsize="small")
+    return ax
+
+
+# ----------------------------------------------------------------------------------------------- breakdowns
+def _counts(df: pd.DataFrame, column: str, distinct: bool) -> pd.Series:
+    """Value counts of ``column`` (NA shown as Unknown), over distinct designs unless ``distinct`` is False."""
+    rows = df.drop_duplicates("patent_id") if distinct and "patent_id" in df.columns else df
+    values = rows[column].astype("string").fillna(UNKNOWN)
+    return values.value_counts(sort=True)
+
+
+def _top(counts: pd.Series, top: int | None) -> pd.Series:
+    """The ``top`` largest counts, the rest summed into one "Other (k)" bar so no result goes uncounted."""
+    if top is None or len(counts) <= top:
+        return counts
+    head, rest = counts.iloc[: top - 1], counts.iloc[top - 1 :]
+    return pd.concat([head, pd.Series({f"Other ({len(rest)})": int(rest.sum())})])
+
+
+def _hbar(ax: Axes, counts: pd.Series, labels: list[str], colours: list[str], df: pd.DataFrame, title: str,
+          distinct: bool) -> Axes:
+    """Horizontal bars, largest on top, each labelled with its count."""
+    _style(ax)
+    ax.grid(False, axis="y")
+    y = np.arange(len(counts))[::-1]  # first (largest) bar at the top
+    bars = ax.barh(y, counts.to_numpy(dtype=float), color=colours, height=0.7)
+    ax.bar_label(bars, labels=[f"{int(v):,}" for v in counts.to_numpy()], padding=3, fontsize="small")
+    ax.set_yticks(y, labels=labels)
+    ax.set_xlabel("Distinct designs" if distinct else "Results")
+    ax.margins(x=0.12)
+    ax.set_title(_title(df, title))
+    return ax
+
+
+def _wrap(text: str, width: int = 30, lines: int = 2) -> str:
+    """A long bar label on at most ``lines`` lines, so the bars keep most of the figure's width."""
+    parts = textwrap.wrap(text, width, max_lines=lines, placeholder="…")
+    return "\n".join(parts) if parts else text
+
+
+def _height(n: int) -> float:
+    return max(2.5, 0.4 * n + 1.2)
+
+
+def office_breakdown(df: pd.DataFrame, *, top: int | None = 15, distinct: bool = True,
+                     ax: Axes | None = None) -> Axes:
+    """Results per patent office (from ``country``), largest first, labelled ``United States (US)``.
+
+    Offices beyond the ``top`` largest are summed into one ``Other (k)`` bar.
+
+    Example:
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"patent_id": ["1", "2", "3"], "country": ["US", "US", "CN"]})
+        >>> ax = office_breakdown(df)
+        >>> [float(p.get_width()) for p in ax.patches]
+        [2.0, 1.0]
+        >>> plt.close(ax.figure)
+    """
+    _check_frame(df, ["country"], "office_breakdown")
+    counts = _top(_counts(df, "country", distinct), top)
+    labels = [f"{OFFICES[c]} ({c})" if c in OFFICES else str(c) for c in counts.index]
+    colours = [GREY if c == UNKNOWN or c.startswith("Other (") else OKABE_ITO[0] for c in counts.index]
+    ax = _axes(ax, (7, _height(len(counts))))
+    return _hbar(ax, counts, labels, colours, df, "Results by patent office", distinct)
+
+
+def _require_labels(df: pd.DataFrame, by: str, what: str) -> str:
+    column = f"{by}_label"
+    if column not in df.columns:
+        raise ValueError(
+            f"{what}: the frame has no {column!r} column; label it first: df = client.label(df, by={by!r})")
+    return column
+
+
+def status_breakdown(df: pd.DataFrame, *, by: str = "simple_legal_status", distinct: bool = True,
+                     ax: Axes | None = None) -> Axes:
+    """Results per legal status, from a frame labelled with ``client.label(df, by=by)``.
+
+    ``by`` is ``"simple_legal_status"`` (Active / Inactive / Pending ...) or ``"legal_status"`` (Granted ...).
+    Results that matched no status tested by the labelling are shown as ``Unknown``.
+
+    Example:
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"patent_id": ["1", "2"], "simple_legal_status_label": ["Active", None]})
+        >>> ax = status_breakdown(df)
+        >>> [t.get_text() for t in ax.get_yticklabels()]
+        ['Active', 'Unknown']
+        >>> plt.close(ax.figure)
+    """
+    if by not in ("simple_legal_status", "legal_status"):
+        raise ValueError(f"by: must be 'simple_legal_status' or 'legal_status'; got {by!r}")
+    _check_frame(df, [], "status_breakdown")
+    column = _require_labels(df, by, "status_breakdown")
+    counts = _counts(df, column, distinct)
+    colours = [STATUS_COLOURS.get(str(s), _colour(i)) for i, s in enumerate(counts.index)]
+    ax = _axes(ax, (7, _height(len(counts))))
+    name = "simple legal status" if by == "simple_legal_status" else "legal status"
+    return _hbar(ax, counts, [str(s) for s in counts.index], colours, df, f"Results by {name}", distinct)
+
+
+def loc_breakdown(df: pd.DataFrame, *, top: int | None = 15, distinct: bool = True,
+                  ax: Axes | None = None) -> Axes:
+    """Results per Locarno class, from a frame labelled with ``client.label(df, by="loc")``.
+
+    Bars read ``06-01 Seats`` (long names wrap onto two lines); codes beyond the ``top`` largest form one
+    ``Other (k)`` bar.
+
+    Example:
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"patent_id": ["1", "2"], "loc": ["06-01", "06-01"], "loc_label": ["Seats"] * 2})
+        >>> ax = loc_breakdown(df)
+        >>> [t.get_text() for t in ax.get_yticklabels()]
+        ['06-01 Seats']
+        >>> plt.close(ax.figure)
+    """
+    _check_frame(df, [], "loc_breakdown")
+    _require_labels(df, "loc", "loc_breakdown")
+    _check_frame(df, ["loc"], "loc_breakdown")
+    counts = _top(_counts(df, "loc", distinct), top)
+    names = (df.dropna(subset=["loc"]).drop_duplicates("loc").set_index("loc")["loc_label"]
+             .astype("string").to_dict())
+
+    def text(code: str) -> str:
+        if code == UNKNOWN or code.startswith("Other ("):
+            return code
+        return _wrap(f"{code} {names.get(code) or label('loc', code)}")
+
+    colours = [GREY if c == UNKNOWN or c.startswith("Other (") else OKABE_ITO[4] for c in counts.index]
+    ax = _axes(ax, (7, _height(len(counts))))
+    return _hbar(ax, counts, [text(c) for c in counts.index], colours, df, "Results by Locarno class", distinct)
+
+
+# ----------------------------------------------------------------------------------------------- overlap
+def overlap_matrix(df: pd.DataFrame) -> pd.DataFrame:
+    """Jaccard similarity of the sets of ``patent_id`` found by each pair of queries (1.0 = same designs).
+
+    Example:
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"query": ["a", "a", "b"], "patent_id": ["1", "2", "2"]})
+        >>> float(overlap_matrix(df).loc["a", "b"])
+        0.5
+    """
+    _check_frame(df, ["query", "patent_id"], "overlap_matrix")
+    queries = [str(q) for q in pd.unique(df["query"].astype("string").fillna(UNKNOWN))]
+    keys = df["query"].astype("string").fillna(UNKNOWN)
+    sets = {q: set(df.loc[keys == q, "patent_id"].dropna()) for q in queries}
+    data = np.ones((len(queries), len(queries)))
+    for i, a in enumerate(queries):
+        for j, b in enumerate(queries):
+            union = sets[a] | sets[b]
+            data[i, j] = len(sets[a] & sets[b]) / len(union) if union else 1.0
+    return pd.DataFrame(data, index=queries, columns=queries)
+
+
+def overlap_heatmap(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Heatmap of :func:`overlap_matrix`: do different query images find the same designs?
+
+    Needs at least two queries (raises ``ValueError`` otherwise). Each cell is annotated with its value.
+
+    Example:
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"query": ["a", "a", "b"], "patent_id": ["1", "2", "2"]})
+        >>> ax = overlap_heatmap(df)
+        >>> sorted(t.get_text() for t in ax.texts)
+        ['0.50', '0.50', '1.00', '1.00']
+        >>> plt.close(ax.figure)
+    """
+    matrix = overlap_matrix(df)
+    n = len(matrix)
+    if n < 2:
+        raise ValueError("overlap_heatmap: needs results of at least two queries; this frame has one")
+    side = min(9.0, 1.6 + 0.7 * n)
+    ax = _axes(ax, (side + 1.2, side))
+    # cividis: perceptually uniform and readable with colour-vision deficiencies, like Okabe-Ito.
+    image = ax.imshow(matrix.to_numpy(), cmap="cividis", vmin=0.0, vmax=1.0)
+    labels = [_short(q, 22) for q in matrix.index]
+    ax.set_xticks(range(n), labels=labels, rotation=40, ha="right", rotation_mode="anchor")
+    ax.set_yticks(range(n), labels=labels)
+    for i in range(n):
+        for j in range(n):
+            v = float(matrix.iat[i, j])
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize="small",
+                    color="black" if v > 0.6 else "white")
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="Jaccard overlap of designs found")
+    ax.set_title(_title(df, "Overlap of results between queries"))
+    return ax
+
+
+# ----------------------------------------------------------------------------------------------- thumbnails
+def image_fetcher(fetch: Fetch | None = None, client: Any = None) -> Fetch | None:
+    """The function that turns an image URL into bytes: ``fetch`` if given, else ``client.fetch_image``.
+
+    Example:
+        >>> image_fetcher(fetch=lambda url: None)("x") is None
+        True
+        >>> image_fetcher() is None
+        True
+    """
+    if fetch is not None:
+        return fetch
+    if client is not None:
+        method = getattr(client, "fetch_image", None)
+        if not callable(method):
+            raise TypeError("client: needs a fetch_image(url) -> bytes | None method")
+        return method
+    return None
+
+
+def _bold_shrink(img: Image.Image, target: int) -> Image.Image:
+    """Shrink a 1-bit drawing sheet by min-pooling, so a 2 px line on a 3000 px sheet stays a visible line.
+
+    Plain resampling averages thin black lines into pale grey at thumbnail size; taking the darkest pixel of
+    each block keeps every line (a little bolder), which is what an analyst needs to compare shapes.
+    """
+    factor = max(img.size) // target
+    if factor < 2:
+        return img.convert("L")
+    ink = np.asarray(img, dtype=bool)  # True = white paper
+    h, w = (ink.shape[0] // factor) * factor, (ink.shape[1] // factor) * factor
+    pooled = ink[:h, :w].reshape(h // factor, factor, w // factor, factor).min(axis=(1, 3))
+    return Image.fromarray(pooled.astype(np.uint8) * 255, mode="L")
+
+
+def thumbnail(url: object, fetch: Fetch, *, size: int = 256) -> Image.Image | None:
+    """The image at ``url`` as an RGB PIL image at most ``size`` px on a side, or ``None`` if unavailable.
+
+    Never raises for a bad image: a thumbnail is decoration, and one expired result URL must not cost the
+    analyst a whole gallery or report. Transparent images are flattened onto white.
+
+    Example:
+        >>> thumbnail("x", lambda url: b"not an image") is None
+        True
+    """
+    if url is None or pd.isna(url) or not str(url):  # type: ignore[arg-type]
+        return None
+    try:
+        data = fetch(str(url))
+        if not data:
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)  # treat a bomb as unavailable
+            img = Image.open(io.BytesIO(data))
+            img.draft("RGB", (size, size))  # JPEG: decode at reduced scale, much faster for big photos
+            img.load()
+        if img.mode == "1":
+            img = _bold_shrink(img, 2 * size)
+        if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+            rgba = img.convert("RGBA")
+            img = Image.new("RGB", rgba.size, "white")
+            img.paste(rgba, mask=rgba.getchannel("A"))
+        else:
+            img = img.convert("RGB")
+        img.thumbnail((size, size), Image.Resampling.LANCZOS)
+        return img
+    except Exception:  # any failure to get or decode one image degrades to a placeholder, by design
+        return None
+
+
+def _fmt_score(score: object) -> str | None:
+    if score is None or pd.isna(score):  # type: ignore[arg-type]
+        return None
+    return f"{float(score):.3g}"  # type: ignore[arg-type]
+
+
+def _gallery_rows(df: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The ``n`` best distinct designs: highest score first (rank order when unscored)."""
+    rows = df
+    if "rank" in rows.columns:
+        rows = rows.sort_values("rank", kind="stable")
+    if "score" in rows.columns and rows["score"].notna().any():
+        rows = rows.sort_values("score", ascending=False, na_position="last", kind="stable")
+    if "patent_id" in rows.columns:
+        rows = rows.drop_duplicates("patent_id")
+    return rows.head(n)
+
+
+def thumbnail_gallery(df: pd.DataFrame, *, fetch: Fetch | None = None, client: Any = None, n: int = 12,
+                      ncols: int = 4, fig: Figure | None = None) -> Figure:
+    """A grid of the ``n`` best results' images, with the patent number (and score, when there is one) below.
+
+    Images come from ``fetch(url) -> bytes | None`` or ``client.fetch_image`` (one of them is required, so the
+    client's HTTP cache is used and nothing is fetched behind the analyst's back). An image that cannot be
+    fetched or decoded is drawn as an "image unavailable" placeholder. Returns the Figure.
+
+    Example:
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"patent_id": ["1"], "patent_pn": ["USD1S"], "score": [0.9],
+        ...                    "image_url": ["u"]})
+        >>> fig = thumbnail_gallery(df, fetch=lambda url: None)
+        >>> [t.get_text() for t in fig.axes[0].texts]
+        ['image unavailable']
+        >>> plt.close(fig)
+    """
+    get = image_fetcher(fetch, client)
+    if get is None:
+        raise ValueError("thumbnail_gallery: pass fetch=<url -> bytes> or client=<Client> to get the images")
+    if n < 1 or ncols < 1:
+        raise ValueError("n and ncols: must be at least 1")
+    _check_frame(df, ["patent_pn", "image_url"], "thumbnail_gallery")
+    rows = _gallery_rows(df, n)
+    ncols = min(ncols, len(rows))
+    nrows = -(-len(rows) // ncols)
+    if fig is None:
+        fig = plt.figure(figsize=(2.6 * ncols, 2.9 * nrows + 0.5), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax, (_, row) in zip(axes, rows.iterrows(), strict=False):
+        img = thumbnail(row["image_url"], get)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if img is None:
+            ax.set_facecolor("#f0f0f0")
+            ax.text(0.5, 0.5, "image unavailable", ha="center", va="center", transform=ax.transAxes,
+                    color="#777777", fontsize="small")
+        else:
+            ax.imshow(np.asarray(img))
+        for spine in ax.spines.values():
+            spine.set_color("#cccccc")
+        caption = str(row["patent_pn"])
+        score = _fmt_score(row["score"]) if "score" in row.index else None
+        if score is not None:
+            caption += f"\nscore {score}"
+        ax.set_xlabel(caption, fontsize="small")
+    for ax in axes[len(rows):]:
+        ax.set_visible(False)
+    fig.suptitle(_title(df, f"Top {len(rows)} similar designs"))
+    return fig
+

@@ -1,0 +1,594 @@
+"""Self-contained HTML landscape report of a design search (one query image or a batch).
+
+:func:`landscape_report` writes ONE ``.html`` file that opens in any browser, offline, years later: charts are
+embedded PNGs, thumbnails are re-encoded and embedded as ``data:`` URIs, the CSS is inline, and nothing refers to
+anything outside the file. A Content-Security-Policy in the page forbids the browser to load anything else, so
+even a title crafted by a third party cannot make the report call home. Result ``image_url`` values (presigned,
+short-lived vendor links) are never written into the file.
+
+All text goes through Jinja2 with autoescaping: titles, assignees and query names come from the API or from
+file names and are treated as untrusted.
+
+Example:
+    >>> import pandas as pd, tempfile, pathlib
+    >>> df = pd.DataFrame({"query": ["chair.png"], "rank": [1], "patent_id": ["p1"], "patent_pn": ["USD1S"],
+    ...                    "title": ["Chair"], "score": [0.91], "image_url": ["u"], "country": ["US"]})
+    >>> df.attrs["source"] = "sandbox"
+    >>> out = landscape_report(df, pathlib.Path(tempfile.mkdtemp()) / "r.html")
+    >>> "SANDBOX DATA" in out.read_text()
+    True
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import io
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from . import plots
+from .codes import LEGAL_STATUS, OFFICES, SIMPLE_LEGAL_STATUS, label
+
+__all__ = ["REQUIRED_COLUMNS", "landscape_report"]
+
+#: Columns the report cannot do without; the rest of the result schema is used when present.
+REQUIRED_COLUMNS: tuple[str, ...] = ("query", "patent_id", "patent_pn")
+
+_FILTER_LABELS: dict[str, str] = {
+    "loc": "Locarno classes",
+    "assignees": "Assignees",
+    "legal_status": "Legal status",
+    "simple_legal_status": "Simple legal status",
+    "country": "Offices",
+    "main_field": "Keyword",
+    "apply_start_time": "Applied from",
+    "apply_end_time": "Applied until",
+    "public_start_time": "Published from",
+    "public_end_time": "Published until",
+    "limit": "Results per query",
+    "field": "Sorted by",
+    "order": "Order",
+}
+_SORT_FIELDS = {"APD": "application date (APD)", "PBD": "publication date (PBD)", "ISD": "issue date (ISD)"}
+_STATUS_COLUMNS = (("simple_legal_status_label", "Status"), ("legal_status_label", "Legal status"),
+                   ("loc_label", "Locarno class"))
+THUMB_PX = 240  # twice the displayed size, sharp on high-density screens
+
+
+# ----------------------------------------------------------------------------------------------- text helpers
+def _humanise(key: object) -> str:
+    text = str(key).replace("_", " ").replace("-", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def _number(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+def _as_list(value: object) -> list[object]:
+    """A filter value as a list: lists stay lists, ``"US,CN"`` (the API's own form) is split."""
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, Iterable) and not isinstance(value, Mapping):
+        return list(value)
+    return [value]
+
+
+def _coded(kind: str, table: Mapping[int, str], value: object) -> str:
+    names = []
+    for code in _as_list(value):
+        try:
+            known = int(code) in table  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            known = False
+        names.append(f"{label(kind, code)} ({code})" if known else str(code))
+    return ", ".join(names)
+
+
+def _loc_text(expr: object) -> str:
+    """The expression, and the names of the classes it mentions (``10-02 = Watches and wrist watches``)."""
+    from .loc import parse  # the parser validates; a string we cannot parse is still shown verbatim
+
+    text = str(expr)
+    try:
+        terms = sorted(parse(text).terms())
+    except Exception:
+        return text
+    names = "; ".join(f"{t} = {label('loc', t)}" for t in terms)
+    return f"{text} ({names})" if names else text
+
+
+def _filter_rows(filters: Mapping[str, object]) -> list[tuple[str, str]]:
+    """``df.attrs["filters"]`` as (label, readable value) rows, codes spelled out."""
+    rows: list[tuple[str, str]] = []
+    for key, value in filters.items():
+        if value is None or value == "" or value == [] or value == ():
+            continue
+        if key == "country":
+            text = ", ".join(f"{OFFICES.get(str(c).upper(), str(c))} ({str(c).upper()})" for c in _as_list(value))
+        elif key == "legal_status":
+            text = _coded("legal_status", LEGAL_STATUS, value)
+        elif key == "simple_legal_status":
+            text = _coded("simple_legal_status", SIMPLE_LEGAL_STATUS, value)
+        elif key == "loc":
+            text = _loc_text(value)
+        elif key == "field":
+            text = _SORT_FIELDS.get(str(value).upper(), str(value))
+        elif key == "order":
+            text = {"desc": "descending", "asc": "ascending"}.get(str(value).lower(), str(value))
+        elif isinstance(value, list | tuple | set):
+            text = ", ".join(map(str, value))
+        else:
+            text = _number(value)
+        rows.append((_FILTER_LABELS.get(key, _humanise(key)), text))
+    if "field" not in filters or not filters.get("field"):
+        rows.append(("Sorted by", "similarity"))
+    return rows
+
+
+def _plain(value: Any) -> Any:
+    """A stats object (mapping, dataclass, namedtuple, or a method returning one) as plain data."""
+    if callable(value) and not isinstance(value, Mapping):
+        value = value()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if hasattr(value, "_asdict"):
+        return value._asdict()
+    return value
+
+
+def _stats_rows(stats: Any) -> list[tuple[str, str]]:
+    """Any stats mapping flattened to readable rows; nested mappings become ``Calls: search`` rows plus a total."""
+    stats = _plain(stats)
+    if not isinstance(stats, Mapping):
+        return [("Usage", str(stats))] if stats is not None else []
+    rows: list[tuple[str, str]] = []
+    for key, value in stats.items():
+        value = _plain(value)
+        if isinstance(value, Mapping):
+            numbers = [v for v in value.values() if isinstance(v, int | float) and not isinstance(v, bool)]
+            if numbers and len(numbers) == len(value) and len(value) > 1:
+                rows.append((f"{_humanise(key)} (total)", _number(sum(numbers))))
+            rows.extend((f"{_humanise(key)}: {k}", _number(v)) for k, v in value.items())
+        else:
+            rows.append((_humanise(key), _number(value)))
+    return rows
+
+
+# ----------------------------------------------------------------------------------------------- figures
+def _png_uri(data: bytes, mime: str = "image/png") -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _chart(draw: Callable[[Axes], object], size: tuple[float, float]) -> str:
+    # A bare Figure (not pyplot): nothing is registered with a GUI backend or shown in a notebook, and the
+    # figure is freed with its last reference; savefig picks the Agg renderer for PNG by itself.
+    fig = Figure(figsize=size, layout="constrained")
+    draw(fig.add_subplot())
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=120, facecolor="white")
+    return _png_uri(buf.getvalue())
+
+
+def _bars_height(n: int) -> float:
+    return max(2.6, 0.42 * n + 1.3)
+
+
+def _charts(df: pd.DataFrame) -> list[dict[str, str]]:
+    charts: list[dict[str, str]] = []
+
+    def add(name: str, caption: str, draw: Callable[[Axes], object], size: tuple[float, float]) -> None:
+        charts.append({"name": name, "caption": caption, "src": _chart(draw, size)})
+
+    has_scores = "score" in df.columns and bool(df["score"].notna().any())
+    if has_scores:
+        add("Similarity scores", "How similar the results are to the query image(s).",
+            lambda ax: plots.score_distribution(df, ax=ax), (6.4, 3.8))
+        if "rank" in df.columns:
+            add("Score by rank", "How fast similarity falls off down the result list.",
+                lambda ax: plots.score_vs_rank(df, ax=ax), (6.4, 3.8))
+    if "country" in df.columns:
+        n = min(15, df["country"].nunique(dropna=False))
+        add("Offices", "Where the similar designs are registered (distinct designs).",
+            lambda ax: plots.office_breakdown(df, ax=ax), (6.4, _bars_height(n)))
+    for by in ("simple_legal_status", "legal_status"):
+        if f"{by}_label" in df.columns:
+            n = df[f"{by}_label"].nunique(dropna=False)
+            add(_humanise(by), "Whether the similar designs are still in force (distinct designs).",
+                lambda ax, by=by: plots.status_breakdown(df, by=by, ax=ax), (6.4, _bars_height(n)))
+    if "loc_label" in df.columns and "loc" in df.columns:
+        n = min(15, df["loc"].nunique(dropna=False))
+        add("Locarno classes", "Product classes of the similar designs (distinct designs).",
+            lambda ax: plots.loc_breakdown(df, ax=ax), (6.4, _bars_height(n)))
+    n_queries = df["query"].nunique()
+    if n_queries >= 2:
+        side = 4.6 if n_queries <= 6 else min(9.0, 0.7 * n_queries)
+        add("Overlap between queries", "Jaccard overlap of the designs each pair of query images found.",
+            lambda ax: plots.overlap_heatmap(df, ax=ax), (side + 1.8, side))
+    return charts
+
+
+def _thumbnail_uri(url: object, fetch: plots.Fetch) -> str | None:
+    """The result image, shrunk and re-encoded (which also strips anything that is not pixels), as a data URI."""
+    img = plots.thumbnail(url, fetch, size=THUMB_PX)
+    if img is None:
+        return None
+    buf = io.BytesIO()
+    colours = img.getcolors(maxcolors=256)
+    if colours is not None:  # line drawings: lossless PNG is both smaller and sharper than JPEG
+        img.save(buf, format="PNG", optimize=True)
+        return _png_uri(buf.getvalue())
+    img.save(buf, format="JPEG", quality=85)
+    return _png_uri(buf.getvalue(), "image/jpeg")
+
+
+# ----------------------------------------------------------------------------------------------- tables
+def _score_text(value: object) -> str:
+    return "—" if value is None or pd.isna(value) else f"{float(value):.3f}"  # type: ignore[arg-type]
+
+
+def _top_designs(df: pd.DataFrame, top: int) -> pd.DataFrame:
+    """One row per distinct design, best first (score, then rank), with how many queries found it."""
+    rows = df.copy()
+    rows["_score"] = rows["score"].astype("Float64") if "score" in rows.columns else pd.NA
+    rows["_rank"] = rows["rank"].astype("Float64") if "rank" in rows.columns else pd.NA
+    rows = rows.sort_values(["_score", "_rank"], ascending=[False, True], na_position="last", kind="stable")
+    found_by = df.groupby("patent_id", sort=False)["query"].nunique()
+    best = rows.drop_duplicates("patent_id").head(top).copy()
+    best["_found_by"] = best["patent_id"].map(found_by)
+    return best
+
+
+def _text(value: object, empty: str = "—") -> str:
+    return empty if value is None or (not isinstance(value, list | tuple) and pd.isna(value)) else str(value)
+
+
+_TONES = {"Active": "good", "Granted": "good", "Inactive": "bad", "Expired": "bad", "Pending": "wait",
+          "Examining": "wait"}
+
+
+def _labels(row: pd.Series, columns: Iterable[str]) -> list[dict[str, str]]:
+    """The row's status and class labels as tags; a Locarno label is prefixed with its code."""
+    tags = []
+    for col, name in _STATUS_COLUMNS:
+        if col not in columns:
+            continue
+        text = _text(row.get(col), plots.UNKNOWN)
+        if col == "loc_label" and text != plots.UNKNOWN and not pd.isna(row.get("loc", pd.NA)):
+            text = f"{row['loc']} {text}"
+        tags.append({"name": name, "text": text, "tone": _TONES.get(text, "")})
+    return tags
+
+
+def _result_rows(best: pd.DataFrame, fetch: plots.Fetch | None, several: bool) -> list[dict[str, Any]]:
+    out = []
+    for i, (_, row) in enumerate(best.iterrows(), start=1):
+        country = _text(row.get("country"), "")
+        office = f"{OFFICES.get(country, country)} ({country})" if country else "—"
+        item: dict[str, Any] = {
+            "n": i,
+            "pn": _text(row["patent_pn"]),
+            "title": _text(row.get("title")),
+            "office": office,
+            "score": _score_text(row.get("score")),
+            "rank": _text(row.get("rank")),
+            "query": _text(row.get("query")),
+            "found_by": int(row["_found_by"]) if several else None,
+            "labels": _labels(row, best.columns),
+            "thumb": _thumbnail_uri(row.get("image_url"), fetch) if fetch is not None else None,
+        }
+        out.append(item)
+    return out
+
+
+def _query_rows(df: pd.DataFrame) -> list[dict[str, str]]:
+    rows = []
+    for query, part in df.groupby("query", sort=False):
+        total = part["total_count"].dropna() if "total_count" in part.columns else pd.Series(dtype="Int64")
+        scores = part["score"].dropna() if "score" in part.columns else pd.Series(dtype="Float64")
+        rows.append({
+            "query": str(query),
+            "results": f"{len(part):,}",
+            "total": f"{int(total.iloc[0]):,}" if len(total) else "—",
+            "best": f"{float(scores.max()):.3f}" if len(scores) else "—",
+        })
+    return rows
+
+
+def _key_figures(df: pd.DataFrame) -> list[tuple[str, str]]:
+    designs = df.drop_duplicates("patent_id")
+    figures = [("Results", f"{len(df):,}"), ("Distinct designs", f"{len(designs):,}"),
+               ("Query images", f"{df['query'].nunique():,}")]
+    if "country" in df.columns:
+        figures.append(("Offices", f"{designs['country'].nunique():,}"))
+    if "simple_legal_status" in df.columns and len(designs):
+        active = designs["simple_legal_status"].astype("Float64") == 1
+        figures.append(("Active designs", f"{float(active.fillna(False).mean()):.0%}"))
+    elif "simple_legal_status_label" in df.columns and len(designs):
+        active = designs["simple_legal_status_label"].astype("string") == SIMPLE_LEGAL_STATUS[1]
+        figures.append(("Active designs", f"{float(active.fillna(False).mean()):.0%}"))
+    if "score" in df.columns and df["score"].notna().any():
+        figures.append(("Best score", f"{float(df['score'].max()):.3f}"))
+    return figures
+
+
+def _failure_rows(failures: Iterable[Any]) -> list[dict[str, str]]:
+    rows = []
+    for f in failures:
+        f = _plain(f)
+        if isinstance(f, Mapping):
+            rows.append({"image": str(f.get("image", "—")), "error": str(f.get("error", "—")),
+                         "message": str(f.get("message", ""))})
+        else:
+            rows.append({"image": "—", "error": type(f).__name__, "message": str(f)})
+    return rows
+
+
+# ----------------------------------------------------------------------------------------------- public
+def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = None,
+                     fetch: plots.Fetch | None = None, client: Any = None,
+                     stats: Mapping[str, Any] | None = None, failures: Iterable[Any] | None = None,
+                     top: int = 25) -> Path:
+    """Write a self-contained HTML landscape report of ``df`` to ``path`` and return the path.
+
+    The page shows: the title; a loud banner when the data comes from the sandbox; the data source, base URL
+    and endpoint; the filters (codes spelled out); API calls spent and cache hits (``stats``, else
+    ``client.stats``); key figures (results, distinct designs, queries, offices, share of active designs when
+    the frame is labelled); the charts (scores, offices, legal status and Locarno class when labelled, overlap
+    when there are several queries); the ``top`` designs with thumbnails; and failed or pending images.
+
+    Thumbnails are fetched only through ``fetch(url) -> bytes | None`` or ``client.fetch_image`` (so the
+    client's cache is used); without either, the table has no images. An image that cannot be fetched or
+    decoded shows as "image unavailable". ``failures`` defaults to ``df.attrs["failures"]``.
+
+    Example:
+        >>> import pandas as pd, tempfile, pathlib
+        >>> df = pd.DataFrame({"query": ["q.png"], "patent_id": ["p1"], "patent_pn": ["USD1S"],
+        ...                    "title": ["<b>Lamp</b>"]})
+        >>> html = landscape_report(df, pathlib.Path(tempfile.mkdtemp()) / "r.html").read_text()
+        >>> "&lt;b&gt;Lamp&lt;/b&gt;" in html, "<b>Lamp" in html
+        (True, False)
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"df: expected a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+    if missing:
+        raise ValueError(f"df: missing column(s) {', '.join(map(repr, missing))}; pass a search result frame")
+    if top < 1:
+        raise ValueError(f"top: must be at least 1; got {top}")
+    get = plots.image_fetcher(fetch, client)
+    if stats is None and client is not None:
+        stats = getattr(client, "stats", None)
+    attrs = df.attrs
+    queries = [str(q) for q in pd.unique(df["query"].astype("string").dropna())]
+    if title is None:
+        title = (f"Design landscape: {queries[0]}" if len(queries) == 1
+                 else f"Design landscape: {len(queries)} query images")
+    several = len(queries) > 1
+    best = _top_designs(df, top) if len(df) else df
+    context = {
+        "title": title,
+        "sandbox": attrs.get("source") == "sandbox",
+        "source": {"sandbox": "Sandbox (offline sample data)", "patsnap": "PatSnap Open API"}.get(
+            str(attrs.get("source")), _text(attrs.get("source"), "unknown")),
+        "base_url": _text(attrs.get("base_url")),
+        "endpoint": _text(attrs.get("endpoint")),
+        "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "version": _version(),
+        "filters": _filter_rows(attrs.get("filters") or {}),
+        "stats": _stats_rows(stats) if stats is not None else [],
+        "figures": _key_figures(df),
+        "queries": _query_rows(df) if len(df) else [],
+        "charts": _charts(df) if len(df) else [],
+        "results": _result_rows(best, get, several) if len(df) else [],
+        "label_names": [name for col, name in _STATUS_COLUMNS if col in df.columns],
+        "thumbnails": get is not None,
+        "several": several,
+        "n_designs": df["patent_id"].nunique(),
+        "failures": _failure_rows(attrs.get("failures") or [] if failures is None else failures),
+        "pending": [str(p) for p in attrs.get("pending") or []],
+    }
+    out = Path(path)
+    out.write_text(_template().render(**context), encoding="utf-8")
+    return out
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("patsnap-analytics")
+    except Exception:
+        return "dev"
+
+
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                             lstrip_blocks=True)
+    return env.from_string(_TEMPLATE)
+
+
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<title>{{ title }}{% if sandbox %} [sandbox data]{% endif %}</title>
+<style>
+  :root { --ink:#1d2733; --muted:#5b6776; --line:#dfe3e8; --panel:#f6f8fa; --accent:#0072B2; --warn:#D55E00; }
+  * { box-sizing: border-box; }
+  body { margin:0; font: 15px/1.5 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+         color: var(--ink); background:#fff; }
+  main { max-width: 1180px; margin: 0 auto; padding: 28px 32px 48px; }
+  .sandbox { background: repeating-linear-gradient(135deg, #D55E00 0 18px, #c45500 18px 36px); color:#fff;
+             padding: 14px 32px; font-weight: 700; letter-spacing: .02em; text-align:center; font-size: 17px; }
+  .sandbox small { display:block; font-weight: 400; font-size: 13.5px; letter-spacing: 0; opacity:.95; }
+  header { border-bottom: 3px solid var(--accent); padding-bottom: 14px; margin-bottom: 22px; }
+  header .kicker { color: var(--accent); font-weight: 600; text-transform: uppercase; font-size: 12.5px;
+                   letter-spacing: .08em; }
+  h1 { font-size: 28px; margin: 4px 0 6px; line-height: 1.25; word-break: break-word; }
+  header .meta { color: var(--muted); font-size: 13.5px; }
+  h2 { font-size: 19px; margin: 34px 0 12px; padding-bottom: 6px; border-bottom: 1px solid var(--line); }
+  .cards { display:grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 12px; }
+  .card { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }
+  .card .v { font-size: 26px; font-weight: 700; color: var(--accent); }
+  .card .k { font-size: 12.5px; color: var(--muted); text-transform: uppercase; letter-spacing: .05em; }
+  .cols { display:grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 18px; }
+  .panel { border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }
+  .panel h3 { margin: 0 0 8px; font-size: 14px; color: var(--muted); text-transform: uppercase;
+              letter-spacing: .05em; }
+  dl { display:grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; font-size: 14px; }
+  dt { color: var(--muted); }
+  dd { margin: 0; word-break: break-word; }
+  .charts { display:grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 18px; }
+  figure { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: 10px; background:#fff; }
+  figure img { width: 100%; height: auto; display:block; }
+  figcaption { font-size: 13px; color: var(--muted); margin-top: 6px; }
+  figcaption b { color: var(--ink); }
+  table { border-collapse: collapse; width: 100%; font-size: 14px; }
+  th { text-align: left; font-size: 12px; text-transform: uppercase; letter-spacing: .05em; color: var(--muted);
+       border-bottom: 2px solid var(--line); padding: 8px 10px; }
+  td { border-bottom: 1px solid var(--line); padding: 8px 10px; vertical-align: middle; }
+  tbody tr:nth-child(even) { background: #fafbfc; }
+  td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+  td.pn { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; white-space: nowrap; }
+  td.thumb { width: 132px; }
+  td.title { min-width: 220px; }
+  td.thumb img { width: 120px; height: 120px; object-fit: contain; background:#fff; border:1px solid var(--line);
+                 border-radius: 4px; display:block; }
+  .placeholder { width: 120px; height: 120px; border: 1px dashed #b9c0c8; border-radius: 4px; background: #f3f4f6;
+                 color: #7a8594; font-size: 11px; display:flex; align-items:center; justify-content:center;
+                 text-align:center; }
+  .tag { display:inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; background:#eef2f6;
+         margin: 1px 4px 1px 0; white-space: nowrap; }
+  .tag.good { background:#d7f0e6; color:#00664a; }
+  .tag.bad { background:#f9e0d2; color:#8a3b00; }
+  .tag.wait { background:#fbeccb; color:#7a5200; }
+  .note { color: var(--muted); font-size: 13.5px; }
+  .alert { border-left: 4px solid var(--warn); background:#fdf1ea; padding: 10px 14px; border-radius: 4px; }
+  footer { margin-top: 40px; color: var(--muted); font-size: 12.5px; border-top: 1px solid var(--line);
+           padding-top: 10px; }
+  @media print { .charts { grid-template-columns: 1fr 1fr; } figure, tr { break-inside: avoid; } }
+</style>
+</head>
+<body>
+{% if sandbox %}
+<div class="sandbox" role="alert">SANDBOX DATA — NOT REAL PATSNAP RESULTS
+  <small>These results come from the offline sandbox and its generated sample corpus. Do not cite them.</small>
+</div>
+{% endif %}
+<main>
+<header>
+  <div class="kicker">Design-patent image search · landscape report</div>
+  <h1>{{ title }}</h1>
+  <div class="meta">Generated {{ generated }} by patsnap-analytics {{ version }}</div>
+</header>
+
+<section class="cards" aria-label="Key figures">
+{% for name, value in figures %}
+  <div class="card"><div class="v">{{ value }}</div><div class="k">{{ name }}</div></div>
+{% endfor %}
+</section>
+
+<h2>Search</h2>
+<div class="cols">
+  <div class="panel"><h3>Data source</h3>
+    <dl><dt>Source</dt><dd>{{ source }}</dd><dt>Base URL</dt><dd>{{ base_url }}</dd>
+        <dt>Endpoint</dt><dd>{{ endpoint }}</dd></dl></div>
+  <div class="panel"><h3>Filters</h3>
+    {% if filters %}<dl>{% for name, value in filters %}<dt>{{ name }}</dt><dd>{{ value }}</dd>{% endfor %}</dl>
+    {% else %}<p class="note">No filters recorded.</p>{% endif %}</div>
+  <div class="panel"><h3>API usage</h3>
+    {% if stats %}<dl>{% for name, value in stats %}<dt>{{ name }}</dt><dd>{{ value }}</dd>{% endfor %}</dl>
+    {% else %}<p class="note">No usage figures were given.</p>{% endif %}</div>
+</div>
+
+{% if queries %}
+<h2>Query images</h2>
+<table>
+  <thead><tr><th>Query</th><th class="num">Results</th><th class="num">Matches in database</th>
+    <th class="num">Best score</th></tr></thead>
+  <tbody>
+  {% for q in queries %}
+    <tr><td>{{ q.query }}</td><td class="num">{{ q.results }}</td><td class="num">{{ q.total }}</td>
+      <td class="num">{{ q.best }}</td></tr>
+  {% endfor %}
+  </tbody>
+</table>
+{% endif %}
+
+{% if failures or pending %}
+<h2>Incomplete batch</h2>
+<div class="alert">
+  {% if failures %}<p><b>{{ failures|length }}</b> image(s) failed; their results are not in this report.</p>{% endif %}
+  {% if pending %}<p><b>{{ pending|length }}</b> image(s) were not searched yet: {{ pending|join(", ") }}</p>{% endif %}
+</div>
+{% if failures %}
+<table>
+  <thead><tr><th>Query image</th><th>Error</th><th>Message</th></tr></thead>
+  <tbody>{% for f in failures %}<tr><td>{{ f.image }}</td><td>{{ f.error }}</td><td>{{ f.message }}</td></tr>{% endfor %}</tbody>
+</table>
+{% endif %}
+{% endif %}
+
+<h2>Charts</h2>
+{% if charts %}
+<div class="charts">
+{% for c in charts %}
+  <figure><img src="{{ c.src }}" alt="{{ c.name }} chart">
+    <figcaption><b>{{ c.name }}.</b> {{ c.caption }}</figcaption></figure>
+{% endfor %}
+</div>
+{% else %}
+<p class="note">No results, so nothing to chart.</p>
+{% endif %}
+
+<h2>Top {{ results|length }} of {{ n_designs }} distinct designs</h2>
+{% if results %}
+{% if not thumbnails %}<p class="note">Thumbnails not included: pass <code>fetch=</code> or <code>client=</code>.</p>{% endif %}
+<table>
+  <thead><tr><th class="num">#</th>{% if thumbnails %}<th>Image</th>{% endif %}<th>Patent number</th>
+    <th>Title</th><th>Office</th><th class="num">Score</th>
+    {% if several %}<th class="num">Found by</th>{% else %}<th class="num">Rank</th>{% endif %}
+    {% if label_names %}<th>Labels</th>{% endif %}</tr></thead>
+  <tbody>
+  {% for r in results %}
+    <tr>
+      <td class="num">{{ r.n }}</td>
+      {% if thumbnails %}<td class="thumb">{% if r.thumb %}<img src="{{ r.thumb }}" alt="{{ r.pn }}">{% else %}<div class="placeholder">image unavailable</div>{% endif %}</td>{% endif %}
+      <td class="pn">{{ r.pn }}</td>
+      <td class="title">{{ r.title }}</td>
+      <td>{{ r.office }}</td>
+      <td class="num">{{ r.score }}</td>
+      {% if several %}<td class="num">{{ r.found_by }} {{ "query" if r.found_by == 1 else "queries" }}</td>{% else %}<td class="num">{{ r.rank }}</td>{% endif %}
+      {% if label_names %}<td>{% for t in r.labels %}<span class="tag {{ t.tone }}" title="{{ t.name }}">{{ t.text }}</span>{% endfor %}</td>{% endif %}
+    </tr>
+  {% endfor %}
+  </tbody>
+</table>
+{% else %}
+<p class="note">The search returned no results.</p>
+{% endif %}
+
+<footer>Self-contained report: every chart and image is embedded in this file and it loads nothing from the
+network. Scores are the API's similarity scores{% if sandbox %} (here: the sandbox's own){% endif %};
+they are comparable within one search, not across vendors.</footer>
+</main>
+</body>
+</html>
+"""

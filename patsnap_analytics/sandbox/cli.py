@@ -1,0 +1,132 @@
+"""``patsnap-analytics sandbox ...``: serve the sandbox, or index your own drawings as a corpus.
+
+The main command (``patsnap_analytics/cli.py``) mounts these with :func:`add_sandbox_parser` and
+dispatches to :func:`run`; ``python -m patsnap_analytics.sandbox.cli`` works on its own too.
+
+Example:
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="patsnap-analytics")
+    >>> _ = add_sandbox_parser(parser.add_subparsers(dest="command"))
+    >>> args = parser.parse_args(["sandbox", "serve", "--port", "8765", "--qps-limit", "5"])
+    >>> args.sandbox_command, args.port, args.qps_limit, args.latency
+    ('serve', 8765, 5, None)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["add_sandbox_parser", "main", "run"]
+
+# CLI flag -> Sandbox fault knob (only flags the user gives are passed on; the rest keep their defaults)
+_FAULT_FLAGS = {
+    "latency": (float, "S", "seconds added to every business call"),
+    "qps_limit": (int, "N", "calls per credential per second; beyond -> 67200002"),
+    "rate_limit_fraction": (float, "F", "share of calls answered 67200002 (0..1)"),
+    "service_error_fraction": (float, "F", "share of calls answered 68300008 (0..1)"),
+    "http_503_fraction": (float, "F", "share of calls answered with HTTP 503 (0..1)"),
+    "drop_fraction": (float, "F", "share of calls whose connection is dropped (0..1)"),
+    "daily_quota": (int, "N", "successful calls per day; beyond -> 67200007"),
+    "balance": (int, "N", "successful calls the account can pay for; then 67200005"),
+    "token_lifetime": (float, "S", "seconds an OAuth token lives (default 1799)"),
+    "upload_expire": (int, "S", "seconds an upload URL lives (default 32400)"),
+}
+
+
+def add_sandbox_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``sandbox`` command (with ``serve`` and ``index``) to an argparse sub-parser collection.
+
+    Example:
+        >>> parser = argparse.ArgumentParser()
+        >>> _ = add_sandbox_parser(parser.add_subparsers(dest="command"))
+        >>> parser.parse_args(["sandbox", "index", "drawings/", "--metadata", "m.csv", "--out", "c/"]).out
+        'c/'
+    """
+    parser = subparsers.add_parser(
+        "sandbox", help="run the local PatSnap-compatible sandbox, or index your own drawings",
+        description="A local server that speaks the PatSnap image-search API, with generated credentials.")
+    commands = parser.add_subparsers(dest="sandbox_command", required=True, metavar="{serve,index}")
+
+    serve = commands.add_parser("serve", help="serve the sandbox until Ctrl+C",
+                                description="Serve the sandbox; prints its URL and fresh credentials.")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1; anything else is reachable by others)")
+    serve.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
+    serve.add_argument("--corpus", metavar="PATH", default=None,
+                       help="a corpus directory (from `sandbox index`); default: the generated sample corpus")
+    serve.add_argument("--designs", type=int, default=2000, help="size of the generated sample corpus")
+    serve.add_argument("--seed", type=int, default=0, help="seed of the simulated faults")
+    for name, (kind, metavar, text) in _FAULT_FLAGS.items():
+        serve.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, metavar=metavar, default=None,
+                           help=text)
+
+    index = commands.add_parser("index", help="turn a folder of drawings plus a metadata CSV into a corpus",
+                                description="Index your own drawings; every bad row is reported.")
+    index.add_argument("images_dir", metavar="DIR", help="folder of PNG/JPG drawings")
+    index.add_argument("--metadata", required=True, metavar="CSV", help="one row per design (see the docs)")
+    index.add_argument("--out", required=True, metavar="PATH", help="directory to write the corpus to")
+    parser.set_defaults(handler=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Execute a parsed ``sandbox`` command; returns the process exit code."""
+    if args.sandbox_command == "index":
+        return _index(args)
+    if args.sandbox_command == "serve":
+        return _serve(args)
+    raise SystemExit(f"unknown sandbox command {args.sandbox_command!r}")
+
+
+def _index(args: argparse.Namespace) -> int:
+    from .corpus import index_directory
+
+    try:
+        corpus = index_directory(args.images_dir, args.metadata, args.out)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"indexed {len(corpus.meta)} designs into {corpus.root}")
+    print(f"serve it with: patsnap-analytics sandbox serve --corpus {corpus.root}")
+    return 0
+
+
+def _serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
+    from .server import Sandbox
+
+    faults = {name: getattr(args, name) for name in _FAULT_FLAGS if getattr(args, name) is not None}
+    try:
+        sandbox = Sandbox(corpus=args.corpus, designs=args.designs, host=args.host, port=args.port,
+                          seed=args.seed, **faults)
+    except (TypeError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    with sandbox:
+        print(f"PatSnap sandbox serving at {sandbox.url}  (generated sample data, not real patents)")
+        print(f"  api key:        {sandbox.api_key}")
+        print(f"  client id:      {sandbox.client_id}")
+        print(f"  client secret:  {sandbox.client_secret}")
+        print(f"  stats:          {sandbox.url}/_sandbox/stats")
+        print(f'  try:            curl -F image=@drawing.png "{sandbox.url}/image-search/image-upload'
+              f'?apikey={sandbox.api_key}"')
+        print("Press Ctrl+C to stop.", flush=True)
+        try:
+            (stop or threading.Event()).wait()
+        except KeyboardInterrupt:
+            print("stopping", flush=True)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Stand-alone entry point: ``python -m patsnap_analytics.sandbox.cli sandbox serve``."""
+    parser = argparse.ArgumentParser(prog="patsnap-analytics")
+    add_sandbox_parser(parser.add_subparsers(dest="command", required=True))
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

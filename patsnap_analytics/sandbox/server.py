@@ -1,0 +1,285 @@
+"""Sandbox: the local PatSnap-compatible server, run by uvicorn in a background thread.
+
+Example:
+    >>> with Sandbox(designs=300) as sb:                           # doctest: +SKIP
+    ...     df = sb.client().search_designs("chair.png", limit=5)
+    ...     sb.stats["/image-search/search-id"]
+    1
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from .app import BUSINESS_ENDPOINTS, SandboxState, create_app
+from .faults import Clock, Faults, FaultSettings
+
+__all__ = ["Sandbox"]
+
+_LOOPBACK_NAMES = {"localhost"}
+START_TIMEOUT = 15.0
+
+
+def _is_loopback(host: str) -> bool:
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _protocol_class(transports: dict[tuple[str, int], Any]) -> type[H11Protocol]:
+    """uvicorn's h11 protocol that registers each connection's transport by client address.
+
+    The "dropped connection" fault needs to abort the TCP connection before any answer; ASGI offers no
+    handle on the transport, so this subclass publishes it (one registry per sandbox).
+    """
+
+    class DroppableH11Protocol(H11Protocol):
+        def connection_made(self, transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            if self.client:
+                transports[tuple(self.client)] = transport
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self.client and transports.get(tuple(self.client)) is self.transport:
+                del transports[tuple(self.client)]
+            super().connection_lost(exc)
+
+    return DroppableH11Protocol
+
+
+class Sandbox:
+    """A PatSnap-compatible server on 127.0.0.1 with a generated corpus, fresh credentials and fault knobs.
+
+    ``corpus``: ``None`` (the generated sample corpus of ``designs`` designs, cached on disk), a ``Corpus``
+    or the path of a corpus directory. ``port=0`` picks a free port. ``seed`` makes the random faults
+    reproducible. Fault knobs (all off by default) are those of :class:`~.faults.FaultSettings`:
+    ``latency, qps_limit, rate_limit_fraction, service_error_fraction, http_503_fraction, drop_fraction,
+    daily_quota, balance, token_lifetime, upload_expire``; change them at runtime with :meth:`configure`.
+
+    Example:
+        >>> sb = Sandbox(designs=300, qps_limit=5)                  # doctest: +SKIP
+        >>> with sb:                                                 # doctest: +SKIP
+        ...     sb.url.startswith("http://127.0.0.1:"), sb.api_key.startswith("sk-sandbox-")
+        (True, True)
+    """
+
+    def __init__(
+        self,
+        *,
+        corpus: Any = None,
+        designs: int = 2000,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: int = 0,
+        corpus_seed: int = 0,
+        **faults: Any,
+    ) -> None:
+        unknown = set(faults) - set(FaultSettings.names())
+        if unknown:
+            raise TypeError(f"unknown Sandbox option(s) {sorted(unknown)}; fault knobs: "
+                            f"{', '.join(FaultSettings.names())}")
+        if not _is_loopback(host):
+            warnings.warn(f"the sandbox will listen on {host}, beyond loopback: other machines can reach it",
+                          stacklevel=2)
+        self.host = host
+        self.port = port
+        self._corpus_arg = corpus
+        self._designs = designs
+        self._corpus_seed = corpus_seed
+        self._clock = Clock()
+        self.faults = Faults(FaultSettings(**faults), seed=seed, clock=self._clock)
+        self._state: SandboxState | None = None
+        self._engine: Any = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+        self.url: str | None = None
+        self._build_state()
+
+    # ------------------------------------------------------------------ credentials and state
+    def _build_state(self) -> None:
+        # the engine is loaded lazily (first start or first .engine access); state needs it only per request
+        self._state = SandboxState(engine=_LazyEngine(self), faults=self.faults, clock=self._clock)
+        self.client_id, self.client_secret = self._state.credentials.add_client()
+
+    @property
+    def api_key(self) -> str:
+        """The sandbox's api key (``sk-sandbox-`` + random hex, new for every Sandbox)."""
+        return self._state.credentials.api_key
+
+    @property
+    def engine(self) -> Any:
+        """The search engine (loads the corpus and its feature index on first use)."""
+        if self._engine is None:
+            from .corpus import Corpus, load_corpus, sample_corpus
+            from .engine import Engine
+
+            arg = self._corpus_arg
+            if arg is None:
+                corpus = sample_corpus(self._designs, seed=self._corpus_seed)
+            elif isinstance(arg, Corpus):
+                corpus = arg
+            elif isinstance(arg, (str, Path)):
+                corpus = load_corpus(arg)
+            else:
+                raise TypeError(f"corpus must be None, a Corpus or a directory path, got {type(arg).__name__}")
+            self._engine = Engine(corpus)
+        return self._engine
+
+    @property
+    def corpus(self) -> Any:
+        """The corpus served (its ``meta`` DataFrame holds one row per design)."""
+        return self.engine.corpus
+
+    def add_client(self) -> tuple[str, str]:
+        """Register another OAuth client (e.g. to test a token used with the wrong client id).
+
+        Example:
+            >>> cid, secret = Sandbox(designs=300).add_client()         # doctest: +SKIP
+        """
+        return self._state.credentials.add_client()
+
+    # ------------------------------------------------------------------ runtime knobs
+    def configure(self, **changes: Any) -> FaultSettings:
+        """Change fault knobs while running, e.g. ``sb.configure(rate_limit_fraction=0.2)``; ``seed=`` too."""
+        return self.faults.update(**changes)
+
+    def advance_day(self) -> None:
+        """Start a new day: the daily quota is available again."""
+        self.faults.advance_day()
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the sandbox's clock forward: tokens and upload URLs age without sleeping."""
+        self._clock.advance(seconds)
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """Requests received per business endpoint (zeros included), failed ones too."""
+        return self._state.stats.snapshot()["calls"]
+
+    def stats_detail(self) -> dict[str, dict[str, int]]:
+        """``{"calls": ..., "errors": ..., "by_error_code": ...}``, as ``GET /_sandbox/stats``."""
+        return self._state.stats.snapshot()
+
+    def reset_stats(self) -> None:
+        """Set every count back to zero."""
+        self._state.stats.reset()
+
+    def client(self, auth: str = "apikey", **kw: Any) -> Any:
+        """A :class:`~patsnap_analytics.client.Client` for this sandbox (``auth`` = ``"apikey"`` or ``"oauth"``)."""
+        if self.url is None:
+            raise RuntimeError("start the sandbox first (use it as a context manager or call start())")
+        from ..client import Client
+
+        if auth == "apikey":
+            return Client(base_url=self.url, api_key=self.api_key, **kw)
+        if auth == "oauth":
+            return Client(base_url=self.url, client_id=self.client_id, client_secret=self.client_secret, **kw)
+        raise ValueError(f"auth must be 'apikey' or 'oauth', got {auth!r}")
+
+    # ------------------------------------------------------------------ lifecycle
+    @property
+    def running(self) -> bool:
+        """True while the server thread serves."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> Sandbox:
+        """Load the corpus, bind, and serve in a daemon thread; returns once it accepts connections."""
+        if self.running:
+            return self
+        self._engine = self.engine  # load before listening, so the first request is not slow
+        sock = self._bind()
+        port = sock.getsockname()[1]
+        url_host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        if url_host == "::":
+            url_host = "::1"
+        if ":" in url_host:
+            url_host = f"[{url_host}]"
+        self.url = f"http://{url_host}:{port}"
+        self._state.base_url = self.url
+        config = uvicorn.Config(
+            create_app(self._state),
+            http=_protocol_class(self._state.transports),
+            ws="none",
+            lifespan="off",
+            log_config=None,       # never reconfigure the host process's logging (notebooks)
+            log_level="warning",
+            access_log=False,
+            timeout_keep_alive=5,
+            timeout_graceful_shutdown=2,
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
+                                  name=f"patsnap-sandbox-{port}")
+        self._server, self._thread, self._socket = server, thread, sock
+        thread.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the sandbox failed to start on {self.url}")
+            time.sleep(0.01)
+        return self
+
+    def _bind(self) -> socket.socket:
+        infos = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM)
+        family, socktype, proto, _, address = infos[0]
+        sock = socket.socket(family, socktype, proto)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
+        except OSError:
+            sock.close()
+            raise
+        return sock
+
+    def stop(self) -> None:
+        """Stop serving and release the port (idempotent)."""
+        server, thread, sock = self._server, self._thread, self._socket
+        if server is not None:
+            server.should_exit = True
+        if thread is not None:
+            thread.join(timeout=10)
+            if thread.is_alive() and server is not None:
+                server.force_exit = True
+                thread.join(timeout=5)
+        if sock is not None:
+            sock.close()
+        self._server = self._thread = self._socket = None
+        self._state.transports.clear()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:  # no secrets in reprs
+        where = self.url or "not running"
+        return f"Sandbox({where}, endpoints={len(BUSINESS_ENDPOINTS)})"
+
+
+class _LazyEngine:
+    """Stands in for the engine inside the app state, loading it on first use."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self._sandbox = sandbox
+
+    @property
+    def corpus(self) -> Any:
+        return self._sandbox.engine.corpus
+
+    def search(self, image: Any, query: Any) -> Any:
+        return self._sandbox.engine.search(image, query)

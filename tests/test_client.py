@@ -1,0 +1,231 @@
+"""The client over real HTTP against the sandbox: auth modes, envelopes, errors, retries, validation, frames."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import patsnap_analytics as pa
+from patsnap_analytics import errors
+from patsnap_analytics.frames import RESULT_DTYPES
+from patsnap_analytics.retry import RetryPolicy
+
+from .conftest import png_bytes
+
+FAST_RETRY = RetryPolicy(max_attempts=3, backoff=0.01, max_backoff=0.02, jitter=False)
+SEARCH, UPLOAD, TOKEN = "/image-search/search-id", "/image-search/image-upload", "/oauth/token"
+
+
+def test_api_key_mode_returns_a_typed_frame(sb, drawing):
+    client = sb.client(cache=False)
+    df = client.search_designs(drawing, limit=20, name="query-1")
+    assert list(df.columns) == list(RESULT_DTYPES)
+    assert {c: str(t) for c, t in df.dtypes.items()} == RESULT_DTYPES
+    assert len(df) == 20 and df["rank"].tolist() == list(range(1, 21))
+    assert df["score"].between(0, 1).all() and df["score"].is_monotonic_decreasing
+    assert (df["country"] == df["patent_pn"].str[:2]).all()
+    assert df.attrs["source"] == "sandbox" and df.attrs["filters"] == {"limit": 20, "order": "desc"}
+    assert (df["query"] == "query-1").all() and df["total_count"].iloc[0] == 300
+    assert sb.stats == {TOKEN: 0, UPLOAD: 1, SEARCH: 1}
+
+
+def test_oauth_mode_fetches_one_token_and_reuses_it(sb, drawing):
+    client = sb.client(auth="oauth", cache=False)
+    for limit in (5, 6, 7):
+        assert len(client.search_designs(drawing, limit=limit)) == limit
+    assert sb.stats == {TOKEN: 1, UPLOAD: 1, SEARCH: 3}
+    assert client.stats.calls == {TOKEN: 1, UPLOAD: 1, SEARCH: 3}
+
+
+def test_oauth_token_expired_server_side_is_refreshed_once(sb, drawing):
+    client = sb.client(auth="oauth", cache=False)
+    client.search_designs(drawing, limit=3)
+    sb.advance_clock(4000)  # the server's token (and upload) expire; the client still trusts both
+    df = client.search_designs(drawing, limit=4)
+    assert len(df) == 4
+    assert sb.stats[TOKEN] == 2  # refreshed exactly once
+    assert sb.stats_detail()["by_error_code"].get("67200003", sb.stats_detail()["by_error_code"].get(67200003))
+
+
+def test_short_lived_tokens_are_refreshed_before_they_expire(sb, drawing):
+    sb.configure(token_lifetime=1)
+    client = sb.client(auth="oauth", cache=False)
+    client.search_designs(drawing, limit=3)
+    import time
+
+    time.sleep(1.1)
+    client.search_designs(drawing, limit=4)
+    detail = sb.stats_detail()
+    assert sb.stats[TOKEN] == 2 and not detail["errors"].get(SEARCH)  # refreshed early, never rejected
+
+
+def test_wrong_key_raises_auth_error_without_retrying(sb, drawing):
+    client = pa.Client(api_key="sk-sandbox-wrong", base_url=sb.url, cache=False, retry=FAST_RETRY)
+    with pytest.raises(errors.TokenExpiredError) as info:
+        client.search_designs(drawing)
+    assert info.value.error_code == 67200003 and info.value.http_status == 200
+    assert "sk-sandbox-wrong" not in str(info.value)
+    assert sb.stats[UPLOAD] == 1 and sb.stats[SEARCH] == 0
+
+
+def test_wrong_oauth_secret(sb, drawing):
+    client = pa.Client(client_id=sb.client_id, client_secret="nope", base_url=sb.url, cache=False)
+    with pytest.raises(errors.AuthError):
+        client.search_designs(drawing)
+    assert sb.stats[UPLOAD] == 0
+
+
+def test_token_of_another_client_gets_67200009_then_one_refresh(sb, drawing):
+    other_id, other_secret = sb.add_client()
+    client = sb.client(auth="oauth", cache=False)
+    client.search_designs(drawing, limit=2)
+    # credentials rotated: business calls now name another client than the one the kept token was issued to
+    client.auth.client_id, client.auth._secret = other_id, other_secret
+    assert len(client.search_designs(drawing, limit=3)) == 3
+    codes = {str(k): v for k, v in sb.stats_detail()["by_error_code"].items()}
+    assert codes.get("67200009") == 1 and sb.stats[TOKEN] == 2
+
+
+def test_token_errors_are_raised_after_one_refresh(sb, drawing):
+    client = sb.client(auth="oauth", cache=False)
+    client.search_designs(drawing, limit=2)
+    client.auth._secret = "rotated-away"  # the refresh itself will now fail
+    sb.advance_clock(4000)
+    with pytest.raises(errors.TokenExpiredError) as info:
+        client.search_designs(drawing, limit=3)
+    assert info.value.endpoint == TOKEN and sb.stats[TOKEN] == 2
+    assert "rotated-away" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("knob", "exc", "code"),
+    [
+        ("service_error_fraction", errors.ServiceError, 68300008),
+        ("rate_limit_fraction", errors.RateLimitError, 67200002),
+        ("http_503_fraction", errors.ServiceError, None),
+        ("drop_fraction", errors.TransportError, None),
+    ],
+)
+def test_retryable_failures_are_retried_a_bounded_number_of_times(sb, drawing, knob, exc, code):
+    client = sb.client(cache=False, retry=FAST_RETRY)
+    client.upload_image(drawing)
+    sb.reset_stats()
+    sb.configure(**{knob: 1.0})
+    with pytest.raises(exc) as info:
+        client.search_designs(drawing)
+    assert sb.stats[SEARCH] == 3 and client.stats.retries == 2
+    if code:
+        assert info.value.error_code == code
+    if exc is errors.ServiceError and code is None:
+        assert info.value.http_status == 503
+
+
+def test_transient_failures_end_in_success(sb, drawing):
+    sb.configure(rate_limit_fraction=0.3, service_error_fraction=0.2, seed=3)
+    client = sb.client(cache=False, retry=RetryPolicy(max_attempts=10, backoff=0.01, max_backoff=0.02))
+    for limit in range(1, 11):
+        assert len(client.search_designs(drawing, limit=limit)) == limit
+    assert client.stats.retries > 0
+    assert sb.stats[SEARCH] + sb.stats[UPLOAD] == client.stats.total_calls
+
+
+BAD_FILTERS = [
+    {"limit": 0}, {"limit": 101}, {"limit": "10"}, {"limit": True}, {"apply_start_time": "2023-02-30"},
+    {"apply_start_time": "2021-01-01", "apply_end_time": "2020-01-01"}, {"public_start_time": "1700-01-01"},
+    {"legal_status": [99]}, {"simple_legal_status": ["Alive"]}, {"country": "usa"}, {"loc": "(14-03 OR"},
+    {"loc": "14-03 AND"}, {"order": "up"}, {"field": "SCORE"}, {"colour": "red"},
+]
+
+
+@pytest.mark.parametrize("filters", BAD_FILTERS, ids=lambda f: ",".join(f"{k}={v}" for k, v in f.items()))
+def test_every_validation_rule_rejects_before_any_call(sb, drawing, filters):
+    client = sb.client(cache=False)
+    with pytest.raises(errors.ValidationError) as info:
+        client.search_designs(drawing, **filters)
+    assert info.value.parameter in filters
+    assert sb.stats == {TOKEN: 0, UPLOAD: 0, SEARCH: 0}
+
+
+@pytest.mark.parametrize(
+    ("image", "fragment"),
+    [(b"", "empty"), (b"GIF89a....", "GIF"), (png_bytes()[:50], "does not decode"),
+     ("/no/such/file.png", "not found"), ("file:///etc/passwd", r"http\(s\) URLs"), ("ftp://host/x.png", r"http\(s\) URLs")],
+)
+def test_bad_images_cost_nothing(sb, image, fragment):
+    client = sb.client(cache=False)
+    with pytest.raises(errors.ValidationError, match=fragment):
+        client.search_designs(image)
+    with pytest.raises(errors.ValidationError):
+        client.upload_image(image if isinstance(image, bytes) else b"junk")
+    assert sb.stats == {TOKEN: 0, UPLOAD: 0, SEARCH: 0}
+
+
+def test_search_by_url_and_upload_reuse(sb, drawing):
+    client = sb.client(cache=False)
+    up = client.upload_image(drawing)
+    assert up.url.startswith(sb.url) and not up.expired and len(up.sha256) == 64
+    again = client.upload_image(drawing)
+    assert again.url == up.url and again.reused
+    by_url = client.search_designs(up.url, limit=5)
+    by_bytes = client.search_designs(drawing, limit=5)
+    assert by_url["patent_id"].tolist() == by_bytes["patent_id"].tolist()
+    assert (by_url["query"] == up.url).all()
+    assert sb.stats[UPLOAD] == 1
+
+
+def test_outside_urls_are_refused_by_the_sandbox(sb):
+    client = sb.client(cache=False, retry=FAST_RETRY)
+    with pytest.raises(errors.RequestRejectedError) as info:
+        client.search_designs("https://img2.baidu.com/it/u=3901385603,500927275&fm=253")
+    assert info.value.error_code == 68300004 and sb.stats[SEARCH] == 1
+
+
+def test_sorting_by_date_has_no_scores(sb, drawing):
+    df = sb.client(cache=False).search_designs(drawing, field="APD", order="asc", limit=30)
+    assert df["score"].isna().all()
+    assert df.attrs["filters"]["field"] == "APD"
+
+
+def test_filters_reach_the_server(sb, drawing):
+    client = sb.client(cache=False)
+    df = client.search_designs(drawing, country=["US", "CN"], limit=50)
+    assert set(df["country"]) <= {"US", "CN"}
+    meta = sb.corpus.meta
+    assert df["total_count"].iloc[0] == meta["country"].isin(["US", "CN"]).sum()
+
+
+def test_real_one_bit_drawing_uploads_and_searches(sb, real_drawings):
+    client = sb.client(cache=False)
+    df = client.search_designs(real_drawings[0], limit=10)
+    assert len(df) == 10 and df["score"].notna().all()
+    assert df["query"].iloc[0] == real_drawings[0].name
+
+
+def test_repr_and_errors_hold_no_secrets(sb, drawing):
+    client = sb.client(auth="oauth", cache=False)
+    client.search_designs(drawing, limit=2)
+    text = repr(client) + repr(client.auth) + repr(client.stats)
+    for secret in (sb.client_secret, client.auth._token, sb.api_key):
+        assert secret not in text
+    sb.configure(drop_fraction=1.0)
+    with pytest.raises(errors.TransportError) as info:
+        sb.client(cache=False, retry=FAST_RETRY).search_designs(drawing, limit=3)
+    assert sb.api_key not in str(info.value) and info.value.__cause__ is None
+
+
+def test_connect_uses_credentials_from_the_environment(monkeypatch, sb, drawing):
+    monkeypatch.setenv("PATSNAP_API_KEY", sb.api_key)
+    monkeypatch.setenv("PATSNAP_BASE_URL", sb.url)
+    client = pa.connect(cache=False)
+    assert client.sandbox is None and client.base_url == sb.url
+    assert len(client.search_designs(drawing, limit=3)) == 3
+
+
+def test_connect_without_credentials_starts_an_announced_sandbox(capsys, drawing):
+    client = pa.connect(sandbox_options={"designs": 300})
+    try:
+        assert "embedded sandbox" in capsys.readouterr().err
+        df = client.search_designs(drawing, limit=3)
+        assert df.attrs["source"] == "sandbox" and isinstance(df, pd.DataFrame)
+    finally:
+        client.close()

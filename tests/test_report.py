@@ -1,0 +1,270 @@
+"""The HTML landscape report: self-contained, escaped, and showing what the frame and its attrs say."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from html.parser import HTMLParser
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image, ImageDraw
+
+from patsnap_analytics.codes import SIMPLE_LEGAL_STATUS, loc_label
+from patsnap_analytics.report import landscape_report
+
+EVIL = "<script>alert(1)</script>"
+
+
+def drawing(k: int) -> bytes:
+    img = Image.new("1", (240, 320), 1)
+    draw = ImageDraw.Draw(img)
+    draw.rectangle([20 + k % 40, 30, 200, 260 - k % 50], outline=0, width=3)
+    draw.ellipse([60, 80, 140 + k % 60, 160], outline=0, width=2)
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def sample_frame(queries=("chair.png", "lamp.png", "https://example.com/q/sofa.jpg"), n=20, *,
+                 source="sandbox", labelled=True, seed=0) -> pd.DataFrame:
+    """A labelled batch result in the client's schema, with the attrs a batch carries."""
+    rng = np.random.default_rng(seed)
+    offices = ["US", "US", "CN", "EU", "JP", "KR", "WO"]
+    rows = []
+    for q in queries:
+        picks = rng.choice(40, n, replace=False)
+        scores = np.sort(rng.uniform(0.4, 0.99, n))[::-1]
+        for rank, (k, score) in enumerate(zip(picks, scores, strict=True), start=1):
+            office = offices[k % len(offices)]
+            rows.append({"query": q, "rank": rank, "patent_id": f"id{k:03d}", "patent_pn": f"{office}D{k:06d}S",
+                         "title": f"Ornamental design for a chair no. {k}", "score": float(score),
+                         "image_url": f"https://images.vendor.example/{k}.png?sig=abc{k}", "country": office,
+                         "search_id": f"s-{q}", "total_count": 1500})
+    df = pd.DataFrame(rows).astype({
+        "query": "string", "rank": "Int64", "patent_id": "string", "patent_pn": "string", "title": "string",
+        "score": "Float64", "image_url": "string", "country": "string", "search_id": "string",
+        "total_count": "Int64"})
+    if labelled:
+        k = df["patent_id"].str[2:].astype(int)
+        status = pd.array([(1, 0, 2, None)[i % 4] for i in k], dtype="Int64")
+        df["simple_legal_status"] = status
+        df["simple_legal_status_label"] = pd.array(
+            [None if pd.isna(c) else SIMPLE_LEGAL_STATUS[int(c)] for c in status], dtype="string")
+        locs = [("06-01", "26-05", "09-03", None)[i % 4] for i in k]
+        df["loc"] = pd.array(locs, dtype="string")
+        df["loc_label"] = pd.array([None if c is None else loc_label(c) for c in locs], dtype="string")
+    df.attrs.update(source=source, base_url="http://127.0.0.1:8765", endpoint="/image-search/search-id",
+                    filters={"country": ["US", "CN"], "simple_legal_status": [1, 2], "loc": "(06-01 OR 26-05)",
+                             "limit": n, "order": "desc", "field": None},
+                    failures=[{"image": "broken.gif", "error": "InvalidImageError",
+                               "message": "not a JPG or PNG"}],
+                    pending=["later.png"])
+    return df
+
+
+def image_store(df: pd.DataFrame, missing: int = 2) -> dict[str, bytes]:
+    """Images for every result URL except the first ``missing`` (by patent id), which have none."""
+    urls = sorted(set(df["image_url"]))
+    return {url: drawing(i) for i, url in enumerate(urls) if i >= missing}
+
+
+class Page(HTMLParser):
+    """Every tag with its attributes, plus the text of every <td class="pn">."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.patent_numbers: list[str] = []
+        self._in_pn = False
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append((tag, attrs))
+        self._in_pn = tag == "td" and attrs.get("class") == "pn"
+
+    def handle_data(self, data):
+        if self._in_pn:
+            self.patent_numbers.append(data)
+            self._in_pn = False
+
+    def attr_values(self, *names: str) -> list[str]:
+        return [a[n] for _, a in self.tags for n in names if a.get(n) is not None]
+
+    def count(self, tag: str, **match: str) -> int:
+        return sum(t == tag and all(a.get(k) == v for k, v in match.items()) for t, a in self.tags)
+
+
+@pytest.fixture(scope="module")
+def batch():
+    return sample_frame()
+
+
+@pytest.fixture(scope="module")
+def report(batch, tmp_path_factory):
+    store = image_store(batch)
+    path = landscape_report(batch, tmp_path_factory.mktemp("r") / "landscape.html", fetch=store.get,
+                            stats={"calls": {"image-upload": 3, "search-id": 3}, "cache_hits": 7,
+                                   "calls_saved": 7}, top=12)
+    return path, path.read_text(encoding="utf-8")
+
+
+def test_report_is_written_where_asked_and_returns_the_path(report, tmp_path):
+    path, html = report
+    assert path.name == "landscape.html" and path.is_file()
+    assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
+
+
+def test_report_refers_to_nothing_outside_the_file(report, batch):
+    _, html = report
+    page = Page(html)
+    references = page.attr_values("src", "href", "srcset", "poster", "data", "action")
+    assert references, "expected embedded images"
+    assert all(ref.startswith("data:") for ref in references), [r[:40] for r in references if
+                                                                 not r.startswith("data:")]
+    assert page.count("script") == 0 and page.count("link") == 0 and page.count("iframe") == 0
+    assert not re.search(r"url\(\s*['\"]?(?!data:)", html), "CSS must not load anything"
+    assert "@import" not in html
+    for url in batch["image_url"]:  # presigned vendor links are neither loaded nor leaked into the file
+        assert url not in html
+    csp = [a["content"] for t, a in page.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"]
+    assert csp and "default-src 'none'" in csp[0] and "img-src data:" in csp[0]
+
+
+def test_charts_are_embedded_pngs_that_decode(report):
+    _, html = report
+    page = Page(html)
+    charts = [a["src"] for t, a in page.tags if t == "img" and a.get("alt", "").endswith(" chart")]
+    # score distribution, score by rank, offices, simple legal status, Locarno classes, overlap of 3 queries
+    assert len(charts) == 6
+    for src in charts:
+        assert src.startswith("data:image/png;base64,")
+        image = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1])))
+        assert image.format == "PNG" and image.width > 400
+
+
+def test_top_table_lists_the_best_distinct_designs_with_thumbnails_and_placeholders(report, batch):
+    _, html = report
+    page = Page(html)
+    best = (batch.sort_values("score", ascending=False).drop_duplicates("patent_id").head(12))
+    assert page.patent_numbers == best["patent_pn"].tolist()
+    thumbs = [a for t, a in page.tags if t == "img" and a.get("alt") in set(best["patent_pn"])]
+    placeholders = page.count("div", **{"class": "placeholder"})
+    store = image_store(batch)
+    expected_missing = sum(url not in store for url in best["image_url"])
+    assert len(thumbs) == 12 - expected_missing and placeholders == expected_missing
+    assert all(a["src"].startswith(("data:image/png;base64,", "data:image/jpeg;base64,")) for a in thumbs)
+    for title in best["title"]:
+        assert title in html
+
+
+def test_filters_source_usage_and_key_figures_are_shown_readably(report, batch):
+    _, html = report
+    for text in ("United States (US), China (CN)", "Active (1), Pending (2)", "06-01 = Seats",
+                 "descending", "similarity", "http://127.0.0.1:8765", "/image-search/search-id",
+                 "Sandbox (offline sample data)"):
+        assert text in html, text
+    assert re.search(r"Calls \(total\)</dt><dd>6<", html)
+    assert re.search(r"Calls: image-upload</dt><dd>3<", html)
+    assert re.search(r"Cache hits</dt><dd>7<", html)
+    designs = batch.drop_duplicates("patent_id")
+    assert re.search(rf'class="v">{len(batch)}</div><div class="k">Results<', html)
+    assert re.search(rf'class="v">{len(designs)}</div><div class="k">Distinct designs<', html)
+    active = f"{(designs['simple_legal_status'] == 1).fillna(False).mean():.0%}"
+    assert re.search(rf'class="v">{active}</div><div class="k">Active designs<', html)
+
+
+def test_failures_and_pending_images_are_reported(report):
+    _, html = report
+    assert "broken.gif" in html and "InvalidImageError" in html and "later.png" in html
+
+
+def test_sandbox_data_gets_a_loud_banner_and_real_data_none(tmp_path):
+    sandbox = landscape_report(sample_frame(n=5), tmp_path / "s.html").read_text()
+    real = landscape_report(sample_frame(n=5, source="patsnap"), tmp_path / "p.html").read_text()
+    assert 'class="sandbox"' in sandbox and "SANDBOX DATA" in sandbox
+    assert "[sandbox data]</title>" in sandbox
+    assert "SANDBOX DATA" not in real and "PatSnap Open API" in real
+
+
+def test_every_text_from_the_api_or_the_user_is_escaped(tmp_path):
+    df = sample_frame(queries=(f"{EVIL}.png", "b.png"), n=5)
+    df.loc[:, "title"] = f'{EVIL} "quoted" & <img src=x onerror=alert(2)>'
+    df.loc[:, "patent_pn"] = df["patent_pn"] + '"><marquee>'
+    df.attrs["failures"] = [{"image": EVIL, "error": "X", "message": "<iframe src=//evil>"}]
+    df.attrs["filters"] = {"main_field": EVIL, "assignees": ["<marquee>Acme</marquee>"]}
+    html = landscape_report(df, tmp_path / "x.html", title=EVIL, stats={EVIL: EVIL},
+                            fetch=lambda url: None).read_text()
+    page = Page(html)
+    assert page.count("script") == 0 and page.count("iframe") == 0 and page.count("marquee") == 0
+    assert not [a for t, a in page.tags if "onerror" in a]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;marquee&gt;Acme&lt;/marquee&gt;" in html
+    assert "&amp; &lt;img src=x onerror=alert(2)&gt;" in html
+
+
+def test_stats_come_from_the_client_when_not_given(tmp_path):
+    class Client:
+        def __init__(self):
+            self.stats = {"calls": {"search-id": 2}, "cache_hits": 5}
+
+        def fetch_image(self, url):
+            return drawing(1)
+
+    df = sample_frame(queries=("one.png",), n=4, labelled=False)
+    html = landscape_report(df, tmp_path / "c.html", client=Client()).read_text()
+    assert re.search(r"Calls: search-id</dt><dd>2<", html) and re.search(r"Cache hits</dt><dd>5<", html)
+    assert "Calls (total)" not in html  # a single counter needs no total
+    assert Page(html).count("div", **{"class": "placeholder"}) == 0
+
+
+def test_single_unlabelled_query_gets_only_the_charts_that_make_sense(tmp_path):
+    df = sample_frame(queries=("one.png",), n=6, labelled=False)
+    html = landscape_report(df, tmp_path / "one.html").read_text()
+    charts = [a["alt"] for t, a in Page(html).tags if t == "img" and a.get("alt", "").endswith(" chart")]
+    assert charts == ["Similarity scores chart", "Score by rank chart", "Offices chart"]
+    assert "Thumbnails not included" in html and "<th>Image</th>" not in html
+    assert "Active designs" not in html and "Labels" not in html
+
+
+def test_date_sorted_results_have_no_score_charts_and_dashes_for_scores(tmp_path):
+    df = sample_frame(queries=("one.png",), n=5, labelled=False)
+    df["score"] = pd.array([pd.NA] * len(df), dtype="Float64")
+    df.attrs["filters"] = {"field": "APD", "order": "asc"}
+    html = landscape_report(df, tmp_path / "d.html").read_text()
+    charts = [a["alt"] for t, a in Page(html).tags if t == "img" and a.get("alt", "").endswith(" chart")]
+    assert charts == ["Offices chart"]
+    assert "application date (APD)" in html and "ascending" in html
+    assert Page(html).patent_numbers == df.sort_values("rank")["patent_pn"].tolist()
+    assert html.count('<td class="num">—</td>') >= len(df)
+
+
+def test_explicit_failures_override_attrs_and_an_empty_frame_still_reports(tmp_path):
+    df = sample_frame(n=3).iloc[0:0]
+    html = landscape_report(df, tmp_path / "e.html",
+                            failures=[{"image": "x.png", "error": "APIError", "message": "quota"}]).read_text()
+    assert "The search returned no results" in html and "nothing to chart" in html
+    assert "x.png" in html and "quota" in html and "broken.gif" not in html
+
+
+def test_report_needs_a_result_frame_and_leaves_it_untouched(tmp_path):
+    with pytest.raises(ValueError, match="patent_id"):
+        landscape_report(pd.DataFrame({"query": ["a"], "patent_pn": ["X"]}), tmp_path / "bad.html")
+    with pytest.raises(ValueError, match="top"):
+        landscape_report(sample_frame(n=2), tmp_path / "bad.html", top=0)
+    df = sample_frame(n=4)
+    before, attrs = df.copy(), dict(df.attrs)
+    landscape_report(df, tmp_path / "ok.html")
+    pd.testing.assert_frame_equal(df, before)
+    assert df.attrs == attrs
+
+
+def test_report_leaves_no_pyplot_figures_open(tmp_path):
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    landscape_report(sample_frame(n=4), tmp_path / "f.html")
+    assert plt.get_fignums() == before
