@@ -376,6 +376,11 @@ class Client:
         return self._images.get(sha256)
 
     def _upload(self, ref: ImageRef, *, refresh: bool = False, gates: Sequence[CallGate] = ()) -> UploadedImage:
+        # one upload per image at a time: threads searching the same new image wait for its URL
+        with self._lock_for("upload:" + ref.sha256):
+            return self._upload_once(ref, refresh=refresh, gates=gates)
+
+    def _upload_once(self, ref: ImageRef, *, refresh: bool, gates: Sequence[CallGate]) -> UploadedImage:
         ledger_key = f"{self.base_url}|{ref.sha256}"
         entry = None if refresh else self.ledger.entry(ledger_key)
         if entry is not None:
@@ -399,7 +404,9 @@ class Client:
         return UploadedImage(url, datetime.fromtimestamp(expires_at, UTC), ref.sha256)
 
     def _key_lock(self, params: dict[str, str]) -> threading.Lock:
-        key = self.keyer(requests.Request("GET", self.base_url + SEARCH_PATH, params=params).prepare())
+        return self._lock_for(self.keyer(requests.Request("GET", self.base_url + SEARCH_PATH, params=params).prepare()))
+
+    def _lock_for(self, key: str) -> threading.Lock:
         with self._inflight_lock:
             return self._inflight.setdefault(key, threading.Lock())
 

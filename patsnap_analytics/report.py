@@ -268,7 +268,9 @@ def _labels(row: pd.Series, columns: Iterable[str]) -> list[dict[str, str]]:
         if col not in columns:
             continue
         text = _text(row.get(col), plots.UNKNOWN)
-        if col == "loc_label" and text != plots.UNKNOWN and not pd.isna(row.get("loc", pd.NA)):
+        if text == plots.UNKNOWN:
+            text = f"{name}: unknown"  # two bare "Unknown" tags side by side would not say which is which
+        elif col == "loc_label" and not pd.isna(row.get("loc", pd.NA)):
             text = f"{row['loc']} {text}"
         tags.append({"name": name, "text": text, "tone": _TONES.get(text, "")})
     return tags
@@ -465,7 +467,7 @@ _TEMPLATE = """<!DOCTYPE html>
        border-bottom: 2px solid var(--line); padding: 8px 10px; }
   td { border-bottom: 1px solid var(--line); padding: 8px 10px; vertical-align: middle; }
   tbody tr:nth-child(even) { background: #fafbfc; }
-  td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+  td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
   td.pn { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; white-space: nowrap; }
   td.thumb { width: 132px; }
   td.title { min-width: 220px; }

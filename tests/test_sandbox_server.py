@@ -566,3 +566,31 @@ def test_cli_rejects_impossible_settings(capsys):
 
     assert main(["sandbox", "serve", "--drop-fraction", "0.8", "--http-503-fraction", "0.8"]) == 2
     assert "add up" in capsys.readouterr().err
+
+
+def test_cli_index_then_serve_own_drawings(tmp_path, capsys):
+    from patsnap_analytics.sandbox.cli import main
+
+    drawings = tmp_path / "drawings"
+    drawings.mkdir()
+    for i, size in enumerate([(120, 90), (90, 120), (100, 100)]):
+        (drawings / f"d{i}.png").write_bytes(png_bytes(size))
+    (tmp_path / "meta.csv").write_text(
+        "patent_pn,image,loc,title\n"
+        "USD0900001S,d0.png,10-02,Watch\n"
+        "USD0900002S,d1.png;d2.png,14-03,Phone\n", encoding="utf-8")
+    out = tmp_path / "corpus"
+    assert main(["sandbox", "index", str(drawings), "--metadata", str(tmp_path / "meta.csv"),
+                 "--out", str(out)]) == 0
+    assert "indexed 2 designs" in capsys.readouterr().out
+    with Sandbox(corpus=out) as own:
+        url = f"{own.url}/_sandbox/files/designs/1/1.png"
+        assert requests.get(url).content == own.corpus.view_path(1, 1).read_bytes()
+        body = search(own, url=url, limit=5)
+        assert body["data"]["total_search_result_count"] == 2
+        assert {row["title"] for row in body["data"]["patent_messages"]} == {"Watch", "Phone"}
+
+    (tmp_path / "bad.csv").write_text("patent_pn,image,loc\nUSD1S,missing.png,99\n", encoding="utf-8")
+    assert main(["sandbox", "index", str(drawings), "--metadata", str(tmp_path / "bad.csv"),
+                 "--out", str(tmp_path / "bad")]) == 2
+    assert "missing.png" in capsys.readouterr().err

@@ -661,7 +661,8 @@ def _add_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404:
             return JSONResponse(error_envelope(68300007, f"no such route or file: {request.url.path[:200]}"), 404)
         if exc.status_code == 405:
-            return JSONResponse(error_envelope(68300007, f"method {request.method[:20]} not allowed here"), 405)
+            return JSONResponse(error_envelope(68300007, f"method {request.method[:20]} not allowed here"), 405,
+                                headers=exc.headers)  # keeps Allow, as RFC 9110 requires
         return JSONResponse(error_envelope(68300004, str(exc.detail)[:300]))  # e.g. a malformed body
 
 

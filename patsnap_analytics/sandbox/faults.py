@@ -14,7 +14,7 @@ Example:
     >>> faults = Faults(FaultSettings(rate_limit_fraction=1.0), seed=1)
     >>> faults.draw()
     'rate_limited'
-    >>> faults.update(rate_limit_fraction=0.0); faults.draw() is None
+    >>> _ = faults.update(rate_limit_fraction=0.0); faults.draw() is None
     True
 """
 

@@ -1,0 +1,269 @@
+"""ImagePicker: choose query images by upload, from a folder, or from the sample queries.
+
+Every image is validated with :class:`~patsnap_analytics.images.ImageRef` the moment it is picked (JPG/PNG by magic
+bytes, at most 4096 KB, decodes), so a bad file is rejected here with a visible reason and never costs an upload
+call. Two things keep the notebook file small and free of the analyst's files: the upload widget is emptied as
+soon as its files are read, and previews are ~96 px PNG thumbnails made with Pillow, never the original bytes.
+
+Example:
+    >>> import io
+    >>> from PIL import Image
+    >>> buf = io.BytesIO(); Image.new("1", (300, 200), 1).save(buf, "PNG")
+    >>> picker = ImagePicker(samples=None)
+    >>> picker.add(buf.getvalue(), name="sketch.png").name, len(picker.images)
+    ('sketch.png', 1)
+    >>> picker.add(b"GIF89a....", name="anim.gif") is None, picker.rejected[-1][0]
+    (True, 'anim.gif')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import io
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+
+from ..errors import InvalidImageError
+from ..images import ImageRef
+
+__all__ = ["IMAGE_SUFFIXES", "THUMB_PX", "ImagePicker", "sample_queries_dir", "thumbnail_png"]
+
+#: File name endings offered by the upload button and listed from folders (the API takes JPG and PNG only).
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+#: Longest side of a preview thumbnail, in pixels.
+THUMB_PX = 96
+_AUTO = object()
+
+
+def sample_queries_dir(start: str | os.PathLike | None = None) -> Path | None:
+    """The folder of sample query images (``data/queries`` of the project), or ``None`` when there is none.
+
+    Looked for beside the package (an editable install or a source checkout), then under ``start`` (default: the
+    working directory) and its parent, which is where a notebook in ``notebooks/`` runs.
+
+    Example:
+        >>> d = sample_queries_dir()
+        >>> d is None or d.name == "queries"
+        True
+    """
+    here = Path(start) if start is not None else Path.cwd()
+    candidates = [Path(__file__).resolve().parents[2] / "data" / "queries", here / "data" / "queries",
+                  here.parent / "data" / "queries"]
+    for folder in candidates:
+        if folder.is_dir() and _image_files(folder):
+            return folder.resolve()
+    return None
+
+
+def _image_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def thumbnail_png(ref: ImageRef, size: int = THUMB_PX) -> bytes:
+    """A small PNG preview of ``ref`` (longest side ``size`` px).
+
+    A 1-bit drawing sheet is shrunk by averaging and then darkened, so a 2 px line on a 3000 px sheet stays
+    visible instead of fading to white.
+
+    Example:
+        >>> from PIL import Image
+        >>> buf = io.BytesIO(); Image.new("1", (2000, 3000), 1).save(buf, "PNG")
+        >>> Image.open(io.BytesIO(thumbnail_png(ImageRef.from_bytes(buf.getvalue())))).size
+        (64, 96)
+    """
+    from PIL import Image
+
+    with Image.open(io.BytesIO(ref.data)) as im:
+        drawing = im.mode == "1"
+        im = im.convert("L" if drawing else "RGB")
+        factor = max(im.size) // size
+        if drawing and factor > 1:
+            im = im.reduce(factor).point(lambda v: int(255 * (v / 255) ** 8))
+        im.thumbnail((size, size), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        im.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+class ImagePicker(w.VBox):
+    """Pick query images: upload (JPG/PNG, several at once), a folder or file path, or the sample queries.
+
+    * ``images`` — the accepted images as :class:`ImageRef` (name, bytes, sha256), in the order picked, without
+      duplicates (the same bytes picked twice count once).
+    * ``rejected`` — ``(name, reason)`` of every refused file; the latest reasons are shown under the picker.
+    * :meth:`on_change` — call back with the picker whenever ``images`` changes.
+    * ``samples`` — the sample folder (default: :func:`sample_queries_dir`; ``None`` offers no samples).
+
+    Example:
+        >>> picker = ImagePicker(samples=None)
+        >>> picker.upload.accept, picker.upload.multiple, picker.sample_menu.disabled
+        ('.jpg,.jpeg,.png', True, True)
+    """
+
+    def __init__(self, samples: str | os.PathLike | None | Any = _AUTO, **kwargs: Any) -> None:
+        self._images: list[ImageRef] = []
+        self._thumbs: dict[str, w.Widget] = {}
+        self.rejected: list[tuple[str, str]] = []
+        self._callbacks: list[Callable[[ImagePicker], None]] = []
+        self.samples = sample_queries_dir() if samples is _AUTO else (Path(samples) if samples else None)
+
+        self.upload = w.FileUpload(accept=",".join(IMAGE_SUFFIXES), multiple=True, description="Upload images",
+                                   layout=w.Layout(width="180px"))
+        self.upload.observe(self._uploaded, "value")
+        self.folder = w.Text(description="Folder or file", placeholder="path/to/drawings",
+                             style={"description_width": "100px"}, layout=w.Layout(width="380px"))
+        self.folder_button = w.Button(description="Add from path", icon="folder-open",
+                                      layout=w.Layout(width="140px"))
+        self.folder_button.on_click(lambda _: self.add_path(self.folder.value))
+        sample_files = _image_files(self.samples) if self.samples and self.samples.is_dir() else []
+        if sample_files:
+            options = [("all sample images", "*"), *((p.name, p.name) for p in sample_files)]
+            self.sample_menu = w.Dropdown(description="Samples", options=options, value="*",
+                                          style={"description_width": "100px"}, layout=w.Layout(width="380px"))
+        else:
+            self.sample_menu = w.Dropdown(description="Samples", options=[("no sample images found", "")],
+                                          disabled=True, style={"description_width": "100px"},
+                                          layout=w.Layout(width="380px"))
+        self.sample_button = w.Button(description="Add sample", icon="image", disabled=not sample_files,
+                                      layout=w.Layout(width="140px"))
+        self.sample_button.on_click(lambda _: self.add_sample(self.sample_menu.value))
+        self.clear_button = w.Button(description="Clear images", icon="trash", layout=w.Layout(width="140px"))
+        self.clear_button.on_click(lambda _: self.clear())
+        self.message = w.HTML()
+        self.summary = w.HTML("<i>No image picked yet.</i>")
+        self.gallery = w.HBox(layout=w.Layout(flex_flow="row wrap"))
+        kwargs.setdefault("layout", w.Layout(padding="4px"))
+        super().__init__([
+            w.HBox([self.upload, self.clear_button]),
+            w.HBox([self.folder, self.folder_button]),
+            w.HBox([self.sample_menu, self.sample_button]),
+            self.message, self.summary, self.gallery,
+        ], **kwargs)
+        self.add_class("pa-image-picker")
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def images(self) -> list[ImageRef]:
+        """The accepted images, in the order picked."""
+        return list(self._images)
+
+    def on_change(self, callback: Callable[[ImagePicker], None], remove: bool = False) -> None:
+        """Call ``callback(picker)`` whenever an image is added or removed."""
+        if remove:
+            self._callbacks.remove(callback)
+        else:
+            self._callbacks.append(callback)
+
+    def add(self, source: Any, name: str | None = None) -> ImageRef | None:
+        """Validate and add one image (path, bytes or :class:`ImageRef`); ``None`` (and a message) if refused.
+
+        Example:
+            >>> ImagePicker(samples=None).add("/no/such.png") is None
+            True
+        """
+        added = self._add_many([(source, name)])
+        return added[0] if added else None
+
+    def add_path(self, path: str | os.PathLike) -> list[ImageRef]:
+        """Add an image file, or every JPG/PNG directly inside a folder; returns the images accepted."""
+        text = str(path).strip()
+        if not text:
+            self._show([("path", "type a folder or file path first")])
+            return []
+        target = Path(text).expanduser()
+        if target.is_dir():
+            files = _image_files(target)
+            if not files:
+                self._show([(target.name or text, "no .jpg, .jpeg or .png files in this folder")])
+                return []
+            return self._add_many([(p, None) for p in files])
+        return self._add_many([(target, None)])
+
+    def add_sample(self, name: str = "*") -> list[ImageRef]:
+        """Add one sample query image by file name, or all of them with ``"*"``."""
+        if not self.samples:
+            self._show([("samples", "no sample images found")])
+            return []
+        files = _image_files(self.samples) if name == "*" else [self.samples / name]
+        return self._add_many([(p, None) for p in files])
+
+    def remove(self, sha256: str) -> None:
+        """Forget the image with this sha256."""
+        self._images = [ref for ref in self._images if ref.sha256 != sha256]
+        self._thumbs.pop(sha256, None)
+        self._refresh()
+
+    def clear(self) -> None:
+        """Forget every picked image and message."""
+        self._images.clear()
+        self._thumbs.clear()
+        self.rejected.clear()
+        self.message.value = ""
+        self._refresh()
+
+    # ------------------------------------------------------------------ internals
+    def _uploaded(self, change: dict) -> None:
+        files = change["new"]
+        if not files:
+            return  # our own clearing below
+        batch = [(bytes(f["content"]), str(f.get("name") or "upload")) for f in files]
+        # drop the uploaded bytes from the widget at once: they would otherwise be saved in the notebook file
+        self.upload.value = ()
+        self._add_many(batch)
+
+    def _add_many(self, items: Iterable[tuple[Any, str | None]]) -> list[ImageRef]:
+        added, problems = [], []
+        known = {ref.sha256 for ref in self._images}
+        for source, name in items:
+            label = name or (Path(source).name if isinstance(source, (str, os.PathLike)) else "image")
+            try:
+                ref = ImageRef.from_any(source)
+                if name and ref.name != name:
+                    ref = dataclasses.replace(ref, name=name)
+            except InvalidImageError as exc:
+                problems.append((label, exc.rule))
+                continue
+            except (TypeError, OSError) as exc:
+                problems.append((label, f"cannot read it ({type(exc).__name__})"))
+                continue
+            if ref.sha256 in known:
+                problems.append((ref.name, "already picked (same image)"))
+                continue
+            known.add(ref.sha256)
+            self._images.append(ref)
+            self._thumbs[ref.sha256] = self._thumb_widget(ref)
+            added.append(ref)
+        self._show(problems)
+        if added:
+            self._refresh()
+        return added
+
+    def _thumb_widget(self, ref: ImageRef) -> w.Widget:
+        image = w.Image(value=thumbnail_png(ref), format="png", layout=w.Layout(max_width=f"{THUMB_PX}px"))
+        remove = w.Button(description="remove", tooltip=f"remove {ref.name}", layout=w.Layout(width=f"{THUMB_PX}px"))
+        remove.on_click(lambda _, sha=ref.sha256: self.remove(sha))
+        caption = w.HTML(f'<div style="width:{THUMB_PX}px;overflow:hidden;text-overflow:ellipsis;'
+                         f'white-space:nowrap;font-size:11px" title="{html.escape(ref.name)}">'
+                         f"{html.escape(ref.name)}</div>")
+        box = w.VBox([image, caption, remove], layout=w.Layout(margin="2px 6px 2px 0"))
+        box.add_class("pa-thumbnail")
+        return box
+
+    def _show(self, problems: list[tuple[str, str]]) -> None:
+        self.rejected.extend(problems)
+        self.message.value = "".join(
+            f'<div class="pa-picker-error" style="color:#b00020">⚠ {html.escape(name)}: {html.escape(reason)}</div>'
+            for name, reason in problems)
+
+    def _refresh(self) -> None:
+        self.gallery.children = [self._thumbs[ref.sha256] for ref in self._images]
+        n = len(self._images)
+        self.summary.value = "<i>No image picked yet.</i>" if not n else (
+            f"<b>{n} image{'s' if n != 1 else ''}</b> picked")
+        for callback in list(self._callbacks):
+            callback(self)
