@@ -71,6 +71,7 @@ UPLOAD_PATH = "/image-search/image-upload"
 SEARCH_PATH = "/image-search/search-id"
 #: The endpoints that count as API calls (and cost money on the real API).
 BUSINESS_ENDPOINTS = (TOKEN_PATH, UPLOAD_PATH, SEARCH_PATH)
+BUSINESS_METHODS = {TOKEN_PATH: "POST", UPLOAD_PATH: "POST", SEARCH_PATH: "GET"}
 SANDBOX_HEADER = (b"x-patsnap-sandbox", b"1")
 
 #: The vendor's English messages (seed pages); 67200008/67200009 are not on them, so worded alike.
@@ -519,6 +520,9 @@ class GatewayMiddleware:
 
     async def _business(self, scope, receive, send, run_app, call: _Call) -> None:
         state, path = self.state, call.path
+        if scope.get("method") != BUSINESS_METHODS[path]:
+            await run_app(receive)  # the router answers 405 with an Allow header, before any auth
+            return
         limit = UPLOAD_BODY_LIMIT if path == UPLOAD_PATH else OTHER_BODY_LIMIT
         messages, too_large = await _read_body(receive, limit)
         if too_large is not None:

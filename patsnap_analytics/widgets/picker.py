@@ -37,7 +37,6 @@ __all__ = ["IMAGE_SUFFIXES", "THUMB_PX", "ImagePicker", "sample_queries_dir", "t
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 #: Longest side of a preview thumbnail, in pixels.
 THUMB_PX = 96
-_AUTO = object()
 
 
 def sample_queries_dir(start: str | os.PathLike | None = None) -> Path | None:
@@ -97,7 +96,8 @@ class ImagePicker(w.VBox):
       duplicates (the same bytes picked twice count once).
     * ``rejected`` — ``(name, reason)`` of every refused file; the latest reasons are shown under the picker.
     * :meth:`on_change` — call back with the picker whenever ``images`` changes.
-    * ``samples`` — the sample folder (default: :func:`sample_queries_dir`; ``None`` offers no samples).
+    * ``samples`` — ``True`` (default) finds the sample folder with :func:`sample_queries_dir`; a path uses that
+      folder; ``None`` offers no samples.
 
     Example:
         >>> picker = ImagePicker(samples=None)
@@ -105,12 +105,12 @@ class ImagePicker(w.VBox):
         ('.jpg,.jpeg,.png', True, True)
     """
 
-    def __init__(self, samples: str | os.PathLike | None | Any = _AUTO, **kwargs: Any) -> None:
+    def __init__(self, samples: str | os.PathLike | bool | None = True, **kwargs: Any) -> None:
         self._images: list[ImageRef] = []
         self._thumbs: dict[str, w.Widget] = {}
         self.rejected: list[tuple[str, str]] = []
         self._callbacks: list[Callable[[ImagePicker], None]] = []
-        self.samples = sample_queries_dir() if samples is _AUTO else (Path(samples) if samples else None)
+        self.samples = sample_queries_dir() if samples is True else (Path(samples) if samples else None)
 
         self.upload = w.FileUpload(accept=",".join(IMAGE_SUFFIXES), multiple=True, description="Upload images",
                                    layout=w.Layout(width="180px"))
