@@ -42,6 +42,7 @@ import pandas as pd
 from .errors import (
     AuthError,
     BudgetExceeded,
+    InvalidImageError,
     PatsnapError,
     PermissionDeniedError,
     QuotaExhaustedError,
@@ -57,20 +58,41 @@ if TYPE_CHECKING:
 
 __all__ = [
     "IMAGE_SUFFIXES",
+    "QPS_MARGIN",
     "BatchIncompleteWarning",
     "BatchStopped",
     "StopGate",
     "failures",
     "image_inputs",
     "pending",
+    "safe_rate_limiter",
     "search_many",
 ]
+
+#: ``qps=N`` promises the server never sees more than N calls in any 1 s window. Spacing calls exactly 1/N s
+#: apart puts call k and call k+N exactly 1 s apart, so any network or scheduling jitter trips the limit;
+#: spacing them (1 + QPS_MARGIN)/N s apart tolerates QPS_MARGIN seconds of jitter for that much throughput.
+QPS_MARGIN = 0.05
 
 #: The files a folder contributes (case-insensitive); the API itself takes JPG and PNG only.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 # errors after which every further call would fail (or must not be made): the batch stops spending
 _STOPPING = (QuotaExhaustedError, AuthError, PermissionDeniedError)
+
+
+def safe_rate_limiter(qps: float | None) -> RateLimiter | None:
+    """A :class:`RateLimiter` that keeps a server's sliding 1 s window at or under ``qps`` despite jitter.
+
+    Example:
+        >>> round(safe_rate_limiter(10).interval, 3), safe_rate_limiter(None)
+        (0.105, None)
+    """
+    if qps is None:
+        return None
+    limiter = RateLimiter(qps)  # validates qps
+    limiter.interval *= 1.0 + QPS_MARGIN
+    return limiter
 
 
 class BatchIncompleteWarning(UserWarning):
@@ -121,6 +143,7 @@ class _Input:
     label: str
     target: ImageRef | str | None = None
     error: Exception | None = None
+    same_as: str | None = None  # a duplicate: the label of the identical image searched instead
 
     @property
     def key(self) -> str | None:
@@ -179,16 +202,17 @@ def _is_missing(value: Any) -> bool:
 
 
 def _resolve_all(client: Client, values: list[Any], names: Sequence[Any] | None) -> list[_Input]:
+    """Validate every input (no call is made) and give each searched image a unique ``query`` label."""
     if names is not None:
         names = list(names)
         if len(names) != len(values):
             raise ValidationError("names", f"needs one name per image: {len(names)} names for {len(values)} images")
-    inputs, used = [], set()
+    inputs: list[_Input] = []
+    used: set[str] = set()
+    first_of: dict[str, str] = {}  # sha256/URL -> label of its first occurrence
     for i, value in enumerate(values):
         item = _Input(label="")
         if _is_missing(value):
-            from .errors import InvalidImageError
-
             item.error = InvalidImageError("image", "empty value (no path, URL or bytes)")
         else:
             try:
@@ -201,12 +225,18 @@ def _resolve_all(client: Client, values: list[Any], names: Sequence[Any] | None)
             base = f"sha256:{item.target.sha256[:12]}"
         else:
             base = _default_label(value, i)
-        label, n = base, 1
-        while label in used:  # two different images with one name (same file name in two folders)
-            n += 1
-            label = f"{base} ({n})"
-        used.add(label)
-        item.label = label
+        key = item.key
+        if key is not None and key in first_of:
+            item.label, item.same_as = base, first_of[key]
+        else:
+            label, n = base, 1
+            while label in used:  # two different images with one name (same file name in two folders)
+                n += 1
+                label = f"{base} ({n})"
+            used.add(label)
+            item.label = label
+            if key is not None:
+                first_of[key] = label
         inputs.append(item)
     return inputs
 
@@ -240,7 +270,7 @@ def search_many(
 
     ``df.attrs``: ``source, base_url, endpoint, filters, queries`` (per label: image sha256 or URL, and the
     filters), ``failures`` (``[{"image", "error", "message"}]``), ``pending`` (labels), ``duplicates``
-    (label -> the label it was searched under), ``stopped`` (why the batch stopped, or ``None``),
+    (``[{"image", "same_as"}]``: inputs identical to an earlier one, searched once under its label), ``stopped`` (why the batch stopped, or ``None``),
     ``calls_spent`` (calls this batch sent) and ``cache_hits``.
 
     Example:
@@ -255,20 +285,15 @@ def search_many(
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValidationError("workers", f"must be a positive integer, got {workers!r}")
     budget = CallBudget(max_calls) if max_calls is not None else None
-    limiter = RateLimiter(qps) if qps is not None else None
+    limiter = safe_rate_limiter(qps)
     stop = StopGate()
     # budget first (fails fast), then the rate slot, then the stop check right before the call goes out
     gates: list[CallGate] = [g for g in (budget, limiter) if g is not None] + [stop]
 
     inputs = _resolve_all(client, image_inputs(images), names)
     failed = [_failure(i.label, i.error) for i in inputs if i.error is not None]
-    unique: dict[str, _Input] = {}
-    duplicates: dict[str, str] = {}
-    for item in inputs:
-        if item.error is None:
-            first = unique.setdefault(item.key, item)  # type: ignore[arg-type]
-            if first is not item:
-                duplicates[item.label] = first.label
+    unique = [i for i in inputs if i.error is None and i.same_as is None]
+    duplicates = [{"image": i.label, "same_as": i.same_as} for i in inputs if i.same_as is not None]
 
     calls_before = client.stats.total_calls
     hits_before = client.stats.as_dict()["search_cache_hits"]
@@ -278,10 +303,15 @@ def search_many(
     bar = _progress_bar(len(unique), progress)
 
     def run(item: _Input) -> pd.DataFrame:
-        return client._search(item.target, query, refresh=refresh, name=item.label, gates=gates)  # type: ignore[arg-type]
+        try:
+            return client._search(item.target, query, refresh=refresh, name=item.label, gates=gates)  # type: ignore[arg-type]
+        except _STOPPING as exc:
+            # close the gate here, in the worker, before it can pick up the next image and send its call
+            stop.close(f"{type(exc).__name__}: {exc}")
+            raise
 
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="patsnap-batch")
-    futures: dict[Future, _Input] = {pool.submit(run, item): item for item in unique.values()}
+    futures: dict[Future, _Input] = {pool.submit(run, item): item for item in unique}
     try:
         for future in as_completed(futures):
             item = futures[future]
@@ -318,7 +348,7 @@ def search_many(
         if bar is not None:
             bar.close()
 
-    order = [item.label for item in unique.values()]  # results in input order, not completion order
+    order = [item.label for item in unique]  # results in input order, not completion order
     pending_labels = [label for label in order if label in set(pending_labels)]
     parts = [frames[label] for label in order if label in frames]
     nonempty = [f for f in parts if len(f)]

@@ -363,8 +363,8 @@ class Client:
         upload = self._upload(target, gates=gates)
         try:
             return self._call("GET", SEARCH_PATH, {**params, "url": upload.url}, refresh=refresh, gates=gates)
-        except RequestRejectedError:
-            if not upload.reused:
+        except RequestRejectedError as exc:
+            if not upload.reused or exc.error_code != 68300004:
                 raise
             # the server no longer knows a URL our ledger still trusted (clocks differ): upload once more
             self.ledger.forget(f"{self.base_url}|{target.sha256}")

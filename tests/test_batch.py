@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import warnings
@@ -11,13 +12,14 @@ import pytest
 
 from patsnap_analytics.batch import (
     BatchIncompleteWarning,
+    BatchStopped,
     StopGate,
     failures,
     image_inputs,
     pending,
     search_many,
 )
-from patsnap_analytics.errors import BatchStopped, ValidationError
+from patsnap_analytics.errors import ValidationError
 from patsnap_analytics.frames import RESULT_DTYPES
 from patsnap_analytics.sandbox import Sandbox
 from patsnap_analytics.sandbox.corpus import query_drawings
@@ -112,12 +114,12 @@ def test_duplicates_are_searched_once(sb, client, tmp_path):
     url = f"{sb.url}/_sandbox/files/designs/7/0.png"  # a corpus drawing URL the sandbox issued
     df = search_many(client, [path, a, b, url, url, bytearray(a)], limit=3, progress=False)
     assert sb.stats[UPLOAD] == 2 and sb.stats[SEARCH] == 3  # a once, b once, the URL once (no upload)
-    assert df["query"].unique().tolist() == ["q00.png", f"sha256:{__import__('hashlib').sha256(b).hexdigest()[:12]}",
-                                            url]
-    assert df.attrs["duplicates"] == {"image #2": "q00.png", "image #5": url, "image #6": "q00.png"}
+    short_a, short_b = (f"sha256:{hashlib.sha256(x).hexdigest()[:12]}" for x in (a, b))
+    assert df["query"].unique().tolist() == ["q00.png", short_b, url]
+    assert df.attrs["duplicates"] == [{"image": short_a, "same_as": "q00.png"}, {"image": url, "same_as": url},
+                                      {"image": short_a, "same_as": "q00.png"}]
     queries = df.attrs["queries"]
     assert queries[url]["image_url"] == url and queries["q00.png"]["image_sha256"]
-    assert df[df["query"] == url]["patent_id"].iloc[0] == str(sb.corpus.meta.at[7, "patent_id"])
 
 
 def test_series_input_names_and_clashing_labels(sb, client, tmp_path):
@@ -201,15 +203,16 @@ def test_without_qps_the_same_batch_trips_the_server_limit(tmp_path):
 
 def test_daily_quota_stops_at_once_and_tomorrow_pays_only_for_the_rest(tmp_path):
     paths = write_folder(tmp_path / "q", drawings(6))
-    with Sandbox(designs=300, daily_quota=5) as sb:
+    with Sandbox(designs=300, daily_quota=7) as sb:
         client = sb.client(cache=tmp_path / "c.sqlite")
         with pytest.warns(BatchIncompleteWarning, match="DailyQuotaExceededError"):
             df = search_many(client, paths, workers=1, limit=3, progress=False)
         detail = sb.stats_detail()
-        # upload, search, upload, search, upload -> the 6th call is refused and nothing follows it
-        assert billed(sb) == 6 and detail["by_error_code"] == {"67200007": 1}
-        assert df["query"].unique().tolist() == ["q00.png", "q01.png"]
-        assert pending(df) == ["q02.png", "q03.png", "q04.png", "q05.png"] and failures(df).empty
+        # u0 s0 u1 s1 u2 s2 u3 use the 7 calls; s3 is refused, and nothing is sent after it
+        assert detail["by_error_code"] == {"67200007": 1}, detail
+        assert billed(sb) == 8 and df.attrs["calls_spent"] == 8
+        assert df["query"].unique().tolist() == ["q00.png", "q01.png", "q02.png"]
+        assert pending(df) == ["q03.png", "q04.png", "q05.png"] and failures(df).empty
         assert df.attrs["stopped"]["error"] == "DailyQuotaExceededError"
 
         sb.advance_day()
@@ -217,9 +220,10 @@ def test_daily_quota_stops_at_once_and_tomorrow_pays_only_for_the_rest(tmp_path)
         with warnings.catch_warnings():
             warnings.simplefilter("error", BatchIncompleteWarning)
             done = search_many(client, paths, workers=3, limit=3, progress=False)
-        # q02 was uploaded yesterday (1 search); q03..q05 need upload + search; q00, q01 come from the cache
-        assert billed(sb) == 1 + 3 * 2 and done.attrs["calls_spent"] == 7 and done.attrs["cache_hits"] == 2
+        # q03 was uploaded yesterday (1 search); q04, q05 need upload + search; q00..q02 come from the cache
+        assert billed(sb) == 1 + 2 * 2 and done.attrs["calls_spent"] == 5 and done.attrs["cache_hits"] == 3
         assert done["query"].nunique() == 6 and pending(done) == []
+        pd.testing.assert_frame_equal(done[done["query"].isin(["q00.png", "q01.png", "q02.png"])], df)
 
 
 def test_auth_errors_stop_the_batch(sb, tmp_path):

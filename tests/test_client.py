@@ -229,3 +229,46 @@ def test_connect_without_credentials_starts_an_announced_sandbox(capsys, drawing
         assert df.attrs["source"] == "sandbox" and isinstance(df, pd.DataFrame)
     finally:
         client.close()
+
+
+DOCUMENTED = {
+    68300004: errors.RequestRejectedError, 68300005: errors.ServiceError, 68300006: errors.ServiceError,
+    68300007: errors.RequestRejectedError, 68300008: errors.ServiceError, 68300010: errors.UploadRejectedError,
+    67200001: errors.RateLimitError, 67200002: errors.RateLimitError, 67200003: errors.TokenExpiredError,
+    67200004: errors.PermissionDeniedError, 67200005: errors.BalanceExhaustedError, 67200006: errors.AuthError,
+    67200007: errors.DailyQuotaExceededError, 67200008: errors.AuthError, 67200009: errors.TokenExpiredError,
+}
+
+
+@pytest.mark.parametrize(("code", "cls"), sorted(DOCUMENTED.items()))
+def test_every_documented_error_code_raises_its_class_over_http(sb, drawing, code, cls):
+    client = sb.client(cache=False, retry=FAST_RETRY)
+    url = client.upload_image(drawing).url
+    sb.reset_stats()
+    sb.fail_next(*[code] * 3)
+    with pytest.raises(cls) as info:
+        client.search_designs(url, limit=3)
+    err = info.value
+    assert type(err) is cls and err.error_code == code and err.http_status == 200 and err.endpoint == SEARCH
+    assert err.error_msg  # the vendor's message travels with the exception
+    # transient codes are retried to the bound; the rest are raised at once (an api-key client cannot refresh)
+    assert sb.stats[SEARCH] == (3 if cls.retryable else 1)
+
+
+def test_a_retryable_code_then_success(sb, drawing):
+    client = sb.client(cache=False, retry=FAST_RETRY)
+    sb.fail_next(67200002, 68300005)  # the upload is rate limited, then its retry meets a back-end failure
+    assert len(client.search_designs(drawing, limit=4)) == 4
+    assert sb.stats == {TOKEN: 0, UPLOAD: 3, SEARCH: 1} and client.stats.retries == 2
+
+
+def test_a_vanished_upload_url_is_renewed_once(sb, drawing):
+    client = sb.client(cache=False, retry=FAST_RETRY)
+    client.search_designs(drawing, limit=2)
+    sb.fail_next(68300004)  # as if the API had deleted the file behind the URL the client still trusts
+    assert len(client.search_designs(drawing, limit=3)) == 3
+    assert sb.stats == {TOKEN: 0, UPLOAD: 2, SEARCH: 3}
+    sb.fail_next(68300010)  # any other rejection is the request's fault: raised, no re-upload
+    with pytest.raises(errors.UploadRejectedError):
+        client.search_designs(drawing, limit=4)
+    assert sb.stats == {TOKEN: 0, UPLOAD: 2, SEARCH: 4}

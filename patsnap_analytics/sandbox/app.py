@@ -340,7 +340,7 @@ class Credentials:
     def check_client(self, client_id: str, client_secret: str) -> bool:
         """True when the pair is one of ours (constant-time comparison)."""
         expected = self.clients.get(client_id)
-        return expected is not None and secrets.compare_digest(expected, client_secret)
+        return expected is not None and _same(expected, client_secret)
 
     def issue_token(self, client_id: str, *, lifetime: float) -> str:
         """A new bearer token for ``client_id``."""
@@ -369,8 +369,8 @@ class Credentials:
         """
         if not apikey:
             raise ApiFailure(67200008, "send your api key (or OAuth client id) as the apikey query parameter")
-        if secrets.compare_digest(apikey, self.api_key):
-            if bearer is None or secrets.compare_digest(bearer, self.api_key):
+        if _same(apikey, self.api_key):
+            if bearer is None or _same(bearer, self.api_key):
                 return apikey
             state, _ = self.token_owner(bearer)
             if state != "unknown":
@@ -388,6 +388,11 @@ class Credentials:
                 raise ApiFailure(67200003, "the access token has expired; request a new one")
             return apikey
         raise ApiFailure(67200003, "unknown api key or client id")
+
+
+def _same(given: str, expected: str) -> bool:
+    """Constant-time equality that also takes non-ASCII input (``compare_digest`` refuses such str)."""
+    return secrets.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8"))
 
 
 @dataclass
@@ -515,6 +520,11 @@ class GatewayMiddleware:
             return
         try:
             await self._business(scope, receive, send_marked, run_app, call)
+        except Exception:
+            log.exception("sandbox: unexpected error in the gateway on %s", path)
+            if started:
+                raise
+            await _send_json(send_marked, error_envelope(68300005, "unexpected sandbox error (see the log)"))
         finally:
             call.settle("aborted")  # only if nothing was answered (e.g. the client went away)
 
@@ -550,6 +560,9 @@ class GatewayMiddleware:
         try:
             params = QueryParams(scope.get("query_string", b"").decode("latin-1"))
             credential = state.credentials.authenticate(params.get("apikey"), _bearer(Headers(scope=scope)))
+            scripted = state.faults.next_scripted()
+            if scripted is not None:
+                raise ApiFailure(scripted, "scripted fault")
             if state.faults.over_qps(credential):
                 raise ApiFailure(67200002, f"more than {settings.qps_limit} calls in one second; sleep and retry")
             if fault == "rate_limited":

@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from PIL import Image
+from scipy.ndimage import find_objects
 from skimage.feature import hog
 from skimage.filters import threshold_otsu
 from skimage.measure import label
@@ -48,11 +49,15 @@ __all__ = ["FEATURE_VERSION", "Engine", "Hit", "SearchResult", "describe", "norm
 FEATURE_VERSION = "1"
 SIDE = 64  # normalised drawing side in pixels
 _WORK_SIDE = 768  # big sheets are reduced to about this before binarising (keeps 1-px lines as gray)
-_MIN_COMPONENT = 0.03  # ink components smaller than this fraction of the largest are labels or specks
+_MIN_AREA = 0.02  # ink components below this fraction of the largest's area and ...
+_MIN_EXTENT = 0.06  # ... below this fraction of its extent are labels or specks
 _GRID = 8  # ink-density grid side
 _GRID_WEIGHT = 0.5
-_PCA_MIN_ROWS = 20_000  # below this the raw features are small enough to search directly
-_PCA_DIMS = 160
+# Above this many views the index is projected to _PCA_DIMS (8x less memory to read per search, same
+# precision in benchmarks/bench_engine_quality.py); a small corpus keeps raw features, since a truncated
+# SVD of a few rows would span too little of the space to compare unseen queries fairly.
+_PCA_MIN_ROWS = 4096
+_PCA_DIMS = 128
 
 
 # --- features -----------------------------------------------------------------------------------------------
@@ -80,7 +85,7 @@ def _to_gray(image: bytes | np.ndarray | Image.Image) -> np.ndarray:
     factor = max(im.size) // _WORK_SIDE
     if factor >= 2:
         im = im.reduce(factor)  # box average: thin lines survive as gray
-    return np.asarray(im, dtype=np.float32)
+    return np.asarray(im, dtype=np.uint8)
 
 
 def normalise(image: bytes | np.ndarray | Image.Image, side: int = SIDE) -> np.ndarray:
@@ -95,16 +100,14 @@ def normalise(image: bytes | np.ndarray | Image.Image, side: int = SIDE) -> np.n
         ((64, 64), dtype('float32'), True)
     """
     gray = _to_gray(image)
-    if gray.size == 0 or float(gray.max() - gray.min()) < 1.0:
+    if gray.size == 0 or int(gray.max()) == int(gray.min()):
         return np.zeros((side, side), np.float32)  # a blank page has no shape
-    ink = gray < threshold_otsu(gray)
+    # Otsu from the 256-bin histogram: the same threshold as on the pixels, several times faster
+    counts = np.bincount(gray.ravel(), minlength=256)
+    ink = gray <= threshold_otsu(hist=(counts, np.arange(256)))  # Otsu: paper is "> threshold"
     if ink.mean() > 0.5:  # white lines on black
         ink = ~ink
-    labels = label(ink, connectivity=2)
-    areas = np.bincount(labels.ravel())
-    areas[0] = 0
-    keep = areas >= max(2, _MIN_COMPONENT * areas.max())
-    ink = keep[labels]
+    ink = _drop_small_components(ink)
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     if rows.size == 0:
         return np.zeros((side, side), np.float32)
@@ -115,6 +118,22 @@ def normalise(image: bytes | np.ndarray | Image.Image, side: int = SIDE) -> np.n
     square[(n - h) // 2:(n - h) // 2 + h, (n - w) // 2:(n - w) // 2 + w] = crop * 255
     small = Image.fromarray(square).resize((side, side), Image.Resampling.BOX)
     return np.asarray(small, dtype=np.float32) / 255.0
+
+
+def _drop_small_components(ink: np.ndarray) -> np.ndarray:
+    """Keep the ink components that belong to the design: figure labels ("FIG. 1"), reference numerals
+    and specks are small both in area and in extent compared with the largest component."""
+    labels = label(ink, connectivity=2)
+    areas = np.bincount(labels.ravel())
+    areas[0] = 0
+    if areas.size <= 1:
+        return ink
+    extents = np.zeros(areas.size)
+    for i, box in enumerate(find_objects(labels), start=1):
+        if box is not None:
+            extents[i] = max(box[0].stop - box[0].start, box[1].stop - box[1].start)
+    keep = (areas >= max(2, _MIN_AREA * areas.max())) & (extents >= _MIN_EXTENT * extents.max())
+    return keep[labels]
 
 
 def describe(image: bytes | np.ndarray | Image.Image) -> np.ndarray:

@@ -153,6 +153,25 @@ class Faults:
         self.calls_today = 0          # successful business calls since the last advance_day()
         self._reserved = 0            # calls admitted but not finished yet
         self.balance_left = self.settings.balance
+        self._scripted: deque[int] = deque()
+
+    def fail_next(self, *error_codes: int) -> None:
+        """Answer the next business calls with these error codes, one each, in order (after auth).
+
+        This is how a test meets every documented code over real HTTP, including those no other knob produces.
+
+        Example:
+            >>> f = Faults(); f.fail_next(67200004, 68300005)
+            >>> f.next_scripted(), f.next_scripted(), f.next_scripted()
+            (67200004, 68300005, None)
+        """
+        with self._lock:
+            self._scripted.extend(int(c) for c in error_codes)
+
+    def next_scripted(self) -> int | None:
+        """The next scripted error code, or ``None`` when the script is empty."""
+        with self._lock:
+            return self._scripted.popleft() if self._scripted else None
 
     def update(self, **changes: Any) -> FaultSettings:
         """Change knobs at runtime (validated as a whole); ``seed=`` restarts the random sequence.

@@ -156,6 +156,14 @@ class Sandbox:
         """Change fault knobs while running, e.g. ``sb.configure(rate_limit_fraction=0.2)``; ``seed=`` too."""
         return self.faults.update(**changes)
 
+    def fail_next(self, *error_codes: int) -> None:
+        """Answer the next business calls (after auth) with these error codes, one call each, in order.
+
+        Example:
+            >>> sb.fail_next(67200004)                                   # doctest: +SKIP
+        """
+        self.faults.fail_next(*error_codes)
+
     def advance_day(self) -> None:
         """Start a new day: the daily quota is available again."""
         self.faults.advance_day()

@@ -140,9 +140,9 @@ def results_table_html(df: pd.DataFrame, max_rows: int = 500) -> str:
 class SearchApp(w.VBox):
     """Image picker + filter form + Search button, with results, gallery and charts in tabs.
 
-    State for code and tests: ``results`` (the last result DataFrame, or ``None``), ``error`` (the last error
-    message, or ``None``), ``status`` (the status line's text), ``charts`` (chart name -> PNG bytes of the last
-    search) and :meth:`search` (what the button does).
+    State for code and tests: ``results`` (the last search's DataFrame; ``None`` after a failed one), ``error``
+    (the last error message, or ``None``), ``status`` (the status line's text), ``charts`` (chart name -> PNG
+    bytes of the last search) and :meth:`search` (what the button does).
 
     Example:
         >>> app = SearchApp(client=None, samples=None)
@@ -234,8 +234,13 @@ class SearchApp(w.VBox):
         finally:
             self._searching = False
             self.progress.layout.visibility = "hidden"
-        if df is not None:
+        if df is not None and (len(df) or not problem):
             self._show_results(df)
+        else:  # nothing came back: say so, and do not leave the previous search's results looking current
+            df = self.results = None
+            self.table.value = "<i>The search failed; see the message above.</i>"
+            self.gallery.outputs = self.chart_output.outputs = ()
+            self.charts = {}
         return self._finish(df, problem, before)
 
     # ------------------------------------------------------------------ searching

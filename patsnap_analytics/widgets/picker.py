@@ -232,8 +232,7 @@ class ImagePicker(w.VBox):
                 problems.append((label, f"cannot read it ({type(exc).__name__})"))
                 continue
             if ref.sha256 in known:
-                problems.append((ref.name, "already picked (same image)"))
-                continue
+                continue  # the same bytes twice would be searched once anyway
             known.add(ref.sha256)
             self._images.append(ref)
             self._thumbs[ref.sha256] = self._thumb_widget(ref)
