@@ -9,7 +9,8 @@ Grammar (operators case-insensitive, precedence NOT > AND > OR, parentheses grou
     CODE    := NN | NN-NN                          # a class matches every subclass: 14 matches 14-03
 
 The client validates with :func:`parse` before any call; the sandbox filters with :meth:`LocExpr.evaluate`,
-which works on anything that supports ``& | ~`` (plain bools, NumPy boolean masks).
+which works on anything whose ``& | ~`` are logical (NumPy boolean masks; not plain bools, whose ``~`` is
+bitwise — :meth:`LocExpr.matches` wraps them).
 
 Example:
     >>> e = parse("(01-01 or 01-02) not 01")
@@ -17,6 +18,8 @@ Example:
     '(01-01 OR 01-02) AND NOT 01'
     >>> parse("14 AND NOT 14-03").matches(["14-02"]), parse("14 AND NOT 14-03").matches(["14-03"])
     (True, False)
+    >>> parse("NOT 10").matches(["10-01"])
+    False
 """
 
 from __future__ import annotations
@@ -75,6 +78,27 @@ def code_matches(term: str, code: str) -> bool:
     return code == term or (len(term) == 2 and code.startswith(term + "-"))
 
 
+class _Truth:
+    """A bool whose ``~`` is logical negation (on a plain bool ``~True`` is ``-2``, which is truthy)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: bool) -> None:
+        self.value = bool(value)
+
+    def __and__(self, other: _Truth) -> _Truth:
+        return _Truth(self.value and other.value)
+
+    def __or__(self, other: _Truth) -> _Truth:
+        return _Truth(self.value or other.value)
+
+    def __invert__(self) -> _Truth:
+        return _Truth(not self.value)
+
+    def __bool__(self) -> bool:
+        return self.value
+
+
 class LocExpr:
     """A parsed Locarno expression. ``str(expr)`` is its canonical form (what the client sends).
 
@@ -86,7 +110,7 @@ class LocExpr:
     precedence = 3
 
     def evaluate(self, term: Callable[[str], T]) -> T:
-        """Evaluate with ``term(code)`` giving the value of each code (a bool, a NumPy mask, ...).
+        """Evaluate with ``term(code)`` giving the value of each code (a NumPy mask, or any logical ``& | ~``).
 
         Example:
             >>> import numpy as np
@@ -108,7 +132,7 @@ class LocExpr:
             True
         """
         codes = list(codes)
-        return bool(self.evaluate(lambda t: any(code_matches(t, c) for c in codes)))
+        return bool(self.evaluate(lambda t: _Truth(any(code_matches(t, c) for c in codes))))
 
     def _wrap(self, child: LocExpr) -> str:
         return f"({child})" if child.precedence < self.precedence else str(child)

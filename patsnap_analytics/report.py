@@ -148,6 +148,8 @@ def _plain(value: Any) -> Any:
         return dataclasses.asdict(value)
     if hasattr(value, "_asdict"):
         return value._asdict()
+    if hasattr(value, "as_dict"):  # the client's ClientStats
+        return value.as_dict()
     return value
 
 

@@ -268,3 +268,15 @@ def test_report_leaves_no_pyplot_figures_open(tmp_path):
     before = plt.get_fignums()
     landscape_report(sample_frame(n=4), tmp_path / "f.html")
     assert plt.get_fignums() == before
+
+
+def test_client_stats_objects_render_as_rows():
+    from patsnap_analytics.report import _stats_rows
+    from patsnap_analytics.stats import ClientStats
+
+    stats = ClientStats()
+    stats.count_call("/image-search/search-id")
+    stats.count_call("/image-search/image-upload")
+    stats.count_saved("search_cache_hits")
+    rows = dict(_stats_rows(stats))
+    assert rows["Calls (total)"] == "2" and rows["Calls saved"] == "1"

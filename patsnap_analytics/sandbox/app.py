@@ -16,8 +16,9 @@ API sends them; only simulated HTTP 503s, unknown routes (404) and wrong methods
 A missing ``image`` field is a parameter error (68300004); a file that breaks the upload rules is 68300010.
 
 Everything that applies to every business call (counting, auth, simulated faults, quota, body size cap)
-lives in :class:`GatewayMiddleware`, like the vendor's API gateway in front of its services; the routes
-only do the business. The search only ever reads images the sandbox itself issued, looked up locally
+lives in :class:`~.gateway.GatewayMiddleware` (``gateway.py``), like the vendor's API gateway in front of
+its services; the server state (credentials, uploads, stats) lives in ``state.py``; the routes here only
+do the business. The search only ever reads images the sandbox itself issued, looked up locally
 by their generated id: it never fetches an address (no SSRF), and file links never join user paths.
 
 Example:
@@ -25,19 +26,14 @@ Example:
     'The file does not comply with upload specifications!'
 """
 
+
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import hashlib
 import json
-import logging
 import re
-import secrets
-import threading
-from collections import Counter, OrderedDict
-from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -47,14 +43,25 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyQuery, HTTPBearer
 from pydantic import BaseModel, Field
-from starlette.datastructures import Headers, QueryParams
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import InvalidImageError, ValidationError
 from ..images import MAX_IMAGE_BYTES, ImageRef
 from ..query import DesignQuery
-from .faults import Clock, Faults
+from .gateway import GatewayMiddleware
+from .protocol import (
+    BUSINESS_ENDPOINTS,
+    ERROR_MESSAGES,
+    SEARCH_PATH,
+    TOKEN_PATH,
+    UPLOAD_PATH,
+    ApiFailure,
+    error_envelope,
+    ok_envelope,
+)
+from .state import SandboxState
 
+# re-exported: these names were defined here before the split and are imported from here
 __all__ = [
     "BUSINESS_ENDPOINTS",
     "ERROR_MESSAGES",
@@ -62,86 +69,14 @@ __all__ = [
     "GatewayMiddleware",
     "SandboxState",
     "create_app",
+    "error_envelope",
+    "ok_envelope",
 ]
 
-log = logging.getLogger(__name__)
-
-TOKEN_PATH = "/oauth/token"
-UPLOAD_PATH = "/image-search/image-upload"
-SEARCH_PATH = "/image-search/search-id"
-#: The endpoints that count as API calls (and cost money on the real API).
-BUSINESS_ENDPOINTS = (TOKEN_PATH, UPLOAD_PATH, SEARCH_PATH)
-BUSINESS_METHODS = {TOKEN_PATH: "POST", UPLOAD_PATH: "POST", SEARCH_PATH: "GET"}
-SANDBOX_HEADER = (b"x-patsnap-sandbox", b"1")
-
-#: The vendor's English messages (seed pages); 67200008/67200009 are not on them, so worded alike.
-ERROR_MESSAGES: dict[int, str] = {
-    68300004: "Invalid parameter!",
-    68300005: "Search api failure!",
-    68300006: "Analytic basic access error!",
-    68300007: "Bad request!",
-    68300008: "Service error, please try again later!",
-    68300010: "The file does not comply with upload specifications!",
-    67200001: "API call exceeds the total limit set by the platform!",
-    67200002: "Quota exceeds the limit!",
-    67200003: "Access token expired or authentication error!",
-    67200004: "No permission or API package quota has exceeded the limit!",
-    67200005: "Insufficient balance, call failed!",
-    67200006: "This client has expired and call failed!",
-    67200007: "Exceeded the call limit, call failed!",
-    67200008: "The apikey parameter is missing!",
-    67200009: "The apikey and the access token do not match!",
-}
-
-# multipart framing around a 4096 KB file is a few hundred bytes; allow generously, reject beyond
-UPLOAD_BODY_LIMIT = MAX_IMAGE_BYTES + 64 * 1024
-OTHER_BODY_LIMIT = 64 * 1024
-# an oversized body is read and discarded up to this much so the client still gets our answer
-DRAIN_LIMIT = 64 * 1024 * 1024
-MAX_STORED_UPLOADS = 2000
 MAX_URL_LENGTH = 2048
 _UPLOAD_NAME = re.compile(r"^([0-9a-f]{32})\.(png|jpg)$")
 _VIEW_NAME = re.compile(r"^(\d{1,3})\.png$")
 _DESIGN = re.compile(r"^\d{1,9}$")
-
-
-class ApiFailure(Exception):
-    """A business error to answer as an envelope: ``error_code`` plus a specific ``reason``.
-
-    Example:
-        >>> ApiFailure(68300004, "url: required").envelope()["error_msg"]
-        'Invalid parameter! url: required'
-    """
-
-    def __init__(self, error_code: int, reason: str = "") -> None:
-        super().__init__(reason)
-        self.error_code = error_code
-        self.reason = reason
-
-    def envelope(self) -> dict[str, Any]:
-        """The ``status: false`` envelope for this failure."""
-        return error_envelope(self.error_code, self.reason)
-
-
-def error_envelope(error_code: int, reason: str = "") -> dict[str, Any]:
-    """``{"status": False, "error_code": code, "error_msg": "<vendor text> <reason>"}``.
-
-    Example:
-        >>> error_envelope(67200008)
-        {'status': False, 'error_code': 67200008, 'error_msg': 'The apikey parameter is missing!'}
-    """
-    text = ERROR_MESSAGES.get(error_code, "Error!")
-    return {"status": False, "error_code": error_code, "error_msg": f"{text} {reason}".strip()}
-
-
-def ok_envelope(data: dict[str, Any]) -> dict[str, Any]:
-    """The success envelope, key order as in the vendor's samples.
-
-    Example:
-        >>> ok_envelope({"x": 1})
-        {'data': {'x': 1}, 'status': True, 'error_code': 0}
-    """
-    return {"data": data, "status": True, "error_code": 0}
 
 
 # ---------------------------------------------------------------- response models (OpenAPI schema only)
@@ -214,415 +149,6 @@ class SandboxStats(BaseModel):
     calls: dict[str, int]
     errors: dict[str, int]
     by_error_code: dict[str, int]
-
-
-# ---------------------------------------------------------------- server-side state
-class Stats:
-    """Requests received per business endpoint (failed ones included), errors per endpoint and per code.
-
-    Example:
-        >>> s = Stats(); s.record("/oauth/token", "67200003"); s.snapshot()["calls"]["/oauth/token"]
-        1
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.reset()
-
-    def reset(self) -> None:
-        """Back to zero."""
-        with self._lock:
-            self.calls: Counter[str] = Counter({path: 0 for path in BUSINESS_ENDPOINTS})
-            self.errors: Counter[str] = Counter({path: 0 for path in BUSINESS_ENDPOINTS})
-            self.by_error_code: Counter[str] = Counter()
-
-    def record(self, path: str, error: str | None) -> None:
-        """Count one request to ``path``; ``error`` is its error code, ``'http_503'``, ``'dropped'`` or None."""
-        with self._lock:
-            self.calls[path] += 1
-            if error is not None:
-                self.errors[path] += 1
-                self.by_error_code[error] += 1
-
-    def snapshot(self) -> dict[str, dict[str, int]]:
-        """Plain dicts (a copy)."""
-        with self._lock:
-            return {"calls": dict(self.calls), "errors": dict(self.errors),
-                    "by_error_code": dict(sorted(self.by_error_code.items()))}
-
-
-@dataclass
-class Upload:
-    """One uploaded image held by the sandbox until it expires."""
-
-    data: bytes
-    kind: str
-    expires_at: float
-
-
-class UploadStore:
-    """Uploaded images by random id; expired ones are swept on every access.
-
-    Example:
-        >>> store = UploadStore(Clock()); name = store.add(b"...", "png", expire=60)
-        >>> store.get(name.split(".")[0]).kind
-        'png'
-    """
-
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
-        self._lock = threading.Lock()
-        self._items: OrderedDict[str, Upload] = OrderedDict()
-        self._expired: OrderedDict[str, None] = OrderedDict()  # remembered to say "expired", not "unknown"
-
-    def add(self, data: bytes, kind: str, *, expire: float) -> str:
-        """Store and return the file name ``<32 hex>.png|jpg``."""
-        ident = secrets.token_hex(16)
-        with self._lock:
-            self._sweep()
-            self._items[ident] = Upload(data, kind, self.clock.now() + expire)
-            while len(self._items) > MAX_STORED_UPLOADS:  # bound memory in a long-running `sandbox serve`
-                old, _ = self._items.popitem(last=False)
-                self._remember_expired(old)
-        return f"{ident}.{'jpg' if kind == 'jpeg' else 'png'}"
-
-    def get(self, ident: str) -> Upload | None:
-        """The live upload with that id, else None."""
-        with self._lock:
-            self._sweep()
-            return self._items.get(ident)
-
-    def expired(self, ident: str) -> bool:
-        """True when that id was issued and has expired (and its file was deleted)."""
-        with self._lock:
-            self._sweep()
-            return ident in self._expired
-
-    def sweep(self) -> None:
-        """Delete expired files now."""
-        with self._lock:
-            self._sweep()
-
-    def _sweep(self) -> None:
-        now = self.clock.now()
-        for ident in [i for i, up in self._items.items() if up.expires_at <= now]:
-            del self._items[ident]
-            self._remember_expired(ident)
-
-    def _remember_expired(self, ident: str) -> None:
-        self._expired[ident] = None
-        while len(self._expired) > 10 * MAX_STORED_UPLOADS:
-            self._expired.popitem(last=False)
-
-
-class Credentials:
-    """The sandbox's api key, its OAuth clients and the tokens it issued.
-
-    Example:
-        >>> creds = Credentials(Clock()); cid, secret = creds.add_client()
-        >>> token = creds.issue_token(cid, lifetime=60); creds.token_owner(token)[0]
-        'ok'
-    """
-
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
-        self.api_key = "sk-sandbox-" + secrets.token_hex(16)
-        self.clients: dict[str, str] = {}
-        self._tokens: dict[str, tuple[str, float]] = {}
-        self._lock = threading.Lock()
-
-    def add_client(self) -> tuple[str, str]:
-        """Register one more OAuth client; returns ``(client_id, client_secret)``."""
-        client_id = "sandbox-client-" + secrets.token_hex(8)
-        self.clients[client_id] = "sandbox-secret-" + secrets.token_hex(16)
-        return client_id, self.clients[client_id]
-
-    def check_client(self, client_id: str, client_secret: str) -> bool:
-        """True when the pair is one of ours (constant-time comparison)."""
-        expected = self.clients.get(client_id)
-        return expected is not None and _same(expected, client_secret)
-
-    def issue_token(self, client_id: str, *, lifetime: float) -> str:
-        """A new bearer token for ``client_id``."""
-        token = "sandbox-token-" + secrets.token_hex(20)
-        now = self.clock.now()
-        with self._lock:
-            for old in [t for t, (_, exp) in self._tokens.items() if exp <= now - 86400]:
-                del self._tokens[old]  # forget long-dead tokens; recently expired ones still say "expired"
-            self._tokens[token] = (client_id, now + lifetime)
-        return token
-
-    def token_owner(self, token: str) -> tuple[str, str | None]:
-        """``('ok', client_id)``, ``('expired', client_id)`` or ``('unknown', None)``."""
-        with self._lock:
-            entry = self._tokens.get(token)
-        if entry is None:
-            return "unknown", None
-        client_id, expires_at = entry
-        return ("ok" if self.clock.now() < expires_at else "expired"), client_id
-
-    def authenticate(self, apikey: str | None, bearer: str | None) -> str:
-        """The credential a business call acts as, or :class:`ApiFailure` with the vendor's code.
-
-        Api-key mode: ``apikey=<key>`` (a ``Bearer <same key>`` is accepted). OAuth mode:
-        ``apikey=<client_id>`` and ``Bearer <token issued to that client>``.
-        """
-        if not apikey:
-            raise ApiFailure(67200008, "send your api key (or OAuth client id) as the apikey query parameter")
-        if _same(apikey, self.api_key):
-            if bearer is None or _same(bearer, self.api_key):
-                return apikey
-            state, _ = self.token_owner(bearer)
-            if state != "unknown":
-                raise ApiFailure(67200009, "an OAuth token was sent with an api key")
-            raise ApiFailure(67200003, "the bearer token is neither the api key nor a token issued by this server")
-        if apikey in self.clients:
-            if not bearer:
-                raise ApiFailure(67200003, "OAuth mode needs 'Authorization: Bearer <token>' from /oauth/token")
-            state, owner = self.token_owner(bearer)
-            if state == "unknown":
-                raise ApiFailure(67200003, "unknown access token")
-            if owner != apikey:
-                raise ApiFailure(67200009, "the access token was issued to another client id")
-            if state == "expired":
-                raise ApiFailure(67200003, "the access token has expired; request a new one")
-            return apikey
-        raise ApiFailure(67200003, "unknown api key or client id")
-
-
-def _same(given: str, expected: str) -> bool:
-    """Constant-time equality that also takes non-ASCII input (``compare_digest`` refuses such str)."""
-    return secrets.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8"))
-
-
-@dataclass
-class SandboxState:
-    """Everything the routes share: corpus, engine, credentials, uploads, faults, stats and the clock."""
-
-    engine: Any                      # sandbox.engine.Engine (duck-typed: .corpus and .search)
-    faults: Faults
-    clock: Clock = field(default_factory=Clock)
-    credentials: Credentials = field(init=False)
-    uploads: UploadStore = field(init=False)
-    stats: Stats = field(default_factory=Stats)
-    base_url: str | None = None      # set by the server once bound; else taken from the request
-    transports: dict[tuple[str, int], Any] = field(default_factory=dict)  # client addr -> transport
-    search_lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def __post_init__(self) -> None:
-        self.faults.clock = self.clock
-        self.credentials = Credentials(self.clock)
-        self.uploads = UploadStore(self.clock)
-
-    @property
-    def corpus(self) -> Any:
-        """The engine's corpus."""
-        return self.engine.corpus
-
-
-# ---------------------------------------------------------------- the gateway (auth, faults, stats, limits)
-async def _send_json(send, payload: dict[str, Any], status: int = 200) -> None:
-    body = json.dumps(payload, ensure_ascii=False).encode()
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
-
-
-def _bearer(headers: Headers) -> str | None:
-    value = headers.get("authorization")
-    if not value:
-        return None
-    scheme, _, credential = value.strip().partition(" ")
-    return credential.strip() or None if scheme.lower() == "bearer" else None
-
-
-class _Call:
-    """The bookkeeping of one business call, settled exactly once, just BEFORE the last byte of its answer
-    leaves (a client that reads ``/_sandbox/stats`` or calls again right after its answer must see it)."""
-
-    def __init__(self, state: SandboxState, path: str) -> None:
-        self.state = state
-        self.path = path
-        self.status: int | None = None
-        self.body = bytearray()
-        self.admitted = False     # reserved against the daily quota / balance
-        self.settled = False
-
-    def settle(self, error: str | None) -> None:
-        if self.settled:
-            return
-        self.settled = True
-        if self.admitted:
-            if error is None:
-                self.state.faults.commit_call()
-            else:
-                self.state.faults.release_call()
-        self.state.stats.record(self.path, error)
-
-    def error_label(self) -> str | None:
-        """The answer's error_code, ``http_<status>``, or None for a success."""
-        try:
-            payload = json.loads(bytes(self.body) or b"null")
-        except ValueError:
-            payload = None
-        if isinstance(payload, dict):
-            if payload.get("status") is True or payload.get("status") == "approved":
-                return None if self.status == 200 else f"http_{self.status}"
-            if "error_code" in payload:
-                return str(payload["error_code"])
-        return f"http_{self.status}"
-
-
-class GatewayMiddleware:
-    """What the vendor's gateway does before a business call reaches a service, plus the sandbox header.
-
-    Order per business call: count it -> read the body (bounded) -> latency -> dropped connection /
-    HTTP 503 -> auth -> QPS limit -> random 67200002 / 68300008 -> daily quota and balance -> the route.
-    Unexpected exceptions become 68300005 envelopes, so a client never sees a bare crash.
-    """
-
-    def __init__(self, app, state: SandboxState) -> None:
-        self.app = app
-        self.state = state
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path = scope.get("path", "")
-        call = _Call(self.state, path) if path in BUSINESS_ENDPOINTS else None
-        started = False
-
-        async def send_marked(message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                message = {**message, "headers": [*message.get("headers", []), SANDBOX_HEADER]}
-                if call is not None:
-                    call.status = message["status"]
-            elif message["type"] == "http.response.body" and call is not None:
-                call.body += message.get("body", b"")
-                if not message.get("more_body"):
-                    call.settle(call.error_label())
-            await send(message)
-
-        async def run_app(receive_) -> None:
-            try:
-                await self.app(scope, receive_, send_marked)
-            except Exception:
-                log.exception("sandbox: unexpected error on %s", path)
-                if started:
-                    raise  # too late for an envelope; the server closes the connection
-                await _send_json(send_marked, error_envelope(68300005, "unexpected sandbox error (see the log)"))
-
-        if call is None:
-            await run_app(receive)
-            return
-        try:
-            await self._business(scope, receive, send_marked, run_app, call)
-        except Exception:
-            log.exception("sandbox: unexpected error in the gateway on %s", path)
-            if started:
-                raise
-            await _send_json(send_marked, error_envelope(68300005, "unexpected sandbox error (see the log)"))
-        finally:
-            call.settle("aborted")  # only if nothing was answered (e.g. the client went away)
-
-    async def _business(self, scope, receive, send, run_app, call: _Call) -> None:
-        state, path = self.state, call.path
-        if scope.get("method") != BUSINESS_METHODS[path]:
-            await run_app(receive)  # the router answers 405 with an Allow header, before any auth
-            return
-        limit = UPLOAD_BODY_LIMIT if path == UPLOAD_PATH else OTHER_BODY_LIMIT
-        messages, too_large = await _read_body(receive, limit)
-        if too_large is not None:
-            code = 68300010 if path == UPLOAD_PATH else 68300007
-            await _send_json(send, error_envelope(code, f"request body is over {limit // 1024} KB ({too_large})"))
-            return
-        replay = _replayer(messages, receive)
-
-        settings = state.faults.settings
-        if settings.latency:
-            await asyncio.sleep(settings.latency)
-        fault = state.faults.draw()
-        if fault == "drop":
-            call.settle("dropped")
-            await self._drop(scope)
-            return
-        if fault == "http_503":
-            await send({"type": "http.response.start", "status": 503, "headers": [
-                (b"content-type", b"text/plain"), (b"content-length", b"19"), (b"retry-after", b"1")]})
-            await send({"type": "http.response.body", "body": b"Service Unavailable"})
-            return
-        if path == TOKEN_PATH:  # the token endpoint authenticates itself and is not billed
-            await run_app(replay)
-            return
-        try:
-            params = QueryParams(scope.get("query_string", b"").decode("latin-1"))
-            credential = state.credentials.authenticate(params.get("apikey"), _bearer(Headers(scope=scope)))
-            scripted = state.faults.next_scripted()
-            if scripted is not None:
-                raise ApiFailure(scripted, "scripted fault")
-            if state.faults.over_qps(credential):
-                raise ApiFailure(67200002, f"more than {settings.qps_limit} calls in one second; sleep and retry")
-            if fault == "rate_limited":
-                raise ApiFailure(67200002, "simulated rate limit; sleep and retry")
-            if fault == "service_error":
-                raise ApiFailure(68300008, "simulated service interruption")
-            refusal = state.faults.reserve_call()
-            if refusal == 67200007:
-                raise ApiFailure(refusal, f"the daily quota of {settings.daily_quota} calls is used up")
-            if refusal == 67200005:
-                raise ApiFailure(refusal, "the account balance is used up")
-        except ApiFailure as failure:
-            await _send_json(send, failure.envelope())
-            return
-        call.admitted = True
-        await run_app(replay)
-
-    async def _drop(self, scope) -> None:
-        """Simulate a dropped connection: abort the TCP connection before any byte of an answer."""
-        client = scope.get("client")
-        transport = self.state.transports.get(tuple(client)) if client else None
-        if transport is None:  # not served by our uvicorn protocol (e.g. an in-process ASGI test client)
-            raise ConnectionAbortedError("simulated dropped connection")
-        transport.abort()
-        for _ in range(20):  # let the server notice, so it does not try to answer on a dead socket
-            await asyncio.sleep(0)
-
-
-async def _read_body(receive, limit: int) -> tuple[list[dict], str | None]:
-    """Read the request body, keeping at most ``limit`` bytes; beyond, drain (bounded) and report the size."""
-    messages: list[dict] = []
-    total = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            messages.append(message)  # a disconnect: hand it on
-            return messages, None
-        total += len(message.get("body", b""))
-        if total > limit:
-            while message.get("more_body") and total <= DRAIN_LIMIT:
-                message = await receive()
-                if message["type"] != "http.request":
-                    break
-                total += len(message.get("body", b""))
-            shown = f"{total // 1024} KB" if total <= DRAIN_LIMIT else f"more than {DRAIN_LIMIT // 2**20} MB"
-            return [], shown
-        messages.append(message)
-        if not message.get("more_body"):
-            return messages, None
-
-
-def _replayer(messages: list[dict], receive):
-    pending = list(messages)
-
-    async def replay():
-        if pending:
-            return pending.pop(0)
-        return await receive()
-
-    return replay
 
 
 # ---------------------------------------------------------------- routes

@@ -1,0 +1,230 @@
+"""The sandbox's server-side state: call statistics, uploaded files, credentials and tokens.
+
+:class:`SandboxState` bundles them with the engine, the fault knobs and the clock; the gateway and the
+routes read and change it, the :class:`~patsnap_analytics.sandbox.Sandbox` owns it. Nothing here speaks
+HTTP: the credentials answer in the vendor's error codes (:class:`~.protocol.ApiFailure`).
+
+Example:
+    >>> from patsnap_analytics.sandbox.faults import Faults
+    >>> state = SandboxState(engine=None, faults=Faults())
+    >>> state.credentials.api_key.startswith("sk-sandbox-"), state.stats.snapshot()["calls"]["/oauth/token"]
+    (True, 0)
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from .faults import Clock, Faults
+from .protocol import BUSINESS_ENDPOINTS, ApiFailure
+
+__all__ = ["MAX_STORED_UPLOADS", "Credentials", "SandboxState", "Stats", "Upload", "UploadStore"]
+
+MAX_STORED_UPLOADS = 2000
+
+
+class Stats:
+    """Requests received per business endpoint (failed ones included), errors per endpoint and per code.
+
+    Example:
+        >>> s = Stats(); s.record("/oauth/token", "67200003"); s.snapshot()["calls"]["/oauth/token"]
+        1
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to zero."""
+        with self._lock:
+            self.calls: Counter[str] = Counter({path: 0 for path in BUSINESS_ENDPOINTS})
+            self.errors: Counter[str] = Counter({path: 0 for path in BUSINESS_ENDPOINTS})
+            self.by_error_code: Counter[str] = Counter()
+
+    def record(self, path: str, error: str | None) -> None:
+        """Count one request to ``path``; ``error`` is its error code, ``'http_503'``, ``'dropped'`` or None."""
+        with self._lock:
+            self.calls[path] += 1
+            if error is not None:
+                self.errors[path] += 1
+                self.by_error_code[error] += 1
+
+    def snapshot(self) -> dict[str, dict[str, int]]:
+        """Plain dicts (a copy)."""
+        with self._lock:
+            return {"calls": dict(self.calls), "errors": dict(self.errors),
+                    "by_error_code": dict(sorted(self.by_error_code.items()))}
+
+
+@dataclass
+class Upload:
+    """One uploaded image held by the sandbox until it expires."""
+
+    data: bytes
+    kind: str
+    expires_at: float
+
+
+class UploadStore:
+    """Uploaded images by random id; expired ones are swept on every access.
+
+    Example:
+        >>> store = UploadStore(Clock()); name = store.add(b"...", "png", expire=60)
+        >>> store.get(name.split(".")[0]).kind
+        'png'
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._items: OrderedDict[str, Upload] = OrderedDict()
+        self._expired: OrderedDict[str, None] = OrderedDict()  # remembered to say "expired", not "unknown"
+
+    def add(self, data: bytes, kind: str, *, expire: float) -> str:
+        """Store and return the file name ``<32 hex>.png|jpg``."""
+        ident = secrets.token_hex(16)
+        with self._lock:
+            self._sweep()
+            self._items[ident] = Upload(data, kind, self.clock.now() + expire)
+            while len(self._items) > MAX_STORED_UPLOADS:  # bound memory in a long-running `sandbox serve`
+                old, _ = self._items.popitem(last=False)
+                self._remember_expired(old)
+        return f"{ident}.{'jpg' if kind == 'jpeg' else 'png'}"
+
+    def get(self, ident: str) -> Upload | None:
+        """The live upload with that id, else None."""
+        with self._lock:
+            self._sweep()
+            return self._items.get(ident)
+
+    def expired(self, ident: str) -> bool:
+        """True when that id was issued and has expired (and its file was deleted)."""
+        with self._lock:
+            self._sweep()
+            return ident in self._expired
+
+    def sweep(self) -> None:
+        """Delete expired files now."""
+        with self._lock:
+            self._sweep()
+
+    def _sweep(self) -> None:
+        now = self.clock.now()
+        for ident in [i for i, up in self._items.items() if up.expires_at <= now]:
+            del self._items[ident]
+            self._remember_expired(ident)
+
+    def _remember_expired(self, ident: str) -> None:
+        self._expired[ident] = None
+        while len(self._expired) > 10 * MAX_STORED_UPLOADS:
+            self._expired.popitem(last=False)
+
+
+class Credentials:
+    """The sandbox's api key, its OAuth clients and the tokens it issued.
+
+    Example:
+        >>> creds = Credentials(Clock()); cid, secret = creds.add_client()
+        >>> token = creds.issue_token(cid, lifetime=60); creds.token_owner(token)[0]
+        'ok'
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.api_key = "sk-sandbox-" + secrets.token_hex(16)
+        self.clients: dict[str, str] = {}
+        self._tokens: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def add_client(self) -> tuple[str, str]:
+        """Register one more OAuth client; returns ``(client_id, client_secret)``."""
+        client_id = "sandbox-client-" + secrets.token_hex(8)
+        self.clients[client_id] = "sandbox-secret-" + secrets.token_hex(16)
+        return client_id, self.clients[client_id]
+
+    def check_client(self, client_id: str, client_secret: str) -> bool:
+        """True when the pair is one of ours (constant-time comparison)."""
+        expected = self.clients.get(client_id)
+        return expected is not None and _same(expected, client_secret)
+
+    def issue_token(self, client_id: str, *, lifetime: float) -> str:
+        """A new bearer token for ``client_id``."""
+        token = "sandbox-token-" + secrets.token_hex(20)
+        now = self.clock.now()
+        with self._lock:
+            for old in [t for t, (_, exp) in self._tokens.items() if exp <= now - 86400]:
+                del self._tokens[old]  # forget long-dead tokens; recently expired ones still say "expired"
+            self._tokens[token] = (client_id, now + lifetime)
+        return token
+
+    def token_owner(self, token: str) -> tuple[str, str | None]:
+        """``('ok', client_id)``, ``('expired', client_id)`` or ``('unknown', None)``."""
+        with self._lock:
+            entry = self._tokens.get(token)
+        if entry is None:
+            return "unknown", None
+        client_id, expires_at = entry
+        return ("ok" if self.clock.now() < expires_at else "expired"), client_id
+
+    def authenticate(self, apikey: str | None, bearer: str | None) -> str:
+        """The credential a business call acts as, or :class:`ApiFailure` with the vendor's code.
+
+        Api-key mode: ``apikey=<key>`` (a ``Bearer <same key>`` is accepted). OAuth mode:
+        ``apikey=<client_id>`` and ``Bearer <token issued to that client>``.
+        """
+        if not apikey:
+            raise ApiFailure(67200008, "send your api key (or OAuth client id) as the apikey query parameter")
+        if _same(apikey, self.api_key):
+            if bearer is None or _same(bearer, self.api_key):
+                return apikey
+            state, _ = self.token_owner(bearer)
+            if state != "unknown":
+                raise ApiFailure(67200009, "an OAuth token was sent with an api key")
+            raise ApiFailure(67200003, "the bearer token is neither the api key nor a token issued by this server")
+        if apikey in self.clients:
+            if not bearer:
+                raise ApiFailure(67200003, "OAuth mode needs 'Authorization: Bearer <token>' from /oauth/token")
+            state, owner = self.token_owner(bearer)
+            if state == "unknown":
+                raise ApiFailure(67200003, "unknown access token")
+            if owner != apikey:
+                raise ApiFailure(67200009, "the access token was issued to another client id")
+            if state == "expired":
+                raise ApiFailure(67200003, "the access token has expired; request a new one")
+            return apikey
+        raise ApiFailure(67200003, "unknown api key or client id")
+
+
+def _same(given: str, expected: str) -> bool:
+    """Constant-time equality that also takes non-ASCII input (``compare_digest`` refuses such str)."""
+    return secrets.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8"))
+
+
+@dataclass
+class SandboxState:
+    """Everything the routes share: corpus, engine, credentials, uploads, faults, stats and the clock."""
+
+    engine: Any                      # sandbox.engine.Engine (duck-typed: .corpus and .search)
+    faults: Faults
+    clock: Clock = field(default_factory=Clock)
+    credentials: Credentials = field(init=False)
+    uploads: UploadStore = field(init=False)
+    stats: Stats = field(default_factory=Stats)
+    base_url: str | None = None      # set by the server once bound; else taken from the request
+    transports: dict[tuple[str, int], Any] = field(default_factory=dict)  # client addr -> transport
+    search_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.faults.clock = self.clock
+        self.credentials = Credentials(self.clock)
+        self.uploads = UploadStore(self.clock)
+
+    @property
+    def corpus(self) -> Any:
+        """The engine's corpus."""
+        return self.engine.corpus
