@@ -58,41 +58,21 @@ if TYPE_CHECKING:
 
 __all__ = [
     "IMAGE_SUFFIXES",
-    "QPS_MARGIN",
     "BatchIncompleteWarning",
     "BatchStopped",
     "StopGate",
     "failures",
     "image_inputs",
     "pending",
-    "safe_rate_limiter",
     "search_many",
 ]
 
-#: ``qps=N`` promises the server never sees more than N calls in any 1 s window. Spacing calls exactly 1/N s
-#: apart puts call k and call k+N exactly 1 s apart, so any network or scheduling jitter trips the limit;
-#: spacing them (1 + QPS_MARGIN)/N s apart tolerates QPS_MARGIN seconds of jitter for that much throughput.
-QPS_MARGIN = 0.05
 
 #: The files a folder contributes (case-insensitive); the API itself takes JPG and PNG only.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 # errors after which every further call would fail (or must not be made): the batch stops spending
 _STOPPING = (QuotaExhaustedError, AuthError, PermissionDeniedError)
-
-
-def safe_rate_limiter(qps: float | None) -> RateLimiter | None:
-    """A :class:`RateLimiter` that keeps a server's sliding 1 s window at or under ``qps`` despite jitter.
-
-    Example:
-        >>> round(safe_rate_limiter(10).interval, 3), safe_rate_limiter(None)
-        (0.105, None)
-    """
-    if qps is None:
-        return None
-    limiter = RateLimiter(qps)  # validates qps
-    limiter.interval *= 1.0 + QPS_MARGIN
-    return limiter
 
 
 class BatchIncompleteWarning(UserWarning):
@@ -285,7 +265,7 @@ def search_many(
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValidationError("workers", f"must be a positive integer, got {workers!r}")
     budget = CallBudget(max_calls) if max_calls is not None else None
-    limiter = safe_rate_limiter(qps)
+    limiter = RateLimiter(qps) if qps is not None else None
     stop = StopGate()
     # budget first (fails fast), then the rate slot, then the stop check right before the call goes out
     gates: list[CallGate] = [g for g in (budget, limiter) if g is not None] + [stop]

@@ -218,8 +218,11 @@ class Client:
 
         return search_many(self, images, **kwargs)
 
-    def label(self, df: pd.DataFrame, by: str = "simple_legal_status", **kwargs: Any) -> pd.DataFrame:
-        """Label results by legal status, office or LOC class; see :func:`patsnap_analytics.facets.label`."""
+    def label(self, df: pd.DataFrame, by: str = "simple_legal_status", **kwargs: Any) -> pd.DataFrame | int:
+        """Label results by legal status, office or LOC class; see :func:`patsnap_analytics.facets.label`.
+
+        Returns the labelled frame, or with ``dry_run=True`` the number of calls labelling would spend.
+        """
         from .facets import label
 
         return label(self, df, by=by, **kwargs)

@@ -114,6 +114,10 @@ def label(
     expired. The plan's cost is stated first (``label by X: N searches, M calls (K cached)``, on stderr when
     ``progress``); ``dry_run=True`` returns ``M`` without spending; a plan over ``max_calls`` raises
     ``BudgetExceeded`` before any call. Retries of transient errors and OAuth token requests come on top.
+    ``workers`` searches run at once; ``qps`` caps the calls per second.
+
+    All or nothing: an error (e.g. the daily quota running out) stops every further call and is raised; the
+    searches already done stay cached, so running ``label`` again later pays only for the rest.
 
     Adds, for statuses: ``<by>`` (Int64 code) and ``<by>_label``; for ``loc``: ``loc`` (matching tested codes,
     ``,``-joined) and ``loc_label`` (``; ``-joined); for ``country``: ``country_label`` and

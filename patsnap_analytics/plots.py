@@ -270,7 +270,8 @@ def score_vs_rank(df: pd.DataFrame, *, by: str | None = "query", ax: Axes | None
 # ----------------------------------------------------------------------------------------------- breakdowns
 def _counts(df: pd.DataFrame, column: str, distinct: bool) -> pd.Series:
     """Value counts of ``column`` (NA shown as Unknown), over distinct designs unless ``distinct`` is False."""
-    rows = df.drop_duplicates("patent_id") if distinct and "patent_id" in df.columns else df
+    # distinct designs per value: a design counts once in each class it belongs to, never twice in one
+    rows = df.drop_duplicates(["patent_id", column]) if distinct and "patent_id" in df.columns else df
     values = rows[column].astype("string").fillna(UNKNOWN)
     return values.value_counts(sort=True)
 
@@ -382,6 +383,10 @@ def loc_breakdown(df: pd.DataFrame, *, top: int | None = 15, distinct: bool = Tr
     _check_frame(df, [], "loc_breakdown")
     _require_labels(df, "loc", "loc_breakdown")
     _check_frame(df, ["loc"], "loc_breakdown")
+    # a design in several tested classes is labelled "06-01,06-03": it counts once in each class
+    df = df.assign(loc=df["loc"].astype("string").str.split(",")).explode("loc")
+    df["loc"] = df["loc"].astype("string").str.strip()
+    df["loc_label"] = [label("loc", c) if isinstance(c, str) else pd.NA for c in df["loc"]]
     counts = _top(_counts(df, "loc", distinct), top)
     names = (df.dropna(subset=["loc"]).drop_duplicates("loc").set_index("loc")["loc_label"]
              .astype("string").to_dict())

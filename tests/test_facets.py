@@ -185,3 +185,25 @@ def test_bad_arguments_and_empty_frames(sb, client, results):
     assert label(client, empty, dry_run=True) == 0
     out = label(client, empty, progress=False)
     assert list(out.columns[-2:]) == ["simple_legal_status", "simple_legal_status_label"] and len(out) == 0
+
+
+def test_a_quota_error_mid_label_is_raised_and_the_retry_pays_only_for_the_rest(sb, client, results):
+    from patsnap_analytics.errors import DailyQuotaExceededError
+
+    planned = label(client, results, by="simple_legal_status", dry_run=True)
+    sb.advance_day()
+    sb.configure(daily_quota=7)
+    try:
+        before = billed(sb)
+        with pytest.raises(DailyQuotaExceededError):
+            label(client, results, by="simple_legal_status", progress=False)
+        first = billed(sb) - before
+        assert 7 < first < planned  # it stopped soon after the refusal (running searches may finish)
+        sb.advance_day()
+        sb.configure(daily_quota=None)
+        rest = label(client, results, by="simple_legal_status", dry_run=True)
+        assert rest == planned - 7  # the 7 searches that succeeded are cached
+        out, cost = spend(sb, lambda: label(client, results, by="simple_legal_status", progress=False))
+        assert cost == rest and out["simple_legal_status"].notna().all()
+    finally:
+        sb.configure(daily_quota=None)

@@ -354,3 +354,16 @@ def test_gallery_shows_real_one_bit_drawing_sheets():
     array = next(a for a in images[0].get_children() if isinstance(a, AxesImage)).get_array()
     assert max(array.shape[:2]) == 256  # shrunk from ~3000 px
     assert array.min() < 50 and array.max() > 200  # black lines on white paper survived
+
+
+def test_loc_breakdown_counts_a_design_in_each_of_its_classes():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from patsnap_analytics.plots import loc_breakdown
+
+    df = pd.DataFrame({"patent_id": ["1", "2", "3"], "loc": ["06-01,06-03", "06-01", pd.NA],
+                       "loc_label": ["Seats; Tables", "Seats", pd.NA]})
+    ax = loc_breakdown(df)
+    widths = {t.get_text().split()[0]: p.get_width() for t, p in zip(ax.get_yticklabels(), ax.patches, strict=False)}
+    assert widths["06-01"] == 2 and widths["06-03"] == 1

@@ -43,6 +43,7 @@ from .drawing import GENERATORS, VIEWS, render_design
 __all__ = [
     "AS_OF",
     "CORPUS_VERSION",
+    "META_COLUMNS",
     "SIMPLE_OF_LEGAL",
     "Corpus",
     "default_cache_dir",
@@ -50,6 +51,7 @@ __all__ = [
     "load_corpus",
     "query_drawings",
     "sample_corpus",
+    "sample_metadata",
     "write_queries",
 ]
 
@@ -64,6 +66,7 @@ SIMPLE_OF_LEGAL: dict[int, int] = {
     222: 221, 223: 221, 224: 220, 225: 220,
 }
 
+#: The metadata columns every corpus has (a corpus may add more, e.g. ``source_images``).
 META_COLUMNS = ("patent_id", "patent_pn", "title", "abstract", "assignee", "inventor", "loc", "country",
                 "apdt", "pbdt", "isdt", "legal_status", "simple_legal_status", "n_views")
 DATE_COLUMNS = ("apdt", "pbdt", "isdt")
@@ -224,10 +227,14 @@ def _draw_all(views_dir: Path, meta: pd.DataFrame, seed: int) -> None:
     # drawing is pure CPU and each design has its own seed, so chunks can go to 2 processes in any order
     chunks = [(str(views_dir), rows[k:k + 1000], seed) for k in range(0, len(rows), 1000)]
     import multiprocessing
+    from concurrent.futures.process import BrokenProcessPool
 
-    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for _ in pool.map(_draw_chunk, chunks):
-            pass
+    try:  # "spawn": safe inside threaded servers and notebooks, unlike fork
+        with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for _ in pool.map(_draw_chunk, chunks):
+                pass
+    except (OSError, RuntimeError, BrokenProcessPool):  # no processes allowed here: draw in this one
+        _draw_chunk((str(views_dir), rows, seed))
 
 
 # --- sample metadata ----------------------------------------------------------------------------------------

@@ -23,10 +23,12 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 import io
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -52,11 +54,12 @@ _WORK_SIDE = 768  # big sheets are reduced to about this before binarising (keep
 _MIN_AREA = 0.02  # ink components below this fraction of the largest's area and ...
 _MIN_EXTENT = 0.06  # ... below this fraction of its extent are labels or specks
 _GRID = 8  # ink-density grid side
+_SEPARATOR = "\x00"  # ends each design's searchable text; never inside a keyword match
 _GRID_WEIGHT = 0.5
 # Above this many views the index is projected to _PCA_DIMS (8x less memory to read per search, same
 # precision in benchmarks/bench_engine_quality.py); a small corpus keeps raw features, since a truncated
 # SVD of a few rows would span too little of the space to compare unseen queries fairly.
-_PCA_MIN_ROWS = 4096
+_PCA_MIN_ROWS = 1000
 _PCA_DIMS = 128
 
 
@@ -261,10 +264,20 @@ class Engine:
             return _describe_files(paths)
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
-        chunks = [paths[k:k + 2000] for k in range(0, len(paths), 2000)]
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            return np.concatenate(list(pool.map(_describe_files, chunks)))
+        starts = range(0, len(paths), 2000)
+        try:  # "spawn": safe inside threaded servers and notebooks, unlike fork
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+                out = None  # filled block by block: peak memory is one matrix, not two
+                for start, block in zip(starts, pool.map(_describe_files, [paths[k:k + 2000] for k in starts]),
+                                        strict=True):
+                    if out is None:
+                        out = np.empty((len(paths), block.shape[1]), np.float32)
+                    out[start:start + len(block)] = block
+                return out
+        except (OSError, RuntimeError, BrokenProcessPool):  # no processes allowed here: do it in this one
+            return _describe_files(paths)
 
     def query_feature(self, image: bytes | np.ndarray | Image.Image) -> np.ndarray:
         """The query's feature in the index's space (projected when the index is).
@@ -288,8 +301,11 @@ class Engine:
             >>> s = e.scores(e.corpus.view_path(2, 0).read_bytes()); int(s.argmax()), s.shape
             (2, (5,))
         """
-        view_scores = self._features @ self.query_feature(image)
-        return np.clip(np.maximum.reduceat(view_scores, self._starts), 0.0, 1.0)
+        return self._design_scores(self.query_feature(image))
+
+    def _design_scores(self, q: np.ndarray) -> np.ndarray:
+        # always every design, whatever the filters: a design's score must not depend on them
+        return np.clip(np.maximum.reduceat(self._features @ q, self._starts), 0.0, 1.0)
 
     def _best_view(self, design: int, q: np.ndarray) -> int:
         start = int(self._starts[design])
@@ -314,10 +330,17 @@ class Engine:
         self._legal = meta["legal_status"].to_numpy(dtype=np.int64)
         self._simple = meta["simple_legal_status"].to_numpy(dtype=np.int64)
         self._dates = {c: meta[c].to_numpy(dtype="datetime64[D]") for c in ("apdt", "pbdt", "isdt")}
-        hay = (meta["title"].fillna("").astype(str) + "\n" + meta["abstract"].fillna("").astype(str) + "\n"
-               + meta["patent_pn"].astype(str) + "\n" + meta["assignee"].fillna("").astype(str) + "\n"
-               + meta["inventor"].fillna("").astype(str) + "\n" + meta["loc"].astype(str))
-        self._haystack = hay.str.casefold()
+        # main_field: every design's searchable text, casefolded, in one string with the start of each
+        # design's part, so a keyword costs one C-level find per matching design
+        parts = [meta[c].fillna("").astype(str) for c in ("title", "abstract", "patent_pn", "assignee",
+                                                          "inventor", "loc")]
+        # (UTF-8 bytes: bytes.find is several times faster than str.find on non-ASCII text, and a UTF-8
+        # pattern can only match a UTF-8 text at character boundaries)
+        texts = [("\n".join(fields).casefold() + _SEPARATOR).encode() for fields in zip(*parts, strict=True)]
+        self._text = b"".join(texts)
+        self._text_starts = np.concatenate([[0], np.cumsum([len(t) for t in texts])]).tolist()
+        self._keyword_cache: dict[str, np.ndarray] = {}
+        self._keyword_lock = threading.Lock()
 
     def _loc_term(self, term: str) -> np.ndarray:
         if len(term) == 2:  # a class covers all its subclasses
@@ -327,6 +350,25 @@ class Engine:
                     mask |= m
             return mask
         return self._code_masks.get(term, np.zeros(self._n, bool))
+
+    def _keyword_mask(self, keyword: str) -> np.ndarray:
+        with self._keyword_lock:  # the server searches from several threads
+            cached = self._keyword_cache.get(keyword)
+        if cached is not None:
+            return cached
+        mask = np.zeros(self._n, bool)
+        if keyword and _SEPARATOR not in keyword:
+            starts, text, pattern = self._text_starts, self._text, keyword.encode()
+            pos = text.find(pattern)
+            while pos != -1:
+                design = bisect.bisect_right(starts, pos) - 1
+                mask[design] = True
+                pos = text.find(pattern, starts[design + 1])  # the next design's text
+        with self._keyword_lock:
+            if len(self._keyword_cache) >= 64:  # analysts repeat a keyword with other filters: keep recent ones
+                self._keyword_cache.pop(next(iter(self._keyword_cache)))
+            self._keyword_cache[keyword] = mask
+        return mask
 
     def filter_mask(self, query: DesignQuery) -> np.ndarray:
         """Boolean mask over designs: which satisfy every filter of ``query`` (sorting and limit ignored).
@@ -353,7 +395,7 @@ class Engine:
         if query.country:
             mask &= np.isin(self._country, list(query.country))
         if query.main_field:
-            mask &= self._haystack.str.contains(query.main_field.casefold(), regex=False).to_numpy(bool)
+            mask &= self._keyword_mask(query.main_field.casefold())
         for bound, column, upper in ((query.apply_start_time, "apdt", False), (query.apply_end_time, "apdt", True),
                                      (query.public_start_time, "pbdt", False),
                                      (query.public_end_time, "pbdt", True)):
@@ -378,8 +420,7 @@ class Engine:
             (5, 5, True)
         """
         q = self.query_feature(image)
-        view_scores = self._features @ q
-        scores = np.clip(np.maximum.reduceat(view_scores, self._starts), 0.0, 1.0)
+        scores = self._design_scores(q)
         candidates = np.flatnonzero(self.filter_mask(query))
         total = int(candidates.size)
         k = min(query.limit, total)

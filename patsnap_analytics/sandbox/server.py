@@ -192,9 +192,10 @@ class Sandbox:
         from ..client import Client
 
         if auth == "apikey":
-            return Client(base_url=self.url, api_key=self.api_key, **kw)
+            return Client(base_url=self.url, api_key=self.api_key, **{"source": "sandbox", **kw})
         if auth == "oauth":
-            return Client(base_url=self.url, client_id=self.client_id, client_secret=self.client_secret, **kw)
+            return Client(base_url=self.url, client_id=self.client_id, client_secret=self.client_secret,
+                          **{"source": "sandbox", **kw})
         raise ValueError(f"auth must be 'apikey' or 'oauth', got {auth!r}")
 
     # ------------------------------------------------------------------ lifecycle
