@@ -160,7 +160,11 @@ class OAuthAuth:
                 **kwargs,
             )
         except requests.RequestException as exc:
-            raise TransportError(f"token request to {TOKEN_PATH} failed: {type(exc).__name__}") from None
+            failure = type(exc).__name__
+        else:
+            failure = None
+        if failure:  # raised outside the except block so the request (and its Basic auth) is not the __context__
+            raise TransportError(f"token request to {TOKEN_PATH} failed: {failure}")
         try:
             body = resp.json()
         except ValueError:

@@ -47,6 +47,7 @@ from .errors import (
 from .frames import results_frame
 from .images import ImageRef, ImageSource
 from .query import DesignQuery
+from .redact import install as install_redaction
 from .retry import RetryPolicy
 from .stats import ClientStats
 from .throttle import CallGate, RateLimiter
@@ -131,6 +132,7 @@ class Client:
             raise ValidationError("base_url", f"must be an http(s) URL, got {base_url!r}")
         self.base_url = base_url.rstrip("/")
         self.offline = _env_flag("PATSNAP_OFFLINE") if offline is None else bool(offline)
+        install_redaction()  # urllib3 logs request lines, apikey included, at DEBUG
         self.session = session if session is not None else make_session(cache)
         self.keyer = SearchKeyer()
         configure_session(self.session, self.keyer)
@@ -469,8 +471,10 @@ class Client:
             return self.session.request(method, self.base_url + path, params=params, headers=headers,
                                         files=files, timeout=self.timeout, **extra)
         except requests.RequestException as exc:
-            # never str(exc): requests puts the full URL, apikey included, into its messages
-            raise TransportError(f"{type(exc).__name__} calling {path} on {self.base_url}") from None
+            failure = type(exc).__name__
+        # raised outside the except block: requests' exception holds the full URL (apikey included) and the
+        # Authorization header, and even "from None" would keep it reachable as __context__
+        raise TransportError(f"{failure} calling {path} on {self.base_url}")
 
     def _envelope_data(self, resp: requests.Response, path: str) -> dict:
         try:

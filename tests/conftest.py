@@ -93,3 +93,15 @@ def sb(shared_sandbox):
 def drawing(query_images) -> bytes:
     """The bytes of one sample query drawing (not in the corpus)."""
     return query_images[0].read_bytes()
+
+
+def query_drawing_bytes(n: int) -> list[bytes]:
+    """``n`` distinct held-out drawings (not in the corpus) as PNG bytes."""
+    from patsnap_analytics.sandbox.corpus import query_drawings
+
+    out = []
+    for _, im in query_drawings(n):
+        buf = io.BytesIO()
+        im.save(buf, "PNG")
+        out.append(buf.getvalue())
+    return out

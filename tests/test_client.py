@@ -11,6 +11,7 @@ from patsnap_analytics.frames import RESULT_DTYPES
 from patsnap_analytics.retry import RetryPolicy
 
 from .conftest import png_bytes
+from .test_errors import DOCUMENTED  # the vendor's table: code -> class
 
 FAST_RETRY = RetryPolicy(max_attempts=3, backoff=0.01, max_backoff=0.02, jitter=False)
 SEARCH, UPLOAD, TOKEN = "/image-search/search-id", "/image-search/image-upload", "/oauth/token"
@@ -231,13 +232,6 @@ def test_connect_without_credentials_starts_an_announced_sandbox(capsys, drawing
         client.close()
 
 
-DOCUMENTED = {
-    68300004: errors.RequestRejectedError, 68300005: errors.ServiceError, 68300006: errors.ServiceError,
-    68300007: errors.RequestRejectedError, 68300008: errors.ServiceError, 68300010: errors.UploadRejectedError,
-    67200001: errors.RateLimitError, 67200002: errors.RateLimitError, 67200003: errors.TokenExpiredError,
-    67200004: errors.PermissionDeniedError, 67200005: errors.BalanceExhaustedError, 67200006: errors.AuthError,
-    67200007: errors.DailyQuotaExceededError, 67200008: errors.AuthError, 67200009: errors.TokenExpiredError,
-}
 
 
 @pytest.mark.parametrize(("code", "cls"), sorted(DOCUMENTED.items()))

@@ -3,7 +3,6 @@ no list/object columns, and attrs that are JSON-serialisable (Parquet keeps them
 
 from __future__ import annotations
 
-import io
 import json
 
 import pandas as pd
@@ -12,18 +11,12 @@ import pytest
 from patsnap_analytics.batch import search_many
 from patsnap_analytics.facets import label
 from patsnap_analytics.sandbox import Sandbox
-from patsnap_analytics.sandbox.corpus import query_drawings
+
+from .conftest import query_drawing_bytes as drawings
 
 ALLOWED_DTYPES = {"string", "Int64", "Float64", "boolean"}
 
 
-def drawings(n: int) -> list[bytes]:
-    out = []
-    for _, im in query_drawings(n):
-        buf = io.BytesIO()
-        im.save(buf, "PNG")
-        out.append(buf.getvalue())
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ cost it announces must equal what the server counts."""
 
 from __future__ import annotations
 
-import io
 import json
 
 import pandas as pd
@@ -15,18 +14,12 @@ from patsnap_analytics.errors import BudgetExceeded, ValidationError
 from patsnap_analytics.facets import label
 from patsnap_analytics.loc import code_matches
 from patsnap_analytics.sandbox import Sandbox
-from patsnap_analytics.sandbox.corpus import query_drawings
+
+from .conftest import query_drawing_bytes as drawings
 
 UPLOAD, SEARCH = "/image-search/image-upload", "/image-search/search-id"
 
 
-def drawings(n: int) -> list[bytes]:
-    out = []
-    for _, im in query_drawings(n):
-        buf = io.BytesIO()
-        im.save(buf, "PNG")
-        out.append(buf.getvalue())
-    return out
 
 
 def billed(sb: Sandbox) -> int:
