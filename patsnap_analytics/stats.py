@@ -91,8 +91,9 @@ class ClientStats:
 
         Example:
             >>> s = ClientStats(); s.count_call("/oauth/token")
-            >>> s.to_frame().iloc[0].tolist()
-            ['calls /oauth/token', 1]
+            >>> row = s.to_frame().iloc[0]
+            >>> row["what"], int(row["count"])
+            ('calls /oauth/token', 1)
         """
         import pandas as pd
 
