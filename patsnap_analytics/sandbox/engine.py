@@ -326,7 +326,9 @@ class Engine:
             self._code_masks[str(code)] = mask
         self._assignee_codes, uniques = pd.factorize(meta["assignee"].fillna("").astype(str))
         self._assignee_lower = [str(u).casefold() for u in uniques]
-        self._country = meta["country"].astype(str).str.upper().to_numpy(dtype=object)
+        # offices as small integers: np.isin on ints is ~10x faster than on an object array of strings
+        self._country_codes, offices = pd.factorize(meta["country"].astype(str).str.upper())
+        self._office_index = {str(o): i for i, o in enumerate(offices)}
         self._legal = meta["legal_status"].to_numpy(dtype=np.int64)
         self._simple = meta["simple_legal_status"].to_numpy(dtype=np.int64)
         self._dates = {c: meta[c].to_numpy(dtype="datetime64[D]") for c in ("apdt", "pbdt", "isdt")}
@@ -393,7 +395,8 @@ class Engine:
         if query.simple_legal_status:
             mask &= np.isin(self._simple, query.simple_legal_status)
         if query.country:
-            mask &= np.isin(self._country, list(query.country))
+            wanted = [self._office_index[c] for c in query.country if c in self._office_index]
+            mask &= np.isin(self._country_codes, wanted)
         if query.main_field:
             mask &= self._keyword_mask(query.main_field.casefold())
         for bound, column, upper in ((query.apply_start_time, "apdt", False), (query.apply_end_time, "apdt", True),
@@ -458,11 +461,16 @@ def _date_bound(values: np.ndarray, bound: date, upper: bool) -> np.ndarray:
 # --- projection and files -----------------------------------------------------------------------------------
 
 def _fit_projection(raw: np.ndarray) -> np.ndarray:
-    """Top right-singular vectors of (a sample of) the features: an uncentred PCA that keeps cosines."""
+    """Top right-singular vectors of (a sample of) the features: an uncentred PCA, which keeps cosines.
+
+    They are the top eigenvectors of the small Gram matrix ``X.T @ X`` (dims x dims), which needs far less
+    memory than an SVD of ``X`` itself.
+    """
     step = max(1, raw.shape[0] // 20_000)
-    sample = raw[::step].astype(np.float64)
-    _, _, vt = np.linalg.svd(sample, full_matrices=False)
-    return vt[:_PCA_DIMS].T.astype(np.float32)
+    sample = raw[::step]
+    gram = (sample.T @ sample).astype(np.float64)
+    _, vectors = np.linalg.eigh(gram)  # eigenvalues ascending
+    return np.ascontiguousarray(vectors[:, ::-1][:, :_PCA_DIMS], dtype=np.float32)
 
 
 def _project(raw: np.ndarray, projection: np.ndarray | None) -> np.ndarray:
