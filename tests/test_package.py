@@ -1,0 +1,47 @@
+"""The package surface: a light import, the public names of the contract, and the console script."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+HEAVY = ("matplotlib", "ipywidgets", "fastapi", "uvicorn", "starlette", "skimage", "scipy", "IPython",
+         "patsnap_analytics.sandbox", "patsnap_analytics.plots", "patsnap_analytics.widgets")
+
+
+def test_import_is_light():
+    code = ("import json, sys, patsnap_analytics; "
+            "print(json.dumps(sorted(m for m in sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    loaded = set(json.loads(out))
+    heavy = sorted(m for m in loaded if m.split(".")[0] in HEAVY or m in HEAVY or
+                   any(m.startswith(h + ".") for h in HEAVY))
+    assert not heavy, f"import patsnap_analytics loaded {heavy}"
+
+
+def test_heavy_parts_load_on_first_use():
+    code = ("import sys, patsnap_analytics as pa; pa.plots; "
+            "print('matplotlib' in sys.modules, 'patsnap_analytics.plots' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", "True"]
+
+
+def test_public_contract_names():
+    import patsnap_analytics as pa
+
+    for name in ("connect", "Client", "DesignQuery", "UploadedImage", "PatsnapError", "ValidationError",
+                 "APIError", "RateLimitError", "QuotaExhaustedError", "OfflineCacheMiss"):
+        assert hasattr(pa, name), name
+    for method in ("upload_image", "search_designs", "search_many", "label", "fetch_image", "cache_info"):
+        assert callable(getattr(pa.Client, method))
+    from patsnap_analytics.sandbox import Sandbox
+
+    assert callable(Sandbox.client)
+
+
+def test_console_script_help():
+    out = subprocess.run([sys.executable, "-m", "patsnap_analytics.cli", "--help"], capture_output=True,
+                         text=True, check=True).stdout
+    for command in ("search", "demo", "cache", "sandbox"):
+        assert command in out
