@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import numbers
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -59,7 +60,7 @@ def _split(value: Any, name: str) -> list[Any]:
         return []
     if isinstance(value, str):
         items: list[Any] = value.split(",")
-    elif isinstance(value, (int, date)):
+    elif isinstance(value, (numbers.Integral, date)):
         items = [value]
     elif isinstance(value, Iterable):
         items = list(value)
@@ -83,8 +84,8 @@ def _status_codes(value: Any, name: str, table: Mapping[int, str]) -> tuple[int,
     for item in _split(value, name):
         if isinstance(item, bool):
             raise ValidationError(name, f"codes are integers, got the boolean {item!r}")
-        if isinstance(item, int):
-            code = item
+        if isinstance(item, numbers.Integral):  # NumPy integers too: codes often come out of a DataFrame
+            code = int(item)
         elif isinstance(item, str) and _DIGITS.match(item):
             code = int(item)
         elif isinstance(item, str) and item.lower() in by_label:
@@ -156,9 +157,9 @@ def _date(value: Any, name: str) -> date | None:
 
 
 def _limit(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 1 <= value <= 100:
         raise ValidationError("limit", f"must be an integer from 1 to 100, got {value!r}")
-    return value
+    return int(value)
 
 
 def _field(value: Any) -> str | None:

@@ -115,3 +115,13 @@ def test_filters_and_describe_are_readable():
                            "limit": 10, "field": "ISD", "order": "desc"}
     assert "Granted" in q.describe() and "sorted by ISD desc" in q.describe()
     assert set(q.filters()) <= set(FILTER_NAMES)
+
+
+def test_numpy_integers_from_a_dataframe_are_accepted():
+    import numpy as np
+
+    q = DesignQuery(legal_status=[np.int64(3)], simple_legal_status=np.int32(1), limit=np.int64(20))
+    assert (q.legal_status, q.simple_legal_status, q.limit) == ((3,), (1,), 20)
+    assert type(q.limit) is int and q.to_api_params()["limit"] == "20"
+    with pytest.raises(ValidationError):
+        DesignQuery(legal_status=[np.bool_(True)])
