@@ -21,7 +21,7 @@ demo: install-run
 
 ## test: ruff, the unit and integration tests, the doctests and the notebooks (nbval)
 test: install-test
-	$(BIN)/ruff check patsnap_analytics tests benchmarks
+	$(BIN)/ruff check patsnap_analytics tests benchmarks scripts
 	$(BIN)/python -m pytest -p no:cacheprovider tests --doctest-modules patsnap_analytics --nbval-lax notebooks $(PYTEST_ARGS)
 
 bench: install-test

@@ -84,9 +84,8 @@ def _status_codes(value: Any, name: str, table: Mapping[int, str]) -> tuple[int,
     for item in _split(value, name):
         if isinstance(item, bool):
             raise ValidationError(name, f"codes are integers, got the boolean {item!r}")
-        if isinstance(item, numbers.Integral):  # NumPy integers too: codes often come out of a DataFrame
-            code = int(item)
-        elif isinstance(item, str) and _DIGITS.match(item):
+        # NumPy integers too: codes often come out of a DataFrame
+        if isinstance(item, numbers.Integral) or (isinstance(item, str) and _DIGITS.match(item)):
             code = int(item)
         elif isinstance(item, str) and item.lower() in by_label:
             code = by_label[item.lower()]
