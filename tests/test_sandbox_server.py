@@ -103,7 +103,7 @@ def test_credentials_are_generated_per_instance_and_not_in_repr(sb):
 
 
 def test_two_sandboxes_serve_side_by_side_and_stop_cleanly(sb):
-    threads_before = threading.active_count()
+    threads_before = set(threading.enumerate())
     with Sandbox(designs=300) as second:
         assert second.url != sb.url
         assert upload(second, png_bytes())["status"] is True
@@ -111,7 +111,9 @@ def test_two_sandboxes_serve_side_by_side_and_stop_cleanly(sb):
     assert not second.running
     with pytest.raises(requests.ConnectionError):
         requests.get(second.url + "/_sandbox/stats", timeout=5)
-    assert threading.active_count() <= threads_before
+    for thread in set(threading.enumerate()) - threads_before:  # worker threads may take a moment to wind down
+        thread.join(timeout=15)
+        assert not thread.is_alive(), f"the stopped sandbox left {thread.name} running"
     assert upload(sb, png_bytes())["status"] is True
 
 

@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -56,7 +57,21 @@ __all__ = [
 ]
 
 #: Bump when the generator or the metadata rules change: it is part of the cache directory name.
-CORPUS_VERSION = "1"
+def source_fingerprint(*modules: str) -> str:
+    """A short hash of the source files that decide what a cached artefact contains.
+
+    Hand-bumped version strings get forgotten, and a stale cache then serves drawings or features the current
+    code would never make; hashing the generating source makes every change rebuild (a few seconds).
+    """
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for name in modules:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:10]
+
+
+#: Part of the cache directory name: changes whenever the drawing generator or this module changes.
+CORPUS_VERSION = "2-" + source_fingerprint("drawing.py", "corpus.py")
 #: The date the sample corpus's legal statuses are "as of" (fixed, so a corpus never changes with the clock).
 AS_OF = date(2025, 12, 31)
 #: ``legal_status`` -> the ``simple_legal_status`` it implies (used for the sample and for user CSV defaults).

@@ -43,12 +43,13 @@ from skimage.filters import threshold_otsu
 from skimage.measure import label
 
 from ..query import DesignQuery
-from .corpus import Corpus
+from .corpus import Corpus, source_fingerprint
 
 __all__ = ["FEATURE_VERSION", "Engine", "Hit", "SearchResult", "describe", "normalise"]
 
-#: Bump when :func:`describe` changes: cached feature files of another version are rebuilt.
-FEATURE_VERSION = "1"
+#: Changes whenever this module (the descriptor and index code) changes: cached feature files of another
+#: version are rebuilt instead of silently serving features the current code would not compute.
+FEATURE_VERSION = "2-" + source_fingerprint("engine.py")
 SIDE = 64  # normalised drawing side in pixels
 _WORK_SIDE = 768  # big sheets are reduced to about this before binarising (keeps 1-px lines as gray)
 _MIN_AREA = 0.02  # ink components below this fraction of the largest's area and ...
