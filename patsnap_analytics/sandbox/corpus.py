@@ -198,8 +198,8 @@ def sample_corpus(n_designs: int = 2000, *, seed: int = 0, cache_dir: Path | Non
         >>> import tempfile
         >>> base = Path(tempfile.mkdtemp())
         >>> a, b = sample_corpus(8, seed=5, cache_dir=base), sample_corpus(8, seed=5, cache_dir=base)
-        >>> a.root == b.root, a.root.name
-        (True, 'corpus-1-8-5')
+        >>> a.root == b.root, a.root.name == f"corpus-{CORPUS_VERSION}-8-5"
+        (True, True)
     """
     if n_designs < 1:
         raise ValueError(f"n_designs: must be at least 1, got {n_designs}")
