@@ -254,7 +254,7 @@ class Client:
         if getattr(resp, "from_cache", False):
             self.stats.count_saved("image_cache_hits")
         else:
-            self.stats.count_call("image")
+            self.stats.count_image_download()  # a plain image URL: not an API call, not billed
         return resp.content
 
     def cache_info(self) -> dict[str, Any]:

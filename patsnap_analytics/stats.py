@@ -25,6 +25,7 @@ class ClientStats:
       the account is charged for, as far as the client can know.
     * ``search_cache_hits``, ``upload_reuses``, ``image_cache_hits`` — calls the cache saved.
     * ``retries`` — attempts that were repeated after a transient failure.
+    * ``image_downloads`` — result thumbnails fetched from their (unbilled) image URLs; not API calls.
 
     Example:
         >>> ClientStats().to_frame().columns.tolist()
@@ -36,6 +37,11 @@ class ClientStats:
         self._calls: Counter[str] = Counter()
         self._saved: Counter[str] = Counter()
         self.retries = 0
+        self.image_downloads = 0
+
+    def count_image_download(self) -> None:
+        with self._lock:
+            self.image_downloads += 1
 
     def count_call(self, endpoint: str) -> None:
         with self._lock:
@@ -74,7 +80,7 @@ class ClientStats:
 
         Example:
             >>> sorted(ClientStats().as_dict())
-            ['calls', 'calls_saved', 'image_cache_hits', 'retries', 'search_cache_hits', 'total_calls', 'upload_reuses']
+            ['calls', 'calls_saved', 'image_cache_hits', 'image_downloads', 'retries', 'search_cache_hits', 'total_calls', 'upload_reuses']
         """
         with self._lock:
             saved = {k: self._saved.get(k, 0) for k in _SAVINGS}
@@ -84,6 +90,7 @@ class ClientStats:
                 **saved,
                 "calls_saved": sum(saved.values()),
                 "retries": self.retries,
+                "image_downloads": self.image_downloads,
             }
 
     def to_frame(self):
