@@ -46,7 +46,13 @@ def mask(secret: str | None) -> str:
 
 
 class Auth(Protocol):
-    """What the client needs from an auth mode."""
+    """What the client needs from an auth mode: add credentials to a call, forget a rejected token.
+
+    Example:
+        >>> auth: Auth = ApiKeyAuth("sk-x")
+        >>> auth.invalidate()    # an api key cannot be refreshed; OAuthAuth answers True
+        False
+    """
 
     def apply(self, params: dict[str, str], headers: dict[str, str], session: Any) -> None:
         """Add credentials to a business call's query parameters and headers."""

@@ -76,11 +76,25 @@ _STOPPING = (QuotaExhaustedError, AuthError, PermissionDeniedError)
 
 
 class BatchIncompleteWarning(UserWarning):
-    """A batch stopped before every image was searched (quota, auth, budget, interrupt); see ``pending``."""
+    """A batch stopped before every image was searched (quota, auth, budget, interrupt); see ``pending``.
+
+    Example:
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as seen:
+        ...     warnings.simplefilter("always")
+        ...     warnings.warn("2 images pending", BatchIncompleteWarning)
+        >>> seen[0].category.__name__
+        'BatchIncompleteWarning'
+    """
 
 
 class BatchStopped(PatsnapError):
-    """Raised by a closed :class:`StopGate`: the batch stopped spending, this call was not sent."""
+    """Raised by a closed :class:`StopGate`: the batch stopped spending, this call was not sent.
+
+    Example:
+        >>> issubclass(BatchStopped, PatsnapError)
+        True
+    """
 
 
 class StopGate:

@@ -164,6 +164,13 @@ def configure_session(session: requests.Session, keyer: SearchKeyer) -> None:
 
     A user's own ``CachedSession`` is configured in place, so that even a session they brought never
     stores a secret or an error. A plain ``requests.Session`` is left as it is (no caching).
+
+    Example:
+        >>> from requests_cache import CachedSession
+        >>> session = CachedSession(backend="memory")
+        >>> configure_session(session, SearchKeyer())
+        >>> session.settings.allowable_methods, "apikey" in session.settings.ignored_parameters
+        (('GET',), True)
     """
     settings = getattr(session, "settings", None)
     if settings is None:

@@ -159,6 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``patsnap-analytics`` command; returns the exit status.
 
     Errors the user can fix (bad filters, bad image, quota) are printed as one line, not a traceback.
+
+    Example:
+        >>> main(["search", "/no/such.png", "--limit", "0"])
+        2
     """
     args = build_parser().parse_args(argv)
     try:

@@ -25,6 +25,10 @@ def sample_queries(folder: Path | None = None) -> list[Path]:
 
     The generated ones come from the same held-out generator seed as the committed files, so an installed
     package without the repository still has queries that are not in the sandbox corpus.
+
+    Example:
+        >>> sample_queries()[0].suffix
+        '.png'
     """
     folder = folder or _REPO_QUERIES
     files = sorted(p for p in folder.glob("*") if p.suffix.lower() in (".png", ".jpg", ".jpeg"))

@@ -140,7 +140,12 @@ class LocExpr:
 
 @dataclass(frozen=True)
 class Term(LocExpr):
-    """One Locarno code, ``NN`` (a whole class) or ``NN-NN``."""
+    """One Locarno code, ``NN`` (a whole class) or ``NN-NN``.
+
+    Example:
+        >>> str(Term("14-03"))
+        '14-03'
+    """
 
     code: str
     precedence = 3
@@ -157,7 +162,12 @@ class Term(LocExpr):
 
 @dataclass(frozen=True)
 class Not(LocExpr):
-    """Negation of an expression."""
+    """Negation of an expression.
+
+    Example:
+        >>> str(Not(Term("14")))
+        'NOT 14'
+    """
 
     operand: LocExpr
     precedence = 2
@@ -174,7 +184,12 @@ class Not(LocExpr):
 
 @dataclass(frozen=True)
 class And(LocExpr):
-    """Conjunction of two or more expressions."""
+    """Conjunction of two or more expressions.
+
+    Example:
+        >>> str(And((Term("14"), Not(Term("14-03")))))
+        '14 AND NOT 14-03'
+    """
 
     operands: tuple[LocExpr, ...]
     precedence = 1
@@ -194,7 +209,12 @@ class And(LocExpr):
 
 @dataclass(frozen=True)
 class Or(LocExpr):
-    """Disjunction of two or more expressions."""
+    """Disjunction of two or more expressions.
+
+    Example:
+        >>> str(Or((Term("10-02"), And((Term("14"), Term("26"))))))
+        '10-02 OR 14 AND 26'
+    """
 
     operands: tuple[LocExpr, ...]
     precedence = 0

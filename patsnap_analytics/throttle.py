@@ -21,7 +21,13 @@ __all__ = ["CallBudget", "CallGate", "RateLimiter"]
 
 
 class CallGate(Protocol):
-    """Anything the client passes every outgoing call through: ``acquire()`` blocks or raises."""
+    """Anything the client passes every outgoing call through: ``acquire()`` blocks or raises.
+
+    Example:
+        >>> gates: list[CallGate] = [RateLimiter(qps=100), CallBudget(10)]
+        >>> for gate in gates:
+        ...     gate.acquire()
+    """
 
     def acquire(self) -> None: ...
 

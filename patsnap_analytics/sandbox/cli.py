@@ -74,7 +74,14 @@ def add_sandbox_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Execute a parsed ``sandbox`` command; returns the process exit code."""
+    """Execute a parsed ``sandbox`` command; returns the process exit code.
+
+    Example:
+        >>> parser = argparse.ArgumentParser()
+        >>> add_sandbox_parser(parser.add_subparsers(dest="command"))  # doctest: +ELLIPSIS
+        ArgumentParser(...)
+        >>> run(parser.parse_args(["sandbox", "serve", "--port", "8765"]))   # doctest: +SKIP
+    """
     if args.sandbox_command == "index":
         return _index(args)
     if args.sandbox_command == "serve":
@@ -122,7 +129,11 @@ def _serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Stand-alone entry point: ``python -m patsnap_analytics.sandbox.cli sandbox serve``."""
+    """Stand-alone entry point: ``python -m patsnap_analytics.sandbox.cli sandbox serve``.
+
+    Example:
+        >>> main(["sandbox", "serve", "--designs", "300", "--qps-limit", "5"])   # doctest: +SKIP
+    """
     parser = argparse.ArgumentParser(prog="patsnap-analytics")
     add_sandbox_parser(parser.add_subparsers(dest="command", required=True))
     return run(parser.parse_args(argv))

@@ -103,6 +103,9 @@ class GatewayMiddleware:
     Order per business call: count it -> read the body (bounded) -> latency -> dropped connection /
     HTTP 503 -> auth -> QPS limit -> random 67200002 / 68300008 -> daily quota and balance -> the route.
     Unexpected exceptions become 68300005 envelopes, so a client never sees a bare crash.
+
+    Example:
+        >>> app = GatewayMiddleware(inner_app, state)  # create_app() wires it  # doctest: +SKIP
     """
 
     def __init__(self, app, state: SandboxState) -> None:

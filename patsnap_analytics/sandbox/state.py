@@ -63,7 +63,12 @@ class Stats:
 
 @dataclass
 class Upload:
-    """One uploaded image held by the sandbox until it expires."""
+    """One uploaded image held by the sandbox until it expires.
+
+    Example:
+        >>> Upload(b"\\x89PNG...", "png", expires_at=32400.0).kind
+        'png'
+    """
 
     data: bytes
     kind: str
@@ -207,7 +212,11 @@ def _same(given: str, expected: str) -> bool:
 
 @dataclass
 class SandboxState:
-    """Everything the routes share: corpus, engine, credentials, uploads, faults, stats and the clock."""
+    """Everything the routes share: corpus, engine, credentials, uploads, faults, stats and the clock.
+
+    Example:
+        >>> state = SandboxState(engine=None, faults=Faults())  # Sandbox builds it  # doctest: +SKIP
+    """
 
     engine: Any                      # sandbox.engine.Engine (duck-typed: .corpus and .search)
     faults: Faults
