@@ -185,7 +185,7 @@ class Client:
             >>> Client(api_key="sk-x", cache=False).upload_image(b"not an image")
             Traceback (most recent call last):
             ...
-            patsnap_analytics.errors.InvalidImageError: image: not an image the API accepts is not accepted: the API takes JPG or PNG only
+            patsnap_analytics.errors.InvalidImageError: image: the content is neither JPG nor PNG: the API takes JPG or PNG only
         """
         ref = ImageRef.from_any(image)
         return self._upload(ref, refresh=refresh)

@@ -61,11 +61,11 @@ def sniff_kind(data: bytes) -> str | None:
 
 def _describe_other(data: bytes) -> str:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "WebP"
+        return "WebP is not accepted"
     for magic, name in _OTHER_MAGIC.items():
         if data.startswith(magic):
-            return name
-    return "not an image the API accepts"
+            return f"{name} is not accepted"
+    return "the content is neither JPG nor PNG"
 
 
 @dataclass(frozen=True, repr=False)
@@ -116,7 +116,7 @@ class ImageRef:
             raise InvalidImageError(label, "empty file")
         kind = sniff_kind(data)
         if kind is None:
-            raise InvalidImageError(label, f"{_describe_other(data)} is not accepted: the API takes JPG or PNG only")
+            raise InvalidImageError(label, f"{_describe_other(data)}: the API takes JPG or PNG only")
         if len(data) > MAX_IMAGE_BYTES:
             raise InvalidImageError(
                 label, f"{len(data) / 1024:.0f} KB is over the API's limit of 4096 KB; downscale or recompress it"

@@ -99,7 +99,7 @@ BAD_INPUTS: list[Bad] = [
     Bad("PDF", IMG, "PDF is not accepted", b"%PDF-1.7\n", raw_upload=b"%PDF-1.7\n", raw_code=UPLOAD_RULES),
     Bad("SVG", IMG, "SVG is not accepted", b"<svg xmlns='http://www.w3.org/2000/svg'/>",
         raw_upload=b"<svg xmlns='http://www.w3.org/2000/svg'/>", raw_code=UPLOAD_RULES),
-    Bad("plain text", IMG, "not an image the API accepts", b"hello, I am a drawing", raw_upload=b"hello",
+    Bad("plain text", IMG, "neither JPG nor PNG", b"hello, I am a drawing", raw_upload=b"hello",
         raw_code=UPLOAD_RULES),
     Bad("truncated PNG", IMG, "PNG does not decode", png_bytes((400, 300))[:120],
         raw_upload=png_bytes((400, 300))[:120], raw_code=UPLOAD_RULES),

@@ -36,7 +36,7 @@ def test_png_and_jpeg_are_accepted_by_content():
         (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "WebP is not accepted"),
         (b"BM\x00\x00", "BMP is not accepted"),
         (b"%PDF-1.7", "PDF is not accepted"),
-        (b"hello world", "not an image"),
+        (b"hello world", "neither JPG nor PNG"),
         (png_bytes()[:60], "does not decode"),
         (b"\xff\xd8\xff\xe0" + b"\x00" * 20, "does not decode"),
         (bomb_png(), "decompression bomb"),
