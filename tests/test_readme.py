@@ -36,6 +36,9 @@ def test_readme_python_examples_run(monkeypatch, tmp_path):
     finally:
         if "client" in namespace:
             namespace["client"].close()
+        import matplotlib.pyplot as plt
+
+        plt.close("all")  # the README's charts were drawn on new pyplot figures
     hits, batch = namespace["hits"], namespace["batch"]
     assert len(hits) > 0 and hits.attrs["source"] == "sandbox"
     assert "simple_legal_status_label" in batch.columns

@@ -234,6 +234,7 @@ def test_app_searches_the_sandbox_and_fills_the_tabs(sb, client):
     app.form.limit.value = 15
     assert not app.search_button.disabled
     before = dict(sb.stats)
+    figures_before = set(plt.get_fignums())
     app.search_button.click()
     assert app.error is None, app.error
     df = app.results
@@ -247,7 +248,7 @@ def test_app_searches_the_sandbox_and_fills_the_tabs(sb, client):
     assert all(png.startswith(b"\x89PNG") for png in app.charts.values())
     assert app.gallery.outputs[0]["data"]["image/png"] and len(app.chart_output.outputs) == 2
     assert f"{client.stats.total_calls} API calls sent" in app.cost.value
-    assert plt.get_fignums() == []  # nothing left over to pop up in the next cell
+    assert set(plt.get_fignums()) == figures_before  # nothing left over to pop up in the next cell
     assert not app.search_button.disabled
 
 
