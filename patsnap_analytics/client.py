@@ -321,11 +321,11 @@ class Client:
         """One search; ``gates`` (rate limits, budgets) see every call that goes out, never a cache hit."""
         if isinstance(target, ImageRef):
             label = name or (target.name if target.name != "image" else f"sha256:{target.sha256[:12]}")
-            key_url = image_placeholder(target.sha256)
+            params = self.search_params(query, image_sha256=target.sha256)
             self._images.setdefault(target.sha256, target)
         else:
-            label, key_url = name or target, target
-        params = {"url": key_url, **query.to_api_params()}
+            label = name or target
+            params = self.search_params(query, url=target)
         # one search per cache key at a time: concurrent identical searches pay once
         with self._key_lock(params):
             hit = None if refresh else self._from_cache(SEARCH_PATH, params)
@@ -372,9 +372,36 @@ class Client:
             if not upload.reused or exc.error_code != 68300004:
                 raise
             # the server no longer knows a URL our ledger still trusted (clocks differ): upload once more
-            self.ledger.forget(f"{self.base_url}|{target.sha256}")
+            self.ledger.forget(self._ledger_key(target.sha256))
             upload = self._upload(target, refresh=True, gates=gates)
             return self._call("GET", SEARCH_PATH, {**params, "url": upload.url}, refresh=refresh, gates=gates)
+
+    def search_params(self, query: DesignQuery, *, image_sha256: str | None = None,
+                      url: str | None = None) -> dict[str, str]:
+        """The parameters a search is cached under: the image by its hash (never its upload URL), or the URL."""
+        key_url = image_placeholder(image_sha256) if image_sha256 else (url or "")
+        return {"url": key_url, **query.to_api_params()}
+
+    def cached_search_data(self, query: DesignQuery, *, image_sha256: str | None = None,
+                           url: str | None = None, count_hit: bool = False) -> dict | None:
+        """The cached answer (``data`` of the envelope) of a search, or ``None``; never sends a call."""
+        hit = self._from_cache(SEARCH_PATH, self.search_params(query, image_sha256=image_sha256, url=url))
+        if hit is None:
+            return None
+        if count_hit:
+            self.stats.count_saved("search_cache_hits")
+        return hit[0]
+
+    def has_valid_upload(self, sha256: str) -> bool:
+        """Whether the image with this hash has an upload URL still valid (so a search needs no upload)."""
+        return self.ledger.entry(self._ledger_key(sha256)) is not None
+
+    def ensure_uploaded(self, ref: ImageRef, *, gates: Sequence[CallGate] = ()) -> UploadedImage:
+        """A valid upload URL for ``ref``: the remembered one, or one new upload (through ``gates``)."""
+        return self._upload(ref, gates=gates)
+
+    def _ledger_key(self, sha256: str) -> str:
+        return f"{self.base_url}|{sha256}"
 
     def image_for(self, sha256: str) -> ImageRef | None:
         """An image searched earlier in this session, by its sha256 (``None`` if this client never saw it)."""
@@ -386,7 +413,7 @@ class Client:
             return self._upload_once(ref, refresh=refresh, gates=gates)
 
     def _upload_once(self, ref: ImageRef, *, refresh: bool, gates: Sequence[CallGate]) -> UploadedImage:
-        ledger_key = f"{self.base_url}|{ref.sha256}"
+        ledger_key = self._ledger_key(ref.sha256)
         entry = None if refresh else self.ledger.entry(ledger_key)
         if entry is not None:
             url, expires_at = entry

@@ -33,7 +33,6 @@ import pandas as pd
 
 from . import codes
 from .batch import StopGate
-from .cache import image_placeholder
 from .errors import BudgetExceeded, ValidationError
 from .images import ImageRef
 from .query import DesignQuery
@@ -61,10 +60,9 @@ class _Search:
     patent_ids: set[str] = field(default_factory=set)
 
     @property
-    def params(self) -> dict[str, str]:
-        """The request's parameters as the cache keys them (the image by hash, never by upload URL)."""
-        url = image_placeholder(self.sha256) if self.sha256 else self.url
-        return {"url": url or "", **self.query.to_api_params()}
+    def key(self) -> tuple[str | None, str | None, DesignQuery]:
+        """What identifies the search in the cache: the image hash (or URL) and the filters."""
+        return (self.sha256, None if self.sha256 else self.url, self.query)
 
 
 @dataclass
@@ -205,10 +203,8 @@ def _filtered(query: DesignQuery, by: str, value: Any) -> DesignQuery:
 
 
 def _plan(client: Client, df: pd.DataFrame, by: str, values: list[Any]) -> _Plan:
-    from .client import SEARCH_PATH
-
     specs = df.attrs.get("queries") or {}
-    searches: dict[str, _Search] = {}
+    searches: dict[tuple, _Search] = {}
     uploads: dict[str, ImageRef] = {}
     tested: dict[str, list[Any]] = {}
     labels = df["query"].dropna().unique().tolist() if len(df) else []
@@ -225,9 +221,9 @@ def _plan(client: Client, df: pd.DataFrame, by: str, values: list[Any]) -> _Plan
         tested[query_label] = _values_for(base, by, values, offices)
         for value in tested[query_label]:
             search = _Search(target=target, sha256=sha, url=url, query=_filtered(base, by, value), cached=False)
-            key = json.dumps(search.params, sort_keys=True)
+            key = search.key
             if key not in searches:
-                search.cached = client._from_cache(SEARCH_PATH, search.params) is not None
+                search.cached = client.cached_search_data(search.query, image_sha256=sha, url=url) is not None
                 searches[key] = search
             searches[key].uses.append((query_label, value))
     for search in searches.values():
@@ -237,8 +233,7 @@ def _plan(client: Client, df: pd.DataFrame, by: str, values: list[Any]) -> _Plan
             raise ValidationError("df", f"the image of query {search.uses[0][0]!r} is not known to this client "
                                         "and its filtered searches are not cached: search it again first "
                                         "(client.search_designs / search_many) so label() can re-run it")
-        ledger_key = f"{client.base_url}|{search.sha256}"
-        if search.sha256 not in uploads and client.ledger.entry(ledger_key) is None:
+        if search.sha256 not in uploads and not client.has_valid_upload(search.sha256):
             uploads[search.sha256] = search.target  # type: ignore[assignment]
     return _Plan(by, list(searches.values()), list(uploads.values()), tested)
 
@@ -247,11 +242,9 @@ def _plan(client: Client, df: pd.DataFrame, by: str, values: list[Any]) -> _Plan
 
 def _run(client: Client, plan: _Plan, gates: list[CallGate], stop: StopGate, *, workers: int,
          progress: bool) -> None:
-    from .client import SEARCH_PATH
-
     # upload each image once, up front: concurrent searches of one image would otherwise each upload it
     for ref in plan.uploads:
-        client._upload(ref, gates=gates)
+        client.ensure_uploaded(ref, gates=gates)
     bar = None
     if progress and plan.searches:
         from tqdm.auto import tqdm
@@ -261,11 +254,11 @@ def _run(client: Client, plan: _Plan, gates: list[CallGate], stop: StopGate, *, 
 
     def run(search: _Search) -> set[str]:
         if search.target is None:  # planned as cached: read the stored answer without the image
-            hit = client._from_cache(SEARCH_PATH, search.params)
+            hit = client.cached_search_data(search.query, image_sha256=search.sha256, url=search.url,
+                                            count_hit=True)
             if hit is None:
                 raise ValidationError("df", f"the cached answer for query {search.uses[0][0]!r} expired meanwhile")
-            client.stats.count_saved("search_cache_hits")
-            return {str(m.get("patent_id")) for m in hit[0].get("patent_messages") or []}
+            return {str(m.get("patent_id")) for m in hit.get("patent_messages") or []}
         frame = client._search(search.target, search.query, name=search.uses[0][0], gates=gates)
         return set(frame["patent_id"].dropna().astype(str))
 
