@@ -124,7 +124,6 @@ class OAuthAuth:
         self._expires_at = 0.0
         self._margin = REFRESH_MARGIN
         self._lock = threading.Lock()
-        self.refreshes = 0
 
     def apply(self, params: dict[str, str], headers: dict[str, str], session: Any) -> None:
         params["apikey"] = self.client_id
@@ -193,7 +192,6 @@ class OAuthAuth:
         self._expires_at = self._clock() + lifetime
         # a minute early for the API's 30-minute tokens; proportionally earlier for very short-lived ones
         self._margin = min(REFRESH_MARGIN, lifetime / 10)
-        self.refreshes += 1
 
     def __repr__(self) -> str:
         return f"OAuthAuth(client_id={mask(self.client_id)}, token={mask(self._token)})"

@@ -183,7 +183,7 @@ def _default_label(value: Any, position: int) -> str:
         text = str(value)
         return text if "://" in text else Path(text).name or text
     if isinstance(value, ImageRef):
-        return value.name if value.name != "image" else f"sha256:{value.sha256[:12]}"
+        return value.label
     if hasattr(value, "read") and getattr(value, "name", None):
         return Path(str(value.name)).name
     return f"image #{position + 1}"
@@ -215,10 +215,8 @@ def _resolve_all(client: Client, values: list[Any], names: Sequence[Any] | None)
                 item.error = exc
         if names is not None:
             base = str(names[i])
-        elif isinstance(item.target, ImageRef) and item.target.name == "image":
-            base = f"sha256:{item.target.sha256[:12]}"
         else:
-            base = _default_label(value, i)
+            base = _default_label(item.target if isinstance(item.target, ImageRef) else value, i)
         key = item.key
         if key is not None and key in first_of:
             item.label, item.same_as = base, first_of[key]
@@ -276,13 +274,8 @@ def search_many(
     from .client import SEARCH_PATH
 
     query = DesignQuery.from_filters(**filters)
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValidationError("workers", f"must be a positive integer, got {workers!r}")
-    budget = CallBudget(max_calls) if max_calls is not None else None
-    limiter = RateLimiter(qps) if qps is not None else None
-    stop = StopGate()
-    # budget first (fails fast), then the rate slot, then the stop check right before the call goes out
-    gates: list[CallGate] = [g for g in (budget, limiter) if g is not None] + [stop]
+    check_workers(workers)
+    gates, stop = call_gates(max_calls, qps)
 
     inputs = _resolve_all(client, image_inputs(images), names)
     failed = [_failure(i.label, i.error) for i in inputs if i.error is not None]
@@ -294,7 +287,7 @@ def search_many(
     frames: dict[str, pd.DataFrame] = {}
     pending_labels: list[str] = []
     stopped: dict[str, str] | None = None
-    bar = _progress_bar(len(unique), progress)
+    bar = progress_bar(len(unique), progress)
 
     def run(item: _Input) -> pd.DataFrame:
         try:
@@ -368,16 +361,51 @@ def search_many(
     return out
 
 
+def check_workers(workers: int) -> None:
+    """Reject a worker count that is not a positive integer (before anything is spent).
+
+    Example:
+        >>> check_workers(0)
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.ValidationError: workers: must be a positive integer, got 0
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValidationError("workers", f"must be a positive integer, got {workers!r}")
+
+
+def call_gates(max_calls: int | None, qps: float | None) -> tuple[list[CallGate], StopGate]:
+    """The gates every outgoing call of a batch passes, and the stop gate that ends the batch.
+
+    Budget first (it fails fast), then the rate slot, then the stop check right before the call goes out.
+
+    Example:
+        >>> gates, stop = call_gates(max_calls=5, qps=None)
+        >>> [type(g).__name__ for g in gates]
+        ['CallBudget', 'StopGate']
+    """
+    budget = CallBudget(max_calls) if max_calls is not None else None  # validates max_calls
+    limiter = RateLimiter(qps) if qps is not None else None  # validates qps
+    stop = StopGate()
+    return [g for g in (budget, limiter) if g is not None] + [stop], stop
+
+
 def _failure(label: str, error: BaseException | None) -> dict[str, str]:
     return {"image": label, "error": type(error).__name__, "message": str(error)}
 
 
-def _progress_bar(total: int, enabled: bool) -> Any:
+def progress_bar(total: int, enabled: bool, *, desc: str = "search_many", unit: str = "image") -> Any:
+    """A tqdm bar (a widget in notebooks, text elsewhere), or ``None`` when disabled or there is nothing to do.
+
+    Example:
+        >>> progress_bar(10, enabled=False) is None
+        True
+    """
     if not enabled or total == 0:
         return None
-    from tqdm.auto import tqdm  # renders as a widget in notebooks, as text elsewhere
+    from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc="search_many", unit="image", file=sys.stderr)
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr)
 
 
 def _warn_if_incomplete(attrs: dict[str, Any], max_calls: int | None) -> None:

@@ -50,6 +50,7 @@ __all__ = [
     "make_session",
 ]
 
+#: The similar-design search endpoint (the client imports it from here: one definition).
 SEARCH_PATH = "/image-search/search-id"
 #: How long a search answer is served from the cache (legal status changes slowly; ``refresh=True`` re-asks).
 SEARCH_TTL = timedelta(days=30)

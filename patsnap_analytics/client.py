@@ -28,6 +28,7 @@ import requests
 from .auth import ApiKeyAuth, OAuthAuth
 from .cache import (
     IMAGE_TTL,
+    SEARCH_PATH,
     SearchKeyer,
     UploadLedger,
     configure_session,
@@ -57,7 +58,6 @@ __all__ = ["CHINA_BASE_URL", "INTERNATIONAL_BASE_URL", "Client", "UploadedImage"
 INTERNATIONAL_BASE_URL = "https://connect.patsnap.com"
 CHINA_BASE_URL = "https://connect.zhihuiya.com"
 UPLOAD_PATH = "/image-search/image-upload"
-SEARCH_PATH = "/image-search/search-id"
 TOKEN_PATH = "/oauth/token"
 SANDBOX_HEADER = "X-PatSnap-Sandbox"
 
@@ -320,7 +320,7 @@ class Client:
     ) -> pd.DataFrame:
         """One search; ``gates`` (rate limits, budgets) see every call that goes out, never a cache hit."""
         if isinstance(target, ImageRef):
-            label = name or (target.name if target.name != "image" else f"sha256:{target.sha256[:12]}")
+            label = name or target.label
             params = self.search_params(query, image_sha256=target.sha256)
             self._images.setdefault(target.sha256, target)
         else:
@@ -342,22 +342,21 @@ class Client:
                 from_cache = False
         frame = results_frame(data, query=label, sorted_by_similarity=query.sorted_by_similarity)
         sandbox = headers.get(SANDBOX_HEADER) == "1" or self.source == "sandbox"
+        sha256 = target.sha256 if isinstance(target, ImageRef) else None
+        filters = query.filters()  # fresh dicts: the two attrs entries must not share mutable state
         frame.attrs.update({
             "source": "sandbox" if sandbox else "patsnap",
             "base_url": self.base_url,
             "endpoint": SEARCH_PATH,
             "query": label,
-            "filters": query.filters(),
-            "image_sha256": target.sha256 if isinstance(target, ImageRef) else None,
+            "filters": filters,
+            "image_sha256": sha256,
             "search_id": data.get("search_id"),
             "total_count": data.get("total_search_result_count"),
             "from_cache": from_cache,
             # per query: what was searched, so facets can re-run it with one more filter
-            "queries": {label: {
-                "image_sha256": target.sha256 if isinstance(target, ImageRef) else None,
-                "image_url": None if isinstance(target, ImageRef) else target,
-                "filters": query.filters(),
-            }},
+            "queries": {label: {"image_sha256": sha256, "image_url": None if sha256 else target,
+                                "filters": query.filters()}},
         })
         return frame
 

@@ -67,10 +67,7 @@ def connect(
     client_options.setdefault("cache", os.path.join(tempfile.mkdtemp(prefix="patsnap-sandbox-"), "cache.sqlite"))
     client = box.client(**client_options)
     client.sandbox = box
-    print(
-        f"patsnap-analytics: no PatSnap credentials — using the embedded sandbox at {box.url} "
-        "(generated sample designs, no charges)" if not has_credentials else
-        f"patsnap-analytics: using the embedded sandbox at {box.url} (generated sample designs, no charges)",
-        file=sys.stderr,
-    )
+    why = "using" if has_credentials else "no PatSnap credentials — using"
+    print(f"patsnap-analytics: {why} the embedded sandbox at {box.url} (generated sample designs, no charges)",
+          file=sys.stderr)
     return client

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -32,11 +31,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import codes
-from .batch import StopGate
+from .batch import StopGate, call_gates, check_workers, progress_bar
 from .errors import BudgetExceeded, ValidationError
 from .images import ImageRef
 from .query import DesignQuery
-from .throttle import CallBudget, CallGate, RateLimiter
+from .throttle import CallGate
 
 if TYPE_CHECKING:
     from .client import Client
@@ -135,10 +134,8 @@ def label(
     if by == "loc" and not values:
         raise ValidationError("values", "labelling by loc needs values=, the Locarno classes or subclasses to "
                                         'test (e.g. ["14", "10-02"])')
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValidationError("workers", f"must be a positive integer, got {workers!r}")
-    budget = CallBudget(max_calls) if max_calls is not None else None  # validates max_calls early
-    limiter = RateLimiter(qps) if qps is not None else None
+    check_workers(workers)
+    gates, stop = call_gates(max_calls, qps)  # validates max_calls and qps before any planning
     for column in ("query", "patent_id"):
         if column not in df.columns and len(df.columns):
             raise ValidationError("df", f"not a result frame: no {column!r} column")
@@ -150,8 +147,6 @@ def label(
         print(plan.describe(), file=sys.stderr)
     if max_calls is not None and plan.calls > max_calls:
         raise BudgetExceeded(f"{plan.describe()}: more than max_calls={max_calls}; nothing was spent")
-    stop = StopGate()
-    gates: list[CallGate] = [g for g in (budget, limiter) if g is not None] + [stop]
     _run(client, plan, gates, stop, workers=workers, progress=progress)
     return _labelled(df, plan)
 
@@ -223,7 +218,10 @@ def _plan(client: Client, df: pd.DataFrame, by: str, values: list[Any]) -> _Plan
             search = _Search(target=target, sha256=sha, url=url, query=_filtered(base, by, value), cached=False)
             key = search.key
             if key not in searches:
-                search.cached = client.cached_search_data(search.query, image_sha256=sha, url=url) is not None
+                data = client.cached_search_data(search.query, image_sha256=sha, url=url)
+                search.cached = data is not None
+                if data is not None:
+                    search.patent_ids = _patent_ids(data)
                 searches[key] = search
             searches[key].uses.append((query_label, value))
     for search in searches.values():
@@ -238,6 +236,10 @@ def _plan(client: Client, df: pd.DataFrame, by: str, values: list[Any]) -> _Plan
     return _Plan(by, list(searches.values()), list(uploads.values()), tested)
 
 
+def _patent_ids(data: dict) -> set[str]:
+    return {str(m.get("patent_id")) for m in data.get("patent_messages") or []}
+
+
 # ---------------------------------------------------------------------------------------------- spending
 
 def _run(client: Client, plan: _Plan, gates: list[CallGate], stop: StopGate, *, workers: int,
@@ -245,20 +247,12 @@ def _run(client: Client, plan: _Plan, gates: list[CallGate], stop: StopGate, *, 
     # upload each image once, up front: concurrent searches of one image would otherwise each upload it
     for ref in plan.uploads:
         client.ensure_uploaded(ref, gates=gates)
-    bar = None
-    if progress and plan.searches:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(plan.searches), desc="label", unit="search", file=sys.stderr)
-    lock = threading.Lock()
+    bar = progress_bar(len(plan.searches), progress, desc="label", unit="search")
 
     def run(search: _Search) -> set[str]:
-        if search.target is None:  # planned as cached: read the stored answer without the image
-            hit = client.cached_search_data(search.query, image_sha256=search.sha256, url=search.url,
-                                            count_hit=True)
-            if hit is None:
-                raise ValidationError("df", f"the cached answer for query {search.uses[0][0]!r} expired meanwhile")
-            return {str(m.get("patent_id")) for m in hit.get("patent_messages") or []}
+        if search.cached:  # answered from the cache while planning: nothing to send, nothing to read again
+            client.stats.count_saved("search_cache_hits")
+            return search.patent_ids
         frame = client._search(search.target, search.query, name=search.uses[0][0], gates=gates)
         return set(frame["patent_id"].dropna().astype(str))
 
@@ -272,9 +266,8 @@ def _run(client: Client, plan: _Plan, gates: list[CallGate], stop: StopGate, *, 
                     # all-or-nothing: stop spending at once; what finished stays cached for the next try
                     stop.close(f"label stopped by {type(exc).__name__}")
                     raise
-                if bar is not None:
-                    with lock:
-                        bar.update(1)
+                if bar is not None:  # only this thread (the as_completed loop) touches the bar
+                    bar.update(1)
         finally:
             if bar is not None:
                 bar.close()

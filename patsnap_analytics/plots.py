@@ -157,6 +157,35 @@ def _no_scores(ax: Axes, df: pd.DataFrame, title: str) -> Axes:
     return ax
 
 
+def _score_chart(df: pd.DataFrame, columns: Sequence[str], what: str, ax: Axes | None, title: str,
+                 by: str | None) -> tuple[Axes, list[tuple[str, pd.DataFrame]], int] | Axes:
+    """The common start of a score chart: checked frame, Axes, scored groups and the unscored count.
+
+    Returns the finished Axes instead when nothing is scored (date-sorted searches carry no scores).
+    """
+    _check_frame(df, columns, what)
+    ax = _axes(ax, (7, 4))
+    scored, dropped = _scored(df)
+    if scored.empty:
+        return _no_scores(ax, df, title)
+    _style(ax)
+    return ax, _groups(scored, by), dropped
+
+
+def _finish_score_chart(ax: Axes, df: pd.DataFrame, title: str, dropped: int,
+                        groups: list[tuple[str, pd.DataFrame]], by: str | None) -> Axes:
+    if dropped:
+        title += f" ({dropped} unscored rows left out)"
+    ax.set_title(_title(df, title))
+    if len(groups) > 1:
+        ax.legend(title=by, frameon=False, fontsize="small")
+    return ax
+
+
+def _legend_label(name: str) -> str | None:
+    return _short(name) if name else None
+
+
 def _scored(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Rows that have a score, and how many were dropped."""
     keep = df["score"].notna()
@@ -192,25 +221,22 @@ def score_distribution(df: pd.DataFrame, *, by: str | None = "query", kind: str 
     """
     if kind not in ("hist", "kde", "ecdf"):
         raise ValueError(f"kind: must be 'hist', 'kde' or 'ecdf'; got {kind!r}")
-    _check_frame(df, ["score"], "score_distribution")
-    ax = _axes(ax, (7, 4))
     title = "Similarity score distribution"
-    scored, dropped = _scored(df)
-    if scored.empty:
-        return _no_scores(ax, df, title)
-    _style(ax)
-    values_all = scored["score"].to_numpy(dtype=float)
+    started = _score_chart(df, ["score"], "score_distribution", ax, title, by)
+    if not isinstance(started, tuple):
+        return started
+    ax, groups, dropped = started
+    values_all = np.concatenate([rows["score"].to_numpy(dtype=float) for _, rows in groups])
     lo, hi = float(values_all.min()), float(values_all.max())
     if hi - lo < 1e-9:
         lo, hi = lo - 0.05, hi + 0.05
-    groups = _groups(scored, by)
     if bins is None:  # ~1.5 sqrt(n) per layer: enough shape, without the comb of a 20-bin plot of 30 results
         bins = int(np.clip(1.5 * np.sqrt(max(len(rows) for _, rows in groups)), 5, 30))
     edges = np.linspace(lo, hi, bins + 1)
     for i, (name, rows) in enumerate(groups):
         values = rows["score"].to_numpy(dtype=float)
         colour = _colour(i)
-        lab = _short(name) if name else None
+        lab = _legend_label(name)
         if kind == "hist":
             ax.hist(values, bins=edges, histtype="stepfilled", alpha=0.25, color=colour)
             ax.hist(values, bins=edges, histtype="step", linewidth=1.6, color=colour, label=lab)
@@ -226,12 +252,7 @@ def score_distribution(df: pd.DataFrame, *, by: str | None = "query", kind: str 
             ax.step(xs, ys, where="post", color=colour, linewidth=1.8, label=lab)
     ax.set_xlabel("Similarity score")
     ax.set_ylabel({"hist": "Results", "kde": "Density", "ecdf": "Share of results ≤ score"}[kind])
-    if dropped:
-        title += f" ({dropped} unscored rows left out)"
-    ax.set_title(_title(df, title))
-    if len(groups) > 1:
-        ax.legend(title=by, frameon=False, fontsize="small")
-    return ax
+    return _finish_score_chart(ax, df, title, dropped, groups, by)
 
 
 def score_vs_rank(df: pd.DataFrame, *, by: str | None = "query", ax: Axes | None = None) -> Axes:
@@ -245,26 +266,18 @@ def score_vs_rank(df: pd.DataFrame, *, by: str | None = "query", ax: Axes | None
         [0.9, 0.7]
         >>> plt.close(ax.figure)
     """
-    _check_frame(df, ["rank", "score"], "score_vs_rank")
-    ax = _axes(ax, (7, 4))
     title = "Similarity score by rank"
-    scored, dropped = _scored(df)
-    if scored.empty:
-        return _no_scores(ax, df, title)
-    _style(ax)
-    groups = _groups(scored, by)
+    started = _score_chart(df, ["rank", "score"], "score_vs_rank", ax, title, by)
+    if not isinstance(started, tuple):
+        return started
+    ax, groups, dropped = started
     for i, (name, rows) in enumerate(groups):
         rows = rows.sort_values("rank")
         ax.plot(rows["rank"].to_numpy(dtype=float), rows["score"].to_numpy(dtype=float), marker="o",
-                markersize=3.5, linewidth=1.5, color=_colour(i), label=_short(name) if name else None)
+                markersize=3.5, linewidth=1.5, color=_colour(i), label=_legend_label(name))
     ax.set_xlabel("Rank")
     ax.set_ylabel("Similarity score")
-    if dropped:
-        title += f" ({dropped} unscored rows left out)"
-    ax.set_title(_title(df, title))
-    if len(groups) > 1:
-        ax.legend(title=by, frameon=False, fontsize="small")
-    return ax
+    return _finish_score_chart(ax, df, title, dropped, groups, by)
 
 
 # ----------------------------------------------------------------------------------------------- breakdowns
@@ -386,15 +399,12 @@ def loc_breakdown(df: pd.DataFrame, *, top: int | None = 15, distinct: bool = Tr
     # a design in several tested classes is labelled "06-01,06-03": it counts once in each class
     df = df.assign(loc=df["loc"].astype("string").str.split(",")).explode("loc")
     df["loc"] = df["loc"].astype("string").str.strip()
-    df["loc_label"] = [label("loc", c) if isinstance(c, str) else pd.NA for c in df["loc"]]
     counts = _top(_counts(df, "loc", distinct), top)
-    names = (df.dropna(subset=["loc"]).drop_duplicates("loc").set_index("loc")["loc_label"]
-             .astype("string").to_dict())
 
     def text(code: str) -> str:
         if code == UNKNOWN or code.startswith("Other ("):
             return code
-        return _wrap(f"{code} {names.get(code) or label('loc', code)}")
+        return _wrap(f"{code} {label('loc', code)}")
 
     colours = [GREY if c == UNKNOWN or c.startswith("Other (") else OKABE_ITO[4] for c in counts.index]
     ax = _axes(ax, (7, _height(len(counts))))

@@ -339,8 +339,11 @@ class DesignQuery:
             value = getattr(self, name)
             if value is None or value == ():
                 continue
-            out[name] = list(value) if isinstance(value, tuple) else value.isoformat() if isinstance(
-                value, date) else value
+            if isinstance(value, tuple):
+                value = list(value)
+            elif isinstance(value, date):
+                value = value.isoformat()
+            out[name] = value
         return out
 
     def describe(self) -> str:
@@ -352,14 +355,12 @@ class DesignQuery:
         """
         parts = []
         for name, value in self.filters().items():
-            if name in ("order",):
+            if name in ("field", "order"):  # said once, at the end
                 continue
             if name in ("legal_status", "simple_legal_status", "country"):
                 value = ", ".join(codes.label(name, v) for v in value)
             elif isinstance(value, list):
                 value = ", ".join(map(str, value))
-            if name == "field":
-                continue
             parts.append(f"{name}: {value}")
         parts.append("sorted by similarity" if self.field is None else f"sorted by {self.field} {self.order}")
         return "; ".join(parts)

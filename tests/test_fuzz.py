@@ -36,8 +36,9 @@ def _served_schema() -> dict:
     (``schemathesis.pytest.from_fixture``) does not work with pytest 9 (it reads ``Function._nodeid``).
     :func:`test_the_schema_fuzzed_is_the_one_served` proves this is byte-for-byte what the server serves.
     """
-    from patsnap_analytics.sandbox.app import SandboxState, create_app
+    from patsnap_analytics.sandbox.app import create_app
     from patsnap_analytics.sandbox.faults import Faults
+    from patsnap_analytics.sandbox.state import SandboxState
 
     return create_app(SandboxState(engine=None, faults=Faults())).openapi()
 

@@ -22,8 +22,7 @@ do the business. The search only ever reads images the sandbox itself issued, lo
 by their generated id: it never fetches an address (no SSRF), and file links never join user paths.
 
 Example:
-    >>> ERROR_MESSAGES[68300010]
-    'The file does not comply with upload specifications!'
+    >>> app = create_app(state)  # Sandbox builds the state and serves this  # doctest: +SKIP
 """
 
 
@@ -50,8 +49,6 @@ from ..images import MAX_IMAGE_BYTES, ImageRef
 from ..query import DesignQuery
 from .gateway import GatewayMiddleware
 from .protocol import (
-    BUSINESS_ENDPOINTS,
-    ERROR_MESSAGES,
     SEARCH_PATH,
     TOKEN_PATH,
     UPLOAD_PATH,
@@ -59,19 +56,9 @@ from .protocol import (
     error_envelope,
     ok_envelope,
 )
-from .state import SandboxState
+from .state import SandboxState, Upload
 
-# re-exported: these names were defined here before the split and are imported from here
-__all__ = [
-    "BUSINESS_ENDPOINTS",
-    "ERROR_MESSAGES",
-    "ApiFailure",
-    "GatewayMiddleware",
-    "SandboxState",
-    "create_app",
-    "error_envelope",
-    "ok_envelope",
-]
+__all__ = ["create_app"]
 
 MAX_URL_LENGTH = 2048
 _UPLOAD_NAME = re.compile(r"^([0-9a-f]{32})\.(png|jpg)$")
@@ -336,9 +323,9 @@ def _local_file(state: SandboxState, path: str) -> tuple[bytes, str] | str | Non
         m = _UPLOAD_NAME.match(rest[1])
         if not m:
             return None
-        upload = state.uploads.get(m[1])
-        if upload is None:
-            return "expired" if state.uploads.expired(m[1]) else None
+        upload = state.uploads.lookup(m[1])
+        if not isinstance(upload, Upload):
+            return upload  # "expired" or None
         if (upload.kind == "jpeg") != (m[2] == "jpg"):
             return None
         return upload.data, f"image/{upload.kind}"

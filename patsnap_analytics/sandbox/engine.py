@@ -42,6 +42,7 @@ from skimage.feature import hog
 from skimage.filters import threshold_otsu
 from skimage.measure import label
 
+from ..loc import code_matches
 from ..query import DesignQuery
 from .corpus import Corpus, source_fingerprint
 
@@ -325,6 +326,11 @@ class Engine:
             mask = np.zeros(self._n, bool)
             mask[designs[codes_flat == code]] = True
             self._code_masks[str(code)] = mask
+        # a class term ("14") covers its subclasses: its mask is built once here, not per search
+        exact = dict(self._code_masks)
+        for cls in {code[:2] for code in exact}:
+            self._code_masks[cls] = np.logical_or.reduce([m for code, m in exact.items() if code_matches(cls, code)])
+        self._no_design = np.zeros(self._n, bool)
         self._assignee_codes, uniques = pd.factorize(meta["assignee"].fillna("").astype(str))
         self._assignee_lower = [str(u).casefold() for u in uniques]
         # offices as small integers: np.isin on ints is ~10x faster than on an object array of strings
@@ -346,13 +352,7 @@ class Engine:
         self._keyword_lock = threading.Lock()
 
     def _loc_term(self, term: str) -> np.ndarray:
-        if len(term) == 2:  # a class covers all its subclasses
-            mask = np.zeros(self._n, bool)
-            for code, m in self._code_masks.items():
-                if code == term or code.startswith(term + "-"):
-                    mask |= m
-            return mask
-        return self._code_masks.get(term, np.zeros(self._n, bool))
+        return self._code_masks.get(term, self._no_design)
 
     def _keyword_mask(self, keyword: str) -> np.ndarray:
         with self._keyword_lock:  # the server searches from several threads

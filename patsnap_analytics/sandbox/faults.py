@@ -35,9 +35,7 @@ DEFAULT_TOKEN_LIFETIME = 1799
 #: The vendor's upload URLs are valid for 9 hours.
 DEFAULT_UPLOAD_EXPIRE = 32400
 
-# error codes the fault layer produces (named here so the app maps them to the vendor's messages)
-RATE_LIMITED = 67200002
-SERVICE_ERROR = 68300008
+# the refusals reserve_call() answers with
 DAILY_QUOTA = 67200007
 BALANCE = 67200005
 

@@ -23,6 +23,7 @@ from typing import Any
 from starlette.datastructures import Headers, QueryParams
 
 from ..images import MAX_IMAGE_BYTES
+from .faults import BALANCE, DAILY_QUOTA
 from .protocol import (
     BUSINESS_ENDPOINTS,
     BUSINESS_METHODS,
@@ -197,10 +198,10 @@ class GatewayMiddleware:
             if fault == "service_error":
                 raise ApiFailure(68300008, "simulated service interruption")
             refusal = state.faults.reserve_call()
-            if refusal == 67200007:
-                raise ApiFailure(refusal, f"the daily quota of {settings.daily_quota} calls is used up")
-            if refusal == 67200005:
-                raise ApiFailure(refusal, "the account balance is used up")
+            if refusal is not None:  # any refusal is answered; the reason names the limit it hit
+                reason = {DAILY_QUOTA: f"the daily quota of {settings.daily_quota} calls is used up",
+                          BALANCE: "the account balance is used up"}.get(refusal, "call refused")
+                raise ApiFailure(refusal, reason)
         except ApiFailure as failure:
             await _send_json(send, failure.envelope())
             return

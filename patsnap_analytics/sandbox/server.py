@@ -20,8 +20,10 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from .app import BUSINESS_ENDPOINTS, SandboxState, create_app
+from .app import create_app
 from .faults import Clock, Faults, FaultSettings
+from .protocol import BUSINESS_ENDPOINTS
+from .state import SandboxState
 
 __all__ = ["Sandbox"]
 
@@ -110,8 +112,8 @@ class Sandbox:
 
     # ------------------------------------------------------------------ credentials and state
     def _build_state(self) -> None:
-        # the engine is loaded lazily (first start or first .engine access); state needs it only per request
-        self._state = SandboxState(engine=_LazyEngine(self), faults=self.faults, clock=self._clock)
+        # the engine is loaded by start() (or the first .engine access); requests only come after start()
+        self._state = SandboxState(engine=None, faults=self.faults, clock=self._clock)
         self.client_id, self.client_secret = self._state.credentials.add_client()
 
     @property
@@ -208,7 +210,7 @@ class Sandbox:
         """Load the corpus, bind, and serve in a daemon thread; returns once it accepts connections."""
         if self.running:
             return self
-        self._engine = self.engine  # load before listening, so the first request is not slow
+        self._state.engine = self.engine  # load before listening, so the first request is not slow
         sock = self._bind()
         port = sock.getsockname()[1]
         url_host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
@@ -279,16 +281,3 @@ class Sandbox:
         where = self.url or "not running"
         return f"Sandbox({where}, endpoints={len(BUSINESS_ENDPOINTS)})"
 
-
-class _LazyEngine:
-    """Stands in for the engine inside the app state, loading it on first use."""
-
-    def __init__(self, sandbox: Sandbox) -> None:
-        self._sandbox = sandbox
-
-    @property
-    def corpus(self) -> Any:
-        return self._sandbox.engine.corpus
-
-    def search(self, image: Any, query: Any) -> Any:
-        return self._sandbox.engine.search(image, query)

@@ -80,7 +80,7 @@ class UploadStore:
 
     Example:
         >>> store = UploadStore(Clock()); name = store.add(b"...", "png", expire=60)
-        >>> store.get(name.split(".")[0]).kind
+        >>> store.lookup(name.split(".")[0]).kind
         'png'
     """
 
@@ -101,22 +101,14 @@ class UploadStore:
                 self._remember_expired(old)
         return f"{ident}.{'jpg' if kind == 'jpeg' else 'png'}"
 
-    def get(self, ident: str) -> Upload | None:
-        """The live upload with that id, else None."""
+    def lookup(self, ident: str) -> Upload | str | None:
+        """The live upload with that id; ``"expired"`` when it was issued and has expired; else ``None``."""
         with self._lock:
             self._sweep()
-            return self._items.get(ident)
-
-    def expired(self, ident: str) -> bool:
-        """True when that id was issued and has expired (and its file was deleted)."""
-        with self._lock:
-            self._sweep()
-            return ident in self._expired
-
-    def sweep(self) -> None:
-        """Delete expired files now."""
-        with self._lock:
-            self._sweep()
+            upload = self._items.get(ident)
+            if upload is None and ident in self._expired:
+                return "expired"
+            return upload
 
     def _sweep(self) -> None:
         now = self.clock.now()

@@ -32,6 +32,7 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 
+from ..cache import SEARCH_PATH
 from ..errors import (
     APIError,
     AuthError,
@@ -58,26 +59,26 @@ __all__ = ["TABLE_COLUMNS", "SearchApp", "describe_error"]
 #: Columns of the results table, in order (label columns from ``client.label`` are added when present).
 TABLE_COLUMNS = ("query", "rank", "patent_pn", "title", "score", "country")
 _LABEL_COLUMNS = ("simple_legal_status_label", "legal_status_label", "loc_label")
-_SEARCH_PATH = "/image-search/search-id"
 _POLL_SECONDS = 0.1
 
-# (error class, what the analyst should read first); the first matching class wins, so subclasses come first
-_ADVICE: tuple[tuple[type[BaseException], str], ...] = (
-    (InvalidImageError, "Image refused"),
-    (ValidationError, "Invalid filter"),
-    (DailyQuotaExceededError, "The daily API quota is used up — nothing more can be searched today"),
-    (BalanceExhaustedError, "The account balance is used up — top it up before searching again"),
-    (QuotaExhaustedError, "The API quota is used up"),
-    (RateLimitError, "The API is rate-limiting these calls (already retried) — wait a moment and search again"),
-    (AuthError, "The API refused the credentials — check the api key or client id/secret"),
-    (PermissionDeniedError, "This account may not use the image-search endpoint"),
-    (ServiceError, "The PatSnap service failed (already retried) — try again later"),
-    (OfflineCacheMiss, "Offline mode: this search is not in the cache"),
-    (BudgetExceeded, "The call budget is spent"),
-    (TransportError, "The API could not be reached"),
-    (APIError, "The API answered with an error"),
-    (PatsnapError, "The search failed"),
-)
+# error class -> what the analyst should read first; the most specific class in the error's MRO wins, so a new
+# subclass in errors.py falls back to its family's advice without any ordering rule here
+_ADVICE: dict[type[BaseException], str] = {
+    InvalidImageError: "Image refused",
+    ValidationError: "Invalid filter",
+    DailyQuotaExceededError: "The daily API quota is used up — nothing more can be searched today",
+    BalanceExhaustedError: "The account balance is used up — top it up before searching again",
+    QuotaExhaustedError: "The API quota is used up",
+    RateLimitError: "The API is rate-limiting these calls (already retried) — wait a moment and search again",
+    AuthError: "The API refused the credentials — check the api key or client id/secret",
+    PermissionDeniedError: "This account may not use the image-search endpoint",
+    ServiceError: "The PatSnap service failed (already retried) — try again later",
+    OfflineCacheMiss: "Offline mode: this search is not in the cache",
+    BudgetExceeded: "The call budget is spent",
+    TransportError: "The API could not be reached",
+    APIError: "The API answered with an error",
+    PatsnapError: "The search failed",
+}
 
 
 def describe_error(exc: BaseException) -> str:
@@ -89,12 +90,10 @@ def describe_error(exc: BaseException) -> str:
         >>> describe_error(ValidationError("limit", "must be an integer from 1 to 100, got 0"))
         'Invalid filter: limit: must be an integer from 1 to 100, got 0'
     """
-    for cls, advice in _ADVICE:
-        if isinstance(exc, cls):
-            if isinstance(exc, ValidationError):
-                return f"{advice}: {exc}"
-            return f"{advice} ({exc})"
-    return f"Unexpected error ({type(exc).__name__}: {exc})"
+    advice = next((_ADVICE[cls] for cls in type(exc).__mro__ if cls in _ADVICE), None)
+    if advice is None:
+        return f"Unexpected error ({type(exc).__name__}: {exc})"
+    return f"{advice}: {exc}" if isinstance(exc, ValidationError) else f"{advice} ({exc})"
 
 
 def _figure_png(fig: Any) -> bytes:
@@ -250,9 +249,7 @@ class SearchApp(w.VBox):
             df = self.client.search_designs(images[0], **filters)
             self.progress.value = 1
             return df
-        if callable(getattr(self.client, "search_many", None)):
-            return self._run_batch(images, filters, before)
-        return self._run_loop(images, filters)
+        return self._run_batch(images, filters, before)
 
     def _run_batch(self, images: list[ImageRef], filters: dict[str, Any], before: dict[str, Any]) -> pd.DataFrame:
         """``client.search_many`` in a worker thread while this thread moves the progress bar.
@@ -278,27 +275,9 @@ class SearchApp(w.VBox):
         self.progress.value = len(images)
         return outcome["df"]
 
-    def _run_loop(self, images: list[ImageRef], filters: dict[str, Any]) -> pd.DataFrame:
-        """One search after the other (a client without ``search_many``); failures are kept, not fatal."""
-        frames, failures = [], []
-        for i, ref in enumerate(images, start=1):
-            try:
-                frames.append(self.client.search_designs(ref, **filters))
-            except (QuotaExhaustedError, AuthError, PermissionDeniedError):
-                raise  # every further call would fail too
-            except PatsnapError as exc:
-                failures.append({"image": ref.name, "error": type(exc).__name__, "message": str(exc)})
-            self.progress.value = i
-        if not frames:
-            raise PatsnapError("; ".join(f"{f['image']}: {f['message']}" for f in failures))
-        df = pd.concat(frames, ignore_index=True)
-        df.attrs = {**frames[0].attrs, "failures": failures,
-                    "queries": {k: v for f in frames for k, v in f.attrs.get("queries", {}).items()}}
-        return df
-
     def _searches_done(self, before: dict[str, Any]) -> int:
         now = self.client.stats.as_dict()
-        sent = now["calls"].get(_SEARCH_PATH, 0) - before["calls"].get(_SEARCH_PATH, 0)
+        sent = now["calls"].get(SEARCH_PATH, 0) - before["calls"].get(SEARCH_PATH, 0)
         return sent + now["search_cache_hits"] - before["search_cache_hits"]
 
     @staticmethod
