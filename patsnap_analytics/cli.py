@@ -126,6 +126,8 @@ def _cmd_cache(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``patsnap-analytics`` command."""
+    from .sandbox.protocol import DEFAULT_DESIGNS
+
     parser = argparse.ArgumentParser(prog="patsnap-analytics", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -141,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="search the sample queries on the sandbox and write a landscape report")
     demo.add_argument("--out", default="demo-output", help="output folder (default ./demo-output)")
-    demo.add_argument("--designs", type=int, default=2000, help="size of the sandbox corpus (default 2000)")
+    demo.add_argument("--designs", type=int, default=DEFAULT_DESIGNS,
+                      help=f"size of the sandbox corpus (default {DEFAULT_DESIGNS})")
     demo.set_defaults(func=_cmd_demo)
 
     cache = sub.add_parser("cache", help="show or clear the HTTP cache")

@@ -19,6 +19,7 @@ __all__ = [
     "LOC_SUBCLASSES",
     "OFFICES",
     "SIMPLE_LEGAL_STATUS",
+    "is_office_code",
     "label",
     "loc_label",
     "office_of",
@@ -152,6 +153,17 @@ OFFICES: dict[str, str] = {
 }
 
 _OFFICE_PREFIX = re.compile(r"^\s*([A-Za-z]{2})")
+_OFFICE_CODE = re.compile(r"^[A-Z]{2}$")
+
+
+def is_office_code(text: str) -> bool:
+    """Whether ``text`` has the shape of an office code: two ASCII capital letters.
+
+    Example:
+        >>> is_office_code("US"), is_office_code("us"), is_office_code("ÉU")
+        (True, False, False)
+    """
+    return bool(_OFFICE_CODE.match(text))
 
 
 def office_of(patent_pn: str | None) -> str | None:

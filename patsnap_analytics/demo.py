@@ -15,6 +15,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from .sandbox.protocol import DEFAULT_DESIGNS
+
 __all__ = ["run_demo", "sample_queries"]
 
 _REPO_QUERIES = Path(__file__).resolve().parents[1] / "data" / "queries"
@@ -41,7 +43,7 @@ def sample_queries(folder: Path | None = None) -> list[Path]:
     return sorted(target.glob("*.png"))
 
 
-def run_demo(out_dir: Path | str = "demo-output", *, designs: int = 2000, queries: list[Path] | None = None) -> Path:
+def run_demo(out_dir: Path | str = "demo-output", *, designs: int = DEFAULT_DESIGNS, queries: list[Path] | None = None) -> Path:
     """Search the sample queries on a sandbox, label the hits, write ``landscape.html`` and ``results.csv``.
 
     Returns the report's path. Prints the calls spent and saved.

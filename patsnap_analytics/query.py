@@ -21,7 +21,7 @@ import dataclasses
 import difflib
 import numbers
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -29,7 +29,7 @@ from typing import Any
 from . import codes, loc
 from .errors import ValidationError
 
-__all__ = ["DATE_PARAMS", "FILTER_NAMES", "DesignQuery"]
+__all__ = ["DATE_PARAMS", "FILTER_NAMES", "DesignQuery", "iso_date"]
 
 DATE_PARAMS = ("apply_start_time", "apply_end_time", "public_start_time", "public_end_time")
 #: Every keyword ``search_designs`` accepts besides the image, in the API's order.
@@ -50,7 +50,6 @@ MIN_DATE, MAX_DATE = date(1900, 1, 1), date(2099, 12, 31)
 _ISO = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 _COMPACT = re.compile(r"^([0-9]{4})([0-9]{2})([0-9]{2})$")
 _DIGITS = re.compile(r"^[0-9]{1,9}$")
-_OFFICE = re.compile(r"^[A-Z]{2}$")
 MAX_TEXT = 500
 
 
@@ -105,7 +104,7 @@ def _countries(value: Any) -> tuple[str, ...]:
     result = set()
     for item in _split(value, "country"):
         text = str(item).strip().upper() if isinstance(item, str) else None
-        if text is None or not _OFFICE.match(text):
+        if text is None or not codes.is_office_code(text):
             raise ValidationError("country", f"must be two-letter office codes such as CN, US, EU; got {item!r}")
         result.add(text)
     return tuple(sorted(result))
@@ -131,6 +130,22 @@ def _text(value: Any, name: str) -> str | None:
     if len(text) > MAX_TEXT:
         raise ValidationError(name, f"must be at most {MAX_TEXT} characters, got {len(text)}")
     return text or None
+
+
+def iso_date(text: str) -> date | None:
+    """A strict ``YYYY-MM-DD`` calendar date, else ``None`` (no week dates, no other ISO forms).
+
+    Example:
+        >>> iso_date("2020-01-31"), iso_date("2020-W01-1"), iso_date("2023-02-30")
+        (datetime.date(2020, 1, 31), None, None)
+    """
+    m = _ISO.match(text.strip())
+    if not m:
+        return None
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return None
 
 
 def _date(value: Any, name: str) -> date | None:
@@ -307,6 +322,13 @@ class DesignQuery:
                 raise ValidationError(name, f"unknown filter; filters are: {', '.join(FILTER_NAMES)}")
         return DesignQuery(**{**current, **changes})
 
+    def _set_filters(self) -> Iterator[tuple[str, Any]]:
+        """(name, normalised value) of every filter that is set, in the API's order."""
+        for name in FILTER_NAMES:
+            value = getattr(self, name)
+            if value is not None and value != ():
+                yield name, value
+
     def to_api_params(self) -> dict[str, str]:
         """The API's query parameters (strings), unset filters omitted, in a fixed order.
 
@@ -315,10 +337,7 @@ class DesignQuery:
             {'legal_status': '2,3', 'public_end_time': '20201231', 'limit': '10', 'order': 'desc'}
         """
         out: dict[str, str] = {}
-        for name in FILTER_NAMES:
-            value = getattr(self, name)
-            if value is None or value == ():
-                continue
+        for name, value in self._set_filters():
             if isinstance(value, tuple):
                 out[name] = ",".join(str(v) for v in value)
             elif isinstance(value, date):
@@ -335,10 +354,7 @@ class DesignQuery:
             {'country': ['US'], 'limit': 10, 'order': 'desc'}
         """
         out: dict[str, Any] = {}
-        for name in FILTER_NAMES:
-            value = getattr(self, name)
-            if value is None or value == ():
-                continue
+        for name, value in self._set_filters():
             if isinstance(value, tuple):
                 value = list(value)
             elif isinstance(value, date):

@@ -240,19 +240,22 @@ def test_index_directory_lists_every_bad_row(tmp_path: Path) -> None:
         "USD0000004S,ok.png,10-02,2020-02-30,,,\n"
         "USD0000001S,ok.png,10-02,,,,\n"
         "USD0000005S,ok.png,10-02,2021-01-01,2020-01-01,77,5\n"
-        "USD0000006S,../ok.png,,,,,\n",
+        "USD0000006S,../ok.png,,,,,\n"
+        "USD0000007S,ok.png,10-02,2020-W01-1,,²,\n",
         encoding="utf-8")
     with pytest.raises(ValueError) as info:
         index_directory(tmp_path / "img", tmp_path / "meta.csv", tmp_path / "out")
     message = str(info.value)
-    assert "6 bad row(s)" in message
+    assert "7 bad row(s)" in message
     for expected in ("row 3 (USD0000002S): image file 'missing.png' not found",
                      "row 4 (USD0000003S): loc code '1002' is not NN-NN",
                      "row 5 (USD0000004S): apdt '2020-02-30' is not a YYYY-MM-DD date",
                      "row 6 (USD0000001S): duplicate patent_pn (also on row 2)",
                      "pbdt is before apdt", "legal_status '77' is not a known code",
                      "simple_legal_status '5' is not a known code",
-                     "row 8 (USD0000006S): image '../ok.png' must be a file name inside images_dir; loc is empty"):
+                     "row 8 (USD0000006S): image '../ok.png' must be a file name inside images_dir; loc is empty",
+                     "row 9 (USD0000007S): apdt '2020-W01-1' is not a YYYY-MM-DD date",
+                     "legal_status '²' is not a known code"):
         assert expected in message
     assert "row 2 " not in message
     assert not (tmp_path / "out").exists()
@@ -278,3 +281,10 @@ def test_sample_metadata_is_as_of_a_fixed_date() -> None:
     assert date(2025, 1, 1) < AS_OF
     first = corpus_mod.sample_metadata(20, seed=5)
     pd.testing.assert_frame_equal(first, corpus_mod.sample_metadata(20, seed=5))
+
+
+def test_index_directory_refuses_office_codes_no_filter_could_match(tmp_path: Path) -> None:
+    _drawings(tmp_path / "img", ["ok.png"])
+    (tmp_path / "meta.csv").write_text("patent_pn,image,loc,country\nX1S,ok.png,10-02,éu\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="country 'ÉU' is not a two-letter office code"):
+        index_directory(tmp_path / "img", tmp_path / "meta.csv", tmp_path / "out")

@@ -20,6 +20,8 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from .protocol import DEFAULT_DESIGNS
+
 __all__ = ["add_sandbox_parser", "main", "run"]
 
 # CLI flag -> Sandbox fault knob (only flags the user gives are passed on; the rest keep their defaults)
@@ -58,7 +60,8 @@ def add_sandbox_parser(subparsers: Any) -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
     serve.add_argument("--corpus", metavar="PATH", default=None,
                        help="a corpus directory (from `sandbox index`); default: the generated sample corpus")
-    serve.add_argument("--designs", type=int, default=2000, help="size of the generated sample corpus")
+    serve.add_argument("--designs", type=int, default=DEFAULT_DESIGNS,
+                       help=f"size of the generated sample corpus (default {DEFAULT_DESIGNS})")
     serve.add_argument("--seed", type=int, default=0, help="seed of the simulated faults")
     for name, (kind, metavar, text) in _FAULT_FLAGS.items():
         serve.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, metavar=metavar, default=None,

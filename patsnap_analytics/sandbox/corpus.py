@@ -39,7 +39,9 @@ import pandas as pd
 from PIL import Image
 
 from .. import codes, loc
+from ..query import iso_date
 from .drawing import GENERATORS, VIEWS, render_design
+from .protocol import DEFAULT_DESIGNS
 
 __all__ = [
     "AS_OF",
@@ -187,7 +189,7 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("patsnap-analytics", appauthor=False))
 
 
-def sample_corpus(n_designs: int = 2000, *, seed: int = 0, cache_dir: Path | None = None) -> Corpus:
+def sample_corpus(n_designs: int = DEFAULT_DESIGNS, *, seed: int = 0, cache_dir: Path | None = None) -> Corpus:
     """The deterministic sample corpus of ``n_designs`` designs, built on first use and cached.
 
     ``cache_dir`` is the base directory (default :func:`default_cache_dir`); the corpus lives in its
@@ -577,8 +579,6 @@ def index_directory(images_dir: str | Path, metadata_csv: str | Path, out_dir: s
             for view, name in enumerate(row.pop("_images")):
                 _copy_as_png(images_dir / name, tmp / "views" / f"{design:06d}-{view}.png")
         meta = pd.DataFrame(rows, columns=[*META_COLUMNS, "source_images"])
-        for c in DATE_COLUMNS:
-            meta[c] = pd.to_datetime(meta[c]).astype("datetime64[ns]")
         _write_meta(meta, tmp / _META)
         manifest = {"kind": "user", "corpus_version": CORPUS_VERSION, "n_designs": len(rows),
                     "source": str(metadata_csv.resolve())}
@@ -599,13 +599,6 @@ def _prepare_out_dir(out_dir: Path) -> None:
             raise ValueError(f"out_dir: {out_dir} is not empty and not a corpus made by index_directory; "
                              "refusing to overwrite it")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-
-
-def _parse_date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text) if len(text) == 10 else None
-    except ValueError:
-        return None
 
 
 def _validate_row(rec: dict[str, str], images_dir: Path) -> tuple[dict[str, Any], list[str]]:
@@ -638,7 +631,7 @@ def _validate_row(rec: dict[str, str], images_dir: Path) -> tuple[dict[str, Any]
     dates: dict[str, date | None] = {}
     for name in DATE_COLUMNS:
         text = rec.get(name, "")
-        dates[name] = _parse_date(text) if text else None
+        dates[name] = iso_date(text) if text else None
         if text and dates[name] is None:
             problems.append(f"{name} {text!r} is not a YYYY-MM-DD date")
     if dates["apdt"] and dates["pbdt"] and dates["pbdt"] < dates["apdt"]:
@@ -650,7 +643,7 @@ def _validate_row(rec: dict[str, str], images_dir: Path) -> tuple[dict[str, Any]
     if simple is None:
         simple = SIMPLE_OF_LEGAL.get(legal, 999)
     country = (rec.get("country") or codes.office_of(pn) or "").upper()
-    if not (len(country) == 2 and country.isalpha()):
+    if not codes.is_office_code(country):  # the rule DesignQuery applies, or the design could never be filtered
         problems.append(f"country {country!r} is not a two-letter office code")
     row = {
         "patent_id": rec.get("patent_id") or str(uuid.uuid5(_PATENT_ID_NAMESPACE, pn)),
@@ -665,7 +658,7 @@ def _validate_row(rec: dict[str, str], images_dir: Path) -> tuple[dict[str, Any]
 def _code(text: str, name: str, table: dict[int, str], problems: list[str]) -> int | None:
     if not text:
         return None
-    if text.isdigit() and int(text) in table:
+    if text.isascii() and text.isdigit() and int(text) in table:  # "²".isdigit() is True, int("²") fails
         return int(text)
     problems.append(f"{name} {text!r} is not a known code")
     return None

@@ -14,9 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
+#: Size of the generated sample corpus when nobody says otherwise (Sandbox, CLI, demo, sample_corpus).
+DEFAULT_DESIGNS = 2000
+
 __all__ = [
     "BUSINESS_ENDPOINTS",
     "BUSINESS_METHODS",
+    "DEFAULT_DESIGNS",
     "ERROR_MESSAGES",
     "SEARCH_PATH",
     "TOKEN_PATH",

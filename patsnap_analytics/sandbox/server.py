@@ -22,7 +22,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .app import create_app
 from .faults import Clock, Faults, FaultSettings
-from .protocol import BUSINESS_ENDPOINTS
+from .protocol import BUSINESS_ENDPOINTS, DEFAULT_DESIGNS
 from .state import SandboxState
 
 __all__ = ["Sandbox"]
@@ -81,7 +81,7 @@ class Sandbox:
         self,
         *,
         corpus: Any = None,
-        designs: int = 2000,
+        designs: int = DEFAULT_DESIGNS,
         host: str = "127.0.0.1",
         port: int = 0,
         seed: int = 0,
