@@ -49,7 +49,7 @@ from .errors import (
     ValidationError,
 )
 from .frames import empty_results
-from .images import ImageRef
+from .images import IMAGE_SUFFIXES, ImageRef, image_files
 from .query import DesignQuery
 from .throttle import CallBudget, CallGate, RateLimiter
 
@@ -68,8 +68,6 @@ __all__ = [
 ]
 
 
-#: The files a folder contributes (case-insensitive); the API itself takes JPG and PNG only.
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 # errors after which every further call would fail (or must not be made): the batch stops spending
 _STOPPING = (QuotaExhaustedError, AuthError, PermissionDeniedError)
@@ -168,8 +166,7 @@ def image_inputs(images: Any) -> list[Any]:
     if isinstance(images, (str, Path)):
         text = str(images)
         if "://" not in text and Path(text).expanduser().is_dir():
-            folder = Path(text).expanduser()
-            return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+            return image_files(text)
         return [images]
     if hasattr(images, "read"):
         return [images]

@@ -15,11 +15,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from .images import image_files, sample_queries_dir
 from .sandbox.protocol import DEFAULT_DESIGNS
 
 __all__ = ["run_demo", "sample_queries"]
 
-_REPO_QUERIES = Path(__file__).resolve().parents[1] / "data" / "queries"
 
 
 def sample_queries(folder: Path | None = None) -> list[Path]:
@@ -32,8 +32,8 @@ def sample_queries(folder: Path | None = None) -> list[Path]:
         >>> sample_queries()[0].suffix
         '.png'
     """
-    folder = folder or _REPO_QUERIES
-    files = sorted(p for p in folder.glob("*") if p.suffix.lower() in (".png", ".jpg", ".jpeg"))
+    folder = folder or sample_queries_dir()
+    files = image_files(folder) if folder else []
     if files:
         return files
     from .sandbox.corpus import write_queries

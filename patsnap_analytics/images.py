@@ -25,7 +25,16 @@ from typing import IO
 
 from .errors import InvalidImageError
 
-__all__ = ["MAX_IMAGE_BYTES", "MAX_PIXELS", "ImageRef", "ImageSource", "sniff_kind"]
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "MAX_IMAGE_BYTES",
+    "MAX_PIXELS",
+    "ImageRef",
+    "ImageSource",
+    "image_files",
+    "sample_queries_dir",
+    "sniff_kind",
+]
 
 #: The API's upload limit: 4096 KB.
 MAX_IMAGE_BYTES = 4096 * 1024
@@ -33,6 +42,39 @@ MAX_IMAGE_BYTES = 4096 * 1024
 MAX_PIXELS = 50_000_000
 
 ImageSource = str | os.PathLike | bytes | bytearray | memoryview | IO[bytes]
+
+#: File name endings taken from folders and offered by upload buttons (the API takes JPG and PNG only).
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+
+
+def image_files(folder: str | os.PathLike) -> list[Path]:
+    """The JPG/PNG files directly in ``folder`` (by name; their content is checked when they are read), sorted.
+
+    Example:
+        >>> image_files("/no/such/folder")
+        []
+    """
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def sample_queries_dir(start: str | os.PathLike | None = None) -> Path | None:
+    """The folder of sample query images (``data/queries`` of the project), or ``None`` when there is none.
+
+    Looked for beside the package (an editable install or a source checkout), then under ``start`` (default: the
+    working directory) and its parent, which is where a notebook in ``notebooks/`` runs.
+
+    Example:
+        >>> d = sample_queries_dir()
+        >>> d is None or d.name == "queries"
+        True
+    """
+    here = Path(start) if start is not None else Path.cwd()
+    candidates = [Path(__file__).resolve().parents[1] / "data" / "queries", here / "data" / "queries",
+                  here.parent / "data" / "queries"]
+    return next((folder.resolve() for folder in candidates if image_files(folder)), None)
 
 _MAGIC = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpeg"}
 _OTHER_MAGIC = {

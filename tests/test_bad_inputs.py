@@ -180,6 +180,8 @@ def test_the_client_rejects_it_before_any_call(sb, drawing, tmp_path, case):
             image.close()
     assert case.fragment in str(info.value), str(info.value)
     assert isinstance(info.value, errors.ValidationError)  # every one of them is also a ValueError
+    if case.filters:
+        assert info.value.parameter in case.filters  # the message names the offending parameter
     assert sb.stats == NO_CALLS
 
 

@@ -141,8 +141,9 @@ def test_expired_uploads_are_counted_in_the_plan(sb, client, results):
     client.ledger.clear()  # as if the 9-hour upload URLs had expired
     announced = label(client, results, by="simple_legal_status", dry_run=True)
     assert announced == 3 * len(codes.SIMPLE_LEGAL_STATUS) + 3  # one new upload per image
+    uploads_before = sb.stats[UPLOAD]
     _, cost = spend(sb, lambda: label(client, results, by="simple_legal_status", progress=False))
-    assert sb.stats[UPLOAD] and cost == announced
+    assert sb.stats[UPLOAD] - uploads_before == 3 and cost == announced
 
 
 def test_a_new_session_labels_from_the_cache_but_cannot_pay_without_the_image(sb, client, results, tmp_path):

@@ -206,19 +206,23 @@ def test_every_text_from_the_api_or_the_user_is_escaped(tmp_path):
     assert "&amp; &lt;img src=x onerror=alert(2)&gt;" in html
 
 
-def test_stats_come_from_the_client_when_not_given(tmp_path):
-    class Client:
-        def __init__(self):
-            self.stats = {"calls": {"search-id": 2}, "cache_hits": 5}
+def test_stats_and_thumbnails_come_from_the_client_when_not_given(sb, query_images, tmp_path):
+    client = sb.client(cache=tmp_path / "cache.sqlite")  # a real client over HTTP, thumbnails through its cache
+    df = client.search_designs(query_images[0], limit=4)
+    html = landscape_report(df, tmp_path / "c.html", client=client).read_text()
+    assert re.search(r"Calls: /image-search/search-id</dt><dd>1<", html)
+    assert re.search(r"Calls: /image-search/image-upload</dt><dd>1<", html)
+    assert re.search(r"Calls \(total\)</dt><dd>2<", html)
+    assert Page(html).count("div", **{"class": "placeholder"}) == 0  # every thumbnail fetched
+    assert client.stats.image_downloads == 4
 
-        def fetch_image(self, url):
-            return drawing(1)
 
+def test_a_stats_mapping_is_rendered_as_rows(tmp_path):
     df = sample_frame(queries=("one.png",), n=4, labelled=False)
-    html = landscape_report(df, tmp_path / "c.html", client=Client()).read_text()
+    stats = {"calls": {"search-id": 2}, "cache_hits": 5}
+    html = landscape_report(df, tmp_path / "c.html", stats=stats, fetch=lambda url: drawing(1)).read_text()
     assert re.search(r"Calls: search-id</dt><dd>2<", html) and re.search(r"Cache hits</dt><dd>5<", html)
     assert "Calls (total)" not in html  # a single counter needs no total
-    assert Page(html).count("div", **{"class": "placeholder"}) == 0
 
 
 def test_single_unlabelled_query_gets_only_the_charts_that_make_sense(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -410,9 +411,12 @@ def test_a_stale_index_is_rebuilt(corpus: Corpus, tmp_path: Path) -> None:
     shutil.copytree(corpus.root, root, ignore=shutil.ignore_patterns("features*"))
     copy = Corpus(root=root, meta=corpus.meta.head(40).copy(), manifest=corpus.manifest)
     first = Engine(copy)
-    (root / "features.json").write_text('{"feature_version": "0", "rows": 1}')
+    np.save(root / "features.npy", np.zeros_like(first._features))  # what a stale index would serve
+    stamp = json.loads((root / "features.json").read_text())
+    (root / "features.json").write_text(json.dumps({**stamp, "feature_version": "0"}))  # only the version is old
     rebuilt = Engine(copy)
     np.testing.assert_array_equal(first._features, rebuilt._features)
+    assert json.loads((root / "features.json").read_text())["feature_version"] == engine_mod.FEATURE_VERSION
 
 
 def test_large_indexes_are_projected_and_still_exact_for_self_matches(

@@ -183,13 +183,18 @@ def test_search_python_sample_keeps_every_filter(sb, creds, demo_jpg):
     body = json.loads("".join(run_python_sample(code)))
     assert body["status"] is True, body
     assert_same_shape(body, documented_body(page))
-    for row in body["data"]["patent_messages"]:  # field=PBD in the sample: sorted by date, so no score
-        assert row["score"] is None
 
-    # the same snippet with its narrowing filters emptied (the API's "not set") returns rows to check
+    # the same snippet with its narrowing filters emptied (the API's "not set") returns rows to check;
+    # still field=PBD: sorted by date, so every row's score is null
     for name in ("loc", "assignees", "legal_status", "country", "simple_legal_status", "main_field",
-                 "apply_start_time", "apply_end_time", "public_start_time", "public_end_time", "field"):
+                 "apply_start_time", "apply_end_time", "public_start_time", "public_end_time"):
         code = re.sub(rf'"{name}": "[^"]*"', f'"{name}": ""', code)
+    body = json.loads("".join(run_python_sample(code)))
+    rows = body["data"]["patent_messages"]
+    assert len(rows) == 10 and all(row["score"] is None for row in rows), body
+
+    # and sorted by similarity (field empty): rows with scores
+    code = re.sub(r'"field": "[^"]*"', '"field": ""', code)
     body = json.loads("".join(run_python_sample(code)))
     assert body["status"] is True and len(body["data"]["patent_messages"]) == 10, body
     assert_same_shape(body, documented_body(page), nullable=())

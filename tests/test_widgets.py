@@ -28,7 +28,7 @@ from patsnap_analytics.widgets import (
 )
 from patsnap_analytics.widgets.picker import THUMB_PX
 
-from .conftest import jpeg_bytes, png_bytes
+from .conftest import ROOT, jpeg_bytes, png_bytes
 
 GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x00\x00\x00\x00\x00,\x00\x00\x00\x00" \
       b"\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
@@ -221,7 +221,8 @@ def test_sample_images_are_offered_when_present(samples, tmp_path):
     assert len(picker.images) == len(list(samples.glob("*.png")))
     empty = ImagePicker(samples=tmp_path)  # a folder without images: nothing offered, nothing to click
     assert empty.sample_menu.disabled and empty.sample_button.disabled
-    assert sample_queries_dir(tmp_path) in (None, sample_queries_dir())
+    # a checkout's data/queries (beside the package) wins over the working directory's
+    assert sample_queries_dir() == sample_queries_dir(tmp_path) == ROOT / "data" / "queries"
 
 
 # ---------------------------------------------------------------------------------------------- SearchApp
@@ -295,6 +296,14 @@ def test_quota_error_is_a_message_not_an_exception(sb, client):
     app = SearchApp(client, samples=None)
     app.picker.add(drawing(4), name="q.png")
     sb.configure(daily_quota=0)
+    try:
+        _assert_quota_messages(app, sb)
+    finally:
+        sb.configure(daily_quota=None)  # the next test shares this sandbox
+        sb.advance_day()
+
+
+def _assert_quota_messages(app, sb):
     app.search_button.click()
     assert app.results is None and app.status == "Search failed."
     assert app.error.startswith("The daily API quota is used up") and "67200007" in app.error

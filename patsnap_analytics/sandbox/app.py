@@ -136,6 +136,7 @@ class SandboxStats(BaseModel):
     calls: dict[str, int]
     errors: dict[str, int]
     by_error_code: dict[str, int]
+    delayed: dict[str, int]
 
 
 # ---------------------------------------------------------------- routes

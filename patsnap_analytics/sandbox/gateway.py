@@ -171,6 +171,7 @@ class GatewayMiddleware:
 
         settings = state.faults.settings
         if settings.latency:
+            state.stats.record_delay(path)
             await asyncio.sleep(settings.latency)
         fault = state.faults.draw()
         if fault == "drop":

@@ -180,7 +180,7 @@ class Sandbox:
         return self._state.stats.snapshot()["calls"]
 
     def stats_detail(self) -> dict[str, dict[str, int]]:
-        """``{"calls": ..., "errors": ..., "by_error_code": ...}``, as ``GET /_sandbox/stats``."""
+        """``{"calls": ..., "errors": ..., "by_error_code": ..., "delayed": ...}``, as ``GET /_sandbox/stats``."""
         return self._state.stats.snapshot()
 
     def reset_stats(self) -> None:

@@ -45,6 +45,12 @@ class Stats:
             self.calls: Counter[str] = Counter({path: 0 for path in BUSINESS_ENDPOINTS})
             self.errors: Counter[str] = Counter({path: 0 for path in BUSINESS_ENDPOINTS})
             self.by_error_code: Counter[str] = Counter()
+            self.delayed: Counter[str] = Counter({path: 0 for path in BUSINESS_ENDPOINTS})
+
+    def record_delay(self, path: str) -> None:
+        """Count one call that the ``latency`` knob held back (tests read this instead of timing calls)."""
+        with self._lock:
+            self.delayed[path] += 1
 
     def record(self, path: str, error: str | None) -> None:
         """Count one request to ``path``; ``error`` is its error code, ``'http_503'``, ``'dropped'`` or None."""
@@ -58,7 +64,7 @@ class Stats:
         """Plain dicts (a copy)."""
         with self._lock:
             return {"calls": dict(self.calls), "errors": dict(self.errors),
-                    "by_error_code": dict(sorted(self.by_error_code.items()))}
+                    "by_error_code": dict(sorted(self.by_error_code.items())), "delayed": dict(self.delayed)}
 
 
 @dataclass

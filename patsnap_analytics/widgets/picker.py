@@ -29,38 +29,12 @@ from typing import Any
 import ipywidgets as w
 
 from ..errors import InvalidImageError
-from ..images import ImageRef
+from ..images import IMAGE_SUFFIXES, ImageRef, image_files, sample_queries_dir
 
 __all__ = ["IMAGE_SUFFIXES", "THUMB_PX", "ImagePicker", "sample_queries_dir", "thumbnail_png"]
 
-#: File name endings offered by the upload button and listed from folders (the API takes JPG and PNG only).
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 #: Longest side of a preview thumbnail, in pixels.
 THUMB_PX = 96
-
-
-def sample_queries_dir(start: str | os.PathLike | None = None) -> Path | None:
-    """The folder of sample query images (``data/queries`` of the project), or ``None`` when there is none.
-
-    Looked for beside the package (an editable install or a source checkout), then under ``start`` (default: the
-    working directory) and its parent, which is where a notebook in ``notebooks/`` runs.
-
-    Example:
-        >>> d = sample_queries_dir()
-        >>> d is None or d.name == "queries"
-        True
-    """
-    here = Path(start) if start is not None else Path.cwd()
-    candidates = [Path(__file__).resolve().parents[2] / "data" / "queries", here / "data" / "queries",
-                  here.parent / "data" / "queries"]
-    for folder in candidates:
-        if folder.is_dir() and _image_files(folder):
-            return folder.resolve()
-    return None
-
-
-def _image_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
 
 
 def thumbnail_png(ref: ImageRef, size: int = THUMB_PX) -> bytes:
@@ -120,7 +94,7 @@ class ImagePicker(w.VBox):
         self.folder_button = w.Button(description="Add from path", icon="folder-open",
                                       layout=w.Layout(width="140px"))
         self.folder_button.on_click(lambda _: self.add_path(self.folder.value))
-        sample_files = _image_files(self.samples) if self.samples and self.samples.is_dir() else []
+        sample_files = image_files(self.samples) if self.samples else []
         if sample_files:
             options = [("all sample images", "*"), *((p.name, p.name) for p in sample_files)]
             self.sample_menu = w.Dropdown(description="Samples", options=options, value="*",
@@ -177,7 +151,7 @@ class ImagePicker(w.VBox):
             return []
         target = Path(text).expanduser()
         if target.is_dir():
-            files = _image_files(target)
+            files = image_files(target)
             if not files:
                 self._show([(target.name or text, "no .jpg, .jpeg or .png files in this folder")])
                 return []
@@ -189,7 +163,7 @@ class ImagePicker(w.VBox):
         if not self.samples:
             self._show([("samples", "no sample images found")])
             return []
-        files = _image_files(self.samples) if name == "*" else [self.samples / name]
+        files = image_files(self.samples) if name == "*" else [self.samples / name]
         return self._add_many([(p, None) for p in files])
 
     def remove(self, sha256: str) -> None:
