@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import io
 import os
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
+# the API's paths, written out here as the tests' own spec (not imported from the code under test)
+SEARCH, UPLOAD, TOKEN = "/image-search/search-id", "/image-search/image-upload", "/oauth/token"
 REAL_DRAWINGS = ROOT.parent / "shared" / "real_drawings"
 QUERIES = ROOT / "data" / "queries"
 
@@ -25,6 +29,15 @@ def png_bytes(size=(64, 48), mode="1", color=1, draw_box=True) -> bytes:
     buf = io.BytesIO()
     im.save(buf, "PNG")
     return buf.getvalue()
+
+
+def bomb_png(width: int = 30000, height: int = 30000) -> bytes:
+    """A structurally valid tiny PNG whose header declares ``width`` x ``height`` 1-bit pixels (a bomb)."""
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+            + chunk(b"IEND", b""))
 
 
 def jpeg_bytes(size=(64, 48)) -> bytes:

@@ -17,8 +17,6 @@ the positive control of the table: it must cost exactly one upload and one searc
 
 from __future__ import annotations
 
-import struct
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,20 +28,12 @@ import requests
 from patsnap_analytics import errors
 from patsnap_analytics.images import MAX_IMAGE_BYTES
 
-from .conftest import jpeg_bytes, png_bytes
+from .conftest import SEARCH, TOKEN, UPLOAD, bomb_png, jpeg_bytes, png_bytes
 
-SEARCH, UPLOAD, TOKEN = "/image-search/search-id", "/image-search/image-upload", "/oauth/token"
 NO_CALLS = {TOKEN: 0, UPLOAD: 0, SEARCH: 0}
 UPLOAD_RULES, BAD_PARAMETER = 68300010, 68300004
 
 
-def _png(width: int, height: int) -> bytes:
-    """A structurally valid PNG whose header declares ``width`` x ``height`` 1-bit pixels (a few bytes of data)."""
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
-    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-            + chunk(b"IEND", b""))
 
 
 OVERSIZED = b"\x89PNG\r\n\x1a\n" + b"\0" * (MAX_IMAGE_BYTES + 1024 - 8)  # 4097 KB, PNG magic
@@ -109,9 +99,9 @@ BAD_INPUTS: list[Bad] = [
         raw_upload=OVERSIZED, raw_code=UPLOAD_RULES),
     Bad("4097 KB bytes", IMG, "over the API's limit of 4096 KB", OVERSIZED, raw_upload=OVERSIZED,
         raw_code=UPLOAD_RULES),
-    Bad("decompression bomb", IMG, "decompression bomb", _png(100_000, 100_000),
-        raw_upload=_png(100_000, 100_000), raw_code=UPLOAD_RULES),
-    Bad("over the pixel cap", IMG, "over the cap", _png(8000, 8000), raw_upload=_png(8000, 8000),
+    Bad("decompression bomb", IMG, "decompression bomb", bomb_png(100_000, 100_000),
+        raw_upload=bomb_png(100_000, 100_000), raw_code=UPLOAD_RULES),
+    Bad("over the pixel cap", IMG, "over the cap", bomb_png(8000, 8000), raw_upload=bomb_png(8000, 8000),
         raw_code=UPLOAD_RULES),
     Bad("missing path", IMG, "file not found", "/no/such/drawing.png"),
     Bad("directory", IMG, "is a directory", _directory),

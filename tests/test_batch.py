@@ -24,7 +24,7 @@ from patsnap_analytics.frames import RESULT_DTYPES
 from patsnap_analytics.sandbox import Sandbox
 from patsnap_analytics.sandbox.corpus import query_drawings
 
-UPLOAD, SEARCH = "/image-search/image-upload", "/image-search/search-id"
+from .conftest import SEARCH, UPLOAD
 
 
 def drawings(n: int, seed: int = 0) -> list[bytes]:

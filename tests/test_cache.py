@@ -15,7 +15,8 @@ from patsnap_analytics import errors
 from patsnap_analytics.cli import main as cli_main
 from patsnap_analytics.retry import RetryPolicy
 
-SEARCH, UPLOAD, TOKEN = "/image-search/search-id", "/image-search/image-upload", "/oauth/token"
+from .conftest import SEARCH, TOKEN, UPLOAD
+
 NO_RETRY = RetryPolicy(max_attempts=1)
 
 

@@ -10,10 +10,10 @@ from patsnap_analytics import errors
 from patsnap_analytics.frames import RESULT_DTYPES
 from patsnap_analytics.retry import RetryPolicy
 
+from .conftest import SEARCH, TOKEN, UPLOAD
 from .test_errors import DOCUMENTED  # the vendor's table: code -> class
 
 FAST_RETRY = RetryPolicy(max_attempts=3, backoff=0.01, max_backoff=0.02, jitter=False)
-SEARCH, UPLOAD, TOKEN = "/image-search/search-id", "/image-search/image-upload", "/oauth/token"
 
 
 def test_api_key_mode_returns_a_typed_frame(sb, drawing):

@@ -69,22 +69,22 @@ def test_parquet_round_trip_keeps_values_dtypes_and_attrs(frames, kind, tmp_path
     assert back.attrs == df.attrs
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_csv_round_trip(frames, kind, tmp_path):
-    df = frames[kind]
-    path = tmp_path / "out.csv"
-    df.to_csv(path, index=False)
-    back = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    pd.testing.assert_frame_equal(typed_like(back, df), df)
+TEXT_FORMATS = {
+    # suffix: (write, read, comparison tolerance) — Excel stores numbers as doubles
+    "csv": (pd.DataFrame.to_csv, pd.read_csv, {}),
+    "xlsx": (pd.DataFrame.to_excel, pd.read_excel, {"check_exact": False, "rtol": 1e-12}),
+}
 
 
+@pytest.mark.parametrize("fmt", TEXT_FORMATS)
 @pytest.mark.parametrize("kind", KINDS)
-def test_excel_round_trip(frames, kind, tmp_path):
+def test_csv_and_excel_round_trip(frames, kind, fmt, tmp_path):
     df = frames[kind]
-    path = tmp_path / "out.xlsx"
-    df.to_excel(path, index=False)
-    back = pd.read_excel(path, dtype=str, keep_default_na=False, na_values=[""])
-    pd.testing.assert_frame_equal(typed_like(back, df), df, check_exact=False, rtol=1e-12)
+    write, read, tolerance = TEXT_FORMATS[fmt]
+    path = tmp_path / f"out.{fmt}"
+    write(df, path, index=False)
+    back = read(path, dtype=str, keep_default_na=False, na_values=[""])
+    pd.testing.assert_frame_equal(typed_like(back, df), df, **tolerance)
 
 
 def test_the_frames_are_not_trivial(frames):

@@ -15,11 +15,8 @@ from patsnap_analytics.facets import label
 from patsnap_analytics.loc import code_matches
 from patsnap_analytics.sandbox import Sandbox
 
+from .conftest import SEARCH, UPLOAD
 from .conftest import query_drawing_bytes as drawings
-
-UPLOAD, SEARCH = "/image-search/image-upload", "/image-search/search-id"
-
-
 
 
 def billed(sb: Sandbox) -> int:

@@ -1,8 +1,6 @@
 """ImageRef: the upload rules are checked locally, by content, before any call."""
 
 import io
-import struct
-import zlib
 
 import pytest
 from PIL import Image
@@ -10,16 +8,7 @@ from PIL import Image
 from patsnap_analytics.errors import InvalidImageError
 from patsnap_analytics.images import MAX_IMAGE_BYTES, ImageRef, sniff_kind
 
-from .conftest import jpeg_bytes, png_bytes
-
-
-def bomb_png(width=30000, height=30000) -> bytes:
-    """A valid tiny PNG whose header declares a huge 1-bit image (its data is a few KB of zeros)."""
-    raw = zlib.compress(b"\x00" * 64)
-    def chunk(tag, data):
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
-    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+from .conftest import bomb_png, jpeg_bytes, png_bytes
 
 
 def test_png_and_jpeg_are_accepted_by_content():

@@ -357,13 +357,9 @@ def test_gallery_shows_real_one_bit_drawing_sheets():
 
 
 def test_loc_breakdown_counts_a_design_in_each_of_its_classes():
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     from patsnap_analytics.plots import loc_breakdown
 
     df = pd.DataFrame({"patent_id": ["1", "2", "3"], "loc": ["06-01,06-03", "06-01", pd.NA],
                        "loc_label": ["Seats; Tables", "Seats", pd.NA]})
-    ax = loc_breakdown(df)
-    widths = {t.get_text().split()[0]: p.get_width() for t, p in zip(ax.get_yticklabels(), ax.patches, strict=False)}
+    widths = {label.split()[0]: width for label, width in bars(loc_breakdown(df)).items()}
     assert widths["06-01"] == 2 and widths["06-03"] == 1

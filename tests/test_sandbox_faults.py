@@ -14,11 +14,8 @@ import requests
 from patsnap_analytics.sandbox import Sandbox
 from patsnap_analytics.sandbox.faults import Faults, FaultSettings
 
-from .conftest import png_bytes
+from .conftest import SEARCH, TOKEN, UPLOAD, png_bytes
 
-UPLOAD = "/image-search/image-upload"
-SEARCH = "/image-search/search-id"
-TOKEN = "/oauth/token"
 DEFAULTS = {name: getattr(FaultSettings(), name) for name in FaultSettings.names()}
 
 

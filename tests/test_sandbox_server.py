@@ -10,9 +10,7 @@ import http.client
 import http.server
 import io
 import re
-import struct
 import threading
-import zlib
 
 import pytest
 import requests
@@ -21,11 +19,8 @@ from PIL import Image
 from patsnap_analytics.images import MAX_IMAGE_BYTES
 from patsnap_analytics.sandbox import Sandbox
 
-from .conftest import jpeg_bytes, png_bytes
+from .conftest import SEARCH, TOKEN, UPLOAD, bomb_png, jpeg_bytes, png_bytes
 
-UPLOAD = "/image-search/image-upload"
-SEARCH = "/image-search/search-id"
-TOKEN = "/oauth/token"
 ENVELOPE_KEYS = {"status", "error_code", "error_msg", "data"}
 
 
@@ -41,12 +36,6 @@ def http_session():
         yield session
 
 
-def bomb_png(width: int = 30000, height: int = 30000) -> bytes:
-    """A tiny valid PNG whose header declares a huge 1-bit image."""
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
-    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
 
 
 def webp_bytes() -> bytes:

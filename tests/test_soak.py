@@ -17,7 +17,8 @@ import pytest
 
 from patsnap_analytics.batch import BatchIncompleteWarning, failures, pending
 
-UPLOAD, SEARCH, TOKEN = "/image-search/image-upload", "/image-search/search-id", "/oauth/token"
+from .conftest import SEARCH, TOKEN, UPLOAD
+
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_soak.py"
 
 
