@@ -355,7 +355,7 @@ class Engine:
         return self._code_masks.get(term, self._no_design)
 
     def _keyword_mask(self, keyword: str) -> np.ndarray:
-        with self._keyword_lock:  # the server searches from several threads
+        with self._keyword_lock:  # an Engine may be shared by threads (the sandbox app serialises its own)
             cached = self._keyword_cache.get(keyword)
         if cached is not None:
             return cached
