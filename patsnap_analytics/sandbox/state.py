@@ -224,6 +224,8 @@ class SandboxState:
     stats: Stats = field(default_factory=Stats)
     base_url: str | None = None      # set by the server once bound; else taken from the request
     transports: dict[tuple[str, int], Any] = field(default_factory=dict)  # client addr -> transport
+    # one engine search at a time: a search scores every design (a 250k-row pass at 100k designs) and two
+    # cores gain nothing from running several at once, while memory would grow with each
     search_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
