@@ -26,23 +26,15 @@ from typing import Any, Protocol
 
 import requests
 
+from .api import TOKEN
 from .errors import AuthError, TransportError, ValidationError, error_for_code, error_from_envelope
+from .settings import mask
 
 __all__ = ["ApiKeyAuth", "Auth", "OAuthAuth", "mask"]
 
-TOKEN_PATH = "/oauth/token"
+TOKEN_PATH = TOKEN.path
 #: Refresh this many seconds before the token's stated expiry.
 REFRESH_MARGIN = 60.0
-
-
-def mask(secret: str | None) -> str:
-    """The first four characters of a secret and an ellipsis, for reprs and logs.
-
-    Example:
-        >>> mask("sk-0123456789"), mask(None)
-        ('sk-0…', '<none>')
-    """
-    return f"{secret[:4]}…" if secret else "<none>"
 
 
 class Auth(Protocol):

@@ -196,10 +196,26 @@ def make_session(cache: bool | str | os.PathLike | None = True) -> requests.Sess
         return requests.Session()
     from requests_cache import CachedSession
 
+    if cache == ":memory:":
+        return CachedSession(backend="memory")
     path = default_cache_path() if cache is True else Path(cache).expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
     # WAL + a busy timeout: many threads (and a second notebook) share one file without "database is locked"
     return CachedSession(str(path), backend="sqlite", wal=True, busy_timeout=30_000)
+
+
+def cache_file(session: Any) -> Path | None:
+    """The SQLite file behind a requests-cache session, or ``None`` (no cache, or a non-file backend).
+
+    Example:
+        >>> cache_file(requests.Session()) is None
+        True
+    """
+    try:
+        path = getattr(getattr(session, "cache", None), "db_path", None)
+    except NotImplementedError:  # requests-cache's in-memory backend has no file
+        return None
+    return Path(path) if path and str(path) != ":memory:" else None
 
 
 class UploadLedger:
@@ -218,9 +234,8 @@ class UploadLedger:
     def __init__(self, session: requests.Session | None, clock: Any = time.time) -> None:
         self._clock = clock
         self._lock = threading.Lock()
-        cache = getattr(session, "cache", None)
-        db_path = getattr(cache, "db_path", None)
-        if db_path and str(db_path) != ":memory:":
+        db_path = cache_file(session)
+        if db_path is not None:
             from requests_cache.backends.sqlite import SQLiteDict
 
             self._store: Any = SQLiteDict(db_path, table_name="uploads", serializer=None, wal=True,

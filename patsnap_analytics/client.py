@@ -31,6 +31,7 @@ from .cache import (
     SEARCH_PATH,
     SearchKeyer,
     UploadLedger,
+    cache_file,
     configure_session,
     image_placeholder,
     make_session,
@@ -145,7 +146,7 @@ class Client:
         self._source = source
         self._inflight: dict[str, threading.Lock] = {}
         self._inflight_lock = threading.Lock()
-        self.sandbox: Any = None  # set by connect() when it started an embedded sandbox
+        self.owned_sandbox: Any = None  # set by connect() when it started an embedded sandbox
         # images searched in this session, by sha256, so that label() can re-run a query after its upload expired
         self._images: dict[str, ImageRef] = {}
         if api_key:
@@ -174,7 +175,7 @@ class Client:
     @property
     def source(self) -> str:
         """``"sandbox"`` when talking to the embedded sandbox, else ``"patsnap"``."""
-        return self._source or ("sandbox" if self.sandbox is not None else "patsnap")
+        return self._source or "patsnap"
 
     def upload_image(self, image: ImageSource | ImageRef, *, refresh: bool = False) -> UploadedImage:
         """Upload a JPG/PNG (path, bytes or binary file object) and get its temporary URL.
@@ -267,8 +268,8 @@ class Client:
         if not self.cached:
             return {"enabled": False, "path": None, "responses": 0, "uploads": len(self.ledger)}
         cache = self.session.cache  # type: ignore[attr-defined]
-        path = getattr(cache, "db_path", None)
-        size = Path(path).stat().st_size if path and Path(path).exists() else 0
+        path = cache_file(self.session)
+        size = path.stat().st_size if path and path.exists() else 0
         return {
             "enabled": True,
             "path": str(path) if path else None,
@@ -286,9 +287,9 @@ class Client:
     def close(self) -> None:
         """Close the session (and stop the embedded sandbox, if :func:`connect` started one)."""
         self.session.close()
-        if self.sandbox is not None:
-            self.sandbox.stop()
-            self.sandbox = None
+        if self.owned_sandbox is not None:
+            self.owned_sandbox.stop()
+            self.owned_sandbox = None
 
     def __enter__(self) -> Client:
         return self

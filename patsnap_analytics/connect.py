@@ -1,5 +1,7 @@
 """connect(): the real API when credentials are found, otherwise an embedded sandbox.
 
+This is the only module of the core that imports the sandbox, and only when it is used.
+
 Example:
     >>> import patsnap_analytics as pa
     >>> client = pa.connect(api_key="sk-example", cache=False)   # explicit credentials: the real API
@@ -10,12 +12,14 @@ Example:
 from __future__ import annotations
 
 import atexit
-import os
 import sys
-import tempfile
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .client import INTERNATIONAL_BASE_URL, Client
+from .client import Client
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from .sandbox import Sandbox
 
 __all__ = ["connect"]
 
@@ -26,7 +30,7 @@ def connect(
     client_id: str | None = None,
     client_secret: str | None = None,
     base_url: str | None = None,
-    sandbox: bool | None = None,
+    sandbox: bool | Sandbox | None = None,
     sandbox_options: dict[str, Any] | None = None,
     **client_options: Any,
 ) -> Client:
@@ -38,36 +42,46 @@ def connect(
     ``df.attrs["source"] == "sandbox"``. ``sandbox_options`` go to :class:`~patsnap_analytics.sandbox.Sandbox`
     (e.g. ``{"designs": 500}``); other keywords go to :class:`Client` (``cache=``, ``offline=``, ``qps=`` …).
 
+    ``sandbox=`` a running :class:`~patsnap_analytics.sandbox.Sandbox` connects to it (its api key, or the
+    ``client_id`` / ``client_secret`` given) and leaves it running when the client closes.
+
     Example:
         >>> client = connect(sandbox=True, sandbox_options={"designs": 300})   # doctest: +SKIP
         patsnap-analytics: no PatSnap credentials — using the embedded sandbox at http://127.0.0.1:… (generated sample designs, no charges)
     """
-    env = os.environ
-    api_key = api_key or env.get("PATSNAP_API_KEY") or None
-    client_id = client_id or env.get("PATSNAP_CLIENT_ID") or None
-    client_secret = client_secret or env.get("PATSNAP_CLIENT_SECRET") or None
+    if sandbox is not None and not isinstance(sandbox, bool):
+        return _sandbox_client(sandbox, api_key, client_id, client_secret, client_options)
+    settings = Settings.from_env()
+    api_key = api_key or settings.api_key
+    client_id = client_id or settings.client_id
+    client_secret = client_secret or settings.client_secret
     has_credentials = bool(api_key or (client_id and client_secret))
     offline = client_options.get("offline")
     if offline is None:
-        offline = env.get("PATSNAP_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+        offline = settings.offline
     use_sandbox = sandbox if sandbox is not None else not has_credentials and not offline
     if not use_sandbox:
-        return Client(
-            api_key,
-            client_id=client_id,
-            client_secret=client_secret,
-            base_url=base_url or env.get("PATSNAP_BASE_URL") or INTERNATIONAL_BASE_URL,
-            **client_options,
-        )
+        return Client(api_key, client_id=client_id, client_secret=client_secret,
+                      base_url=base_url or settings.base_url, **client_options)
     from .sandbox import Sandbox  # the server and the image features load only here
 
     box = Sandbox(**(sandbox_options or {})).start()
     atexit.register(box.stop)
-    # the sandbox's port changes every run, so its answers get a throw-away cache, not the user's file
-    client_options.setdefault("cache", os.path.join(tempfile.mkdtemp(prefix="patsnap-sandbox-"), "cache.sqlite"))
-    client = box.client(**client_options)
-    client.sandbox = box
+    # the sandbox's port changes every run, so its answers are cached in memory, never in the user's file
+    client_options.setdefault("cache", ":memory:")
+    client = _sandbox_client(box, None, None, None, client_options)
+    client.owned_sandbox = box
     why = "using" if has_credentials else "no PatSnap credentials — using"
     print(f"patsnap-analytics: {why} the embedded sandbox at {box.url} (generated sample designs, no charges)",
           file=sys.stderr)
     return client
+
+
+def _sandbox_client(box: Sandbox, api_key: str | None, client_id: str | None, client_secret: str | None,
+                    client_options: dict[str, Any]) -> Client:
+    if box.url is None:
+        raise RuntimeError("start the sandbox first (use it as a context manager or call start())")
+    options = {"source": "sandbox", **client_options}
+    if client_id or client_secret:
+        return Client(client_id=client_id, client_secret=client_secret, base_url=box.url, **options)
+    return Client(api_key or box.api_key, base_url=box.url, **options)

@@ -10,18 +10,19 @@ Everything the toolkit raises on purpose is a :class:`PatsnapError`::
     ├── TransportError                         no usable HTTP answer (connection, timeout, non-JSON body)
     └── APIError                               the API answered ``status: false`` or HTTP 429/5xx
         ├── RetryableError                     worth retrying with backoff (the client already did)
-        │   ├── ServiceError                   68300005 68300006 68300008, HTTP 5xx
+        │   ├── ServiceError                   67200000 68300005 68300006 68300008, HTTP 5xx
         │   └── RateLimitError                 67200001 67200002, HTTP 429
-        ├── RequestRejectedError               68300004 68300007 68300010: fix the request
+        ├── RequestRejectedError               68300004 68300007 67200101: fix the request
         │   └── UploadRejectedError            68300010
-        ├── AuthError                          67200003 67200006 67200008 67200009
+        ├── AuthError                          67200006 67200008 67200015 67200202, HTTP 401/403
         │   └── TokenExpiredError              67200003 67200009 (refreshed once before raising)
         ├── PermissionDeniedError              67200004
         └── QuotaExhaustedError                67200005 67200007: stop spending, nothing to retry
             ├── BalanceExhaustedError          67200005
             └── DailyQuotaExceededError        67200007
 
-:func:`error_for_code` maps an ``error_code`` to its class. Every :class:`APIError` carries
+:func:`error_for_code` maps an ``error_code`` to its class through the API's code table
+(:data:`patsnap_analytics.api.ERROR_CODES`, which says what each code means and what to do about it). Every :class:`APIError` carries
 ``error_code``, ``error_msg``, ``http_status`` and ``endpoint``; none of them ever carries a secret
 (messages are built from the envelope and the endpoint path, never from the request URL).
 
@@ -32,6 +33,8 @@ Example:
 """
 
 from __future__ import annotations
+
+from .api import ERROR_CODES
 
 __all__ = [
     "ERROR_CLASSES",
@@ -264,24 +267,20 @@ class DailyQuotaExceededError(QuotaExhaustedError):
     """
 
 
-#: error_code -> exception class, for every code the vendor documents.
-ERROR_CLASSES: dict[int, type[APIError]] = {
-    68300004: RequestRejectedError,
-    68300005: ServiceError,
-    68300006: ServiceError,
-    68300007: RequestRejectedError,
-    68300008: ServiceError,
-    68300010: UploadRejectedError,
-    67200001: RateLimitError,
-    67200002: RateLimitError,
-    67200003: TokenExpiredError,
-    67200004: PermissionDeniedError,
-    67200005: BalanceExhaustedError,
-    67200006: AuthError,
-    67200007: DailyQuotaExceededError,
-    67200008: AuthError,
-    67200009: TokenExpiredError,
+# an error-code family of the API's table (api.ERROR_CODES) -> the class that stands for it
+_FAMILY_CLASSES: dict[str, type[APIError]] = {
+    "service": ServiceError,
+    "rate": RateLimitError,
+    "token": TokenExpiredError,
+    "auth": AuthError,
+    "permission": PermissionDeniedError,
+    "balance": BalanceExhaustedError,
+    "daily": DailyQuotaExceededError,
+    "rejected": RequestRejectedError,
+    "upload": UploadRejectedError,
 }
+#: error_code -> exception class, for every code of :data:`patsnap_analytics.api.ERROR_CODES`.
+ERROR_CLASSES: dict[int, type[APIError]] = {code: _FAMILY_CLASSES[row.family] for code, row in ERROR_CODES.items()}
 
 
 def error_for_code(error_code: int | None, http_status: int | None = None) -> type[APIError]:

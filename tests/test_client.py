@@ -185,7 +185,7 @@ def test_connect_uses_credentials_from_the_environment(monkeypatch, sb, drawing)
     monkeypatch.setenv("PATSNAP_API_KEY", sb.api_key)
     monkeypatch.setenv("PATSNAP_BASE_URL", sb.url)
     client = pa.connect(cache=False)
-    assert client.sandbox is None and client.base_url == sb.url
+    assert client.owned_sandbox is None and client.base_url == sb.url
     assert len(client.search_designs(drawing, limit=3)) == 3
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from starlette.datastructures import Headers, QueryParams
 
+from .. import api
 from ..images import MAX_IMAGE_BYTES
 from .faults import BALANCE, DAILY_QUOTA
 from .protocol import (
@@ -38,7 +39,7 @@ __all__ = ["DRAIN_LIMIT", "OTHER_BODY_LIMIT", "SANDBOX_HEADER", "UPLOAD_BODY_LIM
 
 log = logging.getLogger(__name__)
 
-SANDBOX_HEADER = (b"x-patsnap-sandbox", b"1")
+SANDBOX_HEADER = (api.SANDBOX_HEADER.lower().encode(), b"1")
 # multipart framing around a 4096 KB file is a few hundred bytes; allow generously, reject beyond
 UPLOAD_BODY_LIMIT = MAX_IMAGE_BYTES + 64 * 1024
 OTHER_BODY_LIMIT = 64 * 1024

@@ -1,4 +1,6 @@
-"""The sandbox's wire vocabulary: the API's paths, the vendor's error messages and the envelope builders.
+"""The sandbox's side of the wire: envelope builders and the failure it answers with.
+
+Paths and the error-code table come from :mod:`patsnap_analytics.api`, shared with the client.
 
 Shared by the server state (credentials answer in error codes), the gateway and the routes, so that
 each of those modules can import it without importing the others.
@@ -13,6 +15,8 @@ Example:
 from __future__ import annotations
 
 from typing import Any
+
+from ..api import ENDPOINTS, ERROR_CODES, SEARCH_ID, TOKEN, UPLOAD
 
 #: Size of the generated sample corpus when nobody says otherwise (Sandbox, CLI, demo, sample_corpus).
 DEFAULT_DESIGNS = 2000
@@ -30,31 +34,14 @@ __all__ = [
     "ok_envelope",
 ]
 
-TOKEN_PATH = "/oauth/token"
-UPLOAD_PATH = "/image-search/image-upload"
-SEARCH_PATH = "/image-search/search-id"
-#: The endpoints that count as API calls (and cost money on the real API).
-BUSINESS_ENDPOINTS = (TOKEN_PATH, UPLOAD_PATH, SEARCH_PATH)
-BUSINESS_METHODS = {TOKEN_PATH: "POST", UPLOAD_PATH: "POST", SEARCH_PATH: "GET"}
-
-#: The vendor's English messages (seed pages); 67200008/67200009 are not on them, so worded alike.
-ERROR_MESSAGES: dict[int, str] = {
-    68300004: "Invalid parameter!",
-    68300005: "Search api failure!",
-    68300006: "Analytic basic access error!",
-    68300007: "Bad request!",
-    68300008: "Service error, please try again later!",
-    68300010: "The file does not comply with upload specifications!",
-    67200001: "API call exceeds the total limit set by the platform!",
-    67200002: "Quota exceeds the limit!",
-    67200003: "Access token expired or authentication error!",
-    67200004: "No permission or API package quota has exceeded the limit!",
-    67200005: "Insufficient balance, call failed!",
-    67200006: "This client has expired and call failed!",
-    67200007: "Exceeded the call limit, call failed!",
-    67200008: "The apikey parameter is missing!",
-    67200009: "The apikey and the access token do not match!",
-}
+TOKEN_PATH = TOKEN.path
+UPLOAD_PATH = UPLOAD.path
+SEARCH_PATH = SEARCH_ID.path
+#: The endpoints whose requests the sandbox counts (the token endpoint too: tests count token fetches).
+BUSINESS_ENDPOINTS = tuple(ENDPOINTS[name].path for name in ENDPOINTS)
+BUSINESS_METHODS = {e.path: e.method for e in ENDPOINTS.values()}
+#: The vendor's English messages, from the one code table.
+ERROR_MESSAGES: dict[int, str] = {code: row.message for code, row in ERROR_CODES.items()}
 
 
 class ApiFailure(Exception):

@@ -1,0 +1,159 @@
+"""The PatSnap Open API's wire vocabulary, written once for the client and the sandbox.
+
+Hosts, header names, every endpoint the toolkit speaks (method, path, how its parameters travel) and the
+error-code table (code -> the vendor's message and what a client should do) live here and nowhere else:
+the client sends with them, the sandbox serves with them, and :mod:`patsnap_analytics.errors` maps the
+codes to exception classes through :data:`ERROR_CODES`. Facts come from ``shared/api-facts.md``, the
+vendor's seed pages and its OpenAPI description.
+
+Example:
+    >>> SEARCH_ID.method, SEARCH_ID.path, SEARCH_ID.params_in
+    ('GET', '/image-search/search-id', 'query')
+    >>> ERROR_CODES[67200002].action
+    'retry'
+    >>> endpoint_for_path("/image-search/image-upload").name
+    'upload'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal
+
+__all__ = [
+    "BILLED_ENDPOINTS",
+    "CHINA_BASE_URL",
+    "CORRELATION_HEADER",
+    "ENDPOINTS",
+    "ERROR_CODES",
+    "INTERNATIONAL_BASE_URL",
+    "INVALID_PARAMETER",
+    "SANDBOX_HEADER",
+    "SEARCH_ID",
+    "TOKEN",
+    "UPLOAD",
+    "VERSION_HEADER",
+    "Endpoint",
+    "ErrorCode",
+    "endpoint",
+    "endpoint_for_path",
+]
+
+#: The international host (the default).
+INTERNATIONAL_BASE_URL = "https://connect.patsnap.com"
+#: The mainland-China host: same paths, same answers.
+CHINA_BASE_URL = "https://connect.zhihuiya.com"
+
+#: Sent by public clients; the vendor's spec never requires it, so nothing may depend on it.
+VERSION_HEADER = "X-PatSnap-Version"
+#: The vendor's trace id on answers (worth keeping for support tickets).
+CORRELATION_HEADER = "x-correlation-id"
+#: Set to ``1`` on every answer of the embedded sandbox: its data is generated, never real patents.
+SANDBOX_HEADER = "X-PatSnap-Sandbox"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One operation of the API: the toolkit's short ``name``, the vendor's ``operation`` id, ``method``,
+    ``path``, how its parameters travel (``params_in``: query string, JSON body, multipart or form) and
+    whether the account is billed for it.
+
+    Example:
+        >>> UPLOAD.params_in, TOKEN.billed
+        ('multipart', False)
+    """
+
+    name: str
+    operation: str
+    method: Literal["GET", "POST"]
+    path: str
+    params_in: Literal["query", "json", "multipart", "form"]
+    summary: str
+    billed: bool = True
+
+
+TOKEN = Endpoint("token", "OAuth", "POST", "/oauth/token", "form",
+                 "OAuth client credentials: a bearer token living about 30 minutes", billed=False)
+UPLOAD = Endpoint("upload", "P010", "POST", "/image-search/image-upload", "multipart",
+                  "upload a JPG/PNG (at most 4096 KB); its public URL lives 9 hours")
+SEARCH_ID = Endpoint("search-id", "P009", "GET", "/image-search/search-id", "query",
+                     "similar designs of an image URL: the top <= 100 and a search id")
+
+#: Every endpoint the toolkit speaks, by name.
+ENDPOINTS: Mapping[str, Endpoint] = MappingProxyType({e.name: e for e in (TOKEN, UPLOAD, SEARCH_ID)})
+#: The endpoints whose calls the account pays for (the token call is free).
+BILLED_ENDPOINTS: tuple[Endpoint, ...] = tuple(e for e in ENDPOINTS.values() if e.billed)
+_BY_PATH = {e.path: e for e in ENDPOINTS.values()}
+
+
+def endpoint(name: str) -> Endpoint:
+    """The endpoint called ``name`` (``"search-id"``, ``"upload"``, ``"token"``).
+
+    Example:
+        >>> endpoint("search-id").operation
+        'P009'
+    """
+    try:
+        return ENDPOINTS[name]
+    except KeyError:
+        raise KeyError(f"unknown endpoint {name!r}; known: {', '.join(ENDPOINTS)}") from None
+
+
+def endpoint_for_path(path: str) -> Endpoint | None:
+    """The endpoint served at ``path``, or ``None`` for any other path.
+
+    Example:
+        >>> endpoint_for_path("/nowhere") is None
+        True
+    """
+    return _BY_PATH.get(path)
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    """One documented ``error_code``: the vendor's English message, what a client should do
+    (``retry`` with backoff, ``refresh`` the token once, or ``raise``) and its ``family``, which
+    :mod:`patsnap_analytics.errors` turns into an exception class.
+
+    Example:
+        >>> ERROR_CODES[68300010].family, ERROR_CODES[68300010].action
+        ('upload', 'raise')
+    """
+
+    code: int
+    message: str
+    action: Literal["retry", "refresh", "raise"]
+    family: Literal["service", "rate", "token", "auth", "permission", "balance", "daily", "rejected", "upload"]
+
+
+def _codes(*rows: tuple[int, str, str, str]) -> Mapping[int, ErrorCode]:
+    return MappingProxyType({code: ErrorCode(code, msg, action, family)  # type: ignore[arg-type]
+                             for code, msg, action, family in rows})
+
+
+#: Every documented (or observed) ``error_code``; 0 is success and is not listed.
+ERROR_CODES: Mapping[int, ErrorCode] = _codes(
+    (67200000, "Server internal error!", "retry", "service"),
+    (67200001, "API call exceeds the total limit set by the platform!", "retry", "rate"),
+    (67200002, "Quota exceeds the limit!", "retry", "rate"),
+    (67200003, "Access token expired or authentication error!", "refresh", "token"),
+    (67200004, "No permission or API package quota has exceeded the limit!", "raise", "permission"),
+    (67200005, "Insufficient balance, call failed!", "raise", "balance"),
+    (67200006, "This client has expired and call failed!", "raise", "auth"),
+    (67200007, "Exceeded the call limit, call failed!", "raise", "daily"),
+    (67200008, "The apikey parameter is missing!", "raise", "auth"),
+    (67200009, "The apikey and the access token do not match!", "refresh", "token"),
+    (67200015, "Grant type error!", "raise", "auth"),
+    (67200101, "Path not found!", "raise", "rejected"),
+    (67200202, "Apikey authentication error!", "raise", "auth"),
+    (68300004, "Invalid parameter!", "raise", "rejected"),
+    (68300005, "Search api failure!", "retry", "service"),
+    (68300006, "Analytic basic access error!", "retry", "service"),
+    (68300007, "Bad request!", "raise", "rejected"),
+    (68300008, "Service error, please try again later!", "retry", "service"),
+    (68300010, "The file does not comply with upload specifications!", "raise", "upload"),
+)
+#: The code of a parameter the API refused (also what a no-longer-known upload URL gets).
+INVALID_PARAMETER = 68300004

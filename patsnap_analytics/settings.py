@@ -1,0 +1,110 @@
+"""Settings: every ``PATSNAP_*`` environment variable, read in one place.
+
+=============================  ==================================================================
+``PATSNAP_API_KEY``            api key (``sk-…``): the API-key auth mode
+``PATSNAP_CLIENT_ID``          OAuth client id (with ``PATSNAP_CLIENT_SECRET``: the OAuth mode)
+``PATSNAP_CLIENT_SECRET``      OAuth client secret
+``PATSNAP_BASE_URL``           the API host (default ``https://connect.patsnap.com``)
+``PATSNAP_OFFLINE``            ``1``: answer only from the cache, never call the API
+``PATSNAP_CACHE_DIR``          folder of the HTTP cache file (default: the user cache directory)
+``PATSNAP_SANDBOX_CACHE``      folder where the sandbox keeps its generated corpus
+=============================  ==================================================================
+
+:class:`~patsnap_analytics.client.Client` and :func:`~patsnap_analytics.connect.connect` take their defaults
+from :meth:`Settings.from_env`; explicit arguments always win.
+
+Example:
+    >>> s = Settings.from_env({"PATSNAP_API_KEY": "sk-example", "PATSNAP_OFFLINE": "yes"})
+    >>> s.has_credentials, s.offline, s.base_url
+    (True, True, 'https://connect.patsnap.com')
+    >>> s
+    Settings(api_key=sk-e…, client_id=<none>, base_url='https://connect.patsnap.com', offline=True)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .api import INTERNATIONAL_BASE_URL
+
+__all__ = ["ENV_VARS", "Settings", "mask"]
+
+#: Every environment variable the toolkit reads (tests clear them; the README lists them).
+ENV_VARS = ("PATSNAP_API_KEY", "PATSNAP_CLIENT_ID", "PATSNAP_CLIENT_SECRET", "PATSNAP_BASE_URL",
+            "PATSNAP_OFFLINE", "PATSNAP_CACHE_DIR", "PATSNAP_SANDBOX_CACHE")
+_TRUE = ("1", "true", "yes", "on")
+
+
+def mask(secret: str | None) -> str:
+    """The first four characters of a secret and an ellipsis, for reprs and logs.
+
+    Example:
+        >>> mask("sk-0123456789"), mask(None)
+        ('sk-0…', '<none>')
+    """
+    return f"{secret[:4]}…" if secret else "<none>"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the environment says, typed; secrets never appear in the ``repr``.
+
+    Example:
+        >>> Settings().cache_file.name
+        'http_cache.sqlite'
+    """
+
+    api_key: str | None = field(default=None, repr=False)
+    client_id: str | None = field(default=None, repr=False)
+    client_secret: str | None = field(default=None, repr=False)
+    base_url: str = INTERNATIONAL_BASE_URL
+    offline: bool = False
+    cache_dir: Path | None = field(default=None, repr=False)
+    sandbox_cache: Path | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the ``PATSNAP_*`` variables (of ``environ``, default ``os.environ``); empty means unset.
+
+        Example:
+            >>> Settings.from_env({"PATSNAP_CACHE_DIR": "/tmp/c"}).cache_file
+            PosixPath('/tmp/c/http_cache.sqlite')
+        """
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        cache_dir, sandbox_cache = get("PATSNAP_CACHE_DIR"), get("PATSNAP_SANDBOX_CACHE")
+        return cls(
+            api_key=get("PATSNAP_API_KEY"),
+            client_id=get("PATSNAP_CLIENT_ID"),
+            client_secret=get("PATSNAP_CLIENT_SECRET"),
+            base_url=get("PATSNAP_BASE_URL") or INTERNATIONAL_BASE_URL,
+            offline=(get("PATSNAP_OFFLINE") or "").lower() in _TRUE,
+            cache_dir=Path(cache_dir).expanduser() if cache_dir else None,
+            sandbox_cache=Path(sandbox_cache).expanduser() if sandbox_cache else None,
+        )
+
+    @property
+    def has_credentials(self) -> bool:
+        """True when an api key, or a client id with its secret, is set."""
+        return bool(self.api_key or (self.client_id and self.client_secret))
+
+    @property
+    def cache_file(self) -> Path:
+        """The HTTP cache file: ``<cache_dir>/http_cache.sqlite``, by default in the user cache directory."""
+        folder = self.cache_dir
+        if folder is None:
+            from platformdirs import user_cache_dir
+
+            folder = Path(user_cache_dir("patsnap-analytics"))
+        return folder / "http_cache.sqlite"
+
+    def __repr__(self) -> str:
+        return (f"Settings(api_key={mask(self.api_key)}, client_id={mask(self.client_id)}, "
+                f"base_url={self.base_url!r}, offline={self.offline})")
