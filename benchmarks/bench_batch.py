@@ -24,7 +24,7 @@ import time
 import warnings
 from pathlib import Path
 
-from patsnap_analytics.batch import failures, pending, search_many
+from patsnap_analytics.batch import failures, pending
 from patsnap_analytics.retry import RetryPolicy
 from patsnap_analytics.sandbox import Sandbox
 from patsnap_analytics.sandbox.corpus import query_drawings
@@ -53,7 +53,7 @@ def run(sb: Sandbox, client, images: list[bytes], *, qps: float, workers: int, f
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # an incomplete batch is a failed benchmark
-        df = search_many(client, images, qps=qps, workers=workers, limit=limit, progress=False)
+        df = client.search_many(images, qps=qps, workers=workers, limit=limit, progress=False)
     wall = time.perf_counter() - t0
     detail = sb.stats_detail()
     assert failures(df).empty and not pending(df), (failures(df), pending(df))

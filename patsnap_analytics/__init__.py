@@ -12,12 +12,14 @@ Example:
 
 from __future__ import annotations
 
-from .client import CHINA_BASE_URL, INTERNATIONAL_BASE_URL, Client, UploadedImage
+from .api import CHINA_BASE_URL, INTERNATIONAL_BASE_URL
+from .client import Client
 from .connect import connect
 from .errors import (
     APIError,
     AuthError,
     BalanceExhaustedError,
+    BatchStopped,
     BudgetExceeded,
     DailyQuotaExceededError,
     InvalidImageError,
@@ -36,6 +38,7 @@ from .errors import (
 )
 from .query import DesignQuery
 from .retry import RetryPolicy
+from .uploads import UploadedImage
 
 __version__ = "0.1.0"
 
@@ -45,6 +48,7 @@ __all__ = [
     "APIError",
     "AuthError",
     "BalanceExhaustedError",
+    "BatchStopped",
     "BudgetExceeded",
     "Client",
     "DailyQuotaExceededError",
@@ -67,7 +71,7 @@ __all__ = [
     "connect",
 ]
 
-_LAZY_MODULES = ("plots", "widgets", "report", "sandbox", "batch", "facets")
+_LAZY_MODULES = ("plots", "widgets", "report", "sandbox", "batch", "labels")
 
 
 def __getattr__(name: str):

@@ -21,52 +21,47 @@ Spending is bounded on purpose, because every call is paid:
 Example:
     >>> from patsnap_analytics.sandbox import Sandbox                     # doctest: +SKIP
     >>> with Sandbox(designs=300) as sb:                                  # doctest: +SKIP
-    ...     df = sb.client().search_many("data/queries/", country=["US", "CN"], limit=20, qps=5)
+    ...     df = pa.connect(sandbox=sb).search_many("data/queries/", country=["US", "CN"], limit=20, qps=5)
     ...     df.attrs["calls_spent"], failures(df), pending(df)
 """
 
 from __future__ import annotations
 
 import math
-import sys
-import threading
 import warnings
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
+from .api import SEARCH_ID
 from .errors import (
     AuthError,
+    BatchStopped,
     BudgetExceeded,
     InvalidImageError,
-    PatsnapError,
     PermissionDeniedError,
     QuotaExhaustedError,
     ValidationError,
 )
-from .frames import empty_results
+from .frames import ResultInfo, SearchSpec, empty_results
+from .gates import CallGate, StopGate, call_gates, check_workers
 from .images import IMAGE_SUFFIXES, ImageRef, image_files
+from .progress import progress_bar
 from .query import DesignQuery
-from .throttle import CallBudget, CallGate, RateLimiter
-
-if TYPE_CHECKING:
-    from .client import Client
+from .searcher import Searcher
 
 __all__ = [
     "IMAGE_SUFFIXES",
     "BatchIncompleteWarning",
-    "BatchStopped",
-    "StopGate",
     "failures",
     "image_inputs",
     "pending",
     "search_many",
 ]
-
 
 
 # errors after which every further call would fail (or must not be made): the batch stops spending
@@ -86,56 +81,14 @@ class BatchIncompleteWarning(UserWarning):
     """
 
 
-class BatchStopped(PatsnapError):
-    """Raised by a closed :class:`StopGate`: the batch stopped spending, this call was not sent.
-
-    Example:
-        >>> issubclass(BatchStopped, PatsnapError)
-        True
-    """
-
-
-class StopGate:
-    """A gate that lets calls through until :meth:`close`; then every call that would go out raises
-    :class:`BatchStopped` (cache hits never reach a gate, so they are still served).
-
-    Example:
-        >>> gate = StopGate(); gate.acquire()
-        >>> gate.close("daily quota used up"); gate.acquire()
-        Traceback (most recent call last):
-        ...
-        patsnap_analytics.batch.BatchStopped: not sent: daily quota used up
-    """
-
-    def __init__(self) -> None:
-        self._reason: str | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def closed(self) -> bool:
-        """Whether calls are refused."""
-        return self._reason is not None
-
-    def close(self, reason: str) -> None:
-        """Refuse every further call (the first reason is kept)."""
-        with self._lock:
-            if self._reason is None:
-                self._reason = reason
-
-    def acquire(self) -> None:
-        """Raise :class:`BatchStopped` once closed."""
-        if self._reason is not None:
-            raise BatchStopped(f"not sent: {self._reason}")
-
-
 @dataclass
 class _Input:
     """One user input after validation: a searchable target, or the error that makes it a failure."""
 
-    label: str
+    name: str
     target: ImageRef | str | None = None
     error: Exception | None = None
-    same_as: str | None = None  # a duplicate: the label of the identical image searched instead
+    same_as: str | None = None  # a duplicate: the name of the identical image searched instead
 
     @property
     def key(self) -> str | None:
@@ -175,12 +128,12 @@ def image_inputs(images: Any) -> list[Any]:
     raise ValidationError("images", f"a list, a folder, a DataFrame column or one image; got {type(images).__name__}")
 
 
-def _default_label(value: Any, position: int) -> str:
+def _default_name(value: Any, position: int) -> str:
     if isinstance(value, (str, Path)):
         text = str(value)
         return text if "://" in text else Path(text).name or text
     if isinstance(value, ImageRef):
-        return value.label
+        return value.display_name
     if hasattr(value, "read") and getattr(value, "name", None):
         return Path(str(value.name)).name
     return f"image #{position + 1}"
@@ -192,40 +145,40 @@ def _is_missing(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-def _resolve_all(client: Client, values: list[Any], names: Sequence[Any] | None) -> list[_Input]:
-    """Validate every input (no call is made) and give each searched image a unique ``query`` label."""
+def _resolve_all(searcher: Searcher, values: list[Any], names: Sequence[Any] | None) -> list[_Input]:
+    """Validate every input (no call is made) and give each searched image a unique ``query`` name."""
     if names is not None:
         names = list(names)
         if len(names) != len(values):
             raise ValidationError("names", f"needs one name per image: {len(names)} names for {len(values)} images")
     inputs: list[_Input] = []
     used: set[str] = set()
-    first_of: dict[str, str] = {}  # sha256/URL -> label of its first occurrence
+    first_of: dict[str, str] = {}  # sha256/URL -> name of its first occurrence
     for i, value in enumerate(values):
-        item = _Input(label="")
+        item = _Input(name="")
         if _is_missing(value):
             item.error = InvalidImageError("image", "empty value (no path, URL or bytes)")
         else:
             try:
-                item.target = client.resolve_image(value)
+                item.target = searcher.resolve_image(value)
             except Exception as exc:  # a bad image is reported, never fatal to the batch
                 item.error = exc
         if names is not None:
             base = str(names[i])
         else:
-            base = _default_label(item.target if isinstance(item.target, ImageRef) else value, i)
+            base = _default_name(item.target if isinstance(item.target, ImageRef) else value, i)
         key = item.key
         if key is not None and key in first_of:
-            item.label, item.same_as = base, first_of[key]
+            item.name, item.same_as = base, first_of[key]
         else:
-            label, n = base, 1
-            while label in used:  # two different images with one name (same file name in two folders)
+            name, n = base, 1
+            while name in used:  # two different images with one name (same file name in two folders)
                 n += 1
-                label = f"{base} ({n})"
-            used.add(label)
-            item.label = label
+                name = f"{base} ({n})"
+            used.add(name)
+            item.name = name
             if key is not None:
-                first_of[key] = label
+                first_of[key] = name
         inputs.append(item)
     return inputs
 
@@ -233,7 +186,7 @@ def _resolve_all(client: Client, values: list[Any], names: Sequence[Any] | None)
 # ---------------------------------------------------------------------------------------------- running
 
 def search_many(
-    client: Client,
+    searcher: Searcher,
     images: Any,
     *,
     workers: int = 4,
@@ -249,160 +202,144 @@ def search_many(
     ``images``: a list of paths / bytes / http(s) URLs, a folder, or a DataFrame column. ``workers``: searches
     in flight at once. ``qps``: at most that many calls per second go out (cache hits are free and
     unthrottled). ``max_calls``: never send more calls than this; images left over are ``pending``.
-    ``names``: one ``query`` label per image (default: file name, URL, or ``sha256:<12>`` for bytes;
+    ``names``: one ``query`` name per image (default: file name, URL, or ``sha256:<12>`` for bytes;
     clashing names get `` (2)``, `` (3)``…). ``progress``: a tqdm bar showing calls spent and cache hits.
+
+    Cost: per distinct image, one search plus one upload when its upload URL is not still valid; nothing for
+    images the cache already answers; duplicates are searched once.
 
     Never raises for one image: bad images, rejected searches and exhausted retries become ``failures``;
     a quota, balance, auth or permission error stops the batch (no call is sent after it) and leaves the rest
     ``pending`` with a :class:`BatchIncompleteWarning`. Bad filters or arguments raise ``ValidationError``
     before any call.
 
-    ``df.attrs``: ``source, base_url, endpoint, filters, queries`` (per label: image sha256 or URL, and the
-    filters), ``failures`` (``[{"image", "error", "message"}]``), ``pending`` (labels), ``duplicates``
-    (``[{"image", "same_as"}]``: inputs identical to an earlier one, searched once under its label), ``stopped`` (why the batch stopped, or ``None``),
+    ``df.attrs`` (:class:`~patsnap_analytics.frames.ResultInfo`): ``source, base_url, endpoint, filters,
+    queries`` (per name: image sha256 or URL, and the filters), ``failures`` (``[{"image", "error",
+    "message"}]``), ``pending`` (names), ``duplicates`` (``[{"image", "same_as"}]``: inputs identical to an
+    earlier one, searched once under its name), ``stopped`` (why the batch stopped, or ``None``),
     ``calls_spent`` (calls this batch sent) and ``cache_hits``.
 
     Example:
         >>> from patsnap_analytics.client import Client
-        >>> df = search_many(Client(api_key="sk-x", cache=False), ["missing.png"], progress=False)
+        >>> df = Client(api_key="sk-x", cache=False).search_many(["missing.png"], progress=False)
         >>> len(df), failures(df).error.tolist(), df.attrs["calls_spent"]
         (0, ['InvalidImageError'], 0)
     """
-    from .client import SEARCH_PATH
-
     query = DesignQuery.from_filters(**filters)
     check_workers(workers)
     gates, stop = call_gates(max_calls, qps)
-
-    inputs = _resolve_all(client, image_inputs(images), names)
-    failed = [_failure(i.label, i.error) for i in inputs if i.error is not None]
+    inputs = _resolve_all(searcher, image_inputs(images), names)
+    run = _BatchRun(searcher, query, gates, stop, refresh=refresh)
+    run.failures = [_failure(i.name, i.error) for i in inputs if i.error is not None]
     unique = [i for i in inputs if i.error is None and i.same_as is None]
-    duplicates = [{"image": i.label, "same_as": i.same_as} for i in inputs if i.same_as is not None]
-
-    calls_before = client.stats.total_calls
-    hits_before = client.stats.as_dict()["search_cache_hits"]
-    frames: dict[str, pd.DataFrame] = {}
-    pending_labels: list[str] = []
-    stopped: dict[str, str] | None = None
-    bar = progress_bar(len(unique), progress)
-
-    def run(item: _Input) -> pd.DataFrame:
-        try:
-            return client._search(item.target, query, refresh=refresh, name=item.label, gates=gates)  # type: ignore[arg-type]
-        except _STOPPING as exc:
-            # close the gate here, in the worker, before it can pick up the next image and send its call
-            stop.close(f"{type(exc).__name__}: {exc}")
-            raise
-
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="patsnap-batch")
-    futures: dict[Future, _Input] = {pool.submit(run, item): item for item in unique}
-    try:
-        for future in as_completed(futures):
-            item = futures[future]
-            try:
-                frames[item.label] = future.result()
-            except (BudgetExceeded, BatchStopped):
-                pending_labels.append(item.label)
-            except _STOPPING as exc:
-                pending_labels.append(item.label)
-                if stopped is None:
-                    stopped = {"error": type(exc).__name__, "message": str(exc)}
-                stop.close(f"{type(exc).__name__}: {exc}")
-            except Exception as exc:  # one image's failure never loses the others
-                failed.append(_failure(item.label, exc))
-            if bar is not None:
-                bar.set_postfix(calls=client.stats.total_calls - calls_before,
-                                cached=client.stats.as_dict()["search_cache_hits"] - hits_before,
-                                failed=len(failed), refresh=False)
-                bar.update(1)
-    except KeyboardInterrupt:
-        # an analyst pressing stop in a notebook keeps what is done; nothing more is sent
-        stop.close("interrupted")
-        stopped = {"error": "KeyboardInterrupt", "message": "interrupted by the user"}
-        for future, item in futures.items():
-            future.cancel()
-            if item.label not in frames:
-                try:
-                    frames[item.label] = future.result()
-                except BaseException:
-                    if item.label not in pending_labels:
-                        pending_labels.append(item.label)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        if bar is not None:
-            bar.close()
-
-    order = [item.label for item in unique]  # results in input order, not completion order
-    pending_labels = [label for label in order if label in set(pending_labels)]
-    parts = [frames[label] for label in order if label in frames]
-    nonempty = [f for f in parts if len(f)]
-    out = pd.concat(nonempty, ignore_index=True) if nonempty else empty_results()
-    queries: dict[str, Any] = {}
-    for part in parts:
-        queries.update(part.attrs.get("queries", {}))
-    source = parts[0].attrs.get("source", client.source) if parts else client.source
-    out.attrs = {
-        "source": source,
-        "base_url": client.base_url,
-        "endpoint": SEARCH_PATH,
-        "filters": query.filters(),
-        "queries": queries,
-        "failures": failed,
-        "pending": pending_labels,
-        "duplicates": duplicates,
-        "stopped": stopped,
-        "calls_spent": client.stats.total_calls - calls_before,
-        "cache_hits": client.stats.as_dict()["search_cache_hits"] - hits_before,
-    }
+    run.execute(unique, workers=workers, progress=progress)
+    duplicates = [{"image": i.name, "same_as": i.same_as} for i in inputs if i.same_as is not None]
+    out = run.frame([item.name for item in unique], duplicates)
     _warn_if_incomplete(out.attrs, max_calls)
     return out
 
 
-def check_workers(workers: int) -> None:
-    """Reject a worker count that is not a positive integer (before anything is spent).
+@dataclass
+class _BatchRun:
+    """The state of one running batch: what finished, failed or waits, and why it stopped."""
 
-    Example:
-        >>> check_workers(0)
-        Traceback (most recent call last):
-        ...
-        patsnap_analytics.errors.ValidationError: workers: must be a positive integer, got 0
-    """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValidationError("workers", f"must be a positive integer, got {workers!r}")
+    searcher: Searcher
+    query: DesignQuery
+    gates: list[CallGate]
+    stop: StopGate
+    refresh: bool = False
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    failures: list[dict[str, str]] = field(default_factory=list)
+    pending: set[str] = field(default_factory=set)
+    stopped: dict[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        self.calls_before = self.searcher.stats.total_calls
+        self.hits_before = self._cache_hits()
+
+    def _cache_hits(self) -> int:
+        return self.searcher.stats.as_dict()["search_cache_hits"]
+
+    def search(self, item: _Input) -> pd.DataFrame:
+        try:
+            return self.searcher.search(item.target, self.query, refresh=self.refresh,  # type: ignore[arg-type]
+                                        name=item.name, gates=self.gates)
+        except _STOPPING as exc:
+            # close the gate here, in the worker, before it can pick up the next image and send its call
+            self.stop.close(f"{type(exc).__name__}: {exc}")
+            raise
+
+    def settle(self, item: _Input, future: Future) -> None:
+        """Record one finished search: a frame, a failure, or pending (and why the batch stopped)."""
+        try:
+            self.frames[item.name] = future.result()
+        except (BudgetExceeded, BatchStopped):
+            self.pending.add(item.name)
+        except _STOPPING as exc:
+            self.pending.add(item.name)
+            if self.stopped is None:
+                self.stopped = {"error": type(exc).__name__, "message": str(exc)}
+            self.stop.close(f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # one image's failure never loses the others
+            self.failures.append(_failure(item.name, exc))
+
+    def execute(self, items: list[_Input], *, workers: int, progress: bool) -> None:
+        bar = progress_bar(len(items), progress)
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="patsnap-batch")
+        futures: dict[Future, _Input] = {pool.submit(self.search, item): item for item in items}
+        try:
+            for future in as_completed(futures):
+                self.settle(futures[future], future)
+                if bar is not None:
+                    bar.set_postfix(calls=self.searcher.stats.total_calls - self.calls_before,
+                                    cached=self._cache_hits() - self.hits_before,
+                                    failed=len(self.failures), refresh=False)
+                    bar.update(1)
+        except KeyboardInterrupt:
+            self.interrupted(futures)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            if bar is not None:
+                bar.close()
+
+    def interrupted(self, futures: dict[Future, _Input]) -> None:
+        """An analyst pressed stop: keep what is done, send nothing more, the rest is pending."""
+        self.stop.close("interrupted")
+        self.stopped = {"error": "KeyboardInterrupt", "message": "interrupted by the user"}
+        for future, item in futures.items():
+            future.cancel()
+            if item.name not in self.frames:
+                try:
+                    self.frames[item.name] = future.result()
+                except BaseException:
+                    self.pending.add(item.name)
+
+    def frame(self, order: list[str], duplicates: list[dict[str, str]]) -> pd.DataFrame:
+        """One frame, in input order (not completion order), with the batch's :class:`ResultInfo`."""
+        parts = [self.frames[name] for name in order if name in self.frames]
+        nonempty = [f for f in parts if len(f)]
+        out = pd.concat(nonempty, ignore_index=True) if nonempty else empty_results()
+        queries: dict[str, SearchSpec] = {}
+        for part in parts:
+            queries.update(ResultInfo.of(part).queries)
+        sandbox = any(ResultInfo.of(p).source == "sandbox" for p in parts) or self.searcher.source == "sandbox"
+        return ResultInfo(
+            source="sandbox" if sandbox else "patsnap",
+            base_url=self.searcher.base_url,
+            endpoint=SEARCH_ID.path,
+            filters=self.query.filters(),
+            queries=queries,
+            failures=self.failures,
+            pending=[name for name in order if name in self.pending],
+            duplicates=duplicates,
+            stopped=self.stopped,
+            calls_spent=self.searcher.stats.total_calls - self.calls_before,
+            cache_hits=self._cache_hits() - self.hits_before,
+        ).attach(out)
 
 
-def call_gates(max_calls: int | None, qps: float | None) -> tuple[list[CallGate], StopGate]:
-    """The gates every outgoing call of a batch passes, and the stop gate that ends the batch.
-
-    Budget first (it fails fast), then the rate slot, then the stop check right before the call goes out.
-
-    Example:
-        >>> gates, stop = call_gates(max_calls=5, qps=None)
-        >>> [type(g).__name__ for g in gates]
-        ['CallBudget', 'StopGate']
-    """
-    budget = CallBudget(max_calls) if max_calls is not None else None  # validates max_calls
-    limiter = RateLimiter(qps) if qps is not None else None  # validates qps
-    stop = StopGate()
-    return [g for g in (budget, limiter) if g is not None] + [stop], stop
-
-
-def _failure(label: str, error: BaseException | None) -> dict[str, str]:
-    return {"image": label, "error": type(error).__name__, "message": str(error)}
-
-
-def progress_bar(total: int, enabled: bool, *, desc: str = "search_many", unit: str = "image") -> Any:
-    """A tqdm bar (a widget in notebooks, text elsewhere), or ``None`` when disabled or there is nothing to do.
-
-    Example:
-        >>> progress_bar(10, enabled=False) is None
-        True
-    """
-    if not enabled or total == 0:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr)
+def _failure(name: str, error: BaseException | None) -> dict[str, str]:
+    return {"image": name, "error": type(error).__name__, "message": str(error)}
 
 
 def _warn_if_incomplete(attrs: dict[str, Any], max_calls: int | None) -> None:
@@ -417,7 +354,7 @@ def _warn_if_incomplete(attrs: dict[str, Any], max_calls: int | None) -> None:
     warnings.warn(
         f"search_many: {why}. {len(waiting)} image(s) pending, not searched: run the same batch again later "
         "(e.g. tomorrow for a daily quota) and only those will be paid for; see batch.pending(df)",
-        BatchIncompleteWarning, stacklevel=3,
+        BatchIncompleteWarning, stacklevel=4,
     )
 
 
@@ -432,7 +369,7 @@ def failures(df: pd.DataFrame) -> pd.DataFrame:
         >>> failures(df).image.tolist()
         ['a.gif']
     """
-    rows = df.attrs.get("failures") or []
+    rows = ResultInfo.of(df).failures
     return pd.DataFrame(rows, columns=["image", "error", "message"]).astype("string")
 
 
@@ -444,4 +381,4 @@ def pending(df: pd.DataFrame) -> list[str]:
         >>> pending(df)
         ['b.png']
     """
-    return list(df.attrs.get("pending") or [])
+    return ResultInfo.of(df).pending

@@ -16,6 +16,9 @@ Example:
     >>> keyer = SearchKeyer()
     >>> keyer.register("https://img.example/u/1.png", "sha256:abc")
     >>> import requests
+
+from .api import SEARCH_ID
+from .settings import Settings
     >>> a = requests.Request("GET", "https://h/image-search/search-id",
     ...                      params={"url": "https://img.example/u/1.png", "limit": "10", "apikey": "k1"}).prepare()
     >>> b = requests.Request("GET", "https://h/image-search/search-id",
@@ -26,6 +29,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -38,20 +42,22 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
+from .api import SEARCH_ID
+from .settings import Settings
+
 __all__ = [
     "IMAGE_TTL",
     "SEARCH_TTL",
     "SECRET_PARAMS",
     "SearchKeyer",
     "UploadLedger",
-    "configure_session",
-    "default_cache_path",
+    "cache_file",
+    "cache_settings",
     "image_placeholder",
     "make_session",
+    "wrap_session",
 ]
 
-#: The similar-design search endpoint (the client imports it from here: one definition).
-SEARCH_PATH = "/image-search/search-id"
 #: How long a search answer is served from the cache (legal status changes slowly; ``refresh=True`` re-asks).
 SEARCH_TTL = timedelta(days=30)
 #: Result thumbnails: the API's presigned image links live about 7 days.
@@ -70,21 +76,6 @@ SECRET_PARAMS = (
     "Cookie",
 )
 _PLACEHOLDER = "patsnap-analytics:sha256:"
-
-
-def default_cache_path() -> Path:
-    """Where the cache lives by default: the user's cache directory (``PATSNAP_CACHE_DIR`` overrides it).
-
-    Example:
-        >>> default_cache_path().name
-        'http_cache.sqlite'
-    """
-    override = os.environ.get("PATSNAP_CACHE_DIR")
-    if override:
-        return Path(override).expanduser() / "http_cache.sqlite"
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("patsnap-analytics")) / "http_cache.sqlite"
 
 
 def image_placeholder(sha256: str) -> str:
@@ -129,7 +120,7 @@ class SearchKeyer:
         parts = urlsplit(request.url or "")
         params = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                   if k.lower() not in _SECRET_LOWER]
-        if parts.path.endswith(SEARCH_PATH):
+        if parts.path.endswith(SEARCH_ID.path):
             params = [(k, self.image_key(v)) if k == "url" else (k, v) for k, v in params]
         material = json.dumps(
             [request.method, parts.scheme, parts.netloc, parts.path, sorted(params)], ensure_ascii=False
@@ -160,48 +151,72 @@ def cacheable(response: requests.Response) -> bool:
     return isinstance(body, dict) and body.get("status") is True
 
 
-def configure_session(session: requests.Session, keyer: SearchKeyer) -> None:
-    """Install the key function, the filter and the redactions on a requests-cache session.
-
-    A user's own ``CachedSession`` is configured in place, so that even a session they brought never
-    stores a secret or an error. A plain ``requests.Session`` is left as it is (no caching).
+def cache_settings(keyer: SearchKeyer) -> dict[str, Any]:
+    """The requests-cache settings of every session the client caches with: how answers are keyed,
+    which are stored (HTTP 200 ``status: true`` GETs and images only) and that no secret is ever kept.
 
     Example:
-        >>> from requests_cache import CachedSession
-        >>> session = CachedSession(backend="memory")
-        >>> configure_session(session, SearchKeyer())
-        >>> session.settings.allowable_methods, "apikey" in session.settings.ignored_parameters
+        >>> settings = cache_settings(SearchKeyer())
+        >>> settings["allowable_methods"], "apikey" in settings["ignored_parameters"]
         (('GET',), True)
     """
-    settings = getattr(session, "settings", None)
-    if settings is None:
-        return
-    settings.key_fn = keyer
-    settings.filter_fn = cacheable
-    settings.allowable_codes = (200,)
-    settings.allowable_methods = ("GET",)  # uploads and token requests (POST) are never stored
-    settings.ignored_parameters = tuple(dict.fromkeys([*(settings.ignored_parameters or ()), *SECRET_PARAMS]))
-    settings.stale_if_error = False
-    settings.expire_after = SEARCH_TTL
+    return {
+        "key_fn": keyer,
+        "filter_fn": cacheable,
+        "allowable_codes": (200,),
+        "allowable_methods": ("GET",),  # uploads and token requests (POST) are never stored
+        "ignored_parameters": SECRET_PARAMS,
+        "stale_if_error": False,
+        "expire_after": SEARCH_TTL,
+    }
 
 
-def make_session(cache: bool | str | os.PathLike | None = True) -> requests.Session:
-    """A requests-cache ``CachedSession`` on SQLite (``True``: the default path), or a plain session.
+def make_session(cache: bool | str | os.PathLike | None, keyer: SearchKeyer, *,
+                 default_path: Path | None = None) -> requests.Session:
+    """A requests-cache ``CachedSession`` configured by :func:`cache_settings`, or a plain session.
+
+    ``cache``: ``True`` (the file at ``default_path``, by default the user cache directory), a path,
+    ``":memory:"`` (kept in this process only) or ``False``/``None`` (no caching).
 
     Example:
-        >>> type(make_session(False)).__name__
-        'Session'
+        >>> type(make_session(False, SearchKeyer())).__name__, type(make_session(":memory:", SearchKeyer())).__name__
+        ('Session', 'CachedSession')
     """
     if cache is False or cache is None:
         return requests.Session()
     from requests_cache import CachedSession
 
+    settings = cache_settings(keyer)
     if cache == ":memory:":
-        return CachedSession(backend="memory")
-    path = default_cache_path() if cache is True else Path(cache).expanduser()
+        return CachedSession(backend="memory", **settings)
+    path = (default_path or Settings.from_env().cache_file) if cache is True else Path(cache).expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
     # WAL + a busy timeout: many threads (and a second notebook) share one file without "database is locked"
-    return CachedSession(str(path), backend="sqlite", wal=True, busy_timeout=30_000)
+    return CachedSession(str(path), backend="sqlite", wal=True, busy_timeout=30_000, **settings)
+
+
+def wrap_session(session: requests.Session, keyer: SearchKeyer) -> requests.Session:
+    """A session the caller brought, made safe without changing it.
+
+    A requests-cache session is *wrapped*: a new ``CachedSession`` shares its adapters, headers and storage
+    but has its own settings (:func:`cache_settings`), so even a session that would store POSTs or errors
+    never stores a secret or a failed answer through us, and the caller's own session keeps its settings.
+    A plain ``requests.Session`` is used as it is: the caller chose not to cache.
+
+    Example:
+        >>> from requests_cache import CachedSession
+        >>> own = CachedSession(backend="memory", allowable_methods=("GET", "POST"))
+        >>> ours = wrap_session(own, SearchKeyer())
+        >>> own.settings.allowable_methods, ours.settings.allowable_methods, ours.cache.responses is own.cache.responses
+        (('GET', 'POST'), ('GET',), True)
+    """
+    if not hasattr(session, "cache"):
+        return session
+    from requests_cache import CachedSession
+
+    # a shallow copy of the backend shares its storage but not its settings (requests-cache keeps the
+    # settings on the backend object, so passing the caller's backend itself would rewrite theirs)
+    return CachedSession.wrap(session, backend=copy.copy(session.cache), **cache_settings(keyer))
 
 
 def cache_file(session: Any) -> Path | None:

@@ -1,9 +1,9 @@
 """Code tables of the API: legal status, simple legal status, Locarno classes and patent offices.
 
-The tables are the vendor's (``api-facts.md``); :func:`label` turns a code into the words an analyst reads.
+The tables are the vendor's (``api-facts.md``); :func:`name_of` turns a code into the words an analyst reads.
 
 Example:
-    >>> label("legal_status", 3), label("simple_legal_status", 1), label("country", "US")
+    >>> name_of("legal_status", 3), name_of("simple_legal_status", 1), name_of("country", "US")
     ('Granted', 'Active', 'United States')
     >>> office_of("USD912345S"), office_of("CN305123456S")
     ('US', 'CN')
@@ -20,8 +20,8 @@ __all__ = [
     "OFFICES",
     "SIMPLE_LEGAL_STATUS",
     "is_office_code",
-    "label",
-    "loc_label",
+    "loc_title",
+    "name_of",
     "office_of",
 ]
 
@@ -179,11 +179,11 @@ def office_of(patent_pn: str | None) -> str | None:
     return m.group(1).upper() if m else None
 
 
-def loc_label(code: str) -> str:
+def loc_title(code: str) -> str:
     """Label of a Locarno class (``14``) or subclass (``14-03``); the class heading when the subclass is unnamed.
 
     Example:
-        >>> loc_label("10-02"), loc_label("14"), loc_label("14-99")
+        >>> loc_title("10-02"), loc_title("14"), loc_title("14-99")
         ('Watches and wrist watches', 'Recording, telecommunication or data processing equipment', 'Recording, telecommunication or data processing equipment (14-99)')
     """
     code = code.strip()
@@ -197,20 +197,20 @@ def loc_label(code: str) -> str:
 _TABLES = {"legal_status": LEGAL_STATUS, "simple_legal_status": SIMPLE_LEGAL_STATUS}
 
 
-def label(kind: str, code: object) -> str:
+def name_of(kind: str, code: object) -> str:
     """Human label for a code of ``kind`` (``legal_status``, ``simple_legal_status``, ``country``, ``loc``).
 
     Unknown codes come back as their own text, never as an error, so a new code from the API still shows.
 
     Example:
-        >>> label("legal_status", "15"), label("country", "zz"), label("simple_legal_status", 7)
+        >>> name_of("legal_status", "15"), name_of("country", "zz"), name_of("simple_legal_status", 7)
         ('Expired', 'ZZ', '7')
     """
     if kind == "country":
         text = str(code).upper()
         return OFFICES.get(text, text)
     if kind == "loc":
-        return loc_label(str(code))
+        return loc_title(str(code))
     table = _TABLES.get(kind)
     if table is None:
         raise ValueError(f"kind: must be one of legal_status, simple_legal_status, country, loc; got {kind!r}")

@@ -7,6 +7,7 @@ Everything the toolkit raises on purpose is a :class:`PatsnapError`::
     │   └── InvalidImageError                  not a JPG/PNG, too large, undecodable, missing file
     ├── OfflineCacheMiss                       offline mode and the answer is not in the cache
     ├── BudgetExceeded                         a call would exceed a ``max_calls=`` budget
+    ├── BatchStopped                           a batch stopped spending; this call was not sent
     ├── TransportError                         no usable HTTP answer (connection, timeout, non-JSON body)
     └── APIError                               the API answered ``status: false`` or HTTP 429/5xx
         ├── RetryableError                     worth retrying with backoff (the client already did)
@@ -41,6 +42,7 @@ __all__ = [
     "APIError",
     "AuthError",
     "BalanceExhaustedError",
+    "BatchStopped",
     "BudgetExceeded",
     "DailyQuotaExceededError",
     "InvalidImageError",
@@ -113,6 +115,15 @@ class BudgetExceeded(PatsnapError):
     Example:
         >>> BudgetExceeded("budget of 5 calls reached").args[0]
         'budget of 5 calls reached'
+    """
+
+
+class BatchStopped(PatsnapError):
+    """A batch (or labelling run) stopped spending — quota, auth error, interrupt — so this call was not sent.
+
+    Example:
+        >>> issubclass(BatchStopped, PatsnapError)
+        True
     """
 
 

@@ -1,4 +1,4 @@
-"""Search answers -> typed DataFrames with a stable schema.
+"""What a result frame is: typed columns with a stable schema, and its metadata (:class:`ResultInfo`).
 
 Every result frame has the contract's columns, in this order, with nullable dtypes (so a missing score is
 ``<NA>``, not a float NaN pretending to be a number)::
@@ -7,7 +7,8 @@ Every result frame has the contract's columns, in this order, with nullable dtyp
 
 ``score`` is NA whenever the search was sorted by a date field: the API documents it as meaningful only
 when sorting by similarity. Richer endpoints may add columns; they never rename these. ``df.attrs`` holds
-only JSON-serialisable values, so ``to_parquet`` keeps working.
+only JSON-serialisable values, so ``to_parquet`` keeps working; :class:`ResultInfo` is the one definition of
+what they hold, and :func:`is_sandbox` the one answer to "is this sandbox data?".
 
 Example:
     >>> data = {"patent_messages": [{"patent_id": "p1", "patent_pn": "USD0912345S", "title": "Watch",
@@ -20,13 +21,18 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
+import json
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from .codes import office_of
+from .query import DesignQuery
 
-__all__ = ["RESULT_COLUMNS", "RESULT_DTYPES", "empty_results", "results_frame"]
+__all__ = ["RESULT_COLUMNS", "RESULT_DTYPES", "ResultInfo", "SearchSpec", "empty_results", "is_sandbox",
+           "results_frame"]
 
 RESULT_DTYPES: dict[str, str] = {
     "query": "string",
@@ -90,3 +96,100 @@ def results_frame(data: dict, *, query: str, sorted_by_similarity: bool) -> pd.D
         return empty_results()
     frame = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
     return frame.astype(RESULT_DTYPES)
+
+
+@dataclass(frozen=True)
+class SearchSpec:
+    """What one query of a frame searched: its image (sha256 of the bytes, or the URL) and its filters.
+
+    Example:
+        >>> spec = SearchSpec(image_sha256="ab" * 32, filters={"country": ["US"], "limit": 5})
+        >>> spec.design_query().country, spec.as_json()["image_url"]
+        (('US',), None)
+    """
+
+    image_sha256: str | None = None
+    image_url: str | None = None
+    filters: dict[str, Any] = field(default_factory=dict)
+
+    def design_query(self) -> DesignQuery:
+        """The filters as a validated :class:`DesignQuery` (to re-run the search with one more filter)."""
+        return DesignQuery.from_filters(**self.filters)
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON-friendly dict (what ``df.attrs["queries"]`` holds per query name)."""
+        return {"image_sha256": self.image_sha256, "image_url": self.image_url, "filters": dict(self.filters)}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> SearchSpec:
+        """The inverse of :meth:`as_json`."""
+        return cls(raw.get("image_sha256"), raw.get("image_url"), dict(raw.get("filters") or {}))
+
+
+@dataclass
+class ResultInfo:
+    """Everything ``df.attrs`` of a result frame holds, in one typed place.
+
+    A single search sets ``query`` (its name), ``image_sha256``, ``search_id``, ``total_count`` and
+    ``from_cache``; a batch sets ``failures``, ``pending``, ``duplicates``, ``stopped``, ``calls_spent`` and
+    ``cache_hits``; both set ``source`` (``"sandbox"`` or ``"patsnap"``), ``base_url``, ``endpoint``,
+    ``filters`` and ``queries`` (query name -> :class:`SearchSpec`). Labelling appends to ``labelled_by``.
+
+    Example:
+        >>> df = ResultInfo(source="sandbox", filters={"limit": 5}).attach(empty_results())
+        >>> df.attrs["source"], is_sandbox(df), ResultInfo.of(df).filters
+        ('sandbox', True, {'limit': 5})
+    """
+
+    source: str = "patsnap"
+    base_url: str | None = None
+    endpoint: str | None = None
+    query: str | None = None
+    filters: dict[str, Any] = field(default_factory=dict)
+    image_sha256: str | None = None
+    search_id: str | None = None
+    total_count: int | None = None
+    from_cache: bool | None = None
+    queries: dict[str, SearchSpec] = field(default_factory=dict)
+    failures: list[dict[str, str]] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+    duplicates: list[dict[str, str]] = field(default_factory=list)
+    stopped: dict[str, str] | None = None
+    calls_spent: int | None = None
+    cache_hits: int | None = None
+    labelled_by: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, df: pd.DataFrame) -> ResultInfo:
+        """Read a frame's metadata (missing keys take their defaults; unknown keys are ignored).
+
+        Example:
+            >>> ResultInfo.of(pd.DataFrame()).source
+            'patsnap'
+        """
+        raw = json.loads(json.dumps(df.attrs, default=str))  # a deep copy: the frame's attrs stay untouched
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in raw.items() if k in known and v is not None}
+        values["queries"] = {name: SearchSpec.from_json(spec) for name, spec in (raw.get("queries") or {}).items()}
+        return cls(**values)
+
+    def as_attrs(self) -> dict[str, Any]:
+        """The JSON-serialisable dict stored in ``df.attrs``."""
+        out = dataclasses.asdict(self)
+        out["queries"] = {name: spec.as_json() for name, spec in self.queries.items()}
+        return out
+
+    def attach(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Set ``df.attrs`` from this info; returns ``df``."""
+        df.attrs = self.as_attrs()
+        return df
+
+
+def is_sandbox(df: pd.DataFrame) -> bool:
+    """Whether a frame holds sandbox data (generated designs, not real patents).
+
+    Example:
+        >>> is_sandbox(ResultInfo(source="sandbox").attach(empty_results())), is_sandbox(pd.DataFrame())
+        (True, False)
+    """
+    return df.attrs.get("source") == "sandbox"

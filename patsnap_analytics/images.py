@@ -132,14 +132,14 @@ class ImageRef:
                 f"bytes={len(self.data)}, sha256={self.sha256[:12]}…)")
 
     @property
-    def label(self) -> str:
+    def display_name(self) -> str:
         """How results name this image: its file name, or ``sha256:<first 12>`` for nameless bytes.
 
         Example:
             >>> import io
             >>> from PIL import Image
             >>> buf = io.BytesIO(); Image.new("1", (8, 8), 1).save(buf, "PNG")
-            >>> ImageRef.from_bytes(buf.getvalue()).label.startswith("sha256:")
+            >>> ImageRef.from_bytes(buf.getvalue()).display_name.startswith("sha256:")
             True
         """
         return self.name if self.name != "image" else f"sha256:{self.sha256[:12]}"

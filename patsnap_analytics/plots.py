@@ -42,7 +42,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from PIL import Image
 
-from .codes import OFFICES, label
+from .codes import OFFICES, name_of
 
 __all__ = [
     "OKABE_ITO",
@@ -404,7 +404,7 @@ def loc_breakdown(df: pd.DataFrame, *, top: int | None = 15, distinct: bool = Tr
     def text(code: str) -> str:
         if code == UNKNOWN or code.startswith("Other ("):
             return code
-        return _wrap(f"{code} {label('loc', code)}")
+        return _wrap(f"{code} {name_of('loc', code)}")
 
     colours = [GREY if c == UNKNOWN or c.startswith("Other (") else OKABE_ITO[4] for c in counts.index]
     ax = _axes(ax, (7, _height(len(counts))))

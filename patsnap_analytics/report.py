@@ -35,7 +35,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from . import plots
-from .codes import LEGAL_STATUS, OFFICES, SIMPLE_LEGAL_STATUS, label
+from .codes import LEGAL_STATUS, OFFICES, SIMPLE_LEGAL_STATUS, name_of
 
 __all__ = ["REQUIRED_COLUMNS", "landscape_report"]
 
@@ -95,7 +95,7 @@ def _coded(kind: str, table: Mapping[int, str], value: object) -> str:
             known = int(code) in table  # type: ignore[call-overload]
         except (TypeError, ValueError):
             known = False
-        names.append(f"{label(kind, code)} ({code})" if known else str(code))
+        names.append(f"{name_of(kind, code)} ({code})" if known else str(code))
     return ", ".join(names)
 
 
@@ -108,7 +108,7 @@ def _loc_text(expr: object) -> str:
         terms = sorted(parse(text).terms())
     except Exception:
         return text
-    names = "; ".join(f"{t} = {label('loc', t)}" for t in terms)
+    names = "; ".join(f"{t} = {name_of('loc', t)}" for t in terms)
     return f"{text} ({names})" if names else text
 
 

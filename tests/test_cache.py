@@ -195,13 +195,15 @@ def test_thumbnails_go_through_the_cache(sb, drawing, cache_path):
     assert client.fetch_image(sb.url + "/_sandbox/files/../../etc/passwd") is None
 
 
-def test_a_users_own_cached_session_is_made_safe(sb, drawing, tmp_path):
+def test_a_users_own_cached_session_is_wrapped_not_rewritten(sb, drawing, tmp_path):
     own = requests_cache.CachedSession(str(tmp_path / "own.sqlite"), allowable_methods=("GET", "POST"))
     client = sb.client(session=own, retry=NO_RETRY)
     client.search_designs(drawing, limit=3)
     client.search_designs(drawing, limit=3)
     assert calls(sb)[SEARCH] == 1
-    assert own.settings.allowable_methods == ("GET",)
+    assert own.settings.allowable_methods == ("GET", "POST")  # the caller's session keeps its settings
+    client.close()  # a session the caller brought is not closed by the client
+    assert own.get(sb.url + "/_sandbox/stats").status_code == 200
     own.close()
     assert sb.api_key.encode() not in (tmp_path / "own.sqlite").read_bytes()
     plain = sb.client(session=requests.Session())

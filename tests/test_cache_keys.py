@@ -63,10 +63,10 @@ def test_only_successful_envelopes_and_images_are_cacheable():
 
 def test_upload_ledger_persists_in_the_cache_file_and_honours_expiry(tmp_path):
     now = [1000.0]
-    session = make_session(tmp_path / "c.sqlite")
+    session = make_session(tmp_path / "c.sqlite", SearchKeyer())
     ledger = UploadLedger(session, clock=lambda: now[0])
     ledger.put("h|aa", "https://img/1.png", expire_in=600)
-    assert UploadLedger(make_session(tmp_path / "c.sqlite"), clock=lambda: now[0]).get("h|aa") == "https://img/1.png"
+    assert UploadLedger(make_session(tmp_path / "c.sqlite", SearchKeyer()), clock=lambda: now[0]).get("h|aa") == "https://img/1.png"
     now[0] += 600 - 61
     assert ledger.get("h|aa") == "https://img/1.png"
     now[0] += 2  # inside the safety margin: treated as expired

@@ -8,8 +8,6 @@ import json
 import pandas as pd
 import pytest
 
-from patsnap_analytics.batch import search_many
-from patsnap_analytics.facets import label
 from patsnap_analytics.sandbox import Sandbox
 
 from .conftest import query_drawing_bytes as drawings
@@ -27,14 +25,14 @@ def frames(tmp_path_factory):
         client = sb.client(cache=cache)
         images = drawings(2)
         single = client.search_designs(images[0], limit=8, country=["US", "CN", "EU", "JP"])
-        batch = search_many(client, [*images, b"GIF89a-not-really"], limit=8, progress=False)
+        batch = client.search_many([*images, b"GIF89a-not-really"], limit=8, progress=False)
         out = {"search": single, "batch": batch,
-               "empty_batch": search_many(client, [], progress=False),
+               "empty_batch": client.search_many([], progress=False),
                "by_date": client.search_designs(images[1], limit=5, field="PBD")}  # score is all NA
         for by, values in (("simple_legal_status", None), ("legal_status", [1, 2, 3, 15, 22]),
                            ("country", None), ("loc", ["06", "10", "14-03", "31"])):
-            out[f"labelled_{by}"] = label(client, batch, by=by, values=values, progress=False)
-        out["labelled_twice"] = label(client, out["labelled_country"], by="simple_legal_status", progress=False)
+            out[f"labelled_{by}"] = client.label(batch, by=by, values=values, progress=False)
+        out["labelled_twice"] = client.label(out["labelled_country"], by="simple_legal_status", progress=False)
     return out
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from PIL import Image, ImageDraw
 
-from patsnap_analytics.codes import SIMPLE_LEGAL_STATUS, loc_label
+from patsnap_analytics.codes import SIMPLE_LEGAL_STATUS, loc_title
 from patsnap_analytics.report import landscape_report
 
 EVIL = "<script>alert(1)</script>"
@@ -55,7 +55,7 @@ def sample_frame(queries=("chair.png", "lamp.png", "https://example.com/q/sofa.j
             [None if pd.isna(c) else SIMPLE_LEGAL_STATUS[int(c)] for c in status], dtype="string")
         locs = [("06-01", "26-05", "09-03", None)[i % 4] for i in k]
         df["loc"] = pd.array(locs, dtype="string")
-        df["loc_label"] = pd.array([None if c is None else loc_label(c) for c in locs], dtype="string")
+        df["loc_label"] = pd.array([None if c is None else loc_title(c) for c in locs], dtype="string")
     df.attrs.update(source=source, base_url="http://127.0.0.1:8765", endpoint="/image-search/search-id",
                     filters={"country": ["US", "CN"], "simple_legal_status": [1, 2], "loc": "(06-01 OR 26-05)",
                              "limit": n, "order": "desc", "field": None},

@@ -32,7 +32,7 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 
-from ..cache import SEARCH_PATH
+from ..api import SEARCH_ID
 from ..errors import (
     APIError,
     AuthError,
@@ -277,7 +277,7 @@ class SearchApp(w.VBox):
 
     def _searches_done(self, before: dict[str, Any]) -> int:
         now = self.client.stats.as_dict()
-        sent = now["calls"].get(SEARCH_PATH, 0) - before["calls"].get(SEARCH_PATH, 0)
+        sent = now["calls"].get(SEARCH_ID.path, 0) - before["calls"].get(SEARCH_ID.path, 0)
         return sent + now["search_cache_hits"] - before["search_cache_hits"]
 
     @staticmethod

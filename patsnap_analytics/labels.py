@@ -13,32 +13,30 @@ and refuses (``BudgetExceeded``) a plan larger than ``max_calls`` before sending
 Example:
     >>> from patsnap_analytics.sandbox import Sandbox                        # doctest: +SKIP
     >>> with Sandbox(designs=300) as sb:                                     # doctest: +SKIP
-    ...     client = sb.client()
+    ...     client = pa.connect(sandbox=sb)
     ...     df = client.search_many("data/queries/", limit=20)
-    ...     label(client, df, by="simple_legal_status", dry_run=True)        # calls it would spend
-    ...     labelled = label(client, df, by="simple_legal_status")
+    ...     client.label(df, by="simple_legal_status", dry_run=True)         # calls it would spend
+    ...     labelled = client.label(df, by="simple_legal_status")
     ...     labelled.simple_legal_status_label.value_counts()
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from . import codes
-from .batch import StopGate, call_gates, check_workers, progress_bar
 from .errors import BudgetExceeded, ValidationError
+from .frames import ResultInfo
+from .gates import CallGate, StopGate, call_gates, check_workers
 from .images import ImageRef
+from .progress import progress_bar
 from .query import DesignQuery
-from .throttle import CallGate
-
-if TYPE_CHECKING:
-    from .client import Client
+from .searcher import Searcher
 
 __all__ = ["LABEL_BY", "label"]
 
@@ -88,7 +86,7 @@ class _Plan:
 
 
 def label(
-    client: Client,
+    searcher: Searcher,
     df: pd.DataFrame,
     *,
     by: str = "simple_legal_status",
@@ -124,7 +122,7 @@ def label(
 
     Example:
         >>> from patsnap_analytics.client import Client
-        >>> label(Client(api_key="sk-x", cache=False), pd.DataFrame(), by="loc")
+        >>> Client(api_key="sk-x", cache=False).label(pd.DataFrame(), by="loc")
         Traceback (most recent call last):
         ...
         patsnap_analytics.errors.ValidationError: values: labelling by loc needs values=, the Locarno classes or subclasses to test (e.g. ["14", "10-02"])
@@ -140,14 +138,14 @@ def label(
         if column not in df.columns and len(df.columns):
             raise ValidationError("df", f"not a result frame: no {column!r} column")
 
-    plan = _plan(client, df, by, _canonical_values(df, by, values))
+    plan = _plan(searcher, df, by, _canonical_values(df, by, values))
     if dry_run:
         return plan.calls
     if progress:
         print(plan.describe(), file=sys.stderr)
     if max_calls is not None and plan.calls > max_calls:
         raise BudgetExceeded(f"{plan.describe()}: more than max_calls={max_calls}; nothing was spent")
-    _run(client, plan, gates, stop, workers=workers, progress=progress)
+    _run(searcher, plan, gates, stop, workers=workers, progress=progress)
     return _labelled(df, plan)
 
 
@@ -197,33 +195,33 @@ def _filtered(query: DesignQuery, by: str, value: Any) -> DesignQuery:
     return query.replace(**{by: [value]})
 
 
-def _plan(client: Client, df: pd.DataFrame, by: str, values: list[Any]) -> _Plan:
-    specs = df.attrs.get("queries") or {}
+def _plan(searcher: Searcher, df: pd.DataFrame, by: str, values: list[Any]) -> _Plan:
+    specs = ResultInfo.of(df).queries
     searches: dict[tuple, _Search] = {}
     uploads: dict[str, ImageRef] = {}
     tested: dict[str, list[Any]] = {}
-    labels = df["query"].dropna().unique().tolist() if len(df) else []
-    for query_label in labels:
-        spec = specs.get(query_label)
+    query_names = df["query"].dropna().unique().tolist() if len(df) else []
+    for query_name in query_names:
+        spec = specs.get(query_name)
         if spec is None:
-            raise ValidationError("df", f"no attrs['queries'] entry for query {query_label!r}: label() needs the "
+            raise ValidationError("df", f"no attrs['queries'] entry for query {query_name!r}: label() needs the "
                                         "frames search_designs/search_many return (with their attrs)")
-        base = DesignQuery.from_filters(**spec["filters"])
-        sha, url = spec.get("image_sha256"), spec.get("image_url")
-        target: ImageRef | str | None = client.image_for(sha) if sha else url
-        rows = df[df["query"] == query_label]
+        base = spec.design_query()
+        sha, url = spec.image_sha256, spec.image_url
+        target: ImageRef | str | None = searcher.image_for(sha) if sha else url
+        rows = df[df["query"] == query_name]
         offices = set(rows["country"].dropna().astype(str)) if "country" in rows else set()
-        tested[query_label] = _values_for(base, by, values, offices)
-        for value in tested[query_label]:
+        tested[query_name] = _values_for(base, by, values, offices)
+        for value in tested[query_name]:
             search = _Search(target=target, sha256=sha, url=url, query=_filtered(base, by, value), cached=False)
             key = search.key
             if key not in searches:
-                data = client.cached_search_data(search.query, image_sha256=sha, url=url)
+                data = searcher.cached_answer(search.query, image_sha256=sha, url=url)
                 search.cached = data is not None
                 if data is not None:
                     search.patent_ids = _patent_ids(data)
                 searches[key] = search
-            searches[key].uses.append((query_label, value))
+            searches[key].uses.append((query_name, value))
     for search in searches.values():
         if search.cached or not search.sha256:
             continue
@@ -231,7 +229,7 @@ def _plan(client: Client, df: pd.DataFrame, by: str, values: list[Any]) -> _Plan
             raise ValidationError("df", f"the image of query {search.uses[0][0]!r} is not known to this client "
                                         "and its filtered searches are not cached: search it again first "
                                         "(client.search_designs / search_many) so label() can re-run it")
-        if search.sha256 not in uploads and not client.has_valid_upload(search.sha256):
+        if search.sha256 not in uploads and searcher.uploads.remembered(search.sha256) is None:
             uploads[search.sha256] = search.target  # type: ignore[assignment]
     return _Plan(by, list(searches.values()), list(uploads.values()), tested)
 
@@ -242,18 +240,18 @@ def _patent_ids(data: dict) -> set[str]:
 
 # ---------------------------------------------------------------------------------------------- spending
 
-def _run(client: Client, plan: _Plan, gates: list[CallGate], stop: StopGate, *, workers: int,
+def _run(searcher: Searcher, plan: _Plan, gates: list[CallGate], stop: StopGate, *, workers: int,
          progress: bool) -> None:
     # upload each image once, up front: concurrent searches of one image would otherwise each upload it
     for ref in plan.uploads:
-        client.ensure_uploaded(ref, gates=gates)
+        searcher.uploads.upload(ref, gates=gates)
     bar = progress_bar(len(plan.searches), progress, desc="label", unit="search")
 
     def run(search: _Search) -> set[str]:
         if search.cached:  # answered from the cache while planning: nothing to send, nothing to read again
-            client.stats.count_saved("search_cache_hits")
+            searcher.stats.count_saved("search_cache_hits")
             return search.patent_ids
-        frame = client._search(search.target, search.query, name=search.uses[0][0], gates=gates)
+        frame = searcher.search(search.target, search.query, name=search.uses[0][0], gates=gates)  # type: ignore[arg-type]
         return set(frame["patent_id"].dropna().astype(str))
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="patsnap-label") as pool:
@@ -282,28 +280,27 @@ def _labelled(df: pd.DataFrame, plan: _Plan) -> pd.DataFrame:
         for use in search.uses:
             found[use] = search.patent_ids
     matches: list[list[Any]] = []
-    for query_label, patent_id in zip(df["query"].tolist(), df["patent_id"].tolist(), strict=True):
-        if query_label is pd.NA or patent_id is pd.NA or query_label is None or patent_id is None:
+    for query_name, patent_id in zip(df["query"].tolist(), df["patent_id"].tolist(), strict=True):
+        if query_name is pd.NA or patent_id is pd.NA or query_name is None or patent_id is None:
             matches.append([])
             continue
-        tested = plan.values_tested.get(query_label, [])
-        matches.append([v for v in tested if str(patent_id) in found.get((query_label, v), set())])
+        tested = plan.values_tested.get(query_name, [])
+        matches.append([v for v in tested if str(patent_id) in found.get((query_name, v), set())])
 
     out = df.copy()
     if by in ("simple_legal_status", "legal_status"):
         # a patent has one status; the first match wins should an API ever disagree with itself
         out[by] = pd.array([m[0] if m else None for m in matches], dtype="Int64")
-        out[f"{by}_label"] = pd.array([codes.label(by, m[0]) if m else None for m in matches], dtype="string")
+        out[f"{by}_label"] = pd.array([codes.name_of(by, m[0]) if m else None for m in matches], dtype="string")
     elif by == "loc":
         out["loc"] = pd.array([",".join(m) if m else None for m in matches], dtype="string")
-        out["loc_label"] = pd.array(["; ".join(codes.loc_label(c) for c in m) if m else None for m in matches],
+        out["loc_label"] = pd.array(["; ".join(codes.loc_title(c) for c in m) if m else None for m in matches],
                                     dtype="string")
     else:
         offices = out["country"].tolist() if "country" in out.columns else [None] * len(out)
         out["country_label"] = pd.array(
-            [None if o is None or o is pd.NA else codes.label("country", o) for o in offices], dtype="string")
+            [None if o is None or o is pd.NA else codes.name_of("country", o) for o in offices], dtype="string")
         out["country_verified"] = pd.array([bool(m) for m in matches], dtype="boolean")
-    attrs = json.loads(json.dumps(df.attrs))  # a deep copy that also proves the attrs stay JSON-serialisable
-    attrs["labelled_by"] = [*[b for b in attrs.get("labelled_by", []) if b != by], by]
-    out.attrs = attrs
-    return out
+    info = ResultInfo.of(df)  # a deep copy: the caller's frame keeps its own attrs
+    info.labelled_by = [*[b for b in info.labelled_by if b != by], by]
+    return info.attach(out)
