@@ -1,0 +1,132 @@
+"""The house plan, checked from the source: dependencies one way, no cycles, the wire vocabulary written once.
+
+The import graph is built from the AST of every module (imports inside functions and under TYPE_CHECKING
+count too: a lazy import is still a dependency).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "patsnap_analytics"
+# the API's paths as the tests' own spec (not imported from the code under test)
+API_PATHS = ("/oauth/token", "/image-search/image-upload", "/image-search/search-id")
+# what the sandbox may use: the bottom floor of the package
+SANDBOX_MAY_IMPORT = {"api", "errors", "codes", "loc", "images", "query", "settings"}
+# the core modules that may import the sandbox: connect() starts it; the CLI mounts its own command line
+MAY_IMPORT_SANDBOX = {"connect", "cli"}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def modules() -> dict[str, Path]:
+    return {module_name(p): p for p in PACKAGE.rglob("*.py")}
+
+
+def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
+    """The package modules ``name`` imports (resolving relative imports; ``from . import x`` -> module x)."""
+    is_package = path.name == "__init__.py"
+    base = name.split(".") if is_package else name.split(".")[:-1]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.startswith("patsnap_analytics"))
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                anchor = base[: len(base) - (node.level - 1)]
+                target = ".".join([*anchor, *(node.module.split(".") if node.module else [])])
+            elif node.module and node.module.startswith("patsnap_analytics"):
+                target = node.module
+            else:
+                continue
+            found.add(target)
+            found.update(f"{target}.{alias.name}" for alias in node.names if f"{target}.{alias.name}" in known)
+    return {m for m in found if m in known and m != name}
+
+
+@pytest.fixture(scope="module")
+def graph() -> dict[str, set[str]]:
+    mods = modules()
+    known = set(mods)
+    # the package's __init__ files are facades re-exporting names; an edge through them is not a design choice
+    return {name: {m for m in imports_of(name, path, known) if not mods[m].name == "__init__.py"}
+            for name, path in mods.items() if path.name != "__init__.py"}
+
+
+def _short(name: str) -> str:
+    return name.removeprefix("patsnap_analytics.")
+
+
+def test_the_import_graph_has_no_cycle(graph):
+    # iterative DFS with colours; report the first cycle found as a readable chain
+    colour: dict[str, int] = defaultdict(int)
+    for start in sorted(graph):
+        if colour[start]:
+            continue
+        stack = [(start, iter(sorted(graph[start])))]
+        path = [start]
+        colour[start] = 1
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                colour[node] = 2
+                stack.pop()
+                path.pop()
+            elif colour[child] == 1:
+                cycle = path[path.index(child):] + [child]
+                pytest.fail("import cycle: " + " -> ".join(_short(m) for m in cycle))
+            elif colour[child] == 0:
+                colour[child] = 1
+                path.append(child)
+                stack.append((child, iter(sorted(graph.get(child, ())))))
+
+
+def test_the_sandbox_imports_only_the_bottom_floor(graph):
+    wrong = {(_short(m), _short(dep)) for m, deps in graph.items() if m.startswith("patsnap_analytics.sandbox")
+             for dep in deps if not dep.startswith("patsnap_analytics.sandbox")
+             and _short(dep) not in SANDBOX_MAY_IMPORT}
+    assert not wrong, f"the sandbox imports from the client side: {sorted(wrong)}"
+
+
+def test_only_connect_and_the_cli_import_the_sandbox(graph):
+    wrong = {(_short(m), _short(dep)) for m, deps in graph.items() if not m.startswith("patsnap_analytics.sandbox")
+             and _short(m) not in MAY_IMPORT_SANDBOX for dep in deps if dep.startswith("patsnap_analytics.sandbox")}
+    assert not wrong, f"modules outside connect/cli import the sandbox: {sorted(wrong)}"
+
+
+def _string_literals(path: Path) -> list[str]:
+    """Every string constant of a module except docstrings."""
+    tree = ast.parse(path.read_text())
+    docstrings = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                docstrings.add(id(first.value))
+    return [n.value for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings]
+
+
+@pytest.mark.parametrize("api_path", API_PATHS)
+def test_each_api_path_is_written_once_in_the_package(api_path):
+    places = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
+              for text in _string_literals(p) if api_path in text]
+    assert places == ["api.py"], f"{api_path} is written in {places}; write it in api.py only"
+
+
+def test_the_client_side_has_no_magic_error_codes():
+    # the sandbox answers with codes (that is its job); the client side names them through api.py's table
+    for code in (68300004, 67200002, 67200003, 68300010):
+        places = sorted({str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
+                         if "sandbox" not in p.parts
+                         and any(c.value == code for c in ast.walk(ast.parse(p.read_text()))
+                                 if isinstance(c, ast.Constant) and type(c.value) is int)})
+        assert places == ["api.py"], f"the error code {code} is written in {places}"
