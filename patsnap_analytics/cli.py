@@ -16,35 +16,23 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import PatsnapError
+from .query import FILTERS
 
 __all__ = ["main"]
 
-_FILTER_FLAGS = {
-    "loc": "Locarno expression, e.g. '(10-02 OR 10-07) AND NOT 10-04'",
-    "assignees": "comma-separated assignee names",
-    "legal_status": "comma-separated legal status codes or labels (3 or Granted)",
-    "simple_legal_status": "comma-separated: 0 Inactive, 1 Active, 2 Pending, ...",
-    "country": "comma-separated office codes, e.g. US,CN,EU",
-    "main_field": "keyword over title, abstract, claims, numbers, applicant, inventor, classes",
-    "apply_start_time": "YYYY-MM-DD or YYYYMMDD",
-    "apply_end_time": "YYYY-MM-DD or YYYYMMDD",
-    "public_start_time": "YYYY-MM-DD or YYYYMMDD",
-    "public_end_time": "YYYY-MM-DD or YYYYMMDD",
-    "field": "sort by APD, PBD or ISD (default: by similarity)",
-    "order": "asc or desc",
-}
-
-
 def _add_filters(parser: argparse.ArgumentParser) -> None:
-    for name, help_text in _FILTER_FLAGS.items():
-        parser.add_argument(f"--{name.replace('_', '-')}", dest=name, help=help_text)
-    parser.add_argument("--limit", type=int, default=10, help="1..100 results (default 10)")
+    """One ``--flag`` per search filter, worded by the FILTERS table (``--country``, ``--limit``, …)."""
+    for name, spec in FILTERS.items():
+        flag = f"--{name.replace('_', '-')}"
+        if spec.high is not None:  # a count
+            parser.add_argument(flag, dest=name, type=int, default=spec.default,
+                                help=f"{spec.help} (default {spec.default})")
+        else:
+            parser.add_argument(flag, dest=name, help=spec.help)
 
 
 def _filters(args: argparse.Namespace) -> dict:
-    out = {name: getattr(args, name) for name in _FILTER_FLAGS if getattr(args, name) is not None}
-    out["limit"] = args.limit
-    return out
+    return {name: getattr(args, name) for name in FILTERS if getattr(args, name) is not None}
 
 
 def _connect(args: argparse.Namespace):

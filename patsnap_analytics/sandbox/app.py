@@ -46,7 +46,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import InvalidImageError, ValidationError
 from ..images import MAX_IMAGE_BYTES, ImageRef
-from ..query import DesignQuery
+from ..query import DATE_PARAMS, FILTERS, DesignQuery
 from .gateway import GatewayMiddleware
 from .protocol import (
     SEARCH_PATH,
@@ -150,6 +150,13 @@ _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _doc(name: str) -> str:
+    """A filter's route documentation, from the one filter table (dates travel as ``yyyyMMdd``)."""
+    spec = FILTERS[name]
+    wire = "; on the wire: yyyyMMdd" if name in DATE_PARAMS else ""
+    return f"{spec.label}: {spec.help}{wire}"
+
+
 def _absolute(state: SandboxState, request: Request, path: str) -> str:
     base = state.base_url or str(request.base_url).rstrip("/")
     return f"{base}{path}"
@@ -238,19 +245,20 @@ def _add_business_routes(app: FastAPI, state: SandboxState) -> None:
     def search_id(
         request: Request,
         url: str = Query(..., description="an image URL this server issued (upload or corpus drawing)"),
-        loc: str | None = Query(None, description="Locarno codes with AND/OR/NOT, e.g. (01-01 OR 01-02)"),
-        assignees: str | None = Query(None, description="applicant / assignee"),
-        legal_status: str | None = Query(None, description="comma-separated legal status codes, e.g. 3,2"),
-        country: str | None = Query(None, description="comma-separated office codes, e.g. CN,US"),
-        simple_legal_status: str | None = Query(None, description="comma-separated codes, e.g. 1,2"),
-        main_field: str | None = Query(None, description="keyword over the main text fields"),
-        apply_start_time: str | None = Query(None, description="yyyyMMdd"),
-        apply_end_time: str | None = Query(None, description="yyyyMMdd"),
-        public_start_time: str | None = Query(None, description="yyyyMMdd"),
-        public_end_time: str | None = Query(None, description="yyyyMMdd"),
-        limit: int = Query(10, ge=1, le=100, description="number of results, 1..100"),
-        field: str | None = Query(None, description="APD, PBD or ISD to sort by a date; empty = by similarity"),
-        order: str | None = Query(None, description="desc (default) or asc"),
+        loc: str | None = Query(None, description=_doc("loc")),
+        assignees: str | None = Query(None, description=_doc("assignees")),
+        legal_status: str | None = Query(None, description=_doc("legal_status")),
+        country: str | None = Query(None, description=_doc("country")),
+        simple_legal_status: str | None = Query(None, description=_doc("simple_legal_status")),
+        main_field: str | None = Query(None, description=_doc("main_field")),
+        apply_start_time: str | None = Query(None, description=_doc("apply_start_time")),
+        apply_end_time: str | None = Query(None, description=_doc("apply_end_time")),
+        public_start_time: str | None = Query(None, description=_doc("public_start_time")),
+        public_end_time: str | None = Query(None, description=_doc("public_end_time")),
+        limit: int = Query(FILTERS["limit"].default, ge=FILTERS["limit"].low, le=FILTERS["limit"].high,
+                           description=_doc("limit")),
+        field: str | None = Query(None, description=_doc("field")),
+        order: str | None = Query(None, description=_doc("order")),
     ) -> JSONResponse:
         """Filters are parsed by :meth:`DesignQuery.from_api_params`; the image is looked up locally only."""
         try:

@@ -26,20 +26,13 @@ import traitlets
 
 from .. import codes
 from ..errors import ValidationError
-from ..query import DATE_PARAMS, FILTER_NAMES, DesignQuery
+from ..query import DATE_PARAMS, FILTER_NAMES, FILTERS, SORT_FIELDS, DesignQuery
 
 __all__ = ["FilterForm"]
 
 _DEFAULT = DesignQuery()
 #: (label shown, value of the ``field`` filter); "" stands for None because a Dropdown cannot hold None cleanly.
-SORT_OPTIONS = (("similarity", ""), ("application date (APD)", "APD"), ("publication date (PBD)", "PBD"),
-                ("issue date (ISD)", "ISD"))
-_DATE_LABELS = {
-    "apply_start_time": "Applied from",
-    "apply_end_time": "Applied until",
-    "public_start_time": "Published from",
-    "public_end_time": "Published until",
-}
+SORT_OPTIONS = (("similarity", ""), *((words, code) for code, words in SORT_FIELDS.items()))
 _LABEL_WIDTH = "130px"
 
 
@@ -74,25 +67,28 @@ class FilterForm(w.VBox):
         layout = {"description_width": _LABEL_WIDTH}
         text_layout = w.Layout(width="420px")
         multi_layout = w.Layout(width="420px", height="110px")
-        self.loc = w.Text(description="LOC classes", placeholder="e.g. 10-02 OR (14 AND NOT 14-03)",
+        f = FILTERS  # labels and hints come from the one filter table
+        self.loc = w.Text(description=f["loc"].label, placeholder="e.g. 10-02 OR (14 AND NOT 14-03)",
                           style=layout, layout=text_layout)
-        self.assignees = w.Text(description="Assignees", placeholder="comma-separated names",
+        self.assignees = w.Text(description=f["assignees"].label, placeholder=f["assignees"].help,
                                 style=layout, layout=text_layout)
-        self.legal_status = w.SelectMultiple(description="Legal status", options=_coded_options(codes.LEGAL_STATUS),
-                                             style=layout, layout=multi_layout)
+        self.legal_status = w.SelectMultiple(description=f["legal_status"].label,
+                                             options=_coded_options(codes.LEGAL_STATUS), style=layout,
+                                             layout=multi_layout)
         self.simple_legal_status = w.SelectMultiple(
-            description="Simple status", options=_coded_options(codes.SIMPLE_LEGAL_STATUS), rows=4,
+            description=f["simple_legal_status"].label, options=_coded_options(codes.SIMPLE_LEGAL_STATUS), rows=4,
             style=layout, layout=w.Layout(width="420px", height="80px"))
-        self.country = w.SelectMultiple(description="Offices", options=_coded_options(codes.OFFICES),
+        self.country = w.SelectMultiple(description=f["country"].label, options=_coded_options(codes.OFFICES),
                                         style=layout, layout=multi_layout)
-        self.main_field = w.Text(description="Keyword", placeholder="words in title/abstract (main_field)",
+        self.main_field = w.Text(description=f["main_field"].label, placeholder=f["main_field"].help,
                                  style=layout, layout=text_layout)
-        self.dates = {name: w.DatePicker(description=_DATE_LABELS[name], style=layout) for name in DATE_PARAMS}
-        self.limit = w.IntSlider(description="Results", min=1, max=100, value=_DEFAULT.limit, style=layout,
-                                 layout=w.Layout(width="420px"))
-        self.field = w.Dropdown(description="Sort by", options=SORT_OPTIONS, value="", style=layout)
-        self.order = w.ToggleButtons(description="Order", options=(("descending", "desc"), ("ascending", "asc")),
-                                     value="desc", style=layout)
+        self.dates = {name: w.DatePicker(description=f[name].label, style=layout) for name in DATE_PARAMS}
+        self.limit = w.IntSlider(description=f["limit"].label, min=f["limit"].low, max=f["limit"].high,
+                                 value=_DEFAULT.limit, style=layout, layout=w.Layout(width="420px"))
+        self.field = w.Dropdown(description=f["field"].label, options=SORT_OPTIONS, value="", style=layout)
+        self.order = w.ToggleButtons(description=f["order"].label,
+                                     options=(("descending", "desc"), ("ascending", "asc")), value="desc",
+                                     style=layout)
         self.widgets: dict[str, w.ValueWidget] = {
             "loc": self.loc, "assignees": self.assignees, "legal_status": self.legal_status,
             "country": self.country, "simple_legal_status": self.simple_legal_status,
