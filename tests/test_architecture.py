@@ -56,7 +56,7 @@ def graph() -> dict[str, set[str]]:
     mods = modules()
     known = set(mods)
     # the package's __init__ files are facades re-exporting names; an edge through them is not a design choice
-    return {name: {m for m in imports_of(name, path, known) if not mods[m].name == "__init__.py"}
+    return {name: {m for m in imports_of(name, path, known) if mods[m].name != "__init__.py"}
             for name, path in mods.items() if path.name != "__init__.py"}
 
 
@@ -81,7 +81,7 @@ def test_the_import_graph_has_no_cycle(graph):
                 stack.pop()
                 path.pop()
             elif colour[child] == 1:
-                cycle = path[path.index(child):] + [child]
+                cycle = [*path[path.index(child):], child]
                 pytest.fail("import cycle: " + " -> ".join(_short(m) for m in cycle))
             elif colour[child] == 0:
                 colour[child] = 1

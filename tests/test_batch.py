@@ -12,8 +12,8 @@ import pytest
 
 from patsnap_analytics.batch import BatchIncompleteWarning, failures, image_inputs, pending
 from patsnap_analytics.errors import BatchStopped, ValidationError
-from patsnap_analytics.gates import StopGate
 from patsnap_analytics.frames import RESULT_DTYPES
+from patsnap_analytics.gates import StopGate
 from patsnap_analytics.sandbox import Sandbox
 from patsnap_analytics.sandbox.corpus import query_drawings
 
