@@ -1,7 +1,7 @@
 """The ``patsnap-analytics`` command: search, demo, cache and sandbox sub-commands.
 
 Example:
-    $ patsnap-analytics search data/queries/query-1-10-02-watch.png --country US,CN --limit 20 --out hits.csv
+    $ patsnap-analytics search patsnap_analytics/samples/query-1-10-02-watch.png --country US,CN --limit 20 --out hits.csv
     $ patsnap-analytics demo                 # sandbox search + landscape report, prints the report's path
     $ patsnap-analytics cache info
     $ patsnap-analytics sandbox serve --port 8765

@@ -12,38 +12,26 @@ Example:
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from .images import image_files, sample_queries_dir
-from .sandbox.protocol import DEFAULT_DESIGNS
 
 __all__ = ["run_demo", "sample_queries"]
 
 
 
-def sample_queries(folder: Path | None = None) -> list[Path]:
-    """The sample query drawings: ``data/queries`` of a source checkout, else generated once into a temp folder.
-
-    The generated ones come from the same held-out generator seed as the committed files, so an installed
-    package without the repository still has queries that are not in the sandbox corpus.
+def sample_queries() -> list[Path]:
+    """The sample query drawings that ship with the package (held out: none of them is in the sandbox corpus).
 
     Example:
-        >>> sample_queries()[0].suffix
-        '.png'
+        >>> [p.name for p in sample_queries()][:2]
+        ['query-1-10-02-watch.png', 'query-2-14-03-phone.png']
     """
-    folder = folder or sample_queries_dir()
-    files = image_files(folder) if folder else []
-    if files:
-        return files
-    from .sandbox.corpus import write_queries
-
-    target = Path(tempfile.mkdtemp(prefix="patsnap-queries-"))
-    write_queries(target)
-    return sorted(target.glob("*.png"))
+    return image_files(sample_queries_dir())
 
 
-def run_demo(out_dir: Path | str = "demo-output", *, designs: int = DEFAULT_DESIGNS, queries: list[Path] | None = None) -> Path:
+def run_demo(out_dir: Path | str = "demo-output", *, designs: int | None = None,
+             queries: list[Path] | None = None) -> Path:
     """Search the sample queries on a sandbox, label the hits, write ``landscape.html`` and ``results.csv``.
 
     Returns the report's path. Prints the calls spent and saved.
@@ -57,7 +45,8 @@ def run_demo(out_dir: Path | str = "demo-output", *, designs: int = DEFAULT_DESI
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     images = queries or sample_queries()
-    client = connect(sandbox=True, sandbox_options={"designs": designs}, cache=out / "demo-cache.sqlite")
+    options = {} if designs is None else {"designs": designs}  # None: the sandbox's default corpus
+    client = connect(sandbox=True, sandbox_options=options, cache=out / "demo-cache.sqlite")
     try:
         hits = client.search_many(images, limit=25, progress=True)
         labelled = client.label(hits, by="simple_legal_status", progress=True)

@@ -60,21 +60,15 @@ def image_files(folder: str | os.PathLike) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
 
 
-def sample_queries_dir(start: str | os.PathLike | None = None) -> Path | None:
-    """The folder of sample query images (``data/queries`` of the project), or ``None`` when there is none.
-
-    Looked for beside the package (an editable install or a source checkout), then under ``start`` (default: the
-    working directory) and its parent, which is where a notebook in ``notebooks/`` runs.
+def sample_queries_dir() -> Path:
+    """The folder of the sample query drawings that ship with the package (``patsnap_analytics/samples``).
 
     Example:
-        >>> d = sample_queries_dir()
-        >>> d is None or d.name == "queries"
-        True
+        >>> sample_queries_dir().name, len(image_files(sample_queries_dir())) >= 8
+        ('samples', True)
     """
-    here = Path(start) if start is not None else Path.cwd()
-    candidates = [Path(__file__).resolve().parents[1] / "data" / "queries", here / "data" / "queries",
-                  here.parent / "data" / "queries"]
-    return next((folder.resolve() for folder in candidates if image_files(folder)), None)
+    return Path(__file__).resolve().parent / "samples"
+
 
 _MAGIC = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpeg"}
 _OTHER_MAGIC = {

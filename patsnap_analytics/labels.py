@@ -14,7 +14,7 @@ Example:
     >>> from patsnap_analytics.sandbox import Sandbox                        # doctest: +SKIP
     >>> with Sandbox(designs=300) as sb:                                     # doctest: +SKIP
     ...     client = pa.connect(sandbox=sb)
-    ...     df = client.search_many("data/queries/", limit=20)
+    ...     df = client.search_many("patsnap_analytics/samples/", limit=20)
     ...     client.label(df, by="simple_legal_status", dry_run=True)         # calls it would spend
     ...     labelled = client.label(df, by="simple_legal_status")
     ...     labelled.simple_legal_status_label.value_counts()

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # the API's paths, written out here as the tests' own spec (not imported from the code under test)
 SEARCH, UPLOAD, TOKEN = "/image-search/search-id", "/image-search/image-upload", "/oauth/token"
 REAL_DRAWINGS = ROOT.parent / "shared" / "real_drawings"
-QUERIES = ROOT / "data" / "queries"
+QUERIES = ROOT / "patsnap_analytics" / "samples"
 
 
 def png_bytes(size=(64, 48), mode="1", color=1, draw_box=True) -> bytes:
@@ -58,7 +58,7 @@ def real_drawings() -> list[Path]:
 @pytest.fixture(scope="session")
 def query_images() -> list[Path]:
     files = sorted(QUERIES.glob("*.png"))
-    assert files, "data/queries/ must hold the sample query images"
+    assert files, "patsnap_analytics/samples/ must hold the sample query images"
     return files
 
 

@@ -45,7 +45,7 @@ def test_readme_python_examples_run(monkeypatch, tmp_path):
     assert (tmp_path / "landscape.html").stat().st_size > 10_000
 
 
-@pytest.mark.parametrize("path", ["data/queries/query-1-10-02-watch.png"])
+@pytest.mark.parametrize("path", ["patsnap_analytics/samples/query-1-10-02-watch.png"])
 def test_files_the_readme_names_exist(path):
     assert path in (ROOT / "README.md").read_text(encoding="utf-8")
     assert (ROOT / path).is_file()

@@ -221,8 +221,8 @@ def test_sample_images_are_offered_when_present(samples, tmp_path):
     assert len(picker.images) == len(list(samples.glob("*.png")))
     empty = ImagePicker(samples=tmp_path)  # a folder without images: nothing offered, nothing to click
     assert empty.sample_menu.disabled and empty.sample_button.disabled
-    # a checkout's data/queries (beside the package) wins over the working directory's
-    assert sample_queries_dir() == sample_queries_dir(tmp_path) == ROOT / "data" / "queries"
+    # the samples ship inside the package, wherever it is installed
+    assert sample_queries_dir() == ROOT / "patsnap_analytics" / "samples"
 
 
 # ---------------------------------------------------------------------------------------------- SearchApp
