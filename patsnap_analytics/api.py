@@ -27,11 +27,21 @@ __all__ = [
     "CHINA_BASE_URL",
     "CORRELATION_HEADER",
     "ENDPOINTS",
+    "ENRICHMENT_ENDPOINTS",
     "ERROR_CODES",
+    "IMAGE_MULTIPLE",
+    "IMAGE_SINGLE",
+    "IMAGE_SINGLE_BETA",
     "INTERNATIONAL_BASE_URL",
     "INVALID_PARAMETER",
+    "LEGAL_STATUS",
+    "MAX_IDS_PER_CALL",
     "SANDBOX_HEADER",
+    "SEARCH_ENDPOINTS",
     "SEARCH_ID",
+    "SEARCH_RESULTS",
+    "SIMPLE_BIBLIOGRAPHY",
+    "SIMPLE_LEGAL_STATUS",
     "TOKEN",
     "UPLOAD",
     "VERSION_HEADER",
@@ -80,9 +90,33 @@ UPLOAD = Endpoint("upload", "P010", "POST", "/image-search/image-upload", "multi
                   "upload a JPG/PNG (at most 4096 KB); its public URL lives 9 hours")
 SEARCH_ID = Endpoint("search-id", "P009", "GET", "/image-search/search-id", "query",
                      "similar designs of an image URL: the top <= 100 and a search id")
+SEARCH_RESULTS = Endpoint("results", "P009", "GET", "/image-search/results", "query",
+                          "more ranks of an earlier search-id search (within 20 minutes), 100 per call")
+IMAGE_SINGLE = Endpoint("image-single", "P060", "POST", "/search/patent/image-single", "json",
+                        "similar designs (D) or utility models (U) of one image, rich rows, ranks to 1,100")
+IMAGE_SINGLE_BETA = Endpoint("image-single-beta", "P060β", "POST", "/search/patent/image-single/beta", "json",
+                             "as image-single, the query first turned into a line drawing (photos, renderings)")
+IMAGE_MULTIPLE = Endpoint("image-multiple", "P061", "POST", "/search/patent/image-multiple", "json",
+                          "similar designs of one design shown in 1-4 views, rich rows, ranks to 1,100")
+SIMPLE_BIBLIOGRAPHY = Endpoint("simple-bibliography", "P011", "GET", "/basic-patent-data/simple-bibliography",
+                               "query", "parties, titles, Locarno classes and dates of up to 100 patents")
+SIMPLE_LEGAL_STATUS = Endpoint("simple-legal-status", "P041", "GET", "/basic-patent-data/simple-legal-status",
+                               "query", "simple legal status (active, inactive, pending) of up to 100 patents")
+LEGAL_STATUS = Endpoint("legal-status", "P013", "GET", "/basic-patent-data/legal-status", "query",
+                        "legal status, events and their date of up to 100 patents")
 
 #: Every endpoint the toolkit speaks, by name.
-ENDPOINTS: Mapping[str, Endpoint] = MappingProxyType({e.name: e for e in (TOKEN, UPLOAD, SEARCH_ID)})
+ENDPOINTS: Mapping[str, Endpoint] = MappingProxyType({e.name: e for e in (
+    TOKEN, UPLOAD, SEARCH_ID, SEARCH_RESULTS, IMAGE_SINGLE, IMAGE_SINGLE_BETA, IMAGE_MULTIPLE,
+    SIMPLE_BIBLIOGRAPHY, SIMPLE_LEGAL_STATUS, LEGAL_STATUS)})
+#: The similar-design searches by image, by name (``search_designs(endpoint=...)``).
+SEARCH_ENDPOINTS: Mapping[str, Endpoint] = MappingProxyType(
+    {e.name: e for e in (SEARCH_ID, IMAGE_SINGLE, IMAGE_SINGLE_BETA, IMAGE_MULTIPLE)})
+#: Enrichment by patent id (at most :data:`MAX_IDS_PER_CALL` per call), by name.
+ENRICHMENT_ENDPOINTS: Mapping[str, Endpoint] = MappingProxyType(
+    {e.name: e for e in (SIMPLE_BIBLIOGRAPHY, SIMPLE_LEGAL_STATUS, LEGAL_STATUS)})
+#: Patent ids (or numbers) one enrichment call takes.
+MAX_IDS_PER_CALL = 100
 #: The endpoints whose calls the account pays for (the token call is free).
 BILLED_ENDPOINTS: tuple[Endpoint, ...] = tuple(e for e in ENDPOINTS.values() if e.billed)
 _BY_PATH = {e.path: e for e in ENDPOINTS.values()}

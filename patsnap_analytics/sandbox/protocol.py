@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..api import ENDPOINTS, ERROR_CODES, SEARCH_ID, TOKEN, UPLOAD
+from ..api import ERROR_CODES, SEARCH_ID, TOKEN, UPLOAD
 
 #: Size of the generated sample corpus when nobody says otherwise (Sandbox, CLI, demo, sample_corpus).
 DEFAULT_DESIGNS = 2000
@@ -37,9 +37,10 @@ __all__ = [
 TOKEN_PATH = TOKEN.path
 UPLOAD_PATH = UPLOAD.path
 SEARCH_PATH = SEARCH_ID.path
-#: The endpoints whose requests the sandbox counts (the token endpoint too: tests count token fetches).
-BUSINESS_ENDPOINTS = tuple(ENDPOINTS[name].path for name in ENDPOINTS)
-BUSINESS_METHODS = {e.path: e.method for e in ENDPOINTS.values()}
+#: The endpoints the sandbox serves and counts (the token endpoint too: tests count token fetches).
+SERVED_ENDPOINTS = (TOKEN, UPLOAD, SEARCH_ID)
+BUSINESS_ENDPOINTS = tuple(e.path for e in SERVED_ENDPOINTS)
+BUSINESS_METHODS = {e.path: e.method for e in SERVED_ENDPOINTS}
 #: The vendor's English messages, from the one code table.
 ERROR_MESSAGES: dict[int, str] = {code: row.message for code, row in ERROR_CODES.items()}
 
