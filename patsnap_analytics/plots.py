@@ -29,10 +29,8 @@ Example:
 
 from __future__ import annotations
 
-import io
 import textwrap
-import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -40,9 +38,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from PIL import Image
 
 from .codes import OFFICES, label
+from .thumbnails import Fetch, image_fetcher, thumbnail  # the last two: older callers import them from here
 
 __all__ = [
     "OKABE_ITO",
@@ -88,9 +86,6 @@ STATUS_COLOURS: dict[str, str] = {
     "Expired": OKABE_ITO[3],
     UNKNOWN: GREY,
 }
-
-Fetch = Callable[[str], "bytes | None"]
-
 
 # ----------------------------------------------------------------------------------------------- helpers
 def _check_frame(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
@@ -467,76 +462,7 @@ def overlap_heatmap(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
-# ----------------------------------------------------------------------------------------------- thumbnails
-def image_fetcher(fetch: Fetch | None = None, client: Any = None) -> Fetch | None:
-    """The function that turns an image URL into bytes: ``fetch`` if given, else ``client.fetch_image``.
-
-    Example:
-        >>> image_fetcher(fetch=lambda url: None)("x") is None
-        True
-        >>> image_fetcher() is None
-        True
-    """
-    if fetch is not None:
-        return fetch
-    if client is not None:
-        method = getattr(client, "fetch_image", None)
-        if not callable(method):
-            raise TypeError("client: needs a fetch_image(url) -> bytes | None method")
-        return method
-    return None
-
-
-def _bold_shrink(img: Image.Image, target: int) -> Image.Image:
-    """Shrink a 1-bit drawing sheet by min-pooling, so a 2 px line on a 3000 px sheet stays a visible line.
-
-    Plain resampling averages thin black lines into pale grey at thumbnail size; taking the darkest pixel of
-    each block keeps every line (a little bolder), which is what an analyst needs to compare shapes.
-    """
-    factor = max(img.size) // target
-    if factor < 2:
-        return img.convert("L")
-    ink = np.asarray(img, dtype=bool)  # True = white paper
-    h, w = (ink.shape[0] // factor) * factor, (ink.shape[1] // factor) * factor
-    pooled = ink[:h, :w].reshape(h // factor, factor, w // factor, factor).min(axis=(1, 3))
-    return Image.fromarray(pooled.astype(np.uint8) * 255, mode="L")
-
-
-def thumbnail(url: object, fetch: Fetch, *, size: int = 256) -> Image.Image | None:
-    """The image at ``url`` as an RGB PIL image at most ``size`` px on a side, or ``None`` if unavailable.
-
-    Never raises for a bad image: a thumbnail is decoration, and one expired result URL must not cost the
-    analyst a whole gallery or report. Transparent images are flattened onto white.
-
-    Example:
-        >>> thumbnail("x", lambda url: b"not an image") is None
-        True
-    """
-    if url is None or pd.isna(url) or not str(url):  # type: ignore[arg-type]
-        return None
-    try:
-        data = fetch(str(url))
-        if not data:
-            return None
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)  # treat a bomb as unavailable
-            img = Image.open(io.BytesIO(data))
-            img.draft("RGB", (size, size))  # JPEG: decode at reduced scale, much faster for big photos
-            img.load()
-        if img.mode == "1":
-            img = _bold_shrink(img, 2 * size)
-        if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-            rgba = img.convert("RGBA")
-            img = Image.new("RGB", rgba.size, "white")
-            img.paste(rgba, mask=rgba.getchannel("A"))
-        else:
-            img = img.convert("RGB")
-        img.thumbnail((size, size), Image.Resampling.LANCZOS)
-        return img
-    except Exception:  # any failure to get or decode one image degrades to a placeholder, by design
-        return None
-
-
+# ----------------------------------------------------------------------------------------------- gallery
 def _fmt_score(score: object) -> str | None:
     if score is None or pd.isna(score):  # type: ignore[arg-type]
         return None

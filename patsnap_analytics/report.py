@@ -37,6 +37,7 @@ from matplotlib.figure import Figure
 
 from . import plots
 from .codes import LEGAL_STATUS, OFFICES, SIMPLE_LEGAL_STATUS, label
+from .thumbnails import Fetch, image_fetcher, thumbnail
 
 __all__ = ["REQUIRED_COLUMNS", "landscape_report"]
 
@@ -227,9 +228,9 @@ def _charts(df: pd.DataFrame) -> list[dict[str, str]]:
     return charts
 
 
-def _thumbnail_uri(url: object, fetch: plots.Fetch) -> str | None:
+def _thumbnail_uri(url: object, fetch: Fetch) -> str | None:
     """The result image, shrunk and re-encoded (which also strips anything that is not pixels), as a data URI."""
-    img = plots.thumbnail(url, fetch, size=THUMB_PX)
+    img = thumbnail(url, fetch, size=THUMB_PX)
     if img is None:
         return None
     buf = io.BytesIO()
@@ -281,7 +282,7 @@ def _labels(row: pd.Series, columns: Iterable[str]) -> list[dict[str, str]]:
     return tags
 
 
-def _result_rows(best: pd.DataFrame, fetch: plots.Fetch | None, several: bool) -> list[dict[str, Any]]:
+def _result_rows(best: pd.DataFrame, fetch: Fetch | None, several: bool) -> list[dict[str, Any]]:
     out = []
     for i, (_, row) in enumerate(best.iterrows(), start=1):
         country = _text(row.get("country"), "")
@@ -347,7 +348,7 @@ def _failure_rows(failures: Iterable[Any]) -> list[dict[str, str]]:
 
 # ----------------------------------------------------------------------------------------------- public
 def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = None,
-                     fetch: plots.Fetch | None = None, client: Any = None,
+                     fetch: Fetch | None = None, client: Any = None,
                      stats: Mapping[str, Any] | None = None, failures: Iterable[Any] | None = None,
                      top: int = 25) -> Path:
     """Write a self-contained HTML landscape report of ``df`` to ``path`` and return the path.
@@ -377,7 +378,7 @@ def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = 
         raise ValueError(f"df: missing column(s) {', '.join(map(repr, missing))}; pass a search result frame")
     if top < 1:
         raise ValueError(f"top: must be at least 1; got {top}")
-    get = plots.image_fetcher(fetch, client)
+    get = image_fetcher(fetch, client)
     if stats is None and client is not None:
         stats = getattr(client, "stats", None)
     attrs = df.attrs
