@@ -29,6 +29,7 @@ Example:
 
 from __future__ import annotations
 
+import io
 import textwrap
 from collections.abc import Sequence
 from typing import Any
@@ -47,6 +48,7 @@ __all__ = [
     "SANDBOX_SUFFIX",
     "STATUS_COLOURS",
     "UNKNOWN",
+    "figure_png",
     "image_fetcher",
     "loc_breakdown",
     "office_breakdown",
@@ -185,6 +187,29 @@ def _scored(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Rows that have a score, and how many were dropped."""
     keep = df["score"].notna()
     return df[keep], int((~keep).sum())
+
+
+# ----------------------------------------------------------------------------------------------- output
+def figure_png(fig: Figure, *, dpi: float = 100, close: bool = True, **kwargs: Any) -> bytes:
+    """The figure rendered to PNG bytes, for a report, a widget or a file; ``**kwargs`` go to ``savefig``.
+
+    ``close`` (the default) releases the figure from pyplot, so a notebook does not draw it a second time at
+    the end of the cell; a bare :class:`~matplotlib.figure.Figure` that pyplot never knew is left as it is.
+
+    Example:
+        >>> import pandas as pd
+        >>> ax = office_breakdown(pd.DataFrame({"patent_id": ["1"], "country": ["US"]}))
+        >>> png = figure_png(ax.figure, dpi=50, bbox_inches="tight")
+        >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n", plt.fignum_exists(ax.figure.number)
+        (True, False)
+    """
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, format="png", dpi=dpi, **kwargs)
+    finally:
+        if close:
+            plt.close(fig)
+    return buf.getvalue()
 
 
 # ----------------------------------------------------------------------------------------------- scores

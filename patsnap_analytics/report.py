@@ -185,9 +185,7 @@ def _chart(draw: Callable[[Axes], object], size: tuple[float, float]) -> str:
     # figure is freed with its last reference; savefig picks the Agg renderer for PNG by itself.
     fig = Figure(figsize=size, layout="constrained")
     draw(fig.add_subplot())
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=120, facecolor="white")
-    return _png_uri(buf.getvalue())
+    return _png_uri(plots.figure_png(fig, dpi=120, facecolor="white"))
 
 
 def _bars_height(n: int) -> float:

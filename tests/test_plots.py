@@ -363,3 +363,22 @@ def test_loc_breakdown_counts_a_design_in_each_of_its_classes():
                        "loc_label": ["Seats; Tables", "Seats", pd.NA]})
     widths = {label.split()[0]: width for label, width in bars(loc_breakdown(df)).items()}
     assert widths["06-01"] == 2 and widths["06-03"] == 1
+
+
+def test_figure_png_renders_closes_and_forwards_savefig_options():
+    from matplotlib.figure import Figure
+
+    ax = plots.office_breakdown(results())
+    number = ax.figure.number
+    small = plots.figure_png(ax.figure, dpi=40)
+    assert not plt.fignum_exists(number)  # closed: a notebook will not draw it again
+    with Image.open(io.BytesIO(small)) as im:
+        assert im.format == "PNG" and im.size == (7 * 40, round(ax.figure.get_figheight() * 40))
+    kept = plots.office_breakdown(results())
+    plots.figure_png(kept.figure, close=False)
+    assert plt.fignum_exists(kept.figure.number)
+    bare = Figure(figsize=(2, 1))  # a figure pyplot never knew (the report's) is rendered all the same
+    bare.add_subplot().plot([0, 1])
+    sizes = [Image.open(io.BytesIO(plots.figure_png(bare, dpi=50, **options))).size
+             for options in ({}, {"bbox_inches": "tight"})]
+    assert sizes[0] == (100, 50) and sizes[1] != sizes[0]  # bbox_inches reached savefig
