@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import PatsnapError
+from .exports import write_frame
 from .query import FILTERS
 
 __all__ = ["main"]
@@ -44,32 +45,6 @@ def _connect(args: argparse.Namespace):
     if getattr(args, "no_cache", False):
         options["cache"] = False
     return connect(sandbox=True if getattr(args, "sandbox", False) else None, **options)
-
-
-def write_frame(df, out: str | Path) -> Path:
-    """Write a result frame to ``.csv``, ``.parquet``, ``.xlsx`` or ``.json`` by the file's extension.
-
-    Example:
-        >>> write_frame(__import__("pandas").DataFrame(), "x.txt")
-        Traceback (most recent call last):
-        ...
-        patsnap_analytics.errors.ValidationError: out: must end in .csv, .parquet, .xlsx or .json, got 'x.txt'
-    """
-    from .errors import ValidationError
-
-    path = Path(out)
-    suffix = path.suffix.lower()
-    writers = {
-        ".csv": lambda: df.to_csv(path, index=False),
-        ".parquet": lambda: df.to_parquet(path, index=False),
-        ".xlsx": lambda: df.to_excel(path, index=False),
-        ".json": lambda: df.to_json(path, orient="records", force_ascii=False, indent=1),
-    }
-    if suffix not in writers:
-        raise ValidationError("out", f"must end in .csv, .parquet, .xlsx or .json, got {str(out)!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    writers[suffix]()
-    return path
 
 
 def _cmd_search(args: argparse.Namespace) -> int:

@@ -15,6 +15,9 @@ Conventions shared by all charts:
   are left out of score charts; when *no* row has a score the chart says so instead of failing.
 * Bars count **distinct designs** (``patent_id``) by default, because a batch finds the same design for several
   query images; pass ``distinct=False`` to count result rows.
+* Extra keyword arguments (``**kwargs``) go to the Matplotlib artist each function draws its data with (named in
+  its docstring), as in seaborn; they win over the house style (``lw=3`` or ``color="black"`` on lines,
+  ``edgecolor=`` on bars, ``cmap=`` on the heatmap).
 
 Example:
     >>> import pandas as pd
@@ -31,24 +34,29 @@ from __future__ import annotations
 
 import io
 import textwrap
-import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.cbook import normalize_kwargs
 from matplotlib.figure import Figure
-from PIL import Image
+from matplotlib.image import AxesImage
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
 
 from .codes import OFFICES, name_of
+from .thumbnails import Fetch, image_fetcher, thumbnail
 
 __all__ = [
     "OKABE_ITO",
     "SANDBOX_SUFFIX",
     "STATUS_COLOURS",
     "UNKNOWN",
+    "figure_png",
     "image_fetcher",
     "loc_breakdown",
     "office_breakdown",
@@ -88,9 +96,6 @@ STATUS_COLOURS: dict[str, str] = {
     "Expired": OKABE_ITO[3],
     UNKNOWN: GREY,
 }
-
-Fetch = Callable[[str], "bytes | None"]
-
 
 # ----------------------------------------------------------------------------------------------- helpers
 def _check_frame(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
@@ -182,6 +187,14 @@ def _finish_score_chart(ax: Axes, df: pd.DataFrame, title: str, dropped: int,
     return ax
 
 
+def _options(kwargs: dict[str, Any], artist: type[Artist], **style: Any) -> dict[str, Any]:
+    """The house ``style`` for an artist, overridden by the caller's ``kwargs``.
+
+    Aliases are resolved first, so ``lw=3`` replaces the style's ``linewidth`` instead of clashing with it.
+    """
+    return {**style, **normalize_kwargs(kwargs, artist)}
+
+
 def _legend_label(name: str) -> str | None:
     return _short(name) if name else None
 
@@ -190,6 +203,29 @@ def _scored(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Rows that have a score, and how many were dropped."""
     keep = df["score"].notna()
     return df[keep], int((~keep).sum())
+
+
+# ----------------------------------------------------------------------------------------------- output
+def figure_png(fig: Figure, *, dpi: float = 100, close: bool = True, **kwargs: Any) -> bytes:
+    """The figure rendered to PNG bytes, for a report, a widget or a file; ``**kwargs`` go to ``savefig``.
+
+    ``close`` (the default) releases the figure from pyplot, so a notebook does not draw it a second time at
+    the end of the cell; a bare :class:`~matplotlib.figure.Figure` that pyplot never knew is left as it is.
+
+    Example:
+        >>> import pandas as pd
+        >>> ax = office_breakdown(pd.DataFrame({"patent_id": ["1"], "country": ["US"]}))
+        >>> png = figure_png(ax.figure, dpi=50, bbox_inches="tight")
+        >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n", plt.fignum_exists(ax.figure.number)
+        (True, False)
+    """
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, format="png", dpi=dpi, **kwargs)
+    finally:
+        if close:
+            plt.close(fig)
+    return buf.getvalue()
 
 
 # ----------------------------------------------------------------------------------------------- scores
@@ -202,14 +238,32 @@ def _kde(values: np.ndarray, grid: np.ndarray) -> np.ndarray:
     return np.exp(-0.5 * z**2).sum(axis=1) / (n * bw * np.sqrt(2 * np.pi))
 
 
+def _score_layer(ax: Axes, kind: str, values: np.ndarray, edges: np.ndarray, line: dict[str, Any]) -> None:
+    """One group's layer of :func:`score_distribution`: its line (``line`` options) and, but for ECDFs, shading."""
+    if kind == "hist":
+        ax.hist(values, bins=edges, histtype="stepfilled", alpha=0.25, color=line["color"])
+        ax.hist(values, bins=edges, histtype="step", **line)
+    elif kind == "kde":
+        pad = (edges[-1] - edges[0]) * 0.1
+        grid = np.linspace(edges[0] - pad, edges[-1] + pad, 200)
+        dens = _kde(values, grid)
+        ax.plot(grid, dens, **line)
+        ax.fill_between(grid, dens, color=line["color"], alpha=0.15)
+    else:
+        xs = np.sort(values)
+        ys = np.arange(1, len(xs) + 1) / len(xs)
+        ax.step(xs, ys, where="post", **line)
+
+
 def score_distribution(df: pd.DataFrame, *, by: str | None = "query", kind: str = "hist",
-                       bins: int | None = None, ax: Axes | None = None) -> Axes:
+                       bins: int | None = None, ax: Axes | None = None, **kwargs: Any) -> Axes:
     """Distribution of similarity scores, one overlaid layer per value of ``by`` (default: per query image).
 
     ``kind`` is ``"hist"`` (step histograms on shared bins), ``"kde"`` (smoothed density) or ``"ecdf"``
     (share of results scoring at most x — the honest choice for threshold studies). ``bins`` defaults to a
     number suited to the size of the groups. Rows without a score are left out; if none has one the chart
-    says so.
+    says so. ``**kwargs`` go to each layer's line (``Axes.hist(histtype="step")``, ``Axes.plot`` or
+    ``Axes.step``); a layer's shading takes the line's colour.
 
     Example:
         >>> import pandas as pd
@@ -234,29 +288,18 @@ def score_distribution(df: pd.DataFrame, *, by: str | None = "query", kind: str 
         bins = int(np.clip(1.5 * np.sqrt(max(len(rows) for _, rows in groups)), 5, 30))
     edges = np.linspace(lo, hi, bins + 1)
     for i, (name, rows) in enumerate(groups):
-        values = rows["score"].to_numpy(dtype=float)
-        colour = _colour(i)
-        lab = _legend_label(name)
-        if kind == "hist":
-            ax.hist(values, bins=edges, histtype="stepfilled", alpha=0.25, color=colour)
-            ax.hist(values, bins=edges, histtype="step", linewidth=1.6, color=colour, label=lab)
-        elif kind == "kde":
-            pad = (hi - lo) * 0.1
-            grid = np.linspace(lo - pad, hi + pad, 200)
-            dens = _kde(values, grid)
-            ax.plot(grid, dens, color=colour, linewidth=1.8, label=lab)
-            ax.fill_between(grid, dens, color=colour, alpha=0.15)
-        else:
-            xs = np.sort(values)
-            ys = np.arange(1, len(xs) + 1) / len(xs)
-            ax.step(xs, ys, where="post", color=colour, linewidth=1.8, label=lab)
+        line = _options(kwargs, Patch if kind == "hist" else Line2D, color=_colour(i),
+                        linewidth=1.6 if kind == "hist" else 1.8, label=_legend_label(name))
+        _score_layer(ax, kind, rows["score"].to_numpy(dtype=float), edges, line)
     ax.set_xlabel("Similarity score")
     ax.set_ylabel({"hist": "Results", "kde": "Density", "ecdf": "Share of results ≤ score"}[kind])
     return _finish_score_chart(ax, df, title, dropped, groups, by)
 
 
-def score_vs_rank(df: pd.DataFrame, *, by: str | None = "query", ax: Axes | None = None) -> Axes:
+def score_vs_rank(df: pd.DataFrame, *, by: str | None = "query", ax: Axes | None = None, **kwargs: Any) -> Axes:
     """How fast similarity falls with rank: one line per value of ``by`` (default: per query image).
+
+    ``**kwargs`` go to ``Axes.plot`` (each line).
 
     Example:
         >>> import pandas as pd
@@ -273,8 +316,9 @@ def score_vs_rank(df: pd.DataFrame, *, by: str | None = "query", ax: Axes | None
     ax, groups, dropped = started
     for i, (name, rows) in enumerate(groups):
         rows = rows.sort_values("rank")
-        ax.plot(rows["rank"].to_numpy(dtype=float), rows["score"].to_numpy(dtype=float), marker="o",
-                markersize=3.5, linewidth=1.5, color=_colour(i), label=_legend_label(name))
+        ax.plot(rows["rank"].to_numpy(dtype=float), rows["score"].to_numpy(dtype=float),
+                **_options(kwargs, Line2D, marker="o", markersize=3.5, linewidth=1.5, color=_colour(i),
+                           label=_legend_label(name)))
     ax.set_xlabel("Rank")
     ax.set_ylabel("Similarity score")
     return _finish_score_chart(ax, df, title, dropped, groups, by)
@@ -298,12 +342,12 @@ def _top(counts: pd.Series, top: int | None) -> pd.Series:
 
 
 def _hbar(ax: Axes, counts: pd.Series, labels: list[str], colours: list[str], df: pd.DataFrame, title: str,
-          distinct: bool) -> Axes:
-    """Horizontal bars, largest on top, each labelled with its count."""
+          distinct: bool, kwargs: dict[str, Any]) -> Axes:
+    """Horizontal bars, largest on top, each labelled with its count; ``kwargs`` go to ``Axes.barh``."""
     _style(ax)
     ax.grid(False, axis="y")
     y = np.arange(len(counts))[::-1]  # first (largest) bar at the top
-    bars = ax.barh(y, counts.to_numpy(dtype=float), color=colours, height=0.7)
+    bars = ax.barh(y, counts.to_numpy(dtype=float), **_options(kwargs, Rectangle, color=colours, height=0.7))
     ax.bar_label(bars, labels=[f"{int(v):,}" for v in counts.to_numpy()], padding=3, fontsize="small")
     ax.set_yticks(y, labels=labels)
     ax.set_xlabel("Distinct designs" if distinct else "Results")
@@ -323,10 +367,10 @@ def _height(n: int) -> float:
 
 
 def office_breakdown(df: pd.DataFrame, *, top: int | None = 15, distinct: bool = True,
-                     ax: Axes | None = None) -> Axes:
+                     ax: Axes | None = None, **kwargs: Any) -> Axes:
     """Results per patent office (from ``country``), largest first, labelled ``United States (US)``.
 
-    Offices beyond the ``top`` largest are summed into one ``Other (k)`` bar.
+    Offices beyond the ``top`` largest are summed into one ``Other (k)`` bar. ``**kwargs`` go to ``Axes.barh``.
 
     Example:
         >>> import pandas as pd
@@ -341,7 +385,7 @@ def office_breakdown(df: pd.DataFrame, *, top: int | None = 15, distinct: bool =
     labels = [f"{OFFICES[c]} ({c})" if c in OFFICES else str(c) for c in counts.index]
     colours = [GREY if c == UNKNOWN or c.startswith("Other (") else OKABE_ITO[0] for c in counts.index]
     ax = _axes(ax, (7, _height(len(counts))))
-    return _hbar(ax, counts, labels, colours, df, "Results by patent office", distinct)
+    return _hbar(ax, counts, labels, colours, df, "Results by patent office", distinct, kwargs)
 
 
 def _require_labels(df: pd.DataFrame, by: str, what: str) -> str:
@@ -353,11 +397,12 @@ def _require_labels(df: pd.DataFrame, by: str, what: str) -> str:
 
 
 def status_breakdown(df: pd.DataFrame, *, by: str = "simple_legal_status", distinct: bool = True,
-                     ax: Axes | None = None) -> Axes:
+                     ax: Axes | None = None, **kwargs: Any) -> Axes:
     """Results per legal status, from a frame labelled with ``client.label(df, by=by)``.
 
     ``by`` is ``"simple_legal_status"`` (Active / Inactive / Pending ...) or ``"legal_status"`` (Granted ...).
-    Results that matched no status tested by the labelling are shown as ``Unknown``.
+    Results that matched no status tested by the labelling are shown as ``Unknown``. ``**kwargs`` go to
+    ``Axes.barh``.
 
     Example:
         >>> import pandas as pd
@@ -375,15 +420,16 @@ def status_breakdown(df: pd.DataFrame, *, by: str = "simple_legal_status", disti
     colours = [STATUS_COLOURS.get(str(s), _colour(i)) for i, s in enumerate(counts.index)]
     ax = _axes(ax, (7, _height(len(counts))))
     name = "simple legal status" if by == "simple_legal_status" else "legal status"
-    return _hbar(ax, counts, [str(s) for s in counts.index], colours, df, f"Results by {name}", distinct)
+    return _hbar(ax, counts, [str(s) for s in counts.index], colours, df, f"Results by {name}", distinct,
+                 kwargs)
 
 
 def loc_breakdown(df: pd.DataFrame, *, top: int | None = 15, distinct: bool = True,
-                  ax: Axes | None = None) -> Axes:
+                  ax: Axes | None = None, **kwargs: Any) -> Axes:
     """Results per Locarno class, from a frame labelled with ``client.label(df, by="loc")``.
 
     Bars read ``06-01 Seats`` (long names wrap onto two lines); codes beyond the ``top`` largest form one
-    ``Other (k)`` bar.
+    ``Other (k)`` bar. ``**kwargs`` go to ``Axes.barh``.
 
     Example:
         >>> import pandas as pd
@@ -408,7 +454,8 @@ def loc_breakdown(df: pd.DataFrame, *, top: int | None = 15, distinct: bool = Tr
 
     colours = [GREY if c == UNKNOWN or c.startswith("Other (") else OKABE_ITO[4] for c in counts.index]
     ax = _axes(ax, (7, _height(len(counts))))
-    return _hbar(ax, counts, [text(c) for c in counts.index], colours, df, "Results by Locarno class", distinct)
+    return _hbar(ax, counts, [text(c) for c in counts.index], colours, df, "Results by Locarno class", distinct,
+                 kwargs)
 
 
 # ----------------------------------------------------------------------------------------------- overlap
@@ -433,10 +480,11 @@ def overlap_matrix(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(data, index=queries, columns=queries)
 
 
-def overlap_heatmap(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+def overlap_heatmap(df: pd.DataFrame, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
     """Heatmap of :func:`overlap_matrix`: do different query images find the same designs?
 
     Needs at least two queries (raises ``ValueError`` otherwise). Each cell is annotated with its value.
+    ``**kwargs`` go to ``Axes.imshow``.
 
     Example:
         >>> import pandas as pd
@@ -453,7 +501,7 @@ def overlap_heatmap(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     side = min(9.0, 1.6 + 0.7 * n)
     ax = _axes(ax, (side + 1.2, side))
     # cividis: perceptually uniform and readable with colour-vision deficiencies, like Okabe-Ito.
-    image = ax.imshow(matrix.to_numpy(), cmap="cividis", vmin=0.0, vmax=1.0)
+    image = ax.imshow(matrix.to_numpy(), **_options(kwargs, AxesImage, cmap="cividis", vmin=0.0, vmax=1.0))
     labels = [_short(q, 22) for q in matrix.index]
     ax.set_xticks(range(n), labels=labels, rotation=40, ha="right", rotation_mode="anchor")
     ax.set_yticks(range(n), labels=labels)
@@ -467,76 +515,7 @@ def overlap_heatmap(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
-# ----------------------------------------------------------------------------------------------- thumbnails
-def image_fetcher(fetch: Fetch | None = None, client: Any = None) -> Fetch | None:
-    """The function that turns an image URL into bytes: ``fetch`` if given, else ``client.fetch_image``.
-
-    Example:
-        >>> image_fetcher(fetch=lambda url: None)("x") is None
-        True
-        >>> image_fetcher() is None
-        True
-    """
-    if fetch is not None:
-        return fetch
-    if client is not None:
-        method = getattr(client, "fetch_image", None)
-        if not callable(method):
-            raise TypeError("client: needs a fetch_image(url) -> bytes | None method")
-        return method
-    return None
-
-
-def _bold_shrink(img: Image.Image, target: int) -> Image.Image:
-    """Shrink a 1-bit drawing sheet by min-pooling, so a 2 px line on a 3000 px sheet stays a visible line.
-
-    Plain resampling averages thin black lines into pale grey at thumbnail size; taking the darkest pixel of
-    each block keeps every line (a little bolder), which is what an analyst needs to compare shapes.
-    """
-    factor = max(img.size) // target
-    if factor < 2:
-        return img.convert("L")
-    ink = np.asarray(img, dtype=bool)  # True = white paper
-    h, w = (ink.shape[0] // factor) * factor, (ink.shape[1] // factor) * factor
-    pooled = ink[:h, :w].reshape(h // factor, factor, w // factor, factor).min(axis=(1, 3))
-    return Image.fromarray(pooled.astype(np.uint8) * 255, mode="L")
-
-
-def thumbnail(url: object, fetch: Fetch, *, size: int = 256) -> Image.Image | None:
-    """The image at ``url`` as an RGB PIL image at most ``size`` px on a side, or ``None`` if unavailable.
-
-    Never raises for a bad image: a thumbnail is decoration, and one expired result URL must not cost the
-    analyst a whole gallery or report. Transparent images are flattened onto white.
-
-    Example:
-        >>> thumbnail("x", lambda url: b"not an image") is None
-        True
-    """
-    if url is None or pd.isna(url) or not str(url):  # type: ignore[arg-type]
-        return None
-    try:
-        data = fetch(str(url))
-        if not data:
-            return None
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)  # treat a bomb as unavailable
-            img = Image.open(io.BytesIO(data))
-            img.draft("RGB", (size, size))  # JPEG: decode at reduced scale, much faster for big photos
-            img.load()
-        if img.mode == "1":
-            img = _bold_shrink(img, 2 * size)
-        if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-            rgba = img.convert("RGBA")
-            img = Image.new("RGB", rgba.size, "white")
-            img.paste(rgba, mask=rgba.getchannel("A"))
-        else:
-            img = img.convert("RGB")
-        img.thumbnail((size, size), Image.Resampling.LANCZOS)
-        return img
-    except Exception:  # any failure to get or decode one image degrades to a placeholder, by design
-        return None
-
-
+# ----------------------------------------------------------------------------------------------- gallery
 def _fmt_score(score: object) -> str | None:
     if score is None or pd.isna(score):  # type: ignore[arg-type]
         return None
@@ -556,12 +535,13 @@ def _gallery_rows(df: pd.DataFrame, n: int) -> pd.DataFrame:
 
 
 def thumbnail_gallery(df: pd.DataFrame, *, fetch: Fetch | None = None, client: Any = None, n: int = 12,
-                      ncols: int = 4, fig: Figure | None = None) -> Figure:
+                      ncols: int = 4, fig: Figure | None = None, **kwargs: Any) -> Figure:
     """A grid of the ``n`` best results' images, with the patent number (and score, when there is one) below.
 
     Images come from ``fetch(url) -> bytes | None`` or ``client.fetch_image`` (one of them is required, so the
     client's HTTP cache is used and nothing is fetched behind the analyst's back). An image that cannot be
-    fetched or decoded is drawn as an "image unavailable" placeholder. Returns the Figure.
+    fetched or decoded is drawn as an "image unavailable" placeholder. ``**kwargs`` go to ``Axes.imshow`` (each
+    image). Returns the Figure.
 
     Example:
         >>> import pandas as pd
@@ -593,7 +573,7 @@ def thumbnail_gallery(df: pd.DataFrame, *, fetch: Fetch | None = None, client: A
             ax.text(0.5, 0.5, "image unavailable", ha="center", va="center", transform=ax.transAxes,
                     color="#777777", fontsize="small")
         else:
-            ax.imshow(np.asarray(img))
+            ax.imshow(np.asarray(img), **kwargs)
         for spine in ax.spines.values():
             spine.set_color("#cccccc")
         caption = str(row["patent_pn"])

@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
+import functools
 import io
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -36,6 +37,7 @@ from matplotlib.figure import Figure
 
 from . import plots
 from .codes import LEGAL_STATUS, OFFICES, SIMPLE_LEGAL_STATUS, name_of
+from .thumbnails import Fetch, image_fetcher, thumbnail
 
 __all__ = ["REQUIRED_COLUMNS", "landscape_report"]
 
@@ -60,6 +62,8 @@ _FILTER_LABELS: dict[str, str] = {
 _SORT_FIELDS = {"APD": "application date (APD)", "PBD": "publication date (PBD)", "ISD": "issue date (ISD)"}
 _STATUS_COLUMNS = (("simple_legal_status_label", "Status"), ("legal_status_label", "Legal status"),
                    ("loc_label", "Locarno class"))
+#: The page template, in ``patsnap_analytics/templates/`` (it includes ``report.css`` there).
+TEMPLATE = "report.html.j2"
 THUMB_PX = 240  # twice the displayed size, sharp on high-density screens
 
 
@@ -181,9 +185,7 @@ def _chart(draw: Callable[[Axes], object], size: tuple[float, float]) -> str:
     # figure is freed with its last reference; savefig picks the Agg renderer for PNG by itself.
     fig = Figure(figsize=size, layout="constrained")
     draw(fig.add_subplot())
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=120, facecolor="white")
-    return _png_uri(buf.getvalue())
+    return _png_uri(plots.figure_png(fig, dpi=120, facecolor="white"))
 
 
 def _bars_height(n: int) -> float:
@@ -224,9 +226,9 @@ def _charts(df: pd.DataFrame) -> list[dict[str, str]]:
     return charts
 
 
-def _thumbnail_uri(url: object, fetch: plots.Fetch) -> str | None:
+def _thumbnail_uri(url: object, fetch: Fetch) -> str | None:
     """The result image, shrunk and re-encoded (which also strips anything that is not pixels), as a data URI."""
-    img = plots.thumbnail(url, fetch, size=THUMB_PX)
+    img = thumbnail(url, fetch, size=THUMB_PX)
     if img is None:
         return None
     buf = io.BytesIO()
@@ -278,7 +280,7 @@ def _labels(row: pd.Series, columns: Iterable[str]) -> list[dict[str, str]]:
     return tags
 
 
-def _result_rows(best: pd.DataFrame, fetch: plots.Fetch | None, several: bool) -> list[dict[str, Any]]:
+def _result_rows(best: pd.DataFrame, fetch: Fetch | None, several: bool) -> list[dict[str, Any]]:
     out = []
     for i, (_, row) in enumerate(best.iterrows(), start=1):
         country = _text(row.get("country"), "")
@@ -344,7 +346,7 @@ def _failure_rows(failures: Iterable[Any]) -> list[dict[str, str]]:
 
 # ----------------------------------------------------------------------------------------------- public
 def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = None,
-                     fetch: plots.Fetch | None = None, client: Any = None,
+                     fetch: Fetch | None = None, client: Any = None,
                      stats: Mapping[str, Any] | None = None, failures: Iterable[Any] | None = None,
                      top: int = 25) -> Path:
     """Write a self-contained HTML landscape report of ``df`` to ``path`` and return the path.
@@ -374,7 +376,7 @@ def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = 
         raise ValueError(f"df: missing column(s) {', '.join(map(repr, missing))}; pass a search result frame")
     if top < 1:
         raise ValueError(f"top: must be at least 1; got {top}")
-    get = plots.image_fetcher(fetch, client)
+    get = image_fetcher(fetch, client)
     if stats is None and client is not None:
         stats = getattr(client, "stats", None)
     attrs = df.attrs
@@ -420,179 +422,11 @@ def _version() -> str:
         return "dev"
 
 
+@functools.cache
 def _template() -> jinja2.Template:
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
-                             lstrip_blocks=True)
-    return env.from_string(_TEMPLATE)
+    # The page lives in templates/ (package data, so a wheel carries it). autoescape=True, not
+    # select_autoescape: ".j2" is not an extension select_autoescape knows, and every value is untrusted.
+    env = jinja2.Environment(loader=jinja2.PackageLoader("patsnap_analytics", "templates"), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return env.get_template(TEMPLATE)
 
-
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-<title>{{ title }}{% if sandbox %} [sandbox data]{% endif %}</title>
-<style>
-  :root { --ink:#1d2733; --muted:#5b6776; --line:#dfe3e8; --panel:#f6f8fa; --accent:#0072B2; --warn:#D55E00; }
-  * { box-sizing: border-box; }
-  body { margin:0; font: 15px/1.5 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
-         color: var(--ink); background:#fff; }
-  main { max-width: 1180px; margin: 0 auto; padding: 28px 32px 48px; }
-  .sandbox { background: repeating-linear-gradient(135deg, #D55E00 0 18px, #c45500 18px 36px); color:#fff;
-             padding: 14px 32px; font-weight: 700; letter-spacing: .02em; text-align:center; font-size: 17px; }
-  .sandbox small { display:block; font-weight: 400; font-size: 13.5px; letter-spacing: 0; opacity:.95; }
-  header { border-bottom: 3px solid var(--accent); padding-bottom: 14px; margin-bottom: 22px; }
-  header .kicker { color: var(--accent); font-weight: 600; text-transform: uppercase; font-size: 12.5px;
-                   letter-spacing: .08em; }
-  h1 { font-size: 28px; margin: 4px 0 6px; line-height: 1.25; word-break: break-word; }
-  header .meta { color: var(--muted); font-size: 13.5px; }
-  h2 { font-size: 19px; margin: 34px 0 12px; padding-bottom: 6px; border-bottom: 1px solid var(--line); }
-  .cards { display:grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 12px; }
-  .card { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }
-  .card .v { font-size: 26px; font-weight: 700; color: var(--accent); }
-  .card .k { font-size: 12.5px; color: var(--muted); text-transform: uppercase; letter-spacing: .05em; }
-  .cols { display:grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 18px; }
-  .panel { border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }
-  .panel h3 { margin: 0 0 8px; font-size: 14px; color: var(--muted); text-transform: uppercase;
-              letter-spacing: .05em; }
-  dl { display:grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; font-size: 14px; }
-  dt { color: var(--muted); }
-  dd { margin: 0; word-break: break-word; }
-  .charts { display:grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 18px; }
-  figure { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: 10px; background:#fff; }
-  figure img { width: 100%; height: auto; display:block; }
-  figcaption { font-size: 13px; color: var(--muted); margin-top: 6px; }
-  figcaption b { color: var(--ink); }
-  table { border-collapse: collapse; width: 100%; font-size: 14px; }
-  th { text-align: left; font-size: 12px; text-transform: uppercase; letter-spacing: .05em; color: var(--muted);
-       border-bottom: 2px solid var(--line); padding: 8px 10px; }
-  td { border-bottom: 1px solid var(--line); padding: 8px 10px; vertical-align: middle; }
-  tbody tr:nth-child(even) { background: #fafbfc; }
-  td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-  td.pn { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; white-space: nowrap; }
-  td.thumb { width: 132px; }
-  td.title { min-width: 220px; }
-  td.thumb img { width: 120px; height: 120px; object-fit: contain; background:#fff; border:1px solid var(--line);
-                 border-radius: 4px; display:block; }
-  .placeholder { width: 120px; height: 120px; border: 1px dashed #b9c0c8; border-radius: 4px; background: #f3f4f6;
-                 color: #7a8594; font-size: 11px; display:flex; align-items:center; justify-content:center;
-                 text-align:center; }
-  .tag { display:inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; background:#eef2f6;
-         margin: 1px 4px 1px 0; white-space: nowrap; }
-  .tag.good { background:#d7f0e6; color:#00664a; }
-  .tag.bad { background:#f9e0d2; color:#8a3b00; }
-  .tag.wait { background:#fbeccb; color:#7a5200; }
-  .note { color: var(--muted); font-size: 13.5px; }
-  .alert { border-left: 4px solid var(--warn); background:#fdf1ea; padding: 10px 14px; border-radius: 4px; }
-  footer { margin-top: 40px; color: var(--muted); font-size: 12.5px; border-top: 1px solid var(--line);
-           padding-top: 10px; }
-  @media print { .charts { grid-template-columns: 1fr 1fr; } figure, tr { break-inside: avoid; } }
-</style>
-</head>
-<body>
-{% if sandbox %}
-<div class="sandbox" role="alert">SANDBOX DATA — NOT REAL PATSNAP RESULTS
-  <small>These results come from the offline sandbox and its generated sample corpus. Do not cite them.</small>
-</div>
-{% endif %}
-<main>
-<header>
-  <div class="kicker">Design-patent image search · landscape report</div>
-  <h1>{{ title }}</h1>
-  <div class="meta">Generated {{ generated }} by patsnap-analytics {{ version }}</div>
-</header>
-
-<section class="cards" aria-label="Key figures">
-{% for name, value in figures %}
-  <div class="card"><div class="v">{{ value }}</div><div class="k">{{ name }}</div></div>
-{% endfor %}
-</section>
-
-<h2>Search</h2>
-<div class="cols">
-  <div class="panel"><h3>Data source</h3>
-    <dl><dt>Source</dt><dd>{{ source }}</dd><dt>Base URL</dt><dd>{{ base_url }}</dd>
-        <dt>Endpoint</dt><dd>{{ endpoint }}</dd></dl></div>
-  <div class="panel"><h3>Filters</h3>
-    {% if filters %}<dl>{% for name, value in filters %}<dt>{{ name }}</dt><dd>{{ value }}</dd>{% endfor %}</dl>
-    {% else %}<p class="note">No filters recorded.</p>{% endif %}</div>
-  <div class="panel"><h3>API usage</h3>
-    {% if stats %}<dl>{% for name, value in stats %}<dt>{{ name }}</dt><dd>{{ value }}</dd>{% endfor %}</dl>
-    {% else %}<p class="note">No usage figures were given.</p>{% endif %}</div>
-</div>
-
-{% if queries %}
-<h2>Query images</h2>
-<table>
-  <thead><tr><th>Query</th><th class="num">Results</th><th class="num">Matches in database</th>
-    <th class="num">Best score</th></tr></thead>
-  <tbody>
-  {% for q in queries %}
-    <tr><td>{{ q.query }}</td><td class="num">{{ q.results }}</td><td class="num">{{ q.total }}</td>
-      <td class="num">{{ q.best }}</td></tr>
-  {% endfor %}
-  </tbody>
-</table>
-{% endif %}
-
-{% if failures or pending %}
-<h2>Incomplete batch</h2>
-<div class="alert">
-  {% if failures %}<p><b>{{ failures|length }}</b> image(s) failed; their results are not in this report.</p>{% endif %}
-  {% if pending %}<p><b>{{ pending|length }}</b> image(s) were not searched yet: {{ pending|join(", ") }}</p>{% endif %}
-</div>
-{% if failures %}
-<table>
-  <thead><tr><th>Query image</th><th>Error</th><th>Message</th></tr></thead>
-  <tbody>{% for f in failures %}<tr><td>{{ f.image }}</td><td>{{ f.error }}</td><td>{{ f.message }}</td></tr>{% endfor %}</tbody>
-</table>
-{% endif %}
-{% endif %}
-
-<h2>Charts</h2>
-{% if charts %}
-<div class="charts">
-{% for c in charts %}
-  <figure><img src="{{ c.src }}" alt="{{ c.name }} chart">
-    <figcaption><b>{{ c.name }}.</b> {{ c.caption }}</figcaption></figure>
-{% endfor %}
-</div>
-{% else %}
-<p class="note">No results, so nothing to chart.</p>
-{% endif %}
-
-<h2>Top {{ results|length }} of {{ n_designs }} distinct designs</h2>
-{% if results %}
-{% if not thumbnails %}<p class="note">Thumbnails not included: pass <code>fetch=</code> or <code>client=</code>.</p>{% endif %}
-<table>
-  <thead><tr><th class="num">#</th>{% if thumbnails %}<th>Image</th>{% endif %}<th>Patent number</th>
-    <th>Title</th><th>Office</th><th class="num">Score</th>
-    {% if several %}<th class="num">Found by</th>{% else %}<th class="num">Rank</th>{% endif %}
-    {% if label_names %}<th>Labels</th>{% endif %}</tr></thead>
-  <tbody>
-  {% for r in results %}
-    <tr>
-      <td class="num">{{ r.n }}</td>
-      {% if thumbnails %}<td class="thumb">{% if r.thumb %}<img src="{{ r.thumb }}" alt="{{ r.pn }}">{% else %}<div class="placeholder">image unavailable</div>{% endif %}</td>{% endif %}
-      <td class="pn">{{ r.pn }}</td>
-      <td class="title">{{ r.title }}</td>
-      <td>{{ r.office }}</td>
-      <td class="num">{{ r.score }}</td>
-      {% if several %}<td class="num">{{ r.found_by }} {{ "query" if r.found_by == 1 else "queries" }}</td>{% else %}<td class="num">{{ r.rank }}</td>{% endif %}
-      {% if label_names %}<td>{% for t in r.labels %}<span class="tag {{ t.tone }}" title="{{ t.name }}">{{ t.text }}</span>{% endfor %}</td>{% endif %}
-    </tr>
-  {% endfor %}
-  </tbody>
-</table>
-{% else %}
-<p class="note">The search returned no results.</p>
-{% endif %}
-
-<footer>Self-contained report: every chart and image is embedded in this file and it loads nothing from the
-network. Scores are the API's similarity scores{% if sandbox %} (here: the sandbox's own){% endif %};
-they are comparable within one search, not across vendors.</footer>
-</main>
-</body>
-</html>
-"""

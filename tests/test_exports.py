@@ -90,3 +90,80 @@ def test_the_frames_are_not_trivial(frames):
     assert frames["by_date"]["score"].isna().all()
     assert frames["labelled_twice"].attrs["labelled_by"] == ["country", "simple_legal_status"]
     assert frames["labelled_loc"]["loc"].isna().any()  # NA survives every format too
+
+
+# ---------------------------------------------------------------------------------------------- write_frame
+
+def test_write_frame_writes_every_format_by_extension(frames, tmp_path):
+    from patsnap_analytics.exports import write_frame
+
+    df = frames["labelled_loc"]
+    parquet = write_frame(df, tmp_path / "deep" / "er" / "hits.PARQUET")  # folders made, extension any case
+    back = pd.read_parquet(parquet)
+    pd.testing.assert_frame_equal(back, df)
+    assert back.attrs == df.attrs
+    csv = pd.read_csv(write_frame(df, tmp_path / "hits.csv"), dtype=str, keep_default_na=False, na_values=[""])
+    pd.testing.assert_frame_equal(typed_like(csv, df), df)
+    xlsx = pd.read_excel(write_frame(df, tmp_path / "hits.xlsx"), dtype=str, keep_default_na=False,
+                         na_values=[""])
+    pd.testing.assert_frame_equal(typed_like(xlsx, df), df, check_exact=False, rtol=1e-12)
+    records = json.loads(write_frame(df, tmp_path / "hits.json").read_text(encoding="utf-8"))
+    assert len(records) == len(df) and list(records[0]) == list(df.columns)
+    assert [r["patent_pn"] for r in records] == df["patent_pn"].tolist()
+
+
+def test_cli_uses_the_same_write_frame():
+    from patsnap_analytics import cli, exports
+
+    assert cli.write_frame is exports.write_frame
+
+
+# ---------------------------------------------------------------------------------------------- check_output_path
+
+@pytest.mark.parametrize("name", ["hits.csv", "hits.parquet", "hits.xlsx", "hits.json", "HITS.XLSX"])
+def test_check_output_path_accepts_the_four_formats_and_writes_nothing(tmp_path, name):
+    from patsnap_analytics.exports import check_output_path
+
+    target = tmp_path / "not" / "yet" / name
+    assert check_output_path(str(target)) == target
+    assert not (tmp_path / "not").exists()
+
+
+@pytest.mark.parametrize("name", ["hits.txt", "hits", "hits.xls", "hits.csv.gz"])
+def test_check_output_path_refuses_other_extensions(tmp_path, name):
+    from patsnap_analytics.errors import ValidationError
+    from patsnap_analytics.exports import check_output_path, write_frame
+
+    with pytest.raises(ValidationError, match=r"out: must end in \.csv, \.parquet, \.xlsx or \.json"):
+        check_output_path(tmp_path / name)
+    with pytest.raises(ValidationError):
+        write_frame(pd.DataFrame({"a": [1]}), tmp_path / "new" / name)
+    assert not (tmp_path / "new").exists()
+
+
+def test_check_output_path_refuses_a_folder(tmp_path):
+    from patsnap_analytics.errors import ValidationError
+    from patsnap_analytics.exports import check_output_path
+
+    (tmp_path / "hits.csv").mkdir()
+    with pytest.raises(ValidationError, match="is a folder"):
+        check_output_path(tmp_path / "hits.csv")
+
+
+@pytest.mark.parametrize(("name", "libraries"), [("hits.parquet", ("pyarrow", "fastparquet")),
+                                                 ("hits.xlsx", ("openpyxl", "xlsxwriter"))])
+def test_a_missing_library_is_reported_before_anything_is_written(monkeypatch, tmp_path, name, libraries):
+    """As on a machine without the [export] extra: ``import pyarrow`` fails (None in sys.modules does that)."""
+    import sys
+
+    from patsnap_analytics.errors import ValidationError
+    from patsnap_analytics.exports import check_output_path, write_frame
+
+    for library in libraries:
+        monkeypatch.setitem(sys.modules, library, None)
+    with pytest.raises(ValidationError, match=f"needs {libraries[0]}: pip install {libraries[0]}"):
+        check_output_path(tmp_path / name)
+    with pytest.raises(ValidationError, match=libraries[0]):
+        write_frame(pd.DataFrame({"a": [1]}), tmp_path / "new" / name)
+    assert not (tmp_path / "new").exists()
+    check_output_path(tmp_path / "hits.csv")  # formats that need nothing extra are still fine

@@ -13,7 +13,7 @@ import pytest
 from matplotlib.image import AxesImage
 from PIL import Image, ImageDraw
 
-from patsnap_analytics import plots
+from patsnap_analytics import plots, thumbnails
 from patsnap_analytics.codes import OFFICES, SIMPLE_LEGAL_STATUS
 
 REAL_DRAWINGS = Path(__file__).resolve().parents[1].parent / "shared" / "real_drawings"
@@ -336,11 +336,11 @@ def test_thumbnail_flattens_transparency_and_limits_size():
     img = Image.new("RGBA", (600, 300), (0, 0, 0, 0))
     buf = io.BytesIO()
     img.save(buf, "PNG")
-    thumb = plots.thumbnail("u", lambda url: buf.getvalue(), size=100)
+    thumb = thumbnails.thumbnail("u", lambda url: buf.getvalue(), size=100)
     assert thumb.mode == "RGB" and thumb.size == (100, 50)
     assert thumb.getpixel((10, 10)) == (255, 255, 255)
-    assert plots.thumbnail(None, lambda url: png()) is None
-    assert plots.thumbnail(pd.NA, lambda url: png()) is None
+    assert thumbnails.thumbnail(None, lambda url: png()) is None
+    assert thumbnails.thumbnail(pd.NA, lambda url: png()) is None
 
 
 @pytest.mark.skipif(not REAL_DRAWINGS.is_dir(), reason="shared/real_drawings not available")
@@ -363,3 +363,79 @@ def test_loc_breakdown_counts_a_design_in_each_of_its_classes():
                        "loc_label": ["Seats; Tables", "Seats", pd.NA]})
     widths = {label.split()[0]: width for label, width in bars(loc_breakdown(df)).items()}
     assert widths["06-01"] == 2 and widths["06-03"] == 1
+
+
+def test_figure_png_renders_closes_and_forwards_savefig_options():
+    from matplotlib.figure import Figure
+
+    ax = plots.office_breakdown(results())
+    number = ax.figure.number
+    small = plots.figure_png(ax.figure, dpi=40)
+    assert not plt.fignum_exists(number)  # closed: a notebook will not draw it again
+    with Image.open(io.BytesIO(small)) as im:
+        assert im.format == "PNG" and im.size == (7 * 40, round(ax.figure.get_figheight() * 40))
+    kept = plots.office_breakdown(results())
+    plots.figure_png(kept.figure, close=False)
+    assert plt.fignum_exists(kept.figure.number)
+    bare = Figure(figsize=(2, 1))  # a figure pyplot never knew (the report's) is rendered all the same
+    bare.add_subplot().plot([0, 1])
+    sizes = [Image.open(io.BytesIO(plots.figure_png(bare, dpi=50, **options))).size
+             for options in ({}, {"bbox_inches": "tight"})]
+    assert sizes[0] == (100, 50) and sizes[1] != sizes[0]  # bbox_inches reached savefig
+
+
+# ---------------------------------------------------------------------------------------------- seaborn style
+CHART_FUNCTIONS = ["score_distribution", "score_vs_rank", "office_breakdown", "status_breakdown", "loc_breakdown",
+                   "overlap_heatmap", "thumbnail_gallery"]
+
+
+@pytest.mark.parametrize("name", CHART_FUNCTIONS)
+def test_every_chart_takes_data_first_then_keyword_options_ax_and_kwargs(name):
+    import inspect
+
+    params = list(inspect.signature(getattr(plots, name)).parameters.values())
+    assert params[0].name == "df" and params[0].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[1:-1])
+    assert params[-1].kind is inspect.Parameter.VAR_KEYWORD
+    target = "fig" if name == "thumbnail_gallery" else "ax"
+    assert {p.name: p.default for p in params}[target] is None
+
+
+@pytest.mark.parametrize("kind", ["hist", "kde", "ecdf"])
+def test_score_distribution_forwards_kwargs_to_each_layers_line(kind):
+    ax = plots.score_distribution(results(), kind=kind, lw=3.5, alpha=0.8, color="black")
+    lines = ax.get_lines() if kind != "hist" else [p for p in ax.patches if not p.get_fill()]
+    assert len(lines) == 2
+    for line in lines:
+        assert line.get_linewidth() == 3.5 and line.get_alpha() == 0.8
+    assert all(matplotlib.colors.to_hex(c.get_facecolor()) == "#000000"  # the shading follows the line colour
+               for c in (*ax.collections, *(p for p in ax.patches if p.get_fill())))
+
+
+def test_score_vs_rank_forwards_kwargs_to_plot_over_the_house_style():
+    ax = plots.score_vs_rank(results(), marker="s", lw=3, alpha=0.5)
+    for line in ax.get_lines():
+        assert (line.get_marker(), line.get_linewidth(), line.get_alpha()) == ("s", 3, 0.5)
+        assert line.get_markersize() == 3.5  # what the caller did not override stays
+
+
+@pytest.mark.parametrize("chart", [plots.office_breakdown, plots.status_breakdown, plots.loc_breakdown])
+def test_breakdowns_forward_kwargs_to_barh(chart):
+    ax = chart(with_loc(with_status(results())), edgecolor="black", hatch="//", height=0.5)
+    assert ax.patches
+    for bar in ax.patches:
+        assert bar.get_hatch() == "//" and bar.get_height() == 0.5
+        assert matplotlib.colors.to_hex(bar.get_edgecolor()) == "#000000"
+
+
+def test_overlap_heatmap_forwards_kwargs_to_imshow():
+    ax = plots.overlap_heatmap(results(), cmap="viridis", interpolation="nearest")
+    (image,) = ax.images
+    assert image.get_cmap().name == "viridis" and image.get_interpolation() == "nearest"
+    assert image.get_clim() == (0.0, 1.0)
+
+
+def test_gallery_forwards_kwargs_to_each_imshow():
+    fig = plots.thumbnail_gallery(results(("q.png",), n=3), fetch=lambda url: png(), interpolation="bilinear")
+    images = [im for ax in fig.axes for im in ax.images]
+    assert len(images) == 3 and {im.get_interpolation() for im in images} == {"bilinear"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import re
 from html.parser import HTMLParser
 
@@ -284,3 +285,36 @@ def test_client_stats_objects_render_as_rows():
     stats.count_saved("search_cache_hits")
     rows = dict(_stats_rows(stats))
     assert rows["Calls (total)"] == "2" and rows["Calls saved"] == "1"
+
+
+def test_a_built_wheel_carries_the_report_template_and_renders_from_it(tmp_path):
+    """A non-editable install must find templates/ too: build a wheel of a copy of the tree, unpack it, render."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    tree = tmp_path / "tree"  # a copy, so the build writes no build/ or egg-info into the checkout
+    tree.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(root / name, tree / name)
+    shutil.copytree(root / "patsnap_analytics", tree / "patsnap_analytics",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    # no build isolation: the test venv's setuptools builds it, so no network is needed
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(tmp_path / "dist"), str(tree)], check=True, capture_output=True)
+    (wheel,) = (tmp_path / "dist").glob("patsnap_analytics-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        assert {"patsnap_analytics/templates/report.html.j2", "patsnap_analytics/templates/report.css"} <= names
+        zf.extractall(tmp_path / "site")
+    code = ("import pathlib, sys, pandas as pd, patsnap_analytics.report as r; "
+            "df = pd.DataFrame({'query': ['q.png'], 'patent_id': ['p1'], 'patent_pn': ['USD1S']}); "
+            "html = r.landscape_report(df, pathlib.Path(sys.argv[1])).read_text(); "
+            "print(r.__file__); print('.charts {' in html and 'USD1S' in html)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "r.html")], check=True, capture_output=True,
+                         text=True, env={**os.environ, "PYTHONPATH": str(tmp_path / "site"), "MPLBACKEND": "Agg"},
+                         cwd=tmp_path).stdout.split()
+    assert out == [str(tmp_path / "site" / "patsnap_analytics" / "report.py"), "True"]

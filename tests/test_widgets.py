@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 
 from patsnap_analytics import codes
 from patsnap_analytics.errors import DailyQuotaExceededError, ValidationError
-from patsnap_analytics.images import MAX_IMAGE_BYTES
+from patsnap_analytics.images import MAX_IMAGE_BYTES, sample_queries_dir
 from patsnap_analytics.query import DesignQuery
 from patsnap_analytics.retry import RetryPolicy
 from patsnap_analytics.sandbox import Sandbox
@@ -24,7 +24,6 @@ from patsnap_analytics.widgets import (
     SearchApp,
     describe_error,
     results_table_html,
-    sample_queries_dir,
 )
 from patsnap_analytics.widgets.picker import THUMB_PX
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from .app import SearchApp, describe_error, results_table_html
 from .form import FilterForm
-from .picker import ImagePicker, sample_queries_dir, thumbnail_png
+from .picker import ImagePicker
 
 __all__ = [
     "FilterForm",
@@ -23,6 +23,4 @@ __all__ = [
     "SearchApp",
     "describe_error",
     "results_table_html",
-    "sample_queries_dir",
-    "thumbnail_png",
 ]

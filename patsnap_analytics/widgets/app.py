@@ -21,8 +21,8 @@ Example:
 from __future__ import annotations
 
 import base64
+import functools
 import html
-import io
 import os
 import threading
 import warnings
@@ -94,18 +94,6 @@ def describe_error(exc: BaseException) -> str:
     if advice is None:
         return f"Unexpected error ({type(exc).__name__}: {exc})"
     return f"{advice}: {exc}" if isinstance(exc, ValidationError) else f"{advice} ({exc})"
-
-
-def _figure_png(fig: Any) -> bytes:
-    """The figure as PNG bytes; the figure is closed so it never shows up again in the next cell."""
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    try:
-        fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
-    finally:
-        plt.close(fig)
-    return buf.getvalue()
 
 
 def _png_output(png: bytes, text: str) -> dict[str, Any]:
@@ -306,9 +294,10 @@ class SearchApp(w.VBox):
             return
         from .. import plots  # Matplotlib loads on the first search, not when the app is built
 
+        # small PNGs, and each figure closed at once so it never shows up again in the next cell
+        png = functools.partial(plots.figure_png, dpi=80, bbox_inches="tight")
         try:
-            self.charts["gallery"] = _figure_png(
-                plots.thumbnail_gallery(df, client=self.client, n=self.gallery_size))
+            self.charts["gallery"] = png(plots.thumbnail_gallery(df, client=self.client, n=self.gallery_size))
             self.gallery.outputs = (_png_output(self.charts["gallery"], "thumbnail gallery"),)
         except Exception as exc:  # a chart must never hide the results table
             self.gallery.outputs = (_text_output(f"gallery unavailable: {exc}"),)
@@ -318,7 +307,7 @@ class SearchApp(w.VBox):
             drawers.append(("overlap_heatmap", plots.overlap_heatmap))
         for name, draw in drawers:
             try:
-                self.charts[name] = _figure_png(draw(df).figure)
+                self.charts[name] = png(draw(df).figure)
                 outputs.append(_png_output(self.charts[name], name.replace("_", " ")))
             except Exception as exc:
                 outputs.append(_text_output(f"{name.replace('_', ' ')} unavailable: {exc}"))

@@ -3,7 +3,8 @@
 Every image is validated with :class:`~patsnap_analytics.images.ImageRef` the moment it is picked (JPG/PNG by magic
 bytes, at most 4096 KB, decodes), so a bad file is rejected here with a visible reason and never costs an upload
 call. Two things keep the notebook file small and free of the analyst's files: the upload widget is emptied as
-soon as its files are read, and previews are ~96 px PNG thumbnails made with Pillow, never the original bytes.
+soon as its files are read, and previews are ~96 px PNG thumbnails, never the original bytes (made by
+:func:`~patsnap_analytics.thumbnails.thumbnail_png`, which keeps the thin lines of drawing sheets visible).
 
 Example:
     >>> import io
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import io
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -30,37 +30,12 @@ import ipywidgets as w
 
 from ..errors import InvalidImageError
 from ..images import IMAGE_SUFFIXES, ImageRef, image_files, sample_queries_dir
+from ..thumbnails import PREVIEW_PX, thumbnail_png
 
-__all__ = ["IMAGE_SUFFIXES", "THUMB_PX", "ImagePicker", "sample_queries_dir", "thumbnail_png"]
+__all__ = ["THUMB_PX", "ImagePicker"]
 
-#: Longest side of a preview thumbnail, in pixels.
-THUMB_PX = 96
-
-
-def thumbnail_png(ref: ImageRef, size: int = THUMB_PX) -> bytes:
-    """A small PNG preview of ``ref`` (longest side ``size`` px).
-
-    A 1-bit drawing sheet is shrunk by averaging and then darkened, so a 2 px line on a 3000 px sheet stays
-    visible instead of fading to white.
-
-    Example:
-        >>> from PIL import Image
-        >>> buf = io.BytesIO(); Image.new("1", (2000, 3000), 1).save(buf, "PNG")
-        >>> Image.open(io.BytesIO(thumbnail_png(ImageRef.from_bytes(buf.getvalue())))).size
-        (64, 96)
-    """
-    from PIL import Image
-
-    with Image.open(io.BytesIO(ref.data)) as im:
-        drawing = im.mode == "1"
-        im = im.convert("L" if drawing else "RGB")
-        factor = max(im.size) // size
-        if drawing and factor > 1:
-            im = im.reduce(factor).point(lambda v: int(255 * (v / 255) ** 8))
-        im.thumbnail((size, size), Image.Resampling.LANCZOS)
-        out = io.BytesIO()
-        im.save(out, "PNG", optimize=True)
-    return out.getvalue()
+#: Longest side of a preview thumbnail, in pixels; the gallery's boxes are laid out to it.
+THUMB_PX = PREVIEW_PX
 
 
 class ImagePicker(w.VBox):
@@ -217,7 +192,8 @@ class ImagePicker(w.VBox):
         return added
 
     def _thumb_widget(self, ref: ImageRef) -> w.Widget:
-        image = w.Image(value=thumbnail_png(ref), format="png", layout=w.Layout(max_width=f"{THUMB_PX}px"))
+        image = w.Image(value=thumbnail_png(ref, THUMB_PX), format="png",
+                        layout=w.Layout(max_width=f"{THUMB_PX}px"))
         remove = w.Button(description="remove", tooltip=f"remove {ref.name}", layout=w.Layout(width=f"{THUMB_PX}px"))
         remove.on_click(lambda _, sha=ref.sha256: self.remove(sha))
         caption = w.HTML(f'<div style="width:{THUMB_PX}px;overflow:hidden;text-overflow:ellipsis;'
