@@ -432,12 +432,12 @@ class DesignQuery:
 
         Example:
             >>> DesignQuery(simple_legal_status=[1], limit=20).readable()
-            [('Simple status', 'Active (1)'), ('Results', '20'), ('Sort by', 'similarity')]
+            [('Simple status', 'Active (1)'), ('Results', '20'), ('Sort by', 'similarity, descending')]
         """
         rows = [(spec.label, spec.describe(value)) for spec, value in self._set_filters()
                 if spec.name not in ("field", "order")]
-        sort = FILTERS["field"].describe(self.field)
-        return [*rows, ("Sort by", sort if self.field is None else f"{sort}, {FILTERS['order'].describe(self.order)}")]
+        sort = f"{FILTERS['field'].describe(self.field)}, {FILTERS['order'].describe(self.order)}"
+        return [*rows, (FILTERS["field"].label, sort)]
 
     def describe(self) -> str:
         """One line an analyst can read: the filters with names for codes.

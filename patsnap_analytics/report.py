@@ -36,7 +36,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from . import plots
-from .codes import LEGAL_STATUS, OFFICES, SIMPLE_LEGAL_STATUS, name_of
+from .codes import OFFICES, SIMPLE_LEGAL_STATUS
+from .errors import ValidationError
+from .query import FILTERS, DesignQuery
 from .thumbnails import Fetch, image_fetcher, thumbnail
 
 __all__ = ["REQUIRED_COLUMNS", "landscape_report"]
@@ -44,22 +46,6 @@ __all__ = ["REQUIRED_COLUMNS", "landscape_report"]
 #: Columns the report cannot do without; the rest of the result schema is used when present.
 REQUIRED_COLUMNS: tuple[str, ...] = ("query", "patent_id", "patent_pn")
 
-_FILTER_LABELS: dict[str, str] = {
-    "loc": "Locarno classes",
-    "assignees": "Assignees",
-    "legal_status": "Legal status",
-    "simple_legal_status": "Simple legal status",
-    "country": "Offices",
-    "main_field": "Keyword",
-    "apply_start_time": "Applied from",
-    "apply_end_time": "Applied until",
-    "public_start_time": "Published from",
-    "public_end_time": "Published until",
-    "limit": "Results per query",
-    "field": "Sorted by",
-    "order": "Order",
-}
-_SORT_FIELDS = {"APD": "application date (APD)", "PBD": "publication date (PBD)", "ISD": "issue date (ISD)"}
 _STATUS_COLUMNS = (("simple_legal_status_label", "Status"), ("legal_status_label", "Legal status"),
                    ("loc_label", "Locarno class"))
 #: The page template, in ``patsnap_analytics/templates/`` (it includes ``report.css`` there).
@@ -83,65 +69,12 @@ def _number(value: object) -> str:
     return str(value)
 
 
-def _as_list(value: object) -> list[object]:
-    """A filter value as a list: lists stay lists, ``"US,CN"`` (the API's own form) is split."""
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    if isinstance(value, Iterable) and not isinstance(value, Mapping):
-        return list(value)
-    return [value]
-
-
-def _coded(kind: str, table: Mapping[int, str], value: object) -> str:
-    names = []
-    for code in _as_list(value):
-        try:
-            known = int(code) in table  # type: ignore[call-overload]
-        except (TypeError, ValueError):
-            known = False
-        names.append(f"{name_of(kind, code)} ({code})" if known else str(code))
-    return ", ".join(names)
-
-
-def _loc_text(expr: object) -> str:
-    """The expression, and the names of the classes it mentions (``10-02 = Watches and wrist watches``)."""
-    from .loc import parse  # the parser validates; a string we cannot parse is still shown verbatim
-
-    text = str(expr)
-    try:
-        terms = sorted(parse(text).terms())
-    except Exception:
-        return text
-    names = "; ".join(f"{t} = {name_of('loc', t)}" for t in terms)
-    return f"{text} ({names})" if names else text
-
-
 def _filter_rows(filters: Mapping[str, object]) -> list[tuple[str, str]]:
-    """``df.attrs["filters"]`` as (label, readable value) rows, codes spelled out."""
-    rows: list[tuple[str, str]] = []
-    for key, value in filters.items():
-        if value is None or value == "" or value == [] or value == ():
-            continue
-        if key == "country":
-            text = ", ".join(f"{OFFICES.get(str(c).upper(), str(c))} ({str(c).upper()})" for c in _as_list(value))
-        elif key == "legal_status":
-            text = _coded("legal_status", LEGAL_STATUS, value)
-        elif key == "simple_legal_status":
-            text = _coded("simple_legal_status", SIMPLE_LEGAL_STATUS, value)
-        elif key == "loc":
-            text = _loc_text(value)
-        elif key == "field":
-            text = _SORT_FIELDS.get(str(value).upper(), str(value))
-        elif key == "order":
-            text = {"desc": "descending", "asc": "ascending"}.get(str(value).lower(), str(value))
-        elif isinstance(value, list | tuple | set):
-            text = ", ".join(map(str, value))
-        else:
-            text = _number(value)
-        rows.append((_FILTER_LABELS.get(key, _humanise(key)), text))
-    if "field" not in filters or not filters.get("field"):
-        rows.append(("Sorted by", "similarity"))
-    return rows
+    """``df.attrs["filters"]`` as (label, words) rows, worded by the FILTERS table (codes spelled out)."""
+    try:
+        return DesignQuery.from_filters(**filters).readable()
+    except ValidationError:  # attrs edited by hand: show them as they are rather than fail the report
+        return [(FILTERS[k].label if k in FILTERS else _humanise(k), str(v)) for k, v in filters.items()]
 
 
 def _plain(value: Any) -> Any:

@@ -164,7 +164,7 @@ def test_top_table_lists_the_best_distinct_designs_with_thumbnails_and_placehold
 
 def test_filters_source_usage_and_key_figures_are_shown_readably(report, batch):
     _, html = report
-    for text in ("United States (US), China (CN)", "Active (1), Pending (2)", "06-01 = Seats",
+    for text in ("China (CN), United States (US)", "Active (1), Pending (2)", "06-01 = Seats",
                  "descending", "similarity", "http://127.0.0.1:8765", "/image-search/search-id",
                  "Sandbox (offline sample data)"):
         assert text in html, text
