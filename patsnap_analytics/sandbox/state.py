@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .faults import Clock, Faults
-from .protocol import BUSINESS_ENDPOINTS, ApiFailure
+from .protocol import BUSINESS_ENDPOINTS, TOKEN_PATH, ApiFailure
 
 __all__ = ["MAX_STORED_UPLOADS", "Credentials", "SandboxState", "Stats", "Upload", "UploadStore"]
 
@@ -191,7 +191,7 @@ class Credentials:
             raise ApiFailure(67200003, "the bearer token is neither the api key nor a token issued by this server")
         if apikey in self.clients:
             if not bearer:
-                raise ApiFailure(67200003, "OAuth mode needs 'Authorization: Bearer <token>' from /oauth/token")
+                raise ApiFailure(67200003, f"OAuth mode needs 'Authorization: Bearer <token>' from {TOKEN_PATH}")
             state, owner = self.token_owner(bearer)
             if state == "unknown":
                 raise ApiFailure(67200003, "unknown access token")
