@@ -18,9 +18,9 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = [
     "BILLED_ENDPOINTS",
@@ -82,14 +82,29 @@ class Endpoint:
     params_in: Literal["query", "json", "multipart", "form"]
     summary: str
     billed: bool = True
+    #: JSON schema of the ``data`` of a successful answer (checked by :mod:`patsnap_analytics.answers`).
+    data_schema: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
+
+_TEXT = {"type": ["string", "null"]}
+_NUMBER = {"type": ["number", "null"]}
+#: One row of search-id (the seeds' PatentMessage): an id is required to tell the rows apart.
+_PATENT_MESSAGE = {"type": "object", "required": ["patent_id"],
+                   "properties": {"patent_id": {"type": "string", "minLength": 1}, "patent_pn": _TEXT,
+                                  "title": _TEXT, "url": _TEXT, "score": _NUMBER}}
+_SEARCH_DATA = {"type": "object", "properties": {
+    "patent_messages": {"type": "array", "items": _PATENT_MESSAGE},
+    "total_search_result_count": {"type": ["integer", "null"], "minimum": 0},
+    "search_id": _TEXT}}
+_UPLOAD_DATA = {"type": "object", "required": ["url"], "properties": {
+    "url": {"type": "string", "minLength": 1}, "expire": {"type": ["number", "null"]}}}
 
 TOKEN = Endpoint("token", "OAuth", "POST", "/oauth/token", "form",
                  "OAuth client credentials: a bearer token living about 30 minutes", billed=False)
 UPLOAD = Endpoint("upload", "P010", "POST", "/image-search/image-upload", "multipart",
-                  "upload a JPG/PNG (at most 4096 KB); its public URL lives 9 hours")
+                  "upload a JPG/PNG (at most 4096 KB); its public URL lives 9 hours", data_schema=_UPLOAD_DATA)
 SEARCH_ID = Endpoint("search-id", "P009", "GET", "/image-search/search-id", "query",
-                     "similar designs of an image URL: the top <= 100 and a search id")
+                     "similar designs of an image URL: the top <= 100 and a search id", data_schema=_SEARCH_DATA)
 SEARCH_RESULTS = Endpoint("results", "P009", "GET", "/image-search/results", "query",
                           "more ranks of an earlier search-id search (within 20 minutes), 100 per call")
 IMAGE_SINGLE = Endpoint("image-single", "P060", "POST", "/search/patent/image-single", "json",

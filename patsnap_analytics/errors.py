@@ -9,6 +9,7 @@ Everything the toolkit raises on purpose is a :class:`PatsnapError`::
     ├── BudgetExceeded                         a call would exceed a ``max_calls=`` budget
     ├── BatchStopped                           a batch stopped spending; this call was not sent
     ├── TransportError                         no usable HTTP answer (connection, timeout, non-JSON body)
+    │   └── ProtocolError                      an answer whose data is malformed (names endpoint and field)
     └── APIError                               the API answered ``status: false`` or HTTP 429/5xx
         ├── RetryableError                     worth retrying with backoff (the client already did)
         │   ├── ServiceError                   67200000 68300005 68300006 68300008, HTTP 5xx
@@ -49,6 +50,7 @@ __all__ = [
     "OfflineCacheMiss",
     "PatsnapError",
     "PermissionDeniedError",
+    "ProtocolError",
     "QuotaExhaustedError",
     "RateLimitError",
     "RequestRejectedError",
@@ -134,6 +136,24 @@ class TransportError(PatsnapError):
         >>> TransportError("connection refused").args[0]
         'connection refused'
     """
+
+
+class ProtocolError(TransportError):
+    """An answer said ``status: true`` but its ``data`` is not what the API documents (a missing or null
+    ``data``, a wrong type, a missing id). It is never stored, and names the endpoint and the field.
+
+    Example:
+        >>> e = ProtocolError("/image-search/search-id", "data.total_search_result_count", "must be integer")
+        >>> e.endpoint, e.field
+        ('/image-search/search-id', 'data.total_search_result_count')
+    """
+
+    def __init__(self, endpoint: str, field: str, rule: str) -> None:
+        self.endpoint, self.field, self.rule = endpoint, field, rule
+        super().__init__(f"{endpoint} answered a malformed {field}: {rule}")
+
+    def __reduce__(self):
+        return (type(self), (self.endpoint, self.field, self.rule))
 
 
 class APIError(PatsnapError):

@@ -30,6 +30,7 @@ from typing import Any
 
 import requests
 
+from .answers import check_data
 from .api import SANDBOX_HEADER, VERSION_HEADER, Endpoint
 from .auth import ApiKeyAuth, OAuthAuth
 from .errors import PatsnapError, TokenExpiredError, TransportError, error_for_code, error_from_envelope
@@ -75,8 +76,7 @@ def read_envelope(resp: requests.Response, endpoint: Endpoint) -> Any:
     except ValueError:
         body = None
     if resp.status_code == 200 and isinstance(body, dict) and body.get("status") is True:
-        data = body.get("data")
-        return data if isinstance(data, dict) else {}
+        return check_data(endpoint, body.get("data"))
     if isinstance(body, dict) and body.get("error_code") not in (None, 0):
         error = error_from_envelope(body, http_status=resp.status_code, endpoint=endpoint.path)
     elif resp.status_code != 200:
