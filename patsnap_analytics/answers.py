@@ -29,7 +29,7 @@ from .errors import ProtocolError
 __all__ = ["check_data"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _validator(schema_json: str) -> Callable[[Any], Any]:
     import fastjsonschema
 
