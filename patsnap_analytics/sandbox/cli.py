@@ -8,8 +8,8 @@ Example:
     >>> parser = argparse.ArgumentParser(prog="patsnap-analytics")
     >>> _ = add_sandbox_parser(parser.add_subparsers(dest="command"))
     >>> args = parser.parse_args(["sandbox", "serve", "--port", "8765", "--qps-limit", "5"])
-    >>> args.sandbox_command, args.port, args.qps_limit, args.latency
-    ('serve', 8765, 5, None)
+    >>> args.sandbox_command, args.port, args.qps_limit, args.latency, args.func is run
+    ('serve', 8765, 5, None, True)
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def add_sandbox_parser(subparsers: Any) -> argparse.ArgumentParser:
     index.add_argument("images_dir", metavar="DIR", help="folder of PNG/JPG drawings")
     index.add_argument("--metadata", required=True, metavar="CSV", help="one row per design (see the docs)")
     index.add_argument("--out", required=True, metavar="PATH", help="directory to write the corpus to")
-    parser.set_defaults(handler=run)
+    parser.set_defaults(func=run)  # the main command calls args.func(args)
     return parser
 
 
