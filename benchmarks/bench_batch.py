@@ -27,7 +27,7 @@ from pathlib import Path
 from patsnap_analytics.batch import failures, pending, search_many
 from patsnap_analytics.retry import RetryPolicy
 from patsnap_analytics.sandbox import Sandbox
-from patsnap_analytics.sandbox.corpus import query_drawings
+from patsnap_analytics.sandbox.sample import query_drawings
 
 UPLOAD, SEARCH = "/image-search/image-upload", "/image-search/search-id"
 

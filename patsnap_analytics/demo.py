@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from .images import image_files, sample_queries_dir
-from .sandbox.protocol import DEFAULT_DESIGNS
+from .sandbox.sample import DEFAULT_DESIGNS
 
 __all__ = ["run_demo", "sample_queries"]
 
@@ -36,7 +36,7 @@ def sample_queries(folder: Path | None = None) -> list[Path]:
     files = image_files(folder) if folder else []
     if files:
         return files
-    from .sandbox.corpus import write_queries
+    from .sandbox.sample import write_queries
 
     target = Path(tempfile.mkdtemp(prefix="patsnap-queries-"))
     write_queries(target)

@@ -110,7 +110,7 @@ def drawing(query_images) -> bytes:
 
 def query_drawing_bytes(n: int) -> list[bytes]:
     """``n`` distinct held-out drawings (not in the corpus) as PNG bytes."""
-    from patsnap_analytics.sandbox.corpus import query_drawings
+    from patsnap_analytics.sandbox.sample import query_drawings
 
     out = []
     for _, im in query_drawings(n):

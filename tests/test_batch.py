@@ -22,7 +22,7 @@ from patsnap_analytics.batch import (
 from patsnap_analytics.errors import ValidationError
 from patsnap_analytics.frames import RESULT_DTYPES
 from patsnap_analytics.sandbox import Sandbox
-from patsnap_analytics.sandbox.corpus import query_drawings
+from patsnap_analytics.sandbox.sample import query_drawings
 
 from .conftest import SEARCH, UPLOAD
 

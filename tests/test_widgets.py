@@ -17,7 +17,7 @@ from patsnap_analytics.images import MAX_IMAGE_BYTES
 from patsnap_analytics.query import DesignQuery
 from patsnap_analytics.retry import RetryPolicy
 from patsnap_analytics.sandbox import Sandbox
-from patsnap_analytics.sandbox.corpus import write_queries
+from patsnap_analytics.sandbox.sample import write_queries
 from patsnap_analytics.widgets import (
     FilterForm,
     ImagePicker,

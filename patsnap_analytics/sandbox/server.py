@@ -22,7 +22,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .app import create_app
 from .faults import Clock, Faults, FaultSettings
-from .protocol import BUSINESS_ENDPOINTS, DEFAULT_DESIGNS
+from .protocol import BUSINESS_ENDPOINTS
+from .sample import DEFAULT_DESIGNS
 from .state import SandboxState
 
 __all__ = ["Sandbox"]
@@ -125,8 +126,9 @@ class Sandbox:
     def engine(self) -> Any:
         """The search engine (loads the corpus and its feature index on first use)."""
         if self._engine is None:
-            from .corpus import Corpus, load_corpus, sample_corpus
+            from .corpus import Corpus, load_corpus
             from .engine import Engine
+            from .sample import sample_corpus
 
             arg = self._corpus_arg
             if arg is None:
