@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
+from pathlib import Path
+
+import patsnap_analytics
+
+PKG = "patsnap_analytics"
 
 HEAVY = ("matplotlib", "ipywidgets", "fastapi", "uvicorn", "starlette", "skimage", "scipy", "IPython",
          "patsnap_analytics.sandbox", "patsnap_analytics.plots", "patsnap_analytics.widgets")
@@ -37,7 +43,39 @@ def test_public_contract_names():
         assert callable(getattr(pa.Client, method))
     from patsnap_analytics.sandbox import Sandbox
 
-    assert callable(Sandbox.client)
+    for name in ("start", "stop", "configure", "fail_next", "stats_detail", "reset_stats", "add_client"):
+        assert callable(getattr(Sandbox, name)), name
+    assert not hasattr(Sandbox, "client")  # one way in: pa.connect(sandbox=sb)
+
+
+# the package's bottom floor: what the sandbox may use (design.md); never the client side above it
+SANDBOX_MAY_IMPORT = {"api", "errors", "codes", "loc", "images", "query", "settings"}
+
+
+def _package_imports(source: str) -> set[str]:
+    """The modules of patsnap_analytics outside the sandbox that a sandbox module's source imports (any depth)."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.level == 2:  # from .. import x / from ..x import y
+            found |= {node.module.split(".")[0]} if node.module else {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith(PKG):
+            parts = node.module.split(".")
+            found |= {parts[1]} if len(parts) > 1 else {a.name for a in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {a.name.split(".")[1] for a in node.names if a.name.startswith(PKG + ".")}
+    return found - {"sandbox"}
+
+
+def test_the_sandbox_imports_only_the_bottom_floor():
+    sandbox = Path(patsnap_analytics.__file__).parent / "sandbox"
+    modules = sorted(sandbox.glob("*.py"))
+    assert len(modules) >= 10
+    used = {path.name: _package_imports(path.read_text(encoding="utf-8")) - SANDBOX_MAY_IMPORT for path in modules}
+    assert not {name: bad for name, bad in used.items() if bad}
+    # the check sees every form of import, lazy ones inside functions included
+    lazy = "def f():\n    from ..client import Client\n    from .. import cache\n    import patsnap_analytics.frames\n"
+    assert _package_imports(lazy + "from patsnap_analytics import batch\nfrom .corpus import Corpus\n") == {
+        "client", "cache", "frames", "batch"}
 
 
 def test_console_script_help():

@@ -1,8 +1,12 @@
 """Sandbox: the local PatSnap-compatible server, run by uvicorn in a background thread.
 
+Clients connect to it like to the real API, with its URL and credentials; the toolkit's own client with
+``patsnap_analytics.connect(sandbox=sb)`` (the sandbox imports nothing of the client).
+
 Example:
+    >>> import patsnap_analytics as pa
     >>> with Sandbox(designs=300) as sb:                           # doctest: +SKIP
-    ...     df = sb.client().search_designs("chair.png", limit=5)
+    ...     df = pa.connect(sandbox=sb).search_designs("chair.png", limit=5)
     ...     sb.stats["/image-search/search-id"]
     1
 """
@@ -188,19 +192,6 @@ class Sandbox:
     def reset_stats(self) -> None:
         """Set every count back to zero."""
         self._state.stats.reset()
-
-    def client(self, auth: str = "apikey", **kw: Any) -> Any:
-        """A :class:`~patsnap_analytics.client.Client` for this sandbox (``auth`` = ``"apikey"`` or ``"oauth"``)."""
-        if self.url is None:
-            raise RuntimeError("start the sandbox first (use it as a context manager or call start())")
-        from ..client import Client
-
-        if auth == "apikey":
-            return Client(base_url=self.url, api_key=self.api_key, **{"source": "sandbox", **kw})
-        if auth == "oauth":
-            return Client(base_url=self.url, client_id=self.client_id, client_secret=self.client_secret,
-                          **{"source": "sandbox", **kw})
-        raise ValueError(f"auth must be 'apikey' or 'oauth', got {auth!r}")
 
     # ------------------------------------------------------------------ lifecycle
     @property
