@@ -5,9 +5,10 @@ Every answer's envelope is checked; an error code becomes its exception class (`
 failures are retried with backoff (``retry.py``); a cache hit is never sent, throttled or paid for.
 
 Example:
+    >>> import patsnap_analytics as pa                           # doctest: +SKIP
     >>> from patsnap_analytics.sandbox import Sandbox            # doctest: +SKIP
     >>> with Sandbox(designs=300) as sb:                         # doctest: +SKIP
-    ...     client = sb.client(cache=False)
+    ...     client = pa.connect(sandbox=sb, cache=False)
     ...     df = client.search_designs("data/queries/query-1-10-02-watch.png", country=["US", "CN"], limit=20)
 """
 

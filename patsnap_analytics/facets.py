@@ -11,9 +11,10 @@ searches the plan needs, which of them the cache already holds, and the uploads 
 and refuses (``BudgetExceeded``) a plan larger than ``max_calls`` before sending anything.
 
 Example:
+    >>> import patsnap_analytics as pa                                       # doctest: +SKIP
     >>> from patsnap_analytics.sandbox import Sandbox                        # doctest: +SKIP
     >>> with Sandbox(designs=300) as sb:                                     # doctest: +SKIP
-    ...     client = sb.client()
+    ...     client = pa.connect(sandbox=sb)
     ...     df = client.search_many("data/queries/", limit=20)
     ...     label(client, df, by="simple_legal_status", dry_run=True)        # calls it would spend
     ...     labelled = label(client, df, by="simple_legal_status")
