@@ -117,3 +117,45 @@ def _children() -> set[int]:
         if children.is_file():
             found |= {int(pid) for pid in children.read_text().split()}
     return found
+
+
+JUPYTER_CELL = """
+import math, os
+from patsnap_analytics.sandbox import parallel
+from patsnap_analytics.sandbox.engine import _describe_files
+proc = parallel._start_worker()
+parallel.send(proc.stdin, _describe_files)
+ready = parallel.receive(proc.stdout) == parallel.READY
+parallel.send(proc.stdin, VIEWS)
+ok, block = parallel.receive(proc.stdout)
+proc.stdin.close(); proc.wait(); proc.stdout.close()
+same = ok and bool((block == _describe_files(VIEWS)).all())
+chunks_ok = sorted(parallel.run_chunks(math.factorial, list(range(30)), workers=1)) == [
+    (k, math.factorial(k)) for k in range(30)]
+print("RESULT", ready, same, chunks_ok)
+"""
+
+
+def test_workers_start_from_a_jupyter_kernel(views: list[str]) -> None:
+    """A kernel's __main__, stdin and stdout are not a script's: a worker must start and answer all the same."""
+    manager = pytest.importorskip("jupyter_client").KernelManager(kernel_name="python3")
+    manager.start_kernel()
+    client = manager.client()
+    try:
+        client.start_channels()
+        client.wait_for_ready(timeout=60)
+        printed: list[str] = []
+
+        def output(msg: dict) -> None:
+            if msg["msg_type"] == "stream":
+                printed.append(msg["content"]["text"])
+            elif msg["msg_type"] == "error":
+                printed.append("\n".join(msg["content"]["traceback"]))
+
+        reply = client.execute_interactive(f"VIEWS = {views[:3]!r}\n" + JUPYTER_CELL, timeout=120,
+                                           output_hook=output)
+        assert reply["content"]["status"] == "ok", printed
+        assert "RESULT True True True" in "".join(printed)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
