@@ -85,7 +85,8 @@ def add_sandbox_parser(subparsers: Any) -> argparse.ArgumentParser:
                                             "so the first sandbox starts at once; prints its folder.")
     build.add_argument("--designs", type=int, default=DEFAULT_DESIGNS,
                        help=f"number of designs (default {DEFAULT_DESIGNS})")
-    build.add_argument("--seed", type=int, default=0, help="seed of the generated corpus (default 0)")
+    build.add_argument("--seed", type=int, default=0,
+                       help="seed of the generated corpus (default 0, the one `serve` uses)")
 
     queries = commands.add_parser("queries", help="write the sample query drawings (held out of every corpus)",
                                   description="Write the sample query drawings committed in data/queries.")
