@@ -24,10 +24,11 @@ import time
 import warnings
 from pathlib import Path
 
+import patsnap_analytics as pa
 from patsnap_analytics.batch import failures, pending
 from patsnap_analytics.retry import RetryPolicy
 from patsnap_analytics.sandbox import Sandbox
-from patsnap_analytics.sandbox.corpus import query_drawings
+from patsnap_analytics.sandbox.sample import query_drawings
 
 UPLOAD, SEARCH = "/image-search/image-upload", "/image-search/search-id"
 
@@ -88,7 +89,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, \
             Sandbox(designs=300, latency=args.latency, qps_limit=int(args.qps), seed=1) as sb:
         # 0.2**10: an image fails only after 10 refusals in a row (the default 6 would lose one in ~40 runs)
-        client = sb.client(cache=Path(tmp) / "cache.sqlite", retry=RetryPolicy(max_attempts=10))
+        client = pa.connect(sandbox=sb, cache=Path(tmp) / "cache.sqlite", retry=RetryPolicy(max_attempts=10))
         images = distinct_drawings(args.images, seed=7)
         common = {"qps": args.qps, "workers": args.workers}
         rows.append(("fresh", run(sb, client, images, fault=args.fault, uploads_needed=len(images),

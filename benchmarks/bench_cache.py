@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+import patsnap_analytics as pa
 from patsnap_analytics.sandbox import Sandbox
 from patsnap_analytics.sandbox.drawing import render_design
 
@@ -50,8 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-cache-"))
     images = query_images(max(args.batch, 1), tmp)
     with Sandbox(designs=args.designs) as sb:
-        uncached = sb.client(cache=False)
-        cached = sb.client(cache=tmp / "cache.sqlite")
+        uncached = pa.connect(sandbox=sb, cache=False)
+        cached = pa.connect(sandbox=sb, cache=tmp / "cache.sqlite")
         image = images[0].read_bytes()
         uncached.upload_image(image)  # compare searches, not uploads
         cached.search_designs(image, limit=20)  # warm the entry
@@ -60,11 +61,11 @@ def main(argv: list[str] | None = None) -> int:
         cold_ms, warm_ms = statistics.median(cold) * 1e3, statistics.median(warm) * 1e3
 
         sb.reset_stats()
-        batch_client = sb.client(cache=tmp / "batch.sqlite")
+        batch_client = pa.connect(sandbox=sb, cache=tmp / "batch.sqlite")
         batch_client.search_many(images[: args.batch], limit=20, progress=False)
         first = dict(sb.stats)
         sb.reset_stats()
-        sb.client(cache=tmp / "batch.sqlite").search_many(images[: args.batch], limit=20, progress=False)
+        pa.connect(sandbox=sb, cache=tmp / "batch.sqlite").search_many(images[: args.batch], limit=20, progress=False)
         second = dict(sb.stats)
 
     print(f"search_designs over HTTP to a {args.designs}-design sandbox, limit=20, median of {args.repeats}")

@@ -19,9 +19,9 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from patsnap_analytics.query import DesignQuery
-from patsnap_analytics.sandbox.corpus import query_drawings, sample_corpus
 from patsnap_analytics.sandbox.drawing import GENERATORS, VIEWS
 from patsnap_analytics.sandbox.engine import Engine
+from patsnap_analytics.sandbox.sample import query_drawings, sample_corpus
 
 DISTORTIONS = ("none", "rotate", "scale", "stroke", "noise", "crop")
 

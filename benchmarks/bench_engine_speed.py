@@ -23,8 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from patsnap_analytics.query import DesignQuery
-from patsnap_analytics.sandbox.corpus import CORPUS_VERSION, default_cache_dir, query_drawings, sample_corpus
+from patsnap_analytics.sandbox.corpus import default_cache_dir
 from patsnap_analytics.sandbox.engine import Engine, describe
+from patsnap_analytics.sandbox.sample import CORPUS_VERSION, query_drawings, sample_corpus
 
 PROJECT = Path(__file__).resolve().parents[1]
 SCENARIOS = {

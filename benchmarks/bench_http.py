@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+import patsnap_analytics as pa
 from patsnap_analytics.query import DesignQuery
 from patsnap_analytics.sandbox import Sandbox
 
@@ -36,7 +37,7 @@ def pct(times: list[float], q: float) -> float:
 def bench_size(designs: int, repeats: int) -> list[tuple]:
     rows = []
     with Sandbox(designs=designs) as sb:
-        client = sb.client(cache=False)
+        client = pa.connect(sandbox=sb, cache=False)
         engine = sb.engine
         urls = [client.upload_image(p).url for p in QUERIES]
         images = [p.read_bytes() for p in QUERIES]

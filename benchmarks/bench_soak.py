@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+import patsnap_analytics as pa
 from patsnap_analytics.retry import RetryPolicy
 from patsnap_analytics.sandbox import Sandbox
 from patsnap_analytics.sandbox.drawing import GENERATORS, render_design
@@ -56,7 +57,7 @@ def run_soak(sb: Sandbox, n: int, *, workers: int = 4, limit: int = 10, token_li
     labels = [f"q{i:03d}" for i in range(n)]
     sb.configure(**FAULTS, token_lifetime=token_lifetime, seed=seed)
     sb.reset_stats()
-    client = sb.client(auth="oauth", cache=False, retry=SOAK_RETRY)
+    client = pa.connect(sandbox=sb, client_id=sb.client_id, client_secret=sb.client_secret, cache=False, retry=SOAK_RETRY)
     t0 = time.monotonic()
     df = client.search_many(images, names=labels, workers=workers, limit=limit, progress=False)
     wall = time.monotonic() - t0
@@ -75,7 +76,7 @@ def run_soak(sb: Sandbox, n: int, *, workers: int = 4, limit: int = 10, token_li
 
     # the same searches with the faults off: retries must never have changed a result
     sb.configure(**FAULTS_OFF)
-    reference = sb.client(cache=False).search_many(images, names=labels, workers=workers, limit=limit,
+    reference = pa.connect(sandbox=sb, cache=False).search_many(images, names=labels, workers=workers, limit=limit,
                                                    progress=False)
     expected = reference.groupby("query")["patent_id"].apply(list).to_dict()
     got = df.groupby("query")["patent_id"].apply(list).to_dict()

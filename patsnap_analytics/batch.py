@@ -19,6 +19,7 @@ Spending is bounded on purpose, because every call is paid:
 :func:`failures` and :func:`pending` read them back.
 
 Example:
+    >>> import patsnap_analytics as pa                                    # doctest: +SKIP
     >>> from patsnap_analytics.sandbox import Sandbox                     # doctest: +SKIP
     >>> with Sandbox(designs=300) as sb:                                  # doctest: +SKIP
     ...     df = pa.connect(sandbox=sb).search_many("patsnap_analytics/samples/", country=["US", "CN"], limit=20, qps=5)

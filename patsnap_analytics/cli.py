@@ -89,7 +89,7 @@ def _cmd_cache(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``patsnap-analytics`` command."""
-    from .sandbox.protocol import DEFAULT_DESIGNS
+    from .sandbox.sample import DEFAULT_DESIGNS
 
     parser = argparse.ArgumentParser(prog="patsnap-analytics", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)

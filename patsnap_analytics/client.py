@@ -6,6 +6,7 @@ calls; the work happens in the modules below it: :mod:`~patsnap_analytics.search
 :mod:`~patsnap_analytics.transport` (one API call) and :mod:`~patsnap_analytics.cache`.
 
 Example:
+    >>> import patsnap_analytics as pa                           # doctest: +SKIP
     >>> from patsnap_analytics.sandbox import Sandbox            # doctest: +SKIP
     >>> with Sandbox(designs=300) as sb:                         # doctest: +SKIP
     ...     client = pa.connect(sandbox=sb)

@@ -11,6 +11,7 @@ searches the plan needs, which of them the cache already holds, and the uploads 
 and refuses (``BudgetExceeded``) a plan larger than ``max_calls`` before sending anything.
 
 Example:
+    >>> import patsnap_analytics as pa                                       # doctest: +SKIP
     >>> from patsnap_analytics.sandbox import Sandbox                        # doctest: +SKIP
     >>> with Sandbox(designs=300) as sb:                                     # doctest: +SKIP
     ...     client = pa.connect(sandbox=sb)

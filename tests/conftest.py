@@ -102,6 +102,17 @@ def sb(shared_sandbox):
     shared_sandbox.configure(**defaults)
 
 
+def client_for(sb, auth: str = "apikey", **options):
+    """A real client of the running sandbox ``sb``, connected as a user does: its api key, or OAuth."""
+    import patsnap_analytics as pa
+
+    if auth == "apikey":
+        return pa.connect(sandbox=sb, **options)
+    if auth == "oauth":
+        return pa.connect(sandbox=sb, client_id=sb.client_id, client_secret=sb.client_secret, **options)
+    raise ValueError(f"auth must be 'apikey' or 'oauth', got {auth!r}")
+
+
 @pytest.fixture
 def drawing(query_images) -> bytes:
     """The bytes of one sample query drawing (not in the corpus)."""
@@ -110,7 +121,7 @@ def drawing(query_images) -> bytes:
 
 def query_drawing_bytes(n: int) -> list[bytes]:
     """``n`` distinct held-out drawings (not in the corpus) as PNG bytes."""
-    from patsnap_analytics.sandbox.corpus import query_drawings
+    from patsnap_analytics.sandbox.sample import query_drawings
 
     out = []
     for _, im in query_drawings(n):

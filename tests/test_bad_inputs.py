@@ -28,7 +28,7 @@ import requests
 from patsnap_analytics import errors
 from patsnap_analytics.images import MAX_IMAGE_BYTES
 
-from .conftest import SEARCH, TOKEN, UPLOAD, bomb_png, jpeg_bytes, png_bytes
+from .conftest import SEARCH, TOKEN, UPLOAD, bomb_png, client_for, jpeg_bytes, png_bytes
 
 NO_CALLS = {TOKEN: 0, UPLOAD: 0, SEARCH: 0}
 UPLOAD_RULES, BAD_PARAMETER = 68300010, 68300004
@@ -157,7 +157,7 @@ def _image(case: Bad, tmp_path: Path, drawing: bytes) -> Any:
 
 @pytest.mark.parametrize("case", BAD_INPUTS, ids=lambda c: c.kind)
 def test_the_client_rejects_it_before_any_call(sb, drawing, tmp_path, case):
-    client = sb.client(cache=False)
+    client = client_for(sb, cache=False)
     image = _image(case, tmp_path, drawing)
     try:
         with pytest.raises(case.error) as info:
@@ -183,7 +183,7 @@ def test_kinds_are_distinct_and_many():
 def test_positive_control_png_named_jpg_is_accepted_by_content(sb, tmp_path):
     path = tmp_path / "drawing.jpg"
     path.write_bytes(png_bytes((200, 150)))
-    client = sb.client(cache=False)
+    client = client_for(sb, cache=False)
     df = client.search_designs(path, limit=3)
     assert len(df) == 3 and df["query"].iloc[0] == "drawing.jpg"
     assert sb.stats == {TOKEN: 0, UPLOAD: 1, SEARCH: 1}

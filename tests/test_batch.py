@@ -15,9 +15,9 @@ from patsnap_analytics.errors import BatchStopped, ValidationError
 from patsnap_analytics.frames import RESULT_DTYPES
 from patsnap_analytics.gates import StopGate
 from patsnap_analytics.sandbox import Sandbox
-from patsnap_analytics.sandbox.corpus import query_drawings
+from patsnap_analytics.sandbox.sample import query_drawings
 
-from .conftest import SEARCH, UPLOAD
+from .conftest import SEARCH, UPLOAD, client_for
 
 
 def drawings(n: int, seed: int = 0) -> list[bytes]:
@@ -65,7 +65,7 @@ def sb(sandbox):
 
 @pytest.fixture
 def client(sb, tmp_path):
-    return sb.client(cache=tmp_path / "cache.sqlite")
+    return client_for(sb, cache=tmp_path / "cache.sqlite")
 
 
 def test_bad_images_cost_nothing_and_never_stop_the_others(sb, client, tmp_path):
@@ -96,7 +96,7 @@ def test_second_run_is_served_by_the_cache(sb, client, tmp_path):
     assert again.attrs["calls_spent"] == 0 and again.attrs["cache_hits"] == 4
     pd.testing.assert_frame_equal(first, again)
     # a new client on the same cache file (a new notebook session) pays nothing either
-    later = sb.client(cache=tmp_path / "cache.sqlite")
+    later = client_for(sb, cache=tmp_path / "cache.sqlite")
     later.search_many(folder, limit=5, progress=False)
     assert billed(sb) == spent
 
@@ -176,7 +176,7 @@ def test_a_budget_still_serves_cache_hits(sb, client, tmp_path):
 def test_client_side_qps_keeps_the_server_limit_unviolated(tmp_path):
     # the server refuses a 4th call within any 1 s window (67200002); qps=4 client-side must never trip it
     with Sandbox(designs=300, qps_limit=4) as sb:
-        client = sb.client(cache=tmp_path / "c.sqlite")
+        client = client_for(sb, cache=tmp_path / "c.sqlite")
         df = client.search_many(drawings(6), qps=4, workers=4, limit=2, progress=False)
         detail = sb.stats_detail()
     assert df["query"].nunique() == 6 and failures(df).empty
@@ -187,7 +187,7 @@ def test_client_side_qps_keeps_the_server_limit_unviolated(tmp_path):
 def test_without_qps_the_same_batch_trips_the_server_limit(tmp_path):
     # the control for the test above: the limit is real, so "zero 67200002" there means something
     with Sandbox(designs=300, qps_limit=4) as sb:
-        client = sb.client(cache=tmp_path / "c.sqlite")
+        client = client_for(sb, cache=tmp_path / "c.sqlite")
         df = client.search_many(drawings(6), workers=4, limit=2, progress=False)
         detail = sb.stats_detail()
     assert df["query"].nunique() == 6  # the client's retries recover
@@ -197,7 +197,7 @@ def test_without_qps_the_same_batch_trips_the_server_limit(tmp_path):
 def test_daily_quota_stops_at_once_and_tomorrow_pays_only_for_the_rest(tmp_path):
     paths = write_folder(tmp_path / "q", drawings(6))
     with Sandbox(designs=300, daily_quota=7) as sb:
-        client = sb.client(cache=tmp_path / "c.sqlite")
+        client = client_for(sb, cache=tmp_path / "c.sqlite")
         with pytest.warns(BatchIncompleteWarning, match="DailyQuotaExceededError"):
             df = client.search_many(paths, workers=1, limit=3, progress=False)
         detail = sb.stats_detail()

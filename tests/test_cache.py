@@ -15,7 +15,7 @@ from patsnap_analytics import errors
 from patsnap_analytics.cli import main as cli_main
 from patsnap_analytics.retry import RetryPolicy
 
-from .conftest import SEARCH, TOKEN, UPLOAD
+from .conftest import SEARCH, TOKEN, UPLOAD, client_for
 
 NO_RETRY = RetryPolicy(max_attempts=1)
 
@@ -30,21 +30,21 @@ def calls(sb):
 
 
 def test_repeat_search_costs_nothing(sb, drawing, cache_path):
-    client = sb.client(cache=cache_path)
+    client = client_for(sb, cache=cache_path)
     first = client.search_designs(drawing, limit=15, country=["US", "CN"])
     assert calls(sb) == {TOKEN: 0, UPLOAD: 1, SEARCH: 1}
     second = client.search_designs(drawing, limit=15, country=["US", "CN"])
     assert calls(sb) == {TOKEN: 0, UPLOAD: 1, SEARCH: 1}
     assert second.equals(first) and second.attrs["from_cache"] and not first.attrs["from_cache"]
     # a new client on the same file (tomorrow's notebook) pays nothing either
-    third = sb.client(cache=cache_path).search_designs(drawing, limit=15, country="CN,US")
+    third = client_for(sb, cache=cache_path).search_designs(drawing, limit=15, country="CN,US")
     assert third["patent_id"].tolist() == first["patent_id"].tolist()
     assert calls(sb) == {TOKEN: 0, UPLOAD: 1, SEARCH: 1}
     assert client.stats.as_dict()["search_cache_hits"] == 1
 
 
 def test_equivalent_parameters_share_one_entry(sb, drawing, cache_path):
-    client = sb.client(cache=cache_path)
+    client = client_for(sb, cache=cache_path)
     client.search_designs(drawing, country=["US", "CN"], legal_status=[3, 2], apply_start_time="2005-01-31",
                           loc="(10-02 or 06-01)", limit=30, order="desc")
     before = calls(sb)
@@ -54,7 +54,7 @@ def test_equivalent_parameters_share_one_entry(sb, drawing, cache_path):
 
 
 def test_refresh_asks_again_and_replaces(sb, drawing, cache_path):
-    client = sb.client(cache=cache_path)
+    client = client_for(sb, cache=cache_path)
     client.search_designs(drawing, limit=5)
     client.search_designs(drawing, limit=5, refresh=True)
     assert calls(sb)[SEARCH] == 2 and calls(sb)[UPLOAD] == 1
@@ -64,7 +64,7 @@ def test_refresh_asks_again_and_replaces(sb, drawing, cache_path):
 
 def test_same_image_after_its_upload_expired(sb, drawing, cache_path):
     sb.configure(upload_expire=30)  # shorter than the client's safety margin: never reused
-    client = sb.client(cache=cache_path)
+    client = client_for(sb, cache=cache_path)
     client.search_designs(drawing, limit=5)
     assert calls(sb) == {TOKEN: 0, UPLOAD: 1, SEARCH: 1}
     sb.advance_clock(60)  # the server deletes the upload
@@ -84,7 +84,7 @@ def test_same_image_after_its_upload_expired(sb, drawing, cache_path):
 
 
 def test_upload_reused_while_valid_and_renewed_if_the_server_forgot_it(sb, drawing, cache_path):
-    client = sb.client(cache=cache_path)
+    client = client_for(sb, cache=cache_path)
     client.search_designs(drawing, limit=5)
     client.search_designs(drawing, limit=6)
     assert calls(sb) == {TOKEN: 0, UPLOAD: 1, SEARCH: 2}
@@ -94,7 +94,7 @@ def test_upload_reused_while_valid_and_renewed_if_the_server_forgot_it(sb, drawi
 
 
 def test_errors_are_never_cached(sb, drawing, cache_path):
-    client = sb.client(cache=cache_path, retry=NO_RETRY)
+    client = client_for(sb, cache=cache_path, retry=NO_RETRY)
     client.upload_image(drawing)
     sb.configure(service_error_fraction=1.0)
     with pytest.raises(errors.ServiceError):
@@ -112,7 +112,7 @@ def test_offline_mode_serves_a_warm_cache_without_a_server(drawing, cache_path, 
     from patsnap_analytics.sandbox import Sandbox
 
     with Sandbox(designs=300) as box:
-        online = box.client(cache=cache_path).search_designs(drawing, limit=8, country=["US", "CN", "EU"])
+        online = client_for(box, cache=cache_path).search_designs(drawing, limit=8, country=["US", "CN", "EU"])
         url = box.url
     # the server is gone and there are no credentials at all
     offline = pa.Client(base_url=url, cache=cache_path, offline=True)
@@ -130,8 +130,8 @@ def test_offline_mode_serves_a_warm_cache_without_a_server(drawing, cache_path, 
 
 def test_no_secret_ever_reaches_the_cache_file(sb, drawing, cache_path):
     sb.configure(token_lifetime=2)
-    oauth = sb.client(auth="oauth", cache=cache_path, retry=RetryPolicy(max_attempts=3, backoff=0.01))
-    keyed = sb.client(cache=cache_path, retry=NO_RETRY)
+    oauth = client_for(sb, auth="oauth", cache=cache_path, retry=RetryPolicy(max_attempts=3, backoff=0.01))
+    keyed = client_for(sb, cache=cache_path, retry=NO_RETRY)
     oauth.search_designs(drawing, limit=3)
     sb.advance_clock(10)  # token refresh on the next call
     oauth.search_designs(drawing, limit=4)
@@ -154,7 +154,7 @@ def test_no_secret_ever_reaches_the_cache_file(sb, drawing, cache_path):
 
 
 def test_eight_threads_share_one_cache(sb, drawing, cache_path):
-    client = sb.client(cache=cache_path)
+    client = client_for(sb, cache=cache_path)
     offices = ["US", "CN", "EU", "JP", "KR", "DE", "GB", "FR"]
     results: dict[tuple[int, int], int] = {}
     failures: list[BaseException] = []
@@ -186,7 +186,7 @@ def test_eight_threads_share_one_cache(sb, drawing, cache_path):
 
 
 def test_thumbnails_go_through_the_cache(sb, drawing, cache_path):
-    client = sb.client(cache=cache_path)
+    client = client_for(sb, cache=cache_path)
     url = client.search_designs(drawing, limit=1)["image_url"].iloc[0]
     first = client.fetch_image(url)
     second = client.fetch_image(url)
@@ -197,7 +197,7 @@ def test_thumbnails_go_through_the_cache(sb, drawing, cache_path):
 
 def test_a_users_own_cached_session_is_wrapped_not_rewritten(sb, drawing, tmp_path):
     own = requests_cache.CachedSession(str(tmp_path / "own.sqlite"), allowable_methods=("GET", "POST"))
-    client = sb.client(session=own, retry=NO_RETRY)
+    client = client_for(sb, session=own, retry=NO_RETRY)
     client.search_designs(drawing, limit=3)
     client.search_designs(drawing, limit=3)
     assert calls(sb)[SEARCH] == 1
@@ -206,14 +206,14 @@ def test_a_users_own_cached_session_is_wrapped_not_rewritten(sb, drawing, tmp_pa
     assert own.get(sb.url + "/_sandbox/stats").status_code == 200
     own.close()
     assert sb.api_key.encode() not in (tmp_path / "own.sqlite").read_bytes()
-    plain = sb.client(session=requests.Session())
+    plain = client_for(sb, session=requests.Session())
     plain.search_designs(drawing, limit=3)
     plain.search_designs(drawing, limit=3)
     assert calls(sb)[SEARCH] == 3 and not plain.cached
 
 
 def test_cache_info_clear_and_cli(sb, drawing, cache_path, capsys):
-    client = sb.client(cache=cache_path)
+    client = client_for(sb, cache=cache_path)
     client.search_designs(drawing, limit=3)
     info = client.cache_info()
     assert info["enabled"] and info["responses"] == 1 and info["uploads"] == 1 and info["size_bytes"] > 0

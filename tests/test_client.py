@@ -10,14 +10,14 @@ from patsnap_analytics import errors
 from patsnap_analytics.frames import RESULT_DTYPES
 from patsnap_analytics.retry import RetryPolicy
 
-from .conftest import SEARCH, TOKEN, UPLOAD
+from .conftest import SEARCH, TOKEN, UPLOAD, client_for
 from .test_errors import DOCUMENTED  # the vendor's table: code -> class
 
 FAST_RETRY = RetryPolicy(max_attempts=3, backoff=0.01, max_backoff=0.02, jitter=False)
 
 
 def test_api_key_mode_returns_a_typed_frame(sb, drawing):
-    client = sb.client(cache=False)
+    client = client_for(sb, cache=False)
     df = client.search_designs(drawing, limit=20, name="query-1")
     assert list(df.columns) == list(RESULT_DTYPES)
     assert {c: str(t) for c, t in df.dtypes.items()} == RESULT_DTYPES
@@ -30,7 +30,7 @@ def test_api_key_mode_returns_a_typed_frame(sb, drawing):
 
 
 def test_oauth_mode_fetches_one_token_and_reuses_it(sb, drawing):
-    client = sb.client(auth="oauth", cache=False)
+    client = client_for(sb, auth="oauth", cache=False)
     for limit in (5, 6, 7):
         assert len(client.search_designs(drawing, limit=limit)) == limit
     assert sb.stats == {TOKEN: 1, UPLOAD: 1, SEARCH: 3}
@@ -38,7 +38,7 @@ def test_oauth_mode_fetches_one_token_and_reuses_it(sb, drawing):
 
 
 def test_oauth_token_expired_server_side_is_refreshed_once(sb, drawing):
-    client = sb.client(auth="oauth", cache=False)
+    client = client_for(sb, auth="oauth", cache=False)
     client.search_designs(drawing, limit=3)
     sb.advance_clock(4000)  # the server's token (and upload) expire; the client still trusts both
     df = client.search_designs(drawing, limit=4)
@@ -49,7 +49,7 @@ def test_oauth_token_expired_server_side_is_refreshed_once(sb, drawing):
 
 def test_short_lived_tokens_are_refreshed_before_they_expire(sb, drawing):
     sb.configure(token_lifetime=100)  # the client refreshes min(60 s, a tenth of the lifetime) early: at 90 s
-    client = sb.client(auth="oauth", cache=False)
+    client = client_for(sb, auth="oauth", cache=False)
     client.auth._clock = sb._clock.now  # client and server read one clock: time moves without sleeping
     client.search_designs(drawing, limit=3)
     sb.advance_clock(95)  # inside the margin, before the server's expiry
@@ -76,7 +76,7 @@ def test_wrong_oauth_secret(sb, drawing):
 
 def test_token_of_another_client_gets_67200009_then_one_refresh(sb, drawing):
     other_id, other_secret = sb.add_client()
-    client = sb.client(auth="oauth", cache=False)
+    client = client_for(sb, auth="oauth", cache=False)
     client.search_designs(drawing, limit=2)
     # credentials rotated: business calls now name another client than the one the kept token was issued to
     client.auth.client_id, client.auth._secret = other_id, other_secret
@@ -86,7 +86,7 @@ def test_token_of_another_client_gets_67200009_then_one_refresh(sb, drawing):
 
 
 def test_token_errors_are_raised_after_one_refresh(sb, drawing):
-    client = sb.client(auth="oauth", cache=False)
+    client = client_for(sb, auth="oauth", cache=False)
     client.search_designs(drawing, limit=2)
     client.auth._secret = "rotated-away"  # the refresh itself will now fail
     sb.advance_clock(4000)
@@ -106,7 +106,7 @@ def test_token_errors_are_raised_after_one_refresh(sb, drawing):
     ],
 )
 def test_retryable_failures_are_retried_a_bounded_number_of_times(sb, drawing, knob, exc, code):
-    client = sb.client(cache=False, retry=FAST_RETRY)
+    client = client_for(sb, cache=False, retry=FAST_RETRY)
     client.upload_image(drawing)
     sb.reset_stats()
     sb.configure(**{knob: 1.0})
@@ -121,7 +121,7 @@ def test_retryable_failures_are_retried_a_bounded_number_of_times(sb, drawing, k
 
 def test_transient_failures_end_in_success(sb, drawing):
     sb.configure(rate_limit_fraction=0.3, service_error_fraction=0.2, seed=3)
-    client = sb.client(cache=False, retry=RetryPolicy(max_attempts=10, backoff=0.01, max_backoff=0.02))
+    client = client_for(sb, cache=False, retry=RetryPolicy(max_attempts=10, backoff=0.01, max_backoff=0.02))
     for limit in range(1, 11):
         assert len(client.search_designs(drawing, limit=limit)) == limit
     assert client.stats.retries > 0
@@ -129,7 +129,7 @@ def test_transient_failures_end_in_success(sb, drawing):
 
 
 def test_search_by_url_and_upload_reuse(sb, drawing):
-    client = sb.client(cache=False)
+    client = client_for(sb, cache=False)
     up = client.upload_image(drawing)
     assert up.url.startswith(sb.url) and not up.expired and len(up.sha256) == 64
     again = client.upload_image(drawing)
@@ -142,20 +142,20 @@ def test_search_by_url_and_upload_reuse(sb, drawing):
 
 
 def test_outside_urls_are_refused_by_the_sandbox(sb):
-    client = sb.client(cache=False, retry=FAST_RETRY)
+    client = client_for(sb, cache=False, retry=FAST_RETRY)
     with pytest.raises(errors.RequestRejectedError) as info:
         client.search_designs("https://img2.baidu.com/it/u=3901385603,500927275&fm=253")
     assert info.value.error_code == 68300004 and sb.stats[SEARCH] == 1
 
 
 def test_sorting_by_date_has_no_scores(sb, drawing):
-    df = sb.client(cache=False).search_designs(drawing, field="APD", order="asc", limit=30)
+    df = client_for(sb, cache=False).search_designs(drawing, field="APD", order="asc", limit=30)
     assert df["score"].isna().all()
     assert df.attrs["filters"]["field"] == "APD"
 
 
 def test_filters_reach_the_server(sb, drawing):
-    client = sb.client(cache=False)
+    client = client_for(sb, cache=False)
     df = client.search_designs(drawing, country=["US", "CN"], limit=50)
     assert set(df["country"]) <= {"US", "CN"}
     meta = sb.corpus.meta
@@ -163,21 +163,21 @@ def test_filters_reach_the_server(sb, drawing):
 
 
 def test_real_one_bit_drawing_uploads_and_searches(sb, real_drawings):
-    client = sb.client(cache=False)
+    client = client_for(sb, cache=False)
     df = client.search_designs(real_drawings[0], limit=10)
     assert len(df) == 10 and df["score"].notna().all()
     assert df["query"].iloc[0] == real_drawings[0].name
 
 
 def test_repr_and_errors_hold_no_secrets(sb, drawing):
-    client = sb.client(auth="oauth", cache=False)
+    client = client_for(sb, auth="oauth", cache=False)
     client.search_designs(drawing, limit=2)
     text = repr(client) + repr(client.auth) + repr(client.stats)
     for secret in (sb.client_secret, client.auth._token, sb.api_key):
         assert secret not in text
     sb.configure(drop_fraction=1.0)
     with pytest.raises(errors.TransportError) as info:
-        sb.client(cache=False, retry=FAST_RETRY).search_designs(drawing, limit=3)
+        client_for(sb, cache=False, retry=FAST_RETRY).search_designs(drawing, limit=3)
     assert sb.api_key not in str(info.value) and info.value.__cause__ is None
 
 
@@ -203,7 +203,7 @@ def test_connect_without_credentials_starts_an_announced_sandbox(capsys, drawing
 
 @pytest.mark.parametrize(("code", "cls"), sorted(DOCUMENTED.items()))
 def test_every_documented_error_code_raises_its_class_over_http(sb, drawing, code, cls):
-    client = sb.client(cache=False, retry=FAST_RETRY)
+    client = client_for(sb, cache=False, retry=FAST_RETRY)
     url = client.upload_image(drawing).url
     sb.reset_stats()
     sb.fail_next(*[code] * 3)
@@ -217,14 +217,14 @@ def test_every_documented_error_code_raises_its_class_over_http(sb, drawing, cod
 
 
 def test_a_retryable_code_then_success(sb, drawing):
-    client = sb.client(cache=False, retry=FAST_RETRY)
+    client = client_for(sb, cache=False, retry=FAST_RETRY)
     sb.fail_next(67200002, 68300005)  # the upload is rate limited, then its retry meets a back-end failure
     assert len(client.search_designs(drawing, limit=4)) == 4
     assert sb.stats == {TOKEN: 0, UPLOAD: 3, SEARCH: 1} and client.stats.retries == 2
 
 
 def test_a_vanished_upload_url_is_renewed_once(sb, drawing):
-    client = sb.client(cache=False, retry=FAST_RETRY)
+    client = client_for(sb, cache=False, retry=FAST_RETRY)
     client.search_designs(drawing, limit=2)
     sb.fail_next(68300004)  # as if the API had deleted the file behind the URL the client still trusts
     assert len(client.search_designs(drawing, limit=3)) == 3

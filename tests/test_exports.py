@@ -10,6 +10,7 @@ import pytest
 
 from patsnap_analytics.sandbox import Sandbox
 
+from .conftest import client_for
 from .conftest import query_drawing_bytes as drawings
 
 ALLOWED_DTYPES = {"string", "Int64", "Float64", "boolean"}
@@ -22,7 +23,7 @@ def frames(tmp_path_factory):
     """One of each kind of frame, made against a real sandbox."""
     cache = tmp_path_factory.mktemp("exports") / "cache.sqlite"
     with Sandbox(designs=300) as sb:
-        client = sb.client(cache=cache)
+        client = client_for(sb, cache=cache)
         images = drawings(2)
         single = client.search_designs(images[0], limit=8, country=["US", "CN", "EU", "JP"])
         batch = client.search_many([*images, b"GIF89a-not-really"], limit=8, progress=False)

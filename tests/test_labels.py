@@ -13,7 +13,7 @@ from patsnap_analytics.errors import BudgetExceeded, ValidationError
 from patsnap_analytics.loc import code_matches
 from patsnap_analytics.sandbox import Sandbox
 
-from .conftest import SEARCH, UPLOAD
+from .conftest import SEARCH, UPLOAD, client_for
 from .conftest import query_drawing_bytes as drawings
 
 
@@ -33,7 +33,7 @@ def sb():
 
 @pytest.fixture
 def client(sb, tmp_path):
-    return sb.client(cache=tmp_path / "cache.sqlite")
+    return client_for(sb, cache=tmp_path / "cache.sqlite")
 
 
 @pytest.fixture
@@ -143,7 +143,7 @@ def test_expired_uploads_are_counted_in_the_plan(sb, client, results):
 
 def test_a_new_session_labels_from_the_cache_but_cannot_pay_without_the_image(sb, client, results, tmp_path):
     client.label(results, by="simple_legal_status", progress=False)
-    later = sb.client(cache=tmp_path / "cache.sqlite")  # knows the cache, not the images
+    later = client_for(sb, cache=tmp_path / "cache.sqlite")  # knows the cache, not the images
     out, cost = spend(sb, lambda: later.label(results, by="simple_legal_status", progress=False))
     assert cost == 0 and out["simple_legal_status"].notna().all()
     with pytest.raises(ValidationError, match="not known to this client"):

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+PKG = "patsnap_analytics"
+
 HEAVY = ("matplotlib", "ipywidgets", "fastapi", "uvicorn", "starlette", "skimage", "scipy", "IPython",
          "patsnap_analytics.sandbox", "patsnap_analytics.plots", "patsnap_analytics.widgets")
 
@@ -37,7 +39,9 @@ def test_public_contract_names():
         assert callable(getattr(pa.Client, method))
     from patsnap_analytics.sandbox import Sandbox
 
-    assert callable(Sandbox.client)
+    for name in ("start", "stop", "configure", "fail_next", "stats_detail", "reset_stats", "add_client"):
+        assert callable(getattr(Sandbox, name)), name
+    assert not hasattr(Sandbox, "client")  # one way in: pa.connect(sandbox=sb)
 
 
 def test_console_script_help():

@@ -16,6 +16,8 @@ from PIL import Image, ImageDraw
 from patsnap_analytics.codes import SIMPLE_LEGAL_STATUS, loc_title
 from patsnap_analytics.report import landscape_report
 
+from .conftest import client_for
+
 EVIL = "<script>alert(1)</script>"
 
 
@@ -208,7 +210,7 @@ def test_every_text_from_the_api_or_the_user_is_escaped(tmp_path):
 
 
 def test_stats_and_thumbnails_come_from_the_client_when_not_given(sb, query_images, tmp_path):
-    client = sb.client(cache=tmp_path / "cache.sqlite")  # a real client over HTTP, thumbnails through its cache
+    client = client_for(sb, cache=tmp_path / "cache.sqlite")  # a real client over HTTP, thumbnails through its cache
     df = client.search_designs(query_images[0], limit=4)
     html = landscape_report(df, tmp_path / "c.html", client=client).read_text()
     assert re.search(r"Calls: /image-search/search-id</dt><dd>1<", html)

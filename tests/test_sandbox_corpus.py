@@ -12,17 +12,18 @@ import pytest
 from PIL import Image
 
 from patsnap_analytics import codes, loc
-from patsnap_analytics.sandbox import corpus as corpus_mod
-from patsnap_analytics.sandbox.corpus import (
+from patsnap_analytics.sandbox import sample as sample_mod
+from patsnap_analytics.sandbox.corpus import META_COLUMNS, Corpus, load_corpus
+from patsnap_analytics.sandbox.drawing import GENERATORS, VIEWS, render_design
+from patsnap_analytics.sandbox.sample import (
     AS_OF,
+    CORPUS_VERSION,
     SIMPLE_OF_LEGAL,
-    Corpus,
-    index_directory,
-    load_corpus,
     sample_corpus,
+    sample_metadata,
     write_queries,
 )
-from patsnap_analytics.sandbox.drawing import GENERATORS, VIEWS, render_design
+from patsnap_analytics.sandbox.user_corpus import index_directory
 
 PROJECT = Path(__file__).resolve().parents[1]
 N_DESIGNS, SEED = 300, 11
@@ -68,7 +69,7 @@ def test_env_variable_sets_the_cache_dir(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("PATSNAP_SANDBOX_CACHE", str(tmp_path / "env-cache"))
     c = sample_corpus(5, seed=2)
     assert c.root.parent == tmp_path / "env-cache"
-    assert c.root.name == f"corpus-{corpus_mod.CORPUS_VERSION}-5-2"
+    assert c.root.name == f"corpus-{CORPUS_VERSION}-5-2"
 
 
 def _build_in_child(base: str) -> str:
@@ -94,7 +95,7 @@ def test_load_corpus_rejects_a_plain_directory(tmp_path: Path) -> None:
 def test_metadata_has_the_contract_columns_and_types(corpus: Corpus) -> None:
     meta = corpus.meta
     assert list(meta.index) == list(range(N_DESIGNS))
-    for column in corpus_mod.META_COLUMNS:
+    for column in META_COLUMNS:
         assert column in meta.columns
     for column in ("apdt", "pbdt", "isdt"):
         assert pd.api.types.is_datetime64_any_dtype(meta[column])
@@ -120,7 +121,7 @@ def test_offices_numbers_and_classes_are_realistic(corpus: Corpus) -> None:
     assert by_assignee.iloc[0] >= N_DESIGNS // 20  # shared assignees make the filter meaningful
     assert meta.assignee.str.contains(r"[\u4e00-\u9fff]").any()  # some CJK applicants
     for code, title in zip(main_codes, meta.title, strict=True):
-        assert title in corpus_mod._TITLES[code]
+        assert title in sample_mod._TITLES[code]
 
 
 def test_dates_are_ordered_and_within_range(corpus: Corpus) -> None:
@@ -287,8 +288,8 @@ def test_index_directory_refuses_to_overwrite_a_foreign_directory(tmp_path: Path
 
 
 def test_sample_metadata_is_as_of_a_fixed_date() -> None:
-    first = corpus_mod.sample_metadata(20, seed=5)
-    pd.testing.assert_frame_equal(first, corpus_mod.sample_metadata(20, seed=5))
+    first = sample_metadata(20, seed=5)
+    pd.testing.assert_frame_equal(first, sample_metadata(20, seed=5))
     assert first["pbdt"].max() <= pd.Timestamp(AS_OF)  # nothing is published after the corpus's "today"
 
 

@@ -17,8 +17,10 @@ from PIL import Image, ImageDraw
 
 from patsnap_analytics.query import DesignQuery
 from patsnap_analytics.sandbox import engine as engine_mod
-from patsnap_analytics.sandbox.corpus import Corpus, index_directory, sample_corpus
+from patsnap_analytics.sandbox.corpus import Corpus
 from patsnap_analytics.sandbox.engine import Engine, Hit, describe, normalise
+from patsnap_analytics.sandbox.sample import sample_corpus
+from patsnap_analytics.sandbox.user_corpus import index_directory
 
 PROJECT = Path(__file__).resolve().parents[1]
 REAL_DRAWINGS = Path(__file__).resolve().parents[1].parent / "shared" / "real_drawings"

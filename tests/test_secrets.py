@@ -27,6 +27,8 @@ import patsnap_analytics as pa
 from patsnap_analytics import errors, redact
 from patsnap_analytics.retry import RetryPolicy
 
+from .conftest import client_for
+
 FAST = RetryPolicy(max_attempts=2, backoff=0.01, max_backoff=0.02, jitter=False)
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -57,13 +59,13 @@ def closed_port() -> int:
 def run_everything(sb, drawing, tmp_path: Path) -> tuple[list, list[BaseException]]:
     """Uploads, searches, token fetch + refresh, and one of each kind of failure; returns clients and errors."""
     sb.configure(token_lifetime=5)
-    oauth = sb.client(auth="oauth", cache=False, retry=FAST)
-    keyed = sb.client(cache=False, retry=FAST)
+    oauth = client_for(sb, auth="oauth", cache=False, retry=FAST)
+    keyed = client_for(sb, cache=False, retry=FAST)
     oauth.search_designs(drawing, limit=3)
     sb.advance_clock(30)                      # the token expired server-side: refresh on 67200003
     oauth.search_designs(drawing, limit=4)
     keyed.search_designs(drawing, limit=5, country=["US", "CN"])
-    cached = sb.client(auth="oauth", cache=tmp_path / "secrets.sqlite", retry=FAST)  # requests-cache logs URLs
+    cached = client_for(sb, auth="oauth", cache=tmp_path / "secrets.sqlite", retry=FAST)  # requests-cache logs URLs
     cached.search_designs(drawing, limit=5)
     cached.search_designs(drawing, limit=5)
     raised: list[BaseException] = []
@@ -114,7 +116,7 @@ def test_a_logs_at_debug_hold_no_secret(sb, drawing, tmp_path, caplog, redaction
 
 def test_a_without_the_filter_urllib3_would_leak_the_key(sb, drawing, caplog):
     """The control: this is what the filter is for (urllib3 logs query strings at DEBUG)."""
-    client = sb.client(cache=False)  # installs the filter; take it away again for the control
+    client = client_for(sb, cache=False)  # installs the filter; take it away again for the control
     redact.uninstall()
     try:
         caplog.set_level(logging.DEBUG)
@@ -128,7 +130,7 @@ def test_a_without_the_filter_urllib3_would_leak_the_key(sb, drawing, caplog):
 def test_a_client_installs_the_filter(sb):
     redact.uninstall()
     try:
-        sb.client(cache=False)
+        client_for(sb, cache=False)
         assert redact.installed()
     finally:
         redact.install()
@@ -184,8 +186,8 @@ def test_b_suppressed_contexts_hold_no_secret_either(failures_raised):
 
 def test_c_reprs_and_stats_hold_no_secret(sb, drawing):
     sb.configure(token_lifetime=5)
-    oauth = sb.client(auth="oauth", cache=False)
-    keyed = sb.client(cache=False)
+    oauth = client_for(sb, auth="oauth", cache=False)
+    keyed = client_for(sb, cache=False)
     oauth.search_designs(drawing, limit=2)
     sb.advance_clock(30)
     oauth.search_designs(drawing, limit=3)
@@ -199,9 +201,9 @@ def test_c_reprs_and_stats_hold_no_secret(sb, drawing):
 
 
 def test_d_frame_attrs_hold_no_secret(sb, drawing, tmp_path):
-    oauth = sb.client(auth="oauth", cache=tmp_path / "c.sqlite")
+    oauth = client_for(sb, auth="oauth", cache=tmp_path / "c.sqlite")
     frames = [oauth.search_designs(drawing, limit=5), oauth.search_designs(drawing, limit=5)]  # the 2nd is cached
-    keyed = sb.client(cache=False)
+    keyed = client_for(sb, cache=False)
     frames.append(keyed.search_designs(keyed.upload_image(drawing).url, limit=4, name="by url"))
     frames.append(keyed.search_many([drawing, b"GIF89a bad"], limit=3, progress=False))
     text = "\n".join(json.dumps(df.attrs, default=str) + df.to_csv() for df in frames)

@@ -17,7 +17,7 @@ import pytest
 
 from patsnap_analytics.batch import BatchIncompleteWarning, failures, pending
 
-from .conftest import SEARCH, TOKEN, UPLOAD
+from .conftest import SEARCH, TOKEN, UPLOAD, client_for
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_soak.py"
 
@@ -47,7 +47,7 @@ def test_balance_exhausted_stops_the_batch_and_a_top_up_pays_only_for_the_rest(s
     images = _bench().soak_images(6, seed=5)
     labels = [f"q{i}" for i in range(6)]
     sb.configure(balance=7)
-    client = sb.client(cache=tmp_path / "c.sqlite")
+    client = client_for(sb, cache=tmp_path / "c.sqlite")
     with pytest.warns(BatchIncompleteWarning, match="BalanceExhaustedError"):
         df = client.search_many(images, names=labels, workers=1, limit=3, progress=False)
     detail = sb.stats_detail()

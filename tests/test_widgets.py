@@ -17,7 +17,7 @@ from patsnap_analytics.images import MAX_IMAGE_BYTES, sample_queries_dir
 from patsnap_analytics.query import DesignQuery
 from patsnap_analytics.retry import RetryPolicy
 from patsnap_analytics.sandbox import Sandbox
-from patsnap_analytics.sandbox.corpus import write_queries
+from patsnap_analytics.sandbox.sample import write_queries
 from patsnap_analytics.widgets import (
     FilterForm,
     ImagePicker,
@@ -27,7 +27,7 @@ from patsnap_analytics.widgets import (
 )
 from patsnap_analytics.widgets.picker import THUMB_PX
 
-from .conftest import ROOT, jpeg_bytes, png_bytes
+from .conftest import ROOT, client_for, jpeg_bytes, png_bytes
 
 GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x00\x00\x00\x00\x00,\x00\x00\x00\x00" \
       b"\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
@@ -72,7 +72,7 @@ def sb():
 def client(sb):
     sb.configure(daily_quota=None, rate_limit_fraction=0.0)
     sb.advance_day()
-    c = sb.client(cache=False)
+    c = client_for(sb, cache=False)
     yield c
     c.close()
 
@@ -317,7 +317,7 @@ def _assert_quota_messages(app, sb):
 def test_rate_limit_and_auth_errors_are_messages(sb):
     sb.configure(rate_limit_fraction=1.0)
     try:
-        with sb.client(cache=False, retry=RetryPolicy(max_attempts=2, backoff=0.01, jitter=False)) as c:
+        with client_for(sb, cache=False, retry=RetryPolicy(max_attempts=2, backoff=0.01, jitter=False)) as c:
             app = SearchApp(c, samples=None)
             app.picker.add(drawing(6), name="q.png")
             app.search()

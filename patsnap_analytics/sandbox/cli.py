@@ -1,15 +1,19 @@
-"""``patsnap-analytics sandbox ...``: serve the sandbox, or index your own drawings as a corpus.
+"""``patsnap-analytics sandbox ...``: serve the sandbox, index your own drawings, build the sample corpus.
 
-The main command (``patsnap_analytics/cli.py``) mounts these with :func:`add_sandbox_parser` and
-dispatches to :func:`run`; ``python -m patsnap_analytics.sandbox.cli`` works on its own too.
+``serve`` runs the server until Ctrl+C; ``index`` turns a folder of drawings plus a metadata CSV into a
+corpus; ``build`` makes (or reuses) the sample corpus and its search index ahead of time; ``queries``
+writes the held-out sample query drawings (``patsnap_analytics/samples`` is made with it).
+
+The main command (``patsnap_analytics/cli.py``) mounts these with :func:`add_sandbox_parser` and calls
+``args.func(args)``, which is :func:`run`; ``python -m patsnap_analytics.sandbox.cli sandbox ...`` works too.
 
 Example:
     >>> import argparse
     >>> parser = argparse.ArgumentParser(prog="patsnap-analytics")
     >>> _ = add_sandbox_parser(parser.add_subparsers(dest="command"))
     >>> args = parser.parse_args(["sandbox", "serve", "--port", "8765", "--qps-limit", "5"])
-    >>> args.sandbox_command, args.port, args.qps_limit, args.latency
-    ('serve', 8765, 5, None)
+    >>> args.sandbox_command, args.port, args.qps_limit, args.latency, args.func is run
+    ('serve', 8765, 5, None, True)
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from .protocol import DEFAULT_DESIGNS
+from ..api import UPLOAD
+from .sample import DEFAULT_DESIGNS
 
 __all__ = ["add_sandbox_parser", "main", "run"]
 
@@ -40,7 +45,9 @@ _FAULT_FLAGS = {
 
 
 def add_sandbox_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Add the ``sandbox`` command (with ``serve`` and ``index``) to an argparse sub-parser collection.
+    """Add the ``sandbox`` command (``serve``, ``index``, ``build``, ``queries``) to argparse sub-parsers.
+
+    The parsed namespace's ``func`` runs the command (the main ``patsnap-analytics`` command calls it).
 
     Example:
         >>> parser = argparse.ArgumentParser()
@@ -51,7 +58,8 @@ def add_sandbox_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "sandbox", help="run the local PatSnap-compatible sandbox, or index your own drawings",
         description="A local server that speaks the PatSnap image-search API, with generated credentials.")
-    commands = parser.add_subparsers(dest="sandbox_command", required=True, metavar="{serve,index}")
+    commands = parser.add_subparsers(dest="sandbox_command", required=True,
+                                     metavar="{serve,index,build,queries}")
 
     serve = commands.add_parser("serve", help="serve the sandbox until Ctrl+C",
                                 description="Serve the sandbox; prints its URL and fresh credentials.")
@@ -72,7 +80,20 @@ def add_sandbox_parser(subparsers: Any) -> argparse.ArgumentParser:
     index.add_argument("images_dir", metavar="DIR", help="folder of PNG/JPG drawings")
     index.add_argument("--metadata", required=True, metavar="CSV", help="one row per design (see the docs)")
     index.add_argument("--out", required=True, metavar="PATH", help="directory to write the corpus to")
-    parser.set_defaults(handler=run)
+
+    build = commands.add_parser("build", help="build (or reuse) the sample corpus and its search index",
+                                description="Build the generated sample corpus and its index ahead of time, "
+                                            "so the first sandbox starts at once; prints its folder.")
+    build.add_argument("--designs", type=int, default=DEFAULT_DESIGNS,
+                       help=f"number of designs (default {DEFAULT_DESIGNS})")
+    build.add_argument("--seed", type=int, default=0,
+                       help="seed of the generated corpus (default 0, the one `serve` uses)")
+
+    queries = commands.add_parser("queries", help="write the sample query drawings (held out of every corpus)",
+                                  description="Write the sample query drawings committed in patsnap_analytics/samples.")
+    queries.add_argument("out_dir", metavar="DIR", help="folder to write them into")
+    queries.add_argument("--seed", type=int, default=0, help="seed of the query stream (default 0)")
+    parser.set_defaults(func=run)  # the main command calls args.func(args)
     return parser
 
 
@@ -85,15 +106,14 @@ def run(args: argparse.Namespace) -> int:
         ArgumentParser(...)
         >>> run(parser.parse_args(["sandbox", "serve", "--port", "8765"]))   # doctest: +SKIP
     """
-    if args.sandbox_command == "index":
-        return _index(args)
-    if args.sandbox_command == "serve":
-        return _serve(args)
-    raise SystemExit(f"unknown sandbox command {args.sandbox_command!r}")
+    commands = {"serve": _serve, "index": _index, "build": _build, "queries": _queries}
+    if args.sandbox_command not in commands:
+        raise SystemExit(f"unknown sandbox command {args.sandbox_command!r}")
+    return commands[args.sandbox_command](args)
 
 
 def _index(args: argparse.Namespace) -> int:
-    from .corpus import index_directory
+    from .user_corpus import index_directory
 
     try:
         corpus = index_directory(args.images_dir, args.metadata, args.out)
@@ -102,6 +122,28 @@ def _index(args: argparse.Namespace) -> int:
         return 2
     print(f"indexed {len(corpus.meta)} designs into {corpus.root}")
     print(f"serve it with: patsnap-analytics sandbox serve --corpus {corpus.root}")
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .engine import Engine
+    from .sample import sample_corpus
+
+    try:
+        corpus = sample_corpus(args.designs, seed=args.seed)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    Engine(corpus)  # builds the index next to the corpus, or finds it there
+    print(corpus.root)
+    return 0
+
+
+def _queries(args: argparse.Namespace) -> int:
+    from .sample import write_queries
+
+    for path in write_queries(args.out_dir, seed=args.seed):
+        print(path, path.stat().st_size, "bytes")
     return 0
 
 
@@ -121,7 +163,7 @@ def _serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int
         print(f"  client id:      {sandbox.client_id}")
         print(f"  client secret:  {sandbox.client_secret}")
         print(f"  stats:          {sandbox.url}/_sandbox/stats")
-        print(f'  try:            curl -F image=@drawing.png "{sandbox.url}/image-search/image-upload'
+        print(f'  try:            curl -F image=@drawing.png "{sandbox.url}{UPLOAD.path}'
               f'?apikey={sandbox.api_key}"')
         print("Press Ctrl+C to stop.", flush=True)
         try:

@@ -14,7 +14,7 @@ Example:
     >>> import tempfile
     >>> from pathlib import Path
     >>> from patsnap_analytics.query import DesignQuery
-    >>> from patsnap_analytics.sandbox.corpus import sample_corpus
+    >>> from patsnap_analytics.sandbox.sample import sample_corpus
     >>> engine = Engine(sample_corpus(40, seed=4, cache_dir=Path(tempfile.mkdtemp())))
     >>> result = engine.search(engine.corpus.view_path(7, 0).read_bytes(), DesignQuery(limit=3))
     >>> result.hits[0].design, round(result.hits[0].score, 4), result.total
@@ -45,6 +45,7 @@ from skimage.measure import label
 from ..loc import code_matches
 from ..query import DesignQuery
 from .corpus import Corpus, source_fingerprint
+from .parallel import run_chunks
 
 __all__ = ["FEATURE_VERSION", "Engine", "Hit", "SearchResult", "describe", "normalise"]
 
@@ -63,6 +64,9 @@ _GRID_WEIGHT = 0.5
 # SVD of a few rows would span too little of the space to compare unseen queries fairly.
 _PCA_MIN_ROWS = 1000
 _PCA_DIMS = 128
+# Describing takes ~2 ms a view and a worker ~1 s to start: below this many, this process alone is as fast.
+_PARALLEL_MIN_VIEWS = 800
+_DESCRIBE_CHUNK = 250  # views per chunk: small enough to share out evenly, big enough to keep pipes quiet
 
 
 # --- features -----------------------------------------------------------------------------------------------
@@ -165,7 +169,8 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return (v / n).astype(np.float32) if n > 0 else v.astype(np.float32)
 
 
-def _describe_files(paths: Iterable[Path]) -> np.ndarray:
+def _describe_files(paths: Iterable[str | Path]) -> np.ndarray:
+    """The features of drawing files, one row each (a task of :func:`.parallel.run_chunks`)."""
     return np.stack([describe(Path(p).read_bytes()) for p in paths])
 
 
@@ -208,7 +213,7 @@ class Engine:
 
     Example:
         >>> import tempfile
-        >>> from patsnap_analytics.sandbox.corpus import sample_corpus
+        >>> from patsnap_analytics.sandbox.sample import sample_corpus
         >>> engine = Engine(sample_corpus(30, seed=4, cache_dir=Path(tempfile.mkdtemp())))
         >>> q = DesignQuery(country=["CN"], field="APD", order="asc", limit=2)
         >>> r = engine.search(engine.corpus.view_path(0).read_bytes(), q)
@@ -260,33 +265,23 @@ class Engine:
         return features, projection
 
     def _describe_corpus(self) -> np.ndarray:
-        paths = [self.corpus.view_path(d, v) for d in range(self._n) for v in range(int(self._n_views[d]))]
-        workers = min(2, os.cpu_count() or 1)
-        if len(paths) < 4000 or workers < 2:
-            return _describe_files(paths)
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-        from concurrent.futures.process import BrokenProcessPool
-
-        starts = range(0, len(paths), 2000)
-        try:  # "spawn": safe inside threaded servers and notebooks, unlike fork
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-                out = None  # filled block by block: peak memory is one matrix, not two
-                for start, block in zip(starts, pool.map(_describe_files, [paths[k:k + 2000] for k in starts]),
-                                        strict=True):
-                    if out is None:
-                        out = np.empty((len(paths), block.shape[1]), np.float32)
-                    out[start:start + len(block)] = block
-                return out
-        except (OSError, RuntimeError, BrokenProcessPool):  # no processes allowed here: do it in this one
-            return _describe_files(paths)
+        paths = [str(self.corpus.view_path(d, v)) for d in range(self._n) for v in range(int(self._n_views[d]))]
+        chunks = [paths[k:k + _DESCRIBE_CHUNK] for k in range(0, len(paths), _DESCRIBE_CHUNK)]
+        out = None  # filled block by block as chunks finish: peak memory is one matrix, not two
+        for index, block in run_chunks(_describe_files, chunks, sizes=[len(c) for c in chunks], unit="view",
+                                       desc=f"sandbox: indexing {len(paths)} drawings",
+                                       workers=None if len(paths) >= _PARALLEL_MIN_VIEWS else 0):
+            if out is None:
+                out = np.empty((len(paths), block.shape[1]), np.float32)
+            out[index * _DESCRIBE_CHUNK:index * _DESCRIBE_CHUNK + len(block)] = block
+        return out
 
     def query_feature(self, image: bytes | np.ndarray | Image.Image) -> np.ndarray:
         """The query's feature in the index's space (projected when the index is).
 
         Example:
             >>> import tempfile
-            >>> from patsnap_analytics.sandbox.corpus import sample_corpus
+            >>> from patsnap_analytics.sandbox.sample import sample_corpus
             >>> e = Engine(sample_corpus(5, seed=4, cache_dir=Path(tempfile.mkdtemp())))
             >>> e.query_feature(e.corpus.view_path(0).read_bytes()).shape == e._features.shape[1:]
             True
@@ -298,7 +293,7 @@ class Engine:
 
         Example:
             >>> import tempfile
-            >>> from patsnap_analytics.sandbox.corpus import sample_corpus
+            >>> from patsnap_analytics.sandbox.sample import sample_corpus
             >>> e = Engine(sample_corpus(5, seed=4, cache_dir=Path(tempfile.mkdtemp())))
             >>> s = e.scores(e.corpus.view_path(2, 0).read_bytes()); int(s.argmax()), s.shape
             (2, (5,))
@@ -378,7 +373,7 @@ class Engine:
 
         Example:
             >>> import tempfile
-            >>> from patsnap_analytics.sandbox.corpus import sample_corpus
+            >>> from patsnap_analytics.sandbox.sample import sample_corpus
             >>> e = Engine(sample_corpus(50, seed=4, cache_dir=Path(tempfile.mkdtemp())))
             >>> m = e.filter_mask(DesignQuery(country="US", loc="10 OR 14"))
             >>> bool((e.corpus.meta.country[m] == "US").all()), m.dtype
@@ -417,7 +412,7 @@ class Engine:
 
         Example:
             >>> import tempfile
-            >>> from patsnap_analytics.sandbox.corpus import sample_corpus
+            >>> from patsnap_analytics.sandbox.sample import sample_corpus
             >>> e = Engine(sample_corpus(30, seed=4, cache_dir=Path(tempfile.mkdtemp())))
             >>> r = e.search(e.corpus.view_path(5, 0).read_bytes(), DesignQuery(limit=5))
             >>> len(r.hits), r.hits[0].design, all(0 <= h.score <= 1 for h in r.hits)

@@ -18,13 +18,9 @@ from typing import Any
 
 from ..api import ERROR_CODES, SEARCH_ID, TOKEN, UPLOAD
 
-#: Size of the generated sample corpus when nobody says otherwise (Sandbox, CLI, demo, sample_corpus).
-DEFAULT_DESIGNS = 2000
-
 __all__ = [
     "BUSINESS_ENDPOINTS",
     "BUSINESS_METHODS",
-    "DEFAULT_DESIGNS",
     "ERROR_MESSAGES",
     "SEARCH_PATH",
     "TOKEN_PATH",

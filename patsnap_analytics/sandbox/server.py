@@ -1,8 +1,12 @@
 """Sandbox: the local PatSnap-compatible server, run by uvicorn in a background thread.
 
+Clients connect to it like to the real API, with its URL and credentials; the toolkit's own client with
+``patsnap_analytics.connect(sandbox=sb)`` (the sandbox imports nothing of the client).
+
 Example:
+    >>> import patsnap_analytics as pa
     >>> with Sandbox(designs=300) as sb:                           # doctest: +SKIP
-    ...     df = sb.client().search_designs("chair.png", limit=5)
+    ...     df = pa.connect(sandbox=sb).search_designs("chair.png", limit=5)
     ...     sb.stats["/image-search/search-id"]
     1
 """
@@ -22,7 +26,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .app import create_app
 from .faults import Clock, Faults, FaultSettings
-from .protocol import BUSINESS_ENDPOINTS, DEFAULT_DESIGNS
+from .protocol import BUSINESS_ENDPOINTS
+from .sample import DEFAULT_DESIGNS
 from .state import SandboxState
 
 __all__ = ["Sandbox"]
@@ -125,8 +130,9 @@ class Sandbox:
     def engine(self) -> Any:
         """The search engine (loads the corpus and its feature index on first use)."""
         if self._engine is None:
-            from .corpus import Corpus, load_corpus, sample_corpus
+            from .corpus import Corpus, load_corpus
             from .engine import Engine
+            from .sample import sample_corpus
 
             arg = self._corpus_arg
             if arg is None:
@@ -186,19 +192,6 @@ class Sandbox:
     def reset_stats(self) -> None:
         """Set every count back to zero."""
         self._state.stats.reset()
-
-    def client(self, auth: str = "apikey", **kw: Any) -> Any:
-        """A :class:`~patsnap_analytics.client.Client` for this sandbox (``auth`` = ``"apikey"`` or ``"oauth"``)."""
-        if self.url is None:
-            raise RuntimeError("start the sandbox first (use it as a context manager or call start())")
-        from ..client import Client
-
-        if auth == "apikey":
-            return Client(base_url=self.url, api_key=self.api_key, **{"source": "sandbox", **kw})
-        if auth == "oauth":
-            return Client(base_url=self.url, client_id=self.client_id, client_secret=self.client_secret,
-                          **{"source": "sandbox", **kw})
-        raise ValueError(f"auth must be 'apikey' or 'oauth', got {auth!r}")
 
     # ------------------------------------------------------------------ lifecycle
     @property

@@ -10,9 +10,10 @@ they work the same in JupyterLab, Voilà and a test without a kernel, and no Mat
 next cell of the notebook.
 
 Example:
+    >>> import patsnap_analytics as pa                                # doctest: +SKIP
     >>> from patsnap_analytics.sandbox import Sandbox                 # doctest: +SKIP
     >>> with Sandbox(designs=300) as sb:                              # doctest: +SKIP
-    ...     app = SearchApp(sb.client(cache=False))
+    ...     app = SearchApp(pa.connect(sandbox=sb, cache=False))
     ...     app.picker.add_sample("*"); app.search_button.click()
     ...     app.error, len(app.results) > 0
     (None, True)
