@@ -85,6 +85,8 @@ class Endpoint:
     params_in: Literal["query", "json", "multipart", "form"]
     summary: str
     billed: bool = True
+    #: Whether the HTTP cache keeps whole answers (searches); enrichment answers are kept per patent instead.
+    http_cached: bool = True
     #: JSON schema of the ``data`` of a successful answer (checked by :mod:`patsnap_analytics.answers`).
     data_schema: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
@@ -151,13 +153,13 @@ IMAGE_MULTIPLE = Endpoint("image-multiple", "P061", "POST", "/search/patent/imag
                           "similar designs of one design shown in 1-4 views, rich rows, ranks to 1,100")
 SIMPLE_BIBLIOGRAPHY = Endpoint("simple-bibliography", "P011", "GET", "/basic-patent-data/simple-bibliography",
                                "query", "parties, titles, Locarno classes and dates of up to 100 patents",
-                               data_schema=_patents(bibliographic_data=dict(BIBLIOGRAPHY_SCHEMA)))
+                               data_schema=_patents(bibliographic_data=dict(BIBLIOGRAPHY_SCHEMA)), http_cached=False)
 SIMPLE_LEGAL_STATUS = Endpoint("simple-legal-status", "P041", "GET", "/basic-patent-data/simple-legal-status",
                                "query", "simple legal status (active, inactive, pending) of up to 100 patents",
-                               data_schema=_patents(simple_legal_status=_LABELS))
+                               data_schema=_patents(simple_legal_status=_LABELS), http_cached=False)
 LEGAL_STATUS = Endpoint("legal-status", "P013", "GET", "/basic-patent-data/legal-status", "query",
                         "legal status, events and their date of up to 100 patents",
-                        data_schema=_patents(legal_date=_DATE, patent_legal=dict(PATENT_LEGAL_SCHEMA)))
+                        data_schema=_patents(legal_date=_DATE, patent_legal=dict(PATENT_LEGAL_SCHEMA)), http_cached=False)
 
 #: Every endpoint the toolkit speaks, by name.
 ENDPOINTS: Mapping[str, Endpoint] = MappingProxyType({e.name: e for e in (
