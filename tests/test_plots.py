@@ -456,7 +456,7 @@ def test_who_where_when_charts_count_distinct_designs():
     heights = {}
     labels = [t.get_text() for t in ax.get_yticklabels()]
     for patch in ax.patches:  # each holder's stacked parts add up to its distinct designs
-        row = labels[::-1][int(round(patch.get_y() + patch.get_height() / 2))]
+        row = labels[::-1][round(patch.get_y() + patch.get_height() / 2)]
         heights[row] = heights.get(row, 0) + patch.get_width()
     assert heights == designs["current_assignee"].value_counts().astype(float).to_dict()
     assert ax.get_legend() is not None
@@ -467,5 +467,5 @@ def test_who_where_when_charts_count_distinct_designs():
     ax = plots.assignee_office_heatmap(df)
     assert sum(int(t.get_text() or 0) for t in ax.texts) == len(designs.drop_duplicates(["patent_id"]))
     plt.close(ax.figure)
-    with pytest.raises(ValueError, match="client.enrich"):
+    with pytest.raises(ValueError, match=r"client\.enrich"):
         plots.assignee_breakdown(results())
