@@ -436,7 +436,7 @@ def _explode(df: pd.DataFrame, column: str) -> pd.DataFrame:
             return None
         return [p.strip() for p in str(v).replace("|", ",").split(",") if p.strip()] or None
 
-    out = df.assign(**{column: df[column].map(as_list)}).explode(column)
+    out = df.assign(**{column: df[column].map(as_list)}).explode(column, ignore_index=True)
     out[column] = out[column].astype("string")
     return out
 

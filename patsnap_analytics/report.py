@@ -224,8 +224,9 @@ def _labels(row: pd.Series, columns: Iterable[str]) -> list[dict[str, str]]:
         text = _text(row.get(col), plots.UNKNOWN)
         if text == plots.UNKNOWN:
             text = f"{name}: unknown"  # two bare "Unknown" tags side by side would not say which is which
-        elif col == "loc_label" and not pd.isna(row.get("loc", pd.NA)):
-            text = f"{row['loc']} {text}"
+        elif col == "loc_label" and _text(row.get("loc"), "") not in ("", "[]"):
+            codes_ = row["loc"]
+            text = f"{', '.join(codes_) if isinstance(codes_, list | tuple) else codes_} {text}"
         tags.append({"name": name, "text": text, "tone": _TONES.get(text, "")})
     return tags
 
