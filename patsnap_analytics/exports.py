@@ -38,8 +38,8 @@ def flat(df: pd.DataFrame) -> pd.DataFrame:
 
     Example:
         >>> import pandas as pd
-        >>> flat(pd.DataFrame({"loc": [["06-01", "06-03"], None]}))["loc"].tolist()
-        ['06-01|06-03', None]
+        >>> flat(pd.DataFrame({"loc": [["06-01", "06-03"], ["14-03"]]}))["loc"].tolist()
+        ['06-01|06-03', '14-03']
     """
     lists = [c for c in df.columns if df[c].map(lambda v: isinstance(v, list | tuple)).any()]
     if not lists:

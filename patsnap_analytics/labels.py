@@ -219,7 +219,7 @@ def plan_route(df: pd.DataFrame, by: str, enricher: Enricher | None, *, route: s
     """The route :func:`label` takes for facet ``by`` and its cost, decided without sending anything.
 
     Example:
-        >>> df = pd.DataFrame({"patent_id": ["p1"], "patent_pn": ["USD1S"], "country": ["US"]})
+        >>> df = pd.DataFrame({"patent_id": ["p1"], "patent_pn": ["USD1S"]})
         >>> plan_route(df, "country", None).route, plan_route(df, "simple_legal_status", None).route
         ('office', 'research')
     """
