@@ -23,6 +23,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 __all__ = [
+    "BIBLIOGRAPHY_SCHEMA",
     "BILLED_ENDPOINTS",
     "CHINA_BASE_URL",
     "CORRELATION_HEADER",
@@ -36,6 +37,8 @@ __all__ = [
     "INVALID_PARAMETER",
     "LEGAL_STATUS",
     "MAX_IDS_PER_CALL",
+    "NO_PERMISSION",
+    "PATENT_LEGAL_SCHEMA",
     "SANDBOX_HEADER",
     "SEARCH_ENDPOINTS",
     "SEARCH_ID",
@@ -82,6 +85,8 @@ class Endpoint:
     params_in: Literal["query", "json", "multipart", "form"]
     summary: str
     billed: bool = True
+    #: Whether the HTTP cache keeps whole answers (searches); enrichment answers are kept per patent instead.
+    http_cached: bool = True
     #: JSON schema of the ``data`` of a successful answer (checked by :mod:`patsnap_analytics.answers`).
     data_schema: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
@@ -99,6 +104,39 @@ _SEARCH_DATA = {"type": "object", "properties": {
 _UPLOAD_DATA = {"type": "object", "required": ["url"], "properties": {
     "url": {"type": "string", "minLength": 1}, "expire": {"type": ["number", "null"]}}}
 
+# The enrichment answers (basic-patent-data): ``data`` is an ARRAY of per-patent objects, at most one per patent
+# asked for. The vendor's spec refers to component schemas it does not publish; these are the project's own
+# description of the shapes (dates are yyyyMMdd integers, as in the image-search rows; statuses are labels,
+# in English or in Chinese depending on the host).
+_DATE = {"type": ["integer", "null"], "minimum": 0, "maximum": 99991231}
+_NAMES = {"type": ["array", "null"], "maxItems": 1000, "items": {
+    "type": "object", "properties": {"name": _TEXT}}}
+_TEXTS = {"type": ["array", "null"], "maxItems": 100, "items": {
+    "type": "object", "properties": {"text": _TEXT, "lang": _TEXT}}}
+_REFERENCE = {"type": ["object", "null"], "properties": {
+    "doc_number": _TEXT, "country": _TEXT, "kind": _TEXT, "date": _DATE}}
+_LABELS = {"type": ["array", "null"], "maxItems": 100, "items": {"type": ["string", "integer"]}}
+#: P011's ``bibliographic_data`` (the spec's ``BibliographicDataSimple``, unpublished): parties, titles,
+#: Locarno classes and the application / publication references with their dates.
+BIBLIOGRAPHY_SCHEMA: Mapping[str, Any] = MappingProxyType({"type": "object", "properties": {
+    "patent_type": _TEXT, "invention_title": _TEXTS, "abstracts": _TEXTS,
+    "application_reference": _REFERENCE, "publication_reference": _REFERENCE,
+    "applicants": _NAMES, "original_assignees": _NAMES, "current_assignees": _NAMES, "inventors": _NAMES,
+    "classification_loc": {"type": ["array", "null"], "maxItems": 100, "items": {
+        "type": "object", "properties": {"code": _TEXT}}}}})
+#: P013's ``patent_legal`` (the spec's ``PatentLegalStatus``, unpublished): the current statuses and the
+#: legal events so far, as labels.
+PATENT_LEGAL_SCHEMA: Mapping[str, Any] = MappingProxyType({"type": "object", "properties": {
+    "simple_legal_status": _LABELS, "legal_status": _LABELS, "event_status": _LABELS}})
+
+
+def _patents(**item: Any) -> dict[str, Any]:
+    """The ``data`` of an enrichment answer: at most 100 objects, each naming its patent by id."""
+    return {"type": "array", "maxItems": 100, "items": {
+        "type": "object", "required": ["patent_id"],
+        "properties": {"patent_id": {"type": "string", "minLength": 1}, "pn": _TEXT, **item}}}
+
+
 TOKEN = Endpoint("token", "OAuth", "POST", "/oauth/token", "form",
                  "OAuth client credentials: a bearer token living about 30 minutes", billed=False)
 UPLOAD = Endpoint("upload", "P010", "POST", "/image-search/image-upload", "multipart",
@@ -114,11 +152,14 @@ IMAGE_SINGLE_BETA = Endpoint("image-single-beta", "P060β", "POST", "/search/pat
 IMAGE_MULTIPLE = Endpoint("image-multiple", "P061", "POST", "/search/patent/image-multiple", "json",
                           "similar designs of one design shown in 1-4 views, rich rows, ranks to 1,100")
 SIMPLE_BIBLIOGRAPHY = Endpoint("simple-bibliography", "P011", "GET", "/basic-patent-data/simple-bibliography",
-                               "query", "parties, titles, Locarno classes and dates of up to 100 patents")
+                               "query", "parties, titles, Locarno classes and dates of up to 100 patents",
+                               data_schema=_patents(bibliographic_data=dict(BIBLIOGRAPHY_SCHEMA)), http_cached=False)
 SIMPLE_LEGAL_STATUS = Endpoint("simple-legal-status", "P041", "GET", "/basic-patent-data/simple-legal-status",
-                               "query", "simple legal status (active, inactive, pending) of up to 100 patents")
+                               "query", "simple legal status (active, inactive, pending) of up to 100 patents",
+                               data_schema=_patents(simple_legal_status=_LABELS), http_cached=False)
 LEGAL_STATUS = Endpoint("legal-status", "P013", "GET", "/basic-patent-data/legal-status", "query",
-                        "legal status, events and their date of up to 100 patents")
+                        "legal status, events and their date of up to 100 patents",
+                        data_schema=_patents(legal_date=_DATE, patent_legal=dict(PATENT_LEGAL_SCHEMA)), http_cached=False)
 
 #: Every endpoint the toolkit speaks, by name.
 ENDPOINTS: Mapping[str, Endpoint] = MappingProxyType({e.name: e for e in (
@@ -206,3 +247,5 @@ ERROR_CODES: Mapping[int, ErrorCode] = _codes(
 )
 #: The code of a parameter the API refused (also what a no-longer-known upload URL gets).
 INVALID_PARAMETER = 68300004
+#: The code of an endpoint the account's package does not include (endpoints are licensed separately).
+NO_PERMISSION = 67200004

@@ -55,6 +55,7 @@ __all__ = [
     "cache_settings",
     "image_placeholder",
     "make_session",
+    "record_table",
     "wrap_session",
 ]
 
@@ -233,6 +234,23 @@ def cache_file(session: Any) -> Path | None:
     return Path(path) if path and str(path) != ":memory:" else None
 
 
+def record_table(session: Any, table_name: str) -> Any:
+    """A table of JSON text records kept in the session's cache file, shared by threads and processes (WAL, a
+    busy timeout), or a plain dict when the session has no file (no cache, ``":memory:"``). Values are stored
+    as given (``serializer=None``): callers store JSON text, never anything executable such as a pickle.
+
+    Example:
+        >>> table = record_table(None, "uploads"); table["k"] = '{"x": 1}'; dict(table)
+        {'k': '{"x": 1}'}
+    """
+    db_path = cache_file(session)
+    if db_path is None:
+        return {}
+    from requests_cache.backends.sqlite import SQLiteDict
+
+    return SQLiteDict(db_path, table_name=table_name, serializer=None, wal=True, busy_timeout=30_000)
+
+
 class UploadLedger:
     """sha256 -> (upload url, expiry as epoch seconds), kept in the cache file (or in memory without one).
 
@@ -249,14 +267,7 @@ class UploadLedger:
     def __init__(self, session: requests.Session | None, clock: Any = time.time) -> None:
         self._clock = clock
         self._lock = threading.Lock()
-        db_path = cache_file(session)
-        if db_path is not None:
-            from requests_cache.backends.sqlite import SQLiteDict
-
-            self._store: Any = SQLiteDict(db_path, table_name="uploads", serializer=None, wal=True,
-                                          busy_timeout=30_000)
-        else:
-            self._store = {}
+        self._store: Any = record_table(session, "uploads")
 
     def get(self, sha256: str) -> str | None:
         """A still-valid URL for these bytes, or ``None``."""

@@ -24,11 +24,13 @@ import requests
 from .api import TOKEN
 from .auth import ApiKeyAuth, OAuthAuth
 from .cache import IMAGE_TTL, SearchKeyer, UploadLedger, cache_file, make_session, wrap_session
+from .enrich import ENRICH_FIELDS, Enricher
 from .errors import ValidationError
 from .flight import SingleFlight
 from .gates import RateLimiter
 from .images import ImageRef, ImageSource
 from .query import DesignQuery
+from .records import PatentRecords, RecordTTL
 from .redact import install as install_redaction
 from .retry import RetryPolicy
 from .searcher import Searcher, is_url
@@ -63,7 +65,8 @@ class Client:
     Auth: ``api_key`` (``sk-…``), or ``client_id`` + ``client_secret`` (OAuth); without arguments, from
     ``PATSNAP_API_KEY`` / ``PATSNAP_CLIENT_ID`` + ``PATSNAP_CLIENT_SECRET``. ``base_url``: the international host
     (default, or ``PATSNAP_BASE_URL``), :data:`~patsnap_analytics.api.CHINA_BASE_URL`, or a sandbox's URL.
-    ``session``: bring your own ``requests``/``requests_cache`` session — a ``CachedSession`` is wrapped (its
+    ``record_ttl``: how long enrichment records are trusted (:class:`~patsnap_analytics.records.RecordTTL`:
+    bibliography 90 days, legal status 7 days by default). ``session``: bring your own ``requests``/``requests_cache`` session — a ``CachedSession`` is wrapped (its
     storage shared, its settings untouched) so that nothing secret or failed is ever stored, a plain session
     is used as it is (no caching); a session you bring is never closed by the client. Otherwise ``cache``
     decides: ``True`` (default) the user cache file, a path, ``":memory:"``, or ``False``. ``offline=True``
@@ -94,6 +97,7 @@ class Client:
         version: str = "1.0",
         qps: float | None = None,
         source: str | None = None,
+        record_ttl: RecordTTL | None = None,
     ) -> None:
         settings = Settings.from_env()
         base_url = base_url or settings.base_url
@@ -119,6 +123,8 @@ class Client:
         self.uploads = Uploader(self.transport, self.ledger, keyer, flight, offline=self.offline)
         self.searcher = Searcher(self.transport, self.uploads, keyer, flight, offline=self.offline,
                                  source=source or "patsnap")
+        self.records = PatentRecords(self.session, ttl=record_ttl)
+        self.enricher = Enricher(self.transport, self.records, offline=self.offline)
         self.owned_sandbox: Any = None  # set by connect() when it started an embedded sandbox
 
     # ------------------------------------------------------------------ public API
@@ -182,8 +188,24 @@ class Client:
 
         return search_many(self.searcher, images, **kwargs)
 
+    def enrich(self, df: pd.DataFrame, fields: Any = tuple(ENRICH_FIELDS), *, max_calls: int | None = None,
+               dry_run: bool = False, **kwargs: Any) -> pd.DataFrame | int:
+        """The same rows plus bibliography, simple legal status and legal status columns, looked up by patent
+        id; see :meth:`patsnap_analytics.enrich.Enricher.enrich`.
+
+        Cost: ceil(patents not yet cached / 100) calls per field (P011, P041, P013); a patent is paid for once
+        per host across studies and processes (bibliography kept 90 days, legal status 7). ``dry_run=True``
+        returns the exact number of calls; ``max_calls`` is never exceeded.
+
+        Example:
+            >>> Client(api_key="sk-x", cache=False).enrich(pd.DataFrame({"patent_id": ["p1", "p2"]}), dry_run=True)
+            3
+        """
+        return self.enricher.enrich(df, fields, max_calls=max_calls, dry_run=dry_run, **kwargs)
+
     def label(self, df: pd.DataFrame, by: str = "simple_legal_status", **kwargs: Any) -> pd.DataFrame | int:
-        """Label results by legal status, office or LOC class; see :func:`patsnap_analytics.labels.label`.
+        """Label results by status, office, Locarno class, assignee or year through the cheapest exact route
+        (the rows, the office, enrichment, filtered re-searches); see :func:`patsnap_analytics.labels.label`.
 
         Returns the labelled frame, or with ``dry_run=True`` the number of calls labelling would spend.
 
@@ -193,7 +215,7 @@ class Client:
         """
         from .labels import label
 
-        return label(self.searcher, df, by=by, **kwargs)
+        return label(self.searcher, df, by=by, enricher=self.enricher, **kwargs)
 
     def fetch_image(self, url: str) -> bytes | None:
         """A result thumbnail's bytes through the cache (kept 7 days), or ``None`` when unavailable.
@@ -231,7 +253,8 @@ class Client:
             False
         """
         if not self.cached:
-            return {"enabled": False, "path": None, "responses": 0, "uploads": len(self.ledger)}
+            return {"enabled": False, "path": None, "responses": 0, "uploads": len(self.ledger),
+                    "patent_records": len(self.records)}
         path = cache_file(self.session)
         return {
             "enabled": True,
@@ -239,13 +262,15 @@ class Client:
             "size_bytes": path.stat().st_size if path and path.exists() else 0,
             "responses": len(self.session.cache.responses),  # type: ignore[attr-defined]
             "uploads": len(self.ledger),
+            "patent_records": len(self.records),
         }
 
     def clear_cache(self) -> None:
-        """Forget every cached answer and remembered upload."""
+        """Forget every cached answer, remembered upload and patent record."""
         if self.cached:
             self.session.cache.clear()  # type: ignore[attr-defined]
         self.ledger.clear()
+        self.records.clear()
 
     def close(self) -> None:
         """Close the session if the client created it (a session you brought stays open), and stop the

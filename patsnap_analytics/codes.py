@@ -19,6 +19,7 @@ __all__ = [
     "LOC_SUBCLASSES",
     "OFFICES",
     "SIMPLE_LEGAL_STATUS",
+    "code_of",
     "is_office_code",
     "loc_title",
     "name_of",
@@ -195,6 +196,34 @@ def loc_title(code: str) -> str:
 
 
 _TABLES = {"legal_status": LEGAL_STATUS, "simple_legal_status": SIMPLE_LEGAL_STATUS}
+
+# The labels the mainland-China host answers with (the vendor's own Chinese table), code by code.
+_CHINESE_LABELS = {
+    "simple_legal_status": {0: "失效", 1: "有效", 2: "审中", 220: "PCT指定期满", 221: "PCT指定期内", 999: "未确认"},
+    "legal_status": {1: "公开", 2: "实质审查", 3: "授权", 8: "避重授权", 11: "撤回", 13: "驳回", 14: "全部撤销",
+                     15: "期限届满", 16: "未缴年费", 21: "权利恢复", 22: "权利终止", 23: "部分无效", 24: "申请终止",
+                     30: "放弃", 222: "PCT国际公布", 223: "PCT进入指定国(指定期内)", 224: "PCT进入指定国(指定期满)",
+                     225: "PCT未进指定国"},
+}
+_BY_LABEL = {kind: {**{label.casefold(): code for code, label in table.items()},
+                    **{label: code for code, label in _CHINESE_LABELS[kind].items()}}
+             for kind, table in _TABLES.items()}
+
+
+def code_of(kind: str, label: object) -> int | None:
+    """The code of a status label as the API writes it — English or Chinese, or the code itself — or ``None``.
+
+    Example:
+        >>> code_of("simple_legal_status", "Active"), code_of("simple_legal_status", "审中"), code_of("legal_status", "3")
+        (1, 2, 3)
+        >>> code_of("legal_status", "no such status") is None
+        True
+    """
+    table = _TABLES[kind]
+    text = str(label).strip()
+    if text.isascii() and text.isdigit():
+        return int(text) if int(text) in table else None
+    return _BY_LABEL[kind].get(text.casefold(), _BY_LABEL[kind].get(text))
 
 
 def name_of(kind: str, code: object) -> str:

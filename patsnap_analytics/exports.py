@@ -24,7 +24,7 @@ from .errors import ValidationError
 if TYPE_CHECKING:  # only the frame's own methods are called: the CLI imports this without loading pandas
     import pandas as pd
 
-__all__ = ["FORMATS", "check_output_path", "write_frame"]
+__all__ = ["FORMATS", "check_output_path", "flat", "reviewer_workbook", "write_frame"]
 
 #: Extension -> the libraries pandas can write it with (any one will do; the first is the one we suggest).
 FORMATS: dict[str, tuple[str, ...]] = {
@@ -33,10 +33,25 @@ FORMATS: dict[str, tuple[str, ...]] = {
     ".xlsx": ("openpyxl", "xlsxwriter"),
     ".json": (),
 }
+def flat(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its list columns (``loc``, ``inventors``, ...) as ``|``-joined text, for CSV and Excel cells.
+
+    Example:
+        >>> import pandas as pd
+        >>> flat(pd.DataFrame({"loc": [["06-01", "06-03"], ["14-03"]]}))["loc"].tolist()
+        ['06-01|06-03', '14-03']
+    """
+    lists = [c for c in df.columns if df[c].map(lambda v: isinstance(v, list | tuple)).any()]
+    if not lists:
+        return df
+    joined = {c: df[c].map(lambda v: "|".join(map(str, v)) if isinstance(v, list | tuple) else v) for c in lists}
+    return df.assign(**joined)
+
+
 _WRITERS: dict[str, Callable[[pd.DataFrame, Path], object]] = {
-    ".csv": lambda df, path: df.to_csv(path, index=False),
+    ".csv": lambda df, path: flat(df).to_csv(path, index=False),
     ".parquet": lambda df, path: df.to_parquet(path, index=False),  # keeps dtypes and df.attrs
-    ".xlsx": lambda df, path: df.to_excel(path, index=False),
+    ".xlsx": lambda df, path: flat(df).to_excel(path, index=False),
     ".json": lambda df, path: df.to_json(path, orient="records", force_ascii=False, indent=1),
 }
 _EXTENSIONS = ", ".join(list(FORMATS)[:-1]) + f" or {list(FORMATS)[-1]}"
@@ -94,4 +109,122 @@ def write_frame(df: pd.DataFrame, out: str | os.PathLike) -> Path:
     path = check_output_path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     _WRITERS[path.suffix.lower()](df, path)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------- for reviewers
+_REVIEW_COLUMNS = (("query", "Query"), ("rank", "Rank"), ("patent_pn", "Patent number"), ("title_en", "Title (EN)"),
+                   ("title", "Title"), ("score", "Score"), ("current_assignee", "Holder"), ("country", "Office"),
+                   ("application_date", "Filed"), ("publication_date", "Published"),
+                   ("simple_legal_status_label", "Status"), ("legal_status_label", "Legal status"),
+                   ("loc", "Locarno"))
+_THUMB_PX = 96
+_SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
+
+
+def _sheet_name(name: str, taken: set[str]) -> str:
+    """An Excel sheet name: at most 31 characters, none of ``[]:*?/\\``, unique in the workbook."""
+    base = str(name).translate(_SHEET_CHARS).strip("'") or "query"
+    candidate, k = base[:31], 2
+    while candidate.lower() in taken:
+        suffix = f" ({k})"
+        candidate, k = base[:31 - len(suffix)] + suffix, k + 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+def _cell_value(value: object) -> object:
+    """A cell's value: lists joined, NA empty, dates as dates; text stays text (never a formula)."""
+    import pandas as pd
+
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return value.item() if hasattr(value, "item") else value
+
+
+def reviewer_workbook(df: pd.DataFrame, out: str | os.PathLike, *, fetch: Callable[[str], bytes | None] | None = None,
+                      client: object = None, link: str | None = None, thumbnails: bool = True) -> Path:
+    """An Excel workbook for reviewers: a sheet of every hit, then one sheet per query.
+
+    Each sheet has a thumbnail per row (fetched through ``fetch`` or ``client.fetch_image``, so the cache is
+    used; none without either), the patent number as a hyperlink (``link``: a template with ``{pn}`` /
+    ``{patent_id}``, default the report's; none for sandbox data), a frozen header row and an autofilter.
+    Text from the API is written as text, never as a formula. Needs openpyxl (``patsnap-analytics[export]``).
+
+    Example:
+        >>> import pandas as pd, tempfile, pathlib
+        >>> df = pd.DataFrame({"query": ["a.png"], "rank": [1], "patent_id": ["p"], "patent_pn": ["USD1S"],
+        ...                    "title": ["=HYPERLINK(1)"], "image_url": [None]})
+        >>> path = reviewer_workbook(df, pathlib.Path(tempfile.mkdtemp()) / "review.xlsx")
+        >>> from openpyxl import load_workbook
+        >>> book = load_workbook(path); book.sheetnames, book["All hits"]["E2"].value, book["All hits"].freeze_panes
+        (['All hits', 'a.png'], '=HYPERLINK(1)', 'A2')
+        >>> book["All hits"]["E2"].data_type
+        's'
+    """
+    from openpyxl import Workbook
+    from openpyxl.drawing.image import Image as SheetImage
+    from openpyxl.styles import Font
+
+    from .frames import is_sandbox
+    from .report import DEFAULT_LINK, patent_link
+    from .thumbnails import image_fetcher, thumbnail_png
+
+    path = Path(out)
+    if path.suffix.lower() != ".xlsx":
+        raise ValidationError("out", f"a reviewer workbook is an .xlsx file, got {str(out)!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    get = image_fetcher(fetch, client) if thumbnails else None
+    sandbox = is_sandbox(df)
+    columns = [(c, title) for c, title in _REVIEW_COLUMNS if c in df.columns]
+    pictures: dict[str, bytes | None] = {}
+
+    def picture(url: object) -> bytes | None:
+        if get is None or not isinstance(url, str) or not url:
+            return None
+        if url not in pictures:
+            data = get(url)
+            try:
+                pictures[url] = thumbnail_png(data, size=_THUMB_PX) if data else None
+            except Exception:  # one unreadable image leaves its cell empty, not the workbook unwritten
+                pictures[url] = None
+        return pictures[url]
+
+    book = Workbook()
+    taken: set[str] = set()
+    parts = [("All hits", df)] + [(str(q), part) for q, part in df.groupby("query", sort=False)]
+    for index, (name, part) in enumerate(parts):
+        sheet = book.active if index == 0 else book.create_sheet()
+        sheet.title = _sheet_name(name, taken)
+        sheet.append(["Image", *[title for _, title in columns]])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for r, (_, row) in enumerate(part.iterrows(), start=2):
+            for c, (column, _) in enumerate(columns, start=2):
+                cell = sheet.cell(row=r, column=c, value=_cell_value(row[column]))
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # a title such as "=cmd|..." is shown, never evaluated
+                if column == "patent_pn":
+                    url = patent_link(str(row[column]), row.get("patent_id"), link or DEFAULT_LINK, sandbox)
+                    if url:
+                        cell.hyperlink = url
+                        cell.style = "Hyperlink"
+            png = picture(row.get("image_url"))
+            if png:
+                import io
+
+                image = SheetImage(io.BytesIO(png))
+                sheet.add_image(image, f"A{r}")
+                sheet.row_dimensions[r].height = 0.75 * max(image.height, 20)
+        sheet.column_dimensions["A"].width = 15 if get is not None else 6
+        for c, (column, _) in enumerate(columns, start=2):
+            sheet.column_dimensions[sheet.cell(row=1, column=c).column_letter].width = (
+                40 if column in ("title", "title_en", "current_assignee") else 16)
+        sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = sheet.dimensions
+    book.save(path)
     return path

@@ -31,8 +31,8 @@ import pandas as pd
 from .codes import office_of
 from .query import DesignQuery
 
-__all__ = ["RESULT_COLUMNS", "RESULT_DTYPES", "ResultInfo", "SearchSpec", "empty_results", "is_sandbox",
-           "results_frame"]
+__all__ = ["ENRICHED_DTYPES", "LIST_COLUMNS", "RESULT_COLUMNS", "RESULT_DTYPES", "ResultInfo", "SearchSpec",
+           "empty_results", "enriched_column", "is_sandbox", "results_frame"]
 
 RESULT_DTYPES: dict[str, str] = {
     "query": "string",
@@ -47,6 +47,49 @@ RESULT_DTYPES: dict[str, str] = {
     "total_count": "Int64",
 }
 RESULT_COLUMNS = tuple(RESULT_DTYPES)
+
+#: Columns enrichment (or a rich search endpoint) adds, with their dtypes: dates are date-only datetime64,
+#: parties joined with ``|`` as the API joins them, ``inventors``, ``applicants``, ``loc`` and ``legal_events``
+#: lists (``object``), statuses as nullable codes beside their words.
+ENRICHED_DTYPES: dict[str, str] = {
+    "title_en": "string",
+    "patent_type": "string",
+    "application_number": "string",
+    "application_date": "datetime64[ns]",
+    "publication_date": "datetime64[ns]",
+    "current_assignee": "string",
+    "original_assignee": "string",
+    "applicants": "object",
+    "inventors": "object",
+    "loc": "object",
+    "simple_legal_status": "Int64",
+    "simple_legal_status_label": "string",
+    "legal_status": "Int64",
+    "legal_status_label": "string",
+    "legal_status_date": "datetime64[ns]",
+    "legal_events": "object",
+}
+#: The enriched columns holding a list per row (``[]`` when the API named nobody / nothing).
+LIST_COLUMNS = tuple(c for c, t in ENRICHED_DTYPES.items() if t == "object")
+
+
+def enriched_column(name: str, values: list[Any]) -> pd.api.extensions.ExtensionArray:
+    """``values`` (one per row, ``None`` when unknown) typed as the enriched column ``name`` is (an array,
+    so that assigning it to a frame never aligns on an index).
+
+    Example:
+        >>> enriched_column("application_date", ["2020-01-31", None]).tolist()
+        [Timestamp('2020-01-31 00:00:00'), NaT]
+        >>> enriched_column("loc", [["06-01"], None]).tolist()
+        [['06-01'], None]
+    """
+    dtype = ENRICHED_DTYPES[name]
+    if dtype == "object":
+        return pd.Series(values, dtype="object").array
+    if dtype.startswith("datetime64"):
+        dates = pd.to_datetime(pd.Series(values, dtype="object"), format="%Y-%m-%d")
+        return dates.dt.normalize().astype(dtype).array
+    return pd.array(values, dtype=dtype)
 
 
 def empty_results() -> pd.DataFrame:
@@ -133,7 +176,10 @@ class ResultInfo:
     A single search sets ``query`` (its name), ``image_sha256``, ``search_id``, ``total_count`` and
     ``from_cache``; a batch sets ``failures``, ``pending``, ``duplicates``, ``stopped``, ``calls_spent`` and
     ``cache_hits``; both set ``source`` (``"sandbox"`` or ``"patsnap"``), ``base_url``, ``endpoint``,
-    ``filters`` and ``queries`` (query name -> :class:`SearchSpec`). Labelling appends to ``labelled_by``.
+    ``filters`` and ``queries`` (query name -> :class:`SearchSpec`). Labelling appends to ``labelled_by`` and
+    records per facet the route it took and what that cost in ``label_routes``; enrichment records what it
+    fetched, what it cost, the patents the API did not know and the endpoints the account lacks in
+    ``enrichment``.
 
     Example:
         >>> df = ResultInfo(source="sandbox", filters={"limit": 5}).attach(empty_results())
@@ -158,6 +204,8 @@ class ResultInfo:
     calls_spent: int | None = None
     cache_hits: int | None = None
     labelled_by: list[str] = field(default_factory=list)
+    label_routes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    enrichment: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, df: pd.DataFrame) -> ResultInfo:

@@ -1,14 +1,21 @@
-"""Label search results by legal status, office or Locarno class through filtered re-searches.
+"""Label search results by legal status, office, Locarno class, assignee or year — by the cheapest exact route.
 
-The search endpoint returns no status, office or class for a result. :func:`label` finds them by re-running
-each result's own query with ONE more filter (``simple_legal_status=[1]``, ``loc="14"``, …) and matching
-patent ids. This is exact for the top <= 100 results: adding a filter only removes competitors, so a result
-ranked r unfiltered ranks <= r in the search filtered to its own value, within the same ``limit``.
+The search-id endpoint returns no status, office, class, holder or date for a result. :func:`label` decides,
+per facet, where to find it, cheapest first (nothing is sent to decide):
 
-Every re-search is a paid call unless the cache has it, so :func:`label` first *plans*: it counts the
-searches the plan needs, which of them the cache already holds, and the uploads still needed; it states
-``label by X: N searches, M calls (K cached)`` before spending, returns ``M`` alone with ``dry_run=True``,
-and refuses (``BudgetExceeded``) a plan larger than ``max_calls`` before sending anything.
+1. **rows** — the frame already holds it (rich search endpoints, an earlier :func:`label` or ``enrich``): 0 calls.
+2. **office** — the office is the patent number's prefix (``USD912345S`` -> ``US``): 0 calls.
+3. **enrichment** — the patents looked up by id, 100 per call (P011 bibliography, P041 simple legal status,
+   P013 legal status; :mod:`~patsnap_analytics.enrich`): ceil(patents not cached / 100) calls, 0 once cached.
+4. **re-search** — only when the account lacks the enrichment endpoint (67200004, remembered): each query is
+   run again with ONE more filter (``simple_legal_status=[1]``, ``loc="14"``, …) and the patent ids matched.
+   This is exact for the top <= 100 results: adding a filter only removes competitors, so a result ranked r
+   unfiltered ranks <= r in the search filtered to its own value, within the same ``limit``. It costs one
+   search per (query, value) not cached, plus uploads whose URL expired.
+
+The chosen route, its cost and why are stated before anything is spent (``label by X: route, N calls``),
+returned alone with ``dry_run=True``, refused (``BudgetExceeded``) above ``max_calls`` before any call, and
+recorded in the result's ``attrs["label_routes"]``. ``route=`` forces a route (e.g. ``"research"`` to compare).
 
 Example:
     >>> import patsnap_analytics as pa                                       # doctest: +SKIP
@@ -16,9 +23,10 @@ Example:
     >>> with Sandbox(designs=300) as sb:                                     # doctest: +SKIP
     ...     client = pa.connect(sandbox=sb)
     ...     df = client.search_many("patsnap_analytics/samples/", limit=20)
-    ...     client.label(df, by="simple_legal_status", dry_run=True)         # calls it would spend
-    ...     labelled = client.label(df, by="simple_legal_status")
-    ...     labelled.simple_legal_status_label.value_counts()
+    ...     client.label(df, by="simple_legal_status", dry_run=True)         # calls it would spend: 2
+    ...     labelled = client.label(df, by="assignee")
+    ...     labelled.attrs["label_routes"]["assignee"]["route"]
+    'enrichment'
 """
 
 from __future__ import annotations
@@ -31,18 +39,50 @@ from typing import Any
 import pandas as pd
 
 from . import codes
+from .enrich import ENRICH_FIELDS, Enricher, field_columns, patent_ids_of
 from .errors import BudgetExceeded, ValidationError
-from .frames import ResultInfo
+from .frames import ResultInfo, enriched_column
 from .gates import CallGate, StopGate, call_gates, check_workers
 from .images import ImageRef
 from .progress import progress_bar
 from .query import DesignQuery
 from .searcher import Searcher
 
-__all__ = ["LABEL_BY", "label"]
+__all__ = ["FACETS", "LABEL_BY", "ROUTES", "Facet", "LabelRoute", "label", "plan_route"]
 
-#: What results can be labelled by (each is also a search filter of the API).
-LABEL_BY = ("simple_legal_status", "legal_status", "country", "loc")
+#: The routes a facet can be labelled through, cheapest first.
+ROUTES = ("rows", "office", "enrichment", "research")
+
+
+@dataclass(frozen=True)
+class Facet:
+    """What a facet needs: the ``columns`` that answer it when present, the enrichment ``fields`` that can
+    (any one, cheapest first), whether the office answers it and whether filtered re-searches can.
+
+    Example:
+        >>> FACETS["assignee"].fields, FACETS["country"].office
+        (('bibliography',), True)
+    """
+
+    columns: tuple[str, ...]
+    fields: tuple[str, ...] = ()
+    office: bool = False
+    research: bool = False
+
+
+#: Every facet :func:`label` knows, by name.
+FACETS: dict[str, Facet] = {
+    "simple_legal_status": Facet(("simple_legal_status",), ("simple_legal_status", "legal_status"), research=True),
+    "legal_status": Facet(("legal_status",), ("legal_status",), research=True),
+    "country": Facet(("country",), office=True, research=True),
+    "loc": Facet(("loc",), ("bibliography",), research=True),
+    "assignee": Facet(("current_assignee",), ("bibliography",)),
+    "application_year": Facet(("application_date",), ("bibliography",)),
+    "publication_year": Facet(("publication_date",), ("bibliography",)),
+}
+#: What results can be labelled by.
+LABEL_BY = tuple(FACETS)
+_RESEARCH_BY = tuple(name for name, f in FACETS.items() if f.research)
 
 
 @dataclass
@@ -86,11 +126,38 @@ class _Plan:
         return line
 
 
+@dataclass
+class LabelRoute:
+    """The route one facet takes: its name, the calls it needs, where the answer comes from and why.
+
+    Example:
+        >>> LabelRoute("office", 0, "the patent number's prefix").describe("country")
+        "label by country: office (the patent number's prefix), 0 calls"
+    """
+
+    route: str
+    calls: int
+    source: str
+    note: str = ""
+    field: str | None = None  # the enrichment field used
+
+    def describe(self, by: str) -> str:
+        """The line stated before spending."""
+        line = f"label by {by}: {self.route} ({self.source}), {self.calls} call{'s' if self.calls != 1 else ''}"
+        return f"{line} — {self.note}" if self.note else line
+
+    def as_json(self) -> dict[str, Any]:
+        """What ``attrs["label_routes"][by]`` holds."""
+        return {"route": self.route, "calls": self.calls, "source": self.source, "note": self.note}
+
+
 def label(
     searcher: Searcher,
     df: pd.DataFrame,
     *,
     by: str = "simple_legal_status",
+    enricher: Enricher | None = None,
+    route: str | None = None,
     values: list[Any] | None = None,
     dry_run: bool = False,
     max_calls: int | None = None,
@@ -98,7 +165,166 @@ def label(
     workers: int = 4,
     qps: float | None = None,
 ) -> pd.DataFrame | int:
-    """Label every result row of ``df`` by ``by``, re-running its own query filtered to each value.
+    """Label every result row of ``df`` by ``by`` through the cheapest exact route (see the module's list).
+
+    ``by``: ``simple_legal_status``, ``legal_status``, ``country``, ``loc``, ``assignee``,
+    ``application_year`` or ``publication_year``. ``route``: ``None`` (the cheapest) or one of
+    :data:`ROUTES`. ``values`` only matter to the re-search route (which values to test).
+
+    Cost: stated first, on stderr when ``progress``: 0 for rows and office; ceil(patents not cached / 100)
+    for enrichment; for re-searches one search per (query, value) not cached plus expired uploads.
+    ``dry_run=True`` returns that number; a plan over ``max_calls`` raises ``BudgetExceeded`` before any call.
+    When enrichment turns out not to be licensed (67200004, remembered a day), the re-search route is
+    planned, stated and run instead, within what is left of ``max_calls``.
+
+    Adds: statuses -> ``<by>`` (Int64 code) and ``<by>_label``; ``country`` -> ``country_label`` (and
+    ``country_verified`` on the re-search route); ``loc`` -> ``loc`` (list of codes) and ``loc_label``;
+    ``assignee`` -> ``current_assignee`` and ``original_assignee``; years -> ``application_date`` /
+    ``publication_date`` and ``application_year`` / ``publication_year``. ``df`` is not changed; ``attrs``
+    are kept, ``attrs["labelled_by"]`` lists the facets added and ``attrs["label_routes"]`` their routes.
+
+    Example:
+        >>> from patsnap_analytics.client import Client
+        >>> Client(api_key="sk-x", cache=False).label(pd.DataFrame(), by="inventor")
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.ValidationError: by: must be one of simple_legal_status, legal_status, country, loc, assignee, application_year, publication_year; got 'inventor'
+    """
+    if by not in FACETS:
+        raise ValidationError("by", f"must be one of {', '.join(LABEL_BY)}; got {by!r}")
+    if route is not None and route not in ROUTES:
+        raise ValidationError("route", f"must be one of {', '.join(ROUTES)} (or None: the cheapest); got {route!r}")
+    check_workers(workers)
+    call_gates(max_calls, qps)  # validates max_calls and qps before any planning
+    if len(df.columns) and "patent_id" not in df.columns:
+        raise ValidationError("df", "not a result frame: no 'patent_id' column")
+    chosen = plan_route(df, by, enricher, route=route, values=values)
+    if chosen.route == "research":
+        return _research(searcher, df, by=by, values=values, dry_run=dry_run, max_calls=max_calls,
+                         progress=progress, workers=workers, qps=qps, note=chosen.note)
+    if dry_run:
+        return chosen.calls
+    if progress:
+        print(chosen.describe(by), file=sys.stderr)
+    if max_calls is not None and chosen.calls > max_calls:
+        raise BudgetExceeded(f"{chosen.describe(by)}: more than max_calls={max_calls}; nothing was spent")
+    if chosen.route == "enrichment":
+        return _by_enrichment(searcher, enricher, df, by, chosen, values=values, max_calls=max_calls,
+                              progress=progress, workers=workers, qps=qps)
+    return _with_columns(df, by, chosen, _facet_columns(df, by))
+
+
+def plan_route(df: pd.DataFrame, by: str, enricher: Enricher | None, *, route: str | None = None,
+               values: list[Any] | None = None) -> LabelRoute:
+    """The route :func:`label` takes for facet ``by`` and its cost, decided without sending anything.
+
+    Example:
+        >>> df = pd.DataFrame({"patent_id": ["p1"], "patent_pn": ["USD1S"]})
+        >>> plan_route(df, "country", None).route, plan_route(df, "simple_legal_status", None).route
+        ('office', 'research')
+    """
+    facet = FACETS[by]
+    routes = [route] if route else list(ROUTES)
+    reasons: list[str] = []
+    for name in routes:
+        if name == "rows" and all(c in df.columns and df[c].notna().all() for c in facet.columns) and len(df):
+            return LabelRoute("rows", 0, f"the frame's own {', '.join(facet.columns)} column")
+        if name == "office" and facet.office:
+            return LabelRoute("office", 0, "the patent number's prefix")
+        if name == "enrichment" and facet.fields and enricher is not None:
+            ids = patent_ids_of(df) if len(df.columns) else []
+            options = []
+            for rank, field_name in enumerate(facet.fields):
+                plan = enricher.plan(ids, [field_name])
+                if field_name in plan.unlicensed:
+                    reasons.append(plan.unlicensed[field_name])
+                else:
+                    options.append((plan.calls, rank, field_name))
+            if options:
+                calls, _, field_name = min(options)  # ties: the facet's own endpoint, listed first
+                endpoint = ENRICH_FIELDS[field_name]
+                return LabelRoute("enrichment", calls, f"{endpoint.operation} {endpoint.name} by patent id, "
+                                  f"{len(ids)} patents", field=field_name)
+        if name == "research" and facet.research:
+            return LabelRoute("research", -1, "filtered re-searches", note="; ".join(reasons))
+    if route:
+        raise ValidationError("route", f"{by} cannot be labelled through the {route} route")
+    why = "; ".join(reasons) or "enrichment needs a client (use client.label)"
+    raise ValidationError("by", f"{by} comes only from the bibliography (P011) and {why}; no search filter "
+                                "can stand in for it")
+
+
+def _by_enrichment(searcher: Searcher, enricher: Enricher | None, df: pd.DataFrame, by: str, chosen: LabelRoute,
+                   **research: Any) -> pd.DataFrame:
+    """Fetch the chosen field's records and add the facet's columns. An endpoint that turns out not to be
+    licensed is remembered and the route planned again: another endpoint, else re-searches (stated first)."""
+    assert enricher is not None
+    budget = research["max_calls"]
+    while chosen.route == "enrichment":
+        assert chosen.field is not None
+        plan = enricher.plan(patent_ids_of(df), [chosen.field])
+        gates, _ = call_gates(budget, None)
+        enricher.fetch(plan, gates)
+        budget = None if budget is None else budget - plan.sent
+        if chosen.field not in plan.unlicensed:
+            records = enricher.records_of(chosen.field, plan.patent_ids)
+            columns = field_columns(chosen.field, records, df["patent_id"], extra=FACETS[by].columns)
+            return _with_columns(df, by, chosen, _facet_columns(df.assign(**columns), by))
+        chosen = plan_route(df, by, enricher)  # the refusal is remembered: this plans around it
+        if chosen.route == "enrichment" and research["progress"]:
+            print(chosen.describe(by), file=sys.stderr)
+    return _research(searcher, df, by=by, values=research["values"], dry_run=False, max_calls=budget,
+                     progress=research["progress"], workers=research["workers"], qps=research["qps"],
+                     note=chosen.note)
+
+
+def _facet_columns(df: pd.DataFrame, by: str) -> dict[str, Any]:
+    """The columns facet ``by`` adds, derived from the columns that answer it (already in ``df``)."""
+    if by in ("simple_legal_status", "legal_status"):
+        found = df[by].astype("Int64")
+        return {by: found.array, f"{by}_label": pd.array(
+            [None if pd.isna(c) else codes.name_of(by, int(c)) for c in found], dtype="string")}
+    if by == "country":
+        offices = df["country"] if "country" in df.columns else df["patent_pn"].map(codes.office_of)
+        return {"country": pd.array(offices, dtype="string"), "country_label": pd.array(
+            [None if pd.isna(o) else codes.name_of("country", o) for o in offices], dtype="string")}
+    if by == "loc":
+        lists = [list(v) if isinstance(v, list | tuple) else None for v in df["loc"]]
+        return {"loc": enriched_column("loc", lists), "loc_label": pd.array(
+            ["; ".join(codes.loc_title(c) for c in v) if v else None for v in lists], dtype="string")}
+    if by == "assignee":
+        return {c: pd.array(df[c], dtype="string") for c in ("current_assignee", "original_assignee")
+                if c in df.columns}
+    column = "application_date" if by == "application_year" else "publication_date"
+    dates = pd.to_datetime(df[column])
+    return {column: dates.array, by: pd.array(dates.dt.year, dtype="Int64")}
+
+
+def _with_columns(df: pd.DataFrame, by: str, chosen: LabelRoute, columns: dict[str, Any]) -> pd.DataFrame:
+    out = df.copy()
+    for name, values in columns.items():
+        out[name] = values
+    info = ResultInfo.of(df)  # a deep copy: the caller's frame keeps its own attrs
+    info.labelled_by = [*[b for b in info.labelled_by if b != by], by]
+    info.label_routes = {**info.label_routes, by: chosen.as_json()}
+    return info.attach(out)
+
+
+def _research(
+    searcher: Searcher,
+    df: pd.DataFrame,
+    *,
+    by: str,
+    values: list[Any] | None,
+    dry_run: bool,
+    max_calls: int | None,
+    progress: bool,
+    workers: int,
+    qps: float | None,
+    note: str = "",
+) -> pd.DataFrame | int:
+    """The re-search route: label every result row of ``df`` by ``by``, re-running its own query filtered to
+    each value.
 
     ``by``: ``simple_legal_status`` (default; tests its 6 codes per query), ``legal_status`` (tests all
     24 codes per query — about 4x the cost of ``simple_legal_status``; pass ``values=`` to test fewer),
@@ -115,21 +341,19 @@ def label(
     All or nothing: an error (e.g. the daily quota running out) stops every further call and is raised; the
     searches already done stay cached, so running ``label`` again later pays only for the rest.
 
-    Adds, for statuses: ``<by>`` (Int64 code) and ``<by>_label``; for ``loc``: ``loc`` (matching tested codes,
-    ``,``-joined) and ``loc_label`` (``; ``-joined); for ``country``: ``country_label`` and
+    Adds, for statuses: ``<by>`` (Int64 code) and ``<by>_label``; for ``loc``: ``loc`` (the list of matching
+    tested codes) and ``loc_label`` (``; ``-joined); for ``country``: ``country_label`` and
     ``country_verified`` (True when the office-filtered search returned the row). Rows no filtered search
     returned get ``<NA>``. ``df`` is not changed; ``attrs`` are kept and ``attrs["labelled_by"]`` lists the
     facets added.
 
     Example:
         >>> from patsnap_analytics.client import Client
-        >>> Client(api_key="sk-x", cache=False).label(pd.DataFrame(), by="loc")
+        >>> Client(api_key="sk-x", cache=False).label(pd.DataFrame(), by="loc", route="research")
         Traceback (most recent call last):
         ...
         patsnap_analytics.errors.ValidationError: values: labelling by loc needs values=, the Locarno classes or subclasses to test (e.g. ["14", "10-02"])
     """
-    if by not in LABEL_BY:
-        raise ValidationError("by", f"must be one of {', '.join(LABEL_BY)}; got {by!r}")
     if by == "loc" and not values:
         raise ValidationError("values", "labelling by loc needs values=, the Locarno classes or subclasses to "
                                         'test (e.g. ["14", "10-02"])')
@@ -142,12 +366,17 @@ def label(
     plan = _plan(searcher, df, by, _canonical_values(df, by, values))
     if dry_run:
         return plan.calls
+    line = plan.describe() + (f" — {note}" if note else "")
     if progress:
-        print(plan.describe(), file=sys.stderr)
+        print(line, file=sys.stderr)
     if max_calls is not None and plan.calls > max_calls:
-        raise BudgetExceeded(f"{plan.describe()}: more than max_calls={max_calls}; nothing was spent")
+        raise BudgetExceeded(f"{line}: more than max_calls={max_calls}; nothing was spent")
     _run(searcher, plan, gates, stop, workers=workers, progress=progress)
-    return _labelled(df, plan)
+    out = _labelled(df, plan)
+    route = LabelRoute("research", plan.calls, f"{len(plan.searches)} filtered re-searches", note=note)
+    info = ResultInfo.of(out)
+    info.label_routes = {**info.label_routes, by: route.as_json()}
+    return info.attach(out)
 
 
 # ---------------------------------------------------------------------------------------------- planning
@@ -294,7 +523,7 @@ def _labelled(df: pd.DataFrame, plan: _Plan) -> pd.DataFrame:
         out[by] = pd.array([m[0] if m else None for m in matches], dtype="Int64")
         out[f"{by}_label"] = pd.array([codes.name_of(by, m[0]) if m else None for m in matches], dtype="string")
     elif by == "loc":
-        out["loc"] = pd.array([",".join(m) if m else None for m in matches], dtype="string")
+        out["loc"] = enriched_column("loc", [list(m) if m else None for m in matches])
         out["loc_label"] = pd.array(["; ".join(codes.loc_title(c) for c in m) if m else None for m in matches],
                                     dtype="string")
     else:

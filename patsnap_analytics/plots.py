@@ -56,7 +56,10 @@ __all__ = [
     "SANDBOX_SUFFIX",
     "STATUS_COLOURS",
     "UNKNOWN",
+    "assignee_breakdown",
+    "assignee_office_heatmap",
     "figure_png",
+    "filing_timeline",
     "image_fetcher",
     "loc_breakdown",
     "office_breakdown",
@@ -424,28 +427,41 @@ def status_breakdown(df: pd.DataFrame, *, by: str = "simple_legal_status", disti
                  kwargs)
 
 
+def _explode(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    """One row per value of a list column (or of a ``,``/``|``-joined text column); empty lists become NA."""
+    def as_list(v: object) -> list[str] | None:
+        if isinstance(v, list | tuple):
+            return [str(x).strip() for x in v] or None
+        if v is None or pd.isna(v):  # type: ignore[arg-type]
+            return None
+        return [p.strip() for p in str(v).replace("|", ",").split(",") if p.strip()] or None
+
+    out = df.assign(**{column: df[column].map(as_list)}).explode(column, ignore_index=True)
+    out[column] = out[column].astype("string")
+    return out
+
+
 def loc_breakdown(df: pd.DataFrame, *, top: int | None = 15, distinct: bool = True,
                   ax: Axes | None = None, **kwargs: Any) -> Axes:
-    """Results per Locarno class, from a frame labelled with ``client.label(df, by="loc")``.
+    """Results per Locarno subclass, from the rows' ``loc`` (a list of codes per row: enrichment, rich search
+    endpoints or ``client.label(df, by="loc")``).
 
-    Bars read ``06-01 Seats`` (long names wrap onto two lines); codes beyond the ``top`` largest form one
-    ``Other (k)`` bar. ``**kwargs`` go to ``Axes.barh``.
+    Bars read ``06-01 Seats`` (long names wrap onto two lines); a design in several subclasses counts once in
+    each; codes beyond the ``top`` largest form one ``Other (k)`` bar. ``**kwargs`` go to ``Axes.barh``.
 
     Example:
         >>> import pandas as pd
-        >>> df = pd.DataFrame({"patent_id": ["1", "2"], "loc": ["06-01", "06-01"], "loc_label": ["Seats"] * 2})
+        >>> df = pd.DataFrame({"patent_id": ["1", "2"], "loc": [["06-01", "06-03"], ["06-01"]]})
         >>> ax = loc_breakdown(df)
         >>> [t.get_text() for t in ax.get_yticklabels()]
-        ['06-01 Seats']
+        ['06-01 Seats', '06-03 Tables']
         >>> plt.close(ax.figure)
     """
     _check_frame(df, [], "loc_breakdown")
-    _require_labels(df, "loc", "loc_breakdown")
-    _check_frame(df, ["loc"], "loc_breakdown")
-    # a design in several tested classes is labelled "06-01,06-03": it counts once in each class
-    df = df.assign(loc=df["loc"].astype("string").str.split(",")).explode("loc")
-    df["loc"] = df["loc"].astype("string").str.strip()
-    counts = _top(_counts(df, "loc", distinct), top)
+    if "loc" not in df.columns:
+        raise ValueError("loc_breakdown: the frame has no 'loc' column; add it first: "
+                         "df = client.enrich(df) or client.label(df, by='loc')")
+    counts = _top(_counts(_explode(df, "loc"), "loc", distinct), top)
 
     def text(code: str) -> str:
         if code == UNKNOWN or code.startswith("Other ("):
@@ -456,6 +472,158 @@ def loc_breakdown(df: pd.DataFrame, *, top: int | None = 15, distinct: bool = Tr
     ax = _axes(ax, (7, _height(len(counts))))
     return _hbar(ax, counts, [text(c) for c in counts.index], colours, df, "Results by Locarno class", distinct,
                  kwargs)
+
+
+# ----------------------------------------------------------------------------------------------- who / when
+def _status_stack(df: pd.DataFrame, stack: str | None) -> pd.Series | None:
+    """The words a stacked chart splits bars by: a status label column, or the office's name."""
+    if stack is None:
+        return None
+    if stack in ("simple_legal_status", "legal_status"):
+        column = _require_labels(df, stack, "stack")
+        return df[column].astype("string").fillna(UNKNOWN)
+    if stack == "country":
+        return df["country"].astype("string").fillna(UNKNOWN)
+    raise ValueError(f"stack: must be None, 'country', 'simple_legal_status' or 'legal_status'; got {stack!r}")
+
+
+def _stacked(ax: Axes, table: pd.DataFrame, *, horizontal: bool, kwargs: dict[str, Any]) -> None:
+    """Stacked bars of a (bar x layer) count table; layers coloured by status colour or palette order."""
+    base = np.zeros(len(table))
+    positions = np.arange(len(table))[::-1] if horizontal else np.arange(len(table))
+    for i, layer in enumerate(table.columns):
+        colour = GREY if layer == UNKNOWN else STATUS_COLOURS.get(str(layer), _colour(i))
+        values = table[layer].to_numpy(dtype=float)
+        style = _options(kwargs, Rectangle, color=colour, label=str(layer), edgecolor="white", linewidth=0.5)
+        if horizontal:
+            ax.barh(positions, values, left=base, height=0.7, **style)
+        else:
+            ax.bar(positions, values, bottom=base, width=0.8, **style)
+        base += values
+    if len(table.columns) > 1:
+        ax.legend(frameon=False, fontsize="small", loc="lower right" if horizontal else "upper left")
+
+
+def assignee_breakdown(df: pd.DataFrame, *, top: int = 15, by: str = "current_assignee", stack: str | None = None,
+                       ax: Axes | None = None, **kwargs: Any) -> Axes:
+    """Who holds the similar designs: distinct designs per assignee, the ``top`` largest, optionally stacked by
+    ``stack`` (``"simple_legal_status"``, ``"legal_status"`` or ``"country"``).
+
+    ``by`` is ``"current_assignee"`` (who owns them today; the default) or ``"original_assignee"`` (who filed
+    them). A design held jointly counts once for each holder. Needs the column from ``client.enrich(df)`` or
+    ``client.label(df, by="assignee")``. ``**kwargs`` go to ``Axes.barh``.
+
+    Example:
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"patent_id": ["1", "2", "3"], "current_assignee": ["Acme", "Acme", "Beta"],
+        ...                    "simple_legal_status_label": ["Active", "Inactive", "Active"]})
+        >>> ax = assignee_breakdown(df, stack="simple_legal_status")
+        >>> [t.get_text() for t in ax.get_yticklabels()], [float(p.get_width()) for p in ax.patches]
+        (['Acme', 'Beta'], [1.0, 1.0, 1.0, 0.0])
+        >>> plt.close(ax.figure)
+    """
+    _check_frame(df, ["patent_id"], "assignee_breakdown")
+    if by not in df.columns:
+        raise ValueError(f"assignee_breakdown: the frame has no {by!r} column; add it first: "
+                         "df = client.enrich(df) or client.label(df, by='assignee')")
+    rows = _explode(df.assign(_layer=_status_stack(df, stack) if stack else ""), by).fillna({by: UNKNOWN})
+    rows = rows.drop_duplicates(["patent_id", by])
+    order = rows[by].value_counts().head(top).index
+    table = (rows[rows[by].isin(order)].groupby([by, "_layer"]).size().unstack(fill_value=0)
+             .reindex(order).fillna(0))
+    ax = _axes(ax, (7.5, _height(len(table))))
+    _style(ax)
+    ax.grid(False, axis="y")
+    _stacked(ax, table, horizontal=True, kwargs=kwargs)
+    ax.set_yticks(np.arange(len(table))[::-1], labels=[_wrap(str(a), 34) for a in table.index])
+    ax.set_xlabel("Distinct designs")
+    who = "current holders" if by == "current_assignee" else "original applicants"
+    ax.set_title(_title(df, f"Top {len(table)} {who}"))
+    return ax
+
+
+def filing_timeline(df: pd.DataFrame, *, date: str = "application", stack: str | None = "country",
+                    ax: Axes | None = None, **kwargs: Any) -> Axes:
+    """When: distinct designs per year of ``date`` (``"application"`` or ``"publication"``), stacked by
+    ``stack`` (``"country"``, ``"simple_legal_status"``, ``"legal_status"`` or ``None``). Designs without
+    the date are counted in the title. ``**kwargs`` go to ``Axes.bar``.
+
+    Example:
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"patent_id": ["1", "2", "3"], "country": ["US", "CN", "US"],
+        ...                    "application_date": pd.to_datetime(["2019-05-01", "2019-07-01", "2021-01-01"])})
+        >>> ax = filing_timeline(df)
+        >>> [t.get_text() for t in ax.get_xticklabels()], ax.get_legend() is not None
+        (['2019', '2020', '2021'], True)
+        >>> plt.close(ax.figure)
+    """
+    if date not in ("application", "publication"):
+        raise ValueError(f"date: must be 'application' or 'publication'; got {date!r}")
+    column = f"{date}_date"
+    _check_frame(df, ["patent_id"], "filing_timeline")
+    if column not in df.columns:
+        raise ValueError(f"filing_timeline: the frame has no {column!r} column; add it first: "
+                         f"df = client.enrich(df) or client.label(df, by='{date}_year')")
+    rows = df.assign(_layer=_status_stack(df, stack) if stack else "").drop_duplicates("patent_id")
+    years = pd.to_datetime(rows[column]).dt.year
+    undated = int(years.isna().sum())
+    rows = rows.assign(_year=years.astype("Int64")).dropna(subset=["_year"])
+    if rows.empty:
+        raise ValueError(f"filing_timeline: no result has a {column}")
+    table = rows.groupby(["_year", "_layer"]).size().unstack(fill_value=0)
+    table = table.reindex(range(int(table.index.min()), int(table.index.max()) + 1), fill_value=0)
+    if stack == "country":
+        table = table[table.sum().sort_values(ascending=False).index]
+    ax = _axes(ax, (8, 4))
+    _style(ax)
+    ax.grid(False, axis="x")
+    _stacked(ax, table, horizontal=False, kwargs=kwargs)
+    step = max(1, len(table) // 12)
+    ax.set_xticks(np.arange(len(table))[::step], labels=[str(y) for y in table.index[::step]])
+    ax.set_xlabel(f"{date.capitalize()} year")
+    ax.set_ylabel("Distinct designs")
+    title = f"Designs by {date} year"
+    ax.set_title(_title(df, title + (f" ({undated} without a date left out)" if undated else "")))
+    return ax
+
+
+def assignee_office_heatmap(df: pd.DataFrame, *, top: int = 12, by: str = "current_assignee",
+                            ax: Axes | None = None, **kwargs: Any) -> Axes:
+    """Who files where: distinct designs per (assignee, office) for the ``top`` assignees, annotated.
+    ``**kwargs`` go to ``Axes.imshow``.
+
+    Example:
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"patent_id": ["1", "2", "3"], "current_assignee": ["Acme", "Acme", "Beta"],
+        ...                    "country": ["US", "CN", "US"]})
+        >>> ax = assignee_office_heatmap(df)
+        >>> sorted(t.get_text() for t in ax.texts)
+        ['', '1', '1', '1']
+        >>> plt.close(ax.figure)
+    """
+    _check_frame(df, ["patent_id", "country"], "assignee_office_heatmap")
+    if by not in df.columns:
+        raise ValueError(f"assignee_office_heatmap: the frame has no {by!r} column; add it first: "
+                         "df = client.enrich(df)")
+    rows = _explode(df, by).fillna({by: UNKNOWN}).drop_duplicates(["patent_id", by])
+    order = rows[by].value_counts().head(top).index
+    table = pd.crosstab(rows.loc[rows[by].isin(order), by], rows.loc[rows[by].isin(order), "country"])
+    table = table.reindex(order)
+    table = table[table.sum().sort_values(ascending=False).index]
+    ax = _axes(ax, (1.6 + 0.6 * table.shape[1] + 2.5, 1.2 + 0.45 * len(table)))
+    image = ax.imshow(table.to_numpy(), aspect="auto", **_options(kwargs, AxesImage, cmap="cividis_r", vmin=0))
+    ax.set_xticks(range(table.shape[1]), labels=list(table.columns))
+    ax.set_yticks(range(len(table)), labels=[_wrap(str(a), 34, 1) for a in table.index])
+    high = float(table.to_numpy().max()) if table.size else 0.0
+    for i in range(len(table)):
+        for j in range(table.shape[1]):
+            v = int(table.iat[i, j])
+            ax.text(j, i, str(v) if v else "", ha="center", va="center", fontsize="small",
+                    color="white" if v > high / 2 else "black")
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="Distinct designs")
+    ax.set_xlabel("Office")
+    ax.set_title(_title(df, "Who files where"))
+    return ax
 
 
 # ----------------------------------------------------------------------------------------------- overlap

@@ -41,7 +41,10 @@ from .errors import ValidationError
 from .query import FILTERS, DesignQuery
 from .thumbnails import Fetch, image_fetcher, thumbnail
 
-__all__ = ["REQUIRED_COLUMNS", "landscape_report"]
+__all__ = ["DEFAULT_LINK", "REQUIRED_COLUMNS", "executive_summary", "landscape_report", "patent_link"]
+
+#: Where the appendix links each patent of real (not sandbox) data; ``link=`` changes it.
+DEFAULT_LINK = "https://patents.google.com/patent/{pn}"
 
 #: Columns the report cannot do without; the rest of the result schema is used when present.
 REQUIRED_COLUMNS: tuple[str, ...] = ("query", "patent_id", "patent_pn")
@@ -147,10 +150,23 @@ def _charts(df: pd.DataFrame) -> list[dict[str, str]]:
             n = df[f"{by}_label"].nunique(dropna=False)
             add(_humanise(by), "Whether the similar designs are still in force (distinct designs).",
                 lambda ax, by=by: plots.status_breakdown(df, by=by, ax=ax), (6.4, _bars_height(n)))
-    if "loc_label" in df.columns and "loc" in df.columns:
-        n = min(15, df["loc"].nunique(dropna=False))
+    if "loc" in df.columns and df["loc"].notna().any():
+        n = min(15, plots._explode(df, "loc")["loc"].nunique(dropna=False))
         add("Locarno classes", "Product classes of the similar designs (distinct designs).",
             lambda ax: plots.loc_breakdown(df, ax=ax), (6.4, _bars_height(n)))
+    if "current_assignee" in df.columns and df["current_assignee"].notna().any():
+        stack = "simple_legal_status" if "simple_legal_status_label" in df.columns else None
+        n = min(15, df["current_assignee"].nunique())
+        add("Who holds them", "Current holders of the similar designs (distinct designs"
+            + (", by status)." if stack else ")."),
+            lambda ax: plots.assignee_breakdown(df, stack=stack, ax=ax), (7.2, _bars_height(n)))
+        if "country" in df.columns:
+            n = min(12, df["current_assignee"].nunique())
+            add("Who files where", "Distinct designs per holder and office.",
+                lambda ax: plots.assignee_office_heatmap(df, ax=ax), (7.2, 1.6 + 0.45 * n))
+    if "application_date" in df.columns and df["application_date"].notna().any():
+        add("When", "Similar designs by filing year, per office.",
+            lambda ax: plots.filing_timeline(df, ax=ax), (7.2, 3.8))
     n_queries = df["query"].nunique()
     if n_queries >= 2:
         side = 4.6 if n_queries <= 6 else min(9.0, 0.7 * n_queries)
@@ -184,9 +200,10 @@ def _top_designs(df: pd.DataFrame, top: int) -> pd.DataFrame:
     rows["_score"] = rows["score"].astype("Float64") if "score" in rows.columns else pd.NA
     rows["_rank"] = rows["rank"].astype("Float64") if "rank" in rows.columns else pd.NA
     rows = rows.sort_values(["_score", "_rank"], ascending=[False, True], na_position="last", kind="stable")
-    found_by = df.groupby("patent_id", sort=False)["query"].nunique()
+    found_by = df.groupby("patent_id", sort=False)["query"].unique()
     best = rows.drop_duplicates("patent_id").head(top).copy()
-    best["_found_by"] = best["patent_id"].map(found_by)
+    best["_found_by_names"] = best["patent_id"].map(lambda p: [str(q) for q in found_by[p]])
+    best["_found_by"] = best["_found_by_names"].map(len)
     return best
 
 
@@ -207,31 +224,157 @@ def _labels(row: pd.Series, columns: Iterable[str]) -> list[dict[str, str]]:
         text = _text(row.get(col), plots.UNKNOWN)
         if text == plots.UNKNOWN:
             text = f"{name}: unknown"  # two bare "Unknown" tags side by side would not say which is which
-        elif col == "loc_label" and not pd.isna(row.get("loc", pd.NA)):
-            text = f"{row['loc']} {text}"
+        elif col == "loc_label" and _text(row.get("loc"), "") not in ("", "[]"):
+            codes_ = row["loc"]
+            text = f"{', '.join(codes_) if isinstance(codes_, list | tuple) else codes_} {text}"
         tags.append({"name": name, "text": text, "tone": _TONES.get(text, "")})
     return tags
 
 
-def _result_rows(best: pd.DataFrame, fetch: Fetch | None, several: bool) -> list[dict[str, Any]]:
+def _day(value: object) -> str:
+    return "—" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")  # type: ignore[arg-type]
+
+
+def _title_of(row: pd.Series) -> str:
+    """The English title when there is one (titles of CN/JP/KR designs are in the office's language)."""
+    english, title = row.get("title_en"), row.get("title")
+    if english is not None and not pd.isna(english) and str(english) != str(title):
+        return f"{english} ({_text(title)})"
+    return _text(title)
+
+
+def _result_row(row: pd.Series, columns: Iterable[str], fetch: Fetch | None, link: str | None,
+                sandbox: bool) -> dict[str, Any]:
+    """One design as the report's tables show it."""
+    country = _text(row.get("country"), "")
+    pn = _text(row["patent_pn"])
+    return {
+        "pn": pn,
+        "title": _title_of(row),
+        "office": f"{OFFICES.get(country, country)} ({country})" if country else "—",
+        "score": _score_text(row.get("score")),
+        "rank": _text(row.get("rank")),
+        "query": _text(row.get("query")),
+        "assignee": _text(row.get("current_assignee")),
+        "filed": _day(row.get("application_date")),
+        "published": _day(row.get("publication_date")),
+        "status": _text(row.get("simple_legal_status_label")),
+        "labels": _labels(row, columns),
+        "link": patent_link(pn, row.get("patent_id"), link, sandbox),
+        "thumb": _thumbnail_uri(row.get("image_url"), fetch) if fetch is not None else None,
+    }
+
+
+def _result_rows(best: pd.DataFrame, fetch: Fetch | None, several: bool, link: str | None = None,
+                 sandbox: bool = False) -> list[dict[str, Any]]:
     out = []
     for i, (_, row) in enumerate(best.iterrows(), start=1):
-        country = _text(row.get("country"), "")
-        office = f"{OFFICES.get(country, country)} ({country})" if country else "—"
-        item: dict[str, Any] = {
-            "n": i,
-            "pn": _text(row["patent_pn"]),
-            "title": _text(row.get("title")),
-            "office": office,
-            "score": _score_text(row.get("score")),
-            "rank": _text(row.get("rank")),
-            "query": _text(row.get("query")),
-            "found_by": int(row["_found_by"]) if several else None,
-            "labels": _labels(row, best.columns),
-            "thumb": _thumbnail_uri(row.get("image_url"), fetch) if fetch is not None else None,
-        }
+        item = _result_row(row, best.columns, fetch, link, sandbox)
+        item.update(n=i, found_by=int(row["_found_by"]) if several else None,
+                    found_by_names=", ".join(row["_found_by_names"]) if several else "")
         out.append(item)
     return out
+
+
+def patent_link(pn: str, patent_id: object, template: str | None, sandbox: bool) -> str | None:
+    """A public page of the patent for the report's appendix: ``template`` with ``{pn}`` / ``{patent_id}``
+    filled in; none for sandbox data (its patents are generated) or without a template.
+
+    Example:
+        >>> patent_link("USD912345S", "p1", DEFAULT_LINK, sandbox=False)
+        'https://patents.google.com/patent/USD912345S'
+        >>> patent_link("USD912345S", "p1", DEFAULT_LINK, sandbox=True) is None
+        True
+    """
+    if sandbox or not template or pn in ("", "—"):
+        return None
+    from urllib.parse import quote
+
+    return template.format(pn=quote(pn, safe=""), patent_id=quote(str(patent_id), safe=""))
+
+
+def _query_sections(df: pd.DataFrame, per_query: int, fetch: Fetch | None, query_images: Mapping[str, bytes],
+                    link: str | None, sandbox: bool) -> list[dict[str, Any]]:
+    """One section per query: its image, what it found, and its best hits with who / where / when / status."""
+    sections = []
+    for query, part in df.groupby("query", sort=False):
+        best = _top_designs(part, per_query)
+        data = query_images.get(str(query))
+        total = part["total_count"].dropna() if "total_count" in part.columns else pd.Series(dtype="Int64")
+        sections.append({
+            "query": str(query),
+            "image": _query_image_uri(data) if data else None,
+            "results": len(part),
+            "total": f"{int(total.iloc[0]):,}" if len(total) else "—",
+            "hits": [_result_row(row, best.columns, fetch, link, sandbox) for _, row in best.iterrows()],
+        })
+    return sections
+
+
+def _query_image_uri(data: bytes) -> str | None:
+    from .thumbnails import thumbnail_png
+
+    try:
+        return _png_uri(thumbnail_png(data, size=THUMB_PX))
+    except Exception:  # a query image the report cannot draw is left out, not a failed report
+        return None
+
+
+def _query_images(df: pd.DataFrame, given: Mapping[str, Any] | None, client: Any) -> dict[str, bytes]:
+    """Query name -> image bytes: the ones given, else the images the client searched (by their sha256)."""
+    out: dict[str, bytes] = {}
+    for name, image in (given or {}).items():
+        out[str(name)] = image if isinstance(image, bytes) else Path(image).read_bytes()
+    searcher = getattr(client, "searcher", None)
+    for name, spec in (df.attrs.get("queries") or {}).items():
+        sha = (spec or {}).get("image_sha256")
+        ref = searcher.image_for(sha) if searcher is not None and sha else None
+        if ref is not None and name not in out:
+            out[name] = ref.data
+    return out
+
+
+def executive_summary(df: pd.DataFrame, *, threshold: float = 0.8, offices: Iterable[str] | None = None
+                      ) -> list[str]:
+    """The landscape in a few sentences with their figures: how many designs, how many score above
+    ``threshold``, how many of those are active in the ``offices`` that matter, who holds them, when filed.
+
+    Example:
+        >>> df = pd.DataFrame({"query": ["q"] * 3, "patent_id": ["a", "b", "c"], "score": [0.9, 0.85, 0.4],
+        ...                    "country": ["US", "CN", "US"], "simple_legal_status": [1, 0, 1],
+        ...                    "current_assignee": ["Acme Inc.", "Beta Ltd", "Acme Inc."]})
+        >>> executive_summary(df, offices=["US"])[1]
+        '2 score above 0.80; of these, 1 is active in United States (US), held by Acme Inc. (1).'
+    """
+    designs = df.sort_values("score", ascending=False) if "score" in df.columns else df
+    designs = designs.drop_duplicates("patent_id")
+    n_queries = df["query"].nunique()
+    lines = [f"{n_queries} query image{'s' if n_queries != 1 else ''} found {len(designs):,} distinct similar "
+             f"designs ({len(df):,} results)"
+             + (f" in {designs['country'].nunique()} offices." if "country" in df.columns else ".")]
+    if "score" not in df.columns or not df["score"].notna().any():
+        return lines
+    close = designs[designs["score"].astype("Float64") >= threshold]
+    wanted = sorted({o.upper() for o in offices}) if offices else None
+    line = f"{len(close):,} score above {threshold:.2f}"
+    if "simple_legal_status" in close.columns:
+        in_scope = close[close["country"].isin(wanted)] if wanted and "country" in close.columns else close
+        active = in_scope[in_scope["simple_legal_status"].astype("Float64") == 1]
+        where = (" in " + ", ".join(f"{OFFICES.get(o, o)} ({o})" for o in wanted)) if wanted else ""
+        line += f"; of these, {len(active):,} {'is' if len(active) == 1 else 'are'} active{where}"
+        if "current_assignee" in active.columns and len(active):
+            holders = active["current_assignee"].fillna("unknown").value_counts().head(3)
+            line += ", held by " + ", ".join(f"{name} ({count})" for name, count in holders.items())
+    lines.append(line + ".")
+    if "current_assignee" in designs.columns and designs["current_assignee"].notna().any():
+        top = designs["current_assignee"].value_counts().head(3)
+        lines.append("The most frequent holders among all similar designs: "
+                     + ", ".join(f"{name} ({count})" for name, count in top.items()) + ".")
+    if "application_date" in designs.columns and designs["application_date"].notna().any():
+        years = pd.to_datetime(designs["application_date"]).dt.year.dropna().astype(int)
+        lines.append(f"They were filed between {years.min()} and {years.max()}; "
+                     f"{int((years >= years.max() - 4).sum()):,} in the last five years of that span.")
+    return lines
 
 
 def _query_rows(df: pd.DataFrame) -> list[dict[str, str]]:
@@ -281,14 +424,21 @@ def _failure_rows(failures: Iterable[Any]) -> list[dict[str, str]]:
 def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = None,
                      fetch: Fetch | None = None, client: Any = None,
                      stats: Mapping[str, Any] | None = None, failures: Iterable[Any] | None = None,
-                     top: int = 25) -> Path:
+                     top: int = 25, per_query: int = 6, threshold: float = 0.8,
+                     offices: Iterable[str] | None = None, query_images: Mapping[str, Any] | None = None,
+                     link: str | None = DEFAULT_LINK) -> Path:
     """Write a self-contained HTML landscape report of ``df`` to ``path`` and return the path.
 
-    The page shows: the title; a loud banner when the data comes from the sandbox; the data source, base URL
-    and endpoint; the filters (codes spelled out); API calls spent and cache hits (``stats``, else
-    ``client.stats``); key figures (results, distinct designs, queries, offices, share of active designs when
-    the frame is labelled); the charts (scores, offices, legal status and Locarno class when labelled, overlap
-    when there are several queries); the ``top`` designs with thumbnails; and failed or pending images.
+    The page, written for a client: the title; a loud banner when the data comes from the sandbox; an
+    executive summary in words and figures (:func:`executive_summary`: designs scoring above ``threshold``,
+    how many are active in the ``offices`` that matter and who holds them); key figures; the filters in plain
+    words; one section per query with its image (``query_images`` name -> bytes or path, else the images
+    ``client`` searched) beside its ``per_query`` best hits (thumbnail, score, holder, office, dates,
+    status); the who / where / when / in-force charts (those the frame's columns allow: enrich it first);
+    the ``top`` designs over all queries with the queries that found them; failed or pending images; and
+    appendices: every hit with a link to the patent (``link``: a template with ``{pn}`` / ``{patent_id}``;
+    none for sandbox data), then the data source and the API calls spent (``stats``, else ``client.stats``).
+    It prints cleanly (print CSS: A4, no row split across pages). The local server's address never appears.
 
     Thumbnails are fetched only through ``fetch(url) -> bytes | None`` or ``client.fetch_image`` (so the
     client's cache is used); without either, the table has no images. An image that cannot be fetched or
@@ -319,12 +469,17 @@ def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = 
                  else f"Design landscape: {len(queries)} query images")
     several = len(queries) > 1
     best = _top_designs(df, top) if len(df) else df
+    sandbox = attrs.get("source") == "sandbox"
+    every = df.sort_values(["query", "rank"] if "rank" in df.columns else ["query"], kind="stable")
     context = {
+        "summary": executive_summary(df, threshold=threshold, offices=offices) if len(df) else [],
+        "sections": _query_sections(df, per_query, get, _query_images(df, query_images, client), link, sandbox)
+        if len(df) else [],
+        "appendix": [_result_row(row, df.columns, None, link, sandbox) for _, row in every.iterrows()],
         "title": title,
         "sandbox": attrs.get("source") == "sandbox",
         "source": {"sandbox": "Sandbox (offline sample data)", "patsnap": "PatSnap Open API"}.get(
             str(attrs.get("source")), _text(attrs.get("source"), "unknown")),
-        "base_url": _text(attrs.get("base_url")),
         "endpoint": _text(attrs.get("endpoint")),
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "version": _version(),
@@ -333,7 +488,7 @@ def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = 
         "figures": _key_figures(df),
         "queries": _query_rows(df) if len(df) else [],
         "charts": _charts(df) if len(df) else [],
-        "results": _result_rows(best, get, several) if len(df) else [],
+        "results": _result_rows(best, get, several, link, sandbox) if len(df) else [],
         "label_names": [name for col, name in _STATUS_COLUMNS if col in df.columns],
         "thumbnails": get is not None,
         "several": several,

@@ -187,8 +187,10 @@ class Transport:
         if self.cached:
             from requests_cache import DO_NOT_CACHE
 
-            # a GET that goes out replaces what is stored; a POST (upload, token) is never stored
-            extra = {"force_refresh": True} if endpoint.method == "GET" else {"expire_after": DO_NOT_CACHE}
+            # a GET that goes out replaces what is stored; a POST (upload, token) is never stored, nor an
+            # enrichment answer (records.py keeps those per patent)
+            stored = endpoint.method == "GET" and endpoint.http_cached
+            extra = {"force_refresh": True} if stored else {"expire_after": DO_NOT_CACHE}
         try:
             return self.session.request(endpoint.method, self.base_url + endpoint.path, params=params,
                                         headers=headers, files=files, timeout=self.timeout, **extra)

@@ -28,7 +28,7 @@ import requests
 from patsnap_analytics import errors
 from patsnap_analytics.images import MAX_IMAGE_BYTES
 
-from .conftest import SEARCH, TOKEN, UPLOAD, bomb_png, client_for, jpeg_bytes, png_bytes
+from .conftest import SEARCH, TOKEN, UPLOAD, bomb_png, client_for, jpeg_bytes, png_bytes, search_stats
 
 NO_CALLS = {TOKEN: 0, UPLOAD: 0, SEARCH: 0}
 UPLOAD_RULES, BAD_PARAMETER = 68300010, 68300004
@@ -172,7 +172,7 @@ def test_the_client_rejects_it_before_any_call(sb, drawing, tmp_path, case):
     assert isinstance(info.value, errors.ValidationError)  # every one of them is also a ValueError
     if case.filters:
         assert info.value.parameter in case.filters  # the message names the offending parameter
-    assert sb.stats == NO_CALLS
+    assert search_stats(sb) == NO_CALLS
 
 
 def test_kinds_are_distinct_and_many():
@@ -186,7 +186,7 @@ def test_positive_control_png_named_jpg_is_accepted_by_content(sb, tmp_path):
     client = client_for(sb, cache=False)
     df = client.search_designs(path, limit=3)
     assert len(df) == 3 and df["query"].iloc[0] == "drawing.jpg"
-    assert sb.stats == {TOKEN: 0, UPLOAD: 1, SEARCH: 1}
+    assert search_stats(sb) == {TOKEN: 0, UPLOAD: 1, SEARCH: 1}
     # raw: the server also trusts the bytes, not the multipart file name or its content type
     r = requests.post(sb.url + UPLOAD, params={"apikey": sb.api_key},
                       files={"image": ("drawing.jpg", path.read_bytes(), "image/jpeg")}, timeout=10)

@@ -15,7 +15,7 @@ from patsnap_analytics import errors
 from patsnap_analytics.cli import main as cli_main
 from patsnap_analytics.retry import RetryPolicy
 
-from .conftest import SEARCH, TOKEN, UPLOAD, client_for
+from .conftest import SEARCH, TOKEN, UPLOAD, client_for, search_stats
 
 NO_RETRY = RetryPolicy(max_attempts=1)
 
@@ -26,7 +26,7 @@ def cache_path(tmp_path):
 
 
 def calls(sb):
-    return dict(sb.stats)
+    return search_stats(sb)
 
 
 def test_repeat_search_costs_nothing(sb, drawing, cache_path):

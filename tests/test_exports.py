@@ -13,7 +13,7 @@ from patsnap_analytics.sandbox import Sandbox
 from .conftest import client_for
 from .conftest import query_drawing_bytes as drawings
 
-ALLOWED_DTYPES = {"string", "Int64", "Float64", "boolean"}
+ALLOWED_DTYPES = {"string", "Int64", "Float64", "boolean", "object"}  # object: list columns (loc)
 
 
 
@@ -32,8 +32,9 @@ def frames(tmp_path_factory):
                "by_date": client.search_designs(images[1], limit=5, field="PBD")}  # score is all NA
         for by, values in (("simple_legal_status", None), ("legal_status", [1, 2, 3, 15, 22]),
                            ("country", None), ("loc", ["06", "10", "14-03", "31"])):
-            out[f"labelled_{by}"] = client.label(batch, by=by, values=values, progress=False)
-        out["labelled_twice"] = client.label(out["labelled_country"], by="simple_legal_status", progress=False)
+            out[f"labelled_{by}"] = client.label(batch, by=by, values=values, route="research", progress=False)
+        out["labelled_twice"] = client.label(out["labelled_country"], by="simple_legal_status", route="research",
+                                            progress=False)
     return out
 
 
@@ -42,11 +43,15 @@ KINDS = ["search", "batch", "empty_batch", "by_date", "labelled_simple_legal_sta
 
 
 def typed_like(read: pd.DataFrame, original: pd.DataFrame) -> pd.DataFrame:
-    """A frame read back from a typeless format, given the original's dtypes."""
+    """A frame read back from a typeless format, given the original's dtypes (list columns come back as the
+    ``|``-joined text they were written as, and are split again)."""
     read = read.astype("object").where(read.notna(), None)
     for column in original.columns[original.dtypes.astype(str) == "boolean"]:
         read[column] = read[column].map({"True": True, "False": False, None: None})
-    return read.astype(dict(original.dtypes))
+    read = read.astype(dict(original.dtypes))
+    for column in original.columns[original.dtypes.astype(str) == "object"]:
+        read[column] = read[column].map(lambda v: v.split("|") if isinstance(v, str) else None)
+    return read
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -168,3 +173,41 @@ def test_a_missing_library_is_reported_before_anything_is_written(monkeypatch, t
         write_frame(pd.DataFrame({"a": [1]}), tmp_path / "new" / name)
     assert not (tmp_path / "new").exists()
     check_output_path(tmp_path / "hits.csv")  # formats that need nothing extra are still fine
+
+
+def test_the_reviewer_workbook_has_thumbnails_links_frozen_headers_filters_and_a_sheet_per_query(tmp_path):
+    from openpyxl import load_workbook
+
+    from patsnap_analytics.exports import reviewer_workbook
+
+    from .test_report import image_store, sample_frame
+
+    df = sample_frame(queries=("chair.png", "a/b:c*?.png"), n=5, source="patsnap")
+    df["current_assignee"] = pd.array(["=cmd|' /C calc'!A0"] * len(df), dtype="string")
+    store = image_store(df, missing=1)
+    path = reviewer_workbook(df, tmp_path / "review.xlsx", fetch=store.get)
+    book = load_workbook(path)
+    assert book.sheetnames == ["All hits", "chair.png", "a_b_c__.png"]
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == sheet.dimensions
+    hits = book["All hits"]
+    header = [c.value for c in hits[1]]
+    assert header[:4] == ["Image", "Query", "Rank", "Patent number"]
+    assert hits.max_row == len(df) + 1 and book["chair.png"].max_row == 6
+    pn = hits.cell(row=2, column=header.index("Patent number") + 1)
+    assert pn.value == df["patent_pn"].iloc[0] and pn.hyperlink.target.endswith(df["patent_pn"].iloc[0])
+    holder = hits.cell(row=2, column=header.index("Holder") + 1)
+    assert holder.data_type == "s" and holder.value.startswith("=cmd")  # text, never a formula
+    expected = sum(url in store for url in df["image_url"])
+    assert len(hits._images) == expected > 0
+
+
+def test_sandbox_workbooks_link_nothing(tmp_path):
+    from openpyxl import load_workbook
+
+    from patsnap_analytics.exports import reviewer_workbook
+
+    from .test_report import sample_frame
+
+    path = reviewer_workbook(sample_frame(n=3), tmp_path / "r.xlsx", thumbnails=False)
+    assert all(c.hyperlink is None for row in load_workbook(path)["All hits"].iter_rows() for c in row)

@@ -154,7 +154,7 @@ def test_loc_breakdown_labels_bars_with_code_and_name():
     assert drawn["Unknown"] == counts["Unknown"]
     lamp = [k for k in drawn if k.startswith("26-05")]
     assert lamp and "Lamps" in lamp[0] and drawn[lamp[0]] == counts["26-05"]
-    with pytest.raises(ValueError, match=r"loc_label.*client\.label\(df, by='loc'\)"):
+    with pytest.raises(ValueError, match=r"no 'loc' column.*client\.enrich\(df\) or client\.label\(df, by='loc'\)"):
         plots.loc_breakdown(results())
 
 
@@ -439,3 +439,33 @@ def test_gallery_forwards_kwargs_to_each_imshow():
     fig = plots.thumbnail_gallery(results(("q.png",), n=3), fetch=lambda url: png(), interpolation="bilinear")
     images = [im for ax in fig.axes for im in ax.images]
     assert len(images) == 3 and {im.get_interpolation() for im in images} == {"bilinear"}
+
+
+def enriched(df):
+    """``df`` with the columns enrichment adds (holders, offices, filing dates, status labels)."""
+    k = df["patent_id"].str[-1].map(ord)
+    return df.assign(current_assignee=[("Acme Inc.", "Beta Ltd", "Gamma GmbH")[i % 3] for i in k],
+                     application_date=pd.to_datetime([f"{2015 + i % 6}-03-01" for i in k]),
+                     simple_legal_status_label=[("Active", "Inactive")[i % 2] for i in k])
+
+
+def test_who_where_when_charts_count_distinct_designs():
+    df = enriched(results())
+    designs = df.drop_duplicates("patent_id")
+    ax = plots.assignee_breakdown(df, stack="simple_legal_status")
+    heights = {}
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    for patch in ax.patches:  # each holder's stacked parts add up to its distinct designs
+        row = labels[::-1][round(patch.get_y() + patch.get_height() / 2)]
+        heights[row] = heights.get(row, 0) + patch.get_width()
+    assert heights == designs["current_assignee"].value_counts().astype(float).to_dict()
+    assert ax.get_legend() is not None
+    plt.close(ax.figure)
+    ax = plots.filing_timeline(df, stack="simple_legal_status")
+    assert sum(p.get_height() for p in ax.patches) == len(designs)
+    plt.close(ax.figure)
+    ax = plots.assignee_office_heatmap(df)
+    assert sum(int(t.get_text() or 0) for t in ax.texts) == len(designs.drop_duplicates(["patent_id"]))
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match=r"client\.enrich"):
+        plots.assignee_breakdown(results())

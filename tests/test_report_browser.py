@@ -58,3 +58,28 @@ def test_chromium_paints_the_report(tmp_path):
         top = rgb.crop((0, 0, WIDTH, 40))
         orange = sum(n for n, (r, g, b) in top.getcolors(maxcolors=1 << 16) if r > 180 and 60 < g < 120 and b < 40)
         assert orange > WIDTH * 40 * 0.3
+
+
+def test_chromium_prints_the_enriched_report_to_pdf(sb, tmp_path):
+    """The report of an enriched sandbox search prints to a multi-page A4 PDF with headless chromium."""
+    from .conftest import QUERIES, client_for
+
+    client = client_for(sb, cache=tmp_path / "cache.sqlite")
+    hits = client.search_many(sorted(QUERIES.glob("*.png"))[:3], limit=10, progress=False)
+    rich = client.enrich(hits, progress=False)
+    report = landscape_report(rich, tmp_path / "report.html", client=client, offices=["CN", "US"])
+    html = report.read_text(encoding="utf-8")
+    assert "Executive summary" in html and html.count('<section class="query"') == 3
+    assert html.count('alt="query image ') == 3 and "127.0.0.1" not in html
+    pdf = tmp_path / "report.pdf"
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
+           "--disable-background-networking", "--disable-component-update", f"--user-data-dir={tmp_path / 'p'}",
+           "--no-pdf-header-footer", f"--print-to-pdf={pdf}", report.resolve().as_uri()]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=False)
+    assert pdf.is_file(), f"chromium printed nothing (exit {done.returncode}):\n{done.stderr[-2000:]}"
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    pages = data.count(b"/Type /Page") - data.count(b"/Type /Pages")
+    # summary, one page per query section, charts and tables, two appendices: several A4 pages
+    assert pages >= 5, pages
+    assert b"/MediaBox [0 0 594" in data or b"/MediaBox [0 0 595" in data  # A4 (595 x 842 pt), from @page

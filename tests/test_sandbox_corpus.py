@@ -13,7 +13,7 @@ from PIL import Image
 
 from patsnap_analytics import codes, loc
 from patsnap_analytics.sandbox import sample as sample_mod
-from patsnap_analytics.sandbox.corpus import META_COLUMNS, Corpus, load_corpus
+from patsnap_analytics.sandbox.corpus import META_COLUMNS, Corpus, legal_events, load_corpus
 from patsnap_analytics.sandbox.drawing import GENERATORS, VIEWS, render_design
 from patsnap_analytics.sandbox.sample import (
     AS_OF,
@@ -119,9 +119,33 @@ def test_offices_numbers_and_classes_are_realistic(corpus: Corpus) -> None:
     assert meta.inventor.str.len().gt(0).all() and meta.inventor.str.contains("|", regex=False).any()
     by_assignee = meta.assignee.value_counts()
     assert by_assignee.iloc[0] >= N_DESIGNS // 20  # shared assignees make the filter meaningful
-    assert meta.assignee.str.contains(r"[\u4e00-\u9fff]").any()  # some CJK applicants
-    for code, title in zip(main_codes, meta.title, strict=True):
+    for code, title in zip(main_codes, meta.title_en, strict=True):
         assert title in sample_mod._TITLES[code]
+    # titles in the office's language for CN / JP / KR, English elsewhere
+    local = meta.country.isin(["CN", "JP", "KR"])
+    assert meta.title[local].str.contains(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]").all()
+    assert (meta.title[~local] == meta.title_en[~local]).all()
+
+
+def test_the_world_has_what_a_landscape_needs(corpus: Corpus) -> None:
+    meta = corpus.meta
+    counts = meta.assignee.value_counts()
+    # a few heavy filers and a long tail of companies filing once or twice
+    assert counts.iloc[:5].sum() >= 0.1 * len(meta) and (counts <= 2).sum() >= 40
+    assert len(sample_mod.assignee_world()) >= 300
+    moved = meta.assignee != meta.original_assignee
+    assert 0 < moved.sum() < 0.2 * len(meta)  # some designs are owned today by another company
+    assert meta.applicants.str.split("|").map(lambda names: names[0]).eq(meta.original_assignee).all()
+    assert (meta["loc"].str.count(",") == 2).any()  # a few designs in three subclasses
+    assert meta.application_number.str.match(r"^[A-Z]{2}\d").all()
+    assert meta.application_number[meta.country == "CN"].str.fullmatch(r"CN\d{4}3\d{7}\.\d").all()
+    assert (meta.patent_type == "D").all()
+    for _, row in meta.iterrows():  # the legal events end in the current status, in date order
+        events = legal_events(row)
+        assert events[-1][1] == row.legal_status and [d for d, _ in events] == sorted(d for d, _ in events)
+        assert events[0][0] >= row.apdt.date() and events[-1][0] <= AS_OF
+        if not pd.isna(row.isdt):
+            assert (row.isdt.date(), 3) in events  # registered designs carry their grant event
 
 
 def test_dates_are_ordered_and_within_range(corpus: Corpus) -> None:

@@ -6,6 +6,7 @@ Routes (every answer carries the header ``X-PatSnap-Sandbox: 1``):
 ``POST /oauth/token``                       OAuth client credentials -> ``{token, token_type, ...}``
 ``POST /image-search/image-upload``         multipart ``image`` -> ``data: {url, expire}``
 ``GET  /image-search/search-id``            similar designs of an image the sandbox issued
+``GET  /basic-patent-data/...``             bibliography, simple legal status, legal status by patent
 ``GET  /_sandbox/files/uploads/{name}``     an uploaded file (presigned-style: no auth)
 ``GET  /_sandbox/files/designs/{d}/{v}.png``  a corpus drawing (view ``v`` of design ``d``)
 ``GET  /_sandbox/stats``                    calls / errors per business endpoint, errors by code
@@ -37,6 +38,7 @@ from .files import add_file_routes
 from .gateway import GatewayMiddleware
 from .protocol import ApiFailure, error_envelope
 from .routes_auth import add_auth_routes
+from .routes_patents import add_patent_routes
 from .routes_search import add_search_routes
 from .schemas import SandboxStats
 from .state import SandboxState
@@ -51,7 +53,7 @@ def create_app(state: SandboxState) -> FastAPI:
         >>> from patsnap_analytics.sandbox.faults import Faults
         >>> app = create_app(SandboxState(engine=None, faults=Faults()))
         >>> sorted(p for p in app.openapi()["paths"] if not p.startswith("/_"))
-        ['/image-search/image-upload', '/image-search/search-id', '/oauth/token']
+        ['/basic-patent-data/legal-status', '/basic-patent-data/simple-bibliography', '/basic-patent-data/simple-legal-status', '/image-search/image-upload', '/image-search/search-id', '/oauth/token']
     """
     app = FastAPI(title="PatSnap Open API sandbox", version="1.0",
                   description="A local, API-compatible stand-in for the PatSnap Open API image-search endpoints.")
@@ -60,6 +62,7 @@ def create_app(state: SandboxState) -> FastAPI:
     _add_error_handlers(app)
     add_auth_routes(app, state)
     add_search_routes(app, state)
+    add_patent_routes(app, state)
     add_file_routes(app, state)
     _add_stats_route(app, state)
     return app

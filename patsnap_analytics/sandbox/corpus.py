@@ -25,9 +25,10 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +38,14 @@ from ..settings import Settings
 
 __all__ = [
     "DATE_COLUMNS",
+    "LIST_SEPARATOR",
     "META_COLUMNS",
     "Corpus",
     "building",
     "default_cache_dir",
+    "events_json",
     "is_corpus",
+    "legal_events",
     "load_corpus",
     "read_manifest",
     "source_fingerprint",
@@ -50,11 +54,17 @@ __all__ = [
 ]
 
 #: The metadata columns every corpus has (a corpus may add more, e.g. ``source_images``).
-META_COLUMNS = ("patent_id", "patent_pn", "title", "abstract", "assignee", "inventor", "loc", "country",
-                "apdt", "pbdt", "isdt", "legal_status", "simple_legal_status", "n_views")
+META_COLUMNS = ("patent_id", "patent_pn", "title", "title_en", "abstract", "assignee", "original_assignee",
+                "applicants", "inventor", "loc", "country", "application_number", "apdt", "pbdt", "isdt",
+                "legal_status", "simple_legal_status", "legal_events", "patent_type", "n_views")
 #: The columns holding dates (``YYYY-MM-DD`` in ``meta.csv``, datetime64 once loaded).
 DATE_COLUMNS = ("apdt", "pbdt", "isdt")
-_TEXT_COLUMNS = ("patent_id", "patent_pn", "title", "abstract", "assignee", "inventor", "loc", "country")
+#: How names are joined in one text column (``inventor``, ``applicants``), as the API joins them in its rows.
+LIST_SEPARATOR = "|"
+_TEXT_COLUMNS = ("patent_id", "patent_pn", "title", "title_en", "abstract", "assignee", "original_assignee",
+                 "applicants", "inventor", "loc", "country", "application_number", "legal_events", "patent_type")
+# columns added after the first corpus format: an older corpus gets them derived from what it has
+_DERIVED_DEFAULTS = {"title_en": "title", "original_assignee": "assignee", "applicants": "assignee"}
 _INT_COLUMNS = ("legal_status", "simple_legal_status", "n_views")
 _MANIFEST = "manifest.json"
 _META = "meta.csv"
@@ -78,6 +88,34 @@ def source_fingerprint(*modules: str) -> str:
     return digest.hexdigest()[:10]
 
 
+def events_json(events: Iterable[tuple[date, int]]) -> str:
+    """Legal events ``(date, legal_status code)`` as the ``legal_events`` column holds them (JSON, date order).
+
+    Example:
+        >>> events_json([(date(2020, 5, 1), 3), (date(2019, 1, 2), 1)])
+        '[{"date": "2019-01-02", "code": 1}, {"date": "2020-05-01", "code": 3}]'
+    """
+    ordered = sorted(events, key=lambda e: e[0])
+    return json.dumps([{"date": d.isoformat(), "code": int(c)} for d, c in ordered])
+
+
+def legal_events(row: Any) -> list[tuple[date, int]]:
+    """A design's legal events, oldest first; a corpus without them gets one event, its current status,
+    dated by its registration, publication or filing date.
+
+    Example:
+        >>> import pandas as pd
+        >>> legal_events({"legal_events": "", "legal_status": 3, "isdt": pd.Timestamp("2021-02-03"),
+        ...               "pbdt": pd.NaT, "apdt": pd.Timestamp("2020-01-01")})
+        [(datetime.date(2021, 2, 3), 3)]
+    """
+    text = str(row.get("legal_events") or "")
+    if text:
+        return [(date.fromisoformat(e["date"]), int(e["code"])) for e in json.loads(text)]
+    when = next((row[c] for c in ("isdt", "pbdt", "apdt") if not pd.isna(row.get(c))), None)
+    return [(pd.Timestamp(when).date(), int(row["legal_status"]))] if when is not None else []
+
+
 def view_file(root: Path, design: int, view: int = 0) -> Path:
     """The PNG file of view ``view`` of design ``design`` in the corpus directory ``root``.
 
@@ -92,9 +130,12 @@ def view_file(root: Path, design: int, view: int = 0) -> Path:
 class Corpus:
     """A corpus directory loaded: its root and one metadata row per design (index = design number).
 
-    Columns: ``patent_id, patent_pn, title, abstract, assignee, inventor`` (``|``-separated), ``loc``
-    (codes joined with ``,``), ``country``, ``apdt, pbdt, isdt`` (datetime64; ``isdt`` NaT when not granted),
-    ``legal_status, simple_legal_status, n_views`` (int).
+    Columns: ``patent_id, patent_pn, title`` (in the office's language), ``title_en`` (English), ``abstract``,
+    ``assignee`` (the current assignee), ``original_assignee``, ``applicants`` and ``inventor`` (names joined
+    with ``|``), ``loc`` (codes joined with ``,``), ``country``, ``application_number``, ``apdt, pbdt, isdt``
+    (datetime64; ``isdt`` NaT when not granted), ``legal_status, simple_legal_status`` (int),
+    ``legal_events`` (JSON: ``[{"date": "YYYY-MM-DD", "code": int}, ...]`` in date order, the last one being
+    the current ``legal_status``), ``patent_type`` (``D``) and ``n_views`` (int).
 
     Example:
         >>> import tempfile
@@ -182,6 +223,10 @@ def write_corpus(root: Path, meta: pd.DataFrame, manifest: dict[str, Any]) -> No
 def _read_meta(path: Path) -> pd.DataFrame:
     meta = pd.read_csv(path, dtype=dict.fromkeys(_TEXT_COLUMNS, str), keep_default_na=False,
                        na_values={c: [""] for c in DATE_COLUMNS})
+    for column in _TEXT_COLUMNS:  # a corpus written before a column existed still loads
+        if column not in meta.columns:
+            source = _DERIVED_DEFAULTS.get(column)
+            meta[column] = meta[source] if source else ("D" if column == "patent_type" else "")
     for c in DATE_COLUMNS:
         meta[c] = pd.to_datetime(meta[c], format="%Y-%m-%d").astype("datetime64[ns]")
     for c in _INT_COLUMNS:

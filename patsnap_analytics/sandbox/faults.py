@@ -77,6 +77,7 @@ class FaultSettings:
     - ``daily_quota``: successful business calls per day; beyond it -> 67200007 until ``advance_day()``.
     - ``balance``: successful business calls the account can still pay for; then 67200005.
     - ``token_lifetime``: seconds an OAuth token lives; ``upload_expire``: seconds an upload URL lives.
+    - ``unlicensed``: endpoint paths the account's package does not include: calls get 67200004.
 
     Example:
         >>> FaultSettings(drop_fraction=0.6, http_503_fraction=0.6).validate()
@@ -95,6 +96,7 @@ class FaultSettings:
     balance: int | None = None
     token_lifetime: float = DEFAULT_TOKEN_LIFETIME
     upload_expire: int = DEFAULT_UPLOAD_EXPIRE
+    unlicensed: tuple[str, ...] = ()
 
     FRACTIONS = ("drop_fraction", "http_503_fraction", "rate_limit_fraction", "service_error_fraction")
 
@@ -115,6 +117,9 @@ class FaultSettings:
                 raise ValueError(f"{name} must be None or an integer >= 0, got {value!r}")
         if self.token_lifetime <= 0 or self.upload_expire <= 0:
             raise ValueError("token_lifetime and upload_expire must be > 0 seconds")
+        if isinstance(self.unlicensed, str) or not all(isinstance(p, str) for p in self.unlicensed):
+            raise ValueError(f"unlicensed must be a tuple of endpoint paths, got {self.unlicensed!r}")
+        self.unlicensed = tuple(self.unlicensed)
         return self
 
     @classmethod

@@ -103,7 +103,7 @@ class GatewayMiddleware:
     """What the vendor's gateway does before a business call reaches a service, plus the sandbox header.
 
     Order per business call: count it -> read the body (bounded) -> latency -> dropped connection /
-    HTTP 503 -> auth -> QPS limit -> random 67200002 / 68300008 -> daily quota and balance -> the route.
+    HTTP 503 -> auth -> scripted codes -> unlicensed endpoints (67200004) -> QPS limit -> random 67200002 / 68300008 -> daily quota and balance -> the route.
     Unexpected exceptions become 68300005 envelopes, so a client never sees a bare crash.
 
     Example:
@@ -193,6 +193,8 @@ class GatewayMiddleware:
             scripted = state.faults.next_scripted()
             if scripted is not None:
                 raise ApiFailure(scripted, "scripted fault")
+            if path in settings.unlicensed:
+                raise ApiFailure(api.NO_PERMISSION, f"this account's package does not include {path}")
             if state.faults.over_qps(credential):
                 raise ApiFailure(67200002, f"more than {settings.qps_limit} calls in one second; sleep and retry")
             if fault == "rate_limited":

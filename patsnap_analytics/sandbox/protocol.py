@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..api import ERROR_CODES, SEARCH_ID, TOKEN, UPLOAD
+from ..api import ENRICHMENT_ENDPOINTS, ERROR_CODES, SEARCH_ID, TOKEN, UPLOAD
 
 __all__ = [
     "BUSINESS_ENDPOINTS",
@@ -34,7 +34,7 @@ TOKEN_PATH = TOKEN.path
 UPLOAD_PATH = UPLOAD.path
 SEARCH_PATH = SEARCH_ID.path
 #: The endpoints the sandbox serves and counts (the token endpoint too: tests count token fetches).
-SERVED_ENDPOINTS = (TOKEN, UPLOAD, SEARCH_ID)
+SERVED_ENDPOINTS = (TOKEN, UPLOAD, SEARCH_ID, *ENRICHMENT_ENDPOINTS.values())
 BUSINESS_ENDPOINTS = tuple(e.path for e in SERVED_ENDPOINTS)
 BUSINESS_METHODS = {e.path: e.method for e in SERVED_ENDPOINTS}
 #: The vendor's English messages, from the one code table.
@@ -70,8 +70,8 @@ def error_envelope(error_code: int, reason: str = "") -> dict[str, Any]:
     return {"status": False, "error_code": error_code, "error_msg": f"{text} {reason}".strip()}
 
 
-def ok_envelope(data: dict[str, Any]) -> dict[str, Any]:
-    """The success envelope, key order as in the vendor's samples.
+def ok_envelope(data: dict[str, Any] | list[Any]) -> dict[str, Any]:
+    """The success envelope, key order as in the vendor's samples (``data`` is an array for enrichment).
 
     Example:
         >>> ok_envelope({"x": 1})

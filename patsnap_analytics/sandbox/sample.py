@@ -1,8 +1,12 @@
 """The generated world: the deterministic sample corpus, its metadata, and held-out query drawings.
 
 :func:`sample_corpus` draws seeded line drawings of 22 Locarno subclasses (:mod:`.drawing`) with realistic
-metadata (offices, numbers, assignees, dates and legal statuses consistent with each other as of
-:data:`AS_OF`) into a cache directory on first use, and reuses it afterwards; nothing is ever downloaded.
+metadata into a cache directory on first use, and reuses it afterwards; nothing is ever downloaded. The
+metadata is what a landscape needs: 300 companies named the way each office's applicants are (a few heavy
+filers and a long tail, :func:`assignee_world`), some designs owned today by another company than the one
+that filed them, inventors, application numbers, filing / publication / registration dates and legal events
+consistent with the legal status as of :data:`AS_OF`, one to three Locarno subclasses, and titles in the
+office's language (CN, JP, KR) beside the English one.
 :func:`query_drawings` and :func:`write_queries` draw from a random stream no corpus uses, so a query is
 never in the corpus.
 
@@ -15,8 +19,10 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -26,10 +32,12 @@ from PIL import Image
 
 from .corpus import (
     DATE_COLUMNS,
+    LIST_SEPARATOR,
     META_COLUMNS,
     Corpus,
     building,
     default_cache_dir,
+    events_json,
     is_corpus,
     load_corpus,
     source_fingerprint,
@@ -40,10 +48,12 @@ from .drawing import GENERATORS, VIEWS, render_design
 from .parallel import run_chunks
 
 __all__ = [
+    "ASSIGNEES_PER_OFFICE",
     "AS_OF",
     "CORPUS_VERSION",
     "DEFAULT_DESIGNS",
     "SIMPLE_OF_LEGAL",
+    "assignee_world",
     "query_drawings",
     "sample_corpus",
     "sample_metadata",
@@ -152,45 +162,105 @@ _RELATED = {"10-02": "10-07", "10-07": "10-02", "14-03": "14-02", "14-02": "14-0
             "23-04": "26-05", "28-03": "23-04", "11-01": "10-02", "03-01": "02-04", "02-04": "03-01",
             "12-11": "12-08", "08-05": "07-02"}
 
-# (assignee, home office, subclasses it files in; empty = many classes)
-_ASSIGNEES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("Northwind Consumer Products Inc.", "US", ()),
-    ("Contoso Design Group LLC", "US", ()),
-    ("青岚未来电子有限公司", "CN", ("14-01", "14-02", "14-03", "16-01", "10-02")),
-    ("深蓝极光智能科技有限公司", "CN", ("14-03", "14-02", "23-04", "28-03")),
-    ("东方曜石家居用品有限公司", "CN", ("06-01", "06-03", "07-01", "07-02", "26-05")),
-    ("Lumora Lighting Co., Ltd.", "CN", ("26-05", "23-04")),
-    ("Kestrel Mobility AG", "DE", ("12-08", "12-11")),
-    ("Tandem Cycleworks LLC", "US", ("12-11",)),
-    ("Vellum Leatherworks S.r.l.", "EU", ("03-01", "02-04")),
-    ("Orchid Tableware K.K.", "JP", ("07-01", "07-02", "09-01")),
-    ("Minato Design Kobo Co., Ltd.", "JP", ("16-01", "14-01", "10-02", "10-07")),
-    ("Hanbit Motion Co., Ltd.", "KR", ("14-03", "14-02", "14-01")),
-    ("Seoraeul Living Co., Ltd.", "KR", ("06-01", "06-03", "28-03")),
-    ("Brightfield Optics Ltd.", "GB", ("16-01", "10-07")),
-    ("Atelier Verrier Durand SAS", "FR", ("09-01", "07-01", "11-01")),
-    ("Chronoval Horlogerie SA", "EU", ("10-02", "11-01")),
-    ("Harbourline Trading Ltd.", "HK", ("09-03", "21-01", "03-01", "11-01")),
-    ("Stridewell Footwear Corp.", "US", ("02-04",)),
-    ("Ironbark Tools Pty Ltd", "GB", ("08-05",)),
-    ("Kidora Toys GmbH", "DE", ("21-01", "12-08")),
-    ("Aeroflux Appliances Inc.", "US", ("23-04", "28-03", "07-02")),
-    ("Pinecrest Packaging Co.", "US", ("09-01", "09-03")),
-    ("Sunward Electronics (Shenzhen) Co., Ltd.", "CN", ("14-01", "14-02", "14-03", "16-01", "23-04")),
-    ("Fabrique Lumière SARL", "FR", ("26-05", "06-03")),
-    ("Nordhavn Møbler A/S", "EU", ("06-01", "06-03", "26-05")),
-)
-_GIVEN = ("Wei", "Na", "Min", "Jie", "Lei", "Yan", "Hao", "Haruki", "Yui", "Ren", "Min-jun", "Seo-yeon", "Ji-ho",
-          "Anna", "Lukas", "Marie", "James", "Olivia", "Noah", "Emma", "Pierre", "Chloé", "Marco", "Giulia")
-_FAMILY = ("Wang", "Li", "Zhang", "Liu", "Chen", "Sato", "Suzuki", "Takahashi", "Kim", "Lee", "Park", "Müller",
-           "Schmidt", "Smith", "Johnson", "Brown", "Martin", "Bernard", "Rossi", "Bianchi", "Nguyen", "Garcia")
+# the title in the office's own language, for the offices that publish in theirs (the English one is title_en)
+_LOCAL_TITLES: dict[str, tuple[str, str, str]] = {  # subclass -> (CN, JP, KR)
+    "02-04": ("鞋", "靴", "신발"), "03-01": ("手提包", "かばん", "가방"), "06-01": ("椅子", "椅子", "의자"),
+    "06-03": ("桌子", "机", "탁자"), "07-01": ("杯子", "カップ", "컵"), "07-02": ("锅", "鍋", "냄비"),
+    "08-05": ("手工具", "手工具", "수공구"), "09-01": ("瓶", "瓶", "병"), "09-03": ("盒子", "箱", "상자"),
+    "10-02": ("手表", "腕時計", "손목시계"), "10-07": ("测量仪", "計測器", "측정기"), "11-01": ("戒指", "指輪", "반지"),
+    "12-08": ("汽车", "自動車", "자동차"), "12-11": ("自行车", "自転車", "자전거"), "14-01": ("耳机", "ヘッドホン", "헤드폰"),
+    "14-02": ("电脑", "コンピュータ", "컴퓨터"), "14-03": ("手机", "携帯電話機", "휴대전화기"),
+    "16-01": ("相机", "カメラ", "카메라"), "21-01": ("玩具", "玩具", "완구"), "23-04": ("风扇", "扇風機", "선풍기"),
+    "26-05": ("灯", "照明器具", "조명기구"), "28-03": ("吹风机", "ヘアドライヤー", "헤어드라이어"),
+}
+_LOCAL_LANGUAGE = {"CN": 0, "JP": 1, "KR": 2}
+
+# The assignee world: ASSIGNEES_PER_OFFICE companies per office, named the way that office's applicants are
+# named, each filing in a few related subclasses with a Zipf weight (a few heavy filers and a long tail).
+ASSIGNEES_PER_OFFICE = 30
+_STEMS = ("Northwind", "Contoso", "Lumora", "Kestrel", "Tandem", "Vellum", "Orchid", "Minato", "Hanbit",
+          "Brightfield", "Chronoval", "Harbourline", "Stridewell", "Ironbark", "Kidora", "Aeroflux", "Pinecrest",
+          "Sunward", "Nordhavn", "Qinglan", "Shenlan", "Dongyao", "Aurora", "Meridian", "Silverleaf", "Bluecrest",
+          "Evergreen", "Redwood", "Starling", "Halcyon", "Oakridge", "Crescent", "Summit", "Lakeside", "Zenith",
+          "Horizon", "Cobalt", "Juniper", "Falcon", "Maple", "Coral", "Granite", "Willow", "Sapphire", "Ember")
+_TRADES = ("Design", "Electronics", "Home Products", "Technology", "Industrial", "Consumer Goods", "Lighting",
+           "Housewares", "Mobility", "Precision", "Creative", "Appliances", "Living", "Innovations", "Works")
+_CN_CITIES = ("Shenzhen", "Guangzhou", "Ningbo", "Dongguan", "Hangzhou", "Xiamen", "Foshan", "Zhongshan", "Suzhou",
+              "Qingdao", "Yiwu", "Wenzhou")
+_LEGAL_FORMS = {"US": ("Inc.", "LLC", "Corp.", "Co."), "CN": ("Co., Ltd.",), "JP": ("Co., Ltd.", "K.K.", "Corporation"),
+                "KR": ("Co., Ltd.", "Corp."), "EU": ("S.r.l.", "S.L.", "B.V.", "S.p.A.", "ApS"),
+                "DE": ("GmbH", "AG", "GmbH & Co. KG"), "GB": ("Ltd", "Limited", "plc"), "FR": ("SAS", "SARL", "SA"),
+                "HK": ("Limited", "Holdings Limited"), "WO": ("SA", "AG", "Sàrl")}
+# inventors are named the way the assignee's home office names people (family name first in CN/JP/KR)
+_PEOPLE = {
+    "CN": (("Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou"),
+           ("Wei", "Na", "Min", "Jie", "Lei", "Yan", "Hao", "Fang", "Qiang", "Xiu")),
+    "JP": (("Sato", "Suzuki", "Takahashi", "Tanaka", "Watanabe", "Ito", "Yamamoto", "Nakamura"),
+           ("Haruki", "Yui", "Ren", "Sota", "Aoi", "Hina", "Riku", "Mei")),
+    "KR": (("Kim", "Lee", "Park", "Choi", "Jung", "Kang", "Cho", "Yoon"),
+           ("Min-jun", "Seo-yeon", "Ji-ho", "Ha-eun", "Do-yun", "Su-ah", "Ye-jun", "Ji-woo")),
+    "*": (("Müller", "Schmidt", "Smith", "Johnson", "Brown", "Martin", "Bernard", "Rossi", "Bianchi", "Garcia",
+           "Dubois", "Jensen", "Novak", "Walker"),
+          ("Anna", "Lukas", "Marie", "James", "Olivia", "Noah", "Emma", "Pierre", "Chloé", "Marco", "Giulia",
+           "Sofia", "Erik", "Laura")),
+}
 _OFFICE_WEIGHTS = {"CN": 0.30, "US": 0.18, "EU": 0.12, "JP": 0.08, "KR": 0.08, "WO": 0.06, "DE": 0.05,
                    "GB": 0.05, "FR": 0.04, "HK": 0.04}
+_ASSIGNEE_STREAM = 3  # the assignee world is the same in every corpus, whatever its size or seed
 # days from filing to registration, by office (design examination is quick in registration systems)
 _GRANT_DELAY = {"US": (400, 900), "CN": (120, 300), "EU": (5, 60), "JP": (200, 450), "KR": (150, 400),
                 "WO": (30, 200), "DE": (60, 200), "GB": (20, 90), "FR": (30, 120), "HK": (30, 120)}
 _PUBLISH_AFTER_GRANT = {"JP": (20, 45), "KR": (10, 40), "DE": (20, 60)}
 _EPOCH, _LAST_FILING = date(2000, 1, 1), date(2025, 9, 30)
+
+
+@dataclass(frozen=True)
+class _Assignee:
+    name: str
+    home: str
+    classes: tuple[str, ...]
+    weight: float
+
+
+def _person(office: str, rng: np.random.Generator) -> str:
+    family, given = _PEOPLE.get(office, _PEOPLE["*"])
+    first, second = family[int(rng.integers(len(family)))], given[int(rng.integers(len(given)))]
+    return f"{first} {second}" if office in _PEOPLE else f"{second} {first}"
+
+
+def _company_name(office: str, k: int, rng: np.random.Generator) -> str:
+    stem = _STEMS[(k * 7 + list(_OFFICE_WEIGHTS).index(office) * 11) % len(_STEMS)]
+    trade = _TRADES[int(rng.integers(len(_TRADES)))]
+    form = _LEGAL_FORMS[office][int(rng.integers(len(_LEGAL_FORMS[office])))]
+    if office == "CN":
+        return f"{_CN_CITIES[int(rng.integers(len(_CN_CITIES)))]} {stem} {trade} {form}"
+    return f"{stem} {trade} {form}"
+
+
+@functools.cache
+def assignee_world() -> tuple[_Assignee, ...]:
+    """The companies of the generated world: :data:`ASSIGNEES_PER_OFFICE` per office, with Zipf weights.
+
+    Example:
+        >>> world = assignee_world()
+        >>> len(world), len({a.name for a in world}) == len(world), world[0].weight > world[-1].weight
+        (300, True, True)
+    """
+    rng = np.random.default_rng([_ASSIGNEE_STREAM])
+    subclasses = sorted(GENERATORS)
+    out: list[_Assignee] = []
+    names: set[str] = set()
+    for office in _OFFICE_WEIGHTS:
+        for k in range(ASSIGNEES_PER_OFFICE):
+            name = _company_name(office, k, rng)
+            while name in names:
+                name = _company_name(office, k + int(rng.integers(1000)), rng)
+            names.add(name)
+            first = subclasses[int(rng.integers(len(subclasses)))]
+            extra = [_RELATED[first]] if rng.random() < 0.6 else []
+            extra += [subclasses[int(rng.integers(len(subclasses)))]] if rng.random() < 0.3 else []
+            out.append(_Assignee(name, office, tuple(dict.fromkeys([first, *extra])), 1.0 / (k + 1) ** 1.5))
+    return tuple(sorted(out, key=lambda a: -a.weight))
 
 
 def _term_end(office: str, apdt: date, isdt: date) -> date:
@@ -207,26 +277,47 @@ def _term_end(office: str, apdt: date, isdt: date) -> date:
     return plus_years(apdt, 25)
 
 
-def _dates_and_status(office: str, apdt: date, rng: np.random.Generator) -> tuple[date, date | None, int]:
-    """(pbdt, isdt, legal_status), consistent with each other and with :data:`AS_OF`."""
+def _between(a: date, b: date, rng: np.random.Generator) -> date:
+    return a + timedelta(days=int(rng.integers(0, max(1, (b - a).days))))
+
+
+def _dates_and_status(office: str, apdt: date, rng: np.random.Generator
+                      ) -> tuple[date, date | None, int, list[tuple[date, int]]]:
+    """(pbdt, isdt, legal_status, legal events), consistent with each other and with :data:`AS_OF`.
+
+    The events are ``(date, legal_status code)`` in date order; the last one is the current status.
+    """
     lo, hi = _GRANT_DELAY[office]
     decided = apdt + timedelta(days=int(rng.integers(lo, hi)))
     room = (AS_OF - apdt).days
     published_app = apdt + timedelta(days=int(rng.integers(min(20, room), min(180, room) + 1)))
     if decided > AS_OF:  # still under examination, published as an application
-        return published_app, None, int(rng.choice([1, 2], p=[0.3, 0.7]))
+        status = int(rng.choice([1, 2], p=[0.3, 0.7]))
+        events = [(published_app, 1)] + ([(_between(published_app, AS_OF, rng), 2)] if status == 2 else [])
+        return published_app, None, status, events
     if rng.random() < 0.1:  # refused, withdrawn or abandoned before registration
-        return min(published_app, decided), None, int(rng.choice([13, 11, 18, 19, 30]))
+        pbdt = min(published_app, decided)
+        status = int(rng.choice([13, 11, 18, 19, 30]))
+        return pbdt, None, status, [(pbdt, 1), (max(pbdt, decided), status)]
     isdt = decided
     pub = _PUBLISH_AFTER_GRANT.get(office)
     pbdt = min(isdt + timedelta(days=int(rng.integers(*pub))), AS_OF) if pub else isdt
-    if _term_end(office, apdt, isdt) < AS_OF:
-        return pbdt, isdt, 15
+    events = [(isdt, 3)]
+    end = _term_end(office, apdt, isdt)
+    if end < AS_OF:
+        return pbdt, isdt, 15, [*events, (end, 15)]
     r = rng.random()
     age = (AS_OF - apdt).days / 365.25
     lapse = min(0.5, 0.03 * age)  # older registrations are likelier to have lapsed for non-payment
     status = 16 if r < lapse else 14 if r < lapse + 0.03 else 21 if r < lapse + 0.05 else 3
-    return pbdt, isdt, status
+    if status == 16:
+        events.append((_between(isdt, AS_OF, rng), 16))
+    elif status == 14:
+        events.append((_between(isdt, AS_OF, rng), 14))
+    elif status == 21:
+        lapsed = _between(isdt, AS_OF, rng)
+        events += [(lapsed, 16), (_between(lapsed, AS_OF, rng), 21)]
+    return pbdt, isdt, status, events
 
 
 def _patent_number(office: str, serial: int, apdt: date, rng: np.random.Generator) -> str:
@@ -251,6 +342,68 @@ def _patent_number(office: str, serial: int, apdt: date, rng: np.random.Generato
     return f"WODM{200_000 + serial:06d}S"  # WO: Hague international registrations
 
 
+def _application_number(office: str, serial: int, apdt: date) -> str:
+    """The application number in the office's own shape (US series 29, CN ``YYYY3NNNNNNN.C``, ...)."""
+    if office == "US":
+        return f"US29{600_000 + serial:06d}"
+    if office == "CN":
+        return f"CN{apdt.year}3{serial:07d}.{serial % 10}"
+    if office == "KR":
+        return f"KR30{apdt.year}{serial:07d}"
+    return f"{office}{apdt.year}{serial:06d}"
+
+
+def _pick_assignee(code: str, rng: np.random.Generator) -> _Assignee:
+    world = assignee_world()
+    pool = [a for a in world if code in a.classes] if rng.random() < 0.85 else list(world)
+    pool = pool or list(world)
+    weights = np.array([a.weight for a in pool])
+    return pool[int(rng.choice(len(pool), p=weights / weights.sum()))]
+
+
+def _design_row(code: str, rng: np.random.Generator, offices: list[str], office_p: np.ndarray,
+                serials: dict[str, int]) -> dict:
+    """The metadata of one generated design of subclass ``code``."""
+    owner = _pick_assignee(code, rng)
+    individual = rng.random() < 0.08  # an individual files in their own name
+    office = owner.home if rng.random() < 0.55 else offices[int(rng.choice(len(offices), p=office_p))]
+    inventors = list(dict.fromkeys(_person(owner.home, rng) for _ in range(int(rng.integers(1, 4)))))
+    original = inventors[0] if individual else owner.name
+    applicants = [original] + ([_pick_assignee(code, rng).name] if rng.random() < 0.05 else [])
+    current = original
+    if not individual and rng.random() < 0.08:  # sold or licensed on: the owner today is another company
+        current = _pick_assignee(code, rng).name
+    apdt = _EPOCH + timedelta(days=int(rng.integers((_LAST_FILING - _EPOCH).days + 1)))
+    pbdt, isdt, legal, events = _dates_and_status(office, apdt, rng)
+    serials[office] += int(rng.integers(1, 40))
+    title_en = _TITLES[code][int(rng.integers(len(_TITLES[code])))]
+    detail = _DETAILS[int(rng.integers(len(_DETAILS)))]
+    loc_codes = [code] + ([_RELATED[code]] if rng.random() < 0.15 else [])
+    if rng.random() < 0.04:  # a few designs are classified in a third, unrelated subclass
+        loc_codes.append(sorted(GENERATORS)[int(rng.integers(len(GENERATORS)))])
+    local = _LOCAL_LANGUAGE.get(office)
+    return {
+        "patent_id": str(uuid.UUID(bytes=rng.bytes(16), version=4)),
+        "patent_pn": _patent_number(office, serials[office], apdt, rng),
+        "title": title_en if local is None else _LOCAL_TITLES[code][local],
+        "title_en": title_en,
+        "abstract": f"The ornamental design for a {title_en.lower()}, {detail}, as shown and described.",
+        "assignee": current,
+        "original_assignee": original,
+        "applicants": LIST_SEPARATOR.join(dict.fromkeys(applicants)),
+        "inventor": LIST_SEPARATOR.join(inventors),
+        "loc": ",".join(dict.fromkeys(loc_codes)),
+        "country": office,
+        "application_number": _application_number(office, serials[office], apdt),
+        "apdt": apdt, "pbdt": pbdt, "isdt": isdt,
+        "legal_status": legal,
+        "simple_legal_status": SIMPLE_OF_LEGAL[legal],
+        "legal_events": events_json(events),
+        "patent_type": "D",
+        "n_views": int(rng.choice([1, 2, 3, 4], p=[0.15, 0.35, 0.35, 0.15])),
+    }
+
+
 def sample_metadata(n_designs: int, *, seed: int = 0) -> pd.DataFrame:
     """Metadata of the sample corpus (no drawing involved): deterministic in ``(n_designs, seed)``.
 
@@ -258,58 +411,16 @@ def sample_metadata(n_designs: int, *, seed: int = 0) -> pd.DataFrame:
         >>> from patsnap_analytics import codes
         >>> m = sample_metadata(5, seed=0)
         >>> list(m.columns[:4]), m.patent_pn.str[:2].isin(list(codes.OFFICES)).all()
-        (['patent_id', 'patent_pn', 'title', 'abstract'], np.True_)
+        (['patent_id', 'patent_pn', 'title', 'title_en'], np.True_)
     """
     rng = np.random.default_rng([seed, _CORPUS_STREAM])
     subclasses = sorted(GENERATORS)
     offices = list(_OFFICE_WEIGHTS)
     office_p = np.array(list(_OFFICE_WEIGHTS.values()))
     office_p /= office_p.sum()
-    by_class: dict[str, list[int]] = {c: [] for c in subclasses}
-    generalists = []
-    for k, (_, _, classes) in enumerate(_ASSIGNEES):
-        for c in classes:
-            by_class[c].append(k)
-        if not classes:
-            generalists.append(k)
-    span = (_LAST_FILING - _EPOCH).days
-    rows = []
     serials = dict.fromkeys(offices, 0)
-    for _ in range(n_designs):
-        code = subclasses[int(rng.integers(len(subclasses)))]
-        r = rng.random()
-        if r < 0.7 and by_class[code]:
-            k = by_class[code][min(int(rng.zipf(1.6)) - 1, len(by_class[code]) - 1)]
-            assignee, home = _ASSIGNEES[k][0], _ASSIGNEES[k][1]
-        elif r < 0.9:
-            k = generalists[int(rng.integers(len(generalists)))]
-            assignee, home = _ASSIGNEES[k][0], _ASSIGNEES[k][1]
-        else:
-            assignee, home = None, None  # an individual files in their own name
-        office = home if home and rng.random() < 0.6 else offices[int(rng.choice(len(offices), p=office_p))]
-        inventors = [f"{_FAMILY[int(rng.integers(len(_FAMILY)))]} {_GIVEN[int(rng.integers(len(_GIVEN)))]}"
-                     for _ in range(int(rng.integers(1, 4)))]
-        assignee = assignee or inventors[0]
-        apdt = _EPOCH + timedelta(days=int(rng.integers(span + 1)))
-        pbdt, isdt, legal = _dates_and_status(office, apdt, rng)
-        serials[office] += int(rng.integers(1, 40))
-        title = _TITLES[code][int(rng.integers(len(_TITLES[code])))]
-        detail = _DETAILS[int(rng.integers(len(_DETAILS)))]
-        loc_codes = [code] + ([_RELATED[code]] if rng.random() < 0.15 else [])
-        rows.append({
-            "patent_id": str(uuid.UUID(bytes=rng.bytes(16), version=4)),
-            "patent_pn": _patent_number(office, serials[office], apdt, rng),
-            "title": title,
-            "abstract": f"The ornamental design for a {title.lower()}, {detail}, as shown and described.",
-            "assignee": assignee,
-            "inventor": "|".join(dict.fromkeys(inventors)),
-            "loc": ",".join(loc_codes),
-            "country": office,
-            "apdt": apdt, "pbdt": pbdt, "isdt": isdt,
-            "legal_status": legal,
-            "simple_legal_status": SIMPLE_OF_LEGAL[legal],
-            "n_views": int(rng.choice([1, 2, 3, 4], p=[0.15, 0.35, 0.35, 0.15])),
-        })
+    rows = [_design_row(subclasses[int(rng.integers(len(subclasses)))], rng, offices, office_p, serials)
+            for _ in range(n_designs)]
     meta = pd.DataFrame(rows, columns=list(META_COLUMNS))
     for c in DATE_COLUMNS:
         meta[c] = pd.to_datetime(meta[c]).astype("datetime64[ns]")

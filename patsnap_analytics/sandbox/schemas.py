@@ -17,8 +17,9 @@ from pydantic import BaseModel, Field
 
 from ..api import TOKEN
 
-__all__ = ["ERROR_RESPONSES", "ErrorEnvelope", "SandboxStats", "SearchEnvelope", "TokenResponse", "UploadEnvelope",
-           "apikey_doc", "bearer_doc"]
+__all__ = ["ERROR_RESPONSES", "BibliographyEnvelope", "ErrorEnvelope", "LegalStatusEnvelope", "SandboxStats",
+           "SearchEnvelope", "SimpleLegalStatusEnvelope", "TokenResponse", "UploadEnvelope", "apikey_doc",
+           "bearer_doc"]
 
 
 class ErrorEnvelope(BaseModel):
@@ -82,6 +83,109 @@ class TokenResponse(BaseModel):
     status: str | bool
     error_code: int | None = None
     error_msg: str | None = None
+
+
+class Name(BaseModel):
+    """A party: applicant, assignee or inventor."""
+
+    name: str | None = None
+
+
+class Text(BaseModel):
+    """A title or an abstract in one language (``EN``, ``ZH``, ``JA``, ``KO`` ...)."""
+
+    text: str | None = None
+    lang: str | None = None
+
+
+class Reference(BaseModel):
+    """An application or publication reference; ``date`` is a yyyyMMdd integer."""
+
+    doc_number: str | None = None
+    country: str | None = None
+    kind: str | None = None
+    date: int | None = None
+
+
+class LocCode(BaseModel):
+    """One Locarno subclass of a design."""
+
+    code: str | None = None
+
+
+class BibliographicData(BaseModel):
+    """P011's simple bibliography of one patent (the project's description of the vendor's unpublished schema)."""
+
+    patent_type: str | None = None
+    invention_title: list[Text] | None = None
+    abstracts: list[Text] | None = None
+    application_reference: Reference | None = None
+    publication_reference: Reference | None = None
+    applicants: list[Name] | None = None
+    original_assignees: list[Name] | None = None
+    current_assignees: list[Name] | None = None
+    inventors: list[Name] | None = None
+    classification_loc: list[LocCode] | None = None
+
+
+class BibliographyItem(BaseModel):
+    """One patent of a P011 answer."""
+
+    patent_id: str
+    pn: str | None = None
+    bibliographic_data: BibliographicData | None = None
+
+
+class SimpleLegalStatusItem(BaseModel):
+    """One patent of a P041 answer: its simple legal status labels."""
+
+    patent_id: str
+    pn: str | None = None
+    simple_legal_status: list[str] | None = None
+
+
+class PatentLegal(BaseModel):
+    """P013's legal status of one patent: current statuses and the legal events so far, as labels."""
+
+    simple_legal_status: list[str] | None = None
+    legal_status: list[str] | None = None
+    event_status: list[str] | None = None
+
+
+class LegalStatusItem(BaseModel):
+    """One patent of a P013 answer; ``legal_date`` (yyyyMMdd) is when its legal status last changed."""
+
+    patent_id: str
+    pn: str | None = None
+    legal_date: int | None = None
+    patent_legal: PatentLegal | None = None
+
+
+class BibliographyEnvelope(BaseModel):
+    """The simple-bibliography envelope: ``data`` is an array, one object per patent found."""
+
+    status: bool
+    error_code: int
+    error_msg: str | None = None
+    data: list[BibliographyItem] | None = None
+
+
+class SimpleLegalStatusEnvelope(BaseModel):
+    """The simple-legal-status envelope."""
+
+    status: bool
+    error_code: int
+    error_msg: str | None = None
+    data: list[SimpleLegalStatusItem] | None = None
+
+
+class LegalStatusEnvelope(BaseModel):
+    """The legal-status envelope."""
+
+    status: bool
+    error_code: int
+    error_msg: str | None = None
+    data: list[LegalStatusItem] | None = None
 
 
 class SandboxStats(BaseModel):

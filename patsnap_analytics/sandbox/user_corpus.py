@@ -31,6 +31,7 @@ from .corpus import (
     META_COLUMNS,
     Corpus,
     building,
+    events_json,
     load_corpus,
     read_manifest,
     view_file,
@@ -54,14 +55,21 @@ def index_directory(images_dir: str | Path, metadata_csv: str | Path, out_dir: s
     patent_pn            yes       patent number, office-prefixed (``USD0871717S``); unique
     image                yes       file name(s) in ``images_dir`` (PNG/JPEG); several views ``;``-separated
     loc                  yes       Locarno subclass codes ``NN-NN``, several ``,``-separated
-    title                no        design title
-    assignee             no        applicant / owner
+    title                no        design title (in the office's language)
+    title_en             no        English title (default: ``title``)
+    assignee             no        the current owner (``current_assignee`` is accepted as the header too)
+    original_assignee    no        who filed it (default: ``assignee``)
+    applicants           no        applicants, ``|``-separated (default: ``original_assignee``)
     inventor             no        inventors, ``|``-separated
+    application_number   no        the office's application number
     apdt, pbdt, isdt     no        application / publication / issue date, ``YYYY-MM-DD`` (apdt <= pbdt)
     legal_status         no        a code of :data:`codes.LEGAL_STATUS` (default 3 Granted if isdt else 1)
     simple_legal_status  no        a code of :data:`codes.SIMPLE_LEGAL_STATUS` (default implied by legal_status)
+    legal_events         no        ``YYYY-MM-DD:code`` pairs, ``;``-separated, ending in the current status
+                                   (default: granted on isdt, else published on pbdt, then the current status)
     country              no        two-letter office (default: the prefix of ``patent_pn``)
     abstract             no        short description
+    patent_type          no        ``D`` (design, the default) or ``U`` (utility model)
     patent_id            no        unique id (default: a stable uuid5 of ``patent_pn``)
     ==================== ========= ===========================================================================
 
@@ -104,6 +112,8 @@ def _read_rows(metadata_csv: Path, images_dir: Path) -> list[dict[str, Any]]:
     """The CSV's rows, checked and completed with defaults; every bad row in one ``ValueError``."""
     raw = pd.read_csv(metadata_csv, dtype=str, keep_default_na=False, encoding="utf-8")
     raw.columns = [c.strip() for c in raw.columns]
+    if "current_assignee" in raw.columns and "assignee" not in raw.columns:
+        raw = raw.rename(columns={"current_assignee": "assignee"})
     missing = [c for c in ("patent_pn", "image", "loc") if c not in raw.columns]
     if missing:
         raise ValueError(f"{metadata_csv.name}: missing required column(s) {', '.join(missing)}; "
@@ -184,14 +194,43 @@ def _validate_row(rec: dict[str, str], images_dir: Path) -> tuple[dict[str, Any]
     country = (rec.get("country") or codes.office_of(pn) or "").upper()
     if not codes.is_office_code(country):  # the rule DesignQuery applies, or the design could never be filtered
         problems.append(f"country {country!r} is not a two-letter office code")
+    patent_type = (rec.get("patent_type") or "D").upper()
+    if patent_type not in ("D", "U"):
+        problems.append(f"patent_type {patent_type!r} is not D or U")
+    events = _events(rec.get("legal_events", ""), dates, legal, problems)
+    assignee = rec.get("assignee", "")
+    original = rec.get("original_assignee") or assignee
     row = {
         "patent_id": rec.get("patent_id") or str(uuid.uuid5(_PATENT_ID_NAMESPACE, pn)),
-        "patent_pn": pn, "title": rec.get("title", ""), "abstract": rec.get("abstract", ""),
-        "assignee": rec.get("assignee", ""), "inventor": rec.get("inventor", ""), "loc": ",".join(loc_codes),
-        "country": country, **dates, "legal_status": legal, "simple_legal_status": simple,
-        "n_views": len(images), "source_images": ";".join(images), "_images": images,
+        "patent_pn": pn, "title": rec.get("title", ""), "title_en": rec.get("title_en") or rec.get("title", ""),
+        "abstract": rec.get("abstract", ""), "assignee": assignee, "original_assignee": original,
+        "applicants": rec.get("applicants") or original, "inventor": rec.get("inventor", ""),
+        "loc": ",".join(loc_codes), "country": country, "application_number": rec.get("application_number", ""),
+        **dates, "legal_status": legal, "simple_legal_status": simple, "legal_events": events,
+        "patent_type": patent_type, "n_views": len(images), "source_images": ";".join(images), "_images": images,
     }
     return row, problems
+
+
+def _events(text: str, dates: dict[str, date | None], legal: int, problems: list[str]) -> str:
+    """The ``legal_events`` column: as given (``YYYY-MM-DD:code;...``), or derived from the dates and status."""
+    if text:
+        events = []
+        for part in (p.strip() for p in text.split(";") if p.strip()):
+            day, _, code = part.partition(":")
+            when = iso_date(day.strip())
+            if when is None or not code.strip().isdigit() or int(code) not in codes.LEGAL_STATUS:
+                problems.append(f"legal_events entry {part!r} is not YYYY-MM-DD:code")
+                continue
+            events.append((when, int(code)))
+        if events and sorted(events)[-1][1] != legal:
+            problems.append(f"legal_events must end in the legal_status {legal}")
+        return events_json(events)
+    derived = [(dates["isdt"], 3)] if dates["isdt"] else [(dates["pbdt"], 1)] if dates["pbdt"] else []
+    last = max((d for d in dates.values() if d), default=None)
+    if last is not None and (not derived or derived[-1][1] != legal):
+        derived.append((max(last, derived[-1][0]) if derived else last, legal))
+    return events_json(derived)
 
 
 def _code(text: str, name: str, table: dict[int, str], problems: list[str]) -> int | None:

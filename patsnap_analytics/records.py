@@ -1,0 +1,147 @@
+"""Per-patent enrichment records: what a basic-patent-data endpoint said about one patent, paid for once.
+
+Enrichment is billed per patent, 100 patents a call, and an analyst meets the same patents again in the next
+study, notebook or process. So answers are not cached per HTTP request (a batch of 100 ids is a poor key:
+the next study asks for another mix) but per **(host, endpoint, patent id)**, in the cache file beside the
+upload ledger (:func:`~patsnap_analytics.cache.record_table`), as JSON text. Each endpoint keeps its records
+for its own time (:class:`RecordTTL`): a bibliography 90 days, a legal status 7 days (it changes). A patent
+the API does not know is remembered as such for a day, and so is an endpoint the account is not licensed for
+(67200004), so neither costs a call again the same day.
+
+Example:
+    >>> from patsnap_analytics.api import SIMPLE_LEGAL_STATUS
+    >>> records = PatentRecords(None)
+    >>> records.put("https://h", SIMPLE_LEGAL_STATUS, {"p1": {"simple_legal_status": 1}}, missing=["p2"])
+    >>> records.get("https://h", SIMPLE_LEGAL_STATUS, ["p1", "p2", "p3"])
+    {'p1': {'simple_legal_status': 1}, 'p2': None}
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from .api import SIMPLE_BIBLIOGRAPHY, Endpoint
+from .cache import record_table
+
+__all__ = ["RECORD_VERSION", "PatentRecords", "RecordTTL"]
+
+#: Part of every record: records of another shape (an older version of the toolkit) are fetched again.
+RECORD_VERSION = 1
+_REFUSAL = "*refused*"  # the "patent id" of an endpoint's refusal record (no patent id contains a "*")
+
+
+@dataclass(frozen=True)
+class RecordTTL:
+    """How long records are trusted: ``bibliography`` (P011), ``legal_status`` (P041 and P013: statuses
+    change), ``not_found`` (a patent the API did not know) and ``unlicensed`` (an endpoint that answered
+    67200004).
+
+    Example:
+        >>> from patsnap_analytics.api import LEGAL_STATUS
+        >>> RecordTTL().of(LEGAL_STATUS), RecordTTL(legal_status=timedelta(days=1)).of(LEGAL_STATUS).days
+        (datetime.timedelta(days=7), 1)
+    """
+
+    bibliography: timedelta = timedelta(days=90)
+    legal_status: timedelta = timedelta(days=7)
+    not_found: timedelta = timedelta(days=1)
+    unlicensed: timedelta = timedelta(days=1)
+
+    def of(self, endpoint: Endpoint) -> timedelta:
+        """How long a found patent's record of ``endpoint`` is kept."""
+        return self.bibliography if endpoint is SIMPLE_BIBLIOGRAPHY else self.legal_status
+
+
+class PatentRecords:
+    """Records keyed (host, endpoint, patent id) in the cache file (a dict without one); thread- and
+    process-safe through SQLite's own locking.
+
+    Example:
+        >>> from patsnap_analytics.api import LEGAL_STATUS
+        >>> now = [0.0]
+        >>> records = PatentRecords(None, clock=lambda: now[0])
+        >>> records.put("https://h", LEGAL_STATUS, {"p1": {"legal_status": 3}})
+        >>> now[0] += 8 * 86400                      # a week and a day later: the legal status may have changed
+        >>> records.get("https://h", LEGAL_STATUS, ["p1"])
+        {}
+    """
+
+    def __init__(self, session: Any, *, ttl: RecordTTL | None = None, clock: Callable[[], float] = time.time) -> None:
+        self.ttl = ttl or RecordTTL()
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._store: Any = record_table(session, "patent_records")
+
+    @staticmethod
+    def _key(host: str, endpoint: Endpoint, patent_id: str) -> str:
+        return f"{host}|{endpoint.name}|{patent_id}"
+
+    def get(self, host: str, endpoint: Endpoint, patent_ids: Iterable[str]) -> dict[str, dict[str, Any] | None]:
+        """The fresh records of these patents: ``{id: record}``, ``None`` for a patent the API did not know;
+        patents with no fresh record are absent."""
+        now = self._clock()
+        out: dict[str, dict[str, Any] | None] = {}
+        with self._lock:
+            raw = {pid: self._store.get(self._key(host, endpoint, pid)) for pid in dict.fromkeys(patent_ids)}
+        for pid, text in raw.items():
+            record = _parse(text)
+            if record is None:
+                continue
+            found = record["item"] is not None
+            ttl = self.ttl.of(endpoint) if found else self.ttl.not_found
+            if now - record["at"] < ttl.total_seconds():
+                out[pid] = record["item"]
+        return out
+
+    def put(self, host: str, endpoint: Endpoint, found: Mapping[str, dict[str, Any]],
+            missing: Iterable[str] = ()) -> None:
+        """Remember what one answer said: the ``found`` patents' records and the ``missing`` ones."""
+        now = self._clock()
+        rows = {**{pid: None for pid in missing}, **found}
+        with self._lock:
+            bulk = getattr(self._store, "bulk_commit", None)
+            with bulk() if bulk else contextlib.nullcontext():  # one transaction for a whole answer
+                for pid, item in rows.items():
+                    self._store[self._key(host, endpoint, pid)] = json.dumps(
+                        {"v": RECORD_VERSION, "at": now, "item": item}, ensure_ascii=False)
+
+    def refusal(self, host: str, endpoint: Endpoint) -> dict[str, Any] | None:
+        """The account's remembered refusal of ``endpoint`` (67200004): ``{"at", "message"}``, or ``None``."""
+        with self._lock:
+            record = _parse(self._store.get(self._key(host, endpoint, _REFUSAL)))
+        if record is None or self._clock() - record["at"] >= self.ttl.unlicensed.total_seconds():
+            return None
+        return {"at": record["at"], "message": (record["item"] or {}).get("message", "")}
+
+    def remember_refusal(self, host: str, endpoint: Endpoint, message: str) -> None:
+        """Remember that the account may not call ``endpoint`` (for :attr:`RecordTTL.unlicensed`)."""
+        text = json.dumps({"v": RECORD_VERSION, "at": self._clock(), "item": {"message": message}})
+        with self._lock:
+            self._store[self._key(host, endpoint, _REFUSAL)] = text
+
+    def clear(self) -> None:
+        """Forget every record."""
+        with self._lock:
+            self._store.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._store)
+
+
+def _parse(text: Any) -> dict[str, Any] | None:
+    if not text:
+        return None
+    try:
+        record = json.loads(text)
+    except ValueError:
+        return None
+    ok = isinstance(record, dict) and record.get("v") == RECORD_VERSION and isinstance(record.get("at"), int | float)
+    return record if ok else None
