@@ -40,6 +40,8 @@ __all__ = [
 MAX_IMAGE_BYTES = 4096 * 1024
 #: Decoded pixel cap: generous for a 600-dpi drawing sheet (~5000x7000), far below a bomb.
 MAX_PIXELS = 50_000_000
+#: PNGs up to this many pixels are decoded in full to check them; larger ones by their chunk checksums only.
+FULL_DECODE_PIXELS = 12_000_000
 
 ImageSource = str | os.PathLike | bytes | bytearray | memoryview | IO[bytes]
 
@@ -211,6 +213,19 @@ class ImageRef:
         )
 
 
+def _check_decodes(im, kind: str) -> None:
+    """Decode as little as proves the file sound: a JPEG at 1/8 scale (libjpeg still reads and checks the
+    whole stream), a large PNG by its chunk structure and checksums (no pixel buffer), a small PNG in full."""
+    width, height = im.size
+    if kind == "jpeg":
+        im.draft(im.mode, (max(1, width // 8), max(1, height // 8)))
+        im.load()
+    elif width * height > FULL_DECODE_PIXELS:
+        im.verify()  # a 50-megapixel sheet would take ~200 MB to decode just to be looked at
+    else:
+        im.load()
+
+
 def _decoded_size(data: bytes, label: str, kind: str) -> tuple[int, int]:
     from PIL import Image  # Pillow is light, but only image paths need it
 
@@ -223,7 +238,7 @@ def _decoded_size(data: bytes, label: str, kind: str) -> tuple[int, int]:
                     raise InvalidImageError(
                         label, f"{width}x{height} pixels is over the cap of {MAX_PIXELS:,} (decompression bomb?)"
                     )
-                im.load()  # a truncated or corrupt file fails here, not at the server
+                _check_decodes(im, kind)  # a truncated or corrupt file fails here, not at the server
     except InvalidImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
