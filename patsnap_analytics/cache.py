@@ -214,7 +214,11 @@ def make_session(cache: bool | str | os.PathLike | None, keyer: SearchKeyer, *,
     if not _writable(path):
         if path.is_file():
             health.read_only = True
-            return CachedSession(backend=_read_only_backend(path), read_only=True, **settings)
+            try:
+                return CachedSession(backend=_read_only_backend(path), read_only=True, **settings)
+            except sqlite3.Error as exc:
+                health.report(f"it cannot be read ({exc})", _CLEAR_REMEDY)
+                return CachedSession(backend="memory", **settings)
         health.report("the cache folder cannot be written", "give a writable folder (cache=... or "
                       "PATSNAP_CACHE_DIR); answers are kept in memory until then")
         return CachedSession(backend="memory", **settings)
@@ -250,13 +254,22 @@ def _read_only_backend(path: Path) -> Any:
     from requests_cache.backends.base import BaseCache, BaseStorage
     from requests_cache.serializers import init_serializer
 
-    uri = f"file:{quote(str(path))}?mode=ro&immutable=1"
+    def connect() -> sqlite3.Connection:
+        # read-only first (it sees answers still in the WAL file); immutable when even that cannot be opened
+        for options in ("mode=ro", "mode=ro&immutable=1"):
+            db = sqlite3.connect(f"file:{quote(str(path))}?{options}", uri=True, check_same_thread=False)
+            try:
+                db.execute("SELECT COUNT(*) FROM responses").fetchone()
+                return db
+            except sqlite3.Error:
+                db.close()
+        raise sqlite3.OperationalError("the cache file cannot be opened read-only")
 
     class ReadOnlyTable(BaseStorage):
         def __init__(self, table: str, serializer: Any) -> None:
             super().__init__(serializer=serializer)
             self.table = table
-            self.db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            self.db = connect()
 
         def __getitem__(self, key: str) -> Any:
             try:

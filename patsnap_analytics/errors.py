@@ -69,6 +69,7 @@ __all__ = [
     "TransportError",
     "UploadRejectedError",
     "ValidationError",
+    "ZeroHitsWarning",
     "error_for_code",
     "error_from_envelope",
 ]
@@ -197,6 +198,16 @@ class CacheStorageWarning(UserWarning):
 
     Example:
         >>> issubclass(CacheStorageWarning, UserWarning)
+        True
+    """
+
+
+class ZeroHitsWarning(UserWarning):
+    """The API answered ``data: {}``: no similar design. Genuine (seen live), but possibly a passing state of
+    the server, so it is kept in the cache a day only (``df.attrs["kept_until"]``).
+
+    Example:
+        >>> issubclass(ZeroHitsWarning, UserWarning)
         True
     """
 

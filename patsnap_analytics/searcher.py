@@ -25,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -34,7 +35,7 @@ import requests
 
 from .api import INVALID_PARAMETER, SEARCH_ID
 from .cache import SearchKeyer, image_placeholder
-from .errors import OfflineCacheMiss, RequestRejectedError, ValidationError
+from .errors import OfflineCacheMiss, RequestRejectedError, ValidationError, ZeroHitsWarning
 from .flight import SingleFlight
 from .frames import ResultInfo, SearchSpec, results_frame
 from .gates import CallGate
@@ -198,6 +199,10 @@ class Searcher:
         query_name = name or (target.display_name if isinstance(target, ImageRef) else target)
         frame = results_frame(answer.data, query=query_name, sorted_by_similarity=filters.sorted_by_similarity)
         data = answer.data
+        if data == {} and not answer.from_cache:
+            warnings.warn(f"{SEARCH_ID.path} answered no data for {query_name!r} ({filters.describe()}): zero "
+                          f"hits; kept in the cache until {answer.kept_until or 'never (not stored)'} only, then "
+                          "asked again (refresh=True asks now)", ZeroHitsWarning, stacklevel=3)
         info = ResultInfo(
             source="sandbox" if answer.from_sandbox or self.source == "sandbox" else "patsnap",
             base_url=self.base_url,
@@ -208,6 +213,7 @@ class Searcher:
             search_id=data.get("search_id"),
             total_count=data.get("total_search_result_count"),
             from_cache=answer.from_cache,
+            kept_until=answer.kept_until,
             queries={query_name: SearchSpec(sha256, None if sha256 else str(target), filters.filters())},
         )
         return info.attach(frame)

@@ -234,16 +234,15 @@ class Transport:
     def _exchange(self, endpoint: Endpoint, params: dict[str, Any], headers: dict[str, Any],
                   files: dict | None) -> requests.Response:
         """One HTTP exchange: the credentials are revealed only into the prepared request built here."""
-        extra: dict[str, Any] = {}
         if self.cached:
-            from requests_cache import DO_NOT_CACHE
-
-            extra = {"expire_after": DO_NOT_CACHE}  # requests-cache neither reads, writes nor deletes: _store does
+            # requests-cache neither reads nor writes this call (its filter never deletes): _store decides.
+            # ("no-store" is what skips its write; its DO_NOT_CACHE only skips the read.)
+            headers = {**headers, "Cache-Control": "no-store"}
         prepared = self.session.prepare_request(requests.Request(
             endpoint.method, self.base_url + endpoint.path, params=reveal(params), headers=reveal(headers),
             files=files))
         return exchange(self.session, prepared, where=f"{endpoint.path} on {self.base_url}", timeout=self.timeout,
-                        max_bytes=self.max_answer_bytes, **extra)
+                        max_bytes=self.max_answer_bytes)
 
     def _store(self, endpoint: Endpoint, params: dict[str, str], resp: requests.Response, data: Any) -> str | None:
         """Store a checked GET answer (a zero-hit one briefly); returns when it expires, or ``None``."""
