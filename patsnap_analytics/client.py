@@ -34,7 +34,7 @@ from .cache import (
     wrap_session,
 )
 from .errors import ValidationError
-from .flight import SingleFlight
+from .flight import FileKeyLocks, SingleFlight
 from .gates import RateLimiter
 from .http_limits import mount as mount_deadline_adapter
 from .images import ImageRef, ImageSource
@@ -129,7 +129,9 @@ class Client:
         self.transport = Transport(self.session, base_url=self.base_url, auth=self.auth, stats=self.stats,
                                    retry=retry, timeout=timeout, version=version,
                                    limiter=RateLimiter(qps) if qps else None, health=self.health)
-        flight = SingleFlight()
+        path = cache_file(self.session)
+        # one search per key across the processes sharing this cache file (a lock file per key beside it)
+        flight = SingleFlight(FileKeyLocks(path.with_name(path.name + ".locks")) if path else None)
         self.uploads = Uploader(self.transport, self.ledger, keyer, flight, offline=self.offline)
         self.searcher = Searcher(self.transport, self.uploads, keyer, flight, offline=self.offline,
                                  source=source or "patsnap")

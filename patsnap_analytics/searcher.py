@@ -26,6 +26,7 @@ Example:
 from __future__ import annotations
 
 import warnings
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -45,7 +46,10 @@ from .stats import ClientStats
 from .transport import Answer, Transport
 from .uploads import UploadedImage, Uploader
 
-__all__ = ["SearchStep", "Searcher", "is_url"]
+__all__ = ["MAX_KEPT_IMAGE_BYTES", "SearchStep", "Searcher", "is_url"]
+
+#: Bytes of images given as bytes (not files) a client remembers for label(); files cost only their path.
+MAX_KEPT_IMAGE_BYTES = 64 * 2**20
 
 Action = Literal["cache_hit", "offline_miss", "search_url", "reuse_upload", "upload"]
 
@@ -98,8 +102,10 @@ class Searcher:
         self.flight = flight
         self.offline = offline
         self.source = source
-        # images searched in this session, by sha256, so that label() can re-run a query after its upload expired
-        self._images: dict[str, ImageRef] = {}
+        # images searched in this session, by sha256, so that label() can re-run a query after its upload expired:
+        # files by their path (no bytes); images given as bytes up to MAX_KEPT_IMAGE_BYTES, the oldest forgotten
+        self._images: OrderedDict[str, ImageRef] = OrderedDict()
+        self._kept_bytes = 0
 
     @property
     def stats(self) -> ClientStats:
@@ -119,8 +125,22 @@ class Searcher:
         return image if is_url(image) else ImageRef.from_any(image)  # type: ignore[arg-type]
 
     def image_for(self, sha256: str) -> ImageRef | None:
-        """An image searched earlier in this session, by its sha256 (``None`` if this client never saw it)."""
+        """An image searched earlier in this session, by its sha256 (``None`` if this client never saw it, or
+        forgot its bytes)."""
         return self._images.get(sha256)
+
+    def _remember(self, image: ImageRef) -> None:
+        """Remember a searched image without holding the bytes of every one (files are re-read by path)."""
+        if image.sha256 in self._images:
+            return
+        self._images[image.sha256] = image
+        if image.holds_bytes:
+            self._kept_bytes += image.nbytes
+        while self._kept_bytes > MAX_KEPT_IMAGE_BYTES:
+            held = next((k for k, v in self._images.items() if v.holds_bytes), None)
+            if held is None:
+                break
+            self._kept_bytes -= self._images.pop(held).nbytes
 
     def key_params(self, filters: DesignQuery, *, image_sha256: str | None = None,
                    url: str | None = None) -> dict[str, str]:
@@ -143,7 +163,7 @@ class Searcher:
                refresh: bool = False, gates: Sequence[CallGate] = ()) -> pd.DataFrame:
         """One search (see the module's numbered steps); ``gates`` see every call that goes out."""
         if isinstance(target, ImageRef):
-            self._images.setdefault(target.sha256, target)
+            self._remember(target)
         key_params = self._key_params_of(target, filters)
         request = requests.Request("GET", self.base_url + SEARCH_ID.path, params=key_params).prepare()
         with self.flight.hold("search:" + self.keyer(request)):

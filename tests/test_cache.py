@@ -146,7 +146,7 @@ def test_no_secret_ever_reaches_the_cache_file(sb, drawing, cache_path):
     secrets = [sb.api_key, sb.client_secret, sb.client_id, *oauth.auth.secrets, "sk-sandbox-not-the-key"]
     for session in (oauth.session, keyed.session, bad.session):
         session.close()
-    files = [p for p in cache_path.parent.iterdir() if p.name.startswith(cache_path.name)]
+    files = [p for p in cache_path.parent.iterdir() if p.name.startswith(cache_path.name) and p.is_file()]
     raw = b"".join(p.read_bytes() for p in files)
     assert len(raw) > 10_000
     for secret in secrets:

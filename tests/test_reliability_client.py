@@ -43,7 +43,7 @@ def standin_client(api: StandIn, tmp_path, **options) -> pa.Client:
 
 
 def cache_bytes(path) -> bytes:
-    return b"".join(p.read_bytes() for p in path.parent.iterdir() if p.name.startswith(path.name))
+    return b"".join(p.read_bytes() for p in path.parent.iterdir() if p.name.startswith(path.name) and p.is_file())
 
 
 def stored_answers(client) -> int:
@@ -252,7 +252,7 @@ def test_a_corrupt_cache_file_is_reported_and_cache_clear_recovers_it(tmp_path, 
         client.search_designs(IMAGE, limit=3)
         client.close()
         for p in tmp_path.iterdir():
-            if p.name != "c.sqlite" and p.name.startswith("c.sqlite"):
+            if p.name != "c.sqlite" and p.name.startswith("c.sqlite") and p.is_file():
                 p.unlink()
         data = path.read_bytes()
         path.write_bytes(b"this is not a database" * 100 if damage == "garbage" else data[:len(data) // 3])
@@ -286,7 +286,11 @@ def mounted(folder, options: str):
             subprocess.run(["mount", "-o", f"remount,{options}", str(folder)], check=True)
         yield folder
     finally:
-        subprocess.run(["umount", str(folder)], capture_output=True)
+        import gc
+
+        gc.collect()  # close SQLite connections still open on the mount
+        if subprocess.run(["umount", str(folder)], capture_output=True).returncode:
+            subprocess.run(["umount", "-l", str(folder)], capture_output=True)
 
 
 def test_offline_works_from_a_read_only_cache(tmp_path):
@@ -305,6 +309,7 @@ def test_offline_works_from_a_read_only_cache(tmp_path):
         assert len(df) == 3 and df.attrs["from_cache"] and offline.cache_info()["read_only"]
         with pytest.raises(errors.OfflineCacheMiss):
             offline.search_designs(IMAGE, limit=4)
+        offline.close()
 
 
 def test_a_really_full_disk_is_said_and_the_searches_go_on(tmp_path):
