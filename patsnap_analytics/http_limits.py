@@ -29,6 +29,8 @@ import contextlib
 import socket
 import threading
 import time
+import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import requests
@@ -173,6 +175,23 @@ def _refuse_redirect(response: requests.Response, where: str) -> None:
                          "base_url, e.g. https:// instead of http://)")
 
 
+def _decoded_chunks(response: requests.Response, max_bytes: int) -> Iterator[bytes]:
+    """The body decoded chunk by chunk, each inflation bounded (``max_length``): 16 KB of a gzip bomb never
+    becomes 16 MB in one step. Encodings other than gzip/deflate are left to urllib3."""
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        yield from response.raw.stream(_CHUNK, decode_content=True)
+        return
+    inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib header, detected
+    for raw in response.raw.stream(16 * 1024, decode_content=False):
+        pending = raw
+        while pending:
+            out = inflater.decompress(pending, max_length=max_bytes + 1)
+            pending = inflater.unconsumed_tail
+            if out:
+                yield out
+
+
 def _read_capped(response: requests.Response, where: str, max_bytes: int, deadline: float) -> None:
     """Read the body, decoded as it streams, stopping at ``max_bytes``; sets ``response._content``."""
     declared = response.headers.get("Content-Length", "")
@@ -181,7 +200,7 @@ def _read_capped(response: requests.Response, where: str, max_bytes: int, deadli
         raise AnswerTooLarge(f"{where} answered {int(declared) / 2**20:.1f} MB, over the cap of "
                              f"{max_bytes / 2**20:g} MB; not read")
     body = bytearray()
-    for chunk in response.raw.stream(_CHUNK, decode_content=True):
+    for chunk in _decoded_chunks(response, max_bytes):
         body += chunk
         if len(body) > max_bytes:
             response.close()
