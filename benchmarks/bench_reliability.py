@@ -6,11 +6,11 @@ memory kept after a batch of files. Prints figures; asserts nothing.
 
 from __future__ import annotations
 
-import zlib
 import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

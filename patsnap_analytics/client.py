@@ -131,7 +131,8 @@ class Client:
                                    limiter=RateLimiter(qps) if qps else None, health=self.health)
         path = cache_file(self.session)
         # one search per key across the processes sharing this cache file (a lock file per key beside it)
-        flight = SingleFlight(FileKeyLocks(path.with_name(path.name + ".locks")) if path else None)
+        shared = FileKeyLocks(path.with_name(path.name + ".locks")) if path and not self.health.read_only else None
+        flight = SingleFlight(shared)
         self.uploads = Uploader(self.transport, self.ledger, keyer, flight, offline=self.offline)
         self.searcher = Searcher(self.transport, self.uploads, keyer, flight, offline=self.offline,
                                  source=source or "patsnap")

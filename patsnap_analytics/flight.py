@@ -54,12 +54,24 @@ class FileKeyLocks:
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
 
-    def lock(self, key: str) -> AbstractContextManager[object]:
+    @contextmanager
+    def lock(self, key: str) -> Iterator[None]:
+        """Hold ``key``'s lock file; where the folder cannot be written (a read-only cache, where nothing is
+        stored either) the process goes on alone."""
         from filelock import FileLock
 
-        self.folder.mkdir(parents=True, exist_ok=True)
         name = hashlib.sha256(key.encode()).hexdigest()[:32]
-        return FileLock(self.folder / f"{name}.lock", thread_local=False)
+        held = FileLock(self.folder / f"{name}.lock", thread_local=False)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            held.acquire()
+        except OSError:
+            yield
+            return
+        try:
+            yield
+        finally:
+            held.release()
 
     def __repr__(self) -> str:
         return f"FileKeyLocks({str(self.folder)!r})"
