@@ -155,6 +155,8 @@ class Transport:
         self.version = version
         self.limiter = limiter
         self.max_answer_bytes = max_answer_bytes
+        #: how long a zero-hit answer (``data: {}``) is kept; settable, e.g. ``timedelta(hours=1)``
+        self.zero_hits_ttl = ZERO_HITS_TTL
         self.answers = AnswerStore(session, health or CacheHealth()) if self.cached else None
 
     @property
@@ -248,7 +250,7 @@ class Transport:
         """Store a checked GET answer (a zero-hit one briefly); returns when it expires, or ``None``."""
         if self.answers is None or endpoint.method != "GET":
             return None
-        ttl = ZERO_HITS_TTL if data == {} else SEARCH_TTL
+        ttl = self.zero_hits_ttl if data == {} else SEARCH_TTL
         if not self.answers.put(self.key_request(endpoint, params), resp, ttl=ttl):
             return None
         return _kept_until(datetime.now(UTC) + ttl)
