@@ -29,7 +29,8 @@ from typing import Any, Protocol
 import requests
 
 from .api import TOKEN
-from .errors import AuthError, TransportError, ValidationError, error_for_code, error_from_envelope
+from .errors import AuthError, ValidationError, error_for_code, error_from_envelope
+from .http_limits import exchange
 from .settings import mask
 
 __all__ = ["ApiKeyAuth", "Auth", "OAuthAuth", "Secret", "mask", "reveal"]
@@ -195,28 +196,19 @@ class OAuthAuth:
     def _fetch(self, session: Any) -> None:
         if self._on_token_call:
             self._on_token_call()
-        kwargs: dict[str, Any] = {}
-        if hasattr(session, "cache"):  # a requests-cache session: a token answer is never stored
-            from requests_cache import DO_NOT_CACHE
-
-            kwargs["expire_after"] = DO_NOT_CACHE
-        try:
-            resp = (session or requests).post(
-                self.token_url,
-                data={"grant_type": "client_credentials"},
-                headers={"Authorization": self._basic()},  # never a local: frames stay free of it
-                timeout=self.timeout,
-                **kwargs,
-            )
-        except requests.RequestException as exc:
-            failure = type(exc).__name__
-        else:
-            failure = None
-        if failure:  # raised outside the except block so the request (and its Basic auth) is not the __context__
-            raise TransportError(f"token request to {TOKEN_PATH} failed: {failure}")
+        session = session or requests.Session()
+        # the token call gets the same limits as every business call: a deadline for the whole call, a size
+        # cap, and no redirect followed (the Basic credentials must not travel anywhere else); a POST is never
+        # stored by the cache
+        prepared = session.prepare_request(requests.Request(
+            "POST", self.token_url, data={"grant_type": "client_credentials"},
+            headers={"Authorization": self._basic()}))  # never a plain local: frames stay free of it
+        resp = exchange(session, prepared, where=TOKEN_PATH, timeout=self.timeout)
         try:
             body = resp.json()
         except ValueError:
+            body = {}
+        if not isinstance(body, dict):
             body = {}
         token = body.get("token") or body.get("access_token") or (body.get("data") or {}).get("token")
         if resp.status_code != 200 or not token:

@@ -101,6 +101,16 @@ def test_no_redirect_is_followed_and_no_key_is_stored(tmp_path, status):
         assert KEY.encode() not in cache_bytes(tmp_path / "c.sqlite")
 
 
+def test_a_redirected_token_request_sends_the_client_secret_nowhere(tmp_path):
+    with StandIn() as elsewhere, StandIn() as api:
+        api.answer = lambda h: h.redirect(f"{elsewhere.url}{h.path}", 307)
+        client = pa.Client(client_id="standin-client", client_secret=KEY, base_url=api.url, cache=False,
+                           retry=FAST)
+        with pytest.raises(errors.RedirectRefused):
+            client.search_designs(IMAGE, limit=3)
+        assert elsewhere.received == [] and api.calls("/oauth/token") == 1
+
+
 def test_no_url_with_a_credential_is_stored_in_any_field(tmp_path):
     with StandIn(lambda h: h.json({"status": True, "error_code": 0, "data": rows(3)})) as api:
         client = standin_client(api, tmp_path)
