@@ -16,7 +16,7 @@ from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
 #: A key that does not start with "sk-", so that only exact-secret redaction can catch it.
-KEY = "standin-key-0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+KEY = "standin-fake-key-for-tests-only"
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
