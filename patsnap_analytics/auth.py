@@ -6,14 +6,16 @@
   ``Authorization: Bearer <token>``. The token is refreshed a minute before it expires, and once more
   when the API answers 67200003/67200009 (the client calls :meth:`OAuthAuth.invalidate`).
 
-Neither object ever puts a secret into its ``repr`` or into an exception message.
+Neither object ever puts a secret into its ``repr`` or into an exception message. Credentials are held as
+:class:`Secret` values, whose ``str`` and ``repr`` are masked, until a request is built (:func:`reveal`), so
+error reporters that record the local variables of a traceback's frames find no credential there.
 
 Example:
     >>> auth = ApiKeyAuth("sk-example-not-a-real-key")
     >>> params, headers = {}, {}
     >>> auth.apply(params, headers, session=None)
-    >>> sorted(params), repr(auth)
-    (['apikey'], 'ApiKeyAuth(key=sk-e…)')
+    >>> params, repr(auth)
+    ({'apikey': Secret('sk-e…')}, 'ApiKeyAuth(key=sk-e…)')
 """
 
 from __future__ import annotations
@@ -27,14 +29,63 @@ from typing import Any, Protocol
 import requests
 
 from .api import TOKEN
-from .errors import AuthError, TransportError, ValidationError, error_for_code, error_from_envelope
+from .errors import AuthError, ValidationError, error_for_code, error_from_envelope
+from .http_limits import exchange
 from .settings import mask
 
-__all__ = ["ApiKeyAuth", "Auth", "OAuthAuth", "mask"]
+__all__ = ["ApiKeyAuth", "Auth", "OAuthAuth", "Secret", "mask", "reveal"]
 
 TOKEN_PATH = TOKEN.path
 #: Refresh this many seconds before the token's stated expiry.
 REFRESH_MARGIN = 60.0
+
+
+class Secret:
+    """A credential whose ``str`` and ``repr`` are masked; :meth:`reveal` gives the value to the one place
+    that builds a request.
+
+    Example:
+        >>> key = Secret("sk-0123456789")
+        >>> str(key), repr(key), f"{key}", key.reveal()
+        ('sk-0…', "Secret('sk-0…')", 'sk-0…', 'sk-0123456789')
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The value itself (only where a request is built)."""
+        return self._value
+
+    def __str__(self) -> str:
+        return mask(self._value)
+
+    def __format__(self, spec: str) -> str:
+        return mask(self._value)
+
+    def __repr__(self) -> str:
+        return f"Secret({mask(self._value)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __reduce__(self):  # never pickled with its value (worker processes, caches)
+        raise TypeError("a Secret is not picklable")
+
+
+def reveal(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with every :class:`Secret` replaced by its value (for the request being built).
+
+    Example:
+        >>> reveal({"apikey": Secret("sk-1"), "limit": "5"})
+        {'apikey': 'sk-1', 'limit': '5'}
+    """
+    return {k: v.reveal() if isinstance(v, Secret) else v for k, v in values.items()}
 
 
 class Auth(Protocol):
@@ -66,9 +117,9 @@ class ApiKeyAuth:
     def __init__(self, api_key: str) -> None:
         if not isinstance(api_key, str) or not api_key.strip():
             raise ValidationError("api_key", "must be a non-empty string")
-        self._key = api_key.strip()
+        self._key = Secret(api_key.strip())
 
-    def apply(self, params: dict[str, str], headers: dict[str, str], session: Any) -> None:
+    def apply(self, params: dict[str, Any], headers: dict[str, Any], session: Any) -> None:
         params["apikey"] = self._key
 
     def invalidate(self) -> bool:
@@ -77,10 +128,10 @@ class ApiKeyAuth:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every secret this mode holds (for redaction checks)."""
-        return (self._key,)
+        return (self._key.reveal(),)
 
     def __repr__(self) -> str:
-        return f"ApiKeyAuth(key={mask(self._key)})"
+        return f"ApiKeyAuth(key={self._key})"
 
 
 class OAuthAuth:
@@ -107,21 +158,21 @@ class OAuthAuth:
             if not isinstance(value, str) or not value.strip():
                 raise ValidationError(name, "must be a non-empty string")
         self.client_id = client_id.strip()
-        self._secret = client_secret.strip()
+        self._secret = Secret(client_secret.strip())
         self.token_url = token_url
         self.timeout = timeout
         self._clock = clock
         self._on_token_call = on_token_call
-        self._token: str | None = None
+        self._token: Secret | None = None
         self._expires_at = 0.0
         self._margin = REFRESH_MARGIN
         self._lock = threading.Lock()
 
-    def apply(self, params: dict[str, str], headers: dict[str, str], session: Any) -> None:
+    def apply(self, params: dict[str, Any], headers: dict[str, Any], session: Any) -> None:
         params["apikey"] = self.client_id
-        headers["Authorization"] = f"Bearer {self.token(session)}"
+        headers["Authorization"] = Secret(f"Bearer {self.token(session).reveal()}")
 
-    def token(self, session: Any) -> str:
+    def token(self, session: Any) -> Secret:
         """A valid token, fetched or refreshed when missing or within a minute of expiry."""
         with self._lock:
             if self._token is None or self._clock() >= self._expires_at - self._margin:
@@ -137,34 +188,27 @@ class OAuthAuth:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every secret this mode holds (for redaction checks)."""
-        return tuple(s for s in (self._secret, self._token) if s)
+        return tuple(s.reveal() for s in (self._secret, self._token) if s)
+
+    def _basic(self) -> str:
+        return "Basic " + base64.b64encode(f"{self.client_id}:{self._secret.reveal()}".encode()).decode()
 
     def _fetch(self, session: Any) -> None:
-        basic = base64.b64encode(f"{self.client_id}:{self._secret}".encode()).decode()
         if self._on_token_call:
             self._on_token_call()
-        kwargs: dict[str, Any] = {}
-        if hasattr(session, "cache"):  # a requests-cache session: a token answer is never stored
-            from requests_cache import DO_NOT_CACHE
-
-            kwargs["expire_after"] = DO_NOT_CACHE
-        try:
-            resp = (session or requests).post(
-                self.token_url,
-                data={"grant_type": "client_credentials"},
-                headers={"Authorization": f"Basic {basic}"},
-                timeout=self.timeout,
-                **kwargs,
-            )
-        except requests.RequestException as exc:
-            failure = type(exc).__name__
-        else:
-            failure = None
-        if failure:  # raised outside the except block so the request (and its Basic auth) is not the __context__
-            raise TransportError(f"token request to {TOKEN_PATH} failed: {failure}")
+        session = session or requests.Session()
+        # the token call gets the same limits as every business call: a deadline for the whole call, a size
+        # cap, and no redirect followed (the Basic credentials must not travel anywhere else); a POST is never
+        # stored by the cache
+        prepared = session.prepare_request(requests.Request(
+            "POST", self.token_url, data={"grant_type": "client_credentials"},
+            headers={"Authorization": self._basic()}))  # never a plain local: frames stay free of it
+        resp = exchange(session, prepared, where=TOKEN_PATH, timeout=self.timeout)
         try:
             body = resp.json()
         except ValueError:
+            body = {}
+        if not isinstance(body, dict):
             body = {}
         token = body.get("token") or body.get("access_token") or (body.get("data") or {}).get("token")
         if resp.status_code != 200 or not token:
@@ -180,10 +224,10 @@ class OAuthAuth:
             lifetime = float(body.get("expires_in") or (body.get("data") or {}).get("expires_in") or 1799)
         except (TypeError, ValueError):
             lifetime = 1799.0
-        self._token = str(token)
+        self._token = Secret(str(token))
         self._expires_at = self._clock() + lifetime
         # a minute early for the API's 30-minute tokens; proportionally earlier for very short-lived ones
         self._margin = min(REFRESH_MARGIN, lifetime / 10)
 
     def __repr__(self) -> str:
-        return f"OAuthAuth(client_id={mask(self.client_id)}, token={mask(self._token)})"
+        return f"OAuthAuth(client_id={mask(self.client_id)}, token={self._token or '<none>'})"

@@ -10,6 +10,9 @@ Spending is bounded on purpose, because every call is paid:
 
 * ``qps=`` spaces the calls that go out (a cache hit is never throttled);
 * ``max_calls=`` stops before the budget would be exceeded; what is left becomes *pending*;
+* answers that are not the API's (:class:`~patsnap_analytics.errors.ProtocolError`: an HTML maintenance
+  page, an empty or invalid body) :data:`PROTOCOL_FAILURES_TO_STOP` times in a row stop the batch too: a
+  service in maintenance would otherwise be paid for image after image;
 * a quota or balance error (67200007 / 67200005), an auth or permission error, or Ctrl-C stops the batch at
   once: no further call is sent, whatever the cache can still answer is returned, the rest is *pending*, and
   a :class:`BatchIncompleteWarning` says so. Running the same batch again later pays only for the pending
@@ -29,6 +32,7 @@ Example:
 from __future__ import annotations
 
 import math
+import threading
 import warnings
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -45,6 +49,7 @@ from .errors import (
     BudgetExceeded,
     InvalidImageError,
     PermissionDeniedError,
+    ProtocolError,
     QuotaExhaustedError,
     ValidationError,
 )
@@ -57,6 +62,7 @@ from .searcher import Searcher
 
 __all__ = [
     "IMAGE_SUFFIXES",
+    "PROTOCOL_FAILURES_TO_STOP",
     "BatchIncompleteWarning",
     "failures",
     "image_inputs",
@@ -67,6 +73,9 @@ __all__ = [
 
 # errors after which every further call would fail (or must not be made): the batch stops spending
 _STOPPING = (QuotaExhaustedError, AuthError, PermissionDeniedError)
+#: Answers in a row that are not the API's (maintenance pages) after which a batch stops spending.
+PROTOCOL_FAILURES_TO_STOP = 3
+_MAINTENANCE = f"{PROTOCOL_FAILURES_TO_STOP} answers in a row were not the API's (a maintenance page?)"
 
 
 class BatchIncompleteWarning(UserWarning):
@@ -154,6 +163,7 @@ def _resolve_all(searcher: Searcher, values: list[Any], names: Sequence[Any] | N
             raise ValidationError("names", f"needs one name per image: {len(names)} names for {len(values)} images")
     inputs: list[_Input] = []
     used: set[str] = set()
+    next_suffix: dict[str, int] = {}  # base name -> the next " (n)" to try: clashes stay linear, not quadratic
     first_of: dict[str, str] = {}  # sha256/URL -> name of its first occurrence
     for i, value in enumerate(values):
         item = _Input(name="")
@@ -172,10 +182,11 @@ def _resolve_all(searcher: Searcher, values: list[Any], names: Sequence[Any] | N
         if key is not None and key in first_of:
             item.name, item.same_as = base, first_of[key]
         else:
-            name, n = base, 1
+            name, n = base, next_suffix.get(base, 1)
             while name in used:  # two different images with one name (same file name in two folders)
                 n += 1
                 name = f"{base} ({n})"
+            next_suffix[base] = n
             used.add(name)
             item.name = name
             if key is not None:
@@ -253,8 +264,10 @@ class _BatchRun:
     failures: list[dict[str, str]] = field(default_factory=list)
     pending: set[str] = field(default_factory=set)
     stopped: dict[str, str] | None = None
+    protocol_failures_in_row: int = 0
 
     def __post_init__(self) -> None:
+        self._lock = threading.Lock()
         self.calls_before = self.searcher.stats.total_calls
         self.hits_before = self._cache_hits()
 
@@ -263,26 +276,43 @@ class _BatchRun:
 
     def search(self, item: _Input) -> pd.DataFrame:
         try:
-            return self.searcher.search(item.target, self.query, refresh=self.refresh,  # type: ignore[arg-type]
-                                        name=item.name, gates=self.gates)
+            frame = self.searcher.search(item.target, self.query, refresh=self.refresh,  # type: ignore[arg-type]
+                                         name=item.name, gates=self.gates)
         except _STOPPING as exc:
             # close the gate here, in the worker, before it can pick up the next image and send its call
             self.stop.close(f"{type(exc).__name__}: {exc}")
             raise
+        except ProtocolError as exc:
+            with self._lock:
+                self.protocol_failures_in_row += 1
+                in_row = self.protocol_failures_in_row
+            if in_row >= PROTOCOL_FAILURES_TO_STOP:
+                self.stop.close(f"{type(exc).__name__}: {_MAINTENANCE}")
+            raise
+        with self._lock:
+            self.protocol_failures_in_row = 0
+        return frame
 
     def settle(self, item: _Input, future: Future) -> None:
         """Record one finished search: a frame, a failure, or pending (and why the batch stopped)."""
         try:
             self.frames[item.name] = future.result()
+        except ProtocolError as exc:
+            self.failures.append(_failure(item.name, exc))
+            if self.stop.closed and self.protocol_failures_in_row >= PROTOCOL_FAILURES_TO_STOP:
+                self._stop(_MAINTENANCE, exc)
         except (BudgetExceeded, BatchStopped):
             self.pending.add(item.name)
         except _STOPPING as exc:
             self.pending.add(item.name)
-            if self.stopped is None:
-                self.stopped = {"error": type(exc).__name__, "message": str(exc)}
-            self.stop.close(f"{type(exc).__name__}: {exc}")
+            self._stop(str(exc), exc)
         except Exception as exc:  # one image's failure never loses the others
             self.failures.append(_failure(item.name, exc))
+
+    def _stop(self, message: str, exc: Exception) -> None:
+        if self.stopped is None:
+            self.stopped = {"error": type(exc).__name__, "message": message}
+        self.stop.close(f"{type(exc).__name__}: {message}")
 
     def execute(self, items: list[_Input], *, workers: int, progress: bool) -> None:
         bar = progress_bar(len(items), progress)

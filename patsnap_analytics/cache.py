@@ -7,18 +7,24 @@ Analysts pay per call, so an identical call must never be paid twice. The rules:
   temporary upload URL, which changes on every upload. The same image and filters cost nothing a week later.
 * **Uploads** are not HTTP-cached (a multipart body is a poor key). The :class:`UploadLedger` remembers
   sha256 -> (url, expiry) in the same SQLite file and hands the URL out until a minute before it expires.
-* **Never stored**: the ``apikey`` parameter, the ``Authorization`` header, tokens, client ids and secrets
-  (requests-cache redacts ``ignored_parameters`` from what it saves), the token endpoint's answers
-  (POST is never cached), and any answer that is not HTTP 200 with ``status: true``.
+* **Only checked answers are stored, by the transport, after it checked them** (:class:`AnswerStore`):
+  HTTP 200, ``status: true``, ``data`` as the endpoint's schema says. requests-cache never writes an API
+  answer on its own, and never deletes one: a refused or failed refresh leaves the stored answer in place.
+  A zero-hit answer (``data: {}``) is kept :data:`ZERO_HITS_TTL` only.
+* **Never stored**: the ``apikey`` parameter, the ``Authorization`` header, tokens, client ids and secrets,
+  in any field: a stored answer is a clean copy whose request is rebuilt from the key parameters alone
+  (no redirect history, no raw connection), and POSTs (uploads, tokens) are never stored.
+* **Not executable**: the SQLite file holds JSON (requests-cache's ``json`` serializer), never pickles, so
+  a tampered row cannot run code when it is read.
+* **Storage trouble is said, once** (:class:`CacheHealth`): a full disk, a corrupt or truncated file, a
+  read-only folder. The search goes on without the cache, ``cache_info()`` counts the failures, and
+  ``patsnap-analytics cache clear`` starts a new file; a read-only cache is still read (offline works).
 * **Thumbnails** (result image URLs) go through the same cache with their own expiry.
 
 Example:
     >>> keyer = SearchKeyer()
     >>> keyer.register("https://img.example/u/1.png", "sha256:abc")
     >>> import requests
-
-from .api import SEARCH_ID
-from .settings import Settings
     >>> a = requests.Request("GET", "https://h/image-search/search-id",
     ...                      params={"url": "https://img.example/u/1.png", "limit": "10", "apikey": "k1"}).prepare()
     >>> b = requests.Request("GET", "https://h/image-search/search-id",
@@ -29,26 +35,36 @@ from .settings import Settings
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
+import io
 import json
 import os
+import shutil
+import sqlite3
 import threading
 import time
-from datetime import timedelta
+import warnings
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import requests
 
-from .api import SEARCH_ID
+from .api import SEARCH_ID, endpoint_for_path
+from .errors import CacheStorageError, CacheStorageWarning
 from .settings import Settings
 
 __all__ = [
     "IMAGE_TTL",
     "SEARCH_TTL",
     "SECRET_PARAMS",
+    "ZERO_HITS_TTL",
+    "AnswerStore",
+    "CacheHealth",
     "SearchKeyer",
     "UploadLedger",
     "cache_file",
@@ -61,6 +77,8 @@ __all__ = [
 
 #: How long a search answer is served from the cache (legal status changes slowly; ``refresh=True`` re-asks).
 SEARCH_TTL = timedelta(days=30)
+#: A zero-hit answer (``data: {}``) is genuine but may be a passing state of the server: kept a day only.
+ZERO_HITS_TTL = timedelta(days=1)
 #: Result thumbnails: the API's presigned image links live about 7 days.
 IMAGE_TTL = timedelta(days=7)
 #: An upload URL is reused until this many seconds before the API says it expires.
@@ -133,28 +151,26 @@ _SECRET_LOWER = {p.lower() for p in SECRET_PARAMS}
 
 
 def cacheable(response: requests.Response) -> bool:
-    """requests-cache ``filter_fn``: store only HTTP 200 with a ``status: true`` envelope, or an image.
+    """requests-cache ``filter_fn``: answers of the API's own paths always pass (the transport stores those
+    itself, after checking them, and requests-cache deletes a stored answer whose refresh does not pass);
+    any other URL (a thumbnail) is stored only as an HTTP 200 image.
 
     Example:
-        >>> r = requests.Response(); r.status_code = 200; r._content = b'{"status": false, "error_code": 1}'
-        >>> cacheable(r)
+        >>> r = requests.Response(); r.status_code = 200; r.url = "https://img.example/a.html"
+        >>> r.headers["Content-Type"] = "text/html"; cacheable(r)
         False
+        >>> r.url = "https://connect.patsnap.com/image-search/search-id?url=x"; cacheable(r)
+        True
     """
-    if response.status_code != 200:
-        return False
-    ctype = response.headers.get("Content-Type", "")
-    if ctype.startswith("image/"):
+    if endpoint_for_path(urlsplit(response.url or "").path) is not None:
         return True
-    try:
-        body = response.json()
-    except ValueError:
-        return False
-    return isinstance(body, dict) and body.get("status") is True
+    return response.status_code == 200 and response.headers.get("Content-Type", "").startswith("image/")
 
 
 def cache_settings(keyer: SearchKeyer) -> dict[str, Any]:
-    """The requests-cache settings of every session the client caches with: how answers are keyed,
-    which are stored (HTTP 200 ``status: true`` GETs and images only) and that no secret is ever kept.
+    """The requests-cache settings of every session the client caches with: how answers are keyed, that
+    requests-cache itself stores only thumbnails (API answers are stored by :class:`AnswerStore`) and that no
+    secret is ever kept.
 
     Example:
         >>> settings = cache_settings(SearchKeyer())
@@ -173,11 +189,14 @@ def cache_settings(keyer: SearchKeyer) -> dict[str, Any]:
 
 
 def make_session(cache: bool | str | os.PathLike | None, keyer: SearchKeyer, *,
-                 default_path: Path | None = None) -> requests.Session:
+                 default_path: Path | None = None, health: CacheHealth | None = None) -> requests.Session:
     """A requests-cache ``CachedSession`` configured by :func:`cache_settings`, or a plain session.
 
     ``cache``: ``True`` (the file at ``default_path``, by default the user cache directory), a path,
-    ``":memory:"`` (kept in this process only) or ``False``/``None`` (no caching).
+    ``":memory:"`` (kept in this process only) or ``False``/``None`` (no caching). The file holds JSON.
+    A file in a folder the user cannot write is opened read-only (answers are read, none stored); a file
+    that is not a usable SQLite database is reported once through ``health`` and the session caches in
+    memory instead (``patsnap-analytics cache clear`` starts a new file).
 
     Example:
         >>> type(make_session(False, SearchKeyer())).__name__, type(make_session(":memory:", SearchKeyer())).__name__
@@ -191,9 +210,242 @@ def make_session(cache: bool | str | os.PathLike | None, keyer: SearchKeyer, *,
     if cache == ":memory:":
         return CachedSession(backend="memory", **settings)
     path = (default_path or Settings.from_env().cache_file) if cache is True else Path(cache).expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # WAL + a busy timeout: many threads (and a second notebook) share one file without "database is locked"
-    return CachedSession(str(path), backend="sqlite", wal=True, busy_timeout=30_000, **settings)
+    health = health or CacheHealth(path)
+    health.path = path
+    if not _writable(path):
+        if path.is_file():
+            health.read_only = True
+            try:
+                return CachedSession(backend=_read_only_backend(path), read_only=True, **settings)
+            except sqlite3.Error as exc:
+                health.report(f"it cannot be read ({exc})", _CLEAR_REMEDY)
+                return CachedSession(backend="memory", **settings)
+        health.report("the cache folder cannot be written", "give a writable folder (cache=... or "
+                      "PATSNAP_CACHE_DIR); answers are kept in memory until then")
+        return CachedSession(backend="memory", **settings)
+    try:
+        # WAL + a busy timeout: many threads (and a second notebook) share one file without "database is locked"
+        return CachedSession(str(path), backend="sqlite", serializer="json", wal=True, busy_timeout=30_000,
+                             **settings)
+    except sqlite3.Error as exc:
+        health.report(f"it is not a usable SQLite database ({exc})", _CLEAR_REMEDY)
+        return CachedSession(backend="memory", **settings)
+
+
+_CLEAR_REMEDY = "run `patsnap-analytics cache clear` (or client.clear_cache()) to start a new cache file"
+
+
+def _writable(path: Path) -> bool:
+    """Whether the cache file can be created or written (tried, not guessed from permission bits)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "ab"):
+            pass
+        probe = path.with_name(path.name + ".probe")
+        probe.touch()
+        probe.unlink()
+    except OSError:
+        return False
+    return True
+
+
+def _read_only_backend(path: Path) -> Any:
+    """A requests-cache backend reading ``path`` through a read-only, immutable SQLite connection (a WAL
+    file in a folder one cannot write cannot be opened the usual way; nothing is ever written)."""
+    from requests_cache.backends.base import BaseCache, BaseStorage
+    from requests_cache.serializers import init_serializer
+
+    def connect() -> sqlite3.Connection:
+        # read-only first (it sees answers still in the WAL file); immutable when even that cannot be opened
+        for options in ("mode=ro", "mode=ro&immutable=1"):
+            db = sqlite3.connect(f"file:{quote(str(path))}?{options}", uri=True, check_same_thread=False)
+            try:
+                db.execute("SELECT COUNT(*) FROM responses").fetchone()
+                return db
+            except sqlite3.Error:
+                db.close()
+        raise sqlite3.OperationalError("the cache file cannot be opened read-only")
+
+    class ReadOnlyTable(BaseStorage):
+        def __init__(self, table: str, serializer: Any) -> None:
+            super().__init__(serializer=serializer)
+            self.table = table
+            self.db = connect()
+
+        def __getitem__(self, key: str) -> Any:
+            try:
+                row = self.db.execute(f"SELECT value FROM {self.table} WHERE key=?", (key,)).fetchone()
+            except sqlite3.Error:
+                row = None
+            if row is None:
+                raise KeyError(key)
+            return self.deserialize(key, row[0])
+
+        def __setitem__(self, key: str, value: Any) -> None:
+            pass  # read-only: nothing is stored (the transport says so once)
+
+        def __delitem__(self, key: str) -> None:
+            raise KeyError(key)
+
+        def __iter__(self):
+            return iter([r[0] for r in self.db.execute(f"SELECT key FROM {self.table}")])
+
+        def __len__(self) -> int:
+            return self.db.execute(f"SELECT COUNT(*) FROM {self.table}").fetchone()[0]
+
+        def clear(self) -> None:
+            pass
+
+    class ReadOnlyCache(BaseCache):
+        db_path = path
+
+        def __init__(self) -> None:
+            super().__init__(cache_name=str(path))
+            self.responses = ReadOnlyTable("responses", init_serializer("json", decode_content=False))
+            self.redirects = ReadOnlyTable("redirects", None)
+
+    return ReadOnlyCache()
+
+
+class CacheHealth:
+    """What went wrong with the cache file: each cause said once (a :class:`CacheStorageWarning` naming the
+    file, the cause and the remedy), every failure counted (``cache_info()["storage_errors"]``).
+
+    Example:
+        >>> import warnings
+        >>> health = CacheHealth(Path("/c/http_cache.sqlite"))
+        >>> with warnings.catch_warnings(record=True) as seen:
+        ...     warnings.simplefilter("always")
+        ...     _ = health.report("database or disk is full", "free some disk space")
+        ...     _ = health.report("database or disk is full", "free some disk space")
+        >>> len(seen), health.failures, health.problem
+        (1, 2, 'cache file /c/http_cache.sqlite: database or disk is full; free some disk space')
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self.read_only = False
+        self.failures = 0
+        self.causes: Counter[str] = Counter()
+        self.problem: str | None = None
+        self._lock = threading.Lock()
+
+    def report(self, cause: str, remedy: str) -> CacheStorageError:
+        """Count one failure; warn the first time this cause is seen. Returns the error (to raise if needed)."""
+        error = CacheStorageError(str(self.path or "(memory)"), cause, remedy)
+        with self._lock:
+            self.failures += 1
+            first = self.causes[cause] == 0
+            self.causes[cause] += 1
+            self.problem = str(error)
+        if first:
+            warnings.warn(f"{error}. The search goes on without the cache.", CacheStorageWarning, stacklevel=4)
+        return error
+
+    def as_dict(self) -> dict[str, Any]:
+        """What ``cache_info()`` shows of it."""
+        with self._lock:
+            return {"read_only": self.read_only, "storage_errors": self.failures, "storage_problem": self.problem}
+
+
+_RESPONSE_HEADERS = ("Content-Type", "X-PatSnap-Sandbox", "x-correlation-id", "Date")
+
+
+def _clean_copy(response: requests.Response, request: requests.PreparedRequest) -> requests.Response:
+    """The answer as it may be stored: body, status, a few headers, and the request rebuilt from the key
+    parameters — no credential in any field (no redirect history, no connection, no original URL)."""
+    import urllib3
+
+    clean = requests.Response()
+    clean.status_code, clean.reason, clean.encoding = response.status_code, response.reason, "utf-8"
+    clean.headers.update({k: v for k in _RESPONSE_HEADERS if (v := response.headers.get(k)) is not None})
+    clean._content = response.content
+    clean.url = request.url or ""
+    clean.request = request
+    clean.raw = urllib3.HTTPResponse(body=io.BytesIO(b""), headers=dict(clean.headers), status=clean.status_code,
+                                     preload_content=False, request_url=request.url)
+    return clean
+
+
+class AnswerStore:
+    """The API answers of a cached session: read by key, written only by the transport after checking them.
+
+    Every storage failure is caught here and reported through :class:`CacheHealth` (a search never fails
+    because the cache did); a write is read back, because requests-cache's SQLite backend rolls a failed
+    write back silently (a full disk would otherwise stop caching without a word).
+
+    Example:
+        >>> from requests_cache import CachedSession
+        >>> store = AnswerStore(CachedSession(backend="memory"), CacheHealth())
+        >>> key = requests.Request("GET", "https://h/image-search/search-id", params={"url": "u"}).prepare()
+        >>> r = requests.Response(); r.status_code = 200; r._content = b'{"status": true, "data": {}}'
+        >>> store.put(key, r, ttl=SEARCH_TTL), store.get(key).json()["status"]
+        (True, True)
+    """
+
+    def __init__(self, session: Any, health: CacheHealth) -> None:
+        self.cache = session.cache
+        self.health = health
+
+    def get(self, request: requests.PreparedRequest) -> Any:
+        """The stored, unexpired answer for ``request``, or ``None`` (also when the file cannot be read)."""
+        try:
+            stored = self.cache.get_response(self.cache.create_key(request))
+        except (sqlite3.Error, OSError) as exc:
+            self.health.report(f"it cannot be read ({exc})", _CLEAR_REMEDY)
+            return None
+        if stored is None or stored.is_expired:
+            return None
+        return stored
+
+    def put(self, request: requests.PreparedRequest, response: requests.Response, *, ttl: timedelta) -> bool:
+        """Store a checked answer for ``ttl``; True when it is stored (read back), else reported."""
+        if self.health.read_only:
+            return False
+        key = self.cache.create_key(request)
+        try:
+            self.cache.save_response(_clean_copy(response, request), key, datetime.now(UTC) + ttl)
+            kept = self.cache.responses.get(key) is not None
+        except (sqlite3.Error, OSError) as exc:
+            self.health.report(f"an answer could not be written ({exc})", _space_remedy(self.health.path))
+            return False
+        if not kept:
+            self.health.report("an answer could not be written (the disk may be full)",
+                               _space_remedy(self.health.path))
+        return kept
+
+    def discard(self, request: requests.PreparedRequest) -> None:
+        """Forget a stored answer that turned out unusable (malformed, or from an older format)."""
+        with contextlib.suppress(sqlite3.Error, OSError, KeyError):
+            self.cache.delete(self.cache.create_key(request))
+
+
+def _space_remedy(path: Path | None) -> str:
+    if path is None:
+        return "free some memory"
+    try:
+        free = shutil.disk_usage(path.parent).free
+    except OSError:
+        return "free some disk space"
+    return f"free some disk space ({free / 2**20:.1f} MB free there) or move the cache (PATSNAP_CACHE_DIR)"
+
+
+def clear_storage(session: Any, path: Path | None) -> None:
+    """Empty the cache; a file that cannot be emptied (corrupt, truncated) is deleted, WAL files included.
+
+    Example:
+        >>> clear_storage(requests.Session(), None)   # no cache: nothing to do
+    """
+    cache = getattr(session, "cache", None)
+    try:
+        if cache is not None and cache_file(session) == path:
+            cache.clear()
+            return
+    except (sqlite3.Error, OSError):
+        pass
+    if path is not None:
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 def wrap_session(session: requests.Session, keyer: SearchKeyer) -> requests.Session:
@@ -234,25 +486,35 @@ def cache_file(session: Any) -> Path | None:
     return Path(path) if path and str(path) != ":memory:" else None
 
 
-def record_table(session: Any, table_name: str) -> Any:
+def record_table(session: Any, table_name: str, health: CacheHealth | None = None) -> Any:
     """A table of JSON text records kept in the session's cache file, shared by threads and processes (WAL, a
-    busy timeout), or a plain dict when the session has no file (no cache, ``":memory:"``). Values are stored
-    as given (``serializer=None``): callers store JSON text, never anything executable such as a pickle.
+    busy timeout), or a plain dict when the session has no file (no cache, ``":memory:"``), the file is
+    read-only, or the table cannot be opened (reported through ``health``). Values are stored as given
+    (``serializer=None``): callers store JSON text, never anything executable such as a pickle.
 
     Example:
         >>> table = record_table(None, "uploads"); table["k"] = '{"x": 1}'; dict(table)
         {'k': '{"x": 1}'}
     """
     db_path = cache_file(session)
-    if db_path is None:
+    if db_path is None or (health is not None and health.read_only):
         return {}
     from requests_cache.backends.sqlite import SQLiteDict
 
-    return SQLiteDict(db_path, table_name=table_name, serializer=None, wal=True, busy_timeout=30_000)
+    try:
+        return SQLiteDict(db_path, table_name=table_name, serializer=None, wal=True, busy_timeout=30_000)
+    except sqlite3.Error as exc:
+        if health is None:
+            raise
+        health.report(f"the {table_name} table cannot be opened ({exc})", _CLEAR_REMEDY)
+        return {}
 
 
 class UploadLedger:
     """sha256 -> (upload url, expiry as epoch seconds), kept in the cache file (or in memory without one).
+
+    A record that is not what this class writes (tampered, or an expiry that is not a finite number) is
+    treated as absent and dropped, never handed out; storage failures are reported through ``health``.
 
     Example:
         >>> ledger = UploadLedger(None)
@@ -264,10 +526,12 @@ class UploadLedger:
         True
     """
 
-    def __init__(self, session: requests.Session | None, clock: Any = time.time) -> None:
+    def __init__(self, session: requests.Session | None, clock: Any = time.time,
+                 health: CacheHealth | None = None) -> None:
         self._clock = clock
         self._lock = threading.Lock()
-        self._store: Any = record_table(session, "uploads")
+        self.health = health or CacheHealth()
+        self._store: Any = record_table(session, "uploads", self.health)
 
     def get(self, sha256: str) -> str | None:
         """A still-valid URL for these bytes, or ``None``."""
@@ -276,32 +540,64 @@ class UploadLedger:
 
     def entry(self, sha256: str) -> tuple[str, float] | None:
         """``(url, expires_at)`` while valid (with the safety margin), else ``None``."""
-        with self._lock:
-            raw = self._store.get(sha256)
+        try:
+            with self._lock:
+                raw = self._store.get(sha256)
+        except sqlite3.Error as exc:
+            self.health.report(f"the upload ledger cannot be read ({exc})", _CLEAR_REMEDY)
+            return None
         if raw is None:
             return None
-        record = json.loads(raw)
-        if record["expires_at"] - UPLOAD_MARGIN <= self._clock():
+        record = _ledger_record(raw)
+        if record is None:
+            self.forget(sha256)
             return None
-        return record["url"], record["expires_at"]
+        url, expires_at = record
+        if expires_at - UPLOAD_MARGIN <= self._clock():
+            return None
+        return url, expires_at
 
     def put(self, sha256: str, url: str, *, expire_in: float) -> float:
         """Remember an upload; returns its expiry (epoch seconds)."""
         expires_at = self._clock() + float(expire_in)
-        with self._lock:
-            self._store[sha256] = json.dumps({"url": url, "expires_at": expires_at})
+        try:
+            with self._lock:
+                self._store[sha256] = json.dumps({"url": url, "expires_at": expires_at}, allow_nan=False)
+        except sqlite3.Error as exc:
+            self.health.report(f"an upload URL could not be written ({exc})", _space_remedy(self.health.path))
         return expires_at
 
     def forget(self, sha256: str) -> None:
         """Drop an entry (the API said the URL is no longer valid)."""
-        with self._lock:
-            self._store.pop(sha256, None)
+        try:
+            with self._lock:
+                self._store.pop(sha256, None)
+        except sqlite3.Error:
+            pass
 
     def clear(self) -> None:
         """Drop every entry."""
-        with self._lock:
-            self._store.clear()
+        try:
+            with self._lock:
+                self._store.clear()
+        except sqlite3.Error:
+            pass
 
     def __len__(self) -> int:
-        with self._lock:
-            return len(self._store)
+        try:
+            with self._lock:
+                return len(self._store)
+        except sqlite3.Error:
+            return 0
+
+
+def _ledger_record(raw: Any) -> tuple[str, float] | None:
+    """``(url, expires_at)`` from a stored record, or ``None`` when it is not one we wrote."""
+    try:
+        record = json.loads(raw)
+        url, expires_at = record["url"], float(record["expires_at"])
+    except (TypeError, ValueError, KeyError):
+        return None
+    if not isinstance(url, str) or not url or not (0 < expires_at < 1e11):  # finite, before the year 5000
+        return None
+    return url, expires_at

@@ -77,13 +77,20 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_cache(args: argparse.Namespace) -> int:
-    from .client import Client
+    import warnings
 
-    client = Client(offline=True, cache=args.path or True)
-    if args.action == "clear":
-        client.clear_cache()
-        print("cache cleared")
-    print(json.dumps(client.cache_info(), indent=1))
+    from .client import Client
+    from .errors import CacheStorageWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CacheStorageWarning)  # info reports the problem below; clear fixes it
+        client = Client(offline=True, cache=args.path or True)
+        if args.action == "clear":
+            client.clear_cache()
+            client.close()
+            print("cache cleared")
+            client = Client(offline=True, cache=args.path or True)  # a corrupt file was replaced by a new one
+        print(json.dumps(client.cache_info(), indent=1))
     return 0
 
 

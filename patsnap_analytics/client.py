@@ -23,11 +23,21 @@ import requests
 
 from .api import TOKEN
 from .auth import ApiKeyAuth, OAuthAuth
-from .cache import IMAGE_TTL, SearchKeyer, UploadLedger, cache_file, make_session, wrap_session
+from .cache import (
+    IMAGE_TTL,
+    CacheHealth,
+    SearchKeyer,
+    UploadLedger,
+    cache_file,
+    clear_storage,
+    make_session,
+    wrap_session,
+)
 from .enrich import ENRICH_FIELDS, Enricher
 from .errors import ValidationError
-from .flight import SingleFlight
+from .flight import FileKeyLocks, SingleFlight
 from .gates import RateLimiter
+from .http_limits import mount as mount_deadline_adapter
 from .images import ImageRef, ImageSource
 from .query import DesignQuery
 from .records import PatentRecords, RecordTTL
@@ -111,19 +121,26 @@ class Client:
         self.stats = ClientStats()
         keyer = SearchKeyer()
         self._owns_session = session is None
-        self.session = make_session(cache, keyer, default_path=settings.cache_file) if session is None \
-            else wrap_session(session, keyer)
-        self.ledger = UploadLedger(self.session)
+        self.health = CacheHealth()
+        if session is None:
+            self.session = make_session(cache, keyer, default_path=settings.cache_file, health=self.health)
+            mount_deadline_adapter(self.session)  # the whole-call deadline reaches the answer's head too
+        else:
+            self.session = wrap_session(session, keyer)
+        self.ledger = UploadLedger(self.session, health=self.health)
         self.auth = _auth_for(api_key, client_id, client_secret, offline=self.offline, timeout=timeout,
                               token_url=self.base_url + TOKEN.path, stats=self.stats)
         self.transport = Transport(self.session, base_url=self.base_url, auth=self.auth, stats=self.stats,
                                    retry=retry, timeout=timeout, version=version,
-                                   limiter=RateLimiter(qps) if qps else None)
-        flight = SingleFlight()
+                                   limiter=RateLimiter(qps) if qps else None, health=self.health)
+        path = cache_file(self.session)
+        # one search per key across the processes sharing this cache file (a lock file per key beside it)
+        shared = FileKeyLocks(path.with_name(path.name + ".locks")) if path and not self.health.read_only else None
+        flight = SingleFlight(shared)
         self.uploads = Uploader(self.transport, self.ledger, keyer, flight, offline=self.offline)
         self.searcher = Searcher(self.transport, self.uploads, keyer, flight, offline=self.offline,
                                  source=source or "patsnap")
-        self.records = PatentRecords(self.session, ttl=record_ttl)
+        self.records = PatentRecords(self.session, ttl=record_ttl, health=self.health)
         self.enricher = Enricher(self.transport, self.records, offline=self.offline)
         self.owned_sandbox: Any = None  # set by connect() when it started an embedded sandbox
 
@@ -246,7 +263,8 @@ class Client:
         return resp.content
 
     def cache_info(self) -> dict[str, Any]:
-        """Where the cache is and what it holds.
+        """Where the cache is, what it holds, and what went wrong with it (``storage_errors``: failures to
+        read or write it, each cause also said once as a ``CacheStorageWarning``; ``read_only``).
 
         Example:
             >>> Client(api_key="sk-x", cache=False).cache_info()["enabled"]
@@ -254,21 +272,28 @@ class Client:
         """
         if not self.cached:
             return {"enabled": False, "path": None, "responses": 0, "uploads": len(self.ledger),
-                    "patent_records": len(self.records)}
-        path = cache_file(self.session)
+                    "patent_records": len(self.records), **self.health.as_dict()}
+        path = cache_file(self.session) or self.health.path
+        try:
+            responses = len(self.session.cache.responses)  # type: ignore[attr-defined]
+        except Exception as exc:  # a corrupt file: say so instead of failing
+            responses = 0
+            self.health.report(f"it cannot be read ({type(exc).__name__}: {exc})",
+                               "run `patsnap-analytics cache clear` to start a new cache file")
         return {
             "enabled": True,
             "path": str(path) if path else None,
             "size_bytes": path.stat().st_size if path and path.exists() else 0,
-            "responses": len(self.session.cache.responses),  # type: ignore[attr-defined]
+            "responses": responses,
             "uploads": len(self.ledger),
             "patent_records": len(self.records),
+            **self.health.as_dict(),
         }
 
     def clear_cache(self) -> None:
-        """Forget every cached answer, remembered upload and patent record."""
-        if self.cached:
-            self.session.cache.clear()  # type: ignore[attr-defined]
+        """Forget every cached answer, remembered upload and patent record; a corrupt cache file is deleted
+        (the next client starts a new one)."""
+        clear_storage(self.session, self.health.path if self._owns_session else cache_file(self.session))
         self.ledger.clear()
         self.records.clear()
 

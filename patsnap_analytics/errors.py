@@ -8,8 +8,12 @@ Everything the toolkit raises on purpose is a :class:`PatsnapError`::
     ├── OfflineCacheMiss                       offline mode and the answer is not in the cache
     ├── BudgetExceeded                         a call would exceed a ``max_calls=`` budget
     ├── BatchStopped                           a batch stopped spending; this call was not sent
-    ├── TransportError                         no usable HTTP answer (connection, timeout, non-JSON body)
-    │   └── ProtocolError                      an answer whose data is malformed (names endpoint and field)
+    ├── CacheStorageError                      the cache file cannot be used (names the file, cause, remedy)
+    ├── TransportError                         no usable HTTP answer (connection, timeout, redirect, too large)
+    │   ├── DeadlineExceeded                   the whole call took longer than ``timeout``
+    │   ├── AnswerTooLarge                     the decoded answer passed the size cap (never read in full)
+    │   ├── RedirectRefused                    the server redirected; never followed (it would carry the key)
+    │   └── ProtocolError                      not the API's answer: HTML, empty, not JSON, malformed data
     └── APIError                               the API answered ``status: false`` or HTTP 429/5xx
         ├── RetryableError                     worth retrying with backoff (the client already did)
         │   ├── ServiceError                   67200000 68300005 68300006 68300008, HTTP 5xx
@@ -41,11 +45,15 @@ from .api import ERROR_CODES
 __all__ = [
     "ERROR_CLASSES",
     "APIError",
+    "AnswerTooLarge",
     "AuthError",
     "BalanceExhaustedError",
     "BatchStopped",
     "BudgetExceeded",
+    "CacheStorageError",
+    "CacheStorageWarning",
     "DailyQuotaExceededError",
+    "DeadlineExceeded",
     "InvalidImageError",
     "OfflineCacheMiss",
     "PatsnapError",
@@ -53,6 +61,7 @@ __all__ = [
     "ProtocolError",
     "QuotaExhaustedError",
     "RateLimitError",
+    "RedirectRefused",
     "RequestRejectedError",
     "RetryableError",
     "ServiceError",
@@ -60,6 +69,7 @@ __all__ = [
     "TransportError",
     "UploadRejectedError",
     "ValidationError",
+    "ZeroHitsWarning",
     "error_for_code",
     "error_from_envelope",
 ]
@@ -138,9 +148,76 @@ class TransportError(PatsnapError):
     """
 
 
+class DeadlineExceeded(TransportError):
+    """The whole call (connecting, the answer's head and every byte of its body) took longer than the
+    client's ``timeout``: a server dripping its answer cannot hold a call longer than that.
+
+    Example:
+        >>> issubclass(DeadlineExceeded, TransportError)
+        True
+    """
+
+
+class AnswerTooLarge(TransportError):
+    """The answer's decoded body passed the size cap; reading stopped there (it is never stored).
+
+    Example:
+        >>> AnswerTooLarge("/image-search/search-id answered more than 8 MB").args[0]
+        '/image-search/search-id answered more than 8 MB'
+    """
+
+
+class RedirectRefused(TransportError):
+    """The server answered a redirect. The API never redirects, and following one would send the api key
+    (or the uploaded image) wherever ``Location`` points, so it is never followed, nor retried.
+
+    Example:
+        >>> issubclass(RedirectRefused, TransportError)
+        True
+    """
+
+
+class CacheStorageError(PatsnapError):
+    """The cache file cannot be read or written: names the file, the cause and what to do about it.
+
+    Example:
+        >>> str(CacheStorageError("/c/http_cache.sqlite", "file is not a database", "run `cache clear`"))
+        'cache file /c/http_cache.sqlite: file is not a database; run `cache clear`'
+    """
+
+    def __init__(self, path: str, cause: str, remedy: str) -> None:
+        self.path, self.cause, self.remedy = path, cause, remedy
+        super().__init__(f"cache file {path}: {cause}; {remedy}")
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.cause, self.remedy))
+
+
+class CacheStorageWarning(UserWarning):
+    """The cache could not keep (or read) an answer; the search went on without it. Said once per cause.
+
+    Example:
+        >>> issubclass(CacheStorageWarning, UserWarning)
+        True
+    """
+
+
+class ZeroHitsWarning(UserWarning):
+    """The API answered ``data: {}``: no similar design. Genuine (seen live), but possibly a passing state of
+    the server, so it is kept in the cache a day only (``df.attrs["kept_until"]``).
+
+    Example:
+        >>> issubclass(ZeroHitsWarning, UserWarning)
+        True
+    """
+
+
 class ProtocolError(TransportError):
-    """An answer said ``status: true`` but its ``data`` is not what the API documents (a missing or null
-    ``data``, a wrong type, a missing id). It is never stored, and names the endpoint and the field.
+    """An answer that is not the API's: a body that is not a JSON envelope (an HTML maintenance page, an
+    empty or invalid body with HTTP 200), or ``status: true`` with ``data`` that is not what the API
+    documents (missing or null, a wrong type, a missing id). Never stored; names the endpoint and the field;
+    retried at most twice (:class:`~patsnap_analytics.retry.RetryPolicy`), and a batch stops after a few
+    in a row.
 
     Example:
         >>> e = ProtocolError("/image-search/search-id", "data.total_search_result_count", "must be integer")

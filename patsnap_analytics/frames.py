@@ -173,8 +173,8 @@ class SearchSpec:
 class ResultInfo:
     """Everything ``df.attrs`` of a result frame holds, in one typed place.
 
-    A single search sets ``query`` (its name), ``image_sha256``, ``search_id``, ``total_count`` and
-    ``from_cache``; a batch sets ``failures``, ``pending``, ``duplicates``, ``stopped``, ``calls_spent`` and
+    A single search sets ``query`` (its name), ``image_sha256``, ``search_id``, ``total_count``,
+    ``from_cache`` and ``kept_until``; a batch sets ``failures``, ``pending``, ``duplicates``, ``stopped``, ``calls_spent`` and
     ``cache_hits``; both set ``source`` (``"sandbox"`` or ``"patsnap"``), ``base_url``, ``endpoint``,
     ``filters`` and ``queries`` (query name -> :class:`SearchSpec`). Labelling appends to ``labelled_by`` and
     records per facet the route it took and what that cost in ``label_routes``; enrichment records what it
@@ -196,6 +196,8 @@ class ResultInfo:
     search_id: str | None = None
     total_count: int | None = None
     from_cache: bool | None = None
+    #: when the cache forgets the answer (ISO 8601, UTC; a zero-hit answer is kept a day), None if not stored
+    kept_until: str | None = None
     queries: dict[str, SearchSpec] = field(default_factory=dict)
     failures: list[dict[str, str]] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import os
@@ -40,6 +41,8 @@ __all__ = [
 MAX_IMAGE_BYTES = 4096 * 1024
 #: Decoded pixel cap: generous for a 600-dpi drawing sheet (~5000x7000), far below a bomb.
 MAX_PIXELS = 50_000_000
+#: PNGs up to this many pixels are decoded in full to check them; larger ones by their chunk checksums only.
+FULL_DECODE_PIXELS = 12_000_000
 
 ImageSource = str | os.PathLike | bytes | bytearray | memoryview | IO[bytes]
 
@@ -106,7 +109,11 @@ def _describe_other(data: bytes) -> str:
 
 @dataclass(frozen=True, repr=False)
 class ImageRef:
-    """Validated image bytes with their type, pixel size, sha256 and a display name.
+    """A validated image: its type, pixel size, sha256, a display name, and its bytes or where to read them.
+
+    An image read from a file keeps only its ``path``: :attr:`data` reads the file again when the bytes are
+    needed (an upload) and checks they still hash the same, so a batch of 1,000 drawings does not hold
+    250 MB. An image given as bytes keeps them (they are all there is).
 
     Example:
         >>> ImageRef.from_any(b"GIF89a....")
@@ -115,15 +122,44 @@ class ImageRef:
         patsnap_analytics.errors.InvalidImageError: image: GIF is not accepted: the API takes JPG or PNG only
     """
 
-    data: bytes
     kind: str
     size: tuple[int, int]
     sha256: str
     name: str
+    nbytes: int
+    path: Path | None = None
+    _data: bytes | None = None
 
     def __repr__(self) -> str:  # never dump the bytes into a notebook
         return (f"ImageRef(name={self.name!r}, kind={self.kind!r}, size={self.size}, "
-                f"bytes={len(self.data)}, sha256={self.sha256[:12]}…)")
+                f"bytes={self.nbytes}, sha256={self.sha256[:12]}…)")
+
+    @property
+    def data(self) -> bytes:
+        """The image's bytes: kept ones, or the file read again (it must not have changed since it was checked).
+
+        Example:
+            >>> import io
+            >>> from PIL import Image
+            >>> buf = io.BytesIO(); Image.new("1", (8, 8), 1).save(buf, "PNG")
+            >>> ImageRef.from_bytes(buf.getvalue()).data == buf.getvalue()
+            True
+        """
+        if self._data is not None:
+            return self._data
+        assert self.path is not None
+        try:
+            data = self.path.read_bytes()
+        except OSError as exc:
+            raise InvalidImageError(f"image {self.name}", f"cannot be read again: {exc}") from None
+        if hashlib.sha256(data).hexdigest() != self.sha256:
+            raise InvalidImageError(f"image {self.name}", f"{self.path} changed since it was checked; pass it again")
+        return data
+
+    @property
+    def holds_bytes(self) -> bool:
+        """Whether the bytes are kept in memory (an image given as bytes) rather than re-read from its file."""
+        return self._data is not None
 
     @property
     def display_name(self) -> str:
@@ -171,7 +207,8 @@ class ImageRef:
                 label, f"{len(data) / 1024:.0f} KB is over the API's limit of 4096 KB; downscale or recompress it"
             )
         size = _decoded_size(data, label, kind)
-        return cls(data=data, kind=kind, size=size, sha256=hashlib.sha256(data).hexdigest(), name=name)
+        return cls(kind=kind, size=size, sha256=hashlib.sha256(data).hexdigest(), name=name, nbytes=len(data),
+                   _data=data)
 
     @classmethod
     def from_any(cls, image: ImageSource | ImageRef, *, parameter: str = "image") -> ImageRef:
@@ -199,7 +236,9 @@ class ImageRef:
                     f"{path.stat().st_size / 1024:.0f} KB is over the API's limit of 4096 KB; downscale or "
                     "recompress it",
                 )
-            return cls.from_bytes(path.read_bytes(), name=path.name, parameter=parameter)
+            checked = cls.from_bytes(path.read_bytes(), name=path.name, parameter=parameter)
+            # keep where the bytes are, not the bytes: they are read again for an upload
+            return dataclasses.replace(checked, path=path.resolve(), _data=None)
         if hasattr(image, "read"):
             data = image.read(MAX_IMAGE_BYTES + 1)
             if isinstance(data, str):
@@ -209,6 +248,19 @@ class ImageRef:
         raise InvalidImageError(
             parameter, f"must be a path, bytes or a binary file object, got {type(image).__name__}"
         )
+
+
+def _check_decodes(im, kind: str) -> None:
+    """Decode as little as proves the file sound: a JPEG at 1/8 scale (libjpeg still reads and checks the
+    whole stream), a large PNG by its chunk structure and checksums (no pixel buffer), a small PNG in full."""
+    width, height = im.size
+    if kind == "jpeg":
+        im.draft(im.mode, (max(1, width // 8), max(1, height // 8)))
+        im.load()
+    elif width * height > FULL_DECODE_PIXELS:
+        im.verify()  # a 50-megapixel sheet would take ~200 MB to decode just to be looked at
+    else:
+        im.load()
 
 
 def _decoded_size(data: bytes, label: str, kind: str) -> tuple[int, int]:
@@ -223,7 +275,7 @@ def _decoded_size(data: bytes, label: str, kind: str) -> tuple[int, int]:
                     raise InvalidImageError(
                         label, f"{width}x{height} pixels is over the cap of {MAX_PIXELS:,} (decompression bomb?)"
                     )
-                im.load()  # a truncated or corrupt file fails here, not at the server
+                _check_decodes(im, kind)  # a truncated or corrupt file fails here, not at the server
     except InvalidImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

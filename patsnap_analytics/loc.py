@@ -31,7 +31,13 @@ from typing import Protocol, TypeVar
 
 from .errors import ValidationError
 
-__all__ = ["And", "LocExpr", "LocSyntaxError", "Not", "Or", "Term", "code_matches", "normalise", "parse"]
+__all__ = ["MAX_DEPTH", "And", "LocExpr", "LocSyntaxError", "Not", "Or", "Term", "code_matches", "normalise",
+           "parse"]
+
+#: Deepest nesting of parentheses and NOTs an expression may have. Real filters nest two or three levels;
+#: the parser, the canonical form and the evaluator recurse once per level, so a hostile expression nested
+#: hundreds deep would otherwise end in a RecursionError (a crash, and a retryable 68300005 from a server).
+MAX_DEPTH = 32
 
 _CODE = re.compile(r"^[0-9]{2}(-[0-9]{2})?$")
 _TOKEN = re.compile(r"\s*(?:(\()|(\))|([A-Za-z]+)|([0-9]{2}(?:-[0-9]{2})?)(?![0-9-])|(\S+))")
@@ -264,6 +270,7 @@ class _Parser:
         self.text = text
         self.tokens = _tokenize(text)
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> str | None:
         return self.tokens[self.i][0] if self.i < len(self.tokens) else None
@@ -302,21 +309,31 @@ class _Parser:
 
     def unary(self) -> LocExpr:
         kind = self.peek()
-        if kind == "NOT":
-            self.i += 1
-            return Not(self.unary())
         if kind == "CODE":
             code = self.tokens[self.i][1]
             self.i += 1
             return Term(code)
-        if kind == "(":
-            self.i += 1
+        if kind not in ("NOT", "("):
+            raise self.fail("a Locarno code (NN or NN-NN) or '('")
+        self.enter()
+        self.i += 1
+        if kind == "NOT":
+            inner: LocExpr = Not(self.unary())
+        else:
             inner = self.expr()
             if self.peek() != ")":
                 raise self.fail("')' to close the '(' ")
             self.i += 1
-            return inner
-        raise self.fail("a Locarno code (NN or NN-NN) or '('")
+        self.depth -= 1
+        return inner
+
+    def enter(self) -> None:
+        """One level deeper (a '(' or a NOT); refused past :data:`MAX_DEPTH`, before recursing further."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            pos = self.tokens[self.i][2]
+            raise LocSyntaxError(f"nested deeper than {MAX_DEPTH} levels of '(' and NOT at position {pos}; "
+                                 "write the expression flatter (A OR B OR C needs no parentheses)", pos)
 
 
 def parse(text: str) -> LocExpr:
@@ -329,6 +346,10 @@ def parse(text: str) -> LocExpr:
         Traceback (most recent call last):
         ...
         patsnap_analytics.loc.LocSyntaxError: loc: expected AND, OR, NOT or the end (two codes need an operator between them) at '14-02' at position 6 in '14-03 14-02'
+        >>> parse("(" * 40 + "14" + ")" * 40)
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.loc.LocSyntaxError: loc: nested deeper than 32 levels of '(' and NOT at position 32; write the expression flatter (A OR B OR C needs no parentheses)
     """
     if not isinstance(text, str):
         raise LocSyntaxError(f"must be a string expression, got {type(text).__name__}")

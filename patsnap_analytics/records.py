@@ -28,7 +28,7 @@ from datetime import timedelta
 from typing import Any
 
 from .api import SIMPLE_BIBLIOGRAPHY, Endpoint
-from .cache import record_table
+from .cache import CacheHealth, record_table
 
 __all__ = ["RECORD_VERSION", "PatentRecords", "RecordTTL"]
 
@@ -73,11 +73,12 @@ class PatentRecords:
         {}
     """
 
-    def __init__(self, session: Any, *, ttl: RecordTTL | None = None, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, session: Any, *, ttl: RecordTTL | None = None, clock: Callable[[], float] = time.time,
+                 health: CacheHealth | None = None) -> None:
         self.ttl = ttl or RecordTTL()
         self._clock = clock
         self._lock = threading.Lock()
-        self._store: Any = record_table(session, "patent_records")
+        self._store: Any = record_table(session, "patent_records", health)
 
     @staticmethod
     def _key(host: str, endpoint: Endpoint, patent_id: str) -> str:

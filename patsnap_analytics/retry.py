@@ -3,7 +3,10 @@
 Retried: :class:`~patsnap_analytics.errors.RetryableError` (rate limits 67200001/67200002 and HTTP 429,
 service failures 68300005/68300006/68300008 and HTTP 5xx) and
 :class:`~patsnap_analytics.errors.TransportError` (dropped connections, timeouts). Never retried: bad
-requests, auth, permission and quota errors — retrying those only burns calls or time.
+requests, auth, permission and quota errors, redirects and oversized answers — retrying those only burns
+calls or time. An answer that is not the API's (:class:`~patsnap_analytics.errors.ProtocolError`: an HTML
+maintenance page, an empty or invalid body, malformed data) is retried at most twice: a server in
+maintenance answers the same for minutes, and each retry is a call.
 
 Example:
     >>> policy = RetryPolicy(max_attempts=4, backoff=0.5, max_backoff=4.0, jitter=False)
@@ -16,7 +19,14 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from .errors import PatsnapError, RetryableError, TransportError
+from .errors import (
+    AnswerTooLarge,
+    PatsnapError,
+    ProtocolError,
+    RedirectRefused,
+    RetryableError,
+    TransportError,
+)
 
 __all__ = ["RetryPolicy"]
 
@@ -33,9 +43,12 @@ class RetryPolicy:
         True
         >>> RetryPolicy(max_attempts=1).should_retry(RetryableError("x"), attempt=1, waited=0.0)
         False
+        >>> RetryPolicy().should_retry(ProtocolError("/x", "body", "not JSON"), attempt=3, waited=0.0)
+        False
     """
 
     max_attempts: int = 6
+    max_protocol_attempts: int = 3
     backoff: float = 0.5
     max_backoff: float = 8.0
     max_total: float = 60.0
@@ -52,9 +65,12 @@ class RetryPolicy:
 
     def should_retry(self, error: PatsnapError, *, attempt: int, waited: float, next_delay: float = 0.0) -> bool:
         """Whether to try again after ``error`` on attempt ``attempt`` having waited ``waited`` s so far."""
-        if not isinstance(error, (RetryableError, TransportError)):
+        if not isinstance(error, (RetryableError, TransportError)) or isinstance(error, (AnswerTooLarge,
+                                                                                          RedirectRefused)):
             return False
-        return attempt < self.max_attempts and waited + next_delay <= self.max_total
+        limit = min(self.max_attempts, self.max_protocol_attempts) if isinstance(error, ProtocolError) \
+            else self.max_attempts
+        return attempt < limit and waited + next_delay <= self.max_total
 
 
 #: No retries at all (tests that want to see the first error).

@@ -25,6 +25,8 @@ Example:
 
 from __future__ import annotations
 
+import warnings
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -34,7 +36,7 @@ import requests
 
 from .api import INVALID_PARAMETER, SEARCH_ID
 from .cache import SearchKeyer, image_placeholder
-from .errors import OfflineCacheMiss, RequestRejectedError, ValidationError
+from .errors import OfflineCacheMiss, RequestRejectedError, ValidationError, ZeroHitsWarning
 from .flight import SingleFlight
 from .frames import ResultInfo, SearchSpec, results_frame
 from .gates import CallGate
@@ -44,7 +46,10 @@ from .stats import ClientStats
 from .transport import Answer, Transport
 from .uploads import UploadedImage, Uploader
 
-__all__ = ["SearchStep", "Searcher", "is_url"]
+__all__ = ["MAX_KEPT_IMAGE_BYTES", "SearchStep", "Searcher", "is_url"]
+
+#: Bytes of images given as bytes (not files) a client remembers for label(); files cost only their path.
+MAX_KEPT_IMAGE_BYTES = 64 * 2**20
 
 Action = Literal["cache_hit", "offline_miss", "search_url", "reuse_upload", "upload"]
 
@@ -97,8 +102,10 @@ class Searcher:
         self.flight = flight
         self.offline = offline
         self.source = source
-        # images searched in this session, by sha256, so that label() can re-run a query after its upload expired
-        self._images: dict[str, ImageRef] = {}
+        # images searched in this session, by sha256, so that label() can re-run a query after its upload expired:
+        # files by their path (no bytes); images given as bytes up to MAX_KEPT_IMAGE_BYTES, the oldest forgotten
+        self._images: OrderedDict[str, ImageRef] = OrderedDict()
+        self._kept_bytes = 0
 
     @property
     def stats(self) -> ClientStats:
@@ -118,8 +125,22 @@ class Searcher:
         return image if is_url(image) else ImageRef.from_any(image)  # type: ignore[arg-type]
 
     def image_for(self, sha256: str) -> ImageRef | None:
-        """An image searched earlier in this session, by its sha256 (``None`` if this client never saw it)."""
+        """An image searched earlier in this session, by its sha256 (``None`` if this client never saw it, or
+        forgot its bytes)."""
         return self._images.get(sha256)
+
+    def _remember(self, image: ImageRef) -> None:
+        """Remember a searched image without holding the bytes of every one (files are re-read by path)."""
+        if image.sha256 in self._images:
+            return
+        self._images[image.sha256] = image
+        if image.holds_bytes:
+            self._kept_bytes += image.nbytes
+        while self._kept_bytes > MAX_KEPT_IMAGE_BYTES:
+            held = next((k for k, v in self._images.items() if v.holds_bytes), None)
+            if held is None:
+                break
+            self._kept_bytes -= self._images.pop(held).nbytes
 
     def key_params(self, filters: DesignQuery, *, image_sha256: str | None = None,
                    url: str | None = None) -> dict[str, str]:
@@ -142,7 +163,7 @@ class Searcher:
                refresh: bool = False, gates: Sequence[CallGate] = ()) -> pd.DataFrame:
         """One search (see the module's numbered steps); ``gates`` see every call that goes out."""
         if isinstance(target, ImageRef):
-            self._images.setdefault(target.sha256, target)
+            self._remember(target)
         key_params = self._key_params_of(target, filters)
         request = requests.Request("GET", self.base_url + SEARCH_ID.path, params=key_params).prepare()
         with self.flight.hold("search:" + self.keyer(request)):
@@ -198,6 +219,10 @@ class Searcher:
         query_name = name or (target.display_name if isinstance(target, ImageRef) else target)
         frame = results_frame(answer.data, query=query_name, sorted_by_similarity=filters.sorted_by_similarity)
         data = answer.data
+        if data == {} and not answer.from_cache:
+            warnings.warn(f"{SEARCH_ID.path} answered no data for {query_name!r} ({filters.describe()}): zero "
+                          f"hits; kept in the cache until {answer.kept_until or 'never (not stored)'} only, then "
+                          "asked again (refresh=True asks now)", ZeroHitsWarning, stacklevel=3)
         info = ResultInfo(
             source="sandbox" if answer.from_sandbox or self.source == "sandbox" else "patsnap",
             base_url=self.base_url,
@@ -208,6 +233,7 @@ class Searcher:
             search_id=data.get("search_id"),
             total_count=data.get("total_search_result_count"),
             from_cache=answer.from_cache,
+            kept_until=answer.kept_until,
             queries={query_name: SearchSpec(sha256, None if sha256 else str(target), filters.filters())},
         )
         return info.attach(frame)

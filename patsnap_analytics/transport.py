@@ -7,12 +7,19 @@
 2. **retry layer** — transient failures (rate limits, service errors, HTTP 429/5xx, dropped connections)
    are retried with backoff and jitter, bounded in attempts and total time (:class:`RetryPolicy`).
 3. **one send** — credentials are added, every gate is passed (the client's ``qps`` limiter, a batch's
-   budget, rate and stop gates), the call is counted, the request goes out, and the envelope is checked:
-   only HTTP 200 with ``status: true`` returns; anything else raises its class from
+   budget, rate and stop gates), the call is counted, the request goes out with a deadline for the whole
+   call, a cap on the answer's size and no redirect followed (:mod:`patsnap_analytics.http_limits`), any
+   credential the server echoes is blanked out of the answer, and the envelope and the data are checked:
+   only HTTP 200 with ``status: true`` and well-formed ``data`` returns; anything else raises its class from
    :mod:`patsnap_analytics.errors`.
+4. **store** — only then, a GET's answer is stored (:class:`~patsnap_analytics.cache.AnswerStore`; a
+   zero-hit ``data: {}`` for a day only). A failed call stores nothing and deletes nothing, so a failed
+   ``refresh`` keeps the answer stored before.
 
-:meth:`Transport.lookup` answers from the cache only and never sends. Secrets never reach an exception:
-errors name the endpoint path and the host, never the request URL (which carries ``apikey``).
+:meth:`Transport.lookup` answers from the cache only and never sends; a stored answer that does not pass
+the checks is a miss (and is dropped). Secrets never reach an exception: errors name the endpoint path and
+the host, never the request URL (which carries ``apikey``); credentials stay
+:class:`~patsnap_analytics.auth.Secret` values until the request is built.
 
 Example:
     >>> from patsnap_analytics.api import SEARCH_ID
@@ -23,18 +30,24 @@ Example:
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
 from .answers import check_data
 from .api import SANDBOX_HEADER, VERSION_HEADER, Endpoint
-from .auth import ApiKeyAuth, OAuthAuth
-from .errors import PatsnapError, TokenExpiredError, TransportError, error_for_code, error_from_envelope
+from .auth import ApiKeyAuth, OAuthAuth, reveal
+from .cache import SEARCH_TTL, ZERO_HITS_TTL, AnswerStore, CacheHealth
+from .errors import PatsnapError, ProtocolError, TokenExpiredError, error_for_code, error_from_envelope
 from .gates import CallGate
+from .http_limits import MAX_ANSWER_BYTES, exchange
+from .redact import MASK, redact
 from .retry import RetryPolicy
 from .stats import ClientStats
 
@@ -53,6 +66,8 @@ class Answer:
     data: Any
     headers: Mapping[str, str] = field(default_factory=dict)
     from_cache: bool = False
+    #: When the cache forgets this answer (ISO 8601, UTC), or ``None`` when it is not stored.
+    kept_until: str | None = None
 
     @property
     def from_sandbox(self) -> bool:
@@ -63,6 +78,9 @@ class Answer:
 def read_envelope(resp: requests.Response, endpoint: Endpoint) -> Any:
     """The ``data`` of an HTTP 200 ``status: true`` envelope; any other answer raises its error class.
 
+    A body that is not a JSON envelope (an HTML maintenance page, an empty or invalid body) is a
+    :class:`~patsnap_analytics.errors.ProtocolError`; text the server wrote into an error is redacted.
+
     Example:
         >>> from patsnap_analytics.api import SEARCH_ID
         >>> r = requests.Response(); r.status_code = 200; r._content = b'{"status": false, "error_code": 67200007}'
@@ -70,25 +88,37 @@ def read_envelope(resp: requests.Response, endpoint: Endpoint) -> Any:
         Traceback (most recent call last):
         ...
         patsnap_analytics.errors.DailyQuotaExceededError: error_code 67200007 from /image-search/search-id: DailyQuotaExceededError
+        >>> r._content = b"<html>down for maintenance</html>"; read_envelope(r, SEARCH_ID)
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.ProtocolError: /image-search/search-id answered a malformed body: is not a JSON envelope (an HTML maintenance page, an empty or cut-off body?)
     """
     try:
-        body = resp.json()
-    except ValueError:
+        body = json.loads(resp.content or b"null")
+    except (ValueError, UnicodeDecodeError):
         body = None
     if resp.status_code == 200 and isinstance(body, dict) and body.get("status") is True:
-        return check_data(endpoint, body.get("data"))
+        if "data" not in body:
+            raise ProtocolError(endpoint.path, "data", "is missing from a status: true answer")
+        return check_data(endpoint, body["data"])
     if isinstance(body, dict) and body.get("error_code") not in (None, 0):
-        error = error_from_envelope(body, http_status=resp.status_code, endpoint=endpoint.path)
+        clean = {**body, "error_msg": redact(str(body.get("error_msg") or ""))}
+        error = error_from_envelope(clean, http_status=resp.status_code, endpoint=endpoint.path)
     elif resp.status_code != 200:
         error = error_for_code(None, resp.status_code)(
-            f"HTTP {resp.status_code} {resp.reason or ''}".strip(), http_status=resp.status_code,
+            redact(f"HTTP {resp.status_code} {resp.reason or ''}".strip()), http_status=resp.status_code,
             endpoint=endpoint.path)
     else:
-        raise TransportError(f"{endpoint.path} answered HTTP 200 without a valid envelope")
+        raise ProtocolError(endpoint.path, "body", "is not a JSON envelope (an HTML maintenance page, an empty "
+                                                   "or cut-off body?)")
     retry_after = resp.headers.get("Retry-After")
     if retry_after and retry_after.isdigit():
         error.retry_after = float(retry_after)  # type: ignore[attr-defined]
     raise error
+
+
+def _kept_until(expires: datetime | None) -> str | None:
+    return None if expires is None else expires.astimezone(UTC).isoformat(timespec="seconds")
 
 
 class Transport:
@@ -113,6 +143,8 @@ class Transport:
         timeout: float = 30.0,
         version: str = "1.0",
         limiter: CallGate | None = None,
+        health: CacheHealth | None = None,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
         self.session = session
         self.base_url = base_url
@@ -122,21 +154,37 @@ class Transport:
         self.timeout = timeout
         self.version = version
         self.limiter = limiter
+        self.max_answer_bytes = max_answer_bytes
+        #: how long a zero-hit answer (``data: {}``) is kept; settable, e.g. ``timedelta(hours=1)``
+        self.zero_hits_ttl = ZERO_HITS_TTL
+        self.answers = AnswerStore(session, health or CacheHealth()) if self.cached else None
 
     @property
     def cached(self) -> bool:
         """Whether the session caches (a requests-cache session)."""
         return hasattr(self.session, "cache")
 
+    def key_request(self, endpoint: Endpoint, params: dict[str, str]) -> requests.PreparedRequest:
+        """The request an answer is stored under: the call's parameters without any credential."""
+        return requests.Request(endpoint.method, self.base_url + endpoint.path, params=params).prepare()
+
     def lookup(self, endpoint: Endpoint, params: dict[str, str]) -> Answer | None:
-        """The stored answer of a GET with these (cache-key) parameters, or ``None``; never sends a call."""
-        if not self.cached:
+        """The stored answer of a GET with these (cache-key) parameters, or ``None``; never sends a call.
+
+        A stored answer that does not pass today's checks (stored by an older version, or tampered) is a
+        miss, and is dropped."""
+        if self.answers is None:
             return None
-        resp = self.session.get(self.base_url + endpoint.path, params=params, only_if_cached=True,  # type: ignore[call-arg]
-                                timeout=self.timeout)
-        if resp.status_code == 504:  # requests-cache's "not in the cache"
+        request = self.key_request(endpoint, params)
+        stored = self.answers.get(request)
+        if stored is None:
             return None
-        return Answer(read_envelope(resp, endpoint), resp.headers, from_cache=True)
+        try:
+            data = read_envelope(stored, endpoint)
+        except PatsnapError:
+            self.answers.discard(request)
+            return None
+        return Answer(data, stored.headers, from_cache=True, kept_until=_kept_until(stored.expires))
 
     def call(self, endpoint: Endpoint, params: dict[str, str], *, files: dict | None = None,
              refresh: bool = False, gates: Sequence[CallGate] = ()) -> Answer:
@@ -173,29 +221,50 @@ class Transport:
 
     def _send_once(self, endpoint: Endpoint, params: dict[str, str], files: dict | None,
                    gates: Sequence[CallGate]) -> Answer:
-        send_params, headers = dict(params), {VERSION_HEADER: self.version}
+        send_params: dict[str, Any] = dict(params)
+        headers: dict[str, Any] = {VERSION_HEADER: self.version}
         if self.auth is not None:
-            self.auth.apply(send_params, headers, self.session)
+            self.auth.apply(send_params, headers, self.session)  # Secret values: masked in any frame's locals
         for gate in (*gates, *([self.limiter] if self.limiter else [])):
             gate.acquire()
         self.stats.count_call(endpoint.path)
-        resp = self._request(endpoint, send_params, headers, files)
-        return Answer(read_envelope(resp, endpoint), resp.headers)
+        resp = self._exchange(endpoint, send_params, headers, files)
+        self._blank_echoed_secrets(resp)
+        data = read_envelope(resp, endpoint)
+        return Answer(data, resp.headers, kept_until=self._store(endpoint, params, resp, data))
 
-    def _request(self, endpoint: Endpoint, params: dict, headers: dict, files: dict | None) -> requests.Response:
-        extra: dict[str, Any] = {}
+    def _exchange(self, endpoint: Endpoint, params: dict[str, Any], headers: dict[str, Any],
+                  files: dict | None) -> requests.Response:
+        """One HTTP exchange: the credentials are revealed only into the prepared request built here."""
         if self.cached:
-            from requests_cache import DO_NOT_CACHE
+            # requests-cache neither reads nor writes this call (its filter never deletes): _store decides.
+            # ("no-store" is what skips its write; its DO_NOT_CACHE only skips the read.)
+            headers = {**headers, "Cache-Control": "no-store"}
+        prepared = self.session.prepare_request(requests.Request(
+            endpoint.method, self.base_url + endpoint.path, params=reveal(params), headers=reveal(headers),
+            files=files))
+        return exchange(self.session, prepared, where=f"{endpoint.path} on {self.base_url}", timeout=self.timeout,
+                        max_bytes=self.max_answer_bytes)
 
-            # a GET that goes out replaces what is stored; a POST (upload, token) is never stored, nor an
-            # enrichment answer (records.py keeps those per patent)
-            stored = endpoint.method == "GET" and endpoint.http_cached
-            extra = {"force_refresh": True} if stored else {"expire_after": DO_NOT_CACHE}
-        try:
-            return self.session.request(endpoint.method, self.base_url + endpoint.path, params=params,
-                                        headers=headers, files=files, timeout=self.timeout, **extra)
-        except requests.RequestException as exc:
-            failure = type(exc).__name__
-        # raised outside the except block: requests' exception holds the full URL (apikey included) and the
-        # Authorization header, and even "from None" would keep it reachable as __context__
-        raise TransportError(f"{failure} calling {endpoint.path} on {self.base_url}")
+    def _store(self, endpoint: Endpoint, params: dict[str, str], resp: requests.Response, data: Any) -> str | None:
+        """Store a checked GET answer (a zero-hit one briefly); returns when it expires, or ``None``."""
+        # a POST (upload, token) is never stored, nor an enrichment answer (records.py keeps those per patent)
+        if self.answers is None or endpoint.method != "GET" or not endpoint.http_cached:
+            return None
+        ttl = self.zero_hits_ttl if data == {} else SEARCH_TTL
+        if not self.answers.put(self.key_request(endpoint, params), resp, ttl=ttl):
+            return None
+        return _kept_until(datetime.now(UTC) + ttl)
+
+    def _blank_echoed_secrets(self, resp: requests.Response) -> None:
+        """A server that echoes a credential (in ``error_msg``, a title, anywhere) gets it blanked out before
+        anything reads the answer: exceptions, frames, reports and the cache never see it."""
+        content = resp.content or b""
+        for secret in self._secrets():
+            for form in {secret, quote(secret, safe=""), quote(secret)}:
+                if form.encode() in content:
+                    content = content.replace(form.encode(), MASK.encode())
+        resp._content = content
+
+    def _secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in getattr(self.auth, "secrets", ()) if len(s) >= 6)

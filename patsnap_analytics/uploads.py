@@ -12,23 +12,48 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from .api import UPLOAD
 from .cache import SearchKeyer, UploadLedger
-from .errors import OfflineCacheMiss, TransportError
+from .errors import OfflineCacheMiss, ProtocolError
 from .flight import SingleFlight
 from .gates import CallGate
 from .images import ImageRef
 from .stats import ClientStats
 from .transport import Transport
 
-__all__ = ["DEFAULT_UPLOAD_LIFETIME", "UploadedImage", "Uploader"]
+__all__ = ["DEFAULT_UPLOAD_LIFETIME", "MAX_UPLOAD_LIFETIME", "UploadedImage", "Uploader", "upload_lifetime"]
 
 #: What an upload URL lives when the answer does not say: the vendor documents 9 hours.
 DEFAULT_UPLOAD_LIFETIME = 32400.0
+#: The longest lifetime believed: an answer saying more (1e20 s) is clamped to the documented 9 hours.
+MAX_UPLOAD_LIFETIME = DEFAULT_UPLOAD_LIFETIME
+
+
+def upload_lifetime(expire: Any) -> float:
+    """Seconds an upload URL lives, from the answer's ``expire``: missing -> the documented 9 h; more than
+    that -> clamped to it; ``0`` means 0 (the URL is used now and never remembered). Anything else (a
+    string, NaN, infinity, a negative number) is a :class:`~patsnap_analytics.errors.ProtocolError`, before
+    anything is stored.
+
+    Example:
+        >>> upload_lifetime(None), upload_lifetime(0), upload_lifetime(1e20), upload_lifetime(600)
+        (32400.0, 0.0, 32400.0, 600.0)
+        >>> upload_lifetime(float("nan"))
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.ProtocolError: /image-search/image-upload answered a malformed data.expire: must be a finite number of seconds, at least 0
+    """
+    if expire is None:
+        return DEFAULT_UPLOAD_LIFETIME
+    if isinstance(expire, bool) or not isinstance(expire, (int, float)) or not math.isfinite(expire) or expire < 0:
+        raise ProtocolError(UPLOAD.path, "data.expire", "must be a finite number of seconds, at least 0")
+    return min(float(expire), MAX_UPLOAD_LIFETIME)
 
 
 @dataclass(frozen=True)
@@ -105,14 +130,8 @@ class Uploader:
             if self.offline:
                 raise OfflineCacheMiss(f"offline: {ref.name!r} has no valid upload URL and uploading needs the API")
             files = {"image": (ref.filename, ref.data, ref.mime_type)}
-            data = self.transport.call(UPLOAD, {}, files=files, gates=gates).data
-            url = data.get("url")
-            if not isinstance(url, str) or not url:
-                raise TransportError(f"{UPLOAD.path} answered without a url")
-            try:
-                expire = float(data.get("expire") or DEFAULT_UPLOAD_LIFETIME)
-            except (TypeError, ValueError):
-                expire = DEFAULT_UPLOAD_LIFETIME
+            data = self.transport.call(UPLOAD, {}, files=files, gates=gates).data  # url checked by its schema
+            url, expire = data["url"], upload_lifetime(data.get("expire"))
             expires_at = self.ledger.put(self._key(ref.sha256), url, expire_in=expire)
             self.keyer.register(url, f"sha256:{ref.sha256}")
             return UploadedImage(url, datetime.fromtimestamp(expires_at, UTC), ref.sha256)

@@ -143,10 +143,10 @@ def test_no_secret_ever_reaches_the_cache_file(sb, drawing, cache_path):
     bad = pa.Client(api_key="sk-sandbox-not-the-key", base_url=sb.url, cache=cache_path, retry=NO_RETRY)
     with pytest.raises(errors.AuthError):
         bad.search_designs(drawing, limit=7)
-    secrets = [sb.api_key, sb.client_secret, sb.client_id, oauth.auth._token, "sk-sandbox-not-the-key"]
+    secrets = [sb.api_key, sb.client_secret, sb.client_id, *oauth.auth.secrets, "sk-sandbox-not-the-key"]
     for session in (oauth.session, keyed.session, bad.session):
         session.close()
-    files = [p for p in cache_path.parent.iterdir() if p.name.startswith(cache_path.name)]
+    files = [p for p in cache_path.parent.iterdir() if p.name.startswith(cache_path.name) and p.is_file()]
     raw = b"".join(p.read_bytes() for p in files)
     assert len(raw) > 10_000
     for secret in secrets:

@@ -45,17 +45,19 @@ def test_secrets_never_enter_the_key():
     assert a == b
 
 
-def response(status, body, ctype="application/json"):
+def response(status, body, ctype="application/json", url="https://img.example/t/1.png"):
     r = requests.Response()
-    r.status_code, r._content = status, body
+    r.status_code, r._content, r.url = status, body, url
     r.headers["Content-Type"] = ctype
     return r
 
 
-def test_only_successful_envelopes_and_images_are_cacheable():
-    assert cacheable(response(200, b'{"status": true, "error_code": 0, "data": {}}'))
-    assert not cacheable(response(200, b'{"status": false, "error_code": 67200002}'))
-    assert not cacheable(response(503, b'{"status": true}'))
+def test_requests_cache_itself_stores_only_thumbnails_and_never_drops_an_api_answer():
+    # API answers pass requests-cache's filter whatever they hold: the transport stores them itself after
+    # checking them, and a filtered-out refresh would make requests-cache delete the answer stored before
+    api = "https://connect.patsnap.com/image-search/search-id?url=x"
+    assert cacheable(response(200, b'{"status": false, "error_code": 67200002}', url=api))
+    assert cacheable(response(503, b"<html>down</html>", "text/html", url=api))
     assert not cacheable(response(200, b"<html>gateway</html>", "text/html"))
     assert cacheable(response(200, b"\x89PNG....", "image/png"))
     assert not cacheable(response(404, b"\x89PNG....", "image/png"))

@@ -7,6 +7,7 @@ import pytest
 
 import patsnap_analytics as pa
 from patsnap_analytics import errors
+from patsnap_analytics.auth import Secret
 from patsnap_analytics.frames import RESULT_DTYPES
 from patsnap_analytics.retry import RetryPolicy
 
@@ -79,7 +80,7 @@ def test_token_of_another_client_gets_67200009_then_one_refresh(sb, drawing):
     client = client_for(sb, auth="oauth", cache=False)
     client.search_designs(drawing, limit=2)
     # credentials rotated: business calls now name another client than the one the kept token was issued to
-    client.auth.client_id, client.auth._secret = other_id, other_secret
+    client.auth.client_id, client.auth._secret = other_id, Secret(other_secret)
     assert len(client.search_designs(drawing, limit=3)) == 3
     codes = {str(k): v for k, v in sb.stats_detail()["by_error_code"].items()}
     assert codes.get("67200009") == 1 and sb.stats[TOKEN] == 2
@@ -88,7 +89,7 @@ def test_token_of_another_client_gets_67200009_then_one_refresh(sb, drawing):
 def test_token_errors_are_raised_after_one_refresh(sb, drawing):
     client = client_for(sb, auth="oauth", cache=False)
     client.search_designs(drawing, limit=2)
-    client.auth._secret = "rotated-away"  # the refresh itself will now fail
+    client.auth._secret = Secret("rotated-away")  # the refresh itself will now fail
     sb.advance_clock(4000)
     with pytest.raises(errors.TokenExpiredError) as info:
         client.search_designs(drawing, limit=3)
@@ -173,7 +174,7 @@ def test_repr_and_errors_hold_no_secrets(sb, drawing):
     client = client_for(sb, auth="oauth", cache=False)
     client.search_designs(drawing, limit=2)
     text = repr(client) + repr(client.auth) + repr(client.stats)
-    for secret in (sb.client_secret, client.auth._token, sb.api_key):
+    for secret in (sb.client_secret, *client.auth.secrets, sb.api_key):
         assert secret not in text
     sb.configure(drop_fraction=1.0)
     with pytest.raises(errors.TransportError) as info:

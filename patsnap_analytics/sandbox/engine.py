@@ -74,6 +74,9 @@ _DESCRIBE_CHUNK = 250  # views per chunk: small enough to share out evenly, big 
 def _to_gray(image: bytes | np.ndarray | Image.Image) -> np.ndarray:
     if isinstance(image, (bytes, bytearray, memoryview)):
         with Image.open(io.BytesIO(bytes(image))) as im:
+            factor = max(im.size) // _WORK_SIDE
+            if factor >= 2:  # a JPEG is decoded at 1/2..1/8 scale (libjpeg's DCT scaling): far less memory
+                im.draft("L", (im.width // factor, im.height // factor))
             return _to_gray(im)
     if isinstance(image, np.ndarray):
         arr = image
@@ -418,7 +421,19 @@ class Engine:
             >>> len(r.hits), r.hits[0].design, all(0 <= h.score <= 1 for h in r.hits)
             (5, 5, True)
         """
-        q = self.query_feature(image)
+        return self.search_feature(self.query_feature(image), query)
+
+    def search_feature(self, q: np.ndarray, query: DesignQuery) -> SearchResult:
+        """:meth:`search` for a query feature already computed (:meth:`query_feature`): scoring only, no
+        decoding, so a server can decode outside its search lock.
+
+        Example:
+            >>> import tempfile
+            >>> from patsnap_analytics.sandbox.sample import sample_corpus
+            >>> e = Engine(sample_corpus(30, seed=4, cache_dir=Path(tempfile.mkdtemp())))
+            >>> e.search_feature(e.query_feature(e.corpus.view_path(5, 0).read_bytes()), DesignQuery(limit=1)).hits[0].design
+            5
+        """
         scores = self._design_scores(q)
         candidates = np.flatnonzero(self.filter_mask(query))
         total = int(candidates.size)

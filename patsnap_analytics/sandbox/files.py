@@ -7,6 +7,8 @@ to a filesystem path, and a search only ever reads an image the sandbox issued i
 Example:
     >>> local_file(None, "/etc/passwd") is None
     True
+    >>> local_file(None, "/_sandbox/files/designs/007/0.png") is None   # only canonical names are files
+    True
 """
 
 from __future__ import annotations
@@ -24,15 +26,29 @@ from .state import SandboxState, Upload
 __all__ = ["MAX_URL_LENGTH", "absolute", "add_file_routes", "issued_image", "local_file"]
 
 MAX_URL_LENGTH = 2048
-_UPLOAD_NAME = re.compile(r"^([0-9a-f]{32})\.(png|jpg)$")
-_VIEW_NAME = re.compile(r"^(\d{1,3})\.png$")
-_DESIGN = re.compile(r"^\d{1,9}$")
+# Canonical names only, matched whole (fullmatch: "$" would also accept a trailing newline, %0a) and in ASCII
+# digits without leading zeros ("\d" takes Unicode digits, and int() reads "٠٧" and "007" as 7): every file
+# has exactly one name, so a cache or an allow-list keyed by URL cannot be walked around with an alias.
+_UPLOAD_NAME = re.compile(r"([0-9a-f]{32})\.(png|jpg)")
+_NUMBER = r"(0|[1-9][0-9]{0,8})"
+_VIEW_NAME = re.compile(r"(0|[1-9][0-9]{0,2})\.png")
+_DESIGN = re.compile(_NUMBER)
 
 
 def absolute(state: SandboxState, request: Request, path: str) -> str:
-    """The absolute URL of one of our paths (the bound address, else the request's host)."""
+    """The absolute URL of one of our paths (the bound address, else the request's host).
+
+    Every base URL used is remembered: a URL is recognised as ours by the bases the sandbox issued URLs
+    under, never by the Host header of the request that brings it back.
+    """
     base = state.base_url or str(request.base_url).rstrip("/")
+    state.issued_bases.add(_origin(base))
     return f"{base}{path}"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def issued_image(state: SandboxState, request: Request, url: str) -> bytes:
@@ -40,9 +56,8 @@ def issued_image(state: SandboxState, request: Request, url: str) -> bytes:
     if not url or len(url) > MAX_URL_LENGTH:
         raise ApiFailure(68300004, f"url: required, at most {MAX_URL_LENGTH} characters")
     parts = urlsplit(url)
-    own = {urlsplit(state.base_url).netloc} if state.base_url else set()
-    own.add(request.headers.get("host", ""))
-    if parts.scheme not in ("http", "https") or parts.netloc not in own:
+    own = set(state.issued_bases) | ({_origin(state.base_url)} if state.base_url else set())
+    if parts.scheme not in ("http", "https") or _origin(url) not in own:
         raise ApiFailure(68300004, "url: the sandbox searches only images it issued itself (upload URLs and "
                                    "corpus drawing URLs); it never fetches outside addresses")
     found = local_file(state, parts.path)
@@ -64,7 +79,7 @@ def local_file(state: SandboxState, path: str) -> tuple[bytes, str] | str | None
         return None
     rest = segments[3:]
     if len(rest) == 2 and rest[0] == "uploads":
-        m = _UPLOAD_NAME.match(rest[1])
+        m = _UPLOAD_NAME.fullmatch(rest[1])
         if not m:
             return None
         upload = state.uploads.lookup(m[1])
@@ -73,8 +88,9 @@ def local_file(state: SandboxState, path: str) -> tuple[bytes, str] | str | None
         if (upload.kind == "jpeg") != (m[2] == "jpg"):
             return None
         return upload.data, f"image/{upload.kind}"
-    if len(rest) == 3 and rest[0] == "designs" and _DESIGN.match(rest[1]) and _VIEW_NAME.match(rest[2]):
-        design, view = int(rest[1]), int(_VIEW_NAME.match(rest[2])[1])
+    view_name = _VIEW_NAME.fullmatch(rest[2]) if len(rest) == 3 else None
+    if len(rest) == 3 and rest[0] == "designs" and _DESIGN.fullmatch(rest[1]) and view_name:
+        design, view = int(rest[1]), int(view_name[1])
         meta = state.corpus.meta
         if design >= len(meta) or view >= int(meta.at[design, "n_views"]):
             return None

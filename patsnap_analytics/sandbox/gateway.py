@@ -163,7 +163,12 @@ class GatewayMiddleware:
             await run_app(receive)  # the router answers 405 with an Allow header, before any auth
             return
         limit = UPLOAD_BODY_LIMIT if path == UPLOAD_PATH else OTHER_BODY_LIMIT
-        messages, too_large = await _read_body(receive, limit)
+        try:  # a body dripped byte by byte must not hold a connection (and a worker) for ever
+            messages, too_large = await asyncio.wait_for(_read_body(receive, limit), state.body_timeout)
+        except TimeoutError:
+            await _send_json(send, error_envelope(68300007, f"the request body did not arrive within "
+                                                            f"{state.body_timeout:g} s"))
+            return
         if too_large is not None:
             code = 68300010 if path == UPLOAD_PATH else 68300007
             await _send_json(send, error_envelope(code, f"request body is over {limit // 1024} KB ({too_large})"))

@@ -61,8 +61,9 @@ def add_search_routes(app: FastAPI, state: SandboxState) -> None:
         except ValidationError as exc:
             raise ApiFailure(68300004, str(exc)) from None
         image = issued_image(state, request, url)
+        feature = state.query_feature(image)  # decoded outside the search lock, once per image
         with state.search_lock:
-            result = state.engine.search(image, query)
+            result = state.engine.search_feature(feature, query)
         meta = state.corpus.meta
         rows = []
         for hit in result.hits:

@@ -45,25 +45,73 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _protocol_class(transports: dict[tuple[str, int], Any]) -> type[H11Protocol]:
-    """uvicorn's h11 protocol that registers each connection's transport by client address.
+#: Seconds a connection may stay open without a complete request head (idle, or a request half sent).
+IDLE_TIMEOUT = 10.0
+#: Connections served at once; beyond, the oldest idle one is closed (or, if all are busy, the new one).
+MAX_CONNECTIONS = 100
+
+
+def _protocol_class(transports: dict[tuple[str, int], Any], *, idle_timeout: float = IDLE_TIMEOUT,
+                    max_connections: int = MAX_CONNECTIONS) -> type[H11Protocol]:
+    """uvicorn's h11 protocol that registers each connection's transport by client address, closes idle
+    and half-sent connections, and bounds how many are open.
 
     The "dropped connection" fault needs to abort the TCP connection before any answer; ASGI offers no
-    handle on the transport, so this subclass publishes it (one registry per sandbox).
+    handle on the transport, so this subclass publishes it (one registry per sandbox). uvicorn closes a
+    keep-alive connection only after a response and restarts that timer on every byte received, so a client
+    that connects and sends nothing, or drips a request head, would hold a file descriptor for ever: here a
+    complete request head must arrive within ``idle_timeout`` of the connection (or of the last response).
     """
 
-    class DroppableH11Protocol(H11Protocol):
+    class GuardedH11Protocol(H11Protocol):
+        _head_timer: Any = None
+
         def connection_made(self, transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             if self.client:
                 transports[tuple(self.client)] = transport
+            self._arm_head_timer()
+            if len(self.connections) > max_connections:
+                self._make_room()
+
+        def _busy(self) -> bool:
+            return self.cycle is not None and not self.cycle.response_complete
+
+        def _make_room(self) -> None:
+            idle = [c for c in self.connections if c is not self and not c._busy()]
+            victim = min(idle, key=lambda c: c._opened) if idle else self
+            victim.transport.abort()
+
+        def _arm_head_timer(self) -> None:
+            self._opened = self.loop.time()
+            self._cancel_head_timer()
+            self._head_timer = self.loop.call_later(idle_timeout, self._close_if_idle)
+
+        def _cancel_head_timer(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def _close_if_idle(self) -> None:
+            if not self._busy() and not self.transport.is_closing():
+                self.transport.abort()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self._busy():  # a whole request head arrived: the route and the gateway take it from here
+                self._cancel_head_timer()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._arm_head_timer()  # the next request head must come as promptly
 
         def connection_lost(self, exc: Exception | None) -> None:
+            self._cancel_head_timer()
             if self.client and transports.get(tuple(self.client)) is self.transport:
                 del transports[tuple(self.client)]
             super().connection_lost(exc)
 
-    return DroppableH11Protocol
+    return GuardedH11Protocol
 
 
 class Sandbox:
@@ -71,7 +119,9 @@ class Sandbox:
 
     ``corpus``: ``None`` (the generated sample corpus of ``designs`` designs, cached on disk), a ``Corpus``
     or the path of a corpus directory. ``port=0`` picks a free port. ``seed`` makes the random faults
-    reproducible. Fault knobs (all off by default) are those of :class:`~.faults.FaultSettings`:
+    reproducible. ``idle_timeout``: seconds a connection may stay open without a complete request head;
+    ``max_connections``: connections served at once (the oldest idle one is closed to make room).
+    Fault knobs (all off by default) are those of :class:`~.faults.FaultSettings`:
     ``latency, qps_limit, rate_limit_fraction, service_error_fraction, http_503_fraction, drop_fraction,
     daily_quota, balance, token_lifetime, upload_expire``; change them at runtime with :meth:`configure`.
 
@@ -91,6 +141,8 @@ class Sandbox:
         port: int = 0,
         seed: int = 0,
         corpus_seed: int = 0,
+        idle_timeout: float = IDLE_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
         **faults: Any,
     ) -> None:
         unknown = set(faults) - set(FaultSettings.names())
@@ -103,6 +155,7 @@ class Sandbox:
         self.host = host
         self.port = port
         self._corpus_arg = corpus
+        self.idle_timeout, self.max_connections = float(idle_timeout), int(max_connections)
         self._designs = designs
         self._corpus_seed = corpus_seed
         self._clock = Clock()
@@ -118,7 +171,8 @@ class Sandbox:
     # ------------------------------------------------------------------ credentials and state
     def _build_state(self) -> None:
         # the engine is loaded by start() (or the first .engine access); requests only come after start()
-        self._state = SandboxState(engine=None, faults=self.faults, clock=self._clock)
+        self._state = SandboxState(engine=None, faults=self.faults, clock=self._clock,
+                                   body_timeout=3 * self.idle_timeout)
         self.client_id, self.client_secret = self._state.credentials.add_client()
 
     @property
@@ -215,7 +269,8 @@ class Sandbox:
         self._state.base_url = self.url
         config = uvicorn.Config(
             create_app(self._state),
-            http=_protocol_class(self._state.transports),
+            http=_protocol_class(self._state.transports, idle_timeout=self.idle_timeout,
+                                 max_connections=self.max_connections),
             ws="none",
             lifespan="off",
             log_config=None,       # never reconfigure the host process's logging (notebooks)

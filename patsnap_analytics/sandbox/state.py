@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import threading
 from collections import Counter, OrderedDict
@@ -22,9 +23,16 @@ from typing import Any
 from .faults import Clock, Faults
 from .protocol import BUSINESS_ENDPOINTS, TOKEN_PATH, ApiFailure
 
-__all__ = ["MAX_STORED_UPLOADS", "Credentials", "SandboxState", "Stats", "Upload", "UploadStore"]
+__all__ = ["MAX_STORED_UPLOADS", "MAX_STORED_UPLOAD_BYTES", "Credentials", "SandboxState", "Stats", "Upload",
+           "UploadStore"]
 
 MAX_STORED_UPLOADS = 2000
+#: Total bytes of stored uploads (a count alone would let 2,000 uploads of 4 MB hold 8 GB); oldest go first.
+MAX_STORED_UPLOAD_BYTES = 256 * 2**20
+#: Query features kept per image (a search of the same upload again does not decode it again).
+MAX_CACHED_FEATURES = 256
+#: Images decoded at once: a 50-megapixel drawing takes a few hundred MB while it is decoded.
+MAX_CONCURRENT_DECODES = 2
 
 
 class Stats:
@@ -84,14 +92,22 @@ class Upload:
 class UploadStore:
     """Uploaded images by random id; expired ones are swept on every access.
 
+    Bounded in count (``max_count``) and in total bytes (``max_bytes``): beyond either, the oldest uploads
+    are deleted first (their URLs then answer "expired", as after their lifetime).
+
     Example:
-        >>> store = UploadStore(Clock()); name = store.add(b"...", "png", expire=60)
+        >>> store = UploadStore(Clock(), max_bytes=5); name = store.add(b"...", "png", expire=60)
         >>> store.lookup(name.split(".")[0]).kind
         'png'
+        >>> _ = store.add(b"....", "png", expire=60); store.lookup(name.split(".")[0]), store.stored_bytes
+        ('expired', 4)
     """
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, *, max_count: int = MAX_STORED_UPLOADS,
+                 max_bytes: int = MAX_STORED_UPLOAD_BYTES) -> None:
         self.clock = clock
+        self.max_count, self.max_bytes = max_count, max_bytes
+        self.stored_bytes = 0
         self._lock = threading.Lock()
         self._items: OrderedDict[str, Upload] = OrderedDict()
         self._expired: OrderedDict[str, None] = OrderedDict()  # remembered to say "expired", not "unknown"
@@ -102,10 +118,15 @@ class UploadStore:
         with self._lock:
             self._sweep()
             self._items[ident] = Upload(data, kind, self.clock.now() + expire)
-            while len(self._items) > MAX_STORED_UPLOADS:  # bound memory in a long-running `sandbox serve`
-                old, _ = self._items.popitem(last=False)
-                self._remember_expired(old)
+            self.stored_bytes += len(data)
+            # bound memory in a long-running `sandbox serve`: by count and by bytes, oldest first
+            while len(self._items) > self.max_count or (self.stored_bytes > self.max_bytes and len(self._items) > 1):
+                self._drop(next(iter(self._items)))
         return f"{ident}.{'jpg' if kind == 'jpeg' else 'png'}"
+
+    def _drop(self, ident: str) -> None:
+        self.stored_bytes -= len(self._items.pop(ident).data)
+        self._remember_expired(ident)
 
     def lookup(self, ident: str) -> Upload | str | None:
         """The live upload with that id; ``"expired"`` when it was issued and has expired; else ``None``."""
@@ -119,12 +140,11 @@ class UploadStore:
     def _sweep(self) -> None:
         now = self.clock.now()
         for ident in [i for i, up in self._items.items() if up.expires_at <= now]:
-            del self._items[ident]
-            self._remember_expired(ident)
+            self._drop(ident)
 
     def _remember_expired(self, ident: str) -> None:
         self._expired[ident] = None
-        while len(self._expired) > 10 * MAX_STORED_UPLOADS:
+        while len(self._expired) > 10 * self.max_count:
             self._expired.popitem(last=False)
 
 
@@ -223,15 +243,37 @@ class SandboxState:
     uploads: UploadStore = field(init=False)
     stats: Stats = field(default_factory=Stats)
     base_url: str | None = None      # set by the server once bound; else taken from the request
+    body_timeout: float = 30.0       # seconds a business request's body may take to arrive
+    # scheme://host:port of every base URL the sandbox issued file URLs under (how it recognises its own URLs)
+    issued_bases: set[str] = field(default_factory=set)
     transports: dict[tuple[str, int], Any] = field(default_factory=dict)  # client addr -> transport
     # one engine search at a time: a search scores every design (a 250k-row pass at 100k designs) and two
     # cores gain nothing from running several at once, while memory would grow with each
     search_lock: threading.Lock = field(default_factory=threading.Lock)
+    decode_slots: threading.BoundedSemaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(MAX_CONCURRENT_DECODES))
+    features: OrderedDict = field(default_factory=OrderedDict)  # image sha256 -> query feature (LRU)
 
     def __post_init__(self) -> None:
         self.faults.clock = self.clock
         self.credentials = Credentials(self.clock)
         self.uploads = UploadStore(self.clock)
+
+    def query_feature(self, image: bytes) -> Any:
+        """The engine's feature of a query image: computed once per image (outside the search lock, at most
+        :data:`MAX_CONCURRENT_DECODES` at a time) and kept for the next search of the same image."""
+        key = hashlib.sha256(image).hexdigest()
+        with self.search_lock:
+            if key in self.features:
+                self.features.move_to_end(key)
+                return self.features[key]
+        with self.decode_slots:
+            feature = self.engine.query_feature(image)
+        with self.search_lock:
+            self.features[key] = feature
+            while len(self.features) > MAX_CACHED_FEATURES:
+                self.features.popitem(last=False)
+        return feature
 
     @property
     def corpus(self) -> Any:

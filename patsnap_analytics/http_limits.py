@@ -1,0 +1,214 @@
+"""Limits on one HTTP exchange: a deadline for the whole call, a cap on the answer's decoded size, and no
+redirect followed.
+
+``requests`` applies ``timeout`` to each socket read, so a server that drips one byte every half second holds
+a ``timeout=1`` call for as long as it likes, and it reads a body whole, so a 200 MB answer (or a small gzip
+bomb) lands in memory at once. :func:`exchange` sends one prepared request and returns it fully read, or
+raises:
+
+1. **No redirect is followed.** The API never redirects; a redirect would re-send the api key (in the query
+   string) or the image (a 307 on upload) to wherever ``Location`` points. A 3xx answer is an error naming
+   the host it pointed to.
+2. **A deadline for the whole call.** A watchdog shuts the connection's socket down when ``timeout`` has
+   passed since the call began, whatever is being read (the answer's head or its body); the blocked read then
+   fails at once and the call raises :class:`~patsnap_analytics.errors.DeadlineExceeded`. Connections of
+   sessions the client creates are known from the moment the request goes out (:class:`DeadlineAdapter`);
+   on a session you bring, the watchdog takes over once the head has arrived.
+3. **A size cap.** The body is read in chunks, decoded as it streams (urllib3 inflates gzip/deflate
+   chunk by chunk), and reading stops at :data:`MAX_ANSWER_BYTES`: a bomb never expands past the cap.
+
+Example:
+    >>> session = requests.Session(); mount(session)
+    >>> type(session.get_adapter("https://connect.patsnap.com")).__name__
+    'DeadlineAdapter'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from .errors import AnswerTooLarge, DeadlineExceeded, RedirectRefused, TransportError
+
+__all__ = ["MAX_ANSWER_BYTES", "DeadlineAdapter", "exchange", "mount"]
+
+#: Largest decoded answer read: a search answer of 100 rows is about 40 KB; a few MB is far above any.
+MAX_ANSWER_BYTES = 8 * 2**20
+_CHUNK = 64 * 1024
+
+# thread id -> the urllib3 connection that thread is sending on (set as each request goes out)
+_sending: dict[int, Any] = {}
+_sending_lock = threading.Lock()
+
+
+class _Registered:
+    """Mixin for urllib3 connections: publish the connection a thread is about to use."""
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        with _sending_lock:
+            _sending[threading.get_ident()] = self
+        return super().request(*args, **kwargs)  # type: ignore[misc]
+
+
+class _HTTPConnection(_Registered, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_Registered, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """requests' adapter whose connections the deadline watchdog can find before the answer's head arrives.
+
+    Example:
+        >>> DeadlineAdapter().poolmanager.pool_classes_by_scheme["https"].__name__
+        '_HTTPSPool'
+    """
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+def mount(session: requests.Session) -> None:
+    """Mount :class:`DeadlineAdapter` for http and https on a session the client created.
+
+    Example:
+        >>> s = requests.Session(); mount(s); isinstance(s.get_adapter("http://x"), DeadlineAdapter)
+        True
+    """
+    adapter = DeadlineAdapter()
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+
+
+class _Watchdog:
+    """Shuts the calling thread's connection down at the deadline (a ``threading.Timer``)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.thread = threading.get_ident()
+        self.fired = False
+        self.response: requests.Response | None = None
+        self._timer = threading.Timer(max(0.0, seconds), self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watchdog:
+        with _sending_lock:
+            _sending.pop(self.thread, None)
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        with _sending_lock:
+            _sending.pop(self.thread, None)
+
+    def _fire(self) -> None:
+        self.fired = True
+        with _sending_lock:
+            connection = _sending.get(self.thread)
+        sock = getattr(connection, "sock", None)
+        if sock is None and self.response is not None:  # a session we did not create: known once the head is in
+            sock = getattr(getattr(self.response.raw, "_connection", None), "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):  # unblocks a read in progress at once (close() would not)
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+def exchange(session: requests.Session, prepared: requests.PreparedRequest, *, where: str, timeout: float,
+             max_bytes: int = MAX_ANSWER_BYTES, **send_kwargs: Any) -> requests.Response:
+    """Send ``prepared`` through ``session`` and return the answer fully read, within ``timeout`` seconds in
+    all and at most ``max_bytes`` decoded; ``where`` names the call in errors (never the URL, which may carry
+    a credential).
+
+    Example:
+        >>> prepared = requests.Request("GET", "http://127.0.0.1:9/x").prepare()
+        >>> exchange(requests.Session(), prepared, where="/x", timeout=5)
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.TransportError: ConnectionError calling /x
+    """
+    settings = session.merge_environment_settings(prepared.url, {}, True, None, None)
+    failure: str | None = None
+    with _Watchdog(timeout) as watchdog:
+        try:
+            response = session.send(prepared, allow_redirects=False, timeout=timeout, **settings, **send_kwargs)
+            watchdog.response = response
+            _refuse_redirect(response, where)
+            _read_capped(response, where, max_bytes, time.monotonic() + timeout)
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            failure = type(exc).__name__
+    # raised outside the except block: requests' exceptions hold the full URL (the api key) and the headers
+    if failure is not None and watchdog.fired:
+        raise DeadlineExceeded(f"{where} did not answer in full within timeout={timeout:g} s")
+    if failure is not None:
+        raise TransportError(f"{failure} calling {where}")
+    return response
+
+
+def _refuse_redirect(response: requests.Response, where: str) -> None:
+    if not response.is_redirect:
+        return
+    target = requests.utils.urlparse(response.headers.get("Location", "")).netloc or "the same host"
+    response.close()
+    raise RedirectRefused(f"{where} answered HTTP {response.status_code}, a redirect to {target}: not followed, "
+                         "so neither your key nor your image goes there (the API never redirects; check "
+                         "base_url, e.g. https:// instead of http://)")
+
+
+def _decoded_chunks(response: requests.Response, max_bytes: int) -> Iterator[bytes]:
+    """The body decoded chunk by chunk, each inflation bounded (``max_length``): 16 KB of a gzip bomb never
+    becomes 16 MB in one step. Encodings other than gzip/deflate are left to urllib3."""
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        yield from response.raw.stream(_CHUNK, decode_content=True)
+        return
+    inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib header, detected
+    for raw in response.raw.stream(16 * 1024, decode_content=False):
+        pending = raw
+        while pending:
+            out = inflater.decompress(pending, max_length=max_bytes + 1)
+            pending = inflater.unconsumed_tail
+            if out:
+                yield out
+
+
+def _read_capped(response: requests.Response, where: str, max_bytes: int, deadline: float) -> None:
+    """Read the body, decoded as it streams, stopping at ``max_bytes``; sets ``response._content``."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes and not response.headers.get("Content-Encoding"):
+        response.close()
+        raise AnswerTooLarge(f"{where} answered {int(declared) / 2**20:.1f} MB, over the cap of "
+                             f"{max_bytes / 2**20:g} MB; not read")
+    body = bytearray()
+    for chunk in _decoded_chunks(response, max_bytes):
+        body += chunk
+        if len(body) > max_bytes:
+            response.close()
+            raise AnswerTooLarge(f"{where} answered more than {max_bytes / 2**20:g} MB (decoded); reading "
+                                 "stopped there and nothing was stored")
+        if time.monotonic() > deadline:
+            response.close()
+            raise DeadlineExceeded(f"{where} did not answer in full within the deadline")
+    response._content = bytes(body)
+    response._content_consumed = True
+    response.close()

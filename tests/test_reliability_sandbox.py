@@ -1,0 +1,246 @@
+"""Hostile clients of the sandbox: idle and half-sent connections, connection floods, big uploads, deep
+Locarno expressions, aliases of file names and a forged Host header (issue 13, items 14-17).
+
+Nothing here measures time: a connection the server must close is awaited with a generous socket timeout
+(a loaded machine only makes the test slower), and floods are counted, not timed.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import socket
+
+import pytest
+import requests
+from PIL import Image
+
+import patsnap_analytics as pa
+from patsnap_analytics import errors
+from patsnap_analytics.loc import MAX_DEPTH
+from patsnap_analytics.sandbox import Sandbox
+from patsnap_analytics.sandbox.faults import Clock
+from patsnap_analytics.sandbox.state import UploadStore
+
+from .conftest import SEARCH, UPLOAD, client_for, png_bytes
+
+WAIT = 60.0  # seconds a socket waits for the server to close it; never reached when the server is right
+
+
+def closed_by_server(sock: socket.socket) -> bool:
+    """True when the server closed the connection (EOF or reset) before ``WAIT`` seconds."""
+    sock.settimeout(WAIT)
+    try:
+        while True:
+            chunk = sock.recv(4096)
+            if not chunk:
+                return True
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+
+
+def upload(sb, data: bytes) -> dict:
+    return requests.post(sb.url + UPLOAD, params={"apikey": sb.api_key}, files={"image": ("a.png", data)},
+                         timeout=60).json()
+
+
+def search(sb, **params) -> dict:
+    return requests.get(sb.url + SEARCH, params={"apikey": sb.api_key, **params}, timeout=60).json()
+
+
+# ------------------------------------------------------------------ 14: idle, half-sent, flooding connections
+
+@pytest.fixture(scope="module")
+def guarded():
+    with Sandbox(designs=300, idle_timeout=0.5, max_connections=8) as box:
+        yield box
+
+
+def _connect(box) -> socket.socket:
+    host, port = box.url.removeprefix("http://").split(":")
+    return socket.create_connection((host, int(port)), timeout=WAIT)
+
+
+@pytest.mark.parametrize("sent", [b"", b"GET /_sandbox/stats HTTP/1.1\r\nHost: x\r\n", b"GE"])
+def test_idle_and_half_sent_connections_are_closed(guarded, sent):
+    sock = _connect(guarded)
+    try:
+        sock.sendall(sent)
+        assert closed_by_server(sock), "the server kept an idle / half-sent connection open"
+    finally:
+        sock.close()
+
+
+def test_a_dripped_request_head_does_not_keep_a_connection(guarded):
+    sock = _connect(guarded)
+    try:
+        for byte in b"GET /_sandbox/stats HTTP/1.1\r\nX-Slow: ":
+            sock.sendall(bytes([byte]))  # every byte restarts uvicorn's own keep-alive timer; ours keeps going
+        assert closed_by_server(sock)
+    finally:
+        sock.close()
+
+
+def test_a_dripped_request_body_is_answered_and_closed(guarded):
+    sock = _connect(guarded)
+    try:
+        head = (f"POST {UPLOAD}?apikey={guarded.api_key} HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; "
+                "boundary=b\r\nContent-Length: 100000\r\n\r\n--b\r\n")
+        sock.sendall(head.encode())
+        sock.settimeout(WAIT)
+        answer = b""
+        while b"}" not in answer:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+        assert b"68300007" in answer and b"did not arrive" in answer
+    finally:
+        sock.close()
+
+
+def test_a_flood_of_idle_connections_never_stops_the_server_answering(guarded):
+    flood = [_connect(guarded) for _ in range(40)]  # five times max_connections, all silent
+    try:
+        # a real client still gets its answers: the oldest idle connections make room for it
+        for _ in range(3):
+            assert requests.get(guarded.url + "/_sandbox/stats", timeout=WAIT).status_code == 200
+        client = client_for(guarded, cache=False)
+        assert len(client.search_designs(f"{guarded.url}/_sandbox/files/designs/3/0.png", limit=2)) == 2
+        closed = sum(closed_by_server(s) for s in flood)
+        assert closed >= len(flood) - guarded.max_connections
+    finally:
+        for s in flood:
+            s.close()
+
+
+# ------------------------------------------------------------------ 15: upload bytes, large images
+
+def test_stored_uploads_are_capped_in_bytes_oldest_first():
+    store = UploadStore(Clock(), max_bytes=10_000)
+    names = [store.add(bytes(4_000), "png", expire=3600).split(".")[0] for _ in range(5)]
+    assert store.stored_bytes <= 10_000
+    assert [store.lookup(n) == "expired" for n in names] == [True, True, True, False, False]
+    big = store.add(bytes(50_000), "png", expire=3600).split(".")[0]  # one upload over the cap is still kept
+    assert store.lookup(big) != "expired" and store.stored_bytes == 50_000
+
+
+def _big_png(side: int) -> bytes:
+    im = Image.new("1", (side, side), 1)
+    from PIL import ImageDraw
+
+    ImageDraw.Draw(im).rectangle([side // 4, side // 4, 3 * side // 4, 3 * side // 4], outline=0, width=side // 100)
+    buf = io.BytesIO()
+    im.save(buf, "PNG", optimize=True)
+    return buf.getvalue()
+
+
+def test_a_large_drawing_is_decoded_once_outside_the_search_lock(sb):
+    data = _big_png(4000)  # 16 megapixels, a small file
+    import hashlib
+
+    url = upload(sb, data)["data"]["url"]
+    state, key = sb._state, hashlib.sha256(data).hexdigest()
+    first = search(sb, url=url, limit=3)
+    feature = state.features[key]  # decoded once, kept for the next search of the same image
+    again = search(sb, url=url, limit=3, country="US")
+    assert first["status"] is True and again["status"] is True
+    assert state.features[key] is feature  # the second search did not decode it again
+    assert not state.search_lock.locked()
+
+
+def test_a_big_jpeg_checks_at_reduced_scale():
+    from patsnap_analytics.images import ImageRef
+
+    im = Image.new("L", (6000, 6000), 255)
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=30)
+    ref = ImageRef.from_bytes(buf.getvalue())
+    assert ref.size == (6000, 6000) and ref.kind == "jpeg"
+    truncated = buf.getvalue()[: len(buf.getvalue()) // 2]
+    with pytest.raises(errors.InvalidImageError, match="does not decode"):
+        ImageRef.from_bytes(truncated)
+
+
+def test_a_corrupt_large_png_is_refused_without_decoding_it():
+    from patsnap_analytics.images import FULL_DECODE_PIXELS, ImageRef
+
+    data = bytearray(_big_png(4000))
+    assert FULL_DECODE_PIXELS < 4000 * 4000
+    data[-20] ^= 0xFF  # inside the last IDAT chunk: its checksum no longer matches
+    with pytest.raises(errors.InvalidImageError):
+        ImageRef.from_bytes(bytes(data))
+
+
+# ------------------------------------------------------------------ 16: nesting depth
+
+def deep(n: int) -> str:
+    return "(" * n + "14-03" + ")" * n
+
+
+def test_a_deeply_nested_loc_is_68300004_not_a_retryable_code(sb):
+    url = f"{sb.url}/_sandbox/files/designs/3/0.png"
+    assert search(sb, url=url, loc=deep(MAX_DEPTH), limit=2)["status"] is True
+    for expression in (deep(MAX_DEPTH + 1), deep(330), "NOT " * 400 + "14", deep(5000)):
+        answer = search(sb, url=url, loc=expression, limit=2)
+        assert answer["error_code"] == 68300004 and "nested deeper" in answer["error_msg"]
+    assert sb.stats_detail()["by_error_code"].get("68300005") is None
+
+
+def test_a_deeply_nested_loc_is_a_validation_error_before_any_call(sb):
+    client = client_for(sb, cache=False)
+    for expression in (deep(330), "not " * 1000 + "14"):
+        with pytest.raises(errors.ValidationError, match="loc: nested deeper"):
+            client.search_designs(f"{sb.url}/_sandbox/files/designs/3/0.png", loc=expression)
+    assert sb.stats[SEARCH] == 0 and sb.stats[UPLOAD] == 0
+
+
+# ------------------------------------------------------------------ 17: canonical names, Host not trusted
+
+def raw_get(sb, path: str, host: str | None = None) -> tuple[int, bytes]:
+    h, port = sb.url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(h, int(port), timeout=WAIT)
+    try:
+        conn.putrequest("GET", path, skip_host=host is not None)
+        if host is not None:
+            conn.putheader("Host", host)
+        conn.endheaders()
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def test_file_routes_serve_canonical_names_only(sb):
+    url = upload(sb, png_bytes())["data"]["url"]
+    path = url.removeprefix(sb.url)
+    assert raw_get(sb, path)[0] == 200
+    assert raw_get(sb, "/_sandbox/files/designs/7/0.png")[0] == 200
+    for alias in (path + "%0a", path + "%0A", path.upper().replace("/_SANDBOX/FILES/UPLOADS/", "/_sandbox/files/uploads/"),
+                  "/_sandbox/files/designs/07/0.png", "/_sandbox/files/designs/7/00.png",
+                  "/_sandbox/files/designs/%D9%A7/0.png",          # ARABIC-INDIC DIGIT SEVEN
+                  "/_sandbox/files/designs/%EF%BC%97/0.png",       # FULLWIDTH DIGIT SEVEN
+                  "/_sandbox/files/designs/7/0.png%0a", "/_sandbox/files/designs/7%0a/0.png"):
+        status, body = raw_get(sb, alias)
+        assert status == 404 and b"\x89PNG" not in body, alias
+
+
+def test_issued_urls_are_recognised_without_trusting_the_host_header(sb):
+    url = upload(sb, png_bytes())["data"]["url"]
+    path = url.removeprefix(sb.url)
+    # a request that claims to be for another host cannot make that host's URLs "ours"
+    forged = requests.get(sb.url + SEARCH, params={"apikey": sb.api_key, "url": f"http://evil.example{path}"},
+                          headers={"Host": "evil.example"}, timeout=WAIT).json()
+    assert forged["error_code"] == 68300004
+    # the issued URL itself is recognised whatever Host the request carries
+    honest = requests.get(sb.url + SEARCH, params={"apikey": sb.api_key, "url": url, "limit": 2},
+                          headers={"Host": "evil.example"}, timeout=WAIT).json()
+    assert honest["status"] is True and len(honest["data"]["patent_messages"]) == 2
+
+
+def test_the_client_reports_a_sandbox_refusal_of_an_alias(sb):
+    client = pa.Client(api_key=sb.api_key, base_url=sb.url, cache=False)
+    with pytest.raises(errors.RequestRejectedError):
+        client.search_designs(f"{sb.url}/_sandbox/files/designs/07/0.png", limit=2)
