@@ -167,6 +167,8 @@ def _validate_row(rec: dict[str, str], images_dir: Path) -> tuple[dict[str, Any]
     for code in loc_codes:
         if not (loc.is_code(code) and len(code) == 5):
             problems.append(f"loc code {code!r} is not NN-NN")
+        elif not codes.is_loc_code(code):  # the table DesignQuery validates against: no filter could name it
+            problems.append(f"loc code {code!r} is not a Locarno subclass ({codes.unknown_loc_reason(code)})")
     dates: dict[str, date | None] = {}
     for name in DATE_COLUMNS:
         text = rec.get(name, "")
@@ -182,8 +184,8 @@ def _validate_row(rec: dict[str, str], images_dir: Path) -> tuple[dict[str, Any]
     if simple is None:
         simple = SIMPLE_OF_LEGAL.get(legal, 999)
     country = (rec.get("country") or codes.office_of(pn) or "").upper()
-    if not codes.is_office_code(country):  # the rule DesignQuery applies, or the design could never be filtered
-        problems.append(f"country {country!r} is not a two-letter office code")
+    if not codes.is_office(country):  # the rule DesignQuery applies, or the design could never be filtered
+        problems.append(f"country {country!r} is not a two-letter office code (see codes.OFFICES)")
     row = {
         "patent_id": rec.get("patent_id") or str(uuid.uuid5(_PATENT_ID_NAMESPACE, pn)),
         "patent_pn": pn, "title": rec.get("title", ""), "abstract": rec.get("abstract", ""),
