@@ -26,6 +26,7 @@ __all__ = [
     "BILLED_ENDPOINTS",
     "CHINA_BASE_URL",
     "CORRELATION_HEADER",
+    "CREDENTIAL_REFUSED",
     "ENDPOINTS",
     "ENRICHMENT_ENDPOINTS",
     "ERROR_CODES",
@@ -206,3 +207,5 @@ ERROR_CODES: Mapping[int, ErrorCode] = _codes(
 )
 #: The code of a parameter the API refused (also what a no-longer-known upload URL gets).
 INVALID_PARAMETER = 68300004
+#: The codes with which the API says it did not accept the credential sent (key, client id, secret or token).
+CREDENTIAL_REFUSED: frozenset[int] = frozenset({67200003, 67200008, 67200009, 67200202})

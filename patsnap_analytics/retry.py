@@ -3,7 +3,9 @@
 Retried: :class:`~patsnap_analytics.errors.RetryableError` (rate limits 67200001/67200002 and HTTP 429,
 service failures 68300005/68300006/68300008 and HTTP 5xx) and
 :class:`~patsnap_analytics.errors.TransportError` (dropped connections, timeouts). Never retried: bad
-requests, auth, permission and quota errors — retrying those only burns calls or time.
+requests, auth, permission and quota errors, and network failures a retry cannot fix (a host name that does
+not resolve, a refused or unreachable address, a failed TLS handshake) — retrying those only burns calls or
+time.
 
 Example:
     >>> policy = RetryPolicy(max_attempts=4, backoff=0.5, max_backoff=4.0, jitter=False)
@@ -52,8 +54,8 @@ class RetryPolicy:
 
     def should_retry(self, error: PatsnapError, *, attempt: int, waited: float, next_delay: float = 0.0) -> bool:
         """Whether to try again after ``error`` on attempt ``attempt`` having waited ``waited`` s so far."""
-        if not isinstance(error, (RetryableError, TransportError)):
-            return False
+        if not isinstance(error, (RetryableError, TransportError)) or not error.retryable:
+            return False  # a DNS failure or a refused connection stays so: raised at once, not after 11 s
         return attempt < self.max_attempts and waited + next_delay <= self.max_total
 
 

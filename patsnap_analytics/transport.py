@@ -3,9 +3,11 @@
 :meth:`Transport.call` sends one call and returns its :class:`Answer`; the order of operations is
 
 1. **auth layer** — on 67200003/67200009 the OAuth token is dropped and fetched again, once (the vendor's
-   advice); an api key cannot be refreshed, so the error is raised.
+   advice); an api key cannot be refreshed, so the error is raised. A refusal that reaches the caller says
+   which credential was refused (:meth:`~patsnap_analytics.auth.ApiKeyAuth.refused`).
 2. **retry layer** — transient failures (rate limits, service errors, HTTP 429/5xx, dropped connections)
-   are retried with backoff and jitter, bounded in attempts and total time (:class:`RetryPolicy`).
+   are retried with backoff and jitter, bounded in attempts and total time (:class:`RetryPolicy`); a
+   network failure a retry cannot fix (DNS, refused, TLS) is raised at once, naming its cause.
 3. **one send** — credentials are added, every gate is passed (the client's ``qps`` limiter, a batch's
    budget, rate and stop gates), the call is counted, the request goes out, and the envelope is checked:
    only HTTP 200 with ``status: true`` returns; anything else raises its class from
@@ -27,13 +29,22 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
 from .answers import check_data
 from .api import SANDBOX_HEADER, VERSION_HEADER, Endpoint
 from .auth import ApiKeyAuth, OAuthAuth
-from .errors import PatsnapError, TokenExpiredError, TransportError, error_for_code, error_from_envelope
+from .errors import (
+    AuthError,
+    PatsnapError,
+    TokenExpiredError,
+    TransportError,
+    error_for_code,
+    error_from_envelope,
+    network_failure,
+)
 from .gates import CallGate
 from .retry import RetryPolicy
 from .stats import ClientStats
@@ -149,11 +160,18 @@ class Transport:
         while True:
             try:
                 return self._with_retries(endpoint, params, files, gates)
-            except TokenExpiredError:
-                # the vendor's advice: refresh the token once, then give up
-                if refreshed or self.auth is None or not self.auth.invalidate():
+            except AuthError as exc:
+                # the vendor's advice: refresh the token once, then give up, saying which credential was refused
+                if isinstance(exc, TokenExpiredError) and not refreshed and self.auth is not None \
+                        and self.auth.invalidate():
+                    refreshed = True
+                    continue
+                if self.auth is None:
                     raise
-                refreshed = True
+                explained = self.auth.refused(exc)
+                if explained is exc:
+                    raise
+                raise explained from exc
 
     def _with_retries(self, endpoint: Endpoint, params: dict[str, str], files: dict | None,
                       gates: Sequence[CallGate]) -> Answer:
@@ -193,7 +211,7 @@ class Transport:
             return self.session.request(endpoint.method, self.base_url + endpoint.path, params=params,
                                         headers=headers, files=files, timeout=self.timeout, **extra)
         except requests.RequestException as exc:
-            failure = type(exc).__name__
+            failure = network_failure(exc, doing=f"calling {endpoint.path}", host=urlsplit(self.base_url).netloc)
         # raised outside the except block: requests' exception holds the full URL (apikey included) and the
         # Authorization header, and even "from None" would keep it reachable as __context__
-        raise TransportError(f"{failure} calling {endpoint.path} on {self.base_url}")
+        raise failure
