@@ -394,7 +394,7 @@ _LOC_GOODS: dict[str, str] = {
     "12-11": "bicycle bike motorcycle scooter",
     "12-12": "pram wheelchair",
     "12-15": "tyre tire",
-    "12-16": "wheel bumper seat",
+    "12-16": "wheel bumper",
     "13-01": "motor generator",
     "13-02": "battery charger adapter",
     "13-03": "socket plug switch",
@@ -671,7 +671,11 @@ def find_loc(words: str, *, limit: int = 10) -> pd.DataFrame:
         return _ranked([(text, loc_title(text), 1)], ("code", "title"), limit)
     query = _words(text)
     table = {**LOC_CLASSES, **LOC_SUBCLASSES}
-    rows = ((code, title, _match_score(query, title, _LOC_GOODS.get(code, ""))) for code, title in table.items())
+
+    def score(code: str, title: str) -> int:  # a whole title typed out beats any partial match
+        return _match_score(query, title, _LOC_GOODS.get(code, "")) + (100 if title.lower() == text.lower() else 0)
+
+    rows = ((code, title, score(code, title)) for code, title in table.items())
     return _ranked(rows, ("code", "title"), limit)
 
 

@@ -254,7 +254,9 @@ def _hint(*candidates: str) -> str:
         if code is not None:
             return f"; did you mean {code} ({codes.loc_title(code)})?"
     words = next((_words_of(t) for t in candidates if _words_of(t)), "")
-    return f"; find codes by words with pa.codes.find_loc({words or 'chair'!r})"
+    if words:
+        return f"; find codes by words with pa.codes.find_loc({words!r})"
+    return "; find codes by words, e.g. pa.codes.find_loc('chair')"
 
 
 def _check_known(code: str, position: int, text: str) -> None:

@@ -130,7 +130,7 @@ def _not_an_office(item: Any) -> str:
         what = f"{item!r} is not an office code (offices are two-letter codes such as CN, US, EU)"
     if meant is not None:
         return f"{what}; did you mean {meant} ({codes.name_of('country', meant)})?"
-    return f"{what}; find codes by name with pa.codes.find_office('korea')"
+    return f"{what}; find codes by name, e.g. pa.codes.find_office('korea')"
 
 
 def _names(value: Any, name: str) -> tuple[str, ...]:
