@@ -24,6 +24,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # find_loc / find_office return frames; pandas loads only when they are called
@@ -633,10 +634,16 @@ def _words(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1024)
+def _word_set(text: str) -> frozenset[str]:
+    """The word stems of a title or goods list, computed once per text (the tables never change)."""
+    return frozenset(_words(text))
+
+
 def _match_score(query: list[str], title: str, goods: str) -> int:
     """How well query words match a code: each word found counts 10 (so codes matching more of the words come
     first), then a goods word 3, a title word 2, the start of a title word 1."""
-    title_words, goods_words = set(_words(title)), set(_words(goods))
+    title_words, goods_words = _word_set(title), _word_set(goods)
     score = 0
     for word in query:
         points = 3 if word in goods_words else 0
