@@ -533,8 +533,8 @@ OFFICES: dict[str, str] = {
     "SM": "San Marino", "SU": "Soviet Union (historical)", "SV": "El Salvador", "SY": "Syria",
     "TH": "Thailand", "TJ": "Tajikistan", "TN": "Tunisia", "TR": "Türkiye", "TT": "Trinidad and Tobago",
     "TW": "Taiwan", "UA": "Ukraine", "US": "United States", "UY": "Uruguay", "UZ": "Uzbekistan",
-    "VN": "Viet Nam", "WO": "WIPO (Hague international registrations)", "ZA": "South Africa",
-    "ZW": "Zimbabwe",
+    "VN": "Viet Nam", "WO": "WIPO (Hague international registrations)", "YU": "Yugoslavia (historical)",
+    "ZA": "South Africa", "ZW": "Zimbabwe",
 }
 
 #: Other names people type for an office (lower case) -> its code.

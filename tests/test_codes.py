@@ -120,3 +120,15 @@ def test_the_codes_page_examples_run():
     assert blocks
     for block in blocks:
         exec(compile(block, "docs/codes.md", "exec"), {})
+
+
+def test_labelling_by_office_skips_an_office_the_table_lacks(sb):
+    """A real answer may carry a patent number of an office the table lacks: labelling must not crash on it."""
+    client = pa.connect(sandbox=sb, cache=False)
+    df = client.search_designs(f"{sb.url}/_sandbox/files/designs/0/0.png", limit=6)
+    df.loc[0, "country"] = "XY"  # as if the API had answered a number "XY123S"
+    sb.reset_stats()
+    labelled = client.label(df, by="country", progress=False)
+    assert labelled.loc[0, "country_label"] == "XY"  # its own words: no office of the table is called that
+    assert labelled["country_verified"].iloc[1:].all()
+    assert sb.stats[SEARCH] == df["country"].iloc[1:].nunique()  # one re-search per known office, none for XY
