@@ -35,6 +35,7 @@ from .errors import (
     APIError,
     AuthError,
     CredentialsRejectedError,
+    ProtocolError,
     ValidationError,
     error_for_code,
     error_from_envelope,
@@ -228,7 +229,10 @@ class OAuthAuth:
             body = resp.json()
         except ValueError:
             body = {}
-        token = body.get("token") or body.get("access_token") or (body.get("data") or {}).get("token")
+        body = body if isinstance(body, dict) else {}  # a list, a string: nothing to read a token from
+        data = body.get("data") if isinstance(body.get("data"), dict) else {}
+        token = body.get("token") or body.get("access_token") or data.get("token")
+        token = token if isinstance(token, str) and token else None
         if resp.status_code != 200 or not token:
             if isinstance(body, dict) and body.get("error_code") is not None:
                 error = error_from_envelope(body, http_status=resp.status_code, endpoint=TOKEN_PATH)
@@ -238,10 +242,12 @@ class OAuthAuth:
                 cls = error_for_code(None, resp.status_code)  # retryable: the client backs off and retries
                 raise cls(f"token endpoint answered HTTP {resp.status_code}", http_status=resp.status_code,
                           endpoint=TOKEN_PATH)
+            if resp.status_code == 200:  # "OK" without a token is a broken answer, not a refusal
+                raise ProtocolError(TOKEN_PATH, "token", "missing from an HTTP 200 answer (expected a string)")
             raise self._credentials_refused(AuthError(
                 "no token in the answer", http_status=resp.status_code, endpoint=TOKEN_PATH))
         try:
-            lifetime = float(body.get("expires_in") or (body.get("data") or {}).get("expires_in") or 1799)
+            lifetime = float(body.get("expires_in") or data.get("expires_in") or 1799)
         except (TypeError, ValueError):
             lifetime = 1799.0
         self._token = str(token)
