@@ -1,7 +1,8 @@
 """patsnap-analytics: find registered designs that look like an image, as pandas DataFrames.
 
-The public names are :func:`connect`, :class:`Client`, :class:`DesignQuery`, :class:`UploadedImage` and the
-error tree (:mod:`patsnap_analytics.errors`). Charts (``plots``), widgets (``widgets``), the report
+The public names are :func:`connect`, :class:`Client`, :class:`DesignQuery`, :class:`UploadedImage`, the
+error tree (:mod:`patsnap_analytics.errors`) and the code tables (:mod:`patsnap_analytics.codes`:
+``pa.codes.find_loc("watch")``, ``pa.codes.find_office("korea")``). Charts (``plots``), widgets (``widgets``), the report
 (``report``) and the sandbox server (``sandbox``) load only when used, so importing the package is cheap.
 
 Example:
@@ -12,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+from . import codes
 from .api import CHINA_BASE_URL, INTERNATIONAL_BASE_URL
 from .client import Client
 from .connect import connect
@@ -21,6 +23,7 @@ from .errors import (
     BalanceExhaustedError,
     BatchStopped,
     BudgetExceeded,
+    CredentialsRejectedError,
     DailyQuotaExceededError,
     InvalidImageError,
     OfflineCacheMiss,
@@ -52,6 +55,7 @@ __all__ = [
     "BatchStopped",
     "BudgetExceeded",
     "Client",
+    "CredentialsRejectedError",
     "DailyQuotaExceededError",
     "DesignQuery",
     "InvalidImageError",
@@ -70,6 +74,7 @@ __all__ = [
     "UploadRejectedError",
     "UploadedImage",
     "ValidationError",
+    "codes",
     "connect",
 ]
 

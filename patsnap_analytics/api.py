@@ -27,6 +27,7 @@ __all__ = [
     "BILLED_ENDPOINTS",
     "CHINA_BASE_URL",
     "CORRELATION_HEADER",
+    "CREDENTIAL_REFUSED",
     "ENDPOINTS",
     "ENRICHMENT_ENDPOINTS",
     "ERROR_CODES",
@@ -249,3 +250,5 @@ ERROR_CODES: Mapping[int, ErrorCode] = _codes(
 INVALID_PARAMETER = 68300004
 #: The code of an endpoint the account's package does not include (endpoints are licensed separately).
 NO_PERMISSION = 67200004
+#: The codes with which the API says it did not accept the credential sent (key, client id, secret or token).
+CREDENTIAL_REFUSED: frozenset[int] = frozenset({67200003, 67200008, 67200009, 67200202})

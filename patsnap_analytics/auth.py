@@ -9,6 +9,10 @@
 Neither object ever puts a secret into its ``repr`` or into an exception message. Credentials are held as
 :class:`Secret` values, whose ``str`` and ``repr`` are masked, until a request is built (:func:`reveal`), so
 error reporters that record the local variables of a traceback's frames find no credential there.
+When the API refuses a
+credential, :meth:`Auth.refused` says which one — the api key, the client id and secret (at the token call)
+or a fresh token — and where it came from (``PATSNAP_API_KEY`` or ``api_key=``), as a
+:class:`~patsnap_analytics.errors.CredentialsRejectedError`.
 
 Example:
     >>> auth = ApiKeyAuth("sk-example-not-a-real-key")
@@ -28,8 +32,16 @@ from typing import Any, Protocol
 
 import requests
 
-from .api import TOKEN
-from .errors import AuthError, ValidationError, error_for_code, error_from_envelope
+from .api import CREDENTIAL_REFUSED, TOKEN
+from .errors import (
+    APIError,
+    AuthError,
+    CredentialsRejectedError,
+    ProtocolError,
+    ValidationError,
+    error_for_code,
+    error_from_envelope,
+)
 from .http_limits import exchange
 from .settings import mask
 
@@ -103,6 +115,14 @@ class Auth(Protocol):
     def invalidate(self) -> bool:
         """Forget a token the API rejected; True when a refresh can help (OAuth), False otherwise."""
 
+    def refused(self, error: APIError) -> APIError:
+        """``error`` explained as the refusal of this mode's credential, when it is one; else ``error``."""
+
+
+def _is_refusal(error: APIError) -> bool:
+    """Whether the API said it did not accept the credential sent (a code of the table, or a bare HTTP 401)."""
+    return error.error_code in CREDENTIAL_REFUSED or (error.error_code is None and error.http_status == 401)
+
 
 class ApiKeyAuth:
     """API-key mode: ``?apikey=<key>`` on every business call.
@@ -114,16 +134,33 @@ class ApiKeyAuth:
         patsnap_analytics.errors.ValidationError: api_key: must be a non-empty string
     """
 
-    def __init__(self, api_key: str) -> None:
+    def __init__(self, api_key: str, *, given_as: str = "api_key=") -> None:
         if not isinstance(api_key, str) or not api_key.strip():
             raise ValidationError("api_key", "must be a non-empty string")
         self._key = Secret(api_key.strip())
+        self.given_as = given_as
 
     def apply(self, params: dict[str, Any], headers: dict[str, Any], session: Any) -> None:
         params["apikey"] = self._key
 
     def invalidate(self) -> bool:
         return False  # a wrong key stays wrong
+
+    def refused(self, error: APIError) -> APIError:
+        """A refusal becomes "the API refused the api key sk-0… (PATSNAP_API_KEY): check …".
+
+        Example:
+            >>> from patsnap_analytics.errors import error_for_code
+            >>> e = ApiKeyAuth("sk-example", given_as="PATSNAP_API_KEY").refused(
+            ...     error_for_code(67200003)("unknown api key", error_code=67200003, endpoint="/x"))
+            >>> e.credential, str(e).split(":")[0]
+            ('api_key', 'the API refused the api key sk-e… given as PATSNAP_API_KEY')
+        """
+        if isinstance(error, CredentialsRejectedError) or not _is_refusal(error):
+            return error
+        return CredentialsRejectedError.of(error, credential="api_key", advice=(
+            f"the API refused the api key {self._key} given as {self.given_as}: check that it is the whole "
+            "key from your PatSnap account (keys start with 'sk-') and that it is still valid"))
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -153,6 +190,7 @@ class OAuthAuth:
         timeout: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
         on_token_call: Callable[[], None] | None = None,
+        given_as: tuple[str, str] = ("client_id=", "client_secret="),
     ) -> None:
         for name, value in (("client_id", client_id), ("client_secret", client_secret)):
             if not isinstance(value, str) or not value.strip():
@@ -167,6 +205,7 @@ class OAuthAuth:
         self._expires_at = 0.0
         self._margin = REFRESH_MARGIN
         self._lock = threading.Lock()
+        self.given_as = given_as
 
     def apply(self, params: dict[str, Any], headers: dict[str, Any], session: Any) -> None:
         params["apikey"] = self.client_id
@@ -184,6 +223,28 @@ class OAuthAuth:
         with self._lock:
             self._token = None
         return True
+
+    def refused(self, error: APIError) -> APIError:
+        """A refusal of a business call (after the one refresh) becomes "the API refused a fresh token …".
+
+        Example:
+            >>> from patsnap_analytics.errors import error_for_code
+            >>> auth = OAuthAuth("my-id", "s", token_url="http://127.0.0.1:9/oauth/token")
+            >>> auth.refused(error_for_code(67200009)("mismatch", error_code=67200009)).credential
+            'token'
+        """
+        if isinstance(error, CredentialsRejectedError) or not _is_refusal(error):
+            return error
+        return CredentialsRejectedError.of(error, credential="token", advice=(
+            f"the API refused the access token of client id {mask(self.client_id)} ({self.given_as[0]}) even "
+            "fresh from the token call: the client id may not be allowed this endpoint, or another client's "
+            "token was sent"))
+
+    def _credentials_refused(self, error: APIError) -> CredentialsRejectedError:
+        id_name, secret_name = self.given_as
+        return CredentialsRejectedError.of(error, credential="client_credentials", advice=(
+            f"the API refused the client id {mask(self.client_id)} and its secret ({id_name}, {secret_name}) "
+            f"when asking {TOKEN_PATH} for a token: check both in your PatSnap account"))
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -203,25 +264,31 @@ class OAuthAuth:
         prepared = session.prepare_request(requests.Request(
             "POST", self.token_url, data={"grant_type": "client_credentials"},
             headers={"Authorization": self._basic()}))  # never a plain local: frames stay free of it
-        resp = exchange(session, prepared, where=TOKEN_PATH, timeout=self.timeout)
+        resp = exchange(session, prepared, where=TOKEN_PATH, timeout=self.timeout,
+                        doing=f"asking {TOKEN_PATH} for a token")
         try:
             body = resp.json()
         except ValueError:
             body = {}
-        if not isinstance(body, dict):
-            body = {}
-        token = body.get("token") or body.get("access_token") or (body.get("data") or {}).get("token")
+        body = body if isinstance(body, dict) else {}  # a list, a string: nothing to read a token from
+        data = body.get("data") if isinstance(body.get("data"), dict) else {}
+        token = body.get("token") or body.get("access_token") or data.get("token")
+        token = token if isinstance(token, str) and token else None
         if resp.status_code != 200 or not token:
             if isinstance(body, dict) and body.get("error_code") is not None:
-                raise error_from_envelope(body, http_status=resp.status_code, endpoint=TOKEN_PATH)
+                error = error_from_envelope(body, http_status=resp.status_code, endpoint=TOKEN_PATH)
+                # a refusal at the token call is the client id and secret's, never a token to refresh
+                raise self._credentials_refused(error) if _is_refusal(error) else error
             if resp.status_code >= 500 or resp.status_code == 429:
                 cls = error_for_code(None, resp.status_code)  # retryable: the client backs off and retries
                 raise cls(f"token endpoint answered HTTP {resp.status_code}", http_status=resp.status_code,
                           endpoint=TOKEN_PATH)
-            raise AuthError("no token in the answer (check client_id and client_secret)",
-                            http_status=resp.status_code, endpoint=TOKEN_PATH)
+            if resp.status_code == 200:  # "OK" without a token is a broken answer, not a refusal
+                raise ProtocolError(TOKEN_PATH, "token", "missing from an HTTP 200 answer (expected a string)")
+            raise self._credentials_refused(AuthError(
+                "no token in the answer", http_status=resp.status_code, endpoint=TOKEN_PATH))
         try:
-            lifetime = float(body.get("expires_in") or (body.get("data") or {}).get("expires_in") or 1799)
+            lifetime = float(body.get("expires_in") or data.get("expires_in") or 1799)
         except (TypeError, ValueError):
             lifetime = 1799.0
         self._token = Secret(str(token))

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import PatsnapError
-from .exports import write_frame
+from .errors import PatsnapError, ValidationError
+from .exports import check_output_path, write_frame
 from .query import FILTERS
 
 __all__ = ["main"]
@@ -53,6 +55,8 @@ def _cmd_search(args: argparse.Namespace) -> int:
     from .query import DesignQuery
 
     DesignQuery.from_filters(**_filters(args))  # bad flags fail here, before a sandbox or a call
+    if args.out:
+        check_output_path(args.out)  # a bad --out (extension, missing library, a folder) costs nothing either
     client = _connect(args)
     try:
         df = client.search_designs(args.image, refresh=args.refresh, **_filters(args))
@@ -81,17 +85,42 @@ def _cmd_cache(args: argparse.Namespace) -> int:
 
     from .client import Client
     from .errors import CacheStorageWarning
+    from .settings import Settings
 
+    path = Path(args.path) if args.path else Settings.from_env().cache_file
+    if not path.is_file():  # looking must not create: a mistyped --path would otherwise become an empty cache
+        if args.path:
+            raise ValidationError("--path", f"no cache file at {str(path)!r}; leave --path out for the default "
+                                            f"cache ({Settings.from_env().cache_file})")
+        print(json.dumps({"enabled": True, "path": str(path), "exists": False, "responses": 0, "uploads": 0},
+                         indent=1))
+        return 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CacheStorageWarning)  # info reports the problem below; clear fixes it
-        client = Client(offline=True, cache=args.path or True)
+        client = Client(offline=True, cache=path)
         if args.action == "clear":
             client.clear_cache()
             client.close()
             print("cache cleared")
-            client = Client(offline=True, cache=args.path or True)  # a corrupt file was replaced by a new one
+            client = Client(offline=True, cache=path)  # a corrupt file was replaced by a new one
         print(json.dumps(client.cache_info(), indent=1))
     return 0
+
+
+@contextmanager
+def _notices_on_stderr() -> Iterator[None]:
+    """While a command runs, the package's INFO notices (e.g. "using the embedded sandbox") go to stderr."""
+    logger = logging.getLogger("patsnap_analytics")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("patsnap-analytics: %(message)s"))
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     search = sub.add_parser("search", help="find designs similar to an image and print them")
     search.add_argument("image", help="image file (JPG/PNG) or http(s) image URL")
     _add_filters(search)
-    search.add_argument("--out", help="also write the results (.csv, .parquet, .xlsx, .json)")
+    search.add_argument("--out", help="also write the results (.csv, .parquet, .xlsx, .json); checked before "
+                                      "any call")
     search.add_argument("--sandbox", action="store_true", help="use the embedded sandbox even with credentials")
     search.add_argument("--offline", action="store_true", help="answer only from the cache")
     search.add_argument("--refresh", action="store_true", help="ask the API again, replacing the cached answer")
@@ -119,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cache = sub.add_parser("cache", help="show or clear the HTTP cache")
     cache.add_argument("action", choices=["info", "clear"])
-    cache.add_argument("--path", help="cache file (default: the user cache directory)")
+    cache.add_argument("--path", help="an existing cache file (default: the one in the user cache directory)")
     cache.set_defaults(func=_cmd_cache)
 
     from .sandbox.cli import add_sandbox_parser
@@ -139,7 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        with _notices_on_stderr():
+            return int(args.func(args) or 0)
     except PatsnapError as exc:
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2

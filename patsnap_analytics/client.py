@@ -44,7 +44,7 @@ from .records import PatentRecords, RecordTTL
 from .redact import install as install_redaction
 from .retry import RetryPolicy
 from .searcher import Searcher, is_url
-from .settings import Settings
+from .settings import Credentials, Settings, credentials
 from .stats import ClientStats
 from .transport import Transport
 from .uploads import UploadedImage, Uploader
@@ -52,14 +52,15 @@ from .uploads import UploadedImage, Uploader
 __all__ = ["Client"]
 
 
-def _auth_for(api_key: str | None, client_id: str | None, client_secret: str | None, *, offline: bool,
-              token_url: str, timeout: float, stats: ClientStats) -> ApiKeyAuth | OAuthAuth | None:
-    """The auth mode the credentials given select (none is fine offline: nothing is sent)."""
-    if api_key:
-        return ApiKeyAuth(api_key)
-    if client_id or client_secret:
-        return OAuthAuth(client_id or "", client_secret or "", token_url=token_url, timeout=timeout,
-                         on_token_call=lambda: stats.count_call(TOKEN.path))
+def _auth_for(creds: Credentials, *, offline: bool, token_url: str, timeout: float,
+              stats: ClientStats) -> ApiKeyAuth | OAuthAuth | None:
+    """The auth mode the credentials select (none is fine offline: nothing is sent)."""
+    if creds.mode == "api_key":
+        return ApiKeyAuth(creds.api_key or "", given_as=creds.name("api_key"))
+    if creds.mode == "oauth":
+        return OAuthAuth(creds.client_id or "", creds.client_secret or "", token_url=token_url, timeout=timeout,
+                         on_token_call=lambda: stats.count_call(TOKEN.path),
+                         given_as=(creds.name("client_id"), creds.name("client_secret")))
     if offline:
         return None
     raise ValidationError(
@@ -73,7 +74,8 @@ class Client:
     """A PatSnap image-search client that returns DataFrames and never pays twice for the same call.
 
     Auth: ``api_key`` (``sk-…``), or ``client_id`` + ``client_secret`` (OAuth); without arguments, from
-    ``PATSNAP_API_KEY`` / ``PATSNAP_CLIENT_ID`` + ``PATSNAP_CLIENT_SECRET``. ``base_url``: the international host
+    ``PATSNAP_API_KEY`` / ``PATSNAP_CLIENT_ID`` + ``PATSNAP_CLIENT_SECRET``. Half an OAuth pair is refused
+    before anything is built (:func:`~patsnap_analytics.settings.credentials`). ``base_url``: the international host
     (default, or ``PATSNAP_BASE_URL``), :data:`~patsnap_analytics.api.CHINA_BASE_URL`, or a sandbox's URL.
     ``record_ttl``: how long enrichment records are trusted (:class:`~patsnap_analytics.records.RecordTTL`:
     bibliography 90 days, legal status 7 days by default). ``session``: bring your own ``requests``/``requests_cache`` session — a ``CachedSession`` is wrapped (its
@@ -115,8 +117,7 @@ class Client:
             raise ValidationError("base_url", f"must be an http(s) URL, got {base_url!r}")
         self.base_url = base_url.rstrip("/")
         self.offline = settings.offline if offline is None else bool(offline)
-        if not (api_key or client_id or client_secret):
-            api_key, client_id, client_secret = settings.api_key, settings.client_id, settings.client_secret
+        creds = credentials(api_key, client_id, client_secret, settings=settings)  # half a pair is refused here
         install_redaction()  # urllib3 logs request lines, apikey included, at DEBUG
         self.stats = ClientStats()
         keyer = SearchKeyer()
@@ -128,7 +129,7 @@ class Client:
         else:
             self.session = wrap_session(session, keyer)
         self.ledger = UploadLedger(self.session, health=self.health)
-        self.auth = _auth_for(api_key, client_id, client_secret, offline=self.offline, timeout=timeout,
+        self.auth = _auth_for(creds, offline=self.offline, timeout=timeout,
                               token_url=self.base_url + TOKEN.path, stats=self.stats)
         self.transport = Transport(self.session, base_url=self.base_url, auth=self.auth, stats=self.stats,
                                    retry=retry, timeout=timeout, version=version,

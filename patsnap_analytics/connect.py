@@ -1,6 +1,9 @@
 """connect(): the real API when credentials are found, otherwise an embedded sandbox.
 
-This is the only module of the core that imports the sandbox, and only when it is used.
+This is the only module of the core that imports the sandbox, and only when it is used. Starting an embedded
+sandbox is announced once per process through :mod:`logging` (logger ``patsnap_analytics``, level INFO), not
+printed to stderr, so a notebook shows no error-styled box; ``client.source`` says ``"sandbox"`` either way.
+The embedded sandbox's answers are cached in memory: nothing is left on disk when the client closes.
 
 Example:
     >>> import patsnap_analytics as pa
@@ -12,16 +15,19 @@ Example:
 from __future__ import annotations
 
 import atexit
-import sys
+import logging
 from typing import TYPE_CHECKING, Any
 
 from .client import Client
-from .settings import Settings
+from .settings import Settings, credentials
 
 if TYPE_CHECKING:
     from .sandbox import Sandbox
 
 __all__ = ["connect"]
+
+log = logging.getLogger("patsnap_analytics")
+_announced = False  # the sandbox notice is logged once per process, then only at DEBUG
 
 
 def connect(
@@ -37,25 +43,28 @@ def connect(
     """A ready :class:`Client`.
 
     Credentials come from the arguments, else from ``PATSNAP_API_KEY`` or ``PATSNAP_CLIENT_ID`` +
-    ``PATSNAP_CLIENT_SECRET`` (``PATSNAP_BASE_URL`` picks the host). With none — or with ``sandbox=True`` —
-    an embedded sandbox starts on 127.0.0.1 and this is announced in one line; its results are marked
-    ``df.attrs["source"] == "sandbox"``. ``sandbox_options`` go to :class:`~patsnap_analytics.sandbox.Sandbox`
+    ``PATSNAP_CLIENT_SECRET`` (``PATSNAP_BASE_URL`` picks the host); half an OAuth pair is refused with a
+    :class:`~patsnap_analytics.errors.ValidationError` naming the missing one, never a silent sandbox. With
+    none — or with ``sandbox=True`` — an embedded sandbox starts on 127.0.0.1, announced once per process at
+    INFO on the ``patsnap_analytics`` logger; its results are marked ``df.attrs["source"] == "sandbox"``. ``sandbox_options`` go to :class:`~patsnap_analytics.sandbox.Sandbox`
     (e.g. ``{"designs": 500}``); other keywords go to :class:`Client` (``cache=``, ``offline=``, ``qps=`` …).
 
     ``sandbox=`` a running :class:`~patsnap_analytics.sandbox.Sandbox` connects to it (its api key, or the
     ``client_id`` / ``client_secret`` given) and leaves it running when the client closes.
 
     Example:
-        >>> client = connect(sandbox=True, sandbox_options={"designs": 300})   # doctest: +SKIP
-        patsnap-analytics: no PatSnap credentials — using the embedded sandbox at http://127.0.0.1:… (generated sample designs, no charges)
+        >>> import logging; logging.basicConfig(level=logging.INFO)             # doctest: +SKIP
+        >>> client = connect(sandbox=True)                                       # doctest: +SKIP
+        INFO:patsnap_analytics:no PatSnap credentials: using the embedded sandbox at http://127.0.0.1:… (generated sample designs, no charges)
+        >>> connect(client_id="my-id")
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.ValidationError: client_secret: client_id= was given but client_secret= was not: OAuth needs both (or pass api_key= alone)
     """
     if sandbox is not None and not isinstance(sandbox, bool):
         return _sandbox_client(sandbox, api_key, client_id, client_secret, client_options)
     settings = Settings.from_env()
-    api_key = api_key or settings.api_key
-    client_id = client_id or settings.client_id
-    client_secret = client_secret or settings.client_secret
-    has_credentials = bool(api_key or (client_id and client_secret))
+    has_credentials = credentials(api_key, client_id, client_secret, settings=settings).mode is not None
     offline = client_options.get("offline")
     if offline is None:
         offline = settings.offline
@@ -71,10 +80,17 @@ def connect(
     client_options.setdefault("cache", ":memory:")
     client = _sandbox_client(box, None, None, None, client_options)
     client.owned_sandbox = box
-    why = "using" if has_credentials else "no PatSnap credentials — using"
-    print(f"patsnap-analytics: {why} the embedded sandbox at {box.url} (generated sample designs, no charges)",
-          file=sys.stderr)
+    _announce(box.url, has_credentials)
     return client
+
+
+def _announce(url: str, has_credentials: bool) -> None:
+    """Say once per process that an embedded sandbox answers (INFO; later sandboxes at DEBUG)."""
+    global _announced
+    why = "using" if has_credentials else "no PatSnap credentials: using"
+    log.log(logging.DEBUG if _announced else logging.INFO,
+            "%s the embedded sandbox at %s (generated sample designs, no charges)", why, url)
+    _announced = True
 
 
 def _sandbox_client(box: Sandbox, api_key: str | None, client_id: str | None, client_secret: str | None,

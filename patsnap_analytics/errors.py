@@ -9,7 +9,8 @@ Everything the toolkit raises on purpose is a :class:`PatsnapError`::
     ├── BudgetExceeded                         a call would exceed a ``max_calls=`` budget
     ├── BatchStopped                           a batch stopped spending; this call was not sent
     ├── CacheStorageError                      the cache file cannot be used (names the file, cause, remedy)
-    ├── TransportError                         no usable HTTP answer (connection, timeout, redirect, too large)
+    ├── TransportError                         no usable HTTP answer; ``cause`` names what failed on the
+    │   │                                      network (dns, refused, unreachable, tls, timeout, dropped)
     │   ├── DeadlineExceeded                   the whole call took longer than ``timeout``
     │   ├── AnswerTooLarge                     the decoded answer passed the size cap (never read in full)
     │   ├── RedirectRefused                    the server redirected; never followed (it would carry the key)
@@ -21,7 +22,9 @@ Everything the toolkit raises on purpose is a :class:`PatsnapError`::
         ├── RequestRejectedError               68300004 68300007 67200101: fix the request
         │   └── UploadRejectedError            68300010
         ├── AuthError                          67200006 67200008 67200015 67200202, HTTP 401/403
-        │   └── TokenExpiredError              67200003 67200009 (refreshed once before raising)
+        │   ├── TokenExpiredError              67200003 67200009 (refreshed once before raising)
+        │   └── CredentialsRejectedError       says WHICH credential was refused: the api key, the client
+        │                                      id/secret (at the token call) or a fresh token
         ├── PermissionDeniedError              67200004
         └── QuotaExhaustedError                67200005 67200007: stop spending, nothing to retry
             ├── BalanceExhaustedError          67200005
@@ -40,6 +43,8 @@ Example:
 
 from __future__ import annotations
 
+import errno
+
 from .api import ERROR_CODES
 
 __all__ = [
@@ -52,6 +57,7 @@ __all__ = [
     "BudgetExceeded",
     "CacheStorageError",
     "CacheStorageWarning",
+    "CredentialsRejectedError",
     "DailyQuotaExceededError",
     "DeadlineExceeded",
     "InvalidImageError",
@@ -72,6 +78,8 @@ __all__ = [
     "ZeroHitsWarning",
     "error_for_code",
     "error_from_envelope",
+    "network_cause",
+    "network_failure",
 ]
 
 
@@ -142,10 +150,31 @@ class BatchStopped(PatsnapError):
 class TransportError(PatsnapError):
     """No usable HTTP answer: connection refused or dropped, timeout, or a body that is not an envelope.
 
+    ``cause`` names what failed on the network when that is known (see :func:`network_cause`);
+    ``retryable`` is False for the causes a retry a few seconds later cannot fix (a name that does not resolve,
+    a refused or unreachable address, a failed TLS handshake), so they are raised at once, not after 11 s.
+
     Example:
-        >>> TransportError("connection refused").args[0]
-        'connection refused'
+        >>> e = TransportError("cannot find the host x.invalid", cause="dns")
+        >>> e.args[0], e.cause, e.retryable
+        ('cannot find the host x.invalid', 'dns', False)
     """
+
+    def __init__(self, message: str = "", *, cause: str | None = None) -> None:
+        self.cause = cause
+        super().__init__(message)
+
+    @property
+    def retryable(self) -> bool:
+        """Whether trying again can help (a timeout or a dropped connection can; a DNS failure cannot)."""
+        return self.cause not in _FINAL_CAUSES
+
+    def __reduce__(self):
+        return (_rebuild_transport_error, (type(self), self.args[0] if self.args else "", self.cause))
+
+
+def _rebuild_transport_error(cls: type[TransportError], message: str, cause: str | None) -> TransportError:
+    return cls(message, cause=cause)
 
 
 class DeadlineExceeded(TransportError):
@@ -339,6 +368,41 @@ class TokenExpiredError(AuthError):
     """
 
 
+class CredentialsRejectedError(AuthError):
+    """The API refused a credential; ``credential`` says which, and the message says what to check.
+
+    ``credential`` is ``"api_key"`` (the key sent as ``apikey``), ``"client_credentials"`` (the OAuth client
+    id and secret, refused at the token call) or ``"token"`` (an access token refused even fresh from the
+    token call). The API's own code, message, HTTP status and endpoint are kept. Never retried.
+
+    Example:
+        >>> e = CredentialsRejectedError("unknown api key", credential="api_key", error_code=67200003,
+        ...     http_status=200, endpoint="/image-search/search-id", advice="the API refused the api key sk-s…")
+        >>> str(e)
+        'the API refused the api key sk-s… (error_code 67200003 from /image-search/search-id: unknown api key)'
+        >>> e.credential, isinstance(e, AuthError)
+        ('api_key', True)
+    """
+
+    def __init__(self, error_msg: str = "", *, credential: str = "api_key", advice: str = "",
+                 error_code: int | None = None, http_status: int | None = None, endpoint: str | None = None) -> None:
+        super().__init__(error_msg, error_code=error_code, http_status=http_status, endpoint=endpoint)
+        self.credential, self.advice = credential, advice
+        if advice:
+            self.args = (f"{advice} ({self.args[0]})",)
+
+    @classmethod
+    def of(cls, error: APIError, *, credential: str, advice: str) -> CredentialsRejectedError:
+        """The refusal ``error`` (as the API answered it), explained: which credential, what to check."""
+        return cls(error.error_msg, credential=credential, advice=advice, error_code=error.error_code,
+                   http_status=error.http_status, endpoint=error.endpoint)
+
+    def __reduce__(self):
+        kw = {"credential": self.credential, "advice": self.advice, "error_code": self.error_code,
+              "http_status": self.http_status, "endpoint": self.endpoint}
+        return (_rebuild_api_error, (type(self), self.error_msg, kw))
+
+
 class PermissionDeniedError(APIError):
     """67200004: no permission for this endpoint, or the package limit is reached.
 
@@ -427,3 +491,86 @@ def error_from_envelope(envelope: dict, *, http_status: int, endpoint: str) -> A
         code = None
     cls = error_for_code(code, http_status)
     return cls(str(envelope.get("error_msg") or ""), error_code=code, http_status=http_status, endpoint=endpoint)
+
+
+# ---------------------------------------------------------------------------------------------- the network
+
+#: Network causes a retry a few seconds later cannot fix: raised at once.
+_FINAL_CAUSES = frozenset({"dns", "refused", "unreachable", "tls"})
+_UNREACHABLE_ERRNOS = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN})
+
+
+def _chain(exc: BaseException, limit: int = 24) -> list[BaseException]:
+    """``exc`` and every exception it wraps (``__cause__``, ``__context__``, urllib3's ``reason``, args)."""
+    seen: list[BaseException] = []
+    todo = [exc]
+    while todo and len(seen) < limit:
+        current = todo.pop(0)
+        if any(current is s for s in seen):
+            continue
+        seen.append(current)
+        inner = [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
+        todo.extend(e for e in inner if isinstance(e, BaseException))
+    return seen
+
+
+def network_cause(exc: BaseException) -> str:
+    """What failed on the network, from a ``requests`` (or socket) exception: ``dns``, ``refused``,
+    ``unreachable``, ``tls``, ``timeout`` or ``dropped`` (anything else that broke the connection).
+
+    Example:
+        >>> import socket
+        >>> network_cause(ConnectionRefusedError()), network_cause(socket.gaierror(-2, "Name unknown"))
+        ('refused', 'dns')
+        >>> network_cause(TimeoutError()), network_cause(ConnectionResetError())
+        ('timeout', 'dropped')
+    """
+    import socket
+    import ssl
+
+    chain = _chain(exc)
+
+    def has(*types: type[BaseException]) -> bool:
+        return any(isinstance(e, types) for e in chain)
+
+    def named(name: str) -> bool:  # urllib3 / requests classes, matched without importing them here
+        return any(cls.__name__ == name for e in chain for cls in type(e).__mro__)
+
+    if has(ssl.SSLError) or named("SSLError"):
+        return "tls"
+    if has(socket.gaierror) or named("NameResolutionError"):
+        return "dns"
+    if has(ConnectionRefusedError):
+        return "refused"
+    if any(isinstance(e, OSError) and e.errno in _UNREACHABLE_ERRNOS for e in chain):
+        return "unreachable"
+    # requests' ConnectTimeout/ReadTimeout; not urllib3's NewConnectionError, which subclasses its timeout
+    if has(TimeoutError, socket.timeout) or named("ConnectTimeout") or named("ReadTimeout"):
+        return "timeout"
+    return "dropped"
+
+
+def network_failure(exc: BaseException, *, doing: str, host: str) -> TransportError:
+    """A :class:`TransportError` that names the network cause of ``exc`` and what to check.
+
+    ``doing`` says what was being done (``calling /image-search/search-id``), ``host`` where. The message is
+    built from these and the cause only, never from ``exc`` (its text holds the URL with the api key).
+
+    Example:
+        >>> str(network_failure(ConnectionRefusedError(), doing="calling /x", host="127.0.0.1:9"))
+        '127.0.0.1:9 refused the connection calling /x: nothing listens there (check PATSNAP_BASE_URL / base_url=; a stopped sandbox answers like this)'
+    """
+    cause = network_cause(exc)
+    text = {
+        "dns": f"cannot find the host {host} (DNS lookup failed) {doing}: check the network connection or "
+               "proxy, and the host name (PATSNAP_BASE_URL / base_url=)",
+        "refused": f"{host} refused the connection {doing}: nothing listens there (check PATSNAP_BASE_URL / "
+                   "base_url=; a stopped sandbox answers like this)",
+        "unreachable": f"the network cannot reach {host} {doing}: this computer looks offline, or a firewall "
+                       "blocks the way",
+        "tls": f"the secure (TLS) connection to {host} failed {doing}: a proxy or firewall may intercept HTTPS, "
+               "or the server speaks plain http:// at an https:// address",
+        "timeout": f"{host} did not answer in time {doing}: the network or the API is slow",
+        "dropped": f"the connection to {host} broke {doing} ({type(exc).__name__})",
+    }[cause]
+    return TransportError(text, cause=cause)

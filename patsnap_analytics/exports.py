@@ -24,7 +24,12 @@ from .errors import ValidationError
 if TYPE_CHECKING:  # only the frame's own methods are called: the CLI imports this without loading pandas
     import pandas as pd
 
-__all__ = ["FORMATS", "check_output_path", "flat", "reviewer_workbook", "write_frame"]
+__all__ = ["FORMATS", "SANDBOX_LINK_NOTE", "check_output_path", "flat", "reviewer_workbook", "write_frame"]
+
+#: Written beside ``image_url`` (column ``image_url_note``) when a frame of sandbox data is exported: its links
+#: point at the embedded sandbox on this computer, which serves them only while it runs.
+SANDBOX_LINK_NOTE = ("sandbox link: a generated drawing served by the embedded sandbox on this computer "
+                     "while it runs; not a PatSnap image")
 
 #: Extension -> the libraries pandas can write it with (any one will do; the first is the one we suggest).
 FORMATS: dict[str, tuple[str, ...]] = {
@@ -87,8 +92,9 @@ def check_output_path(path: str | os.PathLike) -> Path:
         raise ValidationError("out", f"must end in {_EXTENSIONS}, got {str(path)!r}")
     libraries = FORMATS[suffix]
     if libraries and not any(_importable(name) for name in libraries):
-        raise ValidationError("out", f"writing {suffix} files needs {libraries[0]}: pip install {libraries[0]} "
-                                     "(or pip install 'patsnap-analytics[export]')")
+        # pyarrow and openpyxl are dependencies of the package: only a broken or trimmed install lacks them
+        raise ValidationError("out", f"writing {suffix} files needs {libraries[0]}, which is missing from this "
+                                     f"environment: pip install {libraries[0]} (or reinstall patsnap-analytics)")
     if target.is_dir():
         raise ValidationError("out", f"{str(path)!r} is a folder; give a file name ending in {_EXTENSIONS}")
     return target
@@ -98,7 +104,9 @@ def write_frame(df: pd.DataFrame, out: str | os.PathLike) -> Path:
     """Write a result frame to ``.csv``, ``.parquet``, ``.xlsx`` or ``.json`` by the file's extension.
 
     The path is checked first (:func:`check_output_path`); missing folders are created. Parquet keeps the
-    dtypes and ``df.attrs``; JSON is a list of records, one per row. Returns the path written.
+    dtypes and ``df.attrs``; JSON is a list of records, one per row. Returns the path written. A frame of
+    sandbox data gets a column ``image_url_note`` after ``image_url`` saying its links are sandbox links
+    (:data:`SANDBOX_LINK_NOTE`); ``df`` itself is not changed.
 
     Example:
         >>> write_frame(__import__("pandas").DataFrame(), "x.txt")
@@ -108,7 +116,7 @@ def write_frame(df: pd.DataFrame, out: str | os.PathLike) -> Path:
     """
     path = check_output_path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _WRITERS[path.suffix.lower()](df, path)
+    _WRITERS[path.suffix.lower()](_with_link_note(df), path)
     return path
 
 
@@ -228,3 +236,15 @@ def reviewer_workbook(df: pd.DataFrame, out: str | os.PathLike, *, fetch: Callab
         sheet.auto_filter.ref = sheet.dimensions
     book.save(path)
     return path
+
+
+def _with_link_note(df: pd.DataFrame) -> pd.DataFrame:
+    """``df``, or for sandbox data a copy with ``image_url_note`` after ``image_url`` (the links die with it)."""
+    from .frames import is_sandbox
+
+    if not is_sandbox(df) or "image_url" not in df.columns or "image_url_note" in df.columns:
+        return df
+    out = df.copy()
+    note = out["image_url"].notna().map({True: SANDBOX_LINK_NOTE, False: None}).astype("string")
+    out.insert(out.columns.get_loc("image_url") + 1, "image_url_note", note)
+    return out

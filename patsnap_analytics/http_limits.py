@@ -38,7 +38,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from .errors import AnswerTooLarge, DeadlineExceeded, RedirectRefused, TransportError
+from .errors import AnswerTooLarge, DeadlineExceeded, RedirectRefused, TransportError, network_failure
 
 __all__ = ["MAX_ANSWER_BYTES", "DeadlineAdapter", "exchange", "mount"]
 
@@ -135,34 +135,44 @@ class _Watchdog:
 
 
 def exchange(session: requests.Session, prepared: requests.PreparedRequest, *, where: str, timeout: float,
-             max_bytes: int = MAX_ANSWER_BYTES, **send_kwargs: Any) -> requests.Response:
+             max_bytes: int = MAX_ANSWER_BYTES, doing: str | None = None, **send_kwargs: Any) -> requests.Response:
     """Send ``prepared`` through ``session`` and return the answer fully read, within ``timeout`` seconds in
-    all and at most ``max_bytes`` decoded; ``where`` names the call in errors (never the URL, which may carry
-    a credential).
+    all and at most ``max_bytes`` decoded. ``where`` (the path) and the host name the call in errors, never
+    the URL (which may carry a credential); ``doing`` says what the call was for in a network failure
+    (default ``calling <where>``).
 
     Example:
         >>> prepared = requests.Request("GET", "http://127.0.0.1:9/x").prepare()
         >>> exchange(requests.Session(), prepared, where="/x", timeout=5)
         Traceback (most recent call last):
         ...
-        patsnap_analytics.errors.TransportError: ConnectionError calling /x
+        patsnap_analytics.errors.TransportError: 127.0.0.1:9 refused the connection calling /x: nothing listens there (check PATSNAP_BASE_URL / base_url=; a stopped sandbox answers like this)
     """
     settings = session.merge_environment_settings(prepared.url, {}, True, None, None)
-    failure: str | None = None
+    host = _host(prepared.url)
+    failure: TransportError | None = None
     with _Watchdog(timeout) as watchdog:
         try:
             response = session.send(prepared, allow_redirects=False, timeout=timeout, **settings, **send_kwargs)
             watchdog.response = response
-            _refuse_redirect(response, where)
-            _read_capped(response, where, max_bytes, time.monotonic() + timeout)
+            _refuse_redirect(response, f"{where} on {host}")
+            _read_capped(response, f"{where} on {host}", max_bytes, time.monotonic() + timeout)
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            failure = type(exc).__name__
+            # the cause named (DNS, refused, TLS, timeout, ...), never the exception's text: it holds the URL
+            failure = network_failure(exc, doing=doing or f"calling {where}", host=host)
     # raised outside the except block: requests' exceptions hold the full URL (the api key) and the headers
     if failure is not None and watchdog.fired:
-        raise DeadlineExceeded(f"{where} did not answer in full within timeout={timeout:g} s")
+        raise DeadlineExceeded(f"{host} did not answer in time {doing or f'calling {where}'}: no complete answer "
+                               f"within timeout={timeout:g} s (the network or the API is slow)", cause="timeout")
     if failure is not None:
-        raise TransportError(f"{failure} calling {where}")
+        raise failure
     return response
+
+
+def _host(url: str | None) -> str:
+    """``host:port`` of a URL, without any userinfo."""
+    parts = requests.utils.urlparse(url or "")
+    return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
 
 
 def _refuse_redirect(response: requests.Response, where: str) -> None:

@@ -389,7 +389,8 @@ def _canonical_values(df: pd.DataFrame, by: str, values: list[Any] | None) -> li
         if by == "legal_status":
             return list(codes.LEGAL_STATUS)
         offices = df["country"].dropna().unique().tolist() if "country" in df.columns else []
-        return sorted({str(o) for o in offices})
+        # an office the code table lacks cannot be a filter (it is refused): its rows stay unverified
+        return sorted({str(o) for o in offices if codes.is_office(str(o))})
     if isinstance(values, (str, int)):
         values = [values]
     out: list[Any] = []

@@ -8,7 +8,9 @@ Grammar (operators case-insensitive, precedence NOT > AND > OR, parentheses grou
     atom    := CODE | "(" expr ")"
     CODE    := NN | NN-NN                          # a class matches every subclass: 14 matches 14-03
 
-The client validates with :func:`parse` before any call; the sandbox filters with :meth:`LocExpr.evaluate`,
+Every code must be in the Locarno table (:mod:`patsnap_analytics.codes`): ``99-01`` or ``14-55`` parse as
+codes but are refused, and a loosely written code (``14-3``, ``1403``) or a word (``watch``) is refused with
+the code it most likely means. The client validates with :func:`parse` before any call; the sandbox filters with :meth:`LocExpr.evaluate`,
 which works on anything whose ``& | ~`` are logical (NumPy boolean masks; not plain bools, whose ``~`` is
 bitwise — :meth:`LocExpr.matches` wraps them).
 
@@ -29,6 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+from . import codes
 from .errors import ValidationError
 
 __all__ = ["MAX_DEPTH", "And", "LocExpr", "LocSyntaxError", "Not", "Or", "Term", "code_matches", "normalise",
@@ -40,7 +43,9 @@ __all__ = ["MAX_DEPTH", "And", "LocExpr", "LocSyntaxError", "Not", "Or", "Term",
 MAX_DEPTH = 32
 
 _CODE = re.compile(r"^[0-9]{2}(-[0-9]{2})?$")
-_TOKEN = re.compile(r"\s*(?:(\()|(\))|([A-Za-z]+)|([0-9]{2}(?:-[0-9]{2})?)(?![0-9-])|(\S+))")
+# a code ends at a space, a parenthesis or the end ("14.03", "14-3", "14abc" are one bad token, not a code and
+# junk); junk stops at a parenthesis so that "(14-3)" names "14-3"
+_TOKEN = re.compile(r"\s*(?:(\()|(\))|([A-Za-z]+)|([0-9]{2}(?:-[0-9]{2})?)(?![0-9A-Za-z./_-])|([^\s()]+))")
 
 
 class LocSyntaxError(ValidationError):
@@ -238,6 +243,35 @@ class Or(LocExpr):
         return " OR ".join(self._wrap(o) for o in self.operands)
 
 
+def _in(part: str, text: str) -> str:
+    return "" if part.strip() == text.strip() else f" in {text!r}"
+
+
+def _words_of(text: str) -> str:
+    """The words of an expression that are not operators (``hair dryer OR 14`` -> ``hair dryer``)."""
+    return " ".join(w for w in re.findall(r"[A-Za-z]+", text) if w.upper() not in ("AND", "OR", "NOT"))
+
+
+def _hint(*candidates: str) -> str:
+    """``; did you mean 14-03 (title)?`` for the first candidate text that suggests a code, else how to look
+    codes up by words."""
+    for text in candidates:
+        code = codes.suggest_loc(text) if text else None
+        if code is not None:
+            return f"; did you mean {code} ({codes.loc_title(code)})?"
+    words = next((_words_of(t) for t in candidates if _words_of(t)), "")
+    if words:
+        return f"; find codes by words with pa.codes.find_loc({words!r})"
+    return "; find codes by words, e.g. pa.codes.find_loc('chair')"
+
+
+def _check_known(code: str, position: int, text: str) -> None:
+    """Refuse a well-formed code that the Locarno table does not have (no class 99, no subclass 14-55)."""
+    if not codes.is_loc_code(code):
+        raise LocSyntaxError(f"{code} at position {position} is not a Locarno code: "
+                             f"{codes.unknown_loc_reason(code)}{_in(code, text)}{_hint(code)}", position)
+
+
 def _tokenize(text: str) -> list[tuple[str, str, int]]:
     tokens: list[tuple[str, str, int]] = []
     pos = 0
@@ -257,10 +291,8 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
             tokens.append((word.upper(), word.upper(), start))
         else:
             bad = word or junk or ""
-            raise LocSyntaxError(
-                f"{bad!r} at position {start} is not a Locarno code (NN or NN-NN) nor AND/OR/NOT in {text!r}",
-                start,
-            )
+            raise LocSyntaxError(f"{bad!r} at position {start} is not a Locarno code (NN or NN-NN) nor AND/OR/NOT"
+                                 f"{_in(bad, text)}{_hint(bad, text, _words_of(text))}", start)
         pos = m.end()
     return tokens
 
@@ -310,7 +342,8 @@ class _Parser:
     def unary(self) -> LocExpr:
         kind = self.peek()
         if kind == "CODE":
-            code = self.tokens[self.i][1]
+            _, code, position = self.tokens[self.i]
+            _check_known(code, position, self.text)
             self.i += 1
             return Term(code)
         if kind not in ("NOT", "("):

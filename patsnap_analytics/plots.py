@@ -454,7 +454,7 @@ def loc_breakdown(df: pd.DataFrame, *, top: int | None = 15, distinct: bool = Tr
         >>> df = pd.DataFrame({"patent_id": ["1", "2"], "loc": [["06-01", "06-03"], ["06-01"]]})
         >>> ax = loc_breakdown(df)
         >>> [t.get_text() for t in ax.get_yticklabels()]
-        ['06-01 Seats', '06-03 Tables']
+        ['06-01 Seats', '06-03 Tables and similar\\nfurniture']
         >>> plt.close(ax.figure)
     """
     _check_frame(df, [], "loc_breakdown")

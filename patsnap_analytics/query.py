@@ -47,6 +47,7 @@ MIN_DATE, MAX_DATE = date(1900, 1, 1), date(2099, 12, 31)
 _ISO = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 _COMPACT = re.compile(r"^([0-9]{4})([0-9]{2})([0-9]{2})$")
 _DIGITS = re.compile(r"^[0-9]{1,9}$")
+_DAY_FIRST = re.compile(r"^([0-9]{1,2})[./-]([0-9]{1,2})[./-]([0-9]{4})$")
 MAX_TEXT = 500
 
 
@@ -92,21 +93,44 @@ def _status_codes(value: Any, name: str, table: Mapping[int, str]) -> tuple[int,
         elif isinstance(item, str) and item.lower() in by_name:
             code = by_name[item.lower()]
         else:
-            raise ValidationError(name, f"unknown code {item!r}; known: {_known(table)}")
+            raise ValidationError(name, f"unknown code {item!r}{_other_status_hint(item, name)}; known: "
+                                        f"{_known(table)}")
         if code not in table:
             raise ValidationError(name, f"unknown code {code}; known: {_known(table)}")
         result.add(code)
     return tuple(sorted(result))
 
 
+def _other_status_hint(item: Any, name: str) -> str:
+    """`` ('Granted' is a legal_status: use legal_status=...)`` when a status name belongs to the other filter."""
+    if not isinstance(item, str):
+        return ""
+    other = "legal_status" if name == "simple_legal_status" else "simple_legal_status"
+    table = codes.LEGAL_STATUS if other == "legal_status" else codes.SIMPLE_LEGAL_STATUS
+    match = next((label for label in table.values() if label.lower() == item.strip().lower()), None)
+    return f" ({match!r} is a {other}: use {other}={match!r})" if match else ""
+
+
 def _offices(value: Any, name: str) -> tuple[str, ...]:
     result = set()
     for item in _split(value, name):
         text = str(item).strip().upper() if isinstance(item, str) else None
-        if text is None or not codes.is_office_code(text):
-            raise ValidationError(name, f"must be two-letter office codes such as CN, US, EU; got {item!r}")
+        if text is None or not codes.is_office(text):
+            raise ValidationError(name, _not_an_office(item))
         result.add(text)
     return tuple(sorted(result))
+
+
+def _not_an_office(item: Any) -> str:
+    """Why ``item`` is no office code, and the code most likely meant (``UK`` -> GB, ``China`` -> CN)."""
+    meant = codes.suggest_office(item) if isinstance(item, str) else None
+    if isinstance(item, str) and codes.is_office_code(item.strip().upper()):
+        what = f"{item!r} is not the code of an office that registers designs"
+    else:
+        what = f"{item!r} is not an office code (offices are two-letter codes such as CN, US, EU)"
+    if meant is not None:
+        return f"{what}; did you mean {meant} ({codes.name_of('country', meant)})?"
+    return f"{what}; find codes by name, e.g. pa.codes.find_office('korea')"
 
 
 def _names(value: Any, name: str) -> tuple[str, ...]:
@@ -155,6 +179,21 @@ def iso_date(text: str) -> date | None:
         return None
 
 
+def _date_hint(text: str) -> str:
+    """``; did you mean '2020-01-31'?`` for a day-first date (31/01/2020, 31.01.2020); the month-first
+    reading is offered only when the day-first one is impossible."""
+    m = _DAY_FIRST.match(text.strip())
+    if not m:
+        return ""
+    first, second, year = int(m[1]), int(m[2]), int(m[3])
+    for day, month in ((first, second), (second, first)):
+        try:
+            return f"; did you mean {date(year, month, day).isoformat()!r}?"
+        except ValueError:
+            continue
+    return ""
+
+
 def _date(value: Any, name: str) -> date | None:
     if value is None or value == "":
         return None
@@ -165,7 +204,8 @@ def _date(value: Any, name: str) -> date | None:
     elif isinstance(value, str):
         m = _ISO.match(value.strip()) or _COMPACT.match(value.strip())
         if not m:
-            raise ValidationError(name, f"must be a date, 'YYYY-MM-DD' or 'YYYYMMDD'; got {value!r}")
+            raise ValidationError(name, f"must be a date, 'YYYY-MM-DD' or 'YYYYMMDD'; got {value!r}"
+                                        f"{_date_hint(value)}")
         try:
             d = date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:
@@ -190,7 +230,10 @@ def _sort_field(value: Any, name: str) -> str | None:
 def _order(value: Any, name: str) -> str:
     text = value.strip().lower() if isinstance(value, str) else value
     if text not in ("asc", "desc"):
-        raise ValidationError(name, f"must be 'asc' or 'desc', got {value!r}")
+        meant = {"ascending": "asc", "descending": "desc", "up": "asc", "down": "desc"}.get(text) \
+            if isinstance(text, str) else None
+        hint = f"; did you mean {meant!r}?" if meant else ""
+        raise ValidationError(name, f"must be 'asc' or 'desc', got {value!r}{hint}")
     return text
 
 

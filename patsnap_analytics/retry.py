@@ -3,10 +3,12 @@
 Retried: :class:`~patsnap_analytics.errors.RetryableError` (rate limits 67200001/67200002 and HTTP 429,
 service failures 68300005/68300006/68300008 and HTTP 5xx) and
 :class:`~patsnap_analytics.errors.TransportError` (dropped connections, timeouts). Never retried: bad
-requests, auth, permission and quota errors, redirects and oversized answers — retrying those only burns
-calls or time. An answer that is not the API's (:class:`~patsnap_analytics.errors.ProtocolError`: an HTML
-maintenance page, an empty or invalid body, malformed data) is retried at most twice: a server in
-maintenance answers the same for minutes, and each retry is a call.
+requests, auth, permission and quota errors, redirects and oversized answers, and network failures a retry
+cannot fix (a host name that does not resolve, a refused or unreachable address, a failed TLS handshake) —
+retrying those only burns calls or time. An answer that is not the API's
+(:class:`~patsnap_analytics.errors.ProtocolError`: an HTML maintenance page, an empty or invalid body,
+malformed data) is retried at most twice: a server in maintenance answers the same for minutes, and each
+retry is a call.
 
 Example:
     >>> policy = RetryPolicy(max_attempts=4, backoff=0.5, max_backoff=4.0, jitter=False)
@@ -68,6 +70,8 @@ class RetryPolicy:
         if not isinstance(error, (RetryableError, TransportError)) or isinstance(error, (AnswerTooLarge,
                                                                                           RedirectRefused)):
             return False
+        if not error.retryable:
+            return False  # a DNS failure or a refused connection stays so: raised at once, not after 11 s
         limit = min(self.max_attempts, self.max_protocol_attempts) if isinstance(error, ProtocolError) \
             else self.max_attempts
         return attempt < limit and waited + next_delay <= self.max_total

@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .api import INTERNATIONAL_BASE_URL
+from .errors import ValidationError
 
-__all__ = ["ENV_VARS", "Settings", "mask"]
+__all__ = ["ENV_VARS", "Credentials", "Settings", "credentials", "mask"]
 
 #: Every environment variable the toolkit reads (tests clear them; the README lists them).
 ENV_VARS = ("PATSNAP_API_KEY", "PATSNAP_CLIENT_ID", "PATSNAP_CLIENT_SECRET", "PATSNAP_BASE_URL",
@@ -108,3 +109,72 @@ class Settings:
     def __repr__(self) -> str:
         return (f"Settings(api_key={mask(self.api_key)}, client_id={mask(self.client_id)}, "
                 f"base_url={self.base_url!r}, offline={self.offline})")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The credentials a client uses, and what each is called where it came from (``PATSNAP_API_KEY`` or
+    ``api_key=``), so that a refusal can say which one the API refused. Secrets never appear in the ``repr``.
+
+    Example:
+        >>> credentials(api_key="sk-example")
+        Credentials(mode='api_key', from='api_key=')
+    """
+
+    api_key: str | None = field(default=None, repr=False)
+    client_id: str | None = field(default=None, repr=False)
+    client_secret: str | None = field(default=None, repr=False)
+    from_env: bool = False
+
+    @property
+    def mode(self) -> str | None:
+        """``"api_key"``, ``"oauth"``, or ``None`` when there are no credentials."""
+        if self.api_key:
+            return "api_key"
+        return "oauth" if self.client_id and self.client_secret else None
+
+    def name(self, field_name: str) -> str:
+        """How the user gave ``field_name``: ``PATSNAP_CLIENT_ID`` from the environment, else ``client_id=``.
+
+        Example:
+            >>> Credentials(client_id="x", client_secret="y", from_env=True).name("client_id")
+            'PATSNAP_CLIENT_ID'
+        """
+        return f"PATSNAP_{field_name.upper()}" if self.from_env else f"{field_name}="
+
+    def __repr__(self) -> str:
+        where = "the environment" if self.from_env else ("api_key=" if self.api_key else "client_id=")
+        return f"Credentials(mode={self.mode!r}, from={where!r})"
+
+
+def credentials(api_key: str | None = None, client_id: str | None = None, client_secret: str | None = None,
+                *, settings: Settings | None = None) -> Credentials:
+    """The credentials to use: the arguments when any is given, else the ``PATSNAP_*`` variables.
+
+    An api key is complete on its own. An OAuth pair must be whole: a client id without its secret (or the
+    reverse) is refused here, naming the missing variable or argument, instead of silently falling back to
+    the sandbox or failing at the first call.
+
+    Example:
+        >>> credentials(settings=Settings.from_env({"PATSNAP_CLIENT_ID": "my-id"}))
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.ValidationError: client_secret: PATSNAP_CLIENT_ID is set but PATSNAP_CLIENT_SECRET is not: OAuth needs both (or set PATSNAP_API_KEY alone, or unset PATSNAP_CLIENT_ID to use the sandbox)
+        >>> credentials(settings=Settings.from_env({})).mode is None
+        True
+    """
+    given = (api_key, client_id, client_secret)
+    if any(given):
+        found = Credentials(*(v.strip() if isinstance(v, str) else v for v in given))
+    else:
+        env = settings or Settings.from_env()
+        found = Credentials(env.api_key, env.client_id, env.client_secret, from_env=True)
+    if not found.api_key and bool(found.client_id) != bool(found.client_secret):
+        have, missing = ("client_id", "client_secret") if found.client_id else ("client_secret", "client_id")
+        state = "is set" if found.from_env else "was given"
+        lacks = "is not" if found.from_env else "was not"
+        fix = (f"set {found.name('api_key').rstrip('=')} alone, or unset {found.name(have)} to use the sandbox"
+               if found.from_env else "pass api_key= alone")
+        raise ValidationError(missing, f"{found.name(have)} {state} but {found.name(missing)} {lacks}: OAuth "
+                                       f"needs both (or {fix})")
+    return found

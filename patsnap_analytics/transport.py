@@ -3,9 +3,11 @@
 :meth:`Transport.call` sends one call and returns its :class:`Answer`; the order of operations is
 
 1. **auth layer** — on 67200003/67200009 the OAuth token is dropped and fetched again, once (the vendor's
-   advice); an api key cannot be refreshed, so the error is raised.
+   advice); an api key cannot be refreshed, so the error is raised. A refusal that reaches the caller says
+   which credential was refused (:meth:`~patsnap_analytics.auth.ApiKeyAuth.refused`).
 2. **retry layer** — transient failures (rate limits, service errors, HTTP 429/5xx, dropped connections)
-   are retried with backoff and jitter, bounded in attempts and total time (:class:`RetryPolicy`).
+   are retried with backoff and jitter, bounded in attempts and total time (:class:`RetryPolicy`); a
+   network failure a retry cannot fix (DNS, refused, TLS) is raised at once, naming its cause.
 3. **one send** — credentials are added, every gate is passed (the client's ``qps`` limiter, a batch's
    budget, rate and stop gates), the call is counted, the request goes out with a deadline for the whole
    call, a cap on the answer's size and no redirect followed (:mod:`patsnap_analytics.http_limits`), any
@@ -44,7 +46,14 @@ from .answers import check_data
 from .api import SANDBOX_HEADER, VERSION_HEADER, Endpoint
 from .auth import ApiKeyAuth, OAuthAuth, reveal
 from .cache import SEARCH_TTL, ZERO_HITS_TTL, AnswerStore, CacheHealth
-from .errors import PatsnapError, ProtocolError, TokenExpiredError, error_for_code, error_from_envelope
+from .errors import (
+    AuthError,
+    PatsnapError,
+    ProtocolError,
+    TokenExpiredError,
+    error_for_code,
+    error_from_envelope,
+)
 from .gates import CallGate
 from .http_limits import MAX_ANSWER_BYTES, exchange
 from .redact import MASK, redact
@@ -197,11 +206,18 @@ class Transport:
         while True:
             try:
                 return self._with_retries(endpoint, params, files, gates)
-            except TokenExpiredError:
-                # the vendor's advice: refresh the token once, then give up
-                if refreshed or self.auth is None or not self.auth.invalidate():
+            except AuthError as exc:
+                # the vendor's advice: refresh the token once, then give up, saying which credential was refused
+                if isinstance(exc, TokenExpiredError) and not refreshed and self.auth is not None \
+                        and self.auth.invalidate():
+                    refreshed = True
+                    continue
+                if self.auth is None:
                     raise
-                refreshed = True
+                explained = self.auth.refused(exc)
+                if explained is exc:
+                    raise
+                raise explained from exc
 
     def _with_retries(self, endpoint: Endpoint, params: dict[str, str], files: dict | None,
                       gates: Sequence[CallGate]) -> Answer:
@@ -243,7 +259,7 @@ class Transport:
         prepared = self.session.prepare_request(requests.Request(
             endpoint.method, self.base_url + endpoint.path, params=reveal(params), headers=reveal(headers),
             files=files))
-        return exchange(self.session, prepared, where=f"{endpoint.path} on {self.base_url}", timeout=self.timeout,
+        return exchange(self.session, prepared, where=endpoint.path, timeout=self.timeout,
                         max_bytes=self.max_answer_bytes)
 
     def _store(self, endpoint: Endpoint, params: dict[str, str], resp: requests.Response, data: Any) -> str | None:

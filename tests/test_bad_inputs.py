@@ -134,7 +134,7 @@ BAD_INPUTS: list[Bad] = [
         raw_params={"simple_legal_status": "Alive"}),
     Bad("boolean status code", VAL, "codes are integers", filters={"legal_status": [True]},
         raw_params={"legal_status": "true"}),
-    Bad("country 'usa'", VAL, "two-letter office codes", filters={"country": "usa"}, raw_params={"country": "usa"}),
+    Bad("country 'usa'", VAL, "did you mean US (United States)?", filters={"country": "usa"}, raw_params={"country": "usa"}),
     Bad("empty list item", VAL, "has an empty item", filters={"country": "US,,CN"}, raw_params={"country": "US,,CN"}),
     Bad("unbalanced LOC", VAL, "loc", filters={"loc": "(14-03 OR 14-04"}, raw_params={"loc": "(14-03 OR 14-04"}),
     Bad("dangling LOC operator", VAL, "loc", filters={"loc": "14-03 AND"}, raw_params={"loc": "14-03 AND"}),

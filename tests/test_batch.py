@@ -223,7 +223,7 @@ def test_auth_errors_stop_the_batch(sb, tmp_path):
     from patsnap_analytics.client import Client
 
     wrong = Client(api_key="sk-sandbox-wrong", base_url=sb.url, cache=tmp_path / "c.sqlite")
-    with pytest.warns(BatchIncompleteWarning, match="AuthError|TokenExpired"):
+    with pytest.warns(BatchIncompleteWarning, match="AuthError|TokenExpired|CredentialsRejected"):
         df = wrong.search_many(drawings(5), workers=1, limit=2, progress=False)
     assert billed(sb) == 1  # the first refusal stops it: no call for the other four
     assert len(df) == 0 and len(pending(df)) == 5 and failures(df).empty

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -46,12 +48,57 @@ def test_a_missing_image_is_one_line(env_for, capsys):
     assert "not found" in capsys.readouterr().err
 
 
-def test_demo_writes_a_landscape_report(tmp_path, capsys):
+def test_demo_writes_a_landscape_report(tmp_path, capsys, monkeypatch):
+    import sys
+
+    connect_module = sys.modules["patsnap_analytics.connect"]  # the module (pa.connect is the function)
+
+    monkeypatch.setattr(connect_module, "_announced", False)  # as in a fresh process, which a command is
     assert main(["demo", "--out", str(tmp_path), "--designs", "300"]) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
+    # the command shows the package's notices on stderr (a notebook keeps them in logging)
+    assert "patsnap-analytics: no PatSnap credentials: using the embedded sandbox at http://127.0.0.1:" in captured.err
     report = tmp_path / "landscape.html"
     assert f"report: {report}" in out and report.stat().st_size > 50_000
     html = report.read_text(encoding="utf-8")
     assert "SANDBOX" in html and "data:image/png;base64," in html
     results = pd.read_csv(tmp_path / "results.csv")
     assert {"simple_legal_status_label", "country_label"} <= set(results.columns)
+
+
+@pytest.mark.parametrize("out", ["hits.txt", "hits", "folder.csv"])
+def test_a_bad_out_is_refused_before_any_call(env_for, query_images, tmp_path, capsys, monkeypatch, out):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder.csv").mkdir()
+    assert main(["search", str(query_images[0]), "--out", out, "--no-cache"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ValidationError: out: ") and "Traceback" not in err
+    assert sum(env_for.stats.values()) == 0  # not an upload, not a search: the check came first
+
+
+def test_cache_info_with_a_mistyped_path_creates_nothing(tmp_path, capsys):
+    typo = tmp_path / "htpp_cache.sqlite"
+    assert main(["cache", "info", "--path", str(typo)]) == 2
+    assert f"--path: no cache file at '{typo}'" in capsys.readouterr().err
+    assert not typo.exists() and list(tmp_path.iterdir()) == []
+    assert main(["cache", "clear", "--path", str(typo)]) == 2 and not typo.exists()
+
+
+def test_cache_info_before_any_cache_exists_says_so(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PATSNAP_CACHE_DIR", str(tmp_path / "fresh"))
+    assert main(["cache", "info"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["exists"] is False and info["responses"] == 0
+    assert not (tmp_path / "fresh").exists()  # looking created nothing
+
+
+def test_cache_info_reads_an_existing_cache(env_for, query_images, tmp_path, capsys):
+    cache = tmp_path / "c.sqlite"
+    import patsnap_analytics as pa
+
+    pa.connect(cache=cache).search_designs(query_images[0], limit=3)
+    capsys.readouterr()
+    assert main(["cache", "info", "--path", str(cache)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["path"] == str(cache) and info["responses"] == 1 and info["uploads"] == 1

@@ -15,6 +15,8 @@ from .conftest import SEARCH, TOKEN, UPLOAD, client_for, search_stats
 from .test_errors import DOCUMENTED  # the vendor's table: code -> class
 
 FAST_RETRY = RetryPolicy(max_attempts=3, backoff=0.01, max_backoff=0.02, jitter=False)
+# the codes with which the API refuses a credential (the vendor's table, written out as the tests' own spec)
+REFUSES_THE_KEY = {67200003, 67200008, 67200009, 67200202}
 
 
 def test_api_key_mode_returns_a_typed_frame(sb, drawing):
@@ -61,18 +63,32 @@ def test_short_lived_tokens_are_refreshed_before_they_expire(sb, drawing):
 
 def test_wrong_key_raises_auth_error_without_retrying(sb, drawing):
     client = pa.Client(api_key="sk-sandbox-wrong", base_url=sb.url, cache=False, retry=FAST_RETRY)
-    with pytest.raises(errors.TokenExpiredError) as info:
+    with pytest.raises(errors.CredentialsRejectedError) as info:
         client.search_designs(drawing)
-    assert info.value.error_code == 67200003 and info.value.http_status == 200
-    assert "sk-sandbox-wrong" not in str(info.value)
+    err = info.value
+    assert err.credential == "api_key" and isinstance(err, errors.AuthError)
+    assert err.error_code == 67200003 and err.http_status == 200 and err.endpoint == UPLOAD
+    assert str(err).startswith("the API refused the api key sk-s… given as api_key=: check that it is the whole key")
+    assert "sk-sandbox-wrong" not in str(err)
     assert sb.stats[UPLOAD] == 1 and sb.stats[SEARCH] == 0
 
 
-def test_wrong_oauth_secret(sb, drawing):
+def test_wrong_key_from_the_environment_names_the_variable(sb, drawing, monkeypatch):
+    monkeypatch.setenv("PATSNAP_API_KEY", "sk-sandbox-wrong")
+    monkeypatch.setenv("PATSNAP_BASE_URL", sb.url)
+    with pytest.raises(errors.CredentialsRejectedError, match="refused the api key sk-s… given as PATSNAP_API_KEY"):
+        pa.connect(cache=False, retry=FAST_RETRY).search_designs(drawing)
+
+
+def test_wrong_oauth_secret_is_said_at_the_token_call_once(sb, drawing):
     client = pa.Client(client_id=sb.client_id, client_secret="nope", base_url=sb.url, cache=False)
-    with pytest.raises(errors.AuthError):
+    with pytest.raises(errors.CredentialsRejectedError) as info:
         client.search_designs(drawing)
-    assert sb.stats[UPLOAD] == 0
+    err = info.value
+    assert err.credential == "client_credentials" and err.endpoint == TOKEN and err.error_code == 67200003
+    assert f"refused the client id {sb.client_id[:4]}… and its secret (client_id=, client_secret=)" in str(err)
+    assert "nope" not in str(err)
+    assert search_stats(sb) == {TOKEN: 1, UPLOAD: 0, SEARCH: 0}  # a refused id/secret is not "refreshed" a second time
 
 
 def test_token_of_another_client_gets_67200009_then_one_refresh(sb, drawing):
@@ -91,10 +107,23 @@ def test_token_errors_are_raised_after_one_refresh(sb, drawing):
     client.search_designs(drawing, limit=2)
     client.auth._secret = Secret("rotated-away")  # the refresh itself will now fail
     sb.advance_clock(4000)
-    with pytest.raises(errors.TokenExpiredError) as info:
+    with pytest.raises(errors.CredentialsRejectedError) as info:
         client.search_designs(drawing, limit=3)
     assert info.value.endpoint == TOKEN and sb.stats[TOKEN] == 2
+    assert info.value.credential == "client_credentials"  # the expired token was fine to drop; the secret is not
     assert "rotated-away" not in str(info.value)
+
+
+def test_a_fresh_token_refused_again_says_so(sb, drawing):
+    client = client_for(sb, auth="oauth", cache=False)
+    url = client.upload_image(drawing).url
+    sb.reset_stats()
+    sb.fail_next(67200009, 67200009)  # refused, refreshed once, refused again
+    with pytest.raises(errors.CredentialsRejectedError) as info:
+        client.search_designs(url, limit=3)
+    assert info.value.credential == "token" and info.value.error_code == 67200009
+    assert "refused the access token of client id" in str(info.value) and "even fresh" in str(info.value)
+    assert search_stats(sb) == {TOKEN: 1, UPLOAD: 0, SEARCH: 2}
 
 
 @pytest.mark.parametrize(
@@ -190,14 +219,27 @@ def test_connect_uses_credentials_from_the_environment(monkeypatch, sb, drawing)
     assert len(client.search_designs(drawing, limit=3)) == 3
 
 
-def test_connect_without_credentials_starts_an_announced_sandbox(capsys, drawing):
-    client = pa.connect(sandbox_options={"designs": 300})
+def test_connect_without_credentials_starts_an_announced_sandbox(capsys, caplog, monkeypatch, drawing):
+    import logging
+    import sys
+
+    connect_module = sys.modules["patsnap_analytics.connect"]  # the module (pa.connect is the function)
+
+    caplog.set_level(logging.DEBUG, logger="patsnap_analytics")
+    monkeypatch.setattr(connect_module, "_announced", False)  # as in a fresh process
+    clients = [pa.connect(sandbox_options={"designs": 300}) for _ in range(2)]
     try:
-        assert "embedded sandbox" in capsys.readouterr().err
-        df = client.search_designs(drawing, limit=3)
+        notices = [r for r in caplog.records if "embedded sandbox" in r.getMessage()]
+        # through logging (a notebook shows no stderr box), at INFO once per process, then at DEBUG
+        assert [(r.name, r.levelno) for r in notices] == [("patsnap_analytics", logging.INFO),
+                                                          ("patsnap_analytics", logging.DEBUG)]
+        assert notices[0].getMessage().startswith("no PatSnap credentials: using the embedded sandbox at http")
+        assert capsys.readouterr().err == ""
+        df = clients[0].search_designs(drawing, limit=3)
         assert df.attrs["source"] == "sandbox" and isinstance(df, pd.DataFrame)
     finally:
-        client.close()
+        for client in clients:
+            client.close()
 
 
 
@@ -208,10 +250,12 @@ def test_every_documented_error_code_raises_its_class_over_http(sb, drawing, cod
     url = client.upload_image(drawing).url
     sb.reset_stats()
     sb.fail_next(*[code] * 3)
-    with pytest.raises(cls) as info:
+    # a refusal of the api key says so (which credential), keeping the API's code and message
+    expected = errors.CredentialsRejectedError if code in REFUSES_THE_KEY else cls
+    with pytest.raises(expected) as info:
         client.search_designs(url, limit=3)
     err = info.value
-    assert type(err) is cls and err.error_code == code and err.http_status == 200 and err.endpoint == SEARCH
+    assert type(err) is expected and err.error_code == code and err.http_status == 200 and err.endpoint == SEARCH
     assert err.error_msg  # the vendor's message travels with the exception
     # transient codes are retried to the bound; the rest are raised at once (an api-key client cannot refresh)
     assert sb.stats[SEARCH] == (3 if cls.retryable else 1)

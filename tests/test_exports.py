@@ -101,21 +101,38 @@ def test_the_frames_are_not_trivial(frames):
 # ---------------------------------------------------------------------------------------------- write_frame
 
 def test_write_frame_writes_every_format_by_extension(frames, tmp_path):
-    from patsnap_analytics.exports import write_frame
+    from patsnap_analytics.exports import SANDBOX_LINK_NOTE, write_frame
 
     df = frames["labelled_loc"]
+    columns = list(df.columns)
+    # sandbox data: every format gets image_url_note right after image_url; the frame itself is unchanged
+    noted = [*columns[:columns.index("image_url") + 1], "image_url_note", *columns[columns.index("image_url") + 1:]]
     parquet = write_frame(df, tmp_path / "deep" / "er" / "hits.PARQUET")  # folders made, extension any case
     back = pd.read_parquet(parquet)
-    pd.testing.assert_frame_equal(back, df)
+    assert list(back.columns) == noted and list(df.columns) == columns
+    assert (back["image_url_note"] == SANDBOX_LINK_NOTE).all()
+    pd.testing.assert_frame_equal(back.drop(columns="image_url_note"), df)
     assert back.attrs == df.attrs
     csv = pd.read_csv(write_frame(df, tmp_path / "hits.csv"), dtype=str, keep_default_na=False, na_values=[""])
-    pd.testing.assert_frame_equal(typed_like(csv, df), df)
+    assert list(csv.columns) == noted and (csv["image_url_note"] == SANDBOX_LINK_NOTE).all()
+    pd.testing.assert_frame_equal(typed_like(csv.drop(columns="image_url_note"), df), df)
     xlsx = pd.read_excel(write_frame(df, tmp_path / "hits.xlsx"), dtype=str, keep_default_na=False,
                          na_values=[""])
-    pd.testing.assert_frame_equal(typed_like(xlsx, df), df, check_exact=False, rtol=1e-12)
+    assert (xlsx["image_url_note"] == SANDBOX_LINK_NOTE).all()
+    pd.testing.assert_frame_equal(typed_like(xlsx.drop(columns="image_url_note"), df), df, check_exact=False,
+                                  rtol=1e-12)
     records = json.loads(write_frame(df, tmp_path / "hits.json").read_text(encoding="utf-8"))
-    assert len(records) == len(df) and list(records[0]) == list(df.columns)
+    assert len(records) == len(df) and list(records[0]) == noted
     assert [r["patent_pn"] for r in records] == df["patent_pn"].tolist()
+
+
+def test_real_api_frames_are_written_as_they_are(frames, tmp_path):
+    from patsnap_analytics.exports import write_frame
+
+    df = frames["search"].copy()
+    df.attrs = {**df.attrs, "source": "patsnap"}  # as a real-API search would mark it
+    back = pd.read_parquet(write_frame(df, tmp_path / "hits.parquet"))
+    pd.testing.assert_frame_equal(back, df)  # no note column: these are PatSnap's own image links
 
 
 def test_cli_uses_the_same_write_frame():
@@ -159,7 +176,7 @@ def test_check_output_path_refuses_a_folder(tmp_path):
 @pytest.mark.parametrize(("name", "libraries"), [("hits.parquet", ("pyarrow", "fastparquet")),
                                                  ("hits.xlsx", ("openpyxl", "xlsxwriter"))])
 def test_a_missing_library_is_reported_before_anything_is_written(monkeypatch, tmp_path, name, libraries):
-    """As on a machine without the [export] extra: ``import pyarrow`` fails (None in sys.modules does that)."""
+    """As on a trimmed install without pyarrow / openpyxl: ``import pyarrow`` fails (None in sys.modules does that)."""
     import sys
 
     from patsnap_analytics.errors import ValidationError
@@ -167,7 +184,8 @@ def test_a_missing_library_is_reported_before_anything_is_written(monkeypatch, t
 
     for library in libraries:
         monkeypatch.setitem(sys.modules, library, None)
-    with pytest.raises(ValidationError, match=f"needs {libraries[0]}: pip install {libraries[0]}"):
+    with pytest.raises(ValidationError, match=f"needs {libraries[0]}, which is missing from this environment: "
+                                             f"pip install {libraries[0]}"):
         check_output_path(tmp_path / name)
     with pytest.raises(ValidationError, match=libraries[0]):
         write_frame(pd.DataFrame({"a": [1]}), tmp_path / "new" / name)

@@ -84,7 +84,8 @@ def test_design_query_from_any_keyword_values_raises_only_validation_error(kwarg
     assert 1 <= query.limit <= 100 and query.order in ("asc", "desc")
 
 
-_loc_term = st.builds(lambda c, s: f"{c:02d}-{s:02d}", st.integers(1, 32), st.integers(0, 99))
+# the codes of the Locarno table (any other code is refused: tests/test_codes.py, tests/test_loc.py)
+_loc_term = st.sampled_from(sorted([*codes.LOC_CLASSES, *codes.LOC_SUBCLASSES]))
 _loc_expr = st.recursive(
     _loc_term,
     lambda inner: st.one_of(st.tuples(inner, st.sampled_from([" AND ", " OR "]), inner).map(
@@ -104,7 +105,7 @@ def valid_queries(draw) -> DesignQuery:
                                            min_size=1, max_size=20).filter(str.strip), max_size=3)),
         "legal_status": draw(st.lists(st.sampled_from(sorted(codes.LEGAL_STATUS)), max_size=4)),
         "simple_legal_status": draw(st.lists(st.sampled_from(sorted(codes.SIMPLE_LEGAL_STATUS)), max_size=3)),
-        "country": draw(st.lists(st.sampled_from(["CN", "US", "EU", "JP", "KR", "WO", "HK"]), max_size=4)),
+        "country": draw(st.lists(st.sampled_from(sorted(codes.OFFICES)), max_size=4)),
         "main_field": draw(st.none() | st.text(min_size=1, max_size=60)),
         "apply_start_time": draw(st.none() | st.just(a1)), "apply_end_time": draw(st.none() | st.just(a2)),
         "public_start_time": draw(st.none() | st.just(p1)), "public_end_time": draw(st.none() | st.just(p2)),

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from patsnap_analytics import loc
+from patsnap_analytics import codes, loc
 from patsnap_analytics.loc import LocSyntaxError, parse
 
 
@@ -39,6 +39,32 @@ def test_syntax_errors_name_loc_and_position(bad):
     assert info.value.position is None or 0 <= info.value.position <= len(bad)
 
 
+@pytest.mark.parametrize(
+    ("bad", "fragments"),
+    [("99-01", ["99-01 at position 0 is not a Locarno code", "there is no class 99", "find_loc("]),
+     ("14-55", ["class 14 (Recording", "has no subclass 55", "14-01 to 14-99"]),
+     ("31-01", ["its subclass is 31-00"]),
+     ("(10-02 OR 00)", ["00 at position 10", "no class 00"])],
+)
+def test_unknown_codes_are_refused_with_the_reason(bad, fragments):
+    with pytest.raises(LocSyntaxError) as info:
+        parse(bad)
+    for fragment in fragments:
+        assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("14-3", "14-03"), ("1403", "14-03"), ("14.03", "14-03"), ("14/3", "14-03"), ("6-1", "06-01"),
+     ("Cl. 14-03", "14-03"), ("watch", "10-02"), ("smartphone", "14-03"), ("hair dryer", "28-03"),
+     ("(10-02 OR 14-3)", "14-03")],
+)
+def test_near_misses_get_did_you_mean(typed, meant):
+    with pytest.raises(LocSyntaxError) as info:
+        parse(typed)
+    assert f"did you mean {meant} ({codes.loc_title(meant)})?" in str(info.value)
+
+
 def test_evaluates_numpy_masks():
     masks = {"14": np.array([1, 1, 0, 0], bool), "14-03": np.array([0, 1, 0, 0], bool),
              "10": np.array([0, 0, 1, 0], bool)}
@@ -50,8 +76,8 @@ def test_terms():
     assert parse("(14 NOT 14-03) OR 10-02").terms() == {"14", "14-03", "10-02"}
 
 
-codes_st = st.builds(lambda c, s: f"{c:02d}" if s is None else f"{c:02d}-{s:02d}",
-                     st.integers(1, 32), st.none() | st.integers(0, 99))
+# every class and subclass of the table (a code outside it is refused, see test_unknown_codes_are_refused)
+codes_st = st.sampled_from(sorted([*codes.LOC_CLASSES, *codes.LOC_SUBCLASSES]))
 
 
 def exprs():

@@ -76,10 +76,10 @@ def run_everything(sb, drawing, tmp_path: Path) -> tuple[list, list[BaseExceptio
         raised.append(info.value)
 
     wrong_key = pa.Client(api_key="sk-sandbox-" + "0f" * 16, base_url=sb.url, cache=False, retry=FAST)
-    expect(errors.TokenExpiredError, lambda: wrong_key.search_designs(drawing, limit=2))
+    expect(errors.CredentialsRejectedError, lambda: wrong_key.search_designs(drawing, limit=2))
     wrong_secret = pa.Client(client_id=sb.client_id, client_secret="sandbox-secret-" + "ab" * 16,
                              base_url=sb.url, cache=False, retry=FAST)
-    expect(errors.AuthError, lambda: wrong_secret.search_designs(drawing, limit=2))
+    expect(errors.CredentialsRejectedError, lambda: wrong_secret.search_designs(drawing, limit=2))
     refused = pa.Client(api_key=sb.api_key, base_url=f"http://127.0.0.1:{closed_port()}", cache=False, retry=FAST)
     expect(errors.TransportError, lambda: refused.search_designs(drawing, limit=2))
     refused_oauth = pa.Client(client_id=sb.client_id, client_secret=sb.client_secret,
@@ -159,7 +159,7 @@ def _chain(exc: BaseException) -> list[BaseException]:
 def failures_raised(sb, drawing, tmp_path):
     clients, raised = run_everything(sb, drawing, tmp_path)
     kinds = {type(e) for e in raised}
-    assert kinds >= {errors.TokenExpiredError, errors.TransportError, errors.RateLimitError, errors.ServiceError,
+    assert kinds >= {errors.CredentialsRejectedError, errors.TransportError, errors.RateLimitError, errors.ServiceError,
                      errors.UploadRejectedError}
     return secrets_of(sb, *clients), raised
 

@@ -35,7 +35,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from tqdm import tqdm
+# in a notebook kernel: a widget bar (tqdm on stderr renders as an error-styled box there); text elsewhere
+from tqdm.auto import tqdm
 
 __all__ = ["PROGRESS_DELAY", "receive", "run_chunks", "send"]
 

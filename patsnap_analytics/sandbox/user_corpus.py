@@ -93,7 +93,7 @@ def index_directory(images_dir: str | Path, metadata_csv: str | Path, out_dir: s
         Traceback (most recent call last):
         ...
         ValueError: bad.csv: 1 bad row(s):
-          row 2 (ZZ1): image file 'nope.png' not found in ...; loc code '1002' is not NN-NN; apdt '2020-13-01' is not a YYYY-MM-DD date
+          row 2 (ZZ1): image file 'nope.png' not found in ...; loc code '1002' is not NN-NN; apdt '2020-13-01' is not a YYYY-MM-DD date; country 'ZZ' is not a two-letter office code (see codes.OFFICES)
     """
     images_dir, out_dir, metadata_csv = Path(images_dir), Path(out_dir), Path(metadata_csv)
     rows = _read_rows(metadata_csv, images_dir)
@@ -192,8 +192,8 @@ def _validate_row(rec: dict[str, str], images_dir: Path) -> tuple[dict[str, Any]
     if simple is None:
         simple = SIMPLE_OF_LEGAL.get(legal, 999)
     country = (rec.get("country") or codes.office_of(pn) or "").upper()
-    if not codes.is_office_code(country):  # the rule DesignQuery applies, or the design could never be filtered
-        problems.append(f"country {country!r} is not a two-letter office code")
+    if not codes.is_office(country):  # the rule DesignQuery applies, or the design could never be filtered
+        problems.append(f"country {country!r} is not a two-letter office code (see codes.OFFICES)")
     patent_type = (rec.get("patent_type") or "D").upper()
     if patent_type not in ("D", "U"):
         problems.append(f"patent_type {patent_type!r} is not D or U")

@@ -1,0 +1,73 @@
+"""The committed notebooks render as an analyst sees them, without error-styled output, on the one sandbox.
+
+nbval re-runs them in ``make test``; this checks what is committed: no ``error`` output and no ``stderr``
+stream (Jupyter paints both pink), no explicit corpus size (the notebooks, the app and the CLI share the
+sandbox's default, so a query shows the same top hits everywhere), and the report of notebook 02 saved next
+to the notebook with a link, not in a hidden temporary folder.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+import pytest
+
+from .conftest import ROOT
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+sys.path.insert(0, str(ROOT / "scripts"))
+from refresh_notebooks import loud_outputs  # noqa: E402  (the script that writes them uses the same check)
+
+
+def _cells(path):
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def _code(path) -> str:
+    return "\n".join("".join(c["source"]) for c in _cells(path) if c["cell_type"] == "code")
+
+
+def test_there_are_notebooks():
+    assert {p.name for p in NOTEBOOKS} >= {"01_quickstart.ipynb", "02_landscape_report.ipynb",
+                                           "03_scoring_study.ipynb", "app.ipynb"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_error_styled_output_is_committed(path):
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    assert loud_outputs(nb) == [], f"{path.name}: stderr or error outputs render as pink boxes"
+    kinds = {out["output_type"] for cell in nb.cells for out in cell.get("outputs", [])}
+    assert kinds <= {"execute_result", "display_data", "stream"}
+    streams = {out["name"] for cell in nb.cells for out in cell.get("outputs", []) if out["output_type"] == "stream"}
+    assert streams <= {"stdout"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_notebook_connects_to_the_default_sandbox(path):
+    code = _code(path)
+    assert "pa.connect()" in code
+    assert "sandbox_options" not in code and not re.search(r"\bdesigns\s*=", code), \
+        f"{path.name} sets its own corpus size"
+
+
+def test_the_report_is_saved_next_to_the_notebook_with_a_link():
+    path = ROOT / "notebooks" / "02_landscape_report.ipynb"
+    code = _code(path)
+    assert "tempfile" not in code and 'landscape_report(labelled, "landscape.html"' in code
+    html = [o["data"]["text/html"] for c in _cells(path) for o in c.get("outputs", [])
+            if "text/html" in o.get("data", {}) and "landscape.html" in "".join(o["data"]["text/html"])]
+    assert html and '<a href="landscape.html"' in "".join(html[0])
+
+
+def test_loud_outputs_finds_both_kinds():
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1"), nbformat.v4.new_code_cell("2")])
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="fine")]
+    nb.cells[1].outputs = [nbformat.v4.new_output("error", ename="E", evalue="x", traceback=[]),
+                           nbformat.v4.new_output("stream", name="stderr", text="pink")]
+    assert loud_outputs(nb) == ["cell 1: error", "cell 1: stderr"]
