@@ -78,7 +78,7 @@ __all__ = [
     "connect",
 ]
 
-_LAZY_MODULES = ("plots", "widgets", "report", "sandbox", "batch", "labels")
+_LAZY_MODULES = ("plots", "widgets", "report", "sandbox", "batch", "labels", "exports", "enrich", "thumbnails")
 
 
 def __getattr__(name: str):

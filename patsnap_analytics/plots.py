@@ -33,6 +33,7 @@ Example:
 from __future__ import annotations
 
 import io
+import re
 import textwrap
 from collections.abc import Sequence
 from typing import Any
@@ -427,14 +428,18 @@ def status_breakdown(df: pd.DataFrame, *, by: str = "simple_legal_status", disti
                  kwargs)
 
 
-def _explode(df: pd.DataFrame, column: str) -> pd.DataFrame:
-    """One row per value of a list column (or of a ``,``/``|``-joined text column); empty lists become NA."""
+def _explode(df: pd.DataFrame, column: str, separators: str = "|") -> pd.DataFrame:
+    """One row per value of a list column, or of a text column joined by one of ``separators`` (names come
+    ``|``-joined, as the API joins them; never split names on commas, which they contain: "Minato Co., Ltd.";
+    Locarno codes may also come ``,``-joined); empty lists become NA."""
+    splitter = re.compile("[" + re.escape(separators) + "]")
+
     def as_list(v: object) -> list[str] | None:
         if isinstance(v, list | tuple):
             return [str(x).strip() for x in v] or None
         if v is None or pd.isna(v):  # type: ignore[arg-type]
             return None
-        return [p.strip() for p in str(v).replace("|", ",").split(",") if p.strip()] or None
+        return [p.strip() for p in splitter.split(str(v)) if p.strip()] or None
 
     out = df.assign(**{column: df[column].map(as_list)}).explode(column, ignore_index=True)
     out[column] = out[column].astype("string")
@@ -461,7 +466,7 @@ def loc_breakdown(df: pd.DataFrame, *, top: int | None = 15, distinct: bool = Tr
     if "loc" not in df.columns:
         raise ValueError("loc_breakdown: the frame has no 'loc' column; add it first: "
                          "df = client.enrich(df) or client.label(df, by='loc')")
-    counts = _top(_counts(_explode(df, "loc"), "loc", distinct), top)
+    counts = _top(_counts(_explode(df, "loc", ",|"), "loc", distinct), top)
 
     def text(code: str) -> str:
         if code == UNKNOWN or code.startswith("Other ("):

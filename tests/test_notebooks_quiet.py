@@ -50,14 +50,14 @@ def test_no_error_styled_output_is_committed(path):
 def test_every_notebook_connects_to_the_default_sandbox(path):
     code = _code(path)
     assert "pa.connect()" in code
-    assert "sandbox_options" not in code and not re.search(r"\bdesigns\s*=", code), \
+    assert "sandbox_options" not in code and not re.search(r"(connect|Sandbox)\([^)]*\bdesigns\s*=", code), \
         f"{path.name} sets its own corpus size"
 
 
 def test_the_report_is_saved_next_to_the_notebook_with_a_link():
     path = ROOT / "notebooks" / "02_landscape_report.ipynb"
     code = _code(path)
-    assert "tempfile" not in code and 'landscape_report(labelled, "landscape.html"' in code
+    assert "tempfile" not in code and 'landscape_report(rich, "landscape.html"' in code
     html = [o["data"]["text/html"] for c in _cells(path) for o in c.get("outputs", [])
             if "text/html" in o.get("data", {}) and "landscape.html" in "".join(o["data"]["text/html"])]
     assert html and '<a href="landscape.html"' in "".join(html[0])
