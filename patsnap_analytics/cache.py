@@ -2,14 +2,18 @@
 
 Analysts pay per call, so an identical call must never be paid twice. The rules:
 
-* **Searches** (``GET /image-search/search-id``) are cached by requests-cache under a key made of the host,
-  the path, the normalised filters and the *image* — its sha256 when the client uploaded it, never the
-  temporary upload URL, which changes on every upload. The same image and filters cost nothing a week later.
+* **Searches** are cached by requests-cache, one entry per page, under a key made of the host, the path, the
+  normalised filters (with the page's ``offset``/``limit``) and the *image* — its sha256 when the client
+  uploaded it, never the temporary upload URL, which changes on every upload. The same image and filters
+  cost nothing a week later. search-id travels as a query string; image-single, its beta and image-multiple
+  as a JSON body (``POST``), whose key reads the body (``url``/``urls`` by image, keys sorted); the pages of
+  ``/image-search/results`` stand in their search's image for the short-lived ``search_id``.
 * **Uploads** are not HTTP-cached (a multipart body is a poor key). The :class:`UploadLedger` remembers
   sha256 -> (url, expiry) in the same SQLite file and hands the URL out until a minute before it expires.
 * **Never stored**: the ``apikey`` parameter, the ``Authorization`` header, tokens, client ids and secrets
-  (requests-cache redacts ``ignored_parameters`` from what it saves), the token endpoint's answers
-  (POST is never cached), and any answer that is not HTTP 200 with ``status: true``.
+  (requests-cache redacts ``ignored_parameters`` from what it saves), the token endpoint's and the upload's
+  answers (the only POSTs stored are the JSON searches'), and any answer that is not HTTP 200 with
+  ``status: true``.
 * **Thumbnails** (result image URLs) go through the same cache with their own expiry.
 
 Example:
@@ -17,8 +21,6 @@ Example:
     >>> keyer.register("https://img.example/u/1.png", "sha256:abc")
     >>> import requests
 
-from .api import SEARCH_ID
-from .settings import Settings
     >>> a = requests.Request("GET", "https://h/image-search/search-id",
     ...                      params={"url": "https://img.example/u/1.png", "limit": "10", "apikey": "k1"}).prepare()
     >>> b = requests.Request("GET", "https://h/image-search/search-id",
@@ -42,7 +44,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
-from .api import SEARCH_ID
+from .api import JSON_SEARCH_ENDPOINTS, SEARCH_ID, SEARCH_RESULTS
 from .settings import Settings
 
 __all__ = [
@@ -120,19 +122,48 @@ class SearchKeyer:
         parts = urlsplit(request.url or "")
         params = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                   if k.lower() not in _SECRET_LOWER]
-        if parts.path.endswith(SEARCH_ID.path):
-            params = [(k, self.image_key(v)) if k == "url" else (k, v) for k, v in params]
+        # the image stands in for what names it briefly: an upload URL, or the search_id of a search
+        aliased = _ALIASED_PARAMS.get(_api_path(parts.path), ())
+        params = [(k, self.image_key(v)) if k in aliased else (k, v) for k, v in params]
+        body = self._body_key(request) if request.method == "POST" and _api_path(parts.path) in _JSON_PATHS else None
         material = json.dumps(
-            [request.method, parts.scheme, parts.netloc, parts.path, sorted(params)], ensure_ascii=False
+            [request.method, parts.scheme, parts.netloc, parts.path, sorted(params), body], ensure_ascii=False
         )
         return hashlib.sha256(material.encode()).hexdigest()[:32]
 
+    def _body_key(self, request: Any) -> Any:
+        """A JSON search's body as a key part: images by hash, secrets dropped, keys sorted (by json.dumps)."""
+        raw = request.body or b""
+        try:
+            body = json.loads(raw)
+        except (TypeError, ValueError):
+            return hashlib.sha256(raw if isinstance(raw, bytes) else str(raw).encode()).hexdigest()
+        if not isinstance(body, dict):
+            return body
+        body = {k: v for k, v in body.items() if k.lower() not in _SECRET_LOWER}
+        if isinstance(body.get("url"), str):
+            body["url"] = self.image_key(body["url"])
+        if isinstance(body.get("urls"), list):
+            body["urls"] = [self.image_key(u) if isinstance(u, str) else u for u in body["urls"]]
+        return body
+
 
 _SECRET_LOWER = {p.lower() for p in SECRET_PARAMS}
+_JSON_PATHS = frozenset(e.path for e in JSON_SEARCH_ENDPOINTS.values())
+_ALIASED_PARAMS = {SEARCH_ID.path: ("url",), SEARCH_RESULTS.path: ("search_id",)}
+
+
+def _api_path(path: str) -> str:
+    """The API path a request goes to, also under a base URL with a path prefix."""
+    for known in (*_JSON_PATHS, *_ALIASED_PARAMS):
+        if path.endswith(known):
+            return known
+    return path
 
 
 def cacheable(response: requests.Response) -> bool:
-    """requests-cache ``filter_fn``: store only HTTP 200 with a ``status: true`` envelope, or an image.
+    """requests-cache ``filter_fn``: store only HTTP 200 with a ``status: true`` envelope, or an image; of
+    the POSTs, only the JSON searches' (never an upload's or a token's).
 
     Example:
         >>> r = requests.Response(); r.status_code = 200; r._content = b'{"status": false, "error_code": 1}'
@@ -140,6 +171,9 @@ def cacheable(response: requests.Response) -> bool:
         False
     """
     if response.status_code != 200:
+        return False
+    request = response.request
+    if request is not None and request.method == "POST" and _api_path(urlsplit(request.url or "").path) not in _JSON_PATHS:
         return False
     ctype = response.headers.get("Content-Type", "")
     if ctype.startswith("image/"):
@@ -153,18 +187,19 @@ def cacheable(response: requests.Response) -> bool:
 
 def cache_settings(keyer: SearchKeyer) -> dict[str, Any]:
     """The requests-cache settings of every session the client caches with: how answers are keyed,
-    which are stored (HTTP 200 ``status: true`` GETs and images only) and that no secret is ever kept.
+    which are stored (HTTP 200 ``status: true`` searches and images only) and that no secret is ever kept.
 
     Example:
         >>> settings = cache_settings(SearchKeyer())
         >>> settings["allowable_methods"], "apikey" in settings["ignored_parameters"]
-        (('GET',), True)
+        (('GET', 'POST'), True)
     """
     return {
         "key_fn": keyer,
         "filter_fn": cacheable,
         "allowable_codes": (200,),
-        "allowable_methods": ("GET",),  # uploads and token requests (POST) are never stored
+        # POST for the JSON searches; cacheable() refuses every other POST (uploads, tokens)
+        "allowable_methods": ("GET", "POST"),
         "ignored_parameters": SECRET_PARAMS,
         "stale_if_error": False,
         "expire_after": SEARCH_TTL,
@@ -205,10 +240,10 @@ def wrap_session(session: requests.Session, keyer: SearchKeyer) -> requests.Sess
 
     Example:
         >>> from requests_cache import CachedSession
-        >>> own = CachedSession(backend="memory", allowable_methods=("GET", "POST"))
+        >>> own = CachedSession(backend="memory", allowable_methods=("GET", "HEAD"))
         >>> ours = wrap_session(own, SearchKeyer())
         >>> own.settings.allowable_methods, ours.settings.allowable_methods, ours.cache.responses is own.cache.responses
-        (('GET', 'POST'), ('GET',), True)
+        (('GET', 'HEAD'), ('GET', 'POST'), True)
     """
     if not hasattr(session, "cache"):
         return session

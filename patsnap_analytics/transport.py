@@ -26,6 +26,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -53,6 +54,8 @@ class Answer:
     data: Any
     headers: Mapping[str, str] = field(default_factory=dict)
     from_cache: bool = False
+    #: when a cached answer was received (UTC, naive, as requests-cache keeps it); ``None`` for a fresh one
+    created_at: datetime | None = None
 
     @property
     def from_sandbox(self) -> bool:
@@ -128,27 +131,30 @@ class Transport:
         """Whether the session caches (a requests-cache session)."""
         return hasattr(self.session, "cache")
 
-    def lookup(self, endpoint: Endpoint, params: dict[str, str]) -> Answer | None:
-        """The stored answer of a GET with these (cache-key) parameters, or ``None``; never sends a call."""
+    def lookup(self, endpoint: Endpoint, params: dict[str, str], *, body: Any = None) -> Answer | None:
+        """The stored answer of a call with these (cache-key) parameters — a query string, or for a JSON
+        endpoint the ``body`` — or ``None``; never sends a call."""
         if not self.cached:
             return None
-        resp = self.session.get(self.base_url + endpoint.path, params=params, only_if_cached=True,  # type: ignore[call-arg]
-                                timeout=self.timeout)
+        resp = self.session.request(endpoint.method, self.base_url + endpoint.path, params=params, json=body,
+                                    only_if_cached=True, timeout=self.timeout)  # type: ignore[call-arg]
         if resp.status_code == 504:  # requests-cache's "not in the cache"
             return None
-        return Answer(read_envelope(resp, endpoint), resp.headers, from_cache=True)
+        return Answer(read_envelope(resp, endpoint), resp.headers, from_cache=True,
+                      created_at=getattr(resp, "created_at", None))
 
-    def call(self, endpoint: Endpoint, params: dict[str, str], *, files: dict | None = None,
+    def call(self, endpoint: Endpoint, params: dict[str, str], *, files: dict | None = None, body: Any = None,
              refresh: bool = False, gates: Sequence[CallGate] = ()) -> Answer:
         """Send one call (see the module's numbered steps) and return its answer.
 
-        A GET's answer is stored by the cache (when it is a complete ``status: true`` answer); ``refresh``
-        only says the caller skipped the look-up on purpose. A POST is never stored.
+        A search's answer is stored by the cache (when it is a complete ``status: true`` answer); ``body`` is
+        a JSON endpoint's request body. ``refresh`` only says the caller skipped the look-up on purpose. An
+        upload or a token request is never stored.
         """
         refreshed = False
         while True:
             try:
-                return self._with_retries(endpoint, params, files, gates)
+                return self._with_retries(endpoint, params, files, gates, body)
             except TokenExpiredError:
                 # the vendor's advice: refresh the token once, then give up
                 if refreshed or self.auth is None or not self.auth.invalidate():
@@ -156,12 +162,12 @@ class Transport:
                 refreshed = True
 
     def _with_retries(self, endpoint: Endpoint, params: dict[str, str], files: dict | None,
-                      gates: Sequence[CallGate]) -> Answer:
+                      gates: Sequence[CallGate], body: Any = None) -> Answer:
         attempt, waited = 0, 0.0
         while True:
             attempt += 1
             try:
-                return self._send_once(endpoint, params, files, gates)
+                return self._send_once(endpoint, params, files, gates, body)
             except PatsnapError as exc:
                 error = exc
             delay = self.retry.delay(attempt, getattr(error, "retry_after", None))
@@ -172,23 +178,27 @@ class Transport:
             waited += delay
 
     def _send_once(self, endpoint: Endpoint, params: dict[str, str], files: dict | None,
-                   gates: Sequence[CallGate]) -> Answer:
+                   gates: Sequence[CallGate], body: Any = None) -> Answer:
         send_params, headers = dict(params), {VERSION_HEADER: self.version}
         if self.auth is not None:
             self.auth.apply(send_params, headers, self.session)
         for gate in (*gates, *([self.limiter] if self.limiter else [])):
             gate.acquire()
         self.stats.count_call(endpoint.path)
-        resp = self._request(endpoint, send_params, headers, files)
+        resp = self._request(endpoint, send_params, headers, files, body)
         return Answer(read_envelope(resp, endpoint), resp.headers)
 
-    def _request(self, endpoint: Endpoint, params: dict, headers: dict, files: dict | None) -> requests.Response:
+    def _request(self, endpoint: Endpoint, params: dict, headers: dict, files: dict | None,
+                 body: Any = None) -> requests.Response:
         extra: dict[str, Any] = {}
         if self.cached:
             from requests_cache import DO_NOT_CACHE
 
-            # a GET that goes out replaces what is stored; a POST (upload, token) is never stored
-            extra = {"force_refresh": True} if endpoint.method == "GET" else {"expire_after": DO_NOT_CACHE}
+            # a search that goes out replaces what is stored; an upload or a token request is never stored
+            stored = endpoint.method == "GET" or endpoint.params_in == "json"
+            extra = {"force_refresh": True} if stored else {"expire_after": DO_NOT_CACHE}
+        if body is not None:
+            extra["json"] = body
         try:
             return self.session.request(endpoint.method, self.base_url + endpoint.path, params=params,
                                         headers=headers, files=files, timeout=self.timeout, **extra)
