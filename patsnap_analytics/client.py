@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 import requests
@@ -228,6 +229,7 @@ class Client:
         """
         if not is_url(url):
             return None
+        url = self._own_scheme(url)
         kwargs: dict[str, Any] = {"timeout": self.transport.timeout}
         if self.cached:
             kwargs["expire_after"] = IMAGE_TTL
@@ -246,6 +248,20 @@ class Client:
         else:
             self.stats.count_image_download()  # a plain image URL: not an API call, not billed
         return resp.content
+
+    def _own_scheme(self, url: str) -> str:
+        """A result image served by the API host itself is fetched with the host's own scheme: ``is_https=1``
+        asks for https links, and a host reached over plain http (the sandbox on 127.0.0.1) has no TLS.
+
+        Example:
+            >>> Client(api_key="sk-x", base_url="http://127.0.0.1:8", cache=False)._own_scheme("https://127.0.0.1:8/a.png")
+            'http://127.0.0.1:8/a.png'
+        """
+        base = urlsplit(self.base_url)
+        parts = urlsplit(url)
+        if parts.netloc == base.netloc and parts.scheme != base.scheme:
+            return urlunsplit((base.scheme, *parts[1:]))
+        return url
 
     def cache_info(self) -> dict[str, Any]:
         """Where the cache is and what it holds.

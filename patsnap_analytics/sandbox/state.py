@@ -13,18 +13,24 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..api import SEARCH_ID_LIFETIME
 from .faults import Clock, Faults
 from .protocol import BUSINESS_ENDPOINTS, TOKEN_PATH, ApiFailure
 
-__all__ = ["MAX_STORED_UPLOADS", "Credentials", "SandboxState", "Stats", "Upload", "UploadStore"]
+__all__ = ["MAX_SEARCH_ID_BYTES", "MAX_STORED_UPLOADS", "Credentials", "SandboxState", "SearchIds", "Stats", "Upload",
+           "UploadStore"]
 
 MAX_STORED_UPLOADS = 2000
+#: Query images kept for live search ids, in bytes at most (the oldest searches are forgotten first).
+MAX_SEARCH_ID_BYTES = 256 * 2**20
 
 
 class Stats:
@@ -128,6 +134,50 @@ class UploadStore:
             self._expired.popitem(last=False)
 
 
+class SearchIds:
+    """search-id searches that ``/image-search/results`` can page through, each for its lifetime on the
+    sandbox's clock (:data:`~patsnap_analytics.api.SEARCH_ID_LIFETIME`, 20 minutes).
+
+    The id is a pure function of the image and the filters, as a repeated search gets the same id (and a
+    new lifetime); what the id keeps is the query image, bounded in total size.
+
+    Example:
+        >>> ids = SearchIds(Clock(), lifetime=1200)
+        >>> sid = ids.issue(b"png-bytes", {"limit": "10"})
+        >>> ids.lookup(sid), ids.lookup("nope")
+        (b'png-bytes', None)
+    """
+
+    def __init__(self, clock: Clock, *, lifetime: float) -> None:
+        self.clock = clock
+        self.lifetime = lifetime
+        self._lock = threading.Lock()
+        self._items: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
+        self._bytes = 0
+
+    def issue(self, image: bytes, params: dict[str, str]) -> str:
+        """The id of this search (image + filters), alive for ``lifetime`` seconds from now."""
+        material = hashlib.sha256(image).hexdigest() + json.dumps(params, sort_keys=True)
+        search_id = hashlib.blake2b(material.encode(), digest_size=16).hexdigest().upper() + "-1-D"
+        with self._lock:
+            old = self._items.pop(search_id, None)
+            self._bytes -= len(old[0]) if old else 0
+            self._items[search_id] = (image, self.clock.now() + self.lifetime)
+            self._bytes += len(image)
+            while self._bytes > MAX_SEARCH_ID_BYTES and len(self._items) > 1:
+                _, (dropped, _) = self._items.popitem(last=False)
+                self._bytes -= len(dropped)
+        return search_id
+
+    def lookup(self, search_id: str) -> bytes | str | None:
+        """The query image of a live id; ``"expired"`` for a known id past its lifetime; else ``None``."""
+        with self._lock:
+            entry = self._items.get(search_id)
+        if entry is None:
+            return None
+        return entry[0] if self.clock.now() < entry[1] else "expired"
+
+
 class Credentials:
     """The sandbox's api key, its OAuth clients and the tokens it issued.
 
@@ -221,6 +271,7 @@ class SandboxState:
     clock: Clock = field(default_factory=Clock)
     credentials: Credentials = field(init=False)
     uploads: UploadStore = field(init=False)
+    search_ids: SearchIds = field(init=False)
     stats: Stats = field(default_factory=Stats)
     base_url: str | None = None      # set by the server once bound; else taken from the request
     transports: dict[tuple[str, int], Any] = field(default_factory=dict)  # client addr -> transport
@@ -232,6 +283,17 @@ class SandboxState:
         self.faults.clock = self.clock
         self.credentials = Credentials(self.clock)
         self.uploads = UploadStore(self.clock)
+        self.search_ids = SearchIds(self.clock, lifetime=SEARCH_ID_LIFETIME)
+        self._ranker: Any = None
+
+    @property
+    def ranker(self) -> Any:
+        """The :class:`~.ranking.Ranker` over the engine (made on first use)."""
+        if self._ranker is None or self._ranker.engine is not self.engine:
+            from .ranking import Ranker
+
+            self._ranker = Ranker(self.engine)
+        return self._ranker
 
     @property
     def corpus(self) -> Any:

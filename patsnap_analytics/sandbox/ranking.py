@@ -1,0 +1,198 @@
+"""The ranking semantics of the image-search family, over the engine's drawing similarity.
+
+One :class:`Ranker` per engine ranks the designs for a request and serves any page of that ranking:
+
+* **the patent type** — designs (``D``) or utility models (``U``); search-id searches designs;
+* **model 2** (and search-id): plain similarity, a design scoring as its best-matching view;
+* **model 1**, smart recommendation: the query's Locarno subclass is predicted from its nearest designs
+  (a score-weighted vote of their main subclass; with ``pre_filter`` 1 among the designs the filters
+  admit); designs in that subclass come first (``loc_match`` 1), by similarity within each group. With
+  several views, only the first view predicts (order matters, as the vendor says);
+* **models 3 / 4** (utility models): shape alone, or shape and colour layout half and half
+  (:mod:`.colour`), so a copy with its colours swapped finds its original first under 3 and lower under 4;
+* **several views** (image-multiple): a design's score is the mean of its scores for each view, so one that
+  matches several views outranks one that matches a single view;
+* **the beta** turns each query into a line drawing first (:mod:`.linework`);
+* **filters** are the engine's masks (and ``query_text`` / ``stemming`` keyword rules); ``total`` counts every
+  match after filters; ``score_expansion`` spreads the candidates' scores over 0-1;
+* **sorting** by similarity (ties by design number) or by a date field in ``order`` (designs without that
+  date last, ties by similarity then design number). The order is a pure function of the request, so
+  page 2 never repeats page 1 and scores never rise across pages.
+
+Example:
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from patsnap_analytics.query import DesignQuery
+    >>> from patsnap_analytics.sandbox.engine import Engine
+    >>> from patsnap_analytics.sandbox.sample import sample_corpus
+    >>> engine = Engine(sample_corpus(60, seed=4, cache_dir=Path(tempfile.mkdtemp())))
+    >>> image = engine.corpus.view_path(7, 0).read_bytes()
+    >>> ranking = Ranker(engine).rank([image], DesignQuery(endpoint="image-single", model=2, limit=5))
+    >>> ranking.page(0, 3)[0].design, ranking.page(0, 3)[0].score == 1.0, ranking.total > 3
+    (7, True, True)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..query import DesignQuery
+from .colour import ColourIndex
+from .linework import line_drawing
+
+__all__ = ["COLOUR_WEIGHT", "NEIGHBOURS", "RankedHit", "Ranker", "Ranking"]
+
+#: Model 4: the share of the score that colour layout decides (shape decides the rest).
+COLOUR_WEIGHT = 0.5
+#: Model 1: how many nearest designs vote on the query's Locarno subclass.
+NEIGHBOURS = 15
+_DATE_COLUMN = {"APD": "apdt", "PBD": "pbdt", "ISD": "isdt"}
+
+
+@dataclass(frozen=True)
+class RankedHit:
+    """One ranked design: its number (row of ``corpus.meta``), its best view, its score and ``loc_match``.
+
+    Example:
+        >>> RankedHit(design=3, view=1, score=0.9, loc_match=True).view
+        1
+    """
+
+    design: int
+    view: int
+    score: float
+    loc_match: bool | None = None
+
+
+@dataclass
+class Ranking:
+    """The whole ranking of one request: designs in rank order, their scores, what model 1 predicted.
+
+    Example:
+        >>> r = Ranking(order=np.array([4, 2]), scores=np.array([0, 0, .5, 0, .9]), total=2)
+        >>> [(h.design, h.score) for h in r.page(1, 5)]
+        [(2, 0.5)]
+    """
+
+    order: np.ndarray
+    scores: np.ndarray
+    total: int
+    predicted_loc: str | None = None
+    in_predicted: np.ndarray | None = None
+    best_view: object = None  # (design) -> view, from the engine and the first query's feature
+
+    def page(self, offset: int, limit: int) -> list[RankedHit]:
+        """The hits of ranks ``offset + 1 .. offset + limit``."""
+        picked = self.order[offset:offset + limit]
+        view = self.best_view if callable(self.best_view) else (lambda _design: 0)
+        match = self.in_predicted
+        return [RankedHit(int(d), int(view(int(d))), float(self.scores[d]),
+                          None if match is None else bool(match[d])) for d in picked]
+
+
+class Ranker:
+    """Ranks an engine's corpus for requests of any endpoint of the family (see the module's rules).
+
+    Example:
+        >>> Ranker.__init__.__doc__ is None
+        True
+    """
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        meta = engine.corpus.meta
+        self._n = len(meta)
+        types = meta["patent_type"] if "patent_type" in meta.columns else pd.Series("D", index=meta.index)
+        self._types = types.fillna("D").astype(str).str.upper().to_numpy()
+        self._main_loc = meta["loc"].astype(str).str.split(",").str[0].str.strip().to_numpy()
+        self._locs = [frozenset(c.strip() for c in codes.split(",")) for codes in meta["loc"].astype(str)]
+        self._days = {c: meta[c].to_numpy(dtype="datetime64[D]") for c in _DATE_COLUMN.values()}
+        self._colour: ColourIndex | None = None
+        self._colour_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ scores
+    def _colour_index(self) -> ColourIndex:
+        with self._colour_lock:  # built once, on the first shape-and-colour search
+            if self._colour is None:
+                self._colour = ColourIndex(self.engine.corpus, np.flatnonzero(self._types == "U"))
+            return self._colour
+
+    def _scores(self, images: Sequence[bytes], query: DesignQuery, *, linework: bool) -> tuple[np.ndarray, list]:
+        """Fused scores (mean over views) and each view's feature, in the order given."""
+        features = [self.engine.query_feature(line_drawing(im) if linework else im) for im in images]
+        shape = np.mean([self.engine.scores_for(f) for f in features], axis=0)
+        if query.model == 4:
+            index = self._colour_index()
+            colour = np.mean([index.scores(im) for im in images], axis=0)
+            shape = (1.0 - COLOUR_WEIGHT) * shape + COLOUR_WEIGHT * colour
+        return shape.astype(np.float64), features
+
+    def _candidates(self, query: DesignQuery) -> np.ndarray:
+        """Designs of the patent type that pass every filter; ``query_text`` (an Analytics query such as
+        ``TACD: virtual reality``) must match its words after any field prefix."""
+        if query.stemming and query.main_field:
+            query = query.replace(main_field=_stem(query.main_field))
+        mask = self.engine.filter_mask(query) & (self._types == (query.patent_type or "D"))
+        words = (query.query_text or "").split(":", 1)[-1].strip()
+        if words:
+            mask &= self.engine.filter_mask(DesignQuery(main_field=words))
+        return mask
+
+    def _predict_loc(self, first_view: np.ndarray, pool: np.ndarray) -> str | None:
+        """Model 1: the subclass the query's nearest designs (in ``pool``) mostly belong to, score-weighted."""
+        designs = np.flatnonzero(pool)
+        if designs.size == 0:
+            return None
+        nearest = designs[np.argsort(-first_view[designs], kind="stable")[:NEIGHBOURS]]
+        votes = pd.Series(first_view[nearest], index=self._main_loc[nearest]).groupby(level=0).sum()
+        return str(votes.sort_values(ascending=False, kind="stable").index[0])
+
+    # ------------------------------------------------------------------ ranking
+    def rank(self, images: Sequence[bytes], query: DesignQuery, *, linework: bool = False) -> Ranking:
+        """The ranking of ``images`` (one, or a design's views) under ``query``, deep enough for its page."""
+        scores, features = self._scores(images, query, linework=linework)
+        candidates = self._candidates(query)
+        predicted, in_predicted = None, None
+        if query.model == 1:
+            first = self.engine.scores_for(features[0]).astype(np.float64)
+            pool = candidates if query.pre_filter != 0 else self._types == "D"
+            predicted = self._predict_loc(first, pool)
+            in_predicted = np.array([predicted in codes for codes in self._locs], bool)
+        if query.score_expansion and candidates.any():
+            lo, hi = scores[candidates].min(), scores[candidates].max()
+            scores = np.where(candidates, (scores - lo) / (hi - lo), scores) if hi > lo else scores
+        depth = (query.offset or 0) + query.limit
+        order = self._order(np.flatnonzero(candidates), scores, query, in_predicted, depth)
+        first_feature = features[0]
+        return Ranking(order, scores, int(candidates.sum()), predicted, in_predicted,
+                       lambda design: self.engine.best_view(design, first_feature))
+
+    def _order(self, designs: np.ndarray, scores: np.ndarray, query: DesignQuery, in_predicted: np.ndarray | None,
+               depth: int) -> np.ndarray:
+        """The first ``depth`` of ``designs`` in rank order (an exact top-k: ties are kept, then broken)."""
+        if designs.size == 0:
+            return designs
+        if query.field is None:
+            primary = -scores[designs] - (2.0 * in_predicted[designs] if in_predicted is not None else 0.0)
+        else:
+            days = self._days[_DATE_COLUMN[query.field]][designs]
+            key = days.astype("int64").astype(np.float64)
+            primary = np.where(np.isnat(days), np.inf, -key if query.order == "desc" else key)
+        if designs.size > depth:  # keep everything tied with the depth-th key, so ties break by design number
+            kth = np.partition(primary, depth - 1)[depth - 1]
+            keep = primary <= kth
+            designs, primary = designs[keep], primary[keep]
+        return designs[np.lexsort((designs, -scores[designs], primary))][:depth]
+
+
+def _stem(word: str) -> str:
+    """A keyword's English stem (``chairs`` -> ``chair``): with ``stemming`` 1 it matches every form."""
+    for suffix in ("ing", "es", "ed", "s"):
+        if word.lower().endswith(suffix) and len(word) > len(suffix) + 2:
+            return word[: -len(suffix)]
+    return word
