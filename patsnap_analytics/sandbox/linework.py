@@ -19,11 +19,12 @@ from __future__ import annotations
 import io
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
+from scipy import ndimage
 from skimage.feature import canny
 from scipy.ndimage import binary_dilation
 
-__all__ = ["line_drawing"]
+__all__ = ["line_drawing", "photo_like"]
 
 _WORK_SIDE = 384  # edges are taken at about this size: enough for contours, cheap on a photo of megapixels
 _SIGMA = 2.0  # smoothing before the edges: texture and noise of a photo should not become lines
@@ -47,3 +48,29 @@ def line_drawing(image: bytes | Image.Image) -> Image.Image:
     edges = canny(levels, sigma=_SIGMA, low_threshold=0.05, high_threshold=0.15)
     ink = binary_dilation(edges, structure=np.ones((3, 3), bool))
     return Image.fromarray(np.where(ink, 0, 255).astype(np.uint8), "L")
+
+
+def photo_like(drawing: bytes | Image.Image, *, seed: int = 0) -> bytes:
+    """A side-lit, shaded rendering of a line drawing as a JPEG (no lines left, only shading and noise):
+    the kind of query the beta is for. Used to measure it (tests, ``benchmarks/bench_family.py``).
+
+    Example:
+        >>> from PIL import ImageDraw
+        >>> sheet = Image.new("L", (120, 120), 255)
+        >>> ImageDraw.Draw(sheet).rectangle((30, 30, 90, 90), outline=0, width=2)
+        >>> Image.open(io.BytesIO(photo_like(sheet))).format
+        'JPEG'
+    """
+    im = Image.open(io.BytesIO(drawing)) if isinstance(drawing, (bytes, bytearray)) else drawing
+    ink = np.asarray(im.convert("L")) < 128
+    body = ndimage.binary_fill_holes(ndimage.binary_closing(ink, iterations=3))
+    h, w = ink.shape
+    across = np.mgrid[0:h, 0:w][1] / w
+    rng = np.random.default_rng(seed)
+    light = 40 + 175 * across  # dark on the left, nearly paper-bright on the right: no single threshold fits
+    paper = 235 - 25 * across
+    pixels = np.where(body, light, paper) + rng.normal(0, 6, ink.shape)
+    out = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).convert("RGB")
+    buf = io.BytesIO()
+    out.filter(ImageFilter.GaussianBlur(1.2)).save(buf, "JPEG", quality=85)
+    return buf.getvalue()
