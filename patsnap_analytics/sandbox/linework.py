@@ -21,8 +21,8 @@ import io
 import numpy as np
 from PIL import Image, ImageFilter
 from scipy import ndimage
-from skimage.feature import canny
 from scipy.ndimage import binary_dilation
+from skimage.feature import canny
 
 __all__ = ["line_drawing", "photo_like"]
 

@@ -16,7 +16,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..api import ERROR_CODES, IMAGE_MULTIPLE, IMAGE_SINGLE, IMAGE_SINGLE_BETA, SEARCH_ID, SEARCH_RESULTS, TOKEN, UPLOAD
+from ..api import (
+    ERROR_CODES,
+    IMAGE_MULTIPLE,
+    IMAGE_SINGLE,
+    IMAGE_SINGLE_BETA,
+    SEARCH_ID,
+    SEARCH_RESULTS,
+    TOKEN,
+    UPLOAD,
+)
 
 __all__ = [
     "BUSINESS_ENDPOINTS",

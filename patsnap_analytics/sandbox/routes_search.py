@@ -28,14 +28,29 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from ..api import IMAGE_MULTIPLE, IMAGE_SINGLE, IMAGE_SINGLE_BETA, MAX_VIEWS, SEARCH_ID, SEARCH_RESULTS, Endpoint
+from ..api import (
+    IMAGE_MULTIPLE,
+    IMAGE_SINGLE,
+    IMAGE_SINGLE_BETA,
+    MAX_VIEWS,
+    SEARCH_ID,
+    SEARCH_RESULTS,
+    Endpoint,
+)
 from ..errors import ValidationError
 from ..query import DATE_PARAMS, FILTERS, DesignQuery
 from .files import absolute, issued_image
 from .protocol import ApiFailure, ok_envelope
 from .ranking import Ranking
 from .sample import chinese_title
-from .schemas import ERROR_RESPONSES, ExtendSearchEnvelope, SearchEnvelope, apikey_doc, bearer_doc, search_body_schema
+from .schemas import (
+    ERROR_RESPONSES,
+    ExtendSearchEnvelope,
+    SearchEnvelope,
+    apikey_doc,
+    bearer_doc,
+    search_body_schema,
+)
 from .state import SandboxState
 
 __all__ = ["add_search_routes"]

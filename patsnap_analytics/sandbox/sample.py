@@ -41,11 +41,11 @@ from .parallel import run_chunks
 
 __all__ = [
     "AS_OF",
-    "UTILITY_OFFICES",
-    "chinese_title",
     "CORPUS_VERSION",
     "DEFAULT_DESIGNS",
     "SIMPLE_OF_LEGAL",
+    "UTILITY_OFFICES",
+    "chinese_title",
     "query_drawings",
     "sample_corpus",
     "sample_metadata",
