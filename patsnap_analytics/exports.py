@@ -33,10 +33,27 @@ FORMATS: dict[str, tuple[str, ...]] = {
     ".xlsx": ("openpyxl", "xlsxwriter"),
     ".json": (),
 }
+def _flat(df: pd.DataFrame) -> pd.DataFrame:
+    """List cells (the rich rows' ``inventors``, ``loc``) as ``; ``-joined text, for cell-per-value formats.
+
+    Example:
+        >>> import pandas as pd
+        >>> _flat(pd.DataFrame({"loc": [["10-02", "10-07"], None]}))["loc"].tolist()
+        ['10-02; 10-07', None]
+    """
+    lists = [c for c in df.columns if df[c].dtype == object and df[c].map(lambda v: isinstance(v, list)).any()]
+    if not lists:
+        return df
+    out = df.copy()
+    for column in lists:
+        out[column] = out[column].map(lambda v: "; ".join(map(str, v)) if isinstance(v, list) else v)
+    return out
+
+
 _WRITERS: dict[str, Callable[[pd.DataFrame, Path], object]] = {
-    ".csv": lambda df, path: df.to_csv(path, index=False),
-    ".parquet": lambda df, path: df.to_parquet(path, index=False),  # keeps dtypes and df.attrs
-    ".xlsx": lambda df, path: df.to_excel(path, index=False),
+    ".csv": lambda df, path: _flat(df).to_csv(path, index=False),
+    ".parquet": lambda df, path: df.to_parquet(path, index=False),  # keeps dtypes, lists and df.attrs
+    ".xlsx": lambda df, path: _flat(df).to_excel(path, index=False),
     ".json": lambda df, path: df.to_json(path, orient="records", force_ascii=False, indent=1),
 }
 _EXTENSIONS = ", ".join(list(FORMATS)[:-1]) + f" or {list(FORMATS)[-1]}"

@@ -35,9 +35,10 @@ from .errors import BudgetExceeded, ValidationError
 from .frames import ResultInfo
 from .gates import CallGate, StopGate, call_gates, check_workers
 from .images import ImageRef
+from .loc import code_matches
 from .progress import progress_bar
 from .query import DesignQuery
-from .searcher import Searcher
+from .searcher import Searcher, Target
 
 __all__ = ["LABEL_BY", "label"]
 
@@ -49,18 +50,19 @@ LABEL_BY = ("simple_legal_status", "legal_status", "country", "loc")
 class _Search:
     """One filtered re-search of the plan, and every (query label, value) pair it answers."""
 
-    target: ImageRef | str | None  # None: the image is unknown to this session (only the cache can answer)
+    target: Target | None  # None: an image is unknown to this session (only the cache can answer)
     sha256: str | None
     url: str | None
     query: DesignQuery
     cached: bool
     uses: list[tuple[str, Any]] = field(default_factory=list)
     patent_ids: set[str] = field(default_factory=set)
+    views: tuple[str, ...] = ()  # image-multiple: every view, ``sha256:<hex>`` or ``url:<address>``
 
     @property
-    def key(self) -> tuple[str | None, str | None, DesignQuery]:
-        """What identifies the search in the cache: the image hash (or URL) and the filters."""
-        return (self.sha256, None if self.sha256 else self.url, self.query)
+    def key(self) -> tuple[str | None, str | None, tuple[str, ...], DesignQuery]:
+        """What identifies the search in the cache: the image hash (or URL; or the views) and the filters."""
+        return (self.sha256, None if self.sha256 else self.url, self.views, self.query)
 
 
 @dataclass
@@ -118,7 +120,8 @@ def label(
     Adds, for statuses: ``<by>`` (Int64 code) and ``<by>_label``; for ``loc``: ``loc`` (matching tested codes,
     ``,``-joined) and ``loc_label`` (``; ``-joined); for ``country``: ``country_label`` and
     ``country_verified`` (True when the office-filtered search returned the row). Rows no filtered search
-    returned get ``<NA>``. ``df`` is not changed; ``attrs`` are kept and ``attrs["labelled_by"]`` lists the
+    returned get ``<NA>``. Rows of the newer endpoints (image-single, its beta, image-multiple) carry their
+    office and Locarno classes: labelling them by ``country`` or ``loc`` reads the rows and costs nothing. ``df`` is not changed; ``attrs`` are kept and ``attrs["labelled_by"]`` lists the
     facets added.
 
     Example:
@@ -139,6 +142,8 @@ def label(
         if column not in df.columns and len(df.columns):
             raise ValidationError("df", f"not a result frame: no {column!r} column")
 
+    if _rows_know(df, by):  # rich rows: exact and free
+        return 0 if dry_run else _labelled_from_rows(df, by, _canonical_values(df, by, values))
     plan = _plan(searcher, df, by, _canonical_values(df, by, values))
     if dry_run:
         return plan.calls
@@ -209,30 +214,43 @@ def _plan(searcher: Searcher, df: pd.DataFrame, by: str, values: list[Any]) -> _
                                         "frames search_designs/search_many return (with their attrs)")
         base = spec.design_query()
         sha, url = spec.image_sha256, spec.image_url
-        target: ImageRef | str | None = searcher.image_for(sha) if sha else url
+        target = _views_target(searcher, spec.views) if spec.views else searcher.image_for(sha) if sha else url
         rows = df[df["query"] == query_name]
         offices = set(rows["country"].dropna().astype(str)) if "country" in rows else set()
         tested[query_name] = _values_for(base, by, values, offices)
         for value in tested[query_name]:
-            search = _Search(target=target, sha256=sha, url=url, query=_filtered(base, by, value), cached=False)
+            search = _Search(target=target, sha256=sha, url=url, query=_filtered(base, by, value), cached=False,
+                             views=tuple(spec.views))
             key = search.key
             if key not in searches:
-                data = searcher.cached_answer(search.query, image_sha256=sha, url=url)
+                data = searcher.cached_answer(search.query, image_sha256=sha, url=url, views=spec.views)
                 search.cached = data is not None
                 if data is not None:
                     search.patent_ids = _patent_ids(data)
                 searches[key] = search
             searches[key].uses.append((query_name, value))
     for search in searches.values():
-        if search.cached or not search.sha256:
+        if search.cached or not (search.sha256 or search.views):
             continue
         if search.target is None:
             raise ValidationError("df", f"the image of query {search.uses[0][0]!r} is not known to this client "
                                         "and its filtered searches are not cached: search it again first "
                                         "(client.search_designs / search_many) so label() can re-run it")
-        if search.sha256 not in uploads and searcher.uploads.remembered(search.sha256) is None:
-            uploads[search.sha256] = search.target  # type: ignore[assignment]
+        for ref in search.target if isinstance(search.target, tuple) else (search.target,):
+            if isinstance(ref, ImageRef) and ref.sha256 not in uploads and searcher.uploads.remembered(ref.sha256) is None:
+                uploads[ref.sha256] = ref
     return _Plan(by, list(searches.values()), list(uploads.values()), tested)
+
+
+def _views_target(searcher: Searcher, views: list[str]) -> tuple[ImageRef | str, ...] | None:
+    """image-multiple's views as searchable targets, or ``None`` when this session does not know one of them."""
+    out: list[ImageRef | str] = []
+    for view in views:
+        ref = searcher.image_for(view[7:]) if view.startswith("sha256:") else view.removeprefix("url:")
+        if ref is None:
+            return None
+        out.append(ref)
+    return tuple(out)
 
 
 def _patent_ids(data: dict) -> set[str]:
@@ -274,6 +292,21 @@ def _run(searcher: Searcher, plan: _Plan, gates: list[CallGate], stop: StopGate,
 
 # ---------------------------------------------------------------------------------------------- columns
 
+def _rows_know(df: pd.DataFrame, by: str) -> bool:
+    """Whether the rows themselves answer: the newer endpoints' rich rows carry the office (``authority``)
+    and the Locarno classes (``loc`` lists), so labelling them by these costs no call."""
+    return by in ("loc", "country") and len(df) > 0 and "loc" in df.columns and all(
+        isinstance(v, list) for v in df["loc"])
+
+
+def _labelled_from_rows(df: pd.DataFrame, by: str, values: list[Any]) -> pd.DataFrame:
+    if by == "loc":
+        matches = [[v for v in values if any(code_matches(v, c) for c in codes_)] for codes_ in df["loc"]]
+    else:
+        matches = [[] if c is None or c is pd.NA else [c] for c in df["country"].tolist()]
+    return _with_columns(df, by, matches)
+
+
 def _labelled(df: pd.DataFrame, plan: _Plan) -> pd.DataFrame:
     by = plan.by
     found: dict[tuple[str, Any], set[str]] = {}
@@ -287,7 +320,10 @@ def _labelled(df: pd.DataFrame, plan: _Plan) -> pd.DataFrame:
             continue
         tested = plan.values_tested.get(query_name, [])
         matches.append([v for v in tested if str(patent_id) in found.get((query_name, v), set())])
+    return _with_columns(df, by, matches)
 
+
+def _with_columns(df: pd.DataFrame, by: str, matches: list[list[Any]]) -> pd.DataFrame:
     out = df.copy()
     if by in ("simple_legal_status", "legal_status"):
         # a patent has one status; the first match wins should an API ever disagree with itself

@@ -5,9 +5,11 @@ One :class:`Ranker` per engine ranks the designs for a request and serves any pa
 * **the patent type** — designs (``D``) or utility models (``U``); search-id searches designs;
 * **model 2** (and search-id): plain similarity, a design scoring as its best-matching view;
 * **model 1**, smart recommendation: the query's Locarno subclass is predicted from its nearest designs
-  (a score-weighted vote of their main subclass; with ``pre_filter`` 1 among the designs the filters
-  admit); designs in that subclass come first (``loc_match`` 1), by similarity within each group. With
-  several views, only the first view predicts (order matters, as the vendor says);
+  of the patent type (a score-weighted vote of their main subclass); designs in that subclass come first
+  (``loc_match`` 1), by similarity within each group. With several views, only the first view predicts
+  (order matters, as the vendor says). The prediction ignores the filters, so a design's place never
+  depends on them (what keeps labelling by filtered re-searches exact) — and ``pre_filter`` (filters
+  before or after ranking) cannot change a ranking here;
 * **models 3 / 4** (utility models): shape alone, or shape and colour layout half and half
   (:mod:`.colour`), so a copy with its colours swapped finds its original first under 3 and lower under 4;
 * **several views** (image-multiple): a design's score is the mean of its scores for each view, so one that
@@ -160,8 +162,7 @@ class Ranker:
         predicted, in_predicted = None, None
         if query.model == 1:
             first = self.engine.scores_for(features[0]).astype(np.float64)
-            pool = candidates if query.pre_filter != 0 else self._types == "D"
-            predicted = self._predict_loc(first, pool)
+            predicted = self._predict_loc(first, self._types == (query.patent_type or "D"))
             in_predicted = np.array([predicted in codes for codes in self._locs], bool)
         if query.score_expansion and candidates.any():
             lo, hi = scores[candidates].min(), scores[candidates].max()
