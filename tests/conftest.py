@@ -102,6 +102,11 @@ def sb(shared_sandbox):
     shared_sandbox.configure(**defaults)
 
 
+def calls(sb) -> dict[str, int]:
+    """The sandbox's call counts: the three seed endpoints always (zeros too), any other only when called."""
+    return {path: n for path, n in sb.stats.items() if n or path in (SEARCH, UPLOAD, TOKEN)}
+
+
 def client_for(sb, auth: str = "apikey", **options):
     """A real client of the running sandbox ``sb``, connected as a user does: its api key, or OAuth."""
     import patsnap_analytics as pa

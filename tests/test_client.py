@@ -10,7 +10,7 @@ from patsnap_analytics import errors
 from patsnap_analytics.frames import FRAME_DTYPES, RESULT_COLUMNS
 from patsnap_analytics.retry import RetryPolicy
 
-from .conftest import SEARCH, TOKEN, UPLOAD, client_for
+from .conftest import SEARCH, TOKEN, UPLOAD, calls, client_for
 from .test_errors import DOCUMENTED  # the vendor's table: code -> class
 
 FAST_RETRY = RetryPolicy(max_attempts=3, backoff=0.01, max_backoff=0.02, jitter=False)
@@ -25,15 +25,16 @@ def test_api_key_mode_returns_a_typed_frame(sb, drawing):
     assert df["score"].between(0, 1).all() and df["score"].is_monotonic_decreasing
     assert (df["country"] == df["patent_pn"].str[:2]).all()
     assert df.attrs["source"] == "sandbox" and df.attrs["filters"] == {"limit": 20, "order": "desc"}
-    assert (df["query"] == "query-1").all() and df["total_count"].iloc[0] == 300
-    assert sb.stats == {TOKEN: 0, UPLOAD: 1, SEARCH: 1}
+    designs = int(sb.corpus.meta.patent_type.eq("D").sum())  # search-id searches designs, not utility models
+    assert (df["query"] == "query-1").all() and df["total_count"].iloc[0] == designs
+    assert calls(sb) == {TOKEN: 0, UPLOAD: 1, SEARCH: 1}
 
 
 def test_oauth_mode_fetches_one_token_and_reuses_it(sb, drawing):
     client = client_for(sb, auth="oauth", cache=False)
     for limit in (5, 6, 7):
         assert len(client.search_designs(drawing, limit=limit)) == limit
-    assert sb.stats == {TOKEN: 1, UPLOAD: 1, SEARCH: 3}
+    assert calls(sb) == {TOKEN: 1, UPLOAD: 1, SEARCH: 3}
     assert client.stats.calls == {TOKEN: 1, UPLOAD: 1, SEARCH: 3}
 
 
@@ -159,7 +160,7 @@ def test_filters_reach_the_server(sb, drawing):
     df = client.search_designs(drawing, country=["US", "CN"], limit=50)
     assert set(df["country"]) <= {"US", "CN"}
     meta = sb.corpus.meta
-    assert df["total_count"].iloc[0] == meta["country"].isin(["US", "CN"]).sum()
+    assert df["total_count"].iloc[0] == (meta["country"].isin(["US", "CN"]) & meta.patent_type.eq("D")).sum()
 
 
 def test_real_one_bit_drawing_uploads_and_searches(sb, real_drawings):
@@ -220,7 +221,7 @@ def test_a_retryable_code_then_success(sb, drawing):
     client = client_for(sb, cache=False, retry=FAST_RETRY)
     sb.fail_next(67200002, 68300005)  # the upload is rate limited, then its retry meets a back-end failure
     assert len(client.search_designs(drawing, limit=4)) == 4
-    assert sb.stats == {TOKEN: 0, UPLOAD: 3, SEARCH: 1} and client.stats.retries == 2
+    assert calls(sb) == {TOKEN: 0, UPLOAD: 3, SEARCH: 1} and client.stats.retries == 2
 
 
 def test_a_vanished_upload_url_is_renewed_once(sb, drawing):
@@ -228,8 +229,8 @@ def test_a_vanished_upload_url_is_renewed_once(sb, drawing):
     client.search_designs(drawing, limit=2)
     sb.fail_next(68300004)  # as if the API had deleted the file behind the URL the client still trusts
     assert len(client.search_designs(drawing, limit=3)) == 3
-    assert sb.stats == {TOKEN: 0, UPLOAD: 2, SEARCH: 3}
+    assert calls(sb) == {TOKEN: 0, UPLOAD: 2, SEARCH: 3}
     sb.fail_next(68300010)  # any other rejection is the request's fault: raised, no re-upload
     with pytest.raises(errors.UploadRejectedError):
         client.search_designs(drawing, limit=4)
-    assert sb.stats == {TOKEN: 0, UPLOAD: 2, SEARCH: 4}
+    assert calls(sb) == {TOKEN: 0, UPLOAD: 2, SEARCH: 4}

@@ -110,7 +110,10 @@ def test_offices_numbers_and_classes_are_realistic(corpus: Corpus) -> None:
     assert (meta.patent_pn.map(codes.office_of) == meta.country).all()
     assert meta.country.nunique() >= 8 and set(meta.country) <= set(codes.OFFICES)
     assert meta.patent_pn[meta.country == "US"].str.fullmatch(r"USD\d{7}S").all()
-    assert meta.patent_pn[meta.country == "CN"].str.fullmatch(r"CN3\d{8}S").all()
+    designs, utility = meta.patent_type == "D", meta.patent_type == "U"
+    assert meta.patent_pn[designs & (meta.country == "CN")].str.fullmatch(r"CN3\d{8}S").all()
+    assert meta.patent_pn[utility & (meta.country == "CN")].str.fullmatch(r"CN2\d{8}U").all()
+    assert set(meta.country[utility]) <= {"CN", "JP", "KR", "DE"} and utility.any()
     all_codes = meta["loc"].str.split(",").explode()
     assert all_codes.map(lambda c: loc.is_code(c) and len(c) == 5).all()
     main_codes = meta["loc"].str.split(",").str[0]
@@ -120,8 +123,10 @@ def test_offices_numbers_and_classes_are_realistic(corpus: Corpus) -> None:
     by_assignee = meta.assignee.value_counts()
     assert by_assignee.iloc[0] >= N_DESIGNS // 20  # shared assignees make the filter meaningful
     assert meta.assignee.str.contains(r"[\u4e00-\u9fff]").any()  # some CJK applicants
-    for code, title in zip(main_codes, meta.title, strict=True):
+    for code, title in zip(main_codes, meta.title_en, strict=True):
         assert title in sample_mod._TITLES[code]
+    native = meta.country.isin(["CN", "JP", "KR"])  # their titles are in the office's language
+    assert (meta.title[native] != meta.title_en[native]).all() and (meta.title[~native] == meta.title_en[~native]).all()
 
 
 def test_dates_are_ordered_and_within_range(corpus: Corpus) -> None:
@@ -159,7 +164,7 @@ def test_every_view_file_exists_and_is_a_black_on_white_drawing(corpus: Corpus) 
                 assert im.format == "PNG"
                 gray = im.convert("L")
                 histogram = gray.histogram()
-                assert histogram[255] > histogram[0] > 0  # mostly paper, some ink
+                assert histogram[255] > sum(histogram[:128]) > 0  # mostly paper, some ink (utility models: coloured)
     assert not corpus.view_path(0, int(corpus.meta.n_views[0])).exists()
 
 
