@@ -28,7 +28,7 @@ import requests
 from patsnap_analytics import errors
 from patsnap_analytics.images import MAX_IMAGE_BYTES
 
-from .conftest import SEARCH, TOKEN, UPLOAD, calls, bomb_png, client_for, jpeg_bytes, png_bytes
+from .conftest import SEARCH, TOKEN, UPLOAD, bomb_png, calls, client_for, jpeg_bytes, png_bytes
 
 NO_CALLS = {TOKEN: 0, UPLOAD: 0, SEARCH: 0}
 UPLOAD_RULES, BAD_PARAMETER = 68300010, 68300004

@@ -19,7 +19,7 @@ from PIL import Image
 from patsnap_analytics.images import MAX_IMAGE_BYTES
 from patsnap_analytics.sandbox import Sandbox
 
-from .conftest import SEARCH, TOKEN, UPLOAD, calls, bomb_png, jpeg_bytes, png_bytes
+from .conftest import SEARCH, TOKEN, UPLOAD, bomb_png, calls, jpeg_bytes, png_bytes
 
 ENVELOPE_KEYS = {"status", "error_code", "error_msg", "data"}
 

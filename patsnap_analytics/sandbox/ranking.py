@@ -115,6 +115,7 @@ class Ranker:
         self._locs = [frozenset(c.strip() for c in codes.split(",")) for codes in meta["loc"].astype(str)]
         self._days = {c: meta[c].to_numpy(dtype="datetime64[D]") for c in _DATE_COLUMN.values()}
         self._colour: ColourIndex | None = None
+        self._loc_masks: dict[str | None, np.ndarray] = {}
         self._colour_lock = threading.Lock()
 
     # ------------------------------------------------------------------ scores
@@ -124,15 +125,17 @@ class Ranker:
                 self._colour = ColourIndex(self.engine.corpus, np.flatnonzero(self._types == "U"))
             return self._colour
 
-    def _scores(self, images: Sequence[bytes], query: DesignQuery, *, linework: bool) -> tuple[np.ndarray, list]:
-        """Fused scores (mean over views) and each view's feature, in the order given."""
+    def _scores(self, images: Sequence[bytes], query: DesignQuery, *,
+                linework: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Fused scores (mean over views), the first view's own shape scores and its feature."""
         features = [self.engine.query_feature(line_drawing(im) if linework else im) for im in images]
-        shape = np.mean([self.engine.scores_for(f) for f in features], axis=0)
+        per_view = [self.engine.scores_for(f).astype(np.float64) for f in features]
+        fused = per_view[0] if len(per_view) == 1 else np.mean(per_view, axis=0)
         if query.model == 4:
             index = self._colour_index()
             colour = np.mean([index.scores(im) for im in images], axis=0)
-            shape = (1.0 - COLOUR_WEIGHT) * shape + COLOUR_WEIGHT * colour
-        return shape.astype(np.float64), features
+            fused = (1.0 - COLOUR_WEIGHT) * fused + COLOUR_WEIGHT * colour
+        return fused, per_view[0], features[0]
 
     def _candidates(self, query: DesignQuery) -> np.ndarray:
         """Designs of the patent type that pass every filter; ``query_text`` (an Analytics query such as
@@ -150,26 +153,34 @@ class Ranker:
         designs = np.flatnonzero(pool)
         if designs.size == 0:
             return None
-        nearest = designs[np.argsort(-first_view[designs], kind="stable")[:NEIGHBOURS]]
-        votes = pd.Series(first_view[nearest], index=self._main_loc[nearest]).groupby(level=0).sum()
-        return str(votes.sort_values(ascending=False, kind="stable").index[0])
+        if designs.size > NEIGHBOURS:  # the nearest few without sorting every design
+            designs = designs[np.argpartition(-first_view[designs], NEIGHBOURS - 1)[:NEIGHBOURS]]
+        codes, slot = np.unique(self._main_loc[designs], return_inverse=True)
+        votes = np.bincount(slot, weights=first_view[designs])
+        return str(codes[int(np.argmax(votes))])  # ties: the first code in sorted order
+
+    def _in_subclass(self, code: str | None) -> np.ndarray:
+        """Which designs carry the Locarno subclass ``code`` (a mask made once per code)."""
+        with self._colour_lock:
+            mask = self._loc_masks.get(code)
+            if mask is None:
+                mask = self._loc_masks[code] = np.array([code in codes for codes in self._locs], bool)
+            return mask
 
     # ------------------------------------------------------------------ ranking
     def rank(self, images: Sequence[bytes], query: DesignQuery, *, linework: bool = False) -> Ranking:
         """The ranking of ``images`` (one, or a design's views) under ``query``, deep enough for its page."""
-        scores, features = self._scores(images, query, linework=linework)
+        scores, first, first_feature = self._scores(images, query, linework=linework)
         candidates = self._candidates(query)
         predicted, in_predicted = None, None
         if query.model == 1:
-            first = self.engine.scores_for(features[0]).astype(np.float64)
             predicted = self._predict_loc(first, self._types == (query.patent_type or "D"))
-            in_predicted = np.array([predicted in codes for codes in self._locs], bool)
+            in_predicted = self._in_subclass(predicted)
         if query.score_expansion and candidates.any():
             lo, hi = scores[candidates].min(), scores[candidates].max()
             scores = np.where(candidates, (scores - lo) / (hi - lo), scores) if hi > lo else scores
         depth = (query.offset or 0) + query.limit
         order = self._order(np.flatnonzero(candidates), scores, query, in_predicted, depth)
-        first_feature = features[0]
         return Ranking(order, scores, int(candidates.sum()), predicted, in_predicted,
                        lambda design: self.engine.best_view(design, first_feature))
 

@@ -41,7 +41,6 @@ from ..errors import ValidationError
 from ..query import DATE_PARAMS, FILTERS, DesignQuery
 from .files import absolute, issued_image
 from .protocol import ApiFailure, ok_envelope
-from .ranking import Ranking
 from .sample import chinese_title
 from .schemas import (
     ERROR_RESPONSES,
@@ -172,7 +171,8 @@ def _json_answer(state: SandboxState, request: Request, endpoint: Endpoint, body
     with state.search_lock:
         ranking = state.ranker.rank(images, query, linework=endpoint is IMAGE_SINGLE_BETA)
         hits = ranking.page(query.offset or 0, query.limit)
-    rows = [_extend_row(state, request, query, ranking, h) for h in hits]
+    records = state.corpus.meta.iloc[[h.design for h in hits]].to_dict("records")  # one lookup per page
+    rows = [_extend_row(state, request, query, record, h) for record, h in zip(records, hits, strict=True)]
     return JSONResponse(ok_envelope({"patent_messages": rows, "total_search_result_count": ranking.total}))
 
 
@@ -188,9 +188,7 @@ def _urls(endpoint: Endpoint, body: dict[str, Any]) -> list[str]:
     return [url]
 
 
-def _extend_row(state: SandboxState, request: Request, query: DesignQuery, ranking: Ranking, hit: Any) -> dict:
-    meta = state.corpus.meta
-    row = meta.loc[hit.design]
+def _extend_row(state: SandboxState, request: Request, query: DesignQuery, row: dict[str, Any], hit: Any) -> dict:
     link = absolute(state, request, f"/_sandbox/files/designs/{hit.design}/{hit.view}.png")
     if query.is_https:
         link = "https://" + link.split("://", 1)[1]
