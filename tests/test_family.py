@@ -380,3 +380,29 @@ def test_lang_return_img_id_and_is_https(sb, drawing):
     assert original.img_id.isna().all() and english.img_id.notna().all()
     assert original.image_url.str.startswith("http://").all() and english.image_url.str.startswith("https://").all()
     assert client.fetch_image(english.image_url.iloc[0]).startswith(b"\x89PNG")  # the sandbox's links still work
+
+
+# ---------------------------------------------------------------------------------------------- the other faces
+
+def test_batch_labels_and_report_work_with_rich_frames(sb, query_images, tmp_path):
+    from patsnap_analytics.report import landscape_report
+
+    client = client_for(sb, cache=":memory:")
+    df = client.search_many([[query_images[0], query_images[1]], query_images[2]], endpoint="image-multiple",
+                            limit=20, progress=False)
+    assert df["query"].nunique() == 2 and sb.stats[MULTIPLE] == 2 and not df.attrs["failures"]
+    sb.reset_stats()
+    assert client.label(df, by="country", dry_run=True) == 0  # rich rows carry the office: free
+    by_loc = client.label(df, by="loc", values=["10", "14-03"], progress=False)
+    assert sum(sb.stats.values()) == 0
+    assert by_loc["loc"].notna().any() and set(by_loc["loc"].dropna()) <= {"10", "14-03", "10,14-03"}
+    by_status = client.label(df, by="simple_legal_status", progress=False)
+    assert sb.stats[MULTIPLE] == client.label(df, by="simple_legal_status", dry_run=True) + sb.stats[MULTIPLE]
+    assert sb.stats[MULTIPLE] > 0 and sb.stats[SINGLE] == sb.stats[SEARCH_ID] == 0  # re-searched as it was
+    meta = sb.corpus.meta.set_index("patent_id")
+    known = by_status.dropna(subset=["simple_legal_status"])
+    assert len(known) == len(by_status)  # labelling by filtered re-searches stays exact under model 1
+    assert (known.simple_legal_status.astype(int).to_numpy() == meta.loc[known.patent_id, "simple_legal_status"]
+            .to_numpy()).all()
+    report = landscape_report(by_status, tmp_path / "r.html", client=client)
+    assert report.stat().st_size > 20_000

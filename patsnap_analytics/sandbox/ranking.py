@@ -101,8 +101,15 @@ class Ranker:
     """Ranks an engine's corpus for requests of any endpoint of the family (see the module's rules).
 
     Example:
-        >>> Ranker.__init__.__doc__ is None
-        True
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from patsnap_analytics.sandbox.engine import Engine
+        >>> from patsnap_analytics.sandbox.sample import sample_corpus
+        >>> ranker = Ranker(Engine(sample_corpus(60, seed=4, cache_dir=Path(tempfile.mkdtemp()))))
+        >>> image = ranker.engine.corpus.view_path(7, 0).read_bytes()
+        >>> smart = ranker.rank([image], DesignQuery(endpoint="image-single", model=1, limit=10))
+        >>> smart.predicted_loc in ranker.engine.corpus.meta["loc"][7], smart.page(0, 1)[0].loc_match
+        (True, True)
     """
 
     def __init__(self, engine) -> None:
