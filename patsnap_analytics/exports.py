@@ -38,8 +38,8 @@ def _flat(df: pd.DataFrame) -> pd.DataFrame:
 
     Example:
         >>> import pandas as pd
-        >>> _flat(pd.DataFrame({"loc": [["10-02", "10-07"], None]}))["loc"].tolist()
-        ['10-02; 10-07', None]
+        >>> _flat(pd.DataFrame({"loc": [["10-02", "10-07"], ["14-03"]]}))["loc"].tolist()
+        ['10-02; 10-07', '14-03']
     """
     lists = [c for c in df.columns if df[c].dtype == object and df[c].map(lambda v: isinstance(v, list)).any()]
     if not lists:
@@ -54,7 +54,7 @@ _WRITERS: dict[str, Callable[[pd.DataFrame, Path], object]] = {
     ".csv": lambda df, path: _flat(df).to_csv(path, index=False),
     ".parquet": lambda df, path: df.to_parquet(path, index=False),  # keeps dtypes, lists and df.attrs
     ".xlsx": lambda df, path: _flat(df).to_excel(path, index=False),
-    ".json": lambda df, path: df.to_json(path, orient="records", force_ascii=False, indent=1),
+    ".json": lambda df, path: df.to_json(path, orient="records", force_ascii=False, indent=1, date_format="iso"),
 }
 _EXTENSIONS = ", ".join(list(FORMATS)[:-1]) + f" or {list(FORMATS)[-1]}"
 

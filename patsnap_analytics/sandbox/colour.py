@@ -64,6 +64,7 @@ class ColourIndex:
 
     Example:
         >>> import tempfile
+        >>> from pathlib import Path
         >>> from patsnap_analytics.sandbox.sample import sample_corpus
         >>> c = sample_corpus(40, seed=4, cache_dir=Path(tempfile.mkdtemp()))
         >>> utility = np.flatnonzero(c.meta.patent_type.eq("U").to_numpy())
