@@ -39,6 +39,7 @@ from .errors import (
 )
 from .query import DesignQuery
 from .retry import RetryPolicy
+from .searcher import IncompleteSearchWarning
 from .uploads import UploadedImage
 
 __version__ = "0.1.0"
@@ -54,6 +55,7 @@ __all__ = [
     "Client",
     "DailyQuotaExceededError",
     "DesignQuery",
+    "IncompleteSearchWarning",
     "InvalidImageError",
     "OfflineCacheMiss",
     "PatsnapError",

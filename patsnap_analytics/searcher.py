@@ -179,11 +179,6 @@ class SearchStep:
     #: search-id: the stored first page's ``search_id`` is too old to page on: ask that page again
     renew_search_id: bool = False
 
-    @property
-    def to_send(self) -> int:
-        """Pages that will (at most) be sent."""
-        return sum(p.cached is None for p in self.pages) + (1 if self.renew_search_id else 0)
-
 
 @dataclass
 class _Run:

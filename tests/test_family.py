@@ -406,3 +406,17 @@ def test_batch_labels_and_report_work_with_rich_frames(sb, query_images, tmp_pat
             .to_numpy()).all()
     report = landscape_report(by_status, tmp_path / "r.html", client=client)
     assert report.stat().st_size > 20_000
+
+
+@pytest.mark.parametrize(("row", "field"), [
+    ({"patent_id": "p", "apdt": "20200131"}, "apdt"), ({"patent_id": "p", "loc": "10-02"}, "loc"),
+    ({"patent_id": "p", "loc_match": 2}, "loc_match"), ({"patent_id": ""}, "patent_id"),
+])
+def test_a_malformed_rich_row_is_a_protocol_error_naming_the_endpoint_and_field(row, field):
+    from patsnap_analytics.answers import check_data
+    from patsnap_analytics.api import IMAGE_MULTIPLE
+    from patsnap_analytics.errors import ProtocolError
+
+    with pytest.raises(ProtocolError) as info:
+        check_data(IMAGE_MULTIPLE, {"patent_messages": [row], "total_search_result_count": 1})
+    assert MULTIPLE in str(info.value) and field in str(info.value)
