@@ -126,9 +126,10 @@ class SearchKeyer:
         aliased = _ALIASED_PARAMS.get(_api_path(parts.path), ())
         params = [(k, self.image_key(v)) if k in aliased else (k, v) for k, v in params]
         body = self._body_key(request) if request.method == "POST" and _api_path(parts.path) in _JSON_PATHS else None
-        material = json.dumps(
-            [request.method, parts.scheme, parts.netloc, parts.path, sorted(params), body], ensure_ascii=False
-        )
+        parts_of_key = [request.method, parts.scheme, parts.netloc, parts.path, sorted(params)]
+        if body is not None:  # GET keys stay what they were: caches written before the family still hit
+            parts_of_key.append(body)
+        material = json.dumps(parts_of_key, ensure_ascii=False)
         return hashlib.sha256(material.encode()).hexdigest()[:32]
 
     def _body_key(self, request: Any) -> Any:
