@@ -129,7 +129,7 @@ class SearchKeyer:
         parts_of_key = [request.method, parts.scheme, parts.netloc, parts.path, sorted(params)]
         if body is not None:  # GET keys stay what they were: caches written before the family still hit
             parts_of_key.append(body)
-        material = json.dumps(parts_of_key, ensure_ascii=False)
+        material = json.dumps(parts_of_key, ensure_ascii=False, sort_keys=True)  # a body's keys in any order
         return hashlib.sha256(material.encode()).hexdigest()[:32]
 
     def _body_key(self, request: Any) -> Any:
