@@ -36,13 +36,16 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from ..api import MAX_RANKS
 from ..query import DesignQuery
 from .colour import ColourIndex
 from .linework import line_drawing
@@ -54,6 +57,7 @@ COLOUR_WEIGHT = 0.5
 #: Model 1: how many nearest designs vote on the query's Locarno subclass.
 NEIGHBOURS = 15
 _DATE_COLUMN = {"APD": "apdt", "PBD": "pbdt", "ISD": "isdt"}
+_RECENT = 16  # rankings kept for the next pages of their search (each: its order and one score per design)
 
 
 @dataclass(frozen=True)
@@ -118,18 +122,20 @@ class Ranker:
         self._n = len(meta)
         types = meta["patent_type"] if "patent_type" in meta.columns else pd.Series("D", index=meta.index)
         self._types = types.fillna("D").astype(str).str.upper().to_numpy()
+        self._of_type = {t: self._types == t for t in ("D", "U")}  # masks made once: string compares are slow
         self._main_loc = meta["loc"].astype(str).str.split(",").str[0].str.strip().to_numpy()
         self._locs = [frozenset(c.strip() for c in codes.split(",")) for codes in meta["loc"].astype(str)]
         self._days = {c: meta[c].to_numpy(dtype="datetime64[D]") for c in _DATE_COLUMN.values()}
         self._colour: ColourIndex | None = None
         self._loc_masks: dict[str | None, np.ndarray] = {}
+        self._recent: OrderedDict[tuple, Ranking] = OrderedDict()
         self._colour_lock = threading.Lock()
 
     # ------------------------------------------------------------------ scores
     def _colour_index(self) -> ColourIndex:
         with self._colour_lock:  # built once, on the first shape-and-colour search
             if self._colour is None:
-                self._colour = ColourIndex(self.engine.corpus, np.flatnonzero(self._types == "U"))
+                self._colour = ColourIndex(self.engine.corpus, np.flatnonzero(self._of_type["U"]))
             return self._colour
 
     def _scores(self, images: Sequence[bytes], query: DesignQuery, *,
@@ -149,7 +155,7 @@ class Ranker:
         ``TACD: virtual reality``) must match its words after any field prefix."""
         if query.stemming and query.main_field:
             query = query.replace(main_field=_stem(query.main_field))
-        mask = self.engine.filter_mask(query) & (self._types == (query.patent_type or "D"))
+        mask = self.engine.filter_mask(query) & self._of_type[query.patent_type or "D"]
         words = (query.query_text or "").split(":", 1)[-1].strip()
         if words:
             mask &= self.engine.filter_mask(DesignQuery(main_field=words))
@@ -176,17 +182,35 @@ class Ranker:
 
     # ------------------------------------------------------------------ ranking
     def rank(self, images: Sequence[bytes], query: DesignQuery, *, linework: bool = False) -> Ranking:
-        """The ranking of ``images`` (one, or a design's views) under ``query``, deep enough for its page."""
+        """The ranking of ``images`` (one, or a design's views) under ``query``, to rank 1,100.
+
+        The last few rankings are kept (by the images' hashes and the query less its page), so the pages of
+        one search after its first cost a lookup, not a new ranking.
+        """
+        key = (tuple(hashlib.sha256(im).hexdigest() for im in images), linework,
+               query.replace(offset=None, limit=1))
+        with self._colour_lock:
+            if key in self._recent:
+                self._recent.move_to_end(key)
+                return self._recent[key]
+        ranking = self._rank(images, query, linework=linework)
+        with self._colour_lock:
+            self._recent[key] = ranking
+            while len(self._recent) > _RECENT:
+                self._recent.popitem(last=False)
+        return ranking
+
+    def _rank(self, images: Sequence[bytes], query: DesignQuery, *, linework: bool) -> Ranking:
         scores, first, first_feature = self._scores(images, query, linework=linework)
         candidates = self._candidates(query)
         predicted, in_predicted = None, None
         if query.model == 1:
-            predicted = self._predict_loc(first, self._types == (query.patent_type or "D"))
+            predicted = self._predict_loc(first, self._of_type[query.patent_type or "D"])
             in_predicted = self._in_subclass(predicted)
         if query.score_expansion and candidates.any():
             lo, hi = scores[candidates].min(), scores[candidates].max()
             scores = np.where(candidates, (scores - lo) / (hi - lo), scores) if hi > lo else scores
-        depth = (query.offset or 0) + query.limit
+        depth = MAX_RANKS  # every page of this search from one ranking
         order = self._order(np.flatnonzero(candidates), scores, query, in_predicted, depth)
         return Ranking(order, scores, int(candidates.sum()), predicted, in_predicted,
                        lambda design: self.engine.best_view(design, first_feature))
