@@ -23,7 +23,6 @@ import argparse
 import io
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -32,37 +31,49 @@ import patsnap_analytics as pa
 from patsnap_analytics.query import DesignQuery
 from patsnap_analytics.sandbox import Sandbox
 from patsnap_analytics.sandbox.linework import photo_like
-
-QUERIES = sorted((Path(__file__).resolve().parents[1] / "patsnap_analytics" / "samples").glob("*.png"))
+from patsnap_analytics.sandbox.ranking import Ranker
+from patsnap_analytics.sandbox.sample import query_drawings
 
 
 def ms(times: list[float], q: float) -> float:
     return float(np.percentile(np.array(times) * 1000, q))
 
 
-def image_single_latency(sb: Sandbox, client: pa.Client, urls: list[str], repeats: int) -> None:
-    images = [p.read_bytes() for p in QUERIES]
-    ranker = sb._state.ranker  # the sandbox's own ranking, timed alone for comparison
-    query = DesignQuery(endpoint="image-single", limit=100)
-    client.search_designs(urls[0], endpoint="image-single", limit=100)  # warm-up
-    http, core = [], []
-    for i in range(repeats):
+def held_out_queries(n: int) -> list[bytes]:
+    """``n`` distinct drawings no corpus holds: every timed search is a first search (no ranking kept)."""
+    out = []
+    for _, im in query_drawings(n, seed=11):
+        buf = io.BytesIO()
+        im.save(buf, "PNG")
+        out.append(buf.getvalue())
+    return out
+
+
+def latency(sb: Sandbox, client: pa.Client, repeats: int) -> None:
+    images = held_out_queries(repeats + 1)
+    urls = [client.upload_image(im).url for im in images]
+    client.search_designs(urls[-1], endpoint="image-single", limit=100)  # warm-up
+    http = []
+    for url in urls[:repeats]:
         t0 = time.perf_counter()
-        client.search_designs(urls[i % len(urls)], endpoint="image-single", limit=100)
+        client.search_designs(url, endpoint="image-single", limit=100)
         http.append(time.perf_counter() - t0)
+    ranker, query, core = Ranker(sb.engine), DesignQuery(endpoint="image-single", limit=100), []
+    for image in images[:repeats]:  # the sandbox's ranking alone, for comparison
         t0 = time.perf_counter()
-        ranker.rank([images[i % len(images)]], query).page(0, 100)
+        ranker.rank([image], query, fresh=True).page(0, 100)
         core.append(time.perf_counter() - t0)
     print(f"image-single limit 100: HTTP p50 {ms(http, 50):.1f} ms, p95 {ms(http, 95):.1f} ms "
           f"(ranking alone p50 {ms(core, 50):.1f} ms)")
 
 
-def paging(client: pa.Client, urls: list[str], repeats: int) -> None:
-    for endpoint in ("image-single", "search-id"):
+def paging(client: pa.Client, repeats: int) -> None:
+    urls = [client.upload_image(im).url for im in held_out_queries(2 * repeats)]
+    for k, endpoint in enumerate(("image-single", "search-id")):
         times = []
-        for i in range(repeats):
+        for url in urls[k * repeats:(k + 1) * repeats]:  # a new query each time: its first page is ranked anew
             t0 = time.perf_counter()
-            df = client.search_designs(urls[i % len(urls)], endpoint=endpoint, limit=1100)
+            df = client.search_designs(url, endpoint=endpoint, limit=1100)
             times.append(time.perf_counter() - t0)
         calls = df.attrs["pages_sent"]
         print(f"{endpoint} limit 1100 ({calls} calls, {len(df)} ranks): p50 {ms(times, 50):.0f} ms, "
@@ -74,16 +85,20 @@ def beta_vs_single(sb: Sandbox, client: pa.Client, n: int) -> None:
     designs = np.flatnonzero(meta.patent_type.eq("D").to_numpy())
     picks = np.random.default_rng(0).choice(designs, size=min(n, designs.size), replace=False)
     ranks: dict[str, list[int]] = {"image-single": [], "image-single-beta": []}
+    same_class: dict[str, list[float]] = {e: [] for e in ranks}
     for d in picks:
         query = photo_like(sb.corpus.view_path(int(d), 0).read_bytes(), seed=int(d))
+        main = meta["loc"][d].split(",")[0]
         for endpoint, found in ranks.items():
             df = client.search_designs(query, endpoint=endpoint, model=2, limit=100)
             hit = df.loc[df.patent_id == meta.patent_id[d], "rank"]
             found.append(int(hit.iloc[0]) if len(hit) else 101)
+            same_class[endpoint].append(float(np.mean([main in codes for codes in df["loc"][:10]])))
     for endpoint, found in ranks.items():
         r = np.array(found)
         print(f"photo-like queries ({len(r)}), {endpoint:18s}: hit@1 {np.mean(r == 1):.2f}, "
-              f"hit@10 {np.mean(r <= 10):.2f}, MRR {np.mean(1 / r):.3f}")
+              f"hit@10 {np.mean(r <= 10):.2f}, MRR {np.mean(1 / r):.3f}, "
+              f"top-10 in the drawing's class {np.mean(same_class[endpoint]):.2f}")
 
 
 def colour_models(sb: Sandbox, client: pa.Client, n: int) -> None:
@@ -117,9 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.designs} designs ready in {time.perf_counter() - t0:.0f} s "
               f"({int(sb.corpus.meta.patent_type.eq('U').sum())} utility models)")
         client = pa.connect(sandbox=sb, cache=False)
-        urls = [client.upload_image(p).url for p in QUERIES]
-        image_single_latency(sb, client, urls, args.repeats)
-        paging(client, urls, max(3, args.repeats // 8))
+        latency(sb, client, args.repeats)
+        paging(client, max(3, args.repeats // 8))
         beta_vs_single(sb, client, args.quality)
         colour_models(sb, client, args.quality // 3)
     return 0

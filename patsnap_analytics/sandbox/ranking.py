@@ -181,16 +181,17 @@ class Ranker:
             return mask
 
     # ------------------------------------------------------------------ ranking
-    def rank(self, images: Sequence[bytes], query: DesignQuery, *, linework: bool = False) -> Ranking:
+    def rank(self, images: Sequence[bytes], query: DesignQuery, *, linework: bool = False,
+             fresh: bool = False) -> Ranking:
         """The ranking of ``images`` (one, or a design's views) under ``query``, to rank 1,100.
 
         The last few rankings are kept (by the images' hashes and the query less its page), so the pages of
-        one search after its first cost a lookup, not a new ranking.
+        one search after its first cost a lookup, not a new ranking; ``fresh=True`` ranks again (benchmarks).
         """
         key = (tuple(hashlib.sha256(im).hexdigest() for im in images), linework,
                query.replace(offset=None, limit=1))
         with self._colour_lock:
-            if key in self._recent:
+            if key in self._recent and not fresh:
                 self._recent.move_to_end(key)
                 return self._recent[key]
         ranking = self._rank(images, query, linework=linework)
