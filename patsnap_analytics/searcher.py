@@ -396,8 +396,6 @@ class Searcher:
             self.stats.count_saved("refusals_remembered")
             name = self._refusing_endpoint(step.pages) or filters.endpoint
             raise self._refusal(name, self.refused[name], remembered=True)
-        if step.action == "reuse_upload":
-            self.stats.count_saved("upload_reuses")
         for index, page_step in enumerate(step.pages):
             if page_step.cached is not None and not (index == 0 and step.renew_search_id):
                 self.stats.count_saved("search_cache_hits")

@@ -420,3 +420,12 @@ def test_a_malformed_rich_row_is_a_protocol_error_naming_the_endpoint_and_field(
     with pytest.raises(ProtocolError) as info:
         check_data(IMAGE_MULTIPLE, {"patent_messages": [row], "total_search_result_count": 1})
     assert MULTIPLE in str(info.value) and field in str(info.value)
+
+
+def test_an_image_is_uploaded_once_for_every_endpoint_and_its_reuse_counted_once(sb, query_images):
+    client = client_for(sb, cache=":memory:")
+    client.search_designs(query_images[0], endpoint="image-single", limit=5)
+    client.search_designs(query_images[0], endpoint="image-single-beta", limit=5)
+    client.search_designs([query_images[0], query_images[1]], limit=5)
+    assert sb.stats["/image-search/image-upload"] == 2  # each image once, whatever the endpoint
+    assert client.stats.as_dict()["upload_reuses"] == 2  # the beta search, and view 1 of the multiple one
