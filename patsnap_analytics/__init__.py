@@ -42,6 +42,7 @@ from .errors import (
 )
 from .query import DesignQuery
 from .retry import RetryPolicy
+from .searcher import IncompleteSearchWarning
 from .uploads import UploadedImage
 
 __version__ = "0.1.0"
@@ -58,6 +59,7 @@ __all__ = [
     "CredentialsRejectedError",
     "DailyQuotaExceededError",
     "DesignQuery",
+    "IncompleteSearchWarning",
     "InvalidImageError",
     "OfflineCacheMiss",
     "PatsnapError",

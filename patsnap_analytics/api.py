@@ -36,13 +36,19 @@ __all__ = [
     "IMAGE_SINGLE_BETA",
     "INTERNATIONAL_BASE_URL",
     "INVALID_PARAMETER",
+    "JSON_SEARCH_ENDPOINTS",
     "LEGAL_STATUS",
     "MAX_IDS_PER_CALL",
-    "NO_PERMISSION",
+    "MAX_OFFSET",
+    "MAX_RANKS",
+    "MAX_VIEWS",
+    "PAGE_SIZE",
     "PATENT_LEGAL_SCHEMA",
+    "PERMISSION_DENIED",
     "SANDBOX_HEADER",
     "SEARCH_ENDPOINTS",
     "SEARCH_ID",
+    "SEARCH_ID_LIFETIME",
     "SEARCH_RESULTS",
     "SIMPLE_BIBLIOGRAPHY",
     "SIMPLE_LEGAL_STATUS",
@@ -102,6 +108,19 @@ _SEARCH_DATA = {"type": "object", "properties": {
     "patent_messages": {"type": "array", "items": _PATENT_MESSAGE},
     "total_search_result_count": {"type": ["integer", "null"], "minimum": 0},
     "search_id": _TEXT}}
+#: One row of the newer searches (P060/P060 beta/P061: the spec's PatentExtendMessage, which its
+#: ``$ref`` names but does not define; written here from api-facts.md): dates are ``yyyyMMdd`` integers,
+#: ``loc`` an array of ``NN-NN`` codes, ``inventor`` ``|``-joined names, ``loc_match`` 1/0.
+_YYYYMMDD = {"type": ["integer", "null"], "minimum": 10000101, "maximum": 99991231}
+_EXTEND_MESSAGE = {"type": "object", "required": ["patent_id"], "properties": {
+    "patent_id": {"type": "string", "minLength": 1}, "patent_pn": _TEXT, "title": _TEXT, "url": _TEXT,
+    "img_id": _TEXT, "score": _NUMBER, "apno": _TEXT, "apdt": _YYYYMMDD, "pbdt": _YYYYMMDD, "inventor": _TEXT,
+    "current_assignee": _TEXT, "original_assignee": _TEXT, "authority": _TEXT,
+    "loc": {"type": ["array", "null"], "maxItems": 50, "items": {"type": "string", "maxLength": 16}},
+    "loc_match": {"type": ["integer", "null"], "enum": [0, 1, None]}}}
+_EXTEND_DATA = {"type": "object", "properties": {
+    "patent_messages": {"type": "array", "items": _EXTEND_MESSAGE},
+    "total_search_result_count": {"type": ["integer", "null"], "minimum": 0}}}
 _UPLOAD_DATA = {"type": "object", "required": ["url"], "properties": {
     "url": {"type": "string", "minLength": 1}, "expire": {"type": ["number", "null"]}}}
 
@@ -145,13 +164,17 @@ UPLOAD = Endpoint("upload", "P010", "POST", "/image-search/image-upload", "multi
 SEARCH_ID = Endpoint("search-id", "P009", "GET", "/image-search/search-id", "query",
                      "similar designs of an image URL: the top <= 100 and a search id", data_schema=_SEARCH_DATA)
 SEARCH_RESULTS = Endpoint("results", "P009", "GET", "/image-search/results", "query",
-                          "more ranks of an earlier search-id search (within 20 minutes), 100 per call")
+                          "more ranks of an earlier search-id search (within 20 minutes), 100 per call",
+                          data_schema=_SEARCH_DATA)
 IMAGE_SINGLE = Endpoint("image-single", "P060", "POST", "/search/patent/image-single", "json",
-                        "similar designs (D) or utility models (U) of one image, rich rows, ranks to 1,100")
+                        "similar designs (D) or utility models (U) of one image, rich rows, ranks to 1,100",
+                        data_schema=_EXTEND_DATA)
 IMAGE_SINGLE_BETA = Endpoint("image-single-beta", "P060β", "POST", "/search/patent/image-single/beta", "json",
-                             "as image-single, the query first turned into a line drawing (photos, renderings)")
+                             "as image-single, the query first turned into a line drawing (photos, renderings)",
+                             data_schema=_EXTEND_DATA)
 IMAGE_MULTIPLE = Endpoint("image-multiple", "P061", "POST", "/search/patent/image-multiple", "json",
-                          "similar designs of one design shown in 1-4 views, rich rows, ranks to 1,100")
+                          "similar designs of one design shown in 1-4 views, rich rows, ranks to 1,100",
+                          data_schema=_EXTEND_DATA)
 SIMPLE_BIBLIOGRAPHY = Endpoint("simple-bibliography", "P011", "GET", "/basic-patent-data/simple-bibliography",
                                "query", "parties, titles, Locarno classes and dates of up to 100 patents",
                                data_schema=_patents(bibliographic_data=dict(BIBLIOGRAPHY_SCHEMA)), http_cached=False)
@@ -172,6 +195,19 @@ SEARCH_ENDPOINTS: Mapping[str, Endpoint] = MappingProxyType(
 #: Enrichment by patent id (at most :data:`MAX_IDS_PER_CALL` per call), by name.
 ENRICHMENT_ENDPOINTS: Mapping[str, Endpoint] = MappingProxyType(
     {e.name: e for e in (SIMPLE_BIBLIOGRAPHY, SIMPLE_LEGAL_STATUS, LEGAL_STATUS)})
+#: The searches whose parameters travel as a JSON body (and whose rows are rich), by name.
+JSON_SEARCH_ENDPOINTS: Mapping[str, Endpoint] = MappingProxyType(
+    {e.name: e for e in SEARCH_ENDPOINTS.values() if e.params_in == "json"})
+#: Ranks one search call returns at most (``limit`` on the wire).
+PAGE_SIZE = 100
+#: The deepest ``offset`` a call takes: ranks end at ``MAX_OFFSET + PAGE_SIZE`` (1,100).
+MAX_OFFSET = 1000
+#: Ranks reachable through paging.
+MAX_RANKS = MAX_OFFSET + PAGE_SIZE
+#: Seconds a ``search_id`` can be paged through ``/image-search/results`` after its search.
+SEARCH_ID_LIFETIME = 20 * 60
+#: Views of one design that image-multiple takes.
+MAX_VIEWS = 4
 #: Patent ids (or numbers) one enrichment call takes.
 MAX_IDS_PER_CALL = 100
 #: The endpoints whose calls the account pays for (the token call is free).
@@ -248,7 +284,7 @@ ERROR_CODES: Mapping[int, ErrorCode] = _codes(
 )
 #: The code of a parameter the API refused (also what a no-longer-known upload URL gets).
 INVALID_PARAMETER = 68300004
-#: The code of an endpoint the account's package does not include (endpoints are licensed separately).
-NO_PERMISSION = 67200004
+#: The code of a call the account may not make (endpoints are licensed one by one).
+PERMISSION_DENIED = 67200004
 #: The codes with which the API says it did not accept the credential sent (key, client id, secret or token).
 CREDENTIAL_REFUSED: frozenset[int] = frozenset({67200003, 67200008, 67200009, 67200202})

@@ -42,7 +42,7 @@ from typing import Any
 
 import pandas as pd
 
-from .api import SEARCH_ID
+from .api import SEARCH_ENDPOINTS
 from .errors import (
     AuthError,
     BatchStopped,
@@ -58,7 +58,7 @@ from .gates import CallGate, StopGate, call_gates, check_workers
 from .images import IMAGE_SUFFIXES, ImageRef, image_files
 from .progress import progress_bar
 from .query import DesignQuery
-from .searcher import Searcher
+from .searcher import Searcher, Target
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -96,13 +96,15 @@ class _Input:
     """One user input after validation: a searchable target, or the error that makes it a failure."""
 
     name: str
-    target: ImageRef | str | None = None
+    target: Target | None = None  # image-multiple: a tuple of one design's views
     error: Exception | None = None
     same_as: str | None = None  # a duplicate: the name of the identical image searched instead
 
     @property
     def key(self) -> str | None:
         """What makes two inputs the same search: the image's sha256, or the URL."""
+        if isinstance(self.target, tuple):
+            return "views:" + "|".join(_Input(self.name, view).key or "" for view in self.target)
         if isinstance(self.target, ImageRef):
             return "sha256:" + self.target.sha256
         return None if self.target is None else "url:" + self.target
@@ -139,6 +141,8 @@ def image_inputs(images: Any) -> list[Any]:
 
 
 def _default_name(value: Any, position: int) -> str:
+    if isinstance(value, tuple):  # one design's views
+        return " + ".join(_default_name(v, position) for v in value)
     if isinstance(value, (str, Path)):
         text = str(value)
         return text if "://" in text else Path(text).name or text
@@ -155,8 +159,11 @@ def _is_missing(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-def _resolve_all(searcher: Searcher, values: list[Any], names: Sequence[Any] | None) -> list[_Input]:
-    """Validate every input (no call is made) and give each searched image a unique ``query`` name."""
+def _resolve_all(searcher: Searcher, values: list[Any], names: Sequence[Any] | None,
+                 endpoint: str) -> list[_Input]:
+    """Validate every input (no call is made) and give each searched image a unique ``query`` name.
+
+    With image-multiple, an input may be a list or tuple: the views of one design."""
     if names is not None:
         names = list(names)
         if len(names) != len(values):
@@ -171,13 +178,13 @@ def _resolve_all(searcher: Searcher, values: list[Any], names: Sequence[Any] | N
             item.error = InvalidImageError("image", "empty value (no path, URL or bytes)")
         else:
             try:
-                item.target = searcher.resolve_image(value)
+                item.target = searcher.resolve_target(value, endpoint)[0]
             except Exception as exc:  # a bad image is reported, never fatal to the batch
                 item.error = exc
         if names is not None:
             base = str(names[i])
         else:
-            base = _default_name(item.target if isinstance(item.target, ImageRef) else value, i)
+            base = _default_name(item.target if isinstance(item.target, (ImageRef, tuple)) else value, i)
         key = item.key
         if key is not None and key in first_of:
             item.name, item.same_as = base, first_of[key]
@@ -217,8 +224,10 @@ def search_many(
     ``names``: one ``query`` name per image (default: file name, URL, or ``sha256:<12>`` for bytes;
     clashing names get `` (2)``, `` (3)``…). ``progress``: a tqdm bar showing calls spent and cache hits.
 
-    Cost: per distinct image, one search plus one upload when its upload URL is not still valid; nothing for
-    images the cache already answers; duplicates are searched once.
+    Cost: per distinct image, one search call per 100 ranks (see ``search_designs``) plus one upload when its
+    upload URL is not still valid; nothing for pages the cache already holds; duplicates are searched once.
+    ``endpoint=`` picks the endpoint as in ``search_designs``; with ``endpoint="image-multiple"`` each item of
+    ``images`` may be a list of one design's 1-4 views.
 
     Never raises for one image: bad images, rejected searches and exhausted retries become ``failures``;
     a quota, balance, auth or permission error stops the batch (no call is sent after it) and leaves the rest
@@ -240,7 +249,7 @@ def search_many(
     query = DesignQuery.from_filters(**filters)
     check_workers(workers)
     gates, stop = call_gates(max_calls, qps)
-    inputs = _resolve_all(searcher, image_inputs(images), names)
+    inputs = _resolve_all(searcher, image_inputs(images), names, query.endpoint)
     run = _BatchRun(searcher, query, gates, stop, refresh=refresh)
     run.failures = [_failure(i.name, i.error) for i in inputs if i.error is not None]
     unique = [i for i in inputs if i.error is None and i.same_as is None]
@@ -357,7 +366,7 @@ class _BatchRun:
         return ResultInfo(
             source="sandbox" if sandbox else "patsnap",
             base_url=self.searcher.base_url,
-            endpoint=SEARCH_ID.path,
+            endpoint=SEARCH_ENDPOINTS[self.query.endpoint].path,
             filters=self.query.filters(),
             queries=queries,
             failures=self.failures,

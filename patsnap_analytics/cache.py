@@ -2,9 +2,12 @@
 
 Analysts pay per call, so an identical call must never be paid twice. The rules:
 
-* **Searches** (``GET /image-search/search-id``) are cached by requests-cache under a key made of the host,
-  the path, the normalised filters and the *image* — its sha256 when the client uploaded it, never the
-  temporary upload URL, which changes on every upload. The same image and filters cost nothing a week later.
+* **Searches** are cached by requests-cache, one entry per page, under a key made of the host, the path, the
+  normalised filters (with the page's ``offset``/``limit``) and the *image* — its sha256 when the client
+  uploaded it, never the temporary upload URL, which changes on every upload. The same image and filters
+  cost nothing a week later. search-id travels as a query string; image-single, its beta and image-multiple
+  as a JSON body (``POST``), whose key reads the body (``url``/``urls`` by image, keys sorted); the pages of
+  ``/image-search/results`` stand in their search's image for the short-lived ``search_id``.
 * **Uploads** are not HTTP-cached (a multipart body is a poor key). The :class:`UploadLedger` remembers
   sha256 -> (url, expiry) in the same SQLite file and hands the URL out until a minute before it expires.
 * **Only checked answers are stored, by the transport, after it checked them** (:class:`AnswerStore`):
@@ -19,6 +22,8 @@ Analysts pay per call, so an identical call must never be paid twice. The rules:
 * **Storage trouble is said, once** (:class:`CacheHealth`): a full disk, a corrupt or truncated file, a
   read-only folder. The search goes on without the cache, ``cache_info()`` counts the failures, and
   ``patsnap-analytics cache clear`` starts a new file; a read-only cache is still read (offline works).
+* **Searches by JSON body** (image-single, its beta, image-multiple) are keyed by the body with each image
+  by its hash and the keys sorted; result pages of search-id by their search's image, never the search id.
 * **Thumbnails** (result image URLs) go through the same cache with their own expiry.
 
 Example:
@@ -54,7 +59,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import requests
 
-from .api import SEARCH_ID, endpoint_for_path
+from .api import JSON_SEARCH_ENDPOINTS, SEARCH_ID, SEARCH_RESULTS, endpoint_for_path
 from .errors import CacheStorageError, CacheStorageWarning
 from .settings import Settings
 
@@ -139,15 +144,44 @@ class SearchKeyer:
         parts = urlsplit(request.url or "")
         params = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                   if k.lower() not in _SECRET_LOWER]
-        if parts.path.endswith(SEARCH_ID.path):
-            params = [(k, self.image_key(v)) if k == "url" else (k, v) for k, v in params]
-        material = json.dumps(
-            [request.method, parts.scheme, parts.netloc, parts.path, sorted(params)], ensure_ascii=False
-        )
+        # the image stands in for what names it briefly: an upload URL, or the search_id of a search
+        aliased = _ALIASED_PARAMS.get(_api_path(parts.path), ())
+        params = [(k, self.image_key(v)) if k in aliased else (k, v) for k, v in params]
+        body = self._body_key(request) if request.method == "POST" and _api_path(parts.path) in _JSON_PATHS else None
+        parts_of_key = [request.method, parts.scheme, parts.netloc, parts.path, sorted(params)]
+        if body is not None:  # GET keys stay what they were: caches written before the family still hit
+            parts_of_key.append(body)
+        material = json.dumps(parts_of_key, ensure_ascii=False, sort_keys=True)  # a body's keys in any order
         return hashlib.sha256(material.encode()).hexdigest()[:32]
+
+    def _body_key(self, request: Any) -> Any:
+        """A JSON search's body as a key part: images by hash, secrets dropped, keys sorted (by json.dumps)."""
+        raw = request.body or b""
+        try:
+            body = json.loads(raw)
+        except (TypeError, ValueError):
+            return hashlib.sha256(raw if isinstance(raw, bytes) else str(raw).encode()).hexdigest()
+        if not isinstance(body, dict):
+            return body
+        body = {k: v for k, v in body.items() if k.lower() not in _SECRET_LOWER}
+        if isinstance(body.get("url"), str):
+            body["url"] = self.image_key(body["url"])
+        if isinstance(body.get("urls"), list):
+            body["urls"] = [self.image_key(u) if isinstance(u, str) else u for u in body["urls"]]
+        return body
 
 
 _SECRET_LOWER = {p.lower() for p in SECRET_PARAMS}
+_JSON_PATHS = frozenset(e.path for e in JSON_SEARCH_ENDPOINTS.values())
+_ALIASED_PARAMS = {SEARCH_ID.path: ("url",), SEARCH_RESULTS.path: ("search_id",)}
+
+
+def _api_path(path: str) -> str:
+    """The API path a request goes to, also under a base URL with a path prefix."""
+    for known in (*_JSON_PATHS, *_ALIASED_PARAMS):
+        if path.endswith(known):
+            return known
+    return path
 
 
 def cacheable(response: requests.Response) -> bool:
@@ -181,7 +215,9 @@ def cache_settings(keyer: SearchKeyer) -> dict[str, Any]:
         "key_fn": keyer,
         "filter_fn": cacheable,
         "allowable_codes": (200,),
-        "allowable_methods": ("GET",),  # uploads and token requests (POST) are never stored
+        # requests-cache stores only GETs (thumbnails); the JSON searches' POST answers are stored by the
+        # transport through AnswerStore after checking them, and uploads and tokens never
+        "allowable_methods": ("GET",),
         "ignored_parameters": SECRET_PARAMS,
         "stale_if_error": False,
         "expire_after": SEARCH_TTL,
@@ -458,10 +494,10 @@ def wrap_session(session: requests.Session, keyer: SearchKeyer) -> requests.Sess
 
     Example:
         >>> from requests_cache import CachedSession
-        >>> own = CachedSession(backend="memory", allowable_methods=("GET", "POST"))
+        >>> own = CachedSession(backend="memory", allowable_methods=("GET", "HEAD"))
         >>> ours = wrap_session(own, SearchKeyer())
         >>> own.settings.allowable_methods, ours.settings.allowable_methods, ours.cache.responses is own.cache.responses
-        (('GET', 'POST'), ('GET',), True)
+        (('GET', 'HEAD'), ('GET',), True)
     """
     if not hasattr(session, "cache"):
         return session

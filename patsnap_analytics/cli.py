@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from .api import SEARCH_ENDPOINTS
 from .errors import PatsnapError, ValidationError
 from .exports import check_output_path, write_frame
 from .query import FILTERS
@@ -27,11 +28,16 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     """One ``--flag`` per search filter, worded by the FILTERS table (``--country``, ``--limit``, …)."""
     for name, spec in FILTERS.items():
         flag = f"--{name.replace('_', '-')}"
-        if spec.high is not None:  # a count
+        where = "" if spec.taken_by("search-id") else " [image-single, -beta, -multiple]"
+        if spec.json_type == "integer":  # a count, a model or a 0/1 switch
+            default = f" (default {spec.default})" if spec.default is not None else ""
             parser.add_argument(flag, dest=name, type=int, default=spec.default,
-                                help=f"{spec.help} (default {spec.default})")
+                                help=f"{spec.help}{default}{where}")
+        elif spec.json_type == "boolean":
+            parser.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None,
+                                help=f"{spec.help}{where}")
         else:
-            parser.add_argument(flag, dest=name, help=spec.help)
+            parser.add_argument(flag, dest=name, help=f"{spec.help}{where}")
 
 
 def _filters(args: argparse.Namespace) -> dict:
@@ -54,12 +60,15 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
     from .query import DesignQuery
 
-    DesignQuery.from_filters(**_filters(args))  # bad flags fail here, before a sandbox or a call
+    images = args.image[0] if len(args.image) == 1 else list(args.image)  # several images: one design's views
+    endpoint = args.endpoint or ("image-multiple" if isinstance(images, list) else None)
+    # bad flags fail here, before a sandbox or a call
+    DesignQuery.from_filters(endpoint=endpoint or "search-id", **_filters(args))
     if args.out:
         check_output_path(args.out)  # a bad --out (extension, missing library, a folder) costs nothing either
     client = _connect(args)
     try:
-        df = client.search_designs(args.image, refresh=args.refresh, **_filters(args))
+        df = client.search_designs(images, endpoint=endpoint, refresh=args.refresh, **_filters(args))
     finally:
         client.close()
     with pd.option_context("display.max_rows", 200, "display.width", 160, "display.max_colwidth", 40):
@@ -131,7 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     search = sub.add_parser("search", help="find designs similar to an image and print them")
-    search.add_argument("image", help="image file (JPG/PNG) or http(s) image URL")
+    search.add_argument("image", nargs="+", help="image file (JPG/PNG) or http(s) image URL; 2-4 of them are views "
+                                                "of one design (image-multiple)")
+    search.add_argument("--endpoint", choices=list(SEARCH_ENDPOINTS),
+                        help="search-id (default), image-single, image-single-beta (photos, renderings) or "
+                             "image-multiple (views); see docs/endpoints.md")
     _add_filters(search)
     search.add_argument("--out", help="also write the results (.csv, .parquet, .xlsx, .json); checked before "
                                       "any call")

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import os
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 import requests
 
-from .api import TOKEN
+from .api import SEARCH_ENDPOINTS, TOKEN
 from .auth import ApiKeyAuth, OAuthAuth
 from .cache import (
     IMAGE_TTL,
@@ -39,7 +40,7 @@ from .flight import FileKeyLocks, SingleFlight
 from .gates import RateLimiter
 from .http_limits import mount as mount_deadline_adapter
 from .images import ImageRef, ImageSource
-from .query import DesignQuery
+from .query import DEFAULT_ENDPOINT, DesignQuery
 from .records import PatentRecords, RecordTTL
 from .redact import install as install_redaction
 from .retry import RetryPolicy
@@ -84,6 +85,8 @@ class Client:
     decides: ``True`` (default) the user cache file, a path, ``":memory:"``, or ``False``. ``offline=True``
     (or ``PATSNAP_OFFLINE=1``) answers only from the cache and raises
     :class:`~patsnap_analytics.errors.OfflineCacheMiss` otherwise; no credentials are needed then.
+    ``endpoint``: the search endpoint this client uses by default (``search-id``, ``image-single``,
+    ``image-single-beta`` or ``image-multiple``; see ``docs/endpoints.md``).
 
     Example:
         >>> Client(api_key="sk-example", cache=False)
@@ -110,8 +113,13 @@ class Client:
         qps: float | None = None,
         source: str | None = None,
         record_ttl: RecordTTL | None = None,
+        endpoint: str | None = None,
     ) -> None:
         settings = Settings.from_env()
+        if endpoint is not None and endpoint not in SEARCH_ENDPOINTS:
+            raise ValidationError("endpoint", f"must be one of {', '.join(SEARCH_ENDPOINTS)}; got {endpoint!r}")
+        #: the search endpoint ``search_designs`` uses when not told (search-id unless ``endpoint=`` says)
+        self.endpoint = endpoint or DEFAULT_ENDPOINT
         base_url = base_url or settings.base_url
         if not is_url(base_url):
             raise ValidationError("base_url", f"must be an http(s) URL, got {base_url!r}")
@@ -172,28 +180,45 @@ class Client:
 
     def search_designs(
         self,
-        image: ImageSource | ImageRef,
+        image_or_views: ImageSource | ImageRef | list | tuple,
         *,
+        endpoint: str | None = None,
         refresh: bool = False,
         name: str | None = None,
         **filters: Any,
     ) -> pd.DataFrame:
-        """Registered designs similar to ``image`` (a path, bytes, file object or an http(s) image URL).
+        """Registered designs similar to an image (a path, bytes, file object or an http(s) image URL), or to
+        one design shown in 1-4 views (a list or tuple: image-multiple).
 
-        ``filters`` are the API's parameter names with Python values (see :data:`~patsnap_analytics.query.FILTERS`).
-        ``refresh=True`` asks the API again and replaces the cached answer. ``name`` names the query in the
-        ``query`` column (default: the file name, the URL, or ``sha256:<first 12>`` for bytes).
+        ``endpoint``: ``"search-id"`` (the default, unless the client was made with ``endpoint=``),
+        ``"image-single"``, ``"image-single-beta"`` (the query becomes a line drawing first: photos, renderings)
+        or ``"image-multiple"``. ``filters`` are the API's parameter names with Python values (see
+        :data:`~patsnap_analytics.query.FILTERS`); one the endpoint does not take is a ``ValidationError``.
+        ``limit`` counts ranks, up to 1,100 (``offset + limit`` at most 1,100). ``refresh=True`` asks the API
+        again and replaces the cached pages. ``name`` names the query in the ``query`` column (default: the
+        file name, the URL, or ``sha256:<first 12>`` for bytes; views joined with ``+``).
 
-        Cost: one search call, plus one upload when the image has no valid upload URL; nothing when cached.
+        Cost: one call per 100 ranks (search-id: the first 100 by search-id, each further 100 by
+        ``/image-search/results``), plus one upload per image without a valid upload URL; nothing for pages
+        the cache holds. An endpoint that answered 67200004 is not asked again by this client.
 
         Example:
-            >>> Client(api_key="sk-x", cache=False).search_designs("https://img/x.png", limit=101)
+            >>> Client(api_key="sk-x", cache=False).search_designs("https://img/x.png", limit=1101)
             Traceback (most recent call last):
             ...
-            patsnap_analytics.errors.ValidationError: limit: must be an integer from 1 to 100, got 101
+            patsnap_analytics.errors.ValidationError: limit: must be an integer from 1 to 1100, got 1101
+            >>> Client(api_key="sk-x", cache=False).search_designs("https://img/x.png", model=2)
+            Traceback (most recent call last):
+            ...
+            patsnap_analytics.errors.ValidationError: model: the search-id endpoint does not take model; use endpoint= image-single, image-single-beta, image-multiple
         """
-        filters_ = DesignQuery.from_filters(**filters)
-        return self.searcher.search(self.searcher.resolve_image(image), filters_, refresh=refresh, name=name)
+        target, endpoint_ = self.searcher.resolve_target(image_or_views, endpoint or self._default_for(image_or_views))
+        filters_ = DesignQuery.from_filters(endpoint=endpoint_, **filters)
+        return self.searcher.search(target, filters_, refresh=refresh, name=name)
+
+    def _default_for(self, image_or_views: Any) -> str | None:
+        """The client's default endpoint, unless views were given (they go to image-multiple)."""
+        return None if isinstance(image_or_views, (list, tuple)) else self.endpoint
 
     def search_many(self, images: Any, **kwargs: Any) -> pd.DataFrame:
         """Search many images (list, folder or DataFrame column); see :func:`patsnap_analytics.batch.search_many`.
@@ -244,6 +269,7 @@ class Client:
         """
         if not is_url(url):
             return None
+        url = self._own_scheme(url)
         kwargs: dict[str, Any] = {"timeout": self.transport.timeout}
         if self.cached:
             kwargs["expire_after"] = IMAGE_TTL
@@ -262,6 +288,20 @@ class Client:
         else:
             self.stats.count_image_download()  # a plain image URL: not an API call, not billed
         return resp.content
+
+    def _own_scheme(self, url: str) -> str:
+        """A result image served by the API host itself is fetched with the host's own scheme: ``is_https=1``
+        asks for https links, and a host reached over plain http (the sandbox on 127.0.0.1) has no TLS.
+
+        Example:
+            >>> Client(api_key="sk-x", base_url="http://127.0.0.1:8", cache=False)._own_scheme("https://127.0.0.1:8/a.png")
+            'http://127.0.0.1:8/a.png'
+        """
+        base = urlsplit(self.base_url)
+        parts = urlsplit(url)
+        if parts.netloc == base.netloc and parts.scheme != base.scheme:
+            return urlunsplit((base.scheme, *parts[1:]))
+        return url
 
     def cache_info(self) -> dict[str, Any]:
         """Where the cache is, what it holds, and what went wrong with it (``storage_errors``: failures to

@@ -46,7 +46,7 @@ def flat(df: pd.DataFrame) -> pd.DataFrame:
         >>> flat(pd.DataFrame({"loc": [["06-01", "06-03"], ["14-03"]]}))["loc"].tolist()
         ['06-01|06-03', '14-03']
     """
-    lists = [c for c in df.columns if df[c].map(lambda v: isinstance(v, list | tuple)).any()]
+    lists = [c for c in df.columns if df[c].dtype == object and df[c].map(lambda v: isinstance(v, list | tuple)).any()]
     if not lists:
         return df
     joined = {c: df[c].map(lambda v: "|".join(map(str, v)) if isinstance(v, list | tuple) else v) for c in lists}
@@ -55,9 +55,9 @@ def flat(df: pd.DataFrame) -> pd.DataFrame:
 
 _WRITERS: dict[str, Callable[[pd.DataFrame, Path], object]] = {
     ".csv": lambda df, path: flat(df).to_csv(path, index=False),
-    ".parquet": lambda df, path: df.to_parquet(path, index=False),  # keeps dtypes and df.attrs
+    ".parquet": lambda df, path: df.to_parquet(path, index=False),  # keeps dtypes, lists and df.attrs
     ".xlsx": lambda df, path: flat(df).to_excel(path, index=False),
-    ".json": lambda df, path: df.to_json(path, orient="records", force_ascii=False, indent=1),
+    ".json": lambda df, path: df.to_json(path, orient="records", force_ascii=False, indent=1, date_format="iso"),
 }
 _EXTENSIONS = ", ".join(list(FORMATS)[:-1]) + f" or {list(FORMATS)[-1]}"
 
@@ -146,7 +146,7 @@ def _cell_value(value: object) -> object:
     import pandas as pd
 
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
+        return "; ".join(str(v) for v in value)  # not ", ": company names contain commas
     if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
         return None
     if isinstance(value, pd.Timestamp):

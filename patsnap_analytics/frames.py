@@ -6,7 +6,14 @@ Every result frame has the contract's columns, in this order, with nullable dtyp
     query  rank  patent_id  patent_pn  title  score  image_url  country  search_id  total_count
 
 ``score`` is NA whenever the search was sorted by a date field: the API documents it as meaningful only
-when sorting by similarity. Richer endpoints may add columns; they never rename these. ``df.attrs`` holds
+when sorting by similarity. The rich columns follow (:data:`RICH_COLUMNS`); the newer endpoints
+(image-single, its beta, image-multiple) fill them from their rows, search-id leaves them NA::
+
+    application_number  application_date  publication_date  current_assignee  original_assignee
+    inventors (list of names)  loc (list of codes)  loc_match (nullable boolean)  img_id
+
+``country`` is the row's ``authority`` when the endpoint sends one, else the office of the patent number.
+Columns are added, never renamed. ``df.attrs`` holds
 only JSON-serialisable values, so ``to_parquet`` keeps working; :class:`ResultInfo` is the one definition of
 what they hold, and :func:`is_sandbox` the one answer to "is this sandbox data?".
 
@@ -31,8 +38,9 @@ import pandas as pd
 from .codes import office_of
 from .query import DesignQuery
 
-__all__ = ["ENRICHED_DTYPES", "LIST_COLUMNS", "RESULT_COLUMNS", "RESULT_DTYPES", "ResultInfo", "SearchSpec",
-           "empty_results", "enriched_column", "is_sandbox", "results_frame"]
+__all__ = ["ENRICHED_DTYPES", "FRAME_DTYPES", "LIST_COLUMNS", "RESULT_COLUMNS", "RESULT_DTYPES", "RICH_COLUMNS",
+           "RICH_DTYPES", "ResultInfo", "SearchSpec", "empty_results", "enriched_column", "is_sandbox",
+           "results_frame"]
 
 RESULT_DTYPES: dict[str, str] = {
     "query": "string",
@@ -47,21 +55,31 @@ RESULT_DTYPES: dict[str, str] = {
     "total_count": "Int64",
 }
 RESULT_COLUMNS = tuple(RESULT_DTYPES)
-
-#: Columns enrichment (or a rich search endpoint) adds, with their dtypes: dates are date-only datetime64,
-#: parties joined with ``|`` as the API joins them, ``inventors``, ``applicants``, ``loc`` and ``legal_events``
-#: lists (``object``), statuses as nullable codes beside their words.
-ENRICHED_DTYPES: dict[str, str] = {
-    "title_en": "string",
-    "patent_type": "string",
+#: The rich rows' columns (NA where the endpoint does not send them): dates are datetime64 (day precision),
+#: ``inventors`` and ``loc`` hold lists.
+RICH_DTYPES: dict[str, str] = {
     "application_number": "string",
     "application_date": "datetime64[ns]",
     "publication_date": "datetime64[ns]",
     "current_assignee": "string",
     "original_assignee": "string",
-    "applicants": "object",
     "inventors": "object",
     "loc": "object",
+    "loc_match": "boolean",
+    "img_id": "string",
+}
+RICH_COLUMNS = tuple(RICH_DTYPES)
+#: Every column of a result frame, in order.
+FRAME_DTYPES: dict[str, str] = {**RESULT_DTYPES, **RICH_DTYPES}
+
+#: Columns enrichment adds (and fills, for the rich columns too), with their dtypes: dates are date-only
+#: datetime64, parties joined with ``|`` as the API joins them, ``inventors``, ``applicants``, ``loc`` and
+#: ``legal_events`` lists (``object``), statuses as nullable codes beside their words.
+ENRICHED_DTYPES: dict[str, str] = {
+    "title_en": "string",
+    "patent_type": "string",
+    **{c: t for c, t in RICH_DTYPES.items() if c not in ("loc_match", "img_id")},
+    "applicants": "object",
     "simple_legal_status": "Int64",
     "simple_legal_status_label": "string",
     "legal_status": "Int64",
@@ -99,7 +117,7 @@ def empty_results() -> pd.DataFrame:
         >>> list(empty_results().dtypes.astype(str))[:3]
         ['string', 'Int64', 'string']
     """
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in RESULT_DTYPES.items()})
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in FRAME_DTYPES.items()})
 
 
 def _score(value: Any) -> float | None:
@@ -109,36 +127,68 @@ def _score(value: Any) -> float | None:
         return None
 
 
-def results_frame(data: dict, *, query: str, sorted_by_similarity: bool) -> pd.DataFrame:
-    """Turn a ``search-id`` answer's ``data`` into a typed result frame.
+def _day(value: Any) -> pd.Timestamp | None:
+    """A ``yyyyMMdd`` integer (or string) as a day; anything else is missing, never a crash."""
+    try:
+        return pd.Timestamp(str(int(value))) if value is not None else None
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _names(value: Any) -> list[str] | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return [n.strip() for n in value.split("|") if n.strip()]
+
+
+def _row(m: dict[str, Any], rank: int, *, query: str, search_id: Any, total: Any, with_score: bool) -> dict:
+    loc_match = m.get("loc_match")
+    return {
+        "query": query,
+        "rank": rank,
+        "patent_id": m.get("patent_id"),
+        "patent_pn": m.get("patent_pn"),
+        "title": m.get("title"),
+        "score": _score(m.get("score")) if with_score else None,
+        "image_url": m.get("url"),
+        "country": m.get("authority") or office_of(m.get("patent_pn")),
+        "search_id": search_id,
+        "total_count": total,
+        "application_number": m.get("apno"),
+        "application_date": _day(m.get("apdt")),
+        "publication_date": _day(m.get("pbdt")),
+        "current_assignee": m.get("current_assignee"),
+        "original_assignee": m.get("original_assignee"),
+        "inventors": _names(m.get("inventor")),
+        "loc": list(m["loc"]) if isinstance(m.get("loc"), list) else None,
+        "loc_match": None if loc_match is None else bool(loc_match),
+        "img_id": m.get("img_id"),
+    }
+
+
+def results_frame(data: dict, *, query: str, sorted_by_similarity: bool, first_rank: int = 1) -> pd.DataFrame:
+    """Turn a search answer's ``data`` (search-id's or a newer endpoint's, pages joined) into a typed frame;
+    ranks count from ``first_rank``.
 
     Example:
         >>> results_frame({"patent_messages": [], "search_id": "S", "total_search_result_count": 0},
         ...               query="q", sorted_by_similarity=False).shape
-        (0, 10)
+        (0, 19)
+        >>> rich = {"patent_messages": [{"patent_id": "p", "apdt": 20200131, "inventor": "Li Wei|Kim Ji-ho",
+        ...         "loc": ["10-02"], "loc_match": 1, "authority": "CN", "patent_pn": "X1"}]}
+        >>> row = results_frame(rich, query="q", sorted_by_similarity=True, first_rank=101).iloc[0]
+        >>> int(row["rank"]), row["country"], row["application_date"].date(), row["inventors"], bool(row["loc_match"])
+        (101, 'CN', datetime.date(2020, 1, 31), ['Li Wei', 'Kim Ji-ho'], True)
     """
     messages = data.get("patent_messages") or []
     total = data.get("total_search_result_count")
     search_id = data.get("search_id")
-    rows = [
-        {
-            "query": query,
-            "rank": i,
-            "patent_id": m.get("patent_id"),
-            "patent_pn": m.get("patent_pn"),
-            "title": m.get("title"),
-            "score": _score(m.get("score")) if sorted_by_similarity else None,
-            "image_url": m.get("url"),
-            "country": office_of(m.get("patent_pn")),
-            "search_id": search_id,
-            "total_count": total,
-        }
-        for i, m in enumerate(messages, start=1)
-    ]
+    rows = [_row(m, rank, query=query, search_id=search_id, total=total, with_score=sorted_by_similarity)
+            for rank, m in enumerate(messages, start=first_rank)]
     if not rows:
         return empty_results()
-    frame = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
-    return frame.astype(RESULT_DTYPES)
+    frame = pd.DataFrame(rows, columns=list(FRAME_DTYPES))
+    return frame.astype(FRAME_DTYPES)
 
 
 @dataclass(frozen=True)
@@ -154,6 +204,8 @@ class SearchSpec:
     image_sha256: str | None = None
     image_url: str | None = None
     filters: dict[str, Any] = field(default_factory=dict)
+    #: image-multiple: every view in order, each ``sha256:<hex>`` or ``url:<address>`` (the first is also above)
+    views: list[str] = field(default_factory=list)
 
     def design_query(self) -> DesignQuery:
         """The filters as a validated :class:`DesignQuery` (to re-run the search with one more filter)."""
@@ -161,12 +213,16 @@ class SearchSpec:
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-friendly dict (what ``df.attrs["queries"]`` holds per query name)."""
-        return {"image_sha256": self.image_sha256, "image_url": self.image_url, "filters": dict(self.filters)}
+        out = {"image_sha256": self.image_sha256, "image_url": self.image_url, "filters": dict(self.filters)}
+        if self.views:
+            out["views"] = list(self.views)
+        return out
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> SearchSpec:
         """The inverse of :meth:`as_json`."""
-        return cls(raw.get("image_sha256"), raw.get("image_url"), dict(raw.get("filters") or {}))
+        return cls(raw.get("image_sha256"), raw.get("image_url"), dict(raw.get("filters") or {}),
+                   list(raw.get("views") or []))
 
 
 @dataclass
@@ -198,6 +254,11 @@ class ResultInfo:
     from_cache: bool | None = None
     #: when the cache forgets the answer (ISO 8601, UTC; a zero-hit answer is kept a day), None if not stored
     kept_until: str | None = None
+    #: ranks asked for but not received because a page failed: ``[[first, last], ...]`` and why
+    missing_ranks: list[list[int]] = field(default_factory=list)
+    missing_reason: str | None = None
+    #: calls this search spent (pages sent; cache hits cost nothing)
+    pages_sent: int | None = None
     queries: dict[str, SearchSpec] = field(default_factory=dict)
     failures: list[dict[str, str]] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)

@@ -46,7 +46,7 @@ from .gates import CallGate, StopGate, call_gates, check_workers
 from .images import ImageRef
 from .progress import progress_bar
 from .query import DesignQuery
-from .searcher import Searcher
+from .searcher import Searcher, Target
 
 __all__ = ["FACETS", "LABEL_BY", "ROUTES", "Facet", "LabelRoute", "label", "plan_route"]
 
@@ -89,18 +89,19 @@ _RESEARCH_BY = tuple(name for name, f in FACETS.items() if f.research)
 class _Search:
     """One filtered re-search of the plan, and every (query label, value) pair it answers."""
 
-    target: ImageRef | str | None  # None: the image is unknown to this session (only the cache can answer)
+    target: Target | None  # None: an image is unknown to this session (only the cache can answer)
     sha256: str | None
     url: str | None
     query: DesignQuery
     cached: bool
     uses: list[tuple[str, Any]] = field(default_factory=list)
     patent_ids: set[str] = field(default_factory=set)
+    views: tuple[str, ...] = ()  # image-multiple: every view, ``sha256:<hex>`` or ``url:<address>``
 
     @property
-    def key(self) -> tuple[str | None, str | None, DesignQuery]:
-        """What identifies the search in the cache: the image hash (or URL) and the filters."""
-        return (self.sha256, None if self.sha256 else self.url, self.query)
+    def key(self) -> tuple[str | None, str | None, tuple[str, ...], DesignQuery]:
+        """What identifies the search in the cache: the image hash (or URL; or the views) and the filters."""
+        return (self.sha256, None if self.sha256 else self.url, self.views, self.query)
 
 
 @dataclass
@@ -439,30 +440,43 @@ def _plan(searcher: Searcher, df: pd.DataFrame, by: str, values: list[Any]) -> _
                                         "frames search_designs/search_many return (with their attrs)")
         base = spec.design_query()
         sha, url = spec.image_sha256, spec.image_url
-        target: ImageRef | str | None = searcher.image_for(sha) if sha else url
+        target = _views_target(searcher, spec.views) if spec.views else searcher.image_for(sha) if sha else url
         rows = df[df["query"] == query_name]
         offices = set(rows["country"].dropna().astype(str)) if "country" in rows else set()
         tested[query_name] = _values_for(base, by, values, offices)
         for value in tested[query_name]:
-            search = _Search(target=target, sha256=sha, url=url, query=_filtered(base, by, value), cached=False)
+            search = _Search(target=target, sha256=sha, url=url, query=_filtered(base, by, value), cached=False,
+                             views=tuple(spec.views))
             key = search.key
             if key not in searches:
-                data = searcher.cached_answer(search.query, image_sha256=sha, url=url)
+                data = searcher.cached_answer(search.query, image_sha256=sha, url=url, views=spec.views)
                 search.cached = data is not None
                 if data is not None:
                     search.patent_ids = _patent_ids(data)
                 searches[key] = search
             searches[key].uses.append((query_name, value))
     for search in searches.values():
-        if search.cached or not search.sha256:
+        if search.cached or not (search.sha256 or search.views):
             continue
         if search.target is None:
             raise ValidationError("df", f"the image of query {search.uses[0][0]!r} is not known to this client "
                                         "and its filtered searches are not cached: search it again first "
                                         "(client.search_designs / search_many) so label() can re-run it")
-        if search.sha256 not in uploads and searcher.uploads.remembered(search.sha256) is None:
-            uploads[search.sha256] = search.target  # type: ignore[assignment]
+        for ref in search.target if isinstance(search.target, tuple) else (search.target,):
+            if isinstance(ref, ImageRef) and ref.sha256 not in uploads and searcher.uploads.remembered(ref.sha256) is None:
+                uploads[ref.sha256] = ref
     return _Plan(by, list(searches.values()), list(uploads.values()), tested)
+
+
+def _views_target(searcher: Searcher, views: list[str]) -> tuple[ImageRef | str, ...] | None:
+    """image-multiple's views as searchable targets, or ``None`` when this session does not know one of them."""
+    out: list[ImageRef | str] = []
+    for view in views:
+        ref = searcher.image_for(view[7:]) if view.startswith("sha256:") else view.removeprefix("url:")
+        if ref is None:
+            return None
+        out.append(ref)
+    return tuple(out)
 
 
 def _patent_ids(data: dict) -> set[str]:
@@ -517,7 +531,10 @@ def _labelled(df: pd.DataFrame, plan: _Plan) -> pd.DataFrame:
             continue
         tested = plan.values_tested.get(query_name, [])
         matches.append([v for v in tested if str(patent_id) in found.get((query_name, v), set())])
+    return _research_columns(df, by, matches)
 
+
+def _research_columns(df: pd.DataFrame, by: str, matches: list[list[Any]]) -> pd.DataFrame:
     out = df.copy()
     if by in ("simple_legal_status", "legal_status"):
         # a patent has one status; the first match wins should an API ever disagree with itself

@@ -17,9 +17,9 @@ Example:
     >>> DesignQuery(limit=0)
     Traceback (most recent call last):
     ...
-    patsnap_analytics.errors.ValidationError: limit: must be an integer from 1 to 100, got 0
+    patsnap_analytics.errors.ValidationError: limit: must be an integer from 1 to 1100, got 0
     >>> FILTERS["limit"].label, FILTERS["limit"].high
-    ('Results', 100)
+    ('Results', 1100)
 """
 
 from __future__ import annotations
@@ -35,9 +35,29 @@ from types import MappingProxyType
 from typing import Any
 
 from . import codes, loc
+from .api import (
+    JSON_SEARCH_ENDPOINTS,
+    MAX_OFFSET,
+    MAX_RANKS,
+    PAGE_SIZE,
+    SEARCH_ENDPOINTS,
+    SEARCH_ID,
+    SEARCH_RESULTS,
+)
 from .errors import ValidationError
 
-__all__ = ["DATE_PARAMS", "FILTERS", "FILTER_NAMES", "SORT_FIELDS", "DesignQuery", "Filter", "iso_date"]
+__all__ = ["DATE_PARAMS", "DEFAULT_ENDPOINT", "FILTERS", "FILTER_NAMES", "MODELS", "SORT_FIELDS", "DesignQuery",
+           "Filter", "iso_date"]
+
+#: The endpoint a search uses when nobody says otherwise: the seeds' search-id.
+DEFAULT_ENDPOINT = SEARCH_ID.name
+#: ``patent_type`` -> its image-search models (code -> words); the first is the vendor's recommendation.
+MODELS: Mapping[str, Mapping[int, str]] = MappingProxyType({
+    "D": MappingProxyType({1: "smart recommendation", 2: "image search"}),
+    "U": MappingProxyType({4: "shape and colour", 3: "shape only"}),
+})
+_PATENT_TYPES = {"D": "designs", "U": "utility models"}
+_LANGS = ("original", "cn", "en")
 
 DATE_PARAMS = ("apply_start_time", "apply_end_time", "public_start_time", "public_end_time")
 #: ``field`` values that sort by a date (no ``field`` sorts by similarity).
@@ -221,9 +241,10 @@ def _sort_field(value: Any, name: str) -> str | None:
     if value is None or value == "":
         return None
     text = value.strip().upper() if isinstance(value, str) else None
+    if text == "SCORE":  # the newer endpoints' name for "by similarity"; DesignQuery checks the endpoint
+        return text
     if text not in SORT_FIELDS:
-        hint = " (SCORE belongs to the newer image-single endpoint; here leave field empty)" if text == "SCORE" else ""
-        raise ValidationError(name, f"must be None (sort by similarity) or one of APD, PBD, ISD; got {value!r}{hint}")
+        raise ValidationError(name, f"must be None (sort by similarity) or one of APD, PBD, ISD; got {value!r}")
     return text
 
 
@@ -235,6 +256,50 @@ def _order(value: Any, name: str) -> str:
         hint = f"; did you mean {meant!r}?" if meant else ""
         raise ValidationError(name, f"must be 'asc' or 'desc', got {value!r}{hint}")
     return text
+
+
+def _choice(allowed: tuple[str, ...], *, upper: bool) -> Callable[[Any, str], str | None]:
+    def parse(value: Any, name: str) -> str | None:
+        if value is None or value == "":
+            return None
+        text = value.strip() if isinstance(value, str) else None
+        text = text and (text.upper() if upper else text.lower())
+        if text not in allowed:
+            raise ValidationError(name, f"must be one of {', '.join(allowed)}; got {value!r}")
+        return text
+
+    return parse
+
+
+def _lang(value: Any, name: str) -> str | None:
+    text = _choice(_LANGS, upper=False)(value, name)
+    return None if text == "original" else text  # the API's default: equal queries, equal cache keys
+
+
+def _switch(value: Any, name: str) -> int | None:
+    """A 0/1 switch; ``True``/``False`` are taken for 1/0."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, numbers.Integral)) and int(value) in (0, 1):
+        return int(value)
+    raise ValidationError(name, f"must be 0 or 1 (or True/False), got {value!r}")
+
+
+def _flag(value: Any, name: str) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, numbers.Integral) and int(value) in (0, 1):
+        return bool(value)
+    raise ValidationError(name, f"must be True or False, got {value!r}")
+
+
+def _model(value: Any, name: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 1 <= value <= 4:
+        raise ValidationError(name, f"must be 1 or 2 for designs (patent_type 'D'), 3 or 4 for utility models "
+                                    f"('U'); got {value!r}")
+    return int(value)
 
 
 # ---------------------------------------------------------------------------------------------- the table
@@ -260,10 +325,40 @@ class Filter:
     table: Mapping[Any, str] | None = dataclasses.field(default=None, repr=False)
     low: int | None = None
     high: int | None = None
+    #: The endpoints whose requests carry it (``offset`` reaches search-id's ranks through ``results``).
+    endpoints: frozenset[str] = dataclasses.field(default=frozenset(SEARCH_ENDPOINTS) | {SEARCH_RESULTS.name},
+                                                  repr=False)
+    #: Its JSON type in a JSON body: ``string`` (lists comma-joined, dates ``yyyyMMdd``), ``array``,
+    #: ``integer`` or ``boolean``; the query string carries everything as text.
+    json_type: str = dataclasses.field(default="string", repr=False)
 
     def parse(self, value: Any) -> Any:
         """The normalised value, or :class:`ValidationError` naming this filter."""
         return self.parser(value, self.name)
+
+    def taken_by(self, endpoint: str) -> bool:
+        """Whether a search through ``endpoint`` takes this filter (search-id's deeper ranks come through
+        ``results``, so what ``results`` takes, search-id takes too).
+
+        Example:
+            >>> FILTERS["offset"].taken_by("search-id"), FILTERS["model"].taken_by("search-id")
+            (True, False)
+        """
+        also = {SEARCH_RESULTS.name} if endpoint == SEARCH_ID.name else set()
+        return bool(self.endpoints & ({endpoint} | also))
+
+    def to_json(self, value: Any) -> Any:
+        """The JSON-body form of a normalised value (``country`` an array, other lists comma-joined).
+
+        Example:
+            >>> FILTERS["country"].to_json(("CN", "US")), FILTERS["legal_status"].to_json((2, 3))
+            (['CN', 'US'], '2,3')
+        """
+        if self.json_type == "array":
+            return list(value)
+        if self.json_type in ("integer", "boolean"):
+            return value
+        return self.to_wire(value)
 
     def to_wire(self, value: Any) -> str:
         """The API's query-string form of a normalised value (lists comma-joined, dates ``yyyyMMdd``)."""
@@ -286,6 +381,8 @@ class Filter:
             return SORT_FIELDS[value] if value else "similarity"
         if self.name == "order":
             return {"desc": "descending", "asc": "ascending"}[value]
+        if self.name == "model":
+            return f"{value} ({ {**MODELS['D'], **MODELS['U']}[value]})"
         if isinstance(value, tuple):
             return ", ".join(map(str, value))
         if isinstance(value, date):
@@ -293,8 +390,10 @@ class Filter:
         return str(value)
 
 
-def _count(low: int, high: int) -> Callable[[Any, str], int]:
-    def parse(value: Any, name: str) -> int:
+def _count(low: int, high: int, *, optional: bool = False) -> Callable[[Any, str], int | None]:
+    def parse(value: Any, name: str) -> int | None:
+        if value is None and optional:
+            return None
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= high:
             raise ValidationError(name, f"must be an integer from {low} to {high}, got {value!r}")
         return int(value)
@@ -307,13 +406,14 @@ def _codes_of(table: Mapping[int, str]) -> Callable[[Any, str], tuple[int, ...]]
 
 
 _DATE_HELP = "a date: YYYY-MM-DD or YYYYMMDD"
+_JSON = frozenset(JSON_SEARCH_ENDPOINTS)
 #: Every filter of the similar-design search, in the API's order.
 FILTERS: Mapping[str, Filter] = MappingProxyType({f.name: f for f in (
     Filter("loc", "LOC classes", "Locarno expression, e.g. '(10-02 OR 10-07) AND NOT 10-04'", _loc),
     Filter("assignees", "Assignees", "assignee / applicant names, comma-separated", _names, ()),
     Filter("legal_status", "Legal status", "legal status codes or names, e.g. 3,2 or Granted",
            _codes_of(codes.LEGAL_STATUS), (), codes.LEGAL_STATUS),
-    Filter("country", "Offices", "office codes, e.g. US,CN,EU", _offices, ()),
+    Filter("country", "Offices", "office codes, e.g. US,CN,EU", _offices, (), json_type="array"),
     Filter("simple_legal_status", "Simple status", "0 Inactive, 1 Active, 2 Pending, … (codes or names)",
            _codes_of(codes.SIMPLE_LEGAL_STATUS), (), codes.SIMPLE_LEGAL_STATUS),
     Filter("main_field", "Keyword", "words in title, abstract, claims, numbers, parties or classes", _text),
@@ -321,9 +421,32 @@ FILTERS: Mapping[str, Filter] = MappingProxyType({f.name: f for f in (
     Filter("apply_end_time", "Applied until", _DATE_HELP, _date),
     Filter("public_start_time", "Published from", _DATE_HELP, _date),
     Filter("public_end_time", "Published until", _DATE_HELP, _date),
-    Filter("limit", "Results", "how many results, 1 to 100", _count(1, 100), 10, low=1, high=100),
-    Filter("field", "Sort by", "APD, PBD or ISD to sort by a date; empty sorts by similarity", _sort_field),
+    Filter("limit", "Results", f"how many ranks, 1 to {MAX_RANKS} (one call per {PAGE_SIZE})",
+           _count(1, MAX_RANKS), 10, low=1, high=MAX_RANKS, json_type="integer"),
+    Filter("offset", "From rank", f"ranks to skip, 0 to {MAX_OFFSET}", _count(0, MAX_OFFSET, optional=True), low=0,
+           high=MAX_OFFSET, endpoints=_JSON | {SEARCH_RESULTS.name}, json_type="integer"),
+    Filter("field", "Sort by", "APD, PBD or ISD to sort by a date; empty (or SCORE) sorts by similarity",
+           _sort_field),
     Filter("order", "Order", "desc (default) or asc", _order, "desc"),
+    Filter("patent_type", "Patent type", "D designs (default) or U utility models", _choice(("D", "U"), upper=True),
+           table=_PATENT_TYPES, endpoints=_JSON),
+    Filter("model", "Model", "D: 1 smart recommendation (default), 2 image search; U: 3 shape, 4 shape and colour "
+           "(default)", _model, low=1, high=4, endpoints=_JSON, json_type="integer"),
+    Filter("lang", "Title language", "original (default), cn or en", _lang, endpoints=_JSON),
+    Filter("is_https", "HTTPS images", "1: result image links use https; 0 (default): http", _switch,
+           endpoints=_JSON, json_type="integer"),
+    Filter("return_img_id", "Image ids", "True: each row carries its image id (img_id)", _flag, endpoints=_JSON,
+           json_type="boolean"),
+    Filter("include_machine_translation", "Machine translations", "True: keywords also match machine "
+           "translations", _flag, endpoints=_JSON, json_type="boolean"),
+    Filter("stemming", "Stemming", "1: English keywords also match their other word forms; 0 (default): exact",
+           _switch, endpoints=_JSON, json_type="integer"),
+    Filter("pre_filter", "Pre-filter", "1 (default): filters apply before ranking; 0: after", _switch,
+           endpoints=_JSON, json_type="integer"),
+    Filter("score_expansion", "Score expansion", "True: scores spread over the whole 0-1 range", _flag,
+           endpoints=_JSON, json_type="boolean"),
+    Filter("query_text", "Analytics query", "a PatSnap Analytics query, e.g. 'TACD: virtual reality'", _text,
+           endpoints=_JSON),
 )})
 #: Every keyword ``search_designs`` accepts besides the image, in the API's order.
 FILTER_NAMES = tuple(FILTERS)
@@ -336,13 +459,40 @@ def _unknown(name: str) -> ValidationError:
     return ValidationError(name, f"unknown filter; {hint}Filters are: {', '.join(FILTER_NAMES)}")
 
 
+_JSON_TYPES: Mapping[str, tuple[type, ...]] = MappingProxyType(
+    {"string": (str,), "array": (list,), "integer": (int,), "boolean": (bool,)})
+# parsed values that mean what leaving the parameter out means: normalised away, so equal searches key equally
+_SAME_AS_UNSET: Mapping[str, Any] = MappingProxyType({"offset": 0, "is_https": 0, "stemming": 0, "pre_filter": 1,
+                                                      "return_img_id": False})
+
+
+def _takers(spec: Filter) -> str:
+    names = [e for e in SEARCH_ENDPOINTS if spec.taken_by(e)]
+    return ", ".join(names)
+
+
+def _check_json_type(spec: Filter, raw: Any) -> None:
+    """A JSON body's value must have the type the API documents (no guessing from strings)."""
+    wanted = spec.json_type
+    ok = isinstance(raw, _JSON_TYPES[wanted]) and not (wanted == "integer" and isinstance(raw, bool))
+    if ok and wanted == "array":
+        ok = all(isinstance(item, str) for item in raw)
+    if not ok:
+        raise ValidationError(spec.name, f"must be a JSON {wanted}"
+                                         f"{' of strings' if wanted == 'array' else ''}, got {type(raw).__name__}")
+
+
 @dataclass(frozen=True)
 class DesignQuery:
-    """The filters of one similar-design search, validated and normalised (see :data:`FILTERS`).
+    """The filters of one similar-design search and the endpoint they go to, validated and normalised
+    (see :data:`FILTERS`).
 
     Multi-valued filters take a list or a comma-separated string; status filters take codes or their names
     (``"Granted"``); dates take ``date``, ``"2020-01-31"`` or ``"20200131"``. ``field=None`` sorts by similarity
-    (the only order in which ``score`` means anything).
+    (the only order in which ``score`` means anything). ``endpoint`` is one of
+    :data:`~patsnap_analytics.api.SEARCH_ENDPOINTS` (default ``search-id``); a filter the endpoint does not take
+    is refused, and the newer endpoints get their required ``patent_type`` (``D``) and ``model`` (the
+    vendor's recommendation for that type) filled in. ``limit`` counts ranks, up to 1,100 (one call per 100).
 
     Example:
         >>> q = DesignQuery(loc="(10-02 or 10-07)", simple_legal_status="Active", field="pbd", order="ASC")
@@ -352,6 +502,13 @@ class DesignQuery:
         Traceback (most recent call last):
         ...
         patsnap_analytics.errors.ValidationError: apply_start_time: must not be after apply_end_time (2021-01-01 > 2020-01-01)
+        >>> q = DesignQuery(endpoint="image-single", field="SCORE")
+        >>> q.patent_type, q.model, q.field
+        ('D', 1, None)
+        >>> DesignQuery(model=2)
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.ValidationError: model: the search-id endpoint does not take model; use endpoint= image-single, image-single-beta, image-multiple
     """
 
     loc: str | None = None
@@ -365,56 +522,147 @@ class DesignQuery:
     public_start_time: date | None = None
     public_end_time: date | None = None
     limit: int = 10
+    offset: int | None = None
     field: str | None = None
     order: str = "desc"
+    patent_type: str | None = None
+    model: int | None = None
+    lang: str | None = None
+    is_https: int | None = None
+    return_img_id: bool | None = None
+    include_machine_translation: bool | None = None
+    stemming: int | None = None
+    pre_filter: int | None = None
+    score_expansion: bool | None = None
+    query_text: str | None = None
+    endpoint: str = DEFAULT_ENDPOINT
 
     def __post_init__(self) -> None:
+        if self.endpoint not in SEARCH_ENDPOINTS:
+            raise ValidationError("endpoint", f"must be one of {', '.join(SEARCH_ENDPOINTS)}; got {self.endpoint!r}")
         for name, spec in FILTERS.items():
-            object.__setattr__(self, name, spec.parse(getattr(self, name)))
+            value = spec.parse(getattr(self, name))
+            if name in _SAME_AS_UNSET and value == _SAME_AS_UNSET[name] and type(value) is type(_SAME_AS_UNSET[name]):
+                value = None
+            object.__setattr__(self, name, value)
+            if value is not None and value != () and value != spec.default and not spec.taken_by(self.endpoint):
+                raise ValidationError(name, f"the {self.endpoint} endpoint does not take {name}; use endpoint= "
+                                            f"{_takers(spec)}")
+        self._check_sort_field()
+        self._check_model()
         for start, end in _DATE_RANGES:
             lo, hi = getattr(self, start), getattr(self, end)
             if lo and hi and lo > hi:
                 raise ValidationError(start, f"must not be after {end} ({lo} > {hi})")
+        if (self.offset or 0) + self.limit > MAX_RANKS:
+            raise ValidationError("limit", f"offset + limit must be at most {MAX_RANKS}, the deepest rank the API "
+                                           f"reaches; got {self.offset or 0} + {self.limit}")
+
+    def _check_sort_field(self) -> None:
+        if self.field != "SCORE":
+            return
+        if not self.uses_json:
+            raise ValidationError("field", "SCORE belongs to the newer endpoints (image-single, image-single-beta, "
+                                           "image-multiple); for search-id leave field empty to sort by similarity")
+        object.__setattr__(self, "field", None)  # SCORE is the newer endpoints' default: one spelling
+
+    def _check_model(self) -> None:
+        if not self.uses_json:
+            return
+        patent_type = self.patent_type or "D"
+        models = MODELS[patent_type]
+        model = next(iter(models)) if self.model is None else self.model
+        if model not in models:
+            choices = ", ".join(f"{k} {v}" for k, v in sorted(models.items()))
+            other = "U" if patent_type == "D" else "D"
+            raise ValidationError("model", f"patent_type {patent_type} ({_PATENT_TYPES[patent_type]}) takes model "
+                                           f"{choices}; got {model} (a model of patent_type={other!r})")
+        object.__setattr__(self, "patent_type", patent_type)
+        object.__setattr__(self, "model", model)
 
     @classmethod
     def from_filters(cls, **filters: Any) -> DesignQuery:
-        """Build from keyword filters, rejecting unknown keywords with a suggestion.
+        """Build from keyword filters (and ``endpoint``), rejecting unknown keywords with a suggestion.
 
         Example:
             >>> DesignQuery.from_filters(countries=["US"])
             Traceback (most recent call last):
             ...
-            patsnap_analytics.errors.ValidationError: countries: unknown filter; did you mean 'country'? Filters are: loc, assignees, legal_status, country, simple_legal_status, main_field, apply_start_time, apply_end_time, public_start_time, public_end_time, limit, field, order
+            patsnap_analytics.errors.ValidationError: countries: unknown filter; did you mean 'country'? Filters are: loc, assignees, legal_status, country, simple_legal_status, main_field, apply_start_time, apply_end_time, public_start_time, public_end_time, limit, offset, field, order, patent_type, model, lang, is_https, return_img_id, include_machine_translation, stemming, pre_filter, score_expansion, query_text
         """
         for name in filters:
-            if name not in FILTERS:
+            if name not in FILTERS and name != "endpoint":
                 raise _unknown(name)
         return cls(**filters)
 
     @classmethod
-    def from_api_params(cls, params: Mapping[str, str]) -> DesignQuery:
-        """Parse the query string of a real ``search-id`` request (what the sandbox receives).
+    def from_api_params(cls, params: Mapping[str, str], endpoint: str = SEARCH_ID.name) -> DesignQuery:
+        """Parse the query string of a real ``search-id`` (or ``results``) request (what the sandbox receives).
 
-        Empty values mean "not set", as in the vendor's samples; names that are not filters (``url``,
-        ``apikey``) are ignored here. ``limit`` must be a decimal integer string, dates ``yyyyMMdd``.
+        Empty values mean "not set", as in the vendor's samples; names the endpoint does not take (``url``,
+        ``apikey``, ``search_id``) are ignored here. ``limit`` (at most 100 per call) and ``offset`` must be
+        decimal integer strings, dates ``yyyyMMdd``.
 
         Example:
             >>> DesignQuery.from_api_params({"limit": "5", "country": "CN,US", "field": "", "apikey": ""}).country
             ('CN', 'US')
+            >>> DesignQuery.from_api_params({"limit": "100", "offset": "200"}, endpoint="results").offset
+            200
         """
         kw: dict[str, Any] = {}
-        for name in FILTER_NAMES:
+        for name, spec in FILTERS.items():
             raw = params.get(name)
-            if raw is None or raw == "":
+            if raw is None or raw == "" or endpoint not in spec.endpoints:
                 continue
-            if name == "limit":
+            if spec.json_type == "integer":
                 if not _DIGITS.match(str(raw).strip()):
-                    raise ValidationError("limit", f"must be an integer from 1 to 100, got {raw!r}")
+                    raise ValidationError(name, f"must be an integer from {spec.low} to {spec.high}, got {raw!r}")
                 raw = int(raw)
             elif name in DATE_PARAMS and not _COMPACT.match(raw):
                 raise ValidationError(name, f"must be yyyyMMdd, got {raw!r}")
             kw[name] = raw
+        _check_page_limit(kw)
         return cls(**kw)
+
+    @classmethod
+    def from_api_body(cls, endpoint: str, body: Any) -> DesignQuery:
+        """Parse the JSON body of a real image-single / -beta / image-multiple request (what the sandbox receives).
+
+        Every value must have the JSON type the API documents (``country`` an array of strings, ``model`` an
+        integer, dates ``yyyyMMdd`` strings, ``limit`` 1-100, ``offset`` 0-1000); ``patent_type`` and ``model`` are
+        required; names that are not filters (``url``, ``urls``) are ignored here.
+
+        Example:
+            >>> q = DesignQuery.from_api_body("image-single", {"url": "u", "patent_type": "U", "model": 3,
+            ...                                                "country": ["CN"], "offset": 100, "limit": 100})
+            >>> q.patent_type, q.model, q.country, q.offset
+            ('U', 3, ('CN',), 100)
+            >>> DesignQuery.from_api_body("image-single", {"patent_type": "D", "model": 1, "country": "CN"})
+            Traceback (most recent call last):
+            ...
+            patsnap_analytics.errors.ValidationError: country: must be a JSON array of strings, got str
+        """
+        if not isinstance(body, Mapping):
+            raise ValidationError("body", f"must be a JSON object, got {type(body).__name__}")
+        for required in ("patent_type", "model"):
+            if body.get(required) is None:
+                raise ValidationError(required, "required")
+        kw: dict[str, Any] = {}
+        for name, spec in FILTERS.items():
+            raw = body.get(name)
+            if raw is None or raw == "" or endpoint not in spec.endpoints:
+                continue
+            _check_json_type(spec, raw)
+            if name in DATE_PARAMS and not _COMPACT.match(raw):
+                raise ValidationError(name, f"must be a yyyyMMdd string, got {raw!r}")
+            kw[name] = raw
+        _check_page_limit(kw)
+        return cls(endpoint=endpoint, **kw)
+
+    @property
+    def uses_json(self) -> bool:
+        """Whether the endpoint takes a JSON body (and answers rich rows)."""
+        return self.endpoint in JSON_SEARCH_ENDPOINTS
 
     @property
     def loc_expr(self) -> loc.LocExpr | None:
@@ -426,15 +674,20 @@ class DesignQuery:
         """True when results are ranked by similarity, the only order in which ``score`` is meaningful."""
         return self.field is None
 
+    @property
+    def first_rank(self) -> int:
+        """The rank of the first result asked for (``offset + 1``)."""
+        return (self.offset or 0) + 1
+
     def replace(self, **changes: Any) -> DesignQuery:
-        """A copy with some filters changed (validated like the original).
+        """A copy with some filters (or the endpoint) changed, validated like the original.
 
         Example:
             >>> DesignQuery(limit=20).replace(country="EU").to_api_params()
             {'country': 'EU', 'limit': '20', 'order': 'desc'}
         """
         for name in changes:
-            if name not in FILTERS:
+            if name not in FILTERS and name != "endpoint":
                 raise ValidationError(name, f"unknown filter; filters are: {', '.join(FILTER_NAMES)}")
         return dataclasses.replace(self, **changes)
 
@@ -446,7 +699,7 @@ class DesignQuery:
                 yield spec, value
 
     def to_api_params(self) -> dict[str, str]:
-        """The API's query parameters (strings), unset filters omitted, in a fixed order.
+        """Every filter that is set in its query-string form (strings), in a fixed order.
 
         Example:
             >>> DesignQuery(legal_status=[3, 2], public_end_time="2020-12-31").to_api_params()
@@ -454,8 +707,32 @@ class DesignQuery:
         """
         return {spec.name: spec.to_wire(value) for spec, value in self._set_filters()}
 
+    def to_wire(self, endpoint: str | None = None, *, offset: int | None = None,
+                limit: int | None = None) -> dict[str, Any]:
+        """One call's parameters as ``endpoint`` (default: the query's own) takes them: query-string text, or
+        JSON values for a JSON body. ``offset``/``limit`` give the page (default: the query's own).
+
+        Example:
+            >>> q = DesignQuery(endpoint="image-single", country=["US", "CN"], apply_start_time="2020-01-31")
+            >>> q.to_wire(offset=100, limit=100)
+            {'country': ['CN', 'US'], 'apply_start_time': '20200131', 'limit': 100, 'offset': 100, 'order': 'desc', 'patent_type': 'D', 'model': 1}
+            >>> DesignQuery(country="US").to_wire("results", offset=100, limit=100)
+            {'country': 'US', 'limit': '100', 'offset': '100', 'order': 'desc'}
+        """
+        name = endpoint or self.endpoint
+        as_json = name in JSON_SEARCH_ENDPOINTS
+        page = {"limit": self.limit if limit is None else limit, "offset": self.offset if offset is None else offset}
+        out: dict[str, Any] = {}
+        for spec in FILTERS.values():
+            value = page[spec.name] if spec.name in page else getattr(self, spec.name)
+            if value is None or value == () or name not in spec.endpoints:
+                continue
+            out[spec.name] = spec.to_json(value) if as_json else spec.to_wire(value)
+        return out
+
     def filters(self) -> dict[str, Any]:
-        """The filters that are set, as JSON-friendly Python values (for ``df.attrs`` and reports).
+        """The filters that are set (and a non-default endpoint), as JSON-friendly Python values (for
+        ``df.attrs`` and reports).
 
         Example:
             >>> DesignQuery(country="US").filters()
@@ -468,19 +745,23 @@ class DesignQuery:
             elif isinstance(value, date):
                 value = value.isoformat()
             out[spec.name] = value
+        if self.endpoint != DEFAULT_ENDPOINT:
+            out["endpoint"] = self.endpoint
         return out
 
     def readable(self) -> list[tuple[str, str]]:
-        """(label, value in words) for every filter that is set, then how results are sorted.
+        """(label, value in words) for the endpoint when not the default, every filter that is set, then
+        how results are sorted.
 
         Example:
             >>> DesignQuery(simple_legal_status=[1], limit=20).readable()
             [('Simple status', 'Active (1)'), ('Results', '20'), ('Sort by', 'similarity, descending')]
         """
+        head = [("Endpoint", self.endpoint)] if self.endpoint != DEFAULT_ENDPOINT else []
         rows = [(spec.label, spec.describe(value)) for spec, value in self._set_filters()
                 if spec.name not in ("field", "order")]
         sort = f"{FILTERS['field'].describe(self.field)}, {FILTERS['order'].describe(self.order)}"
-        return [*rows, (FILTERS["field"].label, sort)]
+        return [*head, *rows, (FILTERS["field"].label, sort)]
 
     def describe(self) -> str:
         """One line an analyst can read: the filters with names for codes.
@@ -489,7 +770,7 @@ class DesignQuery:
             >>> DesignQuery(country=["US"], simple_legal_status=[1], limit=20).describe()
             'country: United States; simple_legal_status: Active; limit: 20; sorted by similarity'
         """
-        parts = []
+        parts = [f"endpoint: {self.endpoint}"] if self.endpoint != DEFAULT_ENDPOINT else []
         for spec, value in self._set_filters():
             if spec.name in ("field", "order"):  # said once, at the end
                 continue
@@ -500,3 +781,11 @@ class DesignQuery:
             parts.append(f"{spec.name}: {text}")
         parts.append("sorted by similarity" if self.field is None else f"sorted by {self.field} {self.order}")
         return "; ".join(parts)
+
+
+def _check_page_limit(kw: Mapping[str, Any]) -> None:
+    """One call returns at most :data:`PAGE_SIZE` ranks (deeper ones come through ``offset``)."""
+    limit = kw.get("limit")
+    if isinstance(limit, int) and not isinstance(limit, bool) and limit > PAGE_SIZE:
+        raise ValidationError("limit", f"must be an integer from 1 to {PAGE_SIZE} per call, got {limit}; ask for "
+                                       "deeper ranks with offset")

@@ -1,19 +1,30 @@
-"""One similar-design search: decide what to do, then do it.
+"""One similar-design search, through any endpoint of the family: decide what to do, then do it.
 
 :meth:`Searcher.search` works in this order:
 
-1. **Key.** The search is keyed by (host, image sha256 — or the URL searched —, normalised filters), never by
-   the temporary upload URL, so the same image and filters find their stored answer a week later.
+1. **Key.** The search is keyed by (host, endpoint, image sha256 — or the URL searched; for image-multiple
+   every view in order —, normalised filters), never by the temporary upload URL, so the same image and
+   filters find their stored answer a week later.
 2. **Single flight.** One search per key at a time in this process: identical searches in flight at once
    are sent once; the others find the first one's answer in the cache.
-3. **Decide** (:meth:`Searcher.decide`, no call is made): a :class:`SearchStep` saying which of these
-   applies — the cache holds the answer (``cache_hit``); offline and it does not (``offline_miss``);
-   a URL was given (``search_url``); the image's upload URL is still valid (``reuse_upload``); or the image
-   must be uploaded first (``upload``). ``refresh=True`` skips the cache look-up.
-4. **Act** (:meth:`Searcher.act`): a flat dispatch on that step. A reused upload URL the server no longer
-   knows (68300004, e.g. clocks differ) is renewed once, transparently.
-5. **Frame.** The answer becomes a typed frame (:func:`~patsnap_analytics.frames.results_frame`) with its
-   :class:`~patsnap_analytics.frames.ResultInfo` in ``df.attrs``.
+3. **Decide** (:meth:`Searcher.decide`, no call is made): the **pages** the ranks asked for need
+   (:func:`page_plan`: one call per 100 ranks; search-id's ranks past 100 come through
+   ``/image-search/results`` with its ``search_id``), which pages the cache holds (each page is its own
+   entry), and a :class:`SearchStep` saying what the rest needs — nothing (``cache_hit``); nothing
+   possible (``offline_miss``, or ``refused``: the endpoint already answered this client 67200004); the
+   URL(s) given (``search_url``); the images' still-valid upload URLs (``reuse_upload``); or uploads
+   first (``upload``). A stored search-id page whose ``search_id`` is older than its 20 minutes is asked
+   again (a new search) before deeper pages are fetched. ``refresh=True`` skips the cache look-ups.
+4. **Act** (:meth:`Searcher.act`): a flat dispatch on that step, then the missing pages in rank order.
+   Paging stops as soon as the results end. A reused upload URL the server no longer knows (68300004) is
+   renewed once, and so is a ``search_id`` the server has forgotten. When a page after the first fails,
+   the pages before it are kept (and cached) and the frame says which ranks are missing
+   (``ResultInfo.missing_ranks``).
+5. **Frame.** The pages become one typed frame (:func:`~patsnap_analytics.frames.results_frame`), ranks
+   continuous from ``offset + 1``, with its :class:`~patsnap_analytics.frames.ResultInfo` in ``df.attrs``.
+
+Cost: one call per page of 100 ranks not in the cache (search-id: its first page is a search-id call, the
+others ``results`` calls), plus one upload per image without a valid upload URL; nothing when cached.
 
 Example:
     >>> from patsnap_analytics.sandbox import Sandbox                          # doctest: +SKIP
@@ -25,18 +36,37 @@ Example:
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 import pandas as pd
-import requests
 
-from .api import INVALID_PARAMETER, SEARCH_ID
+from .api import (
+    INVALID_PARAMETER,
+    MAX_VIEWS,
+    PAGE_SIZE,
+    PERMISSION_DENIED,
+    SEARCH_ENDPOINTS,
+    SEARCH_ID,
+    SEARCH_ID_LIFETIME,
+    SEARCH_RESULTS,
+    Endpoint,
+)
 from .cache import SearchKeyer, image_placeholder
-from .errors import OfflineCacheMiss, RequestRejectedError, ValidationError, ZeroHitsWarning
+from .errors import (
+    APIError,
+    OfflineCacheMiss,
+    PermissionDeniedError,
+    RequestRejectedError,
+    TransportError,
+    ValidationError,
+    ZeroHitsWarning,
+)
 from .flight import SingleFlight
 from .frames import ResultInfo, SearchSpec, results_frame
 from .gates import CallGate
@@ -46,12 +76,26 @@ from .stats import ClientStats
 from .transport import Answer, Transport
 from .uploads import UploadedImage, Uploader
 
-__all__ = ["MAX_KEPT_IMAGE_BYTES", "SearchStep", "Searcher", "is_url"]
+__all__ = ["MAX_KEPT_IMAGE_BYTES", "IncompleteSearchWarning", "Page", "PageStep", "SearchStep", "Searcher",
+           "Target", "is_url", "page_plan"]
 
 #: Bytes of images given as bytes (not files) a client remembers for label(); files cost only their path.
 MAX_KEPT_IMAGE_BYTES = 64 * 2**20
 
-Action = Literal["cache_hit", "offline_miss", "search_url", "reuse_upload", "upload"]
+Action = Literal["cache_hit", "offline_miss", "refused", "search_url", "reuse_upload", "upload"]
+#: What a search looks at: one image (bytes known by hash, or an http(s) URL), or 1-4 views of one design.
+Target = ImageRef | str | tuple[ImageRef | str, ...]
+#: A stored search_id is trusted this long (its 20 minutes less a margin for the clocks and the call).
+_SEARCH_ID_TRUST = SEARCH_ID_LIFETIME - 120
+
+
+class IncompleteSearchWarning(UserWarning):
+    """A page after the first failed: the frame holds the ranks before it (``ResultInfo.missing_ranks``).
+
+    Example:
+        >>> issubclass(IncompleteSearchWarning, UserWarning)
+        True
+    """
 
 
 def is_url(value: object) -> bool:
@@ -65,8 +109,67 @@ def is_url(value: object) -> bool:
 
 
 @dataclass(frozen=True)
+class Page:
+    """One call's worth of ranks: the endpoint it goes to, its ``offset`` and ``limit``.
+
+    Example:
+        >>> Page(SEARCH_RESULTS, 100, 100).ranks
+        (101, 200)
+    """
+
+    endpoint: Endpoint
+    offset: int
+    limit: int
+
+    @property
+    def ranks(self) -> tuple[int, int]:
+        """The first and last rank this page can hold."""
+        return self.offset + 1, self.offset + self.limit
+
+
+def page_plan(filters: DesignQuery) -> list[Page]:
+    """The calls that the ranks ``offset + 1 .. offset + limit`` of ``filters`` take, in rank order.
+
+    Up to 100 ranks are one call. More are pages of 100 on 100-rank boundaries (so a later, longer search
+    reuses the stored pages), at most offset 1,000. search-id always starts with its own call (it issues
+    the ``search_id``); its deeper pages are ``results`` calls.
+
+    Example:
+        >>> [(p.endpoint.name, p.offset, p.limit) for p in page_plan(DesignQuery(limit=250))]
+        [('search-id', 0, 100), ('results', 100, 100), ('results', 200, 100)]
+        >>> [(p.endpoint.name, p.offset, p.limit) for p in page_plan(DesignQuery(endpoint="image-single", limit=20))]
+        [('image-single', 0, 20)]
+    """
+    start, limit = filters.offset or 0, filters.limit
+    endpoint = SEARCH_ENDPOINTS[filters.endpoint]
+    if limit <= PAGE_SIZE and (start == 0 or filters.uses_json):
+        return [Page(endpoint, start, limit)]
+    first = start // PAGE_SIZE * PAGE_SIZE
+    offsets = range(first, math.ceil((start + limit) / PAGE_SIZE) * PAGE_SIZE, PAGE_SIZE)
+    if filters.uses_json:
+        return [Page(endpoint, o, PAGE_SIZE) for o in offsets]
+    return [Page(SEARCH_ID, 0, PAGE_SIZE), *(Page(SEARCH_RESULTS, o, PAGE_SIZE) for o in offsets if o > 0)]
+
+
+@dataclass(frozen=True)
+class PageStep:
+    """A page of the plan and what the cache holds for it (``None``: it must be sent).
+
+    Example:
+        >>> PageStep(Page(SEARCH_ID, 0, 10), {"url": "x"}).cached is None
+        True
+    """
+
+    page: Page
+    key_params: dict[str, str]
+    key_body: dict[str, Any] | None = None
+    cached: Answer | None = None
+
+
+@dataclass(frozen=True)
 class SearchStep:
-    """What one search will do, decided before anything is sent.
+    """What one search will do, decided before anything is sent: the action for the pages the cache does
+    not hold, and every page with its cached answer (if any).
 
     Example:
         >>> SearchStep("cache_hit", {"url": "x"}).action
@@ -77,15 +180,49 @@ class SearchStep:
     key_params: dict[str, str]
     cached: Answer | None = None
     upload: UploadedImage | None = None
+    pages: tuple[PageStep, ...] = ()
+    #: search-id: the stored first page's ``search_id`` is too old to page on: ask that page again
+    renew_search_id: bool = False
+
+
+@dataclass
+class _Run:
+    """What acting on a step has got so far: the answers in rank order and the URLs searched."""
+
+    answers: list[tuple[Page, Answer]] = field(default_factory=list)
+    urls: list[str] | None = None
+    search_id: str | None = None
+    sent: int = 0
+    missing: tuple[int, int] | None = None
+    missing_reason: str | None = None
+
+
+def _views(target: Target) -> tuple[ImageRef | str, ...]:
+    return target if isinstance(target, tuple) else (target,)
+
+
+def _image_key(view: ImageRef | str) -> str:
+    """How a view stands in a cache key: its hash (never its short-lived upload URL), or its URL."""
+    return image_placeholder(view.sha256) if isinstance(view, ImageRef) else view
+
+
+def _ended(page: Page, answer: Answer) -> bool:
+    """Whether the results end within this page (fewer rows than asked, or the total reached)."""
+    data = answer.data or {}
+    rows = len(data.get("patent_messages") or [])
+    total = data.get("total_search_result_count")
+    return rows < page.limit or (isinstance(total, int) and total <= page.offset + page.limit)
 
 
 class Searcher:
     """Runs searches for a client: the transport to send, the uploader, the cache keyer and the counters.
 
     ``source`` marks the frames (``"sandbox"`` or ``"patsnap"``); an answer carrying the sandbox header is
-    marked ``"sandbox"`` whatever the client was told.
+    marked ``"sandbox"`` whatever the client was told. Endpoints that refused this client (67200004) are
+    remembered in ``refused`` and not asked again.
 
     Example:
+        >>> import requests
         >>> from patsnap_analytics.cache import UploadLedger
         >>> t = Transport(requests.Session(), base_url="https://h", auth=None, stats=ClientStats())
         >>> s = Searcher(t, Uploader(t, UploadLedger(None), SearchKeyer(), SingleFlight()), SearchKeyer(),
@@ -102,6 +239,8 @@ class Searcher:
         self.flight = flight
         self.offline = offline
         self.source = source
+        #: endpoint name -> the refusal (67200004) this client got from it: never paid for twice
+        self.refused: dict[str, str] = {}
         # images searched in this session, by sha256, so that label() can re-run a query after its upload expired:
         # files by their path (no bytes); images given as bytes up to MAX_KEPT_IMAGE_BYTES, the oldest forgotten
         self._images: OrderedDict[str, ImageRef] = OrderedDict()
@@ -124,6 +263,35 @@ class Searcher:
             raise ValidationError("image", f"only http(s) URLs can be searched, got {image.split('://')[0]}://…")
         return image if is_url(image) else ImageRef.from_any(image)  # type: ignore[arg-type]
 
+    def resolve_target(self, image_or_views: Any, endpoint: str | None) -> tuple[Target, str]:
+        """The searched target and the endpoint to use: a list/tuple of 1-4 images is one design's views
+        (image-multiple); one image goes to ``endpoint`` (default search-id).
+
+        Example:
+            >>> s = Searcher.__new__(Searcher)
+            >>> s.resolve_target(("https://a/1.png", "https://a/2.png"), None)
+            (('https://a/1.png', 'https://a/2.png'), 'image-multiple')
+            >>> s.resolve_target(["https://a/1.png"] * 5, None)
+            Traceback (most recent call last):
+            ...
+            patsnap_analytics.errors.ValidationError: image_or_views: image-multiple takes 1 to 4 views of one design, got 5
+        """
+        if endpoint is not None and endpoint not in SEARCH_ENDPOINTS:
+            raise ValidationError("endpoint", f"must be one of {', '.join(SEARCH_ENDPOINTS)}; got {endpoint!r}")
+        if isinstance(image_or_views, (list, tuple)):
+            views = list(image_or_views)
+            if not 1 <= len(views) <= MAX_VIEWS:
+                raise ValidationError("image_or_views", f"image-multiple takes 1 to {MAX_VIEWS} views of one design, "
+                                                        f"got {len(views)}")
+            if endpoint not in (None, "image-multiple"):
+                raise ValidationError("endpoint", f"several views go to image-multiple, not {endpoint}; pass one "
+                                                  "image, or endpoint='image-multiple'")
+            return tuple(self.resolve_image(v) for v in views), "image-multiple"
+        target = self.resolve_image(image_or_views)
+        if endpoint == "image-multiple":
+            return (target,), endpoint
+        return target, endpoint or SEARCH_ID.name
+
     def image_for(self, sha256: str) -> ImageRef | None:
         """An image searched earlier in this session, by its sha256 (``None`` if this client never saw it, or
         forgot its bytes)."""
@@ -144,96 +312,270 @@ class Searcher:
 
     def key_params(self, filters: DesignQuery, *, image_sha256: str | None = None,
                    url: str | None = None) -> dict[str, str]:
-        """The parameters a search is cached under: the image by its hash (never its upload URL), or the URL."""
+        """The parameters a one-page search-id search is cached under: the image by its hash (never its
+        upload URL), or the URL."""
         return {"url": image_placeholder(image_sha256) if image_sha256 else (url or ""), **filters.to_api_params()}
 
-    def _key_params_of(self, target: ImageRef | str, filters: DesignQuery) -> dict[str, str]:
-        if isinstance(target, ImageRef):
-            return self.key_params(filters, image_sha256=target.sha256)
-        return self.key_params(filters, url=target)
+    def _page_keys(self, page: Page, filters: DesignQuery, keys: list[str]) -> tuple[dict, dict | None]:
+        """(query-string params, JSON body) a page is cached under; the image(s) by hash or URL."""
+        wire = filters.to_wire(page.endpoint.name, offset=page.offset, limit=page.limit)
+        if page.endpoint.params_in == "json":
+            views = {"urls": keys} if filters.endpoint == "image-multiple" else {"url": keys[0]}
+            return {}, {**views, **wire}
+        # a results page names its search by the image (its search_id lives 20 minutes; the key lives on)
+        return {("search_id" if page.endpoint is SEARCH_RESULTS else "url"): keys[0], **wire}, None
 
     def cached_answer(self, filters: DesignQuery, *, image_sha256: str | None = None,
-                      url: str | None = None) -> dict | None:
-        """The stored answer (``data``) of a search, or ``None``; never sends a call."""
-        answer = self.transport.lookup(SEARCH_ID, self.key_params(filters, image_sha256=image_sha256, url=url))
-        return None if answer is None else answer.data
+                      url: str | None = None, views: Sequence[str] = ()) -> dict | None:
+        """The stored answer (``data``, pages joined) of a search, or ``None`` when a page is not stored;
+        never sends a call. ``views``: image-multiple's views as ``sha256:<hex>`` or ``url:<address>``.
+        """
+        if views:
+            keys = [image_placeholder(v[7:]) if v.startswith("sha256:") else v.removeprefix("url:") for v in views]
+        else:
+            keys = [image_placeholder(image_sha256) if image_sha256 else (url or "")]
+        steps = self._look_up_pages(filters, keys)
+        if any(step.cached is None for step in steps):
+            return None
+        return _joined([(s.page, s.cached) for s in steps], filters)["data"]  # type: ignore[misc]
+
+    def _look_up_pages(self, filters: DesignQuery, keys: list[str], *, refresh: bool = False) -> list[PageStep]:
+        """Every page of the plan with its stored answer; pages past the end of a stored answer are dropped."""
+        steps: list[PageStep] = []
+        for page in page_plan(filters):
+            params, body = self._page_keys(page, filters, keys)
+            cached = None if refresh else self.transport.lookup(page.endpoint, params, body=body)
+            steps.append(PageStep(page, params, body, cached))
+            if cached is not None and _ended(page, cached):
+                break
+        return steps
 
     # ------------------------------------------------------------------ one search
-    def search(self, target: ImageRef | str, filters: DesignQuery, *, name: str | None = None,
+    def search(self, target: Target, filters: DesignQuery, *, name: str | None = None,
                refresh: bool = False, gates: Sequence[CallGate] = ()) -> pd.DataFrame:
         """One search (see the module's numbered steps); ``gates`` see every call that goes out."""
-        if isinstance(target, ImageRef):
-            self._remember(target)
-        key_params = self._key_params_of(target, filters)
-        request = requests.Request("GET", self.base_url + SEARCH_ID.path, params=key_params).prepare()
-        with self.flight.hold("search:" + self.keyer(request)):
+        for view in _views(target):
+            if isinstance(view, ImageRef):
+                self._remember(view)
+        keys = [_image_key(v) for v in _views(target)]
+        flight_key = "|".join([filters.endpoint, *keys, repr(sorted(filters.to_api_params().items()))])
+        with self.flight.hold("search:" + flight_key):
             step = self.decide(target, filters, refresh=refresh)
-            answer = self.act(step, target, filters, gates=gates)
-        return self._frame(answer, target, filters, name)
+            run = self.act(step, target, filters, gates=gates)
+        return self._frame(run, target, filters, name)
 
-    def decide(self, target: ImageRef | str, filters: DesignQuery, *, refresh: bool = False) -> SearchStep:
+    def decide(self, target: Target, filters: DesignQuery, *, refresh: bool = False) -> SearchStep:
         """What this search needs, without sending anything (the cache and the ledger are read)."""
-        key_params = self._key_params_of(target, filters)
-        cached = None if refresh else self.transport.lookup(SEARCH_ID, key_params)
-        if cached is not None:
-            return SearchStep("cache_hit", key_params, cached=cached)
+        views = _views(target)
+        steps = self._look_up_pages(filters, [_image_key(v) for v in views], refresh=refresh)
+        first = steps[0]
+        renew = (not filters.uses_json and first.cached is not None
+                 and any(s.cached is None for s in steps[1:]) and self._search_id_too_old(first.cached))
+        common = {"key_params": first.key_params, "cached": first.cached, "pages": tuple(steps),
+                  "renew_search_id": renew}
+        if all(s.cached is not None for s in steps):
+            return SearchStep("cache_hit", **common)
         if self.offline:
-            return SearchStep("offline_miss", key_params)
-        if not isinstance(target, ImageRef):
-            return SearchStep("search_url", key_params)
-        known = self.uploads.remembered(target.sha256)
-        if known is not None:
-            return SearchStep("reuse_upload", key_params, upload=known)
-        return SearchStep("upload", key_params)
+            return SearchStep("offline_miss", **common)
+        if self._refusing_endpoint(steps) is not None:
+            return SearchStep("refused", **common)
+        refs = [v for v in views if isinstance(v, ImageRef)]
+        if not refs:
+            return SearchStep("search_url", **common)
+        known = [self.uploads.remembered(r.sha256) for r in refs]
+        if all(k is not None for k in known):
+            return SearchStep("reuse_upload", upload=known[0], **common)
+        return SearchStep("upload", **common)
 
-    def act(self, step: SearchStep, target: ImageRef | str, filters: DesignQuery, *,
-            gates: Sequence[CallGate] = ()) -> Answer:
-        """Carry out a :class:`SearchStep`: serve it, refuse it, or send the upload and the search."""
+    def _refusing_endpoint(self, steps: Sequence[PageStep]) -> str | None:
+        """The first endpoint a page still to send would go to that already refused this client."""
+        for step in steps:
+            if step.cached is None and step.page.endpoint.name in self.refused:
+                return step.page.endpoint.name
+        return None
+
+    @staticmethod
+    def _search_id_too_old(answer: Answer) -> bool:
+        if answer.created_at is None:
+            return False
+        created = answer.created_at if answer.created_at.tzinfo else answer.created_at.replace(tzinfo=UTC)
+        return (datetime.now(UTC) - created).total_seconds() > _SEARCH_ID_TRUST
+
+    def act(self, step: SearchStep, target: Target, filters: DesignQuery, *,
+            gates: Sequence[CallGate] = ()) -> _Run:
+        """Carry out a :class:`SearchStep`: serve it, refuse it, or get the image URL(s) and send the pages."""
+        run = _Run()
         if step.action == "cache_hit":
-            self.stats.count_saved("search_cache_hits")
-            return step.cached  # type: ignore[return-value]
+            for page_step in step.pages:
+                self.stats.count_saved("search_cache_hits")
+                run.answers.append((page_step.page, page_step.cached))  # type: ignore[arg-type]
+            return run
         if step.action == "offline_miss":
-            name = target.display_name if isinstance(target, ImageRef) else target
-            raise OfflineCacheMiss(f"offline: no cached answer for this search of {name!r} with "
+            raise OfflineCacheMiss(f"offline: no cached answer for this search of {_display(target)!r} with "
                                    f"{filters.describe()}; run it once online (or unset PATSNAP_OFFLINE)")
-        if step.action == "search_url":
-            return self._send(step, str(target), gates)
-        assert isinstance(target, ImageRef)
-        if step.action == "reuse_upload":
-            self.stats.count_saved("upload_reuses")
-            try:
-                return self._send(step, step.upload.url, gates)  # type: ignore[union-attr]
-            except RequestRejectedError as exc:
-                if exc.error_code != INVALID_PARAMETER:
-                    raise
+        if step.action == "refused":
+            self.stats.count_saved("refusals_remembered")
+            name = self._refusing_endpoint(step.pages) or filters.endpoint
+            raise self._refusal(name, self.refused[name], remembered=True)
+        for index, page_step in enumerate(step.pages):
+            if page_step.cached is not None and not (index == 0 and step.renew_search_id):
+                self.stats.count_saved("search_cache_hits")
+                answer = page_step.cached
+            else:
+                try:
+                    answer = self._send_page(page_step.page, step, target, filters, run, gates)
+                except (APIError, TransportError) as exc:
+                    if not run.answers:
+                        raise
+                    self._note_missing(run, page_step.page, filters, exc)
+                    break
+            run.answers.append((page_step.page, answer))
+            if page_step.page.endpoint is SEARCH_ID:
+                run.search_id = (answer.data or {}).get("search_id")
+                if run.search_id:  # results pages name the search by the image, not by this id
+                    self.keyer.register(run.search_id, self.keyer.image_key(_image_key(_views(target)[0])))
+            if _ended(page_step.page, answer):
+                break
+        return run
+
+    def _note_missing(self, run: _Run, page: Page, filters: DesignQuery, exc: Exception) -> None:
+        last = (filters.offset or 0) + filters.limit
+        run.missing = (max(page.offset, filters.offset or 0) + 1, last)
+        run.missing_reason = f"{type(exc).__name__}: {exc}"
+        warnings.warn(f"ranks {run.missing[0]}-{last} are missing ({run.missing_reason}); the ranks before them "
+                      "are kept and cached, so searching again pays only for the rest", IncompleteSearchWarning,
+                      stacklevel=4)
+
+    # ------------------------------------------------------------------ sending
+    def _send_page(self, page: Page, step: SearchStep, target: Target, filters: DesignQuery, run: _Run,
+                   gates: Sequence[CallGate]) -> Answer:
+        """Send one page; a reused upload URL or a search_id the server no longer knows is renewed once."""
+        if page.endpoint is SEARCH_RESULTS and run.search_id is None:
+            run.search_id = self._fresh_search_id(step, target, filters, run, gates)
+        try:
+            return self._send(page, target, filters, run, gates)
+        except RequestRejectedError as exc:
+            if exc.error_code != INVALID_PARAMETER:
+                raise
+            if page.endpoint is SEARCH_RESULTS:  # the search_id expired on the server's clock: search again
+                run.search_id = self._fresh_search_id(step, target, filters, run, gates)
+            elif step.action == "reuse_upload" and run.sent <= 1:
                 # the server no longer knows a URL our ledger still trusted (clocks differ): upload once more
-                self.uploads.forget(target.sha256)
-        upload = self.uploads.upload(target, refresh=step.action == "reuse_upload", gates=gates)
-        return self._send(step, upload.url, gates)
+                for view in _views(target):
+                    if isinstance(view, ImageRef):
+                        self.uploads.forget(view.sha256)
+                run.urls = None
+            else:
+                raise
+            return self._send(page, target, filters, run, gates)
 
-    def _send(self, step: SearchStep, url: str, gates: Sequence[CallGate]) -> Answer:
-        return self.transport.call(SEARCH_ID, {**step.key_params, "url": url}, gates=gates)
+    def _fresh_search_id(self, step: SearchStep, target: Target, filters: DesignQuery, run: _Run,
+                         gates: Sequence[CallGate]) -> str:
+        first = step.pages[0].page
+        answer = self._send(first, target, filters, run, gates)
+        search_id = (answer.data or {}).get("search_id")
+        if not search_id:
+            raise TransportError(f"{SEARCH_ID.path} answered without a search_id: ranks past "
+                                 f"{first.limit} cannot be fetched")
+        self.keyer.register(search_id, self.keyer.image_key(_image_key(_views(target)[0])))
+        return search_id
 
-    def _frame(self, answer: Answer, target: ImageRef | str, filters: DesignQuery, name: str | None) -> pd.DataFrame:
-        sha256 = target.sha256 if isinstance(target, ImageRef) else None
-        query_name = name or (target.display_name if isinstance(target, ImageRef) else target)
-        frame = results_frame(answer.data, query=query_name, sorted_by_similarity=filters.sorted_by_similarity)
-        data = answer.data
-        if data == {} and not answer.from_cache:
-            warnings.warn(f"{SEARCH_ID.path} answered no data for {query_name!r} ({filters.describe()}): zero "
-                          f"hits; kept in the cache until {answer.kept_until or 'never (not stored)'} only, then "
-                          "asked again (refresh=True asks now)", ZeroHitsWarning, stacklevel=3)
+    def _urls(self, target: Target, run: _Run, gates: Sequence[CallGate]) -> list[str]:
+        """The URL of every view: a URL as given, an image's remembered upload URL, or one upload."""
+        if run.urls is None:
+            run.urls = [v if isinstance(v, str) else self.uploads.upload(v, gates=gates).url for v in _views(target)]
+        return run.urls
+
+    def _send(self, page: Page, target: Target, filters: DesignQuery, run: _Run,
+              gates: Sequence[CallGate]) -> Answer:
+        endpoint = page.endpoint
+        wire = filters.to_wire(endpoint.name, offset=page.offset, limit=page.limit)
+        try:
+            if endpoint is SEARCH_RESULTS:
+                answer = self.transport.call(endpoint, {"search_id": run.search_id, **wire}, gates=gates)
+            elif endpoint.params_in == "json":
+                urls = self._urls(target, run, gates)
+                views = {"urls": urls} if filters.endpoint == "image-multiple" else {"url": urls[0]}
+                answer = self.transport.call(endpoint, {}, body={**views, **wire}, gates=gates)
+            else:
+                answer = self.transport.call(endpoint, {"url": self._urls(target, run, gates)[0], **wire}, gates=gates)
+        except PermissionDeniedError as exc:
+            self.refused[endpoint.name] = exc.error_msg or "no permission"
+            raise self._refusal(endpoint.name, self.refused[endpoint.name], remembered=False) from None
+        finally:
+            run.sent += 1
+        return answer
+
+    @staticmethod
+    def _refusal(name: str, reason: str, *, remembered: bool) -> PermissionDeniedError:
+        others = [e for e in SEARCH_ENDPOINTS if e != name and not (name == SEARCH_RESULTS.name and e == "search-id")]
+        when = "earlier (remembered: no call was sent)" if remembered else "now"
+        endpoint = _ENDPOINT_PATHS.get(name, name)
+        return PermissionDeniedError(
+            f"this account has no licence for the {name} endpoint (refused {when}: {reason}); endpoints are "
+            f"licensed separately: try endpoint= {', '.join(repr(o) for o in others)}",
+            error_code=PERMISSION_DENIED, http_status=200, endpoint=endpoint)
+
+    # ------------------------------------------------------------------ the frame
+    def _frame(self, run: _Run, target: Target, filters: DesignQuery, name: str | None) -> pd.DataFrame:
+        views = _views(target)
+        first = views[0]
+        sha256 = first.sha256 if isinstance(first, ImageRef) else None
+        query_name = name or _display(target)
+        joined = _joined(run.answers, filters)
+        frame = results_frame(joined["data"], query=query_name, sorted_by_similarity=filters.sorted_by_similarity,
+                              first_rank=filters.first_rank)
+        data = joined["data"]
+        kept_until = next((a.kept_until for _, a in run.answers if a.kept_until), None)
+        if run.answers and all(a.data == {} for _, a in run.answers) and run.sent:
+            warnings.warn(f"{SEARCH_ENDPOINTS[filters.endpoint].path} answered no data for {query_name!r} "
+                          f"({filters.describe()}): zero hits; kept in the cache until "
+                          f"{kept_until or 'never (not stored)'} only, then asked again (refresh=True asks now)",
+                          ZeroHitsWarning, stacklevel=3)
+        spec_views = [f"sha256:{v.sha256}" if isinstance(v, ImageRef) else f"url:{v}" for v in views] \
+            if isinstance(target, tuple) else []
         info = ResultInfo(
-            source="sandbox" if answer.from_sandbox or self.source == "sandbox" else "patsnap",
+            source="sandbox" if joined["from_sandbox"] or self.source == "sandbox" else "patsnap",
             base_url=self.base_url,
-            endpoint=SEARCH_ID.path,
+            endpoint=SEARCH_ENDPOINTS[filters.endpoint].path,
             query=query_name,
             filters=filters.filters(),
             image_sha256=sha256,
             search_id=data.get("search_id"),
             total_count=data.get("total_search_result_count"),
-            from_cache=answer.from_cache,
-            kept_until=answer.kept_until,
-            queries={query_name: SearchSpec(sha256, None if sha256 else str(target), filters.filters())},
+            from_cache=run.sent == 0,
+            kept_until=kept_until,
+            missing_ranks=[list(run.missing)] if run.missing else [],
+            missing_reason=run.missing_reason,
+            pages_sent=run.sent,
+            queries={query_name: SearchSpec(sha256, None if sha256 else str(first), filters.filters(), spec_views)},
         )
         return info.attach(frame)
+
+
+_ENDPOINT_PATHS = {name: e.path for name, e in {**SEARCH_ENDPOINTS, SEARCH_RESULTS.name: SEARCH_RESULTS}.items()}
+
+
+def _display(target: Target) -> str:
+    """How results name a query: the image's display name or URL; views joined with ``+``."""
+    return " + ".join(v.display_name if isinstance(v, ImageRef) else v for v in _views(target))
+
+
+def _joined(answers: Sequence[tuple[Page, Answer]], filters: DesignQuery) -> dict[str, Any]:
+    """The pages' rows in rank order, trimmed to the ranks asked for, as one ``data`` (first page's totals)."""
+    start, stop = filters.offset or 0, (filters.offset or 0) + filters.limit
+    rows: list[Any] = []
+    data: dict[str, Any] = {}
+    seen: set[str] = set()
+    for page, answer in answers:
+        page_data = answer.data or {}
+        if not data:
+            data = {k: v for k, v in page_data.items() if k != "patent_messages"}
+        for rank, message in enumerate(page_data.get("patent_messages") or [], start=page.offset):
+            # ranks are continuous and distinct: a page that repeats a patent (an inconsistent server) is dropped
+            pid = str(message.get("patent_id"))
+            if start <= rank < stop and pid not in seen:
+                seen.add(pid)
+                rows.append(message)
+    return {"data": {**data, "patent_messages": rows},
+            "from_sandbox": any(answer.from_sandbox for _, answer in answers)}

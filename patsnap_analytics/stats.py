@@ -15,7 +15,7 @@ from typing import Any
 
 __all__ = ["ClientStats"]
 
-_SAVINGS = ("search_cache_hits", "upload_reuses", "image_cache_hits")
+_SAVINGS = ("search_cache_hits", "upload_reuses", "image_cache_hits", "refusals_remembered")
 
 
 class ClientStats:
@@ -23,7 +23,8 @@ class ClientStats:
 
     * ``calls`` — requests actually sent, per endpoint path (retries and token requests included): what
       the account is charged for, as far as the client can know.
-    * ``search_cache_hits``, ``upload_reuses``, ``image_cache_hits`` — calls the cache saved.
+    * ``search_cache_hits`` (one per page), ``upload_reuses``, ``image_cache_hits`` — calls the cache saved;
+      ``refusals_remembered`` — calls not sent to an endpoint that already refused this client (67200004).
     * ``retries`` — attempts that were repeated after a transient failure.
     * ``image_downloads`` — result thumbnails fetched from their (unbilled) image URLs; not API calls.
 
@@ -80,7 +81,7 @@ class ClientStats:
 
         Example:
             >>> sorted(ClientStats().as_dict())
-            ['calls', 'calls_saved', 'image_cache_hits', 'image_downloads', 'retries', 'search_cache_hits', 'total_calls', 'upload_reuses']
+            ['calls', 'calls_saved', 'image_cache_hits', 'image_downloads', 'refusals_remembered', 'retries', 'search_cache_hits', 'total_calls', 'upload_reuses']
         """
         with self._lock:
             saved = {k: self._saved.get(k, 0) for k in _SAVINGS}

@@ -77,6 +77,8 @@ class Answer:
     from_cache: bool = False
     #: When the cache forgets this answer (ISO 8601, UTC), or ``None`` when it is not stored.
     kept_until: str | None = None
+    #: when a cached answer was received (UTC, naive, as requests-cache keeps it); ``None`` for a fresh one
+    created_at: datetime | None = None
 
     @property
     def from_sandbox(self) -> bool:
@@ -173,18 +175,19 @@ class Transport:
         """Whether the session caches (a requests-cache session)."""
         return hasattr(self.session, "cache")
 
-    def key_request(self, endpoint: Endpoint, params: dict[str, str]) -> requests.PreparedRequest:
-        """The request an answer is stored under: the call's parameters without any credential."""
-        return requests.Request(endpoint.method, self.base_url + endpoint.path, params=params).prepare()
+    def key_request(self, endpoint: Endpoint, params: dict[str, str], body: Any = None) -> requests.PreparedRequest:
+        """The request an answer is stored under: the call's parameters (and JSON body) without any credential."""
+        return requests.Request(endpoint.method, self.base_url + endpoint.path, params=params, json=body).prepare()
 
-    def lookup(self, endpoint: Endpoint, params: dict[str, str]) -> Answer | None:
-        """The stored answer of a GET with these (cache-key) parameters, or ``None``; never sends a call.
+    def lookup(self, endpoint: Endpoint, params: dict[str, str], *, body: Any = None) -> Answer | None:
+        """The stored answer of a call with these (cache-key) parameters — a query string, or for a JSON
+        endpoint the ``body`` — or ``None``; never sends a call.
 
         A stored answer that does not pass today's checks (stored by an older version, or tampered) is a
         miss, and is dropped."""
         if self.answers is None:
             return None
-        request = self.key_request(endpoint, params)
+        request = self.key_request(endpoint, params, body)
         stored = self.answers.get(request)
         if stored is None:
             return None
@@ -193,19 +196,21 @@ class Transport:
         except PatsnapError:
             self.answers.discard(request)
             return None
-        return Answer(data, stored.headers, from_cache=True, kept_until=_kept_until(stored.expires))
+        return Answer(data, stored.headers, from_cache=True, kept_until=_kept_until(stored.expires),
+                      created_at=getattr(stored, "created_at", None))
 
-    def call(self, endpoint: Endpoint, params: dict[str, str], *, files: dict | None = None,
+    def call(self, endpoint: Endpoint, params: dict[str, str], *, files: dict | None = None, body: Any = None,
              refresh: bool = False, gates: Sequence[CallGate] = ()) -> Answer:
         """Send one call (see the module's numbered steps) and return its answer.
 
-        A GET's answer is stored by the cache (when it is a complete ``status: true`` answer); ``refresh``
-        only says the caller skipped the look-up on purpose. A POST is never stored.
+        A search's answer is stored by the cache (when it is a complete ``status: true`` answer); ``body`` is
+        a JSON endpoint's request body. ``refresh`` only says the caller skipped the look-up on purpose. An
+        upload or a token request is never stored.
         """
         refreshed = False
         while True:
             try:
-                return self._with_retries(endpoint, params, files, gates)
+                return self._with_retries(endpoint, params, files, gates, body)
             except AuthError as exc:
                 # the vendor's advice: refresh the token once, then give up, saying which credential was refused
                 if isinstance(exc, TokenExpiredError) and not refreshed and self.auth is not None \
@@ -220,12 +225,12 @@ class Transport:
                 raise explained from exc
 
     def _with_retries(self, endpoint: Endpoint, params: dict[str, str], files: dict | None,
-                      gates: Sequence[CallGate]) -> Answer:
+                      gates: Sequence[CallGate], body: Any = None) -> Answer:
         attempt, waited = 0, 0.0
         while True:
             attempt += 1
             try:
-                return self._send_once(endpoint, params, files, gates)
+                return self._send_once(endpoint, params, files, gates, body)
             except PatsnapError as exc:
                 error = exc
             delay = self.retry.delay(attempt, getattr(error, "retry_after", None))
@@ -236,7 +241,7 @@ class Transport:
             waited += delay
 
     def _send_once(self, endpoint: Endpoint, params: dict[str, str], files: dict | None,
-                   gates: Sequence[CallGate]) -> Answer:
+                   gates: Sequence[CallGate], body: Any = None) -> Answer:
         send_params: dict[str, Any] = dict(params)
         headers: dict[str, Any] = {VERSION_HEADER: self.version}
         if self.auth is not None:
@@ -244,13 +249,13 @@ class Transport:
         for gate in (*gates, *([self.limiter] if self.limiter else [])):
             gate.acquire()
         self.stats.count_call(endpoint.path)
-        resp = self._exchange(endpoint, send_params, headers, files)
+        resp = self._exchange(endpoint, send_params, headers, files, body)
         self._blank_echoed_secrets(resp)
         data = read_envelope(resp, endpoint)
-        return Answer(data, resp.headers, kept_until=self._store(endpoint, params, resp, data))
+        return Answer(data, resp.headers, kept_until=self._store(endpoint, params, body, resp, data))
 
     def _exchange(self, endpoint: Endpoint, params: dict[str, Any], headers: dict[str, Any],
-                  files: dict | None) -> requests.Response:
+                  files: dict | None, body: Any = None) -> requests.Response:
         """One HTTP exchange: the credentials are revealed only into the prepared request built here."""
         if self.cached:
             # requests-cache neither reads nor writes this call (its filter never deletes): _store decides.
@@ -258,17 +263,20 @@ class Transport:
             headers = {**headers, "Cache-Control": "no-store"}
         prepared = self.session.prepare_request(requests.Request(
             endpoint.method, self.base_url + endpoint.path, params=reveal(params), headers=reveal(headers),
-            files=files))
+            files=files, json=body))
         return exchange(self.session, prepared, where=endpoint.path, timeout=self.timeout,
                         max_bytes=self.max_answer_bytes)
 
-    def _store(self, endpoint: Endpoint, params: dict[str, str], resp: requests.Response, data: Any) -> str | None:
-        """Store a checked GET answer (a zero-hit one briefly); returns when it expires, or ``None``."""
-        # a POST (upload, token) is never stored, nor an enrichment answer (records.py keeps those per patent)
-        if self.answers is None or endpoint.method != "GET" or not endpoint.http_cached:
+    def _store(self, endpoint: Endpoint, params: dict[str, str], body: Any, resp: requests.Response,
+               data: Any) -> str | None:
+        """Store a checked search answer (a zero-hit one briefly); returns when it expires, or ``None``."""
+        # a search (a GET, or a JSON search's POST) is stored; an upload or a token request never, nor an
+        # enrichment answer (records.py keeps those per patent)
+        searched = endpoint.method == "GET" or endpoint.params_in == "json"
+        if self.answers is None or not searched or not endpoint.http_cached:
             return None
         ttl = self.zero_hits_ttl if data == {} else SEARCH_TTL
-        if not self.answers.put(self.key_request(endpoint, params), resp, ttl=ttl):
+        if not self.answers.put(self.key_request(endpoint, params, body), resp, ttl=ttl):
             return None
         return _kept_until(datetime.now(UTC) + ttl)
 

@@ -28,7 +28,7 @@ import requests
 from patsnap_analytics import errors
 from patsnap_analytics.images import MAX_IMAGE_BYTES
 
-from .conftest import SEARCH, TOKEN, UPLOAD, bomb_png, client_for, jpeg_bytes, png_bytes, search_stats
+from .conftest import SEARCH, TOKEN, UPLOAD, bomb_png, calls, client_for, jpeg_bytes, png_bytes
 
 NO_CALLS = {TOKEN: 0, UPLOAD: 0, SEARCH: 0}
 UPLOAD_RULES, BAD_PARAMETER = 68300010, 68300004
@@ -111,9 +111,9 @@ BAD_INPUTS: list[Bad] = [
     Bad("ftp:// URL", VAL, r"only http(s) URLs", "ftp://example.org/x.png",
         raw_params={"url": "ftp://example.org/x.png"}),
     # ---- the filters ----------------------------------------------------------------------------------------
-    Bad("limit 0", VAL, "limit: must be an integer from 1 to 100", filters={"limit": 0}, raw_params={"limit": "0"}),
-    Bad("limit 101", VAL, "limit: must be an integer from 1 to 100", filters={"limit": 101},
-        raw_params={"limit": "101"}),
+    Bad("limit 0", VAL, "limit: must be an integer from 1 to 1100", filters={"limit": 0}, raw_params={"limit": "0"}),
+    Bad("limit 1101", VAL, "limit: must be an integer from 1 to 1100", filters={"limit": 1101},
+        raw_params={"limit": "1101"}),
     Bad("limit -5", VAL, "limit: must be an integer", filters={"limit": -5}, raw_params={"limit": "-5"}),
     # "10" is fine on the wire (so no raw row); in Python a string limit is a mistake (a widget, a CSV) to refuse
     Bad("limit '10' (a string)", VAL, "limit: must be an integer", filters={"limit": "10"}),
@@ -142,7 +142,7 @@ BAD_INPUTS: list[Bad] = [
     Bad("main_field over 500 chars", VAL, "at most 500 characters", filters={"main_field": "x" * 501},
         raw_params={"main_field": "x" * 501}),
     Bad("order 'up'", VAL, "order: must be 'asc' or 'desc'", filters={"order": "up"}, raw_params={"order": "up"}),
-    Bad("field SCORE on search-id", VAL, "SCORE belongs to the newer image-single endpoint",
+    Bad("field SCORE on search-id", VAL, "SCORE belongs to the newer endpoints",
         filters={"field": "SCORE"}, raw_params={"field": "SCORE"}),
     Bad("unknown keyword", VAL, "did you mean 'country'", filters={"countries": ["US"]}),
 ]
@@ -172,7 +172,7 @@ def test_the_client_rejects_it_before_any_call(sb, drawing, tmp_path, case):
     assert isinstance(info.value, errors.ValidationError)  # every one of them is also a ValueError
     if case.filters:
         assert info.value.parameter in case.filters  # the message names the offending parameter
-    assert search_stats(sb) == NO_CALLS
+    assert calls(sb) == NO_CALLS
 
 
 def test_kinds_are_distinct_and_many():
@@ -186,7 +186,7 @@ def test_positive_control_png_named_jpg_is_accepted_by_content(sb, tmp_path):
     client = client_for(sb, cache=False)
     df = client.search_designs(path, limit=3)
     assert len(df) == 3 and df["query"].iloc[0] == "drawing.jpg"
-    assert search_stats(sb) == {TOKEN: 0, UPLOAD: 1, SEARCH: 1}
+    assert calls(sb) == {TOKEN: 0, UPLOAD: 1, SEARCH: 1}
     # raw: the server also trusts the bytes, not the multipart file name or its content type
     r = requests.post(sb.url + UPLOAD, params={"apikey": sb.api_key},
                       files={"image": ("drawing.jpg", path.read_bytes(), "image/jpeg")}, timeout=10)

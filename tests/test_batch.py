@@ -12,7 +12,7 @@ import pytest
 
 from patsnap_analytics.batch import BatchIncompleteWarning, failures, image_inputs, pending
 from patsnap_analytics.errors import BatchStopped, ValidationError
-from patsnap_analytics.frames import RESULT_DTYPES
+from patsnap_analytics.frames import FRAME_DTYPES
 from patsnap_analytics.gates import StopGate
 from patsnap_analytics.sandbox import Sandbox
 from patsnap_analytics.sandbox.sample import query_drawings
@@ -82,7 +82,7 @@ def test_bad_images_cost_nothing_and_never_stop_the_others(sb, client, tmp_path)
     # 3 good images: one upload and one search each; the bad ones cost nothing
     assert sb.stats[UPLOAD] == 3 and sb.stats[SEARCH] == 3
     assert df.attrs["calls_spent"] == 6 and df.attrs["cache_hits"] == 0 and pending(df) == []
-    assert dict(df.dtypes.astype(str)) == RESULT_DTYPES
+    assert dict(df.dtypes.astype(str)) == FRAME_DTYPES
     json.dumps(df.attrs)  # JSON-serialisable as promised
 
 
@@ -132,7 +132,7 @@ def test_series_input_names_and_clashing_labels(sb, client, tmp_path):
 def test_bad_filters_raise_before_any_call(sb, client, tmp_path):
     path = write_folder(tmp_path / "q", drawings(1))[0]
     with pytest.raises(ValidationError, match="limit"):
-        client.search_many([path], limit=500, progress=False)
+        client.search_many([path], limit=5000, progress=False)
     with pytest.raises(ValidationError, match="did you mean 'country'"):
         client.search_many([path], countries=["US"], progress=False)
     with pytest.raises(ValidationError, match="workers"):
@@ -146,7 +146,7 @@ def test_empty_input_gives_an_empty_typed_frame(sb, client, tmp_path):
     (tmp_path / "empty").mkdir()
     for images in ([], tmp_path / "empty", pd.Series([], dtype="object")):
         df = client.search_many(images, progress=False)
-        assert len(df) == 0 and dict(df.dtypes.astype(str)) == RESULT_DTYPES
+        assert len(df) == 0 and dict(df.dtypes.astype(str)) == FRAME_DTYPES
         assert df.attrs["calls_spent"] == 0 and df.attrs["failures"] == [] and df.attrs["pending"] == []
 
 

@@ -15,7 +15,7 @@ from patsnap_analytics import errors
 from patsnap_analytics.cli import main as cli_main
 from patsnap_analytics.retry import RetryPolicy
 
-from .conftest import SEARCH, TOKEN, UPLOAD, client_for, search_stats
+from .conftest import SEARCH, TOKEN, UPLOAD, calls, client_for
 
 NO_RETRY = RetryPolicy(max_attempts=1)
 
@@ -23,10 +23,6 @@ NO_RETRY = RetryPolicy(max_attempts=1)
 @pytest.fixture
 def cache_path(tmp_path):
     return tmp_path / "cache.sqlite"
-
-
-def calls(sb):
-    return search_stats(sb)
 
 
 def test_repeat_search_costs_nothing(sb, drawing, cache_path):

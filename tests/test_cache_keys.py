@@ -2,7 +2,15 @@
 
 import requests
 
-from patsnap_analytics.cache import SearchKeyer, UploadLedger, cacheable, image_placeholder, make_session
+from patsnap_analytics.api import ENDPOINTS
+from patsnap_analytics.cache import (
+    SearchKeyer,
+    UploadLedger,
+    cache_settings,
+    cacheable,
+    image_placeholder,
+    make_session,
+)
 
 SEARCH = "https://connect.patsnap.com/image-search/search-id"
 
@@ -73,3 +81,44 @@ def test_upload_ledger_persists_in_the_cache_file_and_honours_expiry(tmp_path):
     assert ledger.get("h|aa") == "https://img/1.png"
     now[0] += 2  # inside the safety margin: treated as expired
     assert ledger.get("h|aa") is None
+
+
+SINGLE = "https://connect.patsnap.com/search/patent/image-single"
+MULTIPLE = "https://connect.patsnap.com/search/patent/image-multiple"
+RESULTS = "https://connect.patsnap.com/image-search/results"
+
+
+def post_key(keyer, endpoint, body, **params):
+    return keyer(requests.Request("POST", endpoint, params=params, json=body).prepare())
+
+
+def test_json_search_key_reads_the_body_by_image_not_upload_url_and_keeps_the_page():
+    k = SearchKeyer()
+    k.register("https://img/up-1.png", "sha256:aa")
+    k.register("https://img/up-2.png", "sha256:aa")
+    a = post_key(k, SINGLE, {"url": "https://img/up-1.png", "patent_type": "D", "model": 1, "offset": 0},
+                 apikey="secret-1")
+    b = post_key(k, SINGLE, {"offset": 0, "model": 1, "patent_type": "D", "url": "https://img/up-2.png"},
+                 apikey="secret-2")
+    c = post_key(k, SINGLE, {"url": image_placeholder("aa"), "patent_type": "D", "model": 1, "offset": 0})
+    assert a == b == c
+    assert a != post_key(k, SINGLE, {"url": image_placeholder("aa"), "patent_type": "D", "model": 1, "offset": 100})
+    assert a != post_key(k, MULTIPLE, {"urls": [image_placeholder("aa")], "patent_type": "D", "model": 1, "offset": 0})
+
+
+def test_a_results_page_is_keyed_by_its_search_image_not_the_search_id():
+    k = SearchKeyer()
+    k.register("F00D-1-D", "sha256:aa")  # the search_id of a search of image aa
+    k.register("BEEF-1-D", "sha256:aa")  # the same search, 20 minutes later
+    a = key(k, RESULTS, search_id="F00D-1-D", offset="100", limit="100")
+    assert a == key(k, RESULTS, search_id="BEEF-1-D", offset="100", limit="100")
+    assert a == key(k, RESULTS, search_id=image_placeholder("aa"), offset="100", limit="100")
+    assert a != key(k, RESULTS, search_id=image_placeholder("aa"), offset="200", limit="100")
+
+
+def test_requests_cache_itself_stores_no_post_and_the_transport_stores_only_searches():
+    # requests-cache may store GETs only (thumbnails); API answers are stored by the transport after checking them,
+    # and of the POSTs only the JSON searches' (never an upload's or a token's)
+    assert cache_settings(SearchKeyer())["allowable_methods"] == ("GET",)
+    stored = {e.name for e in ENDPOINTS.values() if (e.method == "GET" or e.params_in == "json") and e.http_cached}
+    assert stored == {"search-id", "results", "image-single", "image-single-beta", "image-multiple"}

@@ -102,3 +102,15 @@ def test_cache_info_reads_an_existing_cache(env_for, query_images, tmp_path, cap
     assert main(["cache", "info", "--path", str(cache)]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["path"] == str(cache) and info["responses"] == 1 and info["uploads"] == 1
+
+
+def test_search_takes_an_endpoint_a_model_and_several_images_as_views(env_for, query_images, tmp_path, capsys):
+    out = tmp_path / "rich.xlsx"
+    assert main(["search", str(query_images[0]), "--endpoint", "image-single", "--model", "2", "--limit", "5",
+                 "--return-img-id", "--out", str(out), "--no-cache"]) == 0
+    back = pd.read_excel(out)
+    assert len(back) == 5 and back["img_id"].notna().all() and back["loc"].str.match(r"\d\d-\d\d").all()
+    assert main(["search", str(query_images[0]), str(query_images[1]), "--limit", "3", "--no-cache"]) == 0
+    assert env_for.stats["/search/patent/image-single"] == 1 and env_for.stats["/search/patent/image-multiple"] == 1
+    assert main(["search", str(query_images[0]), "--model", "2"]) == 2  # search-id takes no model: no call
+    assert "search-id endpoint does not take model" in capsys.readouterr().err

@@ -8,10 +8,10 @@ import pytest
 import patsnap_analytics as pa
 from patsnap_analytics import errors
 from patsnap_analytics.auth import Secret
-from patsnap_analytics.frames import RESULT_DTYPES
+from patsnap_analytics.frames import FRAME_DTYPES, RESULT_COLUMNS
 from patsnap_analytics.retry import RetryPolicy
 
-from .conftest import SEARCH, TOKEN, UPLOAD, client_for, search_stats
+from .conftest import SEARCH, TOKEN, UPLOAD, calls, client_for
 from .test_errors import DOCUMENTED  # the vendor's table: code -> class
 
 FAST_RETRY = RetryPolicy(max_attempts=3, backoff=0.01, max_backoff=0.02, jitter=False)
@@ -22,21 +22,22 @@ REFUSES_THE_KEY = {67200003, 67200008, 67200009, 67200202}
 def test_api_key_mode_returns_a_typed_frame(sb, drawing):
     client = client_for(sb, cache=False)
     df = client.search_designs(drawing, limit=20, name="query-1")
-    assert list(df.columns) == list(RESULT_DTYPES)
-    assert {c: str(t) for c, t in df.dtypes.items()} == RESULT_DTYPES
+    assert list(df.columns)[:len(RESULT_COLUMNS)] == list(RESULT_COLUMNS)  # the contract first, rich columns after
+    assert {c: str(t) for c, t in df.dtypes.items()} == FRAME_DTYPES
     assert len(df) == 20 and df["rank"].tolist() == list(range(1, 21))
     assert df["score"].between(0, 1).all() and df["score"].is_monotonic_decreasing
     assert (df["country"] == df["patent_pn"].str[:2]).all()
     assert df.attrs["source"] == "sandbox" and df.attrs["filters"] == {"limit": 20, "order": "desc"}
-    assert (df["query"] == "query-1").all() and df["total_count"].iloc[0] == 300
-    assert search_stats(sb) == {TOKEN: 0, UPLOAD: 1, SEARCH: 1}
+    designs = int(sb.corpus.meta.patent_type.eq("D").sum())  # search-id searches designs, not utility models
+    assert (df["query"] == "query-1").all() and df["total_count"].iloc[0] == designs
+    assert calls(sb) == {TOKEN: 0, UPLOAD: 1, SEARCH: 1}
 
 
 def test_oauth_mode_fetches_one_token_and_reuses_it(sb, drawing):
     client = client_for(sb, auth="oauth", cache=False)
     for limit in (5, 6, 7):
         assert len(client.search_designs(drawing, limit=limit)) == limit
-    assert search_stats(sb) == {TOKEN: 1, UPLOAD: 1, SEARCH: 3}
+    assert calls(sb) == {TOKEN: 1, UPLOAD: 1, SEARCH: 3}
     assert client.stats.calls == {TOKEN: 1, UPLOAD: 1, SEARCH: 3}
 
 
@@ -88,7 +89,7 @@ def test_wrong_oauth_secret_is_said_at_the_token_call_once(sb, drawing):
     assert err.credential == "client_credentials" and err.endpoint == TOKEN and err.error_code == 67200003
     assert f"refused the client id {sb.client_id[:4]}… and its secret (client_id=, client_secret=)" in str(err)
     assert "nope" not in str(err)
-    assert search_stats(sb) == {TOKEN: 1, UPLOAD: 0, SEARCH: 0}  # a refused id/secret is not "refreshed" a second time
+    assert calls(sb) == {TOKEN: 1, UPLOAD: 0, SEARCH: 0}  # a refused id/secret is not "refreshed" a second time
 
 
 def test_token_of_another_client_gets_67200009_then_one_refresh(sb, drawing):
@@ -123,7 +124,7 @@ def test_a_fresh_token_refused_again_says_so(sb, drawing):
         client.search_designs(url, limit=3)
     assert info.value.credential == "token" and info.value.error_code == 67200009
     assert "refused the access token of client id" in str(info.value) and "even fresh" in str(info.value)
-    assert search_stats(sb) == {TOKEN: 1, UPLOAD: 0, SEARCH: 2}
+    assert calls(sb) == {TOKEN: 1, UPLOAD: 0, SEARCH: 2}
 
 
 @pytest.mark.parametrize(
@@ -189,7 +190,7 @@ def test_filters_reach_the_server(sb, drawing):
     df = client.search_designs(drawing, country=["US", "CN"], limit=50)
     assert set(df["country"]) <= {"US", "CN"}
     meta = sb.corpus.meta
-    assert df["total_count"].iloc[0] == meta["country"].isin(["US", "CN"]).sum()
+    assert df["total_count"].iloc[0] == (meta["country"].isin(["US", "CN"]) & meta.patent_type.eq("D")).sum()
 
 
 def test_real_one_bit_drawing_uploads_and_searches(sb, real_drawings):
@@ -265,7 +266,7 @@ def test_a_retryable_code_then_success(sb, drawing):
     client = client_for(sb, cache=False, retry=FAST_RETRY)
     sb.fail_next(67200002, 68300005)  # the upload is rate limited, then its retry meets a back-end failure
     assert len(client.search_designs(drawing, limit=4)) == 4
-    assert search_stats(sb) == {TOKEN: 0, UPLOAD: 3, SEARCH: 1} and client.stats.retries == 2
+    assert calls(sb) == {TOKEN: 0, UPLOAD: 3, SEARCH: 1} and client.stats.retries == 2
 
 
 def test_a_vanished_upload_url_is_renewed_once(sb, drawing):
@@ -273,8 +274,8 @@ def test_a_vanished_upload_url_is_renewed_once(sb, drawing):
     client.search_designs(drawing, limit=2)
     sb.fail_next(68300004)  # as if the API had deleted the file behind the URL the client still trusts
     assert len(client.search_designs(drawing, limit=3)) == 3
-    assert search_stats(sb) == {TOKEN: 0, UPLOAD: 2, SEARCH: 3}
+    assert calls(sb) == {TOKEN: 0, UPLOAD: 2, SEARCH: 3}
     sb.fail_next(68300010)  # any other rejection is the request's fault: raised, no re-upload
     with pytest.raises(errors.UploadRejectedError):
         client.search_designs(drawing, limit=4)
-    assert search_stats(sb) == {TOKEN: 0, UPLOAD: 2, SEARCH: 4}
+    assert calls(sb) == {TOKEN: 0, UPLOAD: 2, SEARCH: 4}

@@ -1,5 +1,7 @@
-"""Every frame the toolkit returns (one search, a batch, labelled frames) survives CSV, Excel and Parquet:
-no list/object columns, and attrs that are JSON-serialisable (Parquet keeps them)."""
+"""Every frame the toolkit returns (one search, a batch, labelled frames, the newer endpoints' rich rows)
+survives CSV, Excel and Parquet: typed columns (the only object columns are the rich rows' lists, which
+the toolkit's own writer joins with ``; `` for CSV and Excel), and attrs that are JSON-serialisable
+(Parquet keeps them)."""
 
 from __future__ import annotations
 
@@ -8,12 +10,14 @@ import json
 import pandas as pd
 import pytest
 
+from patsnap_analytics import frames as frames_mod
 from patsnap_analytics.sandbox import Sandbox
 
 from .conftest import client_for
 from .conftest import query_drawing_bytes as drawings
 
-ALLOWED_DTYPES = {"string", "Int64", "Float64", "boolean", "object"}  # object: list columns (loc)
+ALLOWED_DTYPES = {"string", "Int64", "Float64", "boolean", "datetime64[ns]"}
+LIST_COLUMNS = set(frames_mod.LIST_COLUMNS) | {"inventors", "loc"}  # lists of names / codes
 
 
 
@@ -29,7 +33,8 @@ def frames(tmp_path_factory):
         batch = client.search_many([*images, b"GIF89a-not-really"], limit=8, progress=False)
         out = {"search": single, "batch": batch,
                "empty_batch": client.search_many([], progress=False),
-               "by_date": client.search_designs(images[1], limit=5, field="PBD")}  # score is all NA
+               "by_date": client.search_designs(images[1], limit=5, field="PBD"),  # score is all NA
+               "rich": client.search_designs(images[0], endpoint="image-single", limit=8, return_img_id=True)}
         for by, values in (("simple_legal_status", None), ("legal_status", [1, 2, 3, 15, 22]),
                            ("country", None), ("loc", ["06", "10", "14-03", "31"])):
             out[f"labelled_{by}"] = client.label(batch, by=by, values=values, route="research", progress=False)
@@ -38,7 +43,7 @@ def frames(tmp_path_factory):
     return out
 
 
-KINDS = ["search", "batch", "empty_batch", "by_date", "labelled_simple_legal_status", "labelled_legal_status",
+KINDS = ["search", "batch", "empty_batch", "by_date", "rich", "labelled_simple_legal_status", "labelled_legal_status",
          "labelled_country", "labelled_loc", "labelled_twice"]
 
 
@@ -48,16 +53,18 @@ def typed_like(read: pd.DataFrame, original: pd.DataFrame) -> pd.DataFrame:
     read = read.astype("object").where(read.notna(), None)
     for column in original.columns[original.dtypes.astype(str) == "boolean"]:
         read[column] = read[column].map({"True": True, "False": False, None: None})
-    read = read.astype(dict(original.dtypes))
     for column in original.columns[original.dtypes.astype(str) == "object"]:
         read[column] = read[column].map(lambda v: v.split("|") if isinstance(v, str) else None)
-    return read
+    return read.astype(dict(original.dtypes))
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_columns_are_typed_and_attrs_are_json(frames, kind):
     df = frames[kind]
-    assert set(df.dtypes.astype(str)) <= ALLOWED_DTYPES, dict(df.dtypes.astype(str))
+    dtypes = {c: str(t) for c, t in df.dtypes.items()}
+    lists = {c for c in LIST_COLUMNS & set(df.columns) if dtypes[c] == "object"}  # labelling by loc: text
+    assert {t for c, t in dtypes.items() if c not in lists} <= ALLOWED_DTYPES, dtypes
+    assert all(v is None or (isinstance(v, list) and all(isinstance(x, str) for x in v)) for c in lists for v in df[c])
     assert json.loads(json.dumps(df.attrs)) == df.attrs
     if df.attrs["queries"]:  # an empty batch made no call, so no answer told it where it came from
         assert df.attrs["source"] == "sandbox"
@@ -73,10 +80,17 @@ def test_parquet_round_trip_keeps_values_dtypes_and_attrs(frames, kind, tmp_path
     assert back.attrs == df.attrs
 
 
+def _write(suffix):
+    from patsnap_analytics.exports import write_frame
+
+    return lambda df, path, index: write_frame(df, path)
+
+
 TEXT_FORMATS = {
-    # suffix: (write, read, comparison tolerance) — Excel stores numbers as doubles
-    "csv": (pd.DataFrame.to_csv, pd.read_csv, {}),
-    "xlsx": (pd.DataFrame.to_excel, pd.read_excel, {"check_exact": False, "rtol": 1e-12}),
+    # suffix: (write, read, comparison tolerance) — Excel stores numbers as doubles; the toolkit's writer
+    # joins the rich rows' lists with "; " for these cell-per-value formats
+    "csv": (_write(".csv"), pd.read_csv, {}),
+    "xlsx": (_write(".xlsx"), pd.read_excel, {"check_exact": False, "rtol": 1e-12}),
 }
 
 
@@ -88,6 +102,9 @@ def test_csv_and_excel_round_trip(frames, kind, fmt, tmp_path):
     path = tmp_path / f"out.{fmt}"
     write(df, path, index=False)
     back = read(path, dtype=str, keep_default_na=False, na_values=[""])
+    if len(df):  # sandbox links say they are sandbox links, in a column of their own beside image_url
+        assert list(back.columns).index("image_url_note") == list(back.columns).index("image_url") + 1
+    back = back.drop(columns=["image_url_note"], errors="ignore")
     pd.testing.assert_frame_equal(typed_like(back, df), df, **tolerance)
 
 

@@ -81,7 +81,7 @@ def test_design_query_from_any_keyword_values_raises_only_validation_error(kwarg
         query = DesignQuery(**kwargs)
     except ValidationError:
         return
-    assert 1 <= query.limit <= 100 and query.order in ("asc", "desc")
+    assert 1 <= query.limit <= 1100 and query.order in ("asc", "desc")
 
 
 # the codes of the Locarno table (any other code is refused: tests/test_codes.py, tests/test_loc.py)

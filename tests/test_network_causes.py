@@ -18,7 +18,7 @@ import patsnap_analytics as pa
 from patsnap_analytics import errors
 from patsnap_analytics.retry import RetryPolicy
 
-from .conftest import SEARCH, TOKEN, UPLOAD, search_stats
+from .conftest import SEARCH, TOKEN, UPLOAD, calls
 
 RETRY = RetryPolicy(max_attempts=3, backoff=0.01, max_backoff=0.02, jitter=False)
 IMAGE_URL = "https://example.org/drawing.png"  # a URL search: one call, no upload
@@ -89,7 +89,7 @@ def test_tls_to_a_plain_http_server_is_named_at_once(sb):
     err = _fail(client)
     assert err.cause == "tls" and client.stats.retries == 0
     assert "the secure (TLS) connection to 127.0.0.1:" in str(err) and "plain http://" in str(err)
-    assert search_stats(sb) == {TOKEN: 0, UPLOAD: 0, SEARCH: 0}  # no HTTP request ever reached the API
+    assert calls(sb) == {TOKEN: 0, UPLOAD: 0, SEARCH: 0}  # no HTTP request ever reached the API
 
 
 def test_a_server_that_never_answers_is_a_timeout_and_is_retried(silent_server):

@@ -98,10 +98,11 @@ MISTAKES: list[Mistake] = [
             filters={"order": "descending"}),
     Mistake("countries=['US'] (a misspelt keyword)", ("countries: unknown filter; did you mean 'country'?",),
             filters={"countries": ["US"]}),
-    Mistake("limit=500 (more than one page)", ("limit: must be an integer from 1 to 100, got 500",),
-            filters={"limit": 500}),
+    Mistake("limit=2000 (past the deepest rank the API reaches)", ("limit: must be an integer from 1 to 1100, got 2000",),
+            filters={"limit": 2000}),
     Mistake("field='score' (search-id sorts by similarity without a field)",
-            ("SCORE belongs to the newer image-single endpoint; here leave field empty",), filters={"field": "score"}),
+            ("SCORE belongs to the newer endpoints (image-single, image-single-beta, image-multiple); for search-id "
+             "leave field empty",), filters={"field": "score"}),
     Mistake("connect(client_id=...) without the secret", ("client_secret: client_id= was given but client_secret= "
                                                           "was not",),
             call=lambda client, tmp: pa.connect(client_id="my-client-id")),

@@ -11,8 +11,8 @@ from patsnap_analytics.query import FILTER_NAMES, DesignQuery
 @pytest.mark.parametrize(
     ("kwargs", "parameter", "fragment"),
     [
-        ({"limit": 0}, "limit", "1 to 100"),
-        ({"limit": 101}, "limit", "1 to 100"),
+        ({"limit": 0}, "limit", "1 to 1100"),
+        ({"limit": 1101}, "limit", "1 to 1100"),
         ({"limit": "10"}, "limit", "integer"),
         ({"limit": True}, "limit", "integer"),
         ({"limit": 2.5}, "limit", "integer"),

@@ -104,9 +104,9 @@ def test_pending_and_name_bookkeeping_grow_linearly():
 
 def test_the_suffix_search_for_clashing_names_is_linear():
     client = pa.Client(api_key="sk-x", cache=False)
-    small = lines_run_in_batch_py(lambda: batch._resolve_all(client.searcher, [b"x"] * 300, ["a"] * 300))
-    large = lines_run_in_batch_py(lambda: batch._resolve_all(client.searcher, [b"x"] * 1200, ["a"] * 1200))
+    small = lines_run_in_batch_py(lambda: batch._resolve_all(client.searcher, [b"x"] * 300, ["a"] * 300, "search-id"))
+    large = lines_run_in_batch_py(lambda: batch._resolve_all(client.searcher, [b"x"] * 1200, ["a"] * 1200, "search-id"))
     assert large / small < 5.5, (small, large)
-    names = [i.name for i in batch._resolve_all(client.searcher, [b"x"] * 4, ["a", "a", "a (2)", "a"])]
+    names = [i.name for i in batch._resolve_all(client.searcher, [b"x"] * 4, ["a", "a", "a (2)", "a"], "search-id")]
     assert names == ["a", "a (2)", "a (2) (2)", "a (3)"]
     assert Path(batch.__file__).name == "batch.py"

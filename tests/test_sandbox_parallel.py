@@ -46,8 +46,8 @@ def test_a_worker_process_answers_as_this_process_does(views: list[str]) -> None
 
 def test_chunks_drawn_by_workers_have_the_pixels_drawn_here(tmp_path: Path) -> None:
     meta = sample_metadata(24, seed=4)
-    rows = [(int(i), c.split(",")[0], int(v)) for i, c, v in zip(meta.index, meta["loc"], meta["n_views"],
-                                                                   strict=True)]
+    rows = [(int(i), c.split(",")[0], int(v), t == "U") for i, c, v, t in
+            zip(meta.index, meta["loc"], meta["n_views"], meta["patent_type"], strict=True)]
     outputs = []
     for workers in (0, 1):
         root = tmp_path / f"workers-{workers}"

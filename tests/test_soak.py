@@ -17,7 +17,7 @@ import pytest
 
 from patsnap_analytics.batch import BatchIncompleteWarning, failures, pending
 
-from .conftest import SEARCH, TOKEN, UPLOAD, client_for, search_stats
+from .conftest import SEARCH, TOKEN, UPLOAD, calls, client_for
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_soak.py"
 
@@ -53,7 +53,7 @@ def test_balance_exhausted_stops_the_batch_and_a_top_up_pays_only_for_the_rest(s
     detail = sb.stats_detail()
     # u0 s0 u1 s1 u2 s2 u3 use up the balance of 7; s3 is refused, and nothing is sent after it
     assert detail["by_error_code"] == {"67200005": 1}, detail
-    assert search_stats(sb) == {TOKEN: 0, UPLOAD: 4, SEARCH: 4} and df.attrs["calls_spent"] == 8
+    assert calls(sb) == {TOKEN: 0, UPLOAD: 4, SEARCH: 4} and df.attrs["calls_spent"] == 8
     assert df["query"].unique().tolist() == ["q0", "q1", "q2"] and failures(df).empty
     assert pending(df) == ["q3", "q4", "q5"] and df.attrs["stopped"]["error"] == "BalanceExhaustedError"
 
@@ -69,5 +69,5 @@ def test_balance_exhausted_stops_the_batch_and_a_top_up_pays_only_for_the_rest(s
         warnings.simplefilter("error", BatchIncompleteWarning)
         done = client.search_many(images, names=labels, workers=3, limit=3, progress=False)
     # q3 was uploaded before the stop (1 search); q4, q5 need upload + search; q0..q2 come from the cache
-    assert search_stats(sb) == {TOKEN: 0, UPLOAD: 2, SEARCH: 3} and done.attrs["cache_hits"] == 3
+    assert calls(sb) == {TOKEN: 0, UPLOAD: 2, SEARCH: 3} and done.attrs["cache_hits"] == 3
     assert done["query"].nunique() == 6 and pending(done) == []

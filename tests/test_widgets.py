@@ -122,7 +122,7 @@ def test_form_multi_selects_show_labels_and_send_codes():
     form.limit.value = 42
     q = form.query
     assert (q.simple_legal_status, q.country, q.field, q.order, q.limit) == ((1, 2), ("US",), "PBD", "asc", 42)
-    assert form.limit.min == 1 and form.limit.max == 100
+    assert form.limit.min == 1 and form.limit.max == 1100
 
 
 def test_form_invalid_loc_shows_the_parser_message_and_turns_invalid():
@@ -364,3 +364,25 @@ def test_app_state_is_small_and_secret_free(sb, client):
     assert app.picker.upload.get_state()["value"] == []
     assert not any(isinstance(v, (bytes, memoryview)) and len(v) >= len(upload)
                    for state in states for v in state.values())
+
+
+def test_form_offers_the_endpoint_and_a_model_for_its_patent_type():
+    form = FilterForm()
+    assert form.patent_type.disabled and form.model.disabled and "model" not in form.query.filters()
+    form.endpoint.value = "image-single"
+    assert not form.model.disabled and [v for _, v in form.model.options] == [1, 2]
+    form.patent_type.value = "U"
+    assert [v for _, v in form.model.options] == [4, 3] and form.model.value == 4
+    assert form.valid and (form.query.endpoint, form.query.patent_type, form.query.model) == ("image-single", "U", 4)
+    again = FilterForm.from_query(DesignQuery(endpoint="image-multiple", model=2))
+    assert (again.endpoint.value, again.model.value) == ("image-multiple", 2)
+
+
+def test_app_searches_picked_images_as_views_on_image_multiple(sb, query_images):
+    client = client_for(sb, cache=":memory:")
+    app = SearchApp(client, samples=False)
+    for path in query_images[:2]:
+        app.picker.add(path.read_bytes(), name=path.name)
+    app.form.endpoint.value = "image-multiple"
+    df = app.search()
+    assert df is not None and sb.stats["/search/patent/image-multiple"] == 1 and df["query"].nunique() == 1

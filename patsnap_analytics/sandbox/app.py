@@ -6,6 +6,10 @@ Routes (every answer carries the header ``X-PatSnap-Sandbox: 1``):
 ``POST /oauth/token``                       OAuth client credentials -> ``{token, token_type, ...}``
 ``POST /image-search/image-upload``         multipart ``image`` -> ``data: {url, expire}``
 ``GET  /image-search/search-id``            similar designs of an image the sandbox issued
+``GET  /image-search/results``              more ranks of a search-id search (its search_id, 20 minutes)
+``POST /search/patent/image-single``        similar designs (D) or utility models (U), rich rows (JSON)
+``POST /search/patent/image-single/beta``   the same, the query turned into a line drawing first
+``POST /search/patent/image-multiple``      similar patents of one design in 1-4 views (JSON)
 ``GET  /basic-patent-data/...``             bibliography, simple legal status, legal status by patent
 ``GET  /_sandbox/files/uploads/{name}``     an uploaded file (presigned-style: no auth)
 ``GET  /_sandbox/files/designs/{d}/{v}.png``  a corpus drawing (view ``v`` of design ``d``)
@@ -52,8 +56,8 @@ def create_app(state: SandboxState) -> FastAPI:
     Example:
         >>> from patsnap_analytics.sandbox.faults import Faults
         >>> app = create_app(SandboxState(engine=None, faults=Faults()))
-        >>> sorted(p for p in app.openapi()["paths"] if not p.startswith("/_"))
-        ['/basic-patent-data/legal-status', '/basic-patent-data/simple-bibliography', '/basic-patent-data/simple-legal-status', '/image-search/image-upload', '/image-search/search-id', '/oauth/token']
+        >>> [p for p in sorted(app.openapi()["paths"]) if p.startswith("/image")]
+        ['/image-search/image-upload', '/image-search/results', '/image-search/search-id']
     """
     app = FastAPI(title="PatSnap Open API sandbox", version="1.0",
                   description="A local, API-compatible stand-in for the PatSnap Open API image-search endpoints.")

@@ -485,3 +485,44 @@ def render_design(loc_code: str, rng: Rng, views: Sequence[str] = ("front",), si
     """
     front = GENERATORS[loc_code](rng)
     return render_views(front, views, rng, size)
+
+
+# --- colour (utility models) --------------------------------------------------------------------------------
+
+#: Ink colours of utility-model drawings: all dark enough to stay ink in grayscale (shape search ignores them).
+PALETTE: dict[str, tuple[int, int, int]] = {
+    "red": (200, 30, 30), "green": (20, 140, 40), "blue": (30, 60, 200), "orange": (210, 110, 0),
+    "purple": (120, 30, 160), "teal": (0, 120, 130),
+}
+
+
+def ink_colours(rng: Rng) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    """Two different ink colours of :data:`PALETTE` (outline, details) for one utility model.
+
+    Example:
+        >>> import numpy as np
+        >>> a, b = ink_colours(np.random.default_rng(0)); a != b and a in PALETTE.values()
+        True
+    """
+    names = list(PALETTE)
+    first, second = rng.choice(len(names), size=2, replace=False)
+    return PALETTE[names[int(first)]], PALETTE[names[int(second)]]
+
+
+def colourise(image: Image.Image, inks: tuple[tuple[int, int, int], tuple[int, int, int]]) -> Image.Image:
+    """A black-on-white drawing in colour: ink left of the centre line in the first colour, the rest in the
+    second (an RGB image; the shape, and so its grayscale ink, is unchanged).
+
+    Example:
+        >>> im = Image.new("L", (8, 8), 255); im.putpixel((1, 1), 0); im.putpixel((6, 6), 0)
+        >>> out = colourise(im, ((200, 30, 30), (30, 60, 200)))
+        >>> out.mode, out.getpixel((1, 1)), out.getpixel((6, 6)), out.getpixel((0, 0))
+        ('RGB', (200, 30, 30), (30, 60, 200), (255, 255, 255))
+    """
+    ink = np.asarray(image.convert("L")) < 128
+    out = np.full((*ink.shape, 3), 255, np.uint8)
+    left = np.zeros_like(ink)
+    left[:, : ink.shape[1] // 2] = True
+    out[ink & left] = inks[0]
+    out[ink & ~left] = inks[1]
+    return Image.fromarray(out, "RGB")

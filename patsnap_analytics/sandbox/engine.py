@@ -303,6 +303,23 @@ class Engine:
         """
         return self._design_scores(self.query_feature(image))
 
+    def scores_for(self, feature: np.ndarray) -> np.ndarray:
+        """Every design's score for a feature from :meth:`query_feature` (as :meth:`scores`, described once).
+
+        Example:
+            >>> import tempfile
+            >>> from patsnap_analytics.sandbox.sample import sample_corpus
+            >>> e = Engine(sample_corpus(5, seed=4, cache_dir=Path(tempfile.mkdtemp())))
+            >>> q = e.query_feature(e.corpus.view_path(3, 0).read_bytes())
+            >>> int(e.scores_for(q).argmax()), e.best_view(3, q)
+            (3, 0)
+        """
+        return self._design_scores(feature)
+
+    def best_view(self, design: int, feature: np.ndarray) -> int:
+        """The view of ``design`` closest to a feature from :meth:`query_feature`."""
+        return self._best_view(design, feature)
+
     def _design_scores(self, q: np.ndarray) -> np.ndarray:
         # always every design, whatever the filters: a design's score must not depend on them
         return np.clip(np.maximum.reduceat(self._features @ q, self._starts), 0.0, 1.0)

@@ -199,7 +199,7 @@ class GatewayMiddleware:
             if scripted is not None:
                 raise ApiFailure(scripted, "scripted fault")
             if path in settings.unlicensed:
-                raise ApiFailure(api.NO_PERMISSION, f"this account's package does not include {path}")
+                raise ApiFailure(api.PERMISSION_DENIED, f"this account's package does not include {path}")
             if state.faults.over_qps(credential):
                 raise ApiFailure(67200002, f"more than {settings.qps_limit} calls in one second; sleep and retry")
             if fault == "rate_limited":

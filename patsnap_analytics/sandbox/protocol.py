@@ -16,7 +16,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..api import ENRICHMENT_ENDPOINTS, ERROR_CODES, SEARCH_ID, TOKEN, UPLOAD
+from ..api import (
+    ENRICHMENT_ENDPOINTS,
+    ERROR_CODES,
+    IMAGE_MULTIPLE,
+    IMAGE_SINGLE,
+    IMAGE_SINGLE_BETA,
+    SEARCH_ID,
+    SEARCH_RESULTS,
+    TOKEN,
+    UPLOAD,
+)
 
 __all__ = [
     "BUSINESS_ENDPOINTS",
@@ -34,7 +44,8 @@ TOKEN_PATH = TOKEN.path
 UPLOAD_PATH = UPLOAD.path
 SEARCH_PATH = SEARCH_ID.path
 #: The endpoints the sandbox serves and counts (the token endpoint too: tests count token fetches).
-SERVED_ENDPOINTS = (TOKEN, UPLOAD, SEARCH_ID, *ENRICHMENT_ENDPOINTS.values())
+SERVED_ENDPOINTS = (TOKEN, UPLOAD, SEARCH_ID, SEARCH_RESULTS, IMAGE_SINGLE, IMAGE_SINGLE_BETA, IMAGE_MULTIPLE,
+                    *ENRICHMENT_ENDPOINTS.values())
 BUSINESS_ENDPOINTS = tuple(e.path for e in SERVED_ENDPOINTS)
 BUSINESS_METHODS = {e.path: e.method for e in SERVED_ENDPOINTS}
 #: The vendor's English messages, from the one code table.

@@ -1,28 +1,60 @@
-"""The sandbox's similar-design search routes.
+"""The sandbox's similar-design search routes: the whole image-search family.
+
+* ``GET /image-search/search-id`` (P009): designs similar to an image; the top <= 100 and a ``search_id``.
+* ``GET /image-search/results``: more ranks of a search-id search, by its ``search_id`` (20 minutes on the
+  sandbox's clock), ``offset`` and ``limit``, with the same filters.
+* ``POST /search/patent/image-single`` (P060), ``.../image-single/beta`` (the query first becomes a line
+  drawing) and ``POST /search/patent/image-multiple`` (P061, 1-4 views of one design): JSON bodies, rich rows.
+
+Parameters are parsed by :class:`~patsnap_analytics.query.DesignQuery` (the one place of the API's rules);
+anything wrong — a type, a model for the other patent type, five urls, offset 1001, malformed JSON — is
+answered 68300004 with HTTP 200. Rankings come from :mod:`.ranking`; images are looked up locally only.
 
 Example:
     >>> from patsnap_analytics.sandbox.faults import Faults
     >>> app = FastAPI(); add_search_routes(app, SandboxState(engine=None, faults=Faults()))
-    >>> [r.path for r in app.routes if r.path.startswith("/image")]
-    ['/image-search/search-id']
+    >>> sorted(r.path for r in app.routes if r.path.startswith(("/image", "/search")))
+    ['/image-search/results', '/image-search/search-id', '/search/patent/image-multiple', '/search/patent/image-single', '/search/patent/image-single/beta']
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
+import numpy as np
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from ..api import (
+    IMAGE_MULTIPLE,
+    IMAGE_SINGLE,
+    IMAGE_SINGLE_BETA,
+    MAX_VIEWS,
+    SEARCH_ID,
+    SEARCH_RESULTS,
+    Endpoint,
+)
 from ..errors import ValidationError
 from ..query import DATE_PARAMS, FILTERS, DesignQuery
 from .files import absolute, issued_image
-from .protocol import SEARCH_PATH, ApiFailure, ok_envelope
-from .schemas import ERROR_RESPONSES, SearchEnvelope, apikey_doc, bearer_doc
+from .protocol import ApiFailure, ok_envelope
+from .sample import chinese_title
+from .schemas import (
+    ERROR_RESPONSES,
+    ExtendSearchEnvelope,
+    SearchEnvelope,
+    apikey_doc,
+    bearer_doc,
+    search_body_schema,
+)
 from .state import SandboxState
 
 __all__ = ["add_search_routes"]
+
+_AUTH = [Depends(apikey_doc), Depends(bearer_doc)]
 
 
 def _doc(name: str) -> str:
@@ -32,11 +64,17 @@ def _doc(name: str) -> str:
     return f"{spec.label}: {spec.help}{wire}"
 
 
+def _parse(parse, *args: Any) -> DesignQuery:
+    try:
+        return parse(*args)
+    except ValidationError as exc:
+        raise ApiFailure(68300004, str(exc)) from None
+
+
 def add_search_routes(app: FastAPI, state: SandboxState) -> None:
     """Add the search routes serving ``state``."""
-    @app.get(SEARCH_PATH, response_model=SearchEnvelope, responses=ERROR_RESPONSES, tags=["image search"],
-             summary="[P009] Similar design patents of an image",
-             dependencies=[Depends(apikey_doc), Depends(bearer_doc)])
+    @app.get(SEARCH_ID.path, response_model=SearchEnvelope, responses=ERROR_RESPONSES, tags=["image search"],
+             summary="[P009] Similar design patents of an image", dependencies=_AUTH)
     def search_id(
         request: Request,
         url: str = Query(..., description="an image URL this server issued (upload or corpus drawing)"),
@@ -50,33 +88,159 @@ def add_search_routes(app: FastAPI, state: SandboxState) -> None:
         apply_end_time: str | None = Query(None, description=_doc("apply_end_time")),
         public_start_time: str | None = Query(None, description=_doc("public_start_time")),
         public_end_time: str | None = Query(None, description=_doc("public_end_time")),
-        limit: int = Query(FILTERS["limit"].default, ge=FILTERS["limit"].low, le=FILTERS["limit"].high,
-                           description=_doc("limit")),
+        limit: int = Query(FILTERS["limit"].default, ge=1, le=100, description=_doc("limit")),
         field: str | None = Query(None, description=_doc("field")),
         order: str | None = Query(None, description=_doc("order")),
     ) -> JSONResponse:
         """Filters are parsed by :meth:`DesignQuery.from_api_params`; the image is looked up locally only."""
-        try:
-            query = DesignQuery.from_api_params(request.query_params)
-        except ValidationError as exc:
-            raise ApiFailure(68300004, str(exc)) from None
+        query = _parse(DesignQuery.from_api_params, request.query_params)
         image = issued_image(state, request, url)
-        feature = state.query_feature(image)  # decoded outside the search lock, once per image
-        with state.search_lock:
-            result = state.engine.search_feature(feature, query)
-        meta = state.corpus.meta
-        rows = []
-        for hit in result.hits:
-            design = int(hit.design)
-            score = None if query.field is not None or hit.score is None else round(float(hit.score), 4)
-            rows.append({
-                "patent_id": str(meta.at[design, "patent_id"]),
-                "patent_pn": str(meta.at[design, "patent_pn"]),
-                "title": str(meta.at[design, "title"]),
-                "url": absolute(state, request, f"/_sandbox/files/designs/{design}/{int(hit.view)}.png"),
-                "score": score,
-            })
-        key = hashlib.sha256(image).hexdigest() + json.dumps(query.to_api_params(), sort_keys=True)
-        search_id = hashlib.blake2b(key.encode(), digest_size=16).hexdigest().upper() + "-1-D"
-        return JSONResponse(ok_envelope({"patent_messages": rows, "search_id": search_id,
-                                         "total_search_result_count": int(result.total)}))
+        sid = state.search_ids.issue(image, query.to_api_params())
+        return _simple_answer(state, request, image, query, sid, offset=0)
+
+    @app.get(SEARCH_RESULTS.path, response_model=SearchEnvelope, responses=ERROR_RESPONSES, tags=["image search"],
+             summary="[P009] More ranks of a search-id search (within 20 minutes)", dependencies=_AUTH)
+    def results(
+        request: Request,
+        search_id: str = Query(..., description="the search_id of a search-id answer (valid 20 minutes)"),
+        offset: int = Query(0, ge=0, le=1000, description=_doc("offset")),
+        limit: int = Query(FILTERS["limit"].default, ge=1, le=100, description=_doc("limit")),
+        loc: str | None = Query(None, description=_doc("loc")),
+        country: str | None = Query(None, description=_doc("country")),
+        field: str | None = Query(None, description=_doc("field")),
+        order: str | None = Query(None, description=_doc("order")),
+    ) -> JSONResponse:
+        """The same filters as the search; its image is the one the ``search_id`` was issued for."""
+        query = _parse(DesignQuery.from_api_params, request.query_params, SEARCH_RESULTS.name)
+        image = state.search_ids.lookup(search_id[:200])
+        if not isinstance(image, bytes):
+            why = "has expired (search ids live 20 minutes)" if image == "expired" else "is unknown"
+            raise ApiFailure(68300004, f"search_id {why}: run the search again")
+        return _simple_answer(state, request, image, query, search_id[:200], offset=query.offset or 0)
+
+    for endpoint in (IMAGE_SINGLE, IMAGE_SINGLE_BETA, IMAGE_MULTIPLE):
+        _add_json_search(app, state, endpoint)
+
+
+def _add_json_search(app: FastAPI, state: SandboxState, endpoint: Endpoint) -> None:
+    summary = {IMAGE_SINGLE: "[P060] Similar patents of one image",
+               IMAGE_SINGLE_BETA: "[P060 beta] Similar patents of one image, as a line drawing",
+               IMAGE_MULTIPLE: "[P061] Similar patents of one design in 1-4 views"}[endpoint]
+    extra = {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": search_body_schema(endpoint.name)}}}}
+
+    async def route(request: Request) -> JSONResponse:
+        try:
+            body = json.loads(await request.body() or b"null")
+        except ValueError:
+            raise ApiFailure(68300004, "the body is not JSON") from None
+        return await run_in_threadpool(_json_answer, state, request, endpoint, body)
+
+    route.__doc__ = f"{endpoint.summary}. JSON body; bad bodies are answered 68300004."
+    app.add_api_route(endpoint.path, route, methods=["POST"], response_model=ExtendSearchEnvelope,
+                      responses=ERROR_RESPONSES, tags=["image search"], summary=summary, dependencies=_AUTH,
+                      openapi_extra=extra, name=endpoint.name)
+
+
+# ---------------------------------------------------------------------------------------------- answers
+
+def _simple_answer(state: SandboxState, request: Request, image: bytes, query: DesignQuery, search_id: str, *,
+                   offset: int) -> JSONResponse:
+    """search-id's shape (P009): id, number, title, drawing link, score (similarity only)."""
+    query = query.replace(patent_type=None) if query.patent_type else query
+    features = [state.query_feature(image)]  # decoded outside the search lock, once per image
+    with state.search_lock:
+        ranking = state.ranker.rank([image], query, features=features)
+        hits = ranking.page(offset, query.limit)
+    meta = state.corpus.meta
+    rows = [{
+        "patent_id": str(meta.at[h.design, "patent_id"]),
+        "patent_pn": str(meta.at[h.design, "patent_pn"]),
+        "title": str(meta.at[h.design, "title"]),
+        "url": absolute(state, request, f"/_sandbox/files/designs/{h.design}/{h.view}.png"),
+        "score": round(h.score, 4) if query.sorted_by_similarity else None,
+    } for h in hits]
+    return JSONResponse(ok_envelope({"patent_messages": rows, "search_id": search_id,
+                                     "total_search_result_count": ranking.total}))
+
+
+def _json_answer(state: SandboxState, request: Request, endpoint: Endpoint, body: Any) -> JSONResponse:
+    """A newer search's answer (P060/P061): rich rows of the page ``offset``/``limit``."""
+    query = _parse(DesignQuery.from_api_body, endpoint.name, body)
+    urls = _urls(endpoint, body)
+    images = [issued_image(state, request, u) for u in urls]
+    linework = endpoint is IMAGE_SINGLE_BETA
+    features = [state.query_feature(im, linework=linework) for im in images]  # outside the search lock
+    with state.search_lock:
+        ranking = state.ranker.rank(images, query, linework=linework, features=features)
+        hits = ranking.page(query.offset or 0, query.limit)
+    records = state.corpus.meta.iloc[[h.design for h in hits]].to_dict("records")  # one lookup per page
+    rows = [_extend_row(state, request, query, record, h) for record, h in zip(records, hits, strict=True)]
+    return JSONResponse(ok_envelope({"patent_messages": rows, "total_search_result_count": ranking.total}))
+
+
+def _urls(endpoint: Endpoint, body: dict[str, Any]) -> list[str]:
+    if endpoint is IMAGE_MULTIPLE:
+        urls = body.get("urls")
+        if not isinstance(urls, list) or not 1 <= len(urls) <= MAX_VIEWS or not all(isinstance(u, str) for u in urls):
+            raise ApiFailure(68300004, f"urls: required, a list of 1 to {MAX_VIEWS} image URLs of one design")
+        return urls
+    url = body.get("url")
+    if not isinstance(url, str):
+        raise ApiFailure(68300004, "url: required, a string")
+    return [url]
+
+
+def _extend_row(state: SandboxState, request: Request, query: DesignQuery, row: dict[str, Any], hit: Any) -> dict:
+    link = absolute(state, request, f"/_sandbox/files/designs/{hit.design}/{hit.view}.png")
+    if query.is_https:
+        link = "https://" + link.split("://", 1)[1]
+    inventor = str(row.get("inventor") or "") or None
+    assignee = _text(row.get("assignee"))
+    out: dict[str, Any] = {
+        "url": link,
+        "title": _title(row, query.lang),
+        "patent_id": str(row["patent_id"]),
+        "patent_pn": str(row["patent_pn"]),
+        "apno": _text(row.get("application_number")) or _application_number(row),
+        "apdt": _yyyymmdd(row.get("apdt")),
+        "pbdt": _yyyymmdd(row.get("pbdt")),
+        "inventor": inventor,
+        "current_assignee": _text(row.get("current_assignee")) or assignee,
+        "original_assignee": _text(row.get("original_assignee")) or assignee,
+        "authority": str(row["country"]),
+        "loc": [c.strip() for c in str(row["loc"]).split(",") if c.strip()],
+    }
+    if query.sorted_by_similarity:
+        out["score"] = round(hit.score, 4)
+        if hit.loc_match is not None:
+            out["loc_match"] = int(hit.loc_match)
+    if query.return_img_id:
+        out["img_id"] = f"{row['patent_id']}-{hit.view}"
+    return out
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if isinstance(value, str) and value.strip() else None
+
+
+def _title(row: Any, lang: str | None) -> str:
+    """The title in ``lang``: the original (the office's language), English, or Chinese."""
+    if lang == "en":
+        return _text(row.get("title_en")) or str(row["title"])
+    if lang == "cn":
+        return chinese_title(str(row["loc"])) or str(row["title"])
+    return str(row["title"])
+
+
+def _yyyymmdd(value: Any) -> int | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or str(value) in ("NaT", "nan"):
+        return None
+    return int(value.strftime("%Y%m%d"))
+
+
+def _application_number(row: Any) -> str:
+    """A stable application number when the corpus has none: office, filing year and digits of the id."""
+    year = row["apdt"].year if _yyyymmdd(row.get("apdt")) else 2000
+    digits = int(hashlib.sha256(str(row["patent_id"]).encode()).hexdigest()[:12], 16) % 10**7
+    return f"{row['country']}{year}{digits:07d}"

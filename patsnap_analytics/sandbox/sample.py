@@ -44,7 +44,7 @@ from .corpus import (
     view_file,
     write_corpus,
 )
-from .drawing import GENERATORS, VIEWS, render_design
+from .drawing import GENERATORS, VIEWS, colourise, ink_colours, render_design
 from .parallel import run_chunks
 
 __all__ = [
@@ -53,7 +53,9 @@ __all__ = [
     "CORPUS_VERSION",
     "DEFAULT_DESIGNS",
     "SIMPLE_OF_LEGAL",
+    "UTILITY_OFFICES",
     "assignee_world",
+    "chinese_title",
     "query_drawings",
     "sample_corpus",
     "sample_metadata",
@@ -73,6 +75,7 @@ SIMPLE_OF_LEGAL: dict[int, int] = {
     222: 221, 223: 221, 224: 220, 225: 220,
 }
 _QUERY_STREAM, _CORPUS_STREAM = 2, 1  # separate random streams: query drawings are never corpus designs
+_TYPE_STREAM = 3  # patent types and ink colours: added later, on their own stream
 # Drawing takes ~2 ms a design and a worker ~1 s to start: below this many, this process alone is as fast.
 _PARALLEL_MIN_DESIGNS = 800
 _DRAW_CHUNK = 100  # designs per chunk: small enough to share out evenly, big enough to keep pipes quiet
@@ -107,8 +110,8 @@ def sample_corpus(n_designs: int = DEFAULT_DESIGNS, *, seed: int = 0, cache_dir:
 
 
 def _draw_all(root: Path, meta: pd.DataFrame, seed: int) -> None:
-    rows = [(int(i), c.split(",")[0], int(v)) for i, c, v in zip(meta.index, meta["loc"], meta["n_views"],
-                                                                   strict=True)]
+    rows = [(int(i), c.split(",")[0], int(v), t == "U") for i, c, v, t in
+            zip(meta.index, meta["loc"], meta["n_views"], meta["patent_type"], strict=True)]
     # each design has its own seed, so chunks can be drawn anywhere, in any order, with the same pixels
     chunks = [(str(root), rows[k:k + _DRAW_CHUNK], seed) for k in range(0, len(rows), _DRAW_CHUNK)]
     for _ in run_chunks(_draw_designs, chunks, sizes=[len(c[1]) for c in chunks], unit="design",
@@ -117,13 +120,18 @@ def _draw_all(root: Path, meta: pd.DataFrame, seed: int) -> None:
         pass
 
 
-def _draw_designs(chunk: tuple[str, list[tuple[int, str, int]], int]) -> None:
-    """Draw ``(design, LOC code, number of views)`` rows into the corpus at ``root`` (a worker task)."""
+def _draw_designs(chunk: tuple[str, list[tuple[int, str, int, bool]], int]) -> None:
+    """Draw ``(design, LOC code, number of views, in colour)`` rows into the corpus at ``root`` (a worker task).
+
+    Designs are 1-bit drawings; utility models are drawn in ink colours (RGB), as their filings often are.
+    """
     root, rows, seed = chunk
-    for design, code, n_views in rows:
+    for design, code, n_views, coloured in rows:
         rng = np.random.default_rng([seed, _CORPUS_STREAM, design])
+        inks = ink_colours(np.random.default_rng([seed, _TYPE_STREAM, design])) if coloured else None
         for view, im in enumerate(render_design(code, rng, VIEWS[:n_views])):
-            im.convert("1", dither=Image.Dither.NONE).save(view_file(Path(root), design, view))
+            out = colourise(im, inks) if inks else im.convert("1", dither=Image.Dither.NONE)
+            out.save(view_file(Path(root), design, view))
 
 
 # --- sample metadata ----------------------------------------------------------------------------------------
@@ -152,6 +160,9 @@ _TITLES: dict[str, tuple[str, ...]] = {
     "26-05": ("Lamp", "Table lamp", "Desk lamp", "Floor lamp", "Lighting fixture"),
     "28-03": ("Hair dryer", "Hair styling device", "Beauty device", "Electric shaver", "Hair curler"),
 }
+#: Offices whose generated world also holds utility models (patent_type U, drawn in colour), and how often.
+UTILITY_OFFICES = ("CN", "JP", "KR", "DE")
+_UTILITY_SHARE = 0.2
 _DETAILS = ("with a rounded outline", "with slender proportions", "with a broad base", "with a minimalist profile",
             "with contrasting bands", "with a tapered body", "with a raised rim", "with recessed details",
             "with an asymmetric accent", "with a flat top surface")
@@ -424,7 +435,39 @@ def sample_metadata(n_designs: int, *, seed: int = 0) -> pd.DataFrame:
     meta = pd.DataFrame(rows, columns=list(META_COLUMNS))
     for c in DATE_COLUMNS:
         meta[c] = pd.to_datetime(meta[c]).astype("datetime64[ns]")
+    return _with_utility_models(meta, seed)
+
+
+def _with_utility_models(meta: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Mark a share of the CN/JP/KR/DE filings as utility models (``patent_type`` U, numbered as such and
+    drawn in colour); the rest stay designs (D).
+
+    A separate random stream: the columns every corpus had keep their values.
+    """
+    rng = np.random.default_rng([seed, _TYPE_STREAM])
+    draws = rng.random(len(meta))
+    utility = meta["country"].isin(UTILITY_OFFICES).to_numpy() & (draws < _UTILITY_SHARE)
+    meta["patent_type"] = np.where(utility, "U", "D")
+    meta.loc[utility, "patent_pn"] = [_utility_number(pn) for pn in meta.loc[utility, "patent_pn"]]
     return meta
+
+
+def _utility_number(design_number: str) -> str:
+    """The utility-model number of the office: its design number's serial, the office's utility-model form."""
+    office, digits = design_number[:2], "".join(ch for ch in design_number if ch.isdigit())
+    return {"CN": f"CN2{digits[-8:]}U", "JP": f"JP3{digits[-6:]}U", "KR": f"KR20{digits[-11:]}U",
+            "DE": f"DE20{digits[-10:]}U1"}[office]
+
+
+def chinese_title(loc_code: str) -> str | None:
+    """The Chinese title of a generated design of this subclass (what ``lang="cn"`` answers), if known.
+
+    Example:
+        >>> chinese_title("10-02"), chinese_title("99-99")
+        ('手表', None)
+    """
+    local = _LOCAL_TITLES.get(loc_code.split(",")[0])
+    return local[_LOCAL_LANGUAGE["CN"]] if local else None
 
 
 # --- held-out query drawings --------------------------------------------------------------------------------

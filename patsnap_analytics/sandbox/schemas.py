@@ -15,11 +15,12 @@ from typing import Any
 from fastapi.security import APIKeyQuery, HTTPBearer
 from pydantic import BaseModel, Field
 
-from ..api import TOKEN
+from ..api import MAX_VIEWS, PAGE_SIZE, TOKEN
+from ..query import FILTERS
 
-__all__ = ["ERROR_RESPONSES", "BibliographyEnvelope", "ErrorEnvelope", "LegalStatusEnvelope", "SandboxStats",
-           "SearchEnvelope", "SimpleLegalStatusEnvelope", "TokenResponse", "UploadEnvelope", "apikey_doc",
-           "bearer_doc"]
+__all__ = ["ERROR_RESPONSES", "BibliographyEnvelope", "ErrorEnvelope", "ExtendSearchEnvelope", "LegalStatusEnvelope",
+           "SandboxStats", "SearchEnvelope", "SimpleLegalStatusEnvelope", "TokenResponse", "UploadEnvelope",
+           "apikey_doc", "bearer_doc", "search_body_schema"]
 
 
 class ErrorEnvelope(BaseModel):
@@ -72,6 +73,72 @@ class SearchEnvelope(BaseModel):
     error_code: int
     error_msg: str | None = None
     data: SearchData | None = None
+
+
+class PatentExtendMessage(BaseModel):
+    """One similar patent of the newer searches (image-single, its beta, image-multiple): the bibliographic
+    fields a landscape needs. Dates are ``yyyyMMdd`` integers, ``inventor`` is ``|``-joined, ``loc`` a list."""
+
+    url: str | None = None
+    title: str | None = None
+    img_id: str | None = Field(None, description="the image's id; only with return_img_id true")
+    patent_id: str | None = None
+    patent_pn: str | None = None
+    apno: str | None = Field(None, description="application number")
+    apdt: int | None = Field(None, description="application date, yyyyMMdd")
+    pbdt: int | None = Field(None, description="publication date, yyyyMMdd")
+    score: float | None = Field(None, description="similarity; only when sorted by similarity (field SCORE)")
+    inventor: str | None = Field(None, description="inventors, |-joined")
+    current_assignee: str | None = None
+    original_assignee: str | None = None
+    authority: str | None = Field(None, description="the office (two-letter code)")
+    loc: list[str] | None = Field(None, description="Locarno subclasses, NN-NN")
+    loc_match: int | None = Field(None, description="1 when in the predicted Locarno subclass (model 1, SCORE)")
+
+
+class ExtendSearchData(BaseModel):
+    """``data`` of a newer search: the hits and how many patents match the filters (can exceed 100)."""
+
+    patent_messages: list[PatentExtendMessage] | None = None
+    total_search_result_count: int | None = None
+
+
+class ExtendSearchEnvelope(BaseModel):
+    """The newer searches' envelope."""
+
+    status: bool
+    error_code: int
+    error_msg: str | None = None
+    data: ExtendSearchData | None = None
+
+
+def search_body_schema(endpoint: str) -> dict[str, Any]:
+    """The JSON request body a newer search takes (for ``/openapi.json``), from the one filter table.
+
+    Example:
+        >>> body = search_body_schema("image-multiple")
+        >>> body["required"], body["properties"]["country"]["type"], body["properties"]["limit"]["maximum"]
+        (['urls', 'patent_type', 'model'], 'array', 100)
+    """
+    images: dict[str, Any] = (
+        {"urls": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": MAX_VIEWS,
+                  "description": "1-4 image URLs of one design (issued by this server); the first predicts the "
+                                 "Locarno class under model 1"}}
+        if endpoint == "image-multiple" else
+        {"url": {"type": "string", "description": "an image URL this server issued (upload or corpus drawing)"}})
+    properties = dict(images)
+    for spec in FILTERS.values():
+        if endpoint not in spec.endpoints:
+            continue
+        prop: dict[str, Any] = {"type": spec.json_type, "description": f"{spec.label}: {spec.help}"}
+        if spec.json_type == "array":
+            prop["items"] = {"type": "string"}
+        if spec.json_type == "integer" and spec.low is not None:
+            prop["minimum"], prop["maximum"] = spec.low, min(spec.high, PAGE_SIZE) if spec.name == "limit" else spec.high
+        if spec.name == "patent_type":
+            prop["enum"] = ["D", "U"]
+        properties[spec.name] = prop
+    return {"type": "object", "required": [*images, "patent_type", "model"], "properties": properties}
 
 
 class TokenResponse(BaseModel):

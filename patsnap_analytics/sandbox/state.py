@@ -14,17 +14,19 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..api import SEARCH_ID_LIFETIME
 from .faults import Clock, Faults
 from .protocol import BUSINESS_ENDPOINTS, TOKEN_PATH, ApiFailure
 
-__all__ = ["MAX_STORED_UPLOADS", "MAX_STORED_UPLOAD_BYTES", "Credentials", "SandboxState", "Stats", "Upload",
-           "UploadStore"]
+__all__ = ["MAX_SEARCH_ID_BYTES", "MAX_STORED_UPLOADS", "MAX_STORED_UPLOAD_BYTES", "Credentials", "SandboxState",
+           "SearchIds", "Stats", "Upload", "UploadStore"]
 
 MAX_STORED_UPLOADS = 2000
 #: Total bytes of stored uploads (a count alone would let 2,000 uploads of 4 MB hold 8 GB); oldest go first.
@@ -33,6 +35,8 @@ MAX_STORED_UPLOAD_BYTES = 256 * 2**20
 MAX_CACHED_FEATURES = 256
 #: Images decoded at once: a 50-megapixel drawing takes a few hundred MB while it is decoded.
 MAX_CONCURRENT_DECODES = 2
+#: Query images kept for live search ids, in bytes at most (the oldest searches are forgotten first).
+MAX_SEARCH_ID_BYTES = 256 * 2**20
 
 
 class Stats:
@@ -148,6 +152,50 @@ class UploadStore:
             self._expired.popitem(last=False)
 
 
+class SearchIds:
+    """search-id searches that ``/image-search/results`` can page through, each for its lifetime on the
+    sandbox's clock (:data:`~patsnap_analytics.api.SEARCH_ID_LIFETIME`, 20 minutes).
+
+    The id is a pure function of the image and the filters, as a repeated search gets the same id (and a
+    new lifetime); what the id keeps is the query image, bounded in total size.
+
+    Example:
+        >>> ids = SearchIds(Clock(), lifetime=1200)
+        >>> sid = ids.issue(b"png-bytes", {"limit": "10"})
+        >>> ids.lookup(sid), ids.lookup("nope")
+        (b'png-bytes', None)
+    """
+
+    def __init__(self, clock: Clock, *, lifetime: float) -> None:
+        self.clock = clock
+        self.lifetime = lifetime
+        self._lock = threading.Lock()
+        self._items: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
+        self._bytes = 0
+
+    def issue(self, image: bytes, params: dict[str, str]) -> str:
+        """The id of this search (image + filters), alive for ``lifetime`` seconds from now."""
+        material = hashlib.sha256(image).hexdigest() + json.dumps(params, sort_keys=True)
+        search_id = hashlib.blake2b(material.encode(), digest_size=16).hexdigest().upper() + "-1-D"
+        with self._lock:
+            old = self._items.pop(search_id, None)
+            self._bytes -= len(old[0]) if old else 0
+            self._items[search_id] = (image, self.clock.now() + self.lifetime)
+            self._bytes += len(image)
+            while self._bytes > MAX_SEARCH_ID_BYTES and len(self._items) > 1:
+                _, (dropped, _) = self._items.popitem(last=False)
+                self._bytes -= len(dropped)
+        return search_id
+
+    def lookup(self, search_id: str) -> bytes | str | None:
+        """The query image of a live id; ``"expired"`` for a known id past its lifetime; else ``None``."""
+        with self._lock:
+            entry = self._items.get(search_id)
+        if entry is None:
+            return None
+        return entry[0] if self.clock.now() < entry[1] else "expired"
+
+
 class Credentials:
     """The sandbox's api key, its OAuth clients and the tokens it issued.
 
@@ -241,6 +289,7 @@ class SandboxState:
     clock: Clock = field(default_factory=Clock)
     credentials: Credentials = field(init=False)
     uploads: UploadStore = field(init=False)
+    search_ids: SearchIds = field(init=False)
     stats: Stats = field(default_factory=Stats)
     base_url: str | None = None      # set by the server once bound; else taken from the request
     body_timeout: float = 30.0       # seconds a business request's body may take to arrive
@@ -258,16 +307,32 @@ class SandboxState:
         self.faults.clock = self.clock
         self.credentials = Credentials(self.clock)
         self.uploads = UploadStore(self.clock)
+        self.search_ids = SearchIds(self.clock, lifetime=SEARCH_ID_LIFETIME)
+        self._ranker: Any = None
 
-    def query_feature(self, image: bytes) -> Any:
-        """The engine's feature of a query image: computed once per image (outside the search lock, at most
-        :data:`MAX_CONCURRENT_DECODES` at a time) and kept for the next search of the same image."""
-        key = hashlib.sha256(image).hexdigest()
+    @property
+    def ranker(self) -> Any:
+        """The :class:`~.ranking.Ranker` over the engine (made on first use)."""
+        if self._ranker is None or self._ranker.engine is not self.engine:
+            from .ranking import Ranker
+
+            self._ranker = Ranker(self.engine)
+        return self._ranker
+
+    def query_feature(self, image: bytes, *, linework: bool = False) -> Any:
+        """The engine's feature of a query image (``linework``: of its line drawing, for the beta endpoint):
+        computed once per image (outside the search lock, at most :data:`MAX_CONCURRENT_DECODES` at a time)
+        and kept for the next search of the same image."""
+        key = hashlib.sha256(image).hexdigest() + ("-linework" if linework else "")
         with self.search_lock:
             if key in self.features:
                 self.features.move_to_end(key)
                 return self.features[key]
         with self.decode_slots:
+            if linework:
+                from .linework import line_drawing  # image features load only for the beta endpoint
+
+                image = line_drawing(image)
             feature = self.engine.query_feature(image)
         with self.search_lock:
             self.features[key] = feature

@@ -33,7 +33,7 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 
-from ..api import SEARCH_ID
+from ..api import SEARCH_ENDPOINTS
 from ..errors import (
     APIError,
     AuthError,
@@ -234,6 +234,10 @@ class SearchApp(w.VBox):
     # ------------------------------------------------------------------ searching
     def _run(self, images: list[ImageRef], query: DesignQuery, before: dict[str, Any]) -> pd.DataFrame:
         filters = query.filters()
+        if query.endpoint == "image-multiple":  # the picked images are views of one design: one search
+            df = self.client.search_designs(list(images), **filters)
+            self.progress.value = len(images)
+            return df
         if len(images) == 1:
             df = self.client.search_designs(images[0], **filters)
             self.progress.value = 1
@@ -266,7 +270,8 @@ class SearchApp(w.VBox):
 
     def _searches_done(self, before: dict[str, Any]) -> int:
         now = self.client.stats.as_dict()
-        sent = now["calls"].get(SEARCH_ID.path, 0) - before["calls"].get(SEARCH_ID.path, 0)
+        paths = [e.path for e in SEARCH_ENDPOINTS.values()]
+        sent = sum(now["calls"].get(p, 0) - before["calls"].get(p, 0) for p in paths)
         return sent + now["search_cache_hits"] - before["search_cache_hits"]
 
     @staticmethod

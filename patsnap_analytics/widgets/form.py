@@ -25,8 +25,9 @@ import ipywidgets as w
 import traitlets
 
 from .. import codes
+from ..api import SEARCH_ENDPOINTS
 from ..errors import ValidationError
-from ..query import DATE_PARAMS, FILTER_NAMES, FILTERS, SORT_FIELDS, DesignQuery
+from ..query import DATE_PARAMS, DEFAULT_ENDPOINT, FILTERS, MODELS, SORT_FIELDS, DesignQuery
 
 __all__ = ["FilterForm"]
 
@@ -39,6 +40,10 @@ _LABEL_WIDTH = "130px"
 def _coded_options(table: dict[Any, str]) -> list[tuple[str, Any]]:
     """(label, code) pairs, sorted by label, so analysts pick words and the API receives codes."""
     return sorted(((f"{name} ({code})", code) for code, name in table.items()), key=lambda o: o[0].lower())
+
+
+def _model_options(patent_type: str) -> list[tuple[str, int]]:
+    return [(f"{code} {words}", code) for code, words in MODELS[patent_type].items()]
 
 
 def _error_html(rule: str) -> str:
@@ -83,6 +88,12 @@ class FilterForm(w.VBox):
         self.main_field = w.Text(description=f["main_field"].label, placeholder=f["main_field"].help,
                                  style=layout, layout=text_layout)
         self.dates = {name: w.DatePicker(description=f[name].label, style=layout) for name in DATE_PARAMS}
+        self.endpoint = w.Dropdown(description="Endpoint", options=list(SEARCH_ENDPOINTS), value=DEFAULT_ENDPOINT,
+                                   style=layout, tooltip="image-multiple: the picked images are views of one design")
+        self.patent_type = w.Dropdown(description=f["patent_type"].label,
+                                      options=[(f"{words} ({code})", code) for code, words in f["patent_type"].table.items()],
+                                      value="D", style=layout)
+        self.model = w.Dropdown(description=f["model"].label, options=_model_options("D"), value=1, style=layout)
         self.limit = w.IntSlider(description=f["limit"].label, min=f["limit"].low, max=f["limit"].high,
                                  value=_DEFAULT.limit, style=layout, layout=w.Layout(width="420px"))
         self.field = w.Dropdown(description=f["field"].label, options=SORT_OPTIONS, value="", style=layout)
@@ -90,22 +101,24 @@ class FilterForm(w.VBox):
                                      options=(("descending", "desc"), ("ascending", "asc")), value="desc",
                                      style=layout)
         self.widgets: dict[str, w.ValueWidget] = {
-            "loc": self.loc, "assignees": self.assignees, "legal_status": self.legal_status,
+            "endpoint": self.endpoint, "patent_type": self.patent_type, "model": self.model, "loc": self.loc, "assignees": self.assignees, "legal_status": self.legal_status,
             "country": self.country, "simple_legal_status": self.simple_legal_status,
             "main_field": self.main_field, **self.dates, "limit": self.limit, "field": self.field,
             "order": self.order,
         }
-        self._message_widgets = {name: w.HTML(layout=w.Layout(margin="0 0 0 8px")) for name in FILTER_NAMES}
+        self._message_widgets = {name: w.HTML(layout=w.Layout(margin="0 0 0 8px")) for name in self.widgets}
         self.messages: dict[str, str] = {}
         self._callbacks: list[Callable[[FilterForm], None]] = []
         self._loading = False
         rows = [w.HBox([self.widgets[name], self._message_widgets[name]],
-                       layout=w.Layout(align_items="center")) for name in FILTER_NAMES]
+                       layout=w.Layout(align_items="center")) for name in self.widgets]
         kwargs.setdefault("layout", w.Layout(padding="4px"))
         super().__init__(rows, **kwargs)
         self.add_class("pa-filter-form")
         for widget in self.widgets.values():
             widget.observe(self._changed, "value")
+        self.patent_type.observe(self._models_for_type, "value")
+        self._show_endpoint_fields()
         if query is not None:
             self.query = query
         else:
@@ -137,6 +150,9 @@ class FilterForm(w.VBox):
     def query(self, query: DesignQuery) -> None:
         self._loading = True  # one validation and one callback for the whole load, not one per widget
         try:
+            self.endpoint.value = query.endpoint
+            self.patent_type.value = query.patent_type or "D"
+            self.model.value = query.model or next(iter(MODELS[self.patent_type.value]))
             self.loc.value = query.loc or ""
             self.assignees.value = ", ".join(query.assignees)
             self.legal_status.value = tuple(query.legal_status)
@@ -162,7 +178,11 @@ class FilterForm(w.VBox):
             >>> FilterForm().filters()["limit"]
             10
         """
+        newer = self.endpoint.value != DEFAULT_ENDPOINT  # only the newer endpoints take a type and a model
         return {
+            "endpoint": self.endpoint.value,
+            "patent_type": self.patent_type.value if newer else None,
+            "model": self.model.value if newer else None,
             "loc": self.loc.value.strip() or None,
             "assignees": self.assignees.value,
             "legal_status": list(self.legal_status.value),
@@ -194,7 +214,17 @@ class FilterForm(w.VBox):
         self.query = DesignQuery()
 
     # ------------------------------------------------------------------ validation
+    def _models_for_type(self, change: dict) -> None:
+        """The model list follows the patent type (D: 1, 2; U: 3, 4), keeping the recommended one."""
+        self.model.options = _model_options(change["new"])
+        self.model.value = next(iter(MODELS[change["new"]]))
+
+    def _show_endpoint_fields(self) -> None:
+        newer = self.endpoint.value != DEFAULT_ENDPOINT
+        self.patent_type.disabled = self.model.disabled = not newer
+
     def _changed(self, change: dict | None = None) -> None:
+        self._show_endpoint_fields()
         if self._loading:
             return
         self._validate()
@@ -205,16 +235,18 @@ class FilterForm(w.VBox):
         values = self.filters()
         errors: dict[str, str] = {}
         # each filter alone first, so that every bad widget gets its own message, not only the first one
+        context = {"endpoint": values["endpoint"]}
         for name, value in values.items():
-            try:
-                DesignQuery.from_filters(**{name: value})
+            try:  # a model is checked against its patent type, every filter against the endpoint
+                extra = {"patent_type": values["patent_type"]} if name == "model" else {}
+                DesignQuery.from_filters(**{**context, **extra, name: value})
             except ValidationError as exc:
                 errors[name] = exc.rule
         if not errors:
             try:  # rules that span filters (a start date after its end date)
                 DesignQuery.from_filters(**values)
             except ValidationError as exc:
-                errors[exc.parameter if exc.parameter in FILTER_NAMES else "loc"] = exc.rule
+                errors[exc.parameter if exc.parameter in self.widgets else "loc"] = exc.rule
         self.messages = errors
         for name, box in self._message_widgets.items():
             box.value = _error_html(errors[name]) if name in errors else ""

@@ -1,0 +1,76 @@
+"""Turning a photo, a rendering or a shaded drawing into a patent-style line drawing (the beta endpoint).
+
+The vendor's beta image search "turns the query image into a patent-style line drawing first", which finds
+a product photographed or rendered better than describing its shading would. The sandbox does the same with
+scikit-image: the image's gray levels are smoothed and Canny edges taken, so a shaded body becomes its
+outline and the contours of its parts -- what the corpus's drawings show -- instead of a dark blob.
+
+Example:
+    >>> from PIL import ImageDraw
+    >>> photo = Image.new("L", (200, 200), 235)
+    >>> ImageDraw.Draw(photo).ellipse((40, 40, 160, 160), fill=90)   # a shaded disc, no lines
+    >>> lines = np.asarray(line_drawing(photo)) < 128
+    >>> bool(lines[100, 40:44].any()), bool(lines[100, 100])           # its rim is ink, its body is paper
+    (True, False)
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image, ImageFilter
+from scipy import ndimage
+from scipy.ndimage import binary_dilation
+from skimage.feature import canny
+
+__all__ = ["line_drawing", "photo_like"]
+
+_WORK_SIDE = 384  # edges are taken at about this size: enough for contours, cheap on a photo of megapixels
+_SIGMA = 2.0  # smoothing before the edges: texture and noise of a photo should not become lines
+
+
+def line_drawing(image: bytes | Image.Image) -> Image.Image:
+    """Black contour lines on white (mode ``L``) of ``image``: its Canny edges, thickened to one stroke.
+
+    A drawing stays a drawing (each of its lines becomes a slightly thicker line); a shaded or photographed
+    object becomes its outline and inner contours.
+    """
+    im = Image.open(io.BytesIO(image)) if isinstance(image, (bytes, bytearray)) else image
+    if im.mode in ("RGBA", "LA", "P"):  # transparent areas are paper
+        im = im.convert("RGBA")
+        im = Image.alpha_composite(Image.new("RGBA", im.size, (255, 255, 255, 255)), im)
+    gray = im.convert("L")
+    gray.thumbnail((_WORK_SIDE, _WORK_SIDE), Image.Resampling.LANCZOS)
+    levels = np.asarray(gray, dtype=np.float32) / 255.0
+    if float(levels.max() - levels.min()) < 1e-3:
+        return gray.point(lambda _: 255)  # a blank image has no lines
+    edges = canny(levels, sigma=_SIGMA, low_threshold=0.05, high_threshold=0.15)
+    ink = binary_dilation(edges, structure=np.ones((3, 3), bool))
+    return Image.fromarray(np.where(ink, 0, 255).astype(np.uint8), "L")
+
+
+def photo_like(drawing: bytes | Image.Image, *, seed: int = 0) -> bytes:
+    """A side-lit, shaded rendering of a line drawing as a JPEG (no lines left, only shading and noise):
+    the kind of query the beta is for. Used to measure it (tests, ``benchmarks/bench_family.py``).
+
+    Example:
+        >>> from PIL import ImageDraw
+        >>> sheet = Image.new("L", (120, 120), 255)
+        >>> ImageDraw.Draw(sheet).rectangle((30, 30, 90, 90), outline=0, width=2)
+        >>> Image.open(io.BytesIO(photo_like(sheet))).format
+        'JPEG'
+    """
+    im = Image.open(io.BytesIO(drawing)) if isinstance(drawing, (bytes, bytearray)) else drawing
+    ink = np.asarray(im.convert("L")) < 128
+    body = ndimage.binary_fill_holes(ndimage.binary_closing(ink, iterations=3))
+    h, w = ink.shape
+    across = np.mgrid[0:h, 0:w][1] / w
+    rng = np.random.default_rng(seed)
+    light = 40 + 175 * across  # dark on the left, nearly paper-bright on the right: no single threshold fits
+    paper = 235 - 25 * across
+    pixels = np.where(body, light, paper) + rng.normal(0, 6, ink.shape)
+    out = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).convert("RGB")
+    buf = io.BytesIO()
+    out.filter(ImageFilter.GaussianBlur(1.2)).save(buf, "JPEG", quality=85)
+    return buf.getvalue()
