@@ -4,6 +4,7 @@ Example:
     $ patsnap-analytics search patsnap_analytics/samples/query-1-10-02-watch.png --country US,CN --limit 20 --out hits.csv
     $ patsnap-analytics demo                 # sandbox search + landscape report, prints the report's path
     $ patsnap-analytics cache info
+    $ patsnap-analytics cache clear --url redis://team-cache:6379/0
     $ patsnap-analytics sandbox serve --port 8765
 """
 
@@ -82,15 +83,19 @@ def _cmd_cache(args: argparse.Namespace) -> int:
     from .client import Client
     from .errors import CacheStorageWarning
 
+    where = args.url or args.path or True  # by default PATSNAP_CACHE_URL, else the user cache file
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CacheStorageWarning)  # info reports the problem below; clear fixes it
-        client = Client(offline=True, cache=args.path or True)
+        client = Client(offline=True, cache=where)
         if args.action == "clear":
             client.clear_cache()
+            if args.spent and client.spend is not None:
+                client.spend.reset()
             client.close()
-            print("cache cleared")
-            client = Client(offline=True, cache=args.path or True)  # a corrupt file was replaced by a new one
+            print("cache cleared" + (" (and the team's call counts)" if args.spent else ""))
+            client = Client(offline=True, cache=where)  # a corrupt file was replaced by a new one
         print(json.dumps(client.cache_info(), indent=1))
+        client.close()
     return 0
 
 
@@ -117,9 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
                       help=f"size of the sandbox corpus (default {DEFAULT_DESIGNS})")
     demo.set_defaults(func=_cmd_demo)
 
-    cache = sub.add_parser("cache", help="show or clear the HTTP cache")
+    cache = sub.add_parser("cache", help="show or clear the HTTP cache (a file, or a team's Redis)")
     cache.add_argument("action", choices=["info", "clear"])
-    cache.add_argument("--path", help="cache file (default: the user cache directory)")
+    where = cache.add_mutually_exclusive_group()
+    where.add_argument("--path", help="cache file (default: PATSNAP_CACHE_URL if set, else the user cache directory)")
+    where.add_argument("--url", help="a team's Redis, e.g. redis://host:6379/0 (default: PATSNAP_CACHE_URL)")
+    cache.add_argument("--spent", action="store_true",
+                       help="with clear and a team's Redis: also start the team's call counts again (max_calls)")
     cache.set_defaults(func=_cmd_cache)
 
     from .sandbox.cli import add_sandbox_parser
