@@ -225,11 +225,22 @@ def make_session(cache: Any, keyer: SearchKeyer, *, default_path: Path | None = 
         return CachedSession(backend="memory", **settings)
     if cache is True and default_url is None and default_path is None:
         default_url = Settings.from_env().cache_url
-    team_url = default_url if cache is True else cache
-    if is_redis_url(team_url) or not isinstance(team_url, (bool, str, os.PathLike, type(None))):
-        return CachedSession(backend=_team_backend(team_url), **settings)
+    team = default_url if cache is True else cache
+    if _is_team(team):
+        return CachedSession(backend=_team_backend(team), **settings)
     path = (default_path or Settings.from_env().cache_file) if cache is True else Path(cache).expanduser()
     return _file_session(path, settings, health or CacheHealth(path))
+
+
+def _is_team(cache: Any) -> bool:
+    """Whether ``cache`` names a team's Redis: a Redis URL or a :class:`~patsnap_analytics.team.Team`."""
+    if is_redis_url(cache):
+        return True
+    if isinstance(cache, (bool, str, os.PathLike)) or cache is None:
+        return False
+    from .team import Team
+
+    return isinstance(cache, Team)
 
 
 def _team_backend(team: Any) -> Any:

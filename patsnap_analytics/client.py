@@ -15,7 +15,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import requests
@@ -48,6 +48,11 @@ from .settings import Settings
 from .stats import ClientStats
 from .transport import Transport
 from .uploads import UploadedImage, Uploader
+
+if TYPE_CHECKING:
+    import os
+
+    from .team import Team
 
 __all__ = ["Client"]
 
@@ -108,7 +113,7 @@ class Client:
         client_secret: str | None = None,
         base_url: str | None = None,
         session: requests.Session | None = None,
-        cache: Any = True,
+        cache: bool | str | os.PathLike | Team | None = True,
         offline: bool | None = None,
         retry: RetryPolicy | None = None,
         timeout: float = 30.0,

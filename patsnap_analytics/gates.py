@@ -246,7 +246,7 @@ class SpendGate:
         self.max_calls_per_day = _check_count("max_calls_per_day", max_calls_per_day)
         self.team = team
         self._today = today
-        self._keys = (team.key("spent", team.digest(scope)),) if team is not None else ()
+        self._prefix = team.key("spent", team.digest(scope)) if team is not None else ""
         self._lock = threading.Lock()
         self._total = 0
         self._days: dict[str, int] = {}
@@ -270,8 +270,8 @@ class SpendGate:
         team = self.team
         if team is not None and not team.down:
             try:
+                total_key, day_key = self._count_keys(day)
                 with team.redis.pipeline() as pipe:  # MULTI/EXEC: both counts move together
-                    total_key, day_key = self._keys[0] + ":total", f"{self._keys[0]}:day:{day}"
                     total, today, _ = pipe.incrby(total_key, step).incrby(day_key, step).expire(
                         day_key, self.DAY_KEPT).execute()
                 with self._lock:
@@ -284,13 +284,17 @@ class SpendGate:
             self._days[day] = self._days.get(day, 0) + step
             return self._total, self._days[day]
 
+    def _count_keys(self, day: str) -> tuple[str, str]:
+        """The Redis keys of the total and of ``day``'s count."""
+        return f"{self._prefix}:total", f"{self._prefix}:day:{day}"
+
     def spent(self) -> dict[str, int]:
         """``{"calls_today": …, "calls_total": …}`` as counted (by the whole team, with a team)."""
         day = self._today()
         team = self.team
         if team is not None and not team.down:
             try:
-                total, today = team.redis.mget(self._keys[0] + ":total", f"{self._keys[0]}:day:{day}")
+                total, today = team.redis.mget(*self._count_keys(day))
                 return {"calls_today": int(today or 0), "calls_total": int(total or 0)}
             except _redis_errors() as exc:
                 team.fail(exc, "reading the team's call counts")
@@ -302,7 +306,7 @@ class SpendGate:
         team = self.team
         if team is not None and not team.down:
             try:
-                keys = list(team.redis.scan_iter(match=self._keys[0] + ":*"))
+                keys = list(team.redis.scan_iter(match=self._prefix + ":*"))
                 if keys:
                     team.redis.delete(*keys)
             except _redis_errors() as exc:
@@ -312,9 +316,9 @@ class SpendGate:
 
 
 def _redis_errors() -> tuple[type[BaseException], ...]:
-    from redis import RedisError
+    from .team import REDIS_ERRORS  # only reached with a team, whose module is loaded already
 
-    return (RedisError, OSError)
+    return REDIS_ERRORS
 
 
 class SharedRateLimiter:

@@ -34,11 +34,16 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from redis import RedisError
+from requests_cache.backends.base import BaseStorage
+from requests_cache.backends.redis import RedisDict
+
 from .auth import Secret
 from .errors import CacheStorageError, CacheStorageWarning, ValidationError
 from .settings import is_redis_url, mask_url
 
-__all__ = ["CONNECT_TIMEOUT", "LOCK_TIMEOUT", "NAMESPACE", "SLOT_HOLD", "FailoverStorage", "RedisRecords", "Team"]
+__all__ = ["CONNECT_TIMEOUT", "LOCK_TIMEOUT", "NAMESPACE", "REDIS_ERRORS", "SLOT_HOLD", "FailoverStorage",
+           "RedisRecords", "Team"]
 
 #: Seconds a search's lock outlives a holder that stopped renewing it (killed, frozen, cut off): the longest
 #: a crashed process can hold up the others on one key.
@@ -100,15 +105,15 @@ class Team:
         """
         if self._redis is not None:
             return self
-        import redis
+        from redis import Redis
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 
         try:
-            client = redis.Redis.from_url(self._url.reveal(), socket_timeout=self.timeout,
-                                          socket_connect_timeout=self.timeout, retry=Retry(NoBackoff(), 1))
+            client = Redis.from_url(self._url.reveal(), socket_timeout=self.timeout,
+                                    socket_connect_timeout=self.timeout, retry=Retry(NoBackoff(), 1))
             client.ping()
-        except (redis.RedisError, ValueError, OSError) as exc:
+        except (*REDIS_ERRORS, ValueError) as exc:
             raise CacheStorageError(self.url, f"Redis cannot be used ({self.scrub(exc)})",
                                     "start it, or check the URL (cache=..., PATSNAP_CACHE_URL)") from None
         self._redis = client
@@ -190,25 +195,11 @@ class Team:
         return f"Team({self.url!r}, lock_timeout={self.lock_timeout}, slot_hold={self.slot_hold})"
 
 
-def _redis_errors() -> tuple[type[BaseException], ...]:
-    from redis import RedisError
-
-    return (RedisError, OSError)
+#: What a Redis that stopped answering raises (redis-py's errors; a socket error it did not wrap).
+REDIS_ERRORS = (RedisError, OSError)
 
 
-def _storage_base() -> type:
-    from requests_cache.backends.base import BaseStorage
-
-    return BaseStorage
-
-
-def _redis_dict() -> type:
-    from requests_cache.backends.redis import RedisDict
-
-    return RedisDict
-
-
-class RedisRecords(_redis_dict()):  # type: ignore[misc]
+class RedisRecords(RedisDict):
     """requests-cache's ``RedisDict`` for text records (JSON the caller wrote, never a pickle), one Redis key
     each, each with its own expiry: :meth:`put_many` writes a batch in one round trip, every record with a TTL.
 
@@ -234,7 +225,7 @@ class RedisRecords(_redis_dict()):  # type: ignore[misc]
         pipe.execute()
 
 
-class FailoverStorage(_storage_base()):  # type: ignore[misc]
+class FailoverStorage(BaseStorage):
     """A requests-cache storage that uses the team's Redis while it answers, then this process's memory.
 
     Every Redis error is caught here, said once through :meth:`Team.fail`, and the operation is done in
@@ -260,7 +251,7 @@ class FailoverStorage(_storage_base()):  # type: ignore[misc]
         if not self.team.down:
             try:
                 return True, operation()
-            except _redis_errors() as exc:
+            except REDIS_ERRORS as exc:
                 self.team.fail(exc, self.doing)
         return False, None
 

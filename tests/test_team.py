@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import warnings
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -198,18 +199,20 @@ while not pathlib.Path(go).exists():
     time.sleep(0.01)
 df = client.search_many(folder, workers=4, limit=3, progress=False)
 print(json.dumps({"queries": int(df["query"].nunique()), "calls": df.attrs["calls_spent"],
-                  "failures": len(df.attrs["failures"]), "retries": client.stats.as_dict()["retries"]}))
+                  "failures": len(df.attrs["failures"]), "retries": client.stats.as_dict()["retries"],
+                  "done": time.time()}))
 """
 
 
 def run_together(script: str, argv_per_process: list[list[str]], tmp_path) -> list[dict]:
-    """Start one Python process per argument list, let them go at once (a go-file), return their JSON lines."""
+    """Start one Python process per argument list, let them go at once (the file ``tmp_path/go``: its mtime
+    says when), return their JSON lines."""
     go, procs = tmp_path / "go", []
     for n, argv in enumerate(argv_per_process):
         ready = tmp_path / f"ready{n}"
         procs.append((ready, subprocess.Popen([sys.executable, "-c", script, *argv[:4], str(go), str(ready),
                                                *argv[4:]], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                              text=True)))
+                                              text=True, cwd=Path(__file__).parents[1])))
     while not all(ready.exists() or proc.poll() is not None for ready, proc in procs):
         time.sleep(0.05)
     go.touch()
