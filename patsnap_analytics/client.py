@@ -361,7 +361,8 @@ class Client:
         self.close()
 
     def __repr__(self) -> str:
-        cache = self.cache_info()["path"] if self.cached else None
+        # a team's Redis is named by its (masked) URL: counting what it holds would scan it on every repr
+        cache = self.team.url if self.team is not None else self.cache_info()["path"] if self.cached else None
         return (f"Client(base_url={self.base_url!r}, auth={self.auth!r}, cache={cache!r}, "
                 f"offline={self.offline})")
 
