@@ -25,6 +25,11 @@ Analysts pay per call, so an identical call must never be paid twice. The rules:
 * **Searches by JSON body** (image-single, its beta, image-multiple) are keyed by the body with each image
   by its hash and the keys sorted; result pages of search-id by their search's image, never the search id.
 * **Thumbnails** (result image URLs) go through the same cache with their own expiry.
+* **A team shares one Redis** (``cache="redis://host:6379/0"`` or ``PATSNAP_CACHE_URL``): the same rules, the
+  same JSON, stored through requests-cache's Redis backend (redis-py) instead of the SQLite file; answers,
+  thumbnails, upload URLs and enrichment records each expire with a Redis TTL of their kind
+  (:func:`make_session`, :func:`record_table`, :func:`put_records`; the connection and its health:
+  :class:`~patsnap_analytics.team.Team`). SQLite stays the default for one person.
 
 Example:
     >>> keyer = SearchKeyer()
@@ -52,6 +57,7 @@ import threading
 import time
 import warnings
 from collections import Counter
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -61,7 +67,7 @@ import requests
 
 from .api import JSON_SEARCH_ENDPOINTS, SEARCH_ID, SEARCH_RESULTS, endpoint_for_path
 from .errors import CacheStorageError, CacheStorageWarning
-from .settings import Settings
+from .settings import Settings, is_redis_url
 
 __all__ = [
     "IMAGE_TTL",
@@ -76,7 +82,9 @@ __all__ = [
     "cache_settings",
     "image_placeholder",
     "make_session",
+    "put_records",
     "record_table",
+    "team_of",
     "wrap_session",
 ]
 
@@ -88,6 +96,9 @@ ZERO_HITS_TTL = timedelta(days=1)
 IMAGE_TTL = timedelta(days=7)
 #: An upload URL is reused until this many seconds before the API says it expires.
 UPLOAD_MARGIN = 60.0
+#: Seconds Redis keeps an answer past its expiry (requests-cache's ``ttl_offset``): an answer read just before it
+#: expires is still there to read; nothing is ever served past its expiry.
+REDIS_TTL_OFFSET = 60
 #: Request parameters and headers that must never reach a cache key or the cache file.
 SECRET_PARAMS = (
     "apikey",
@@ -224,15 +235,18 @@ def cache_settings(keyer: SearchKeyer) -> dict[str, Any]:
     }
 
 
-def make_session(cache: bool | str | os.PathLike | None, keyer: SearchKeyer, *,
-                 default_path: Path | None = None, health: CacheHealth | None = None) -> requests.Session:
+def make_session(cache: Any, keyer: SearchKeyer, *, default_path: Path | None = None,
+                 default_url: str | None = None, health: CacheHealth | None = None) -> requests.Session:
     """A requests-cache ``CachedSession`` configured by :func:`cache_settings`, or a plain session.
 
-    ``cache``: ``True`` (the file at ``default_path``, by default the user cache directory), a path,
-    ``":memory:"`` (kept in this process only) or ``False``/``None`` (no caching). The file holds JSON.
-    A file in a folder the user cannot write is opened read-only (answers are read, none stored); a file
-    that is not a usable SQLite database is reported once through ``health`` and the session caches in
-    memory instead (``patsnap-analytics cache clear`` starts a new file).
+    ``cache`` chooses the storage: ``True`` (the team's Redis when ``default_url`` — ``PATSNAP_CACHE_URL`` — is
+    set, else the file at ``default_path``, by default in the user cache directory), a path, a Redis URL
+    (``redis://host:6379/0``) or a :class:`~patsnap_analytics.team.Team`, ``":memory:"`` (kept in this process
+    only) or ``False``/``None`` (no caching). Files and Redis hold JSON. A file in a folder the user cannot
+    write is opened read-only (answers are read, none stored); a file that is not a usable SQLite database is
+    reported once through ``health`` and the session caches in memory instead (``patsnap-analytics cache
+    clear`` starts a new file). A Redis that cannot be reached raises
+    :class:`~patsnap_analytics.errors.CacheStorageError` naming its URL (without credentials).
 
     Example:
         >>> type(make_session(False, SearchKeyer())).__name__, type(make_session(":memory:", SearchKeyer())).__name__
@@ -245,8 +259,56 @@ def make_session(cache: bool | str | os.PathLike | None, keyer: SearchKeyer, *,
     settings = cache_settings(keyer)
     if cache == ":memory:":
         return CachedSession(backend="memory", **settings)
+    if cache is True and default_url is None and default_path is None:
+        default_url = Settings.from_env().cache_url
+    team = default_url if cache is True else cache
+    if _is_team(team):
+        return CachedSession(backend=_team_backend(team), **settings)
     path = (default_path or Settings.from_env().cache_file) if cache is True else Path(cache).expanduser()
-    health = health or CacheHealth(path)
+    return _file_session(path, settings, health or CacheHealth(path))
+
+
+def _is_team(cache: Any) -> bool:
+    """Whether ``cache`` names a team's Redis: a Redis URL or a :class:`~patsnap_analytics.team.Team`."""
+    if is_redis_url(cache):
+        return True
+    if isinstance(cache, (bool, str, os.PathLike)) or cache is None:
+        return False
+    from .team import Team
+
+    return isinstance(cache, Team)
+
+
+def _team_backend(team: Any) -> Any:
+    """requests-cache's Redis backend on the team's connection, JSON-serialised, each answer expiring with a
+    Redis TTL; its two tables fall back to this process's memory if Redis stops answering mid-run."""
+    from requests_cache.backends.redis import RedisCache
+
+    from .team import FailoverStorage, Team
+
+    team = (team if isinstance(team, Team) else Team(team)).connect()
+    backend = RedisCache(namespace=team.key("responses"), connection=team.redis, serializer="json", ttl=True,
+                         ttl_offset=REDIS_TTL_OFFSET)
+    backend.responses = FailoverStorage(team, backend.responses, "reading or storing an answer")
+    backend.redirects = FailoverStorage(team, backend.redirects, "reading or storing an answer")
+    backend.team = team
+    return backend
+
+
+def team_of(session: Any) -> Any:
+    """The :class:`~patsnap_analytics.team.Team` whose Redis holds ``session``'s cache, or ``None``.
+
+    Example:
+        >>> team_of(requests.Session()) is None
+        True
+    """
+    return getattr(getattr(session, "cache", None), "team", None)
+
+
+def _file_session(path: Path, settings: dict[str, Any], health: CacheHealth) -> requests.Session:
+    """The cached session on the SQLite file at ``path`` (read-only, or in memory, when it cannot be used)."""
+    from requests_cache import CachedSession
+
     health.path = path
     if not _writable(path):
         if path.is_file():
@@ -523,15 +585,19 @@ def cache_file(session: Any) -> Path | None:
 
 
 def record_table(session: Any, table_name: str, health: CacheHealth | None = None) -> Any:
-    """A table of JSON text records kept in the session's cache file, shared by threads and processes (WAL, a
-    busy timeout), or a plain dict when the session has no file (no cache, ``":memory:"``), the file is
-    read-only, or the table cannot be opened (reported through ``health``). Values are stored as given
-    (``serializer=None``): callers store JSON text, never anything executable such as a pickle.
+    """A table of JSON text records kept beside the session's answers: in the cache file, shared by threads
+    and processes (WAL, a busy timeout); in the team's Redis (one key per record, each with its own TTL:
+    write with :func:`put_records`); or a plain dict when the session has no file (no cache, ``":memory:"``),
+    the file is read-only, or the table cannot be opened (reported through ``health``). Values are stored as
+    given (``serializer=None``): callers store JSON text, never anything executable such as a pickle.
 
     Example:
         >>> table = record_table(None, "uploads"); table["k"] = '{"x": 1}'; dict(table)
         {'k': '{"x": 1}'}
     """
+    team = team_of(session)
+    if team is not None:
+        return team.table(table_name)
     db_path = cache_file(session)
     if db_path is None or (health is not None and health.read_only):
         return {}
@@ -544,6 +610,24 @@ def record_table(session: Any, table_name: str, health: CacheHealth | None = Non
             raise
         health.report(f"the {table_name} table cannot be opened ({exc})", _CLEAR_REMEDY)
         return {}
+
+
+def put_records(table: Any, records: Mapping[str, str], *, ttl: timedelta) -> None:
+    """Write text records kept ``ttl``: in one transaction in the cache file (where readers check the age
+    themselves), in one round trip to Redis (where each record also expires on its own), or into a dict.
+
+    Example:
+        >>> table = {}; put_records(table, {"a": "1", "b": "2"}, ttl=timedelta(days=1)); table
+        {'a': '1', 'b': '2'}
+    """
+    put_many = getattr(table, "put_many", None)
+    if put_many is not None:
+        put_many(records, ttl.total_seconds())
+        return
+    bulk = getattr(table, "bulk_commit", None)
+    with bulk() if bulk else contextlib.nullcontext():
+        for key, value in records.items():
+            table[key] = value
 
 
 class UploadLedger:
@@ -598,7 +682,8 @@ class UploadLedger:
         expires_at = self._clock() + float(expire_in)
         try:
             with self._lock:
-                self._store[sha256] = json.dumps({"url": url, "expires_at": expires_at}, allow_nan=False)
+                put_records(self._store, {sha256: json.dumps({"url": url, "expires_at": expires_at}, allow_nan=False)},
+                            ttl=timedelta(seconds=float(expire_in)))
         except sqlite3.Error as exc:
             self.health.report(f"an upload URL could not be written ({exc})", _space_remedy(self.health.path))
         return expires_at

@@ -4,6 +4,7 @@ Example:
     $ patsnap-analytics search patsnap_analytics/samples/query-1-10-02-watch.png --country US,CN --limit 20 --out hits.csv
     $ patsnap-analytics demo                 # sandbox search + landscape report, prints the report's path
     $ patsnap-analytics cache info
+    $ patsnap-analytics cache clear --url redis://team-cache:6379/0
     $ patsnap-analytics sandbox serve --port 8765
 """
 
@@ -96,23 +97,26 @@ def _cmd_cache(args: argparse.Namespace) -> int:
     from .errors import CacheStorageWarning
     from .settings import Settings
 
-    path = Path(args.path) if args.path else Settings.from_env().cache_file
-    if not path.is_file():  # looking must not create: a mistyped --path would otherwise become an empty cache
-        if args.path:
-            raise ValidationError("--path", f"no cache file at {str(path)!r}; leave --path out for the default "
-                                            f"cache ({Settings.from_env().cache_file})")
-        print(json.dumps({"enabled": True, "path": str(path), "exists": False, "responses": 0, "uploads": 0},
-                         indent=1))
+    where: Path | str | bool = Path(args.path) if args.path else (args.url or True)  # True: PATSNAP_CACHE_URL or the file
+    if args.path and not Path(args.path).is_file():  # looking must not create: a typo would become an empty cache
+        raise ValidationError("--path", f"no cache file at {args.path!r}; leave --path out for the default "
+                                        f"cache ({Settings.from_env().cache_file})")
+    if where is True and not Settings.from_env().cache_url and not Settings.from_env().cache_file.is_file():
+        print(json.dumps({"enabled": True, "path": str(Settings.from_env().cache_file), "exists": False,
+                          "responses": 0, "uploads": 0}, indent=1))
         return 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CacheStorageWarning)  # info reports the problem below; clear fixes it
-        client = Client(offline=True, cache=path)
+        client = Client(offline=True, cache=where)
         if args.action == "clear":
             client.clear_cache()
+            if args.spent and client.spend is not None:
+                client.spend.reset()
             client.close()
-            print("cache cleared")
-            client = Client(offline=True, cache=path)  # a corrupt file was replaced by a new one
+            print("cache cleared" + (" (and the team's call counts)" if args.spent else ""))
+            client = Client(offline=True, cache=where)  # a corrupt file was replaced by a new one
         print(json.dumps(client.cache_info(), indent=1))
+        client.close()
     return 0
 
 
@@ -160,9 +164,14 @@ def build_parser() -> argparse.ArgumentParser:
                       help=f"size of the sandbox corpus (default {DEFAULT_DESIGNS})")
     demo.set_defaults(func=_cmd_demo)
 
-    cache = sub.add_parser("cache", help="show or clear the HTTP cache")
+    cache = sub.add_parser("cache", help="show or clear the HTTP cache (a file, or a team's Redis)")
     cache.add_argument("action", choices=["info", "clear"])
-    cache.add_argument("--path", help="an existing cache file (default: the one in the user cache directory)")
+    where = cache.add_mutually_exclusive_group()
+    where.add_argument("--path", help="an existing cache file (default: PATSNAP_CACHE_URL if set, else the file in "
+                                      "the user cache directory)")
+    where.add_argument("--url", help="a team's Redis, e.g. redis://host:6379/0 (default: PATSNAP_CACHE_URL)")
+    cache.add_argument("--spent", action="store_true",
+                       help="with clear and a team's Redis: also start the team's call counts again (max_calls)")
     cache.set_defaults(func=_cmd_cache)
 
     from .sandbox.cli import add_sandbox_parser

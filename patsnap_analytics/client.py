@@ -16,7 +16,7 @@ Example:
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
@@ -32,12 +32,13 @@ from .cache import (
     cache_file,
     clear_storage,
     make_session,
+    team_of,
     wrap_session,
 )
 from .enrich import ENRICH_FIELDS, Enricher
 from .errors import ValidationError
-from .flight import FileKeyLocks, SingleFlight
-from .gates import RateLimiter
+from .flight import FileKeyLocks, KeyLocks, RedisKeyLocks, SingleFlight
+from .gates import SpendGate, client_gates
 from .http_limits import mount as mount_deadline_adapter
 from .images import ImageRef, ImageSource
 from .query import DEFAULT_ENDPOINT, DesignQuery
@@ -49,6 +50,11 @@ from .settings import Credentials, Settings, credentials
 from .stats import ClientStats
 from .transport import Transport
 from .uploads import UploadedImage, Uploader
+
+if TYPE_CHECKING:
+    import os
+
+    from .team import Team
 
 __all__ = ["Client"]
 
@@ -82,9 +88,17 @@ class Client:
     bibliography 90 days, legal status 7 days by default). ``session``: bring your own ``requests``/``requests_cache`` session — a ``CachedSession`` is wrapped (its
     storage shared, its settings untouched) so that nothing secret or failed is ever stored, a plain session
     is used as it is (no caching); a session you bring is never closed by the client. Otherwise ``cache``
-    decides: ``True`` (default) the user cache file, a path, ``":memory:"``, or ``False``. ``offline=True``
-    (or ``PATSNAP_OFFLINE=1``) answers only from the cache and raises
-    :class:`~patsnap_analytics.errors.OfflineCacheMiss` otherwise; no credentials are needed then.
+    decides: ``True`` (default) the team's Redis named by ``PATSNAP_CACHE_URL`` if set, else the user cache
+    file; a path; a Redis URL (``"redis://host:6379/0"``) or a :class:`~patsnap_analytics.team.Team` (to set
+    its lock timeout); ``":memory:"``; or ``False``. ``offline=True`` (or ``PATSNAP_OFFLINE=1``) answers only
+    from the cache and raises :class:`~patsnap_analytics.errors.OfflineCacheMiss` otherwise; no credentials
+    are needed then.
+
+    Gates every call passes (a cache hit passes none): ``qps`` (calls per second), ``max_calls`` (calls in
+    all) and ``max_calls_per_day`` (per UTC day); over a budget a call raises
+    :class:`~patsnap_analytics.errors.BudgetExceeded` unsent. With a team's Redis they hold for the whole team
+    — every process and machine using the same Redis shares one QPS limit, one count of calls and one single
+    flight per search (``docs/team.md``); ``client.team`` is that :class:`~patsnap_analytics.team.Team`.
     ``endpoint``: the search endpoint this client uses by default (``search-id``, ``image-single``,
     ``image-single-beta`` or ``image-multiple``; see ``docs/endpoints.md``).
 
@@ -105,12 +119,14 @@ class Client:
         client_secret: str | None = None,
         base_url: str | None = None,
         session: requests.Session | None = None,
-        cache: bool | str | os.PathLike | None = True,
+        cache: bool | str | os.PathLike | Team | None = True,
         offline: bool | None = None,
         retry: RetryPolicy | None = None,
         timeout: float = 30.0,
         version: str = "1.0",
         qps: float | None = None,
+        max_calls: int | None = None,
+        max_calls_per_day: int | None = None,
         source: str | None = None,
         record_ttl: RecordTTL | None = None,
         endpoint: str | None = None,
@@ -132,26 +148,39 @@ class Client:
         self._owns_session = session is None
         self.health = CacheHealth()
         if session is None:
-            self.session = make_session(cache, keyer, default_path=settings.cache_file, health=self.health)
+            self.session = make_session(cache, keyer, default_path=settings.cache_file,
+                                        default_url=settings.cache_url, health=self.health)
             mount_deadline_adapter(self.session)  # the whole-call deadline reaches the answer's head too
         else:
             self.session = wrap_session(session, keyer)
+        #: The team whose Redis this client shares (cache, locks, gates), or ``None``.
+        self.team = team_of(self.session)
         self.ledger = UploadLedger(self.session, health=self.health)
         self.auth = _auth_for(creds, offline=self.offline, timeout=timeout,
                               token_url=self.base_url + TOKEN.path, stats=self.stats)
+        gates = client_gates(qps, max_calls, max_calls_per_day, team=self.team, scope=self.base_url)
         self.transport = Transport(self.session, base_url=self.base_url, auth=self.auth, stats=self.stats,
-                                   retry=retry, timeout=timeout, version=version,
-                                   limiter=RateLimiter(qps) if qps else None, health=self.health)
-        path = cache_file(self.session)
-        # one search per key across the processes sharing this cache file (a lock file per key beside it)
-        shared = FileKeyLocks(path.with_name(path.name + ".locks")) if path and not self.health.read_only else None
-        flight = SingleFlight(shared)
+                                   retry=retry, timeout=timeout, version=version, limiter=gates, health=self.health)
+        #: The client's call counts and budgets (a :class:`~patsnap_analytics.gates.SpendGate`: the team's, with a
+        #: team), or ``None`` without a team or budget.
+        self.spend = next((g for g in gates or () if isinstance(g, SpendGate)), None)
+        flight = SingleFlight(self._shared_locks())
         self.uploads = Uploader(self.transport, self.ledger, keyer, flight, offline=self.offline)
         self.searcher = Searcher(self.transport, self.uploads, keyer, flight, offline=self.offline,
                                  source=source or "patsnap")
         self.records = PatentRecords(self.session, ttl=record_ttl, health=self.health)
-        self.enricher = Enricher(self.transport, self.records, offline=self.offline)
+        self.enricher = Enricher(self.transport, self.records, offline=self.offline, flight=flight)
         self.owned_sandbox: Any = None  # set by connect() when it started an embedded sandbox
+
+    def _shared_locks(self) -> KeyLocks | None:
+        """One search per key across the processes sharing the cache: a team's Redis locks, or a lock file per
+        key beside the cache file; none for a cache in memory or a read-only file (nothing is stored there)."""
+        if self.team is not None:
+            return RedisKeyLocks(self.team)
+        path = cache_file(self.session)
+        if path is None or self.health.read_only:
+            return None
+        return FileKeyLocks(path.with_name(path.name + ".locks"))
 
     # ------------------------------------------------------------------ public API
 
@@ -307,6 +336,10 @@ class Client:
         """Where the cache is, what it holds, and what went wrong with it (``storage_errors``: failures to
         read or write it, each cause also said once as a ``CacheStorageWarning``; ``read_only``).
 
+        With a team's Redis, ``path`` is its URL (without credentials) and ``team`` says whether Redis still
+        answers, how many answers this process could keep only in memory since it stopped (``unstored``), and
+        the calls the team spent today and in all.
+
         Example:
             >>> Client(api_key="sk-x", cache=False).cache_info()["enabled"]
             False
@@ -314,6 +347,8 @@ class Client:
         if not self.cached:
             return {"enabled": False, "path": None, "responses": 0, "uploads": len(self.ledger),
                     "patent_records": len(self.records), **self.health.as_dict()}
+        if self.team is not None:
+            return self._team_info()
         path = cache_file(self.session) or self.health.path
         try:
             responses = len(self.session.cache.responses)  # type: ignore[attr-defined]
@@ -329,6 +364,20 @@ class Client:
             "uploads": len(self.ledger),
             "patent_records": len(self.records),
             **self.health.as_dict(),
+        }
+
+    def _team_info(self) -> dict[str, Any]:
+        """``cache_info()`` of a client whose cache is a team's Redis (``path`` is its URL, masked)."""
+        team = self.team
+        return {
+            "enabled": True,
+            "backend": "redis",
+            "path": team.url,
+            "responses": len(self.session.cache.responses),  # type: ignore[attr-defined]
+            "uploads": len(self.ledger),
+            "patent_records": len(self.records),
+            **self.health.as_dict(),
+            "team": {**team.info(), **(self.spend.spent() if self.spend else {})},
         }
 
     def clear_cache(self) -> None:
@@ -354,7 +403,8 @@ class Client:
         self.close()
 
     def __repr__(self) -> str:
-        cache = self.cache_info()["path"] if self.cached else None
+        # a team's Redis is named by its (masked) URL: counting what it holds would scan it on every repr
+        cache = self.team.url if self.team is not None else self.cache_info()["path"] if self.cached else None
         return (f"Client(base_url={self.base_url!r}, auth={self.auth!r}, cache={cache!r}, "
                 f"offline={self.offline})")
 

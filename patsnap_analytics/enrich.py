@@ -54,6 +54,7 @@ import pandas as pd
 from . import codes
 from .api import LEGAL_STATUS, MAX_IDS_PER_CALL, SIMPLE_BIBLIOGRAPHY, SIMPLE_LEGAL_STATUS, Endpoint
 from .errors import BudgetExceeded, OfflineCacheMiss, PermissionDeniedError, ProtocolError, ValidationError
+from .flight import SingleFlight
 from .frames import ResultInfo, enriched_column
 from .gates import CallGate, call_gates
 from .records import PatentRecords
@@ -95,6 +96,7 @@ class EnrichmentPlan:
     to_fetch: dict[str, list[str]]
     unlicensed: dict[str, str] = field(default_factory=dict)
     sent: int = 0  # calls actually sent by :meth:`Enricher.fetch` (a refused one included)
+    refresh: bool = False  # fetch even what is cached
 
     @property
     def calls(self) -> int:
@@ -127,10 +129,12 @@ class Enricher:
         1
     """
 
-    def __init__(self, transport: Transport, records: PatentRecords, *, offline: bool = False) -> None:
+    def __init__(self, transport: Transport, records: PatentRecords, *, offline: bool = False,
+                 flight: SingleFlight | None = None) -> None:
         self.transport = transport
         self.records = records
         self.offline = offline
+        self.flight = flight or SingleFlight()
 
     @property
     def host(self) -> str:
@@ -160,7 +164,7 @@ class Enricher:
                 continue
             known = {} if refresh else self.records.get(self.host, ENRICH_FIELDS[name], ids)
             to_fetch[name] = [p for p in ids if p not in known]
-        return EnrichmentPlan(ids, to_fetch, unlicensed)
+        return EnrichmentPlan(ids, to_fetch, unlicensed, refresh=refresh)
 
     # ------------------------------------------------------------------ act
     def fetch(self, plan: EnrichmentPlan, gates: Sequence[CallGate] = ()) -> list[str]:
@@ -176,13 +180,25 @@ class Enricher:
             endpoint = ENRICH_FIELDS[name]
             try:
                 for start in range(0, len(ids), MAX_IDS_PER_CALL):
-                    plan.sent += 1
-                    not_found += self._fetch_batch(endpoint, ids[start:start + MAX_IDS_PER_CALL], gates)
+                    not_found += self._fetch_once(plan, endpoint, ids[start:start + MAX_IDS_PER_CALL], gates)
             except PermissionDeniedError as exc:
                 self.records.remember_refusal(self.host, endpoint, str(exc))
                 plan.unlicensed[name] = self.refusal(name) or str(exc)
                 del plan.to_fetch[name]
         return list(dict.fromkeys(not_found))
+
+    def _fetch_once(self, plan: EnrichmentPlan, endpoint: Endpoint, ids: list[str],
+                    gates: Sequence[CallGate]) -> list[str]:
+        """One batch, one at a time per endpoint across the processes sharing the cache (single flight): a
+        batch waiting for another process's re-reads the records and fetches only what is still missing."""
+        with self.flight.hold(f"enrich:{self.host}|{endpoint.name}"):
+            if not plan.refresh:
+                known = self.records.get(self.host, endpoint, ids)
+                ids = [p for p in ids if p not in known]
+            if not ids:
+                return []
+            plan.sent += 1
+            return self._fetch_batch(endpoint, ids, gates)
 
     def _fetch_batch(self, endpoint: Endpoint, ids: list[str], gates: Sequence[CallGate]) -> list[str]:
         data = self.transport.call(endpoint, {"patent_id": ",".join(ids)}, gates=gates).data

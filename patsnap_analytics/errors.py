@@ -8,7 +8,7 @@ Everything the toolkit raises on purpose is a :class:`PatsnapError`::
     ├── OfflineCacheMiss                       offline mode and the answer is not in the cache
     ├── BudgetExceeded                         a call would exceed a ``max_calls=`` budget
     ├── BatchStopped                           a batch stopped spending; this call was not sent
-    ├── CacheStorageError                      the cache file cannot be used (names the file, cause, remedy)
+    ├── CacheStorageError                      the cache (file or Redis) cannot be used (names it, cause, remedy)
     ├── TransportError                         no usable HTTP answer; ``cause`` names what failed on the
     │   │                                      network (dns, refused, unreachable, tls, timeout, dropped)
     │   ├── DeadlineExceeded                   the whole call took longer than ``timeout``
@@ -207,16 +207,18 @@ class RedirectRefused(TransportError):
 
 
 class CacheStorageError(PatsnapError):
-    """The cache file cannot be read or written: names the file, the cause and what to do about it.
+    """The cache file (or a team's Redis) cannot be read or written: names it, the cause and what to do about it.
 
     Example:
         >>> str(CacheStorageError("/c/http_cache.sqlite", "file is not a database", "run `cache clear`"))
         'cache file /c/http_cache.sqlite: file is not a database; run `cache clear`'
+        >>> str(CacheStorageError("redis://cache:6379/0", "Redis cannot be used (refused)", "start it"))
+        'cache redis://cache:6379/0: Redis cannot be used (refused); start it'
     """
 
     def __init__(self, path: str, cause: str, remedy: str) -> None:
         self.path, self.cause, self.remedy = path, cause, remedy
-        super().__init__(f"cache file {path}: {cause}; {remedy}")
+        super().__init__(f"cache {'' if '://' in path else 'file '}{path}: {cause}; {remedy}")
 
     def __reduce__(self):
         return (type(self), (self.path, self.cause, self.remedy))

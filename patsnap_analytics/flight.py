@@ -3,8 +3,9 @@
 Threads searching the same image with the same filters (or uploading the same image) queue on one key:
 the first sends the call, the others then find its answer in the cache (or the upload ledger). With a
 ``shared`` lock (:class:`FileKeyLocks`: a lock file per key beside the cache file) the same holds across the
-processes of one machine: three notebooks searching the same 60 images pay 120 calls, not 347. The team
-setting plugs a lock shared across machines (Redis) in behind the same :class:`KeyLocks` interface.
+processes of one machine: three notebooks searching the same 60 images pay 120 calls, not 347. A team
+shares the same across machines through its Redis (:class:`RedisKeyLocks`: a redis-py lock per key, with a
+timeout, so a crashed holder does not block the key), behind the same :class:`KeyLocks` interface.
 
 Example:
     >>> flight = SingleFlight()
@@ -20,11 +21,14 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-__all__ = ["FileKeyLocks", "KeyLocks", "SingleFlight"]
+if TYPE_CHECKING:
+    from .team import Team
+
+__all__ = ["FileKeyLocks", "KeyLocks", "RedisKeyLocks", "SingleFlight"]
 
 
 class KeyLocks(Protocol):
@@ -75,6 +79,91 @@ class FileKeyLocks:
 
     def __repr__(self) -> str:
         return f"FileKeyLocks({str(self.folder)!r})"
+
+
+class RedisKeyLocks:
+    """One Redis lock per key (redis-py's ``Lock``), shared by every process and machine of a team.
+
+    A lock lives ``team.lock_timeout`` seconds and its holder renews it every third of that (one renewing
+    thread per process, for all the locks it holds), so a search may take as long as it needs while a holder
+    that was killed, frozen or cut off blocks its key at most ``lock_timeout``. Waiters poll every 50 ms. When
+    Redis stops answering (said once, :meth:`~patsnap_analytics.team.Team.fail`) the process goes on alone:
+    its own threads still queue per key.
+
+    Example:
+        >>> from patsnap_analytics.team import Team
+        >>> locks = RedisKeyLocks(Team("redis://localhost:6379/0", lock_timeout=9))
+        >>> locks, locks.name("search:abc").startswith("patsnap-analytics:flight:")
+        (RedisKeyLocks('redis://localhost:6379/0', timeout=9.0), True)
+    """
+
+    POLL = 0.05  # seconds between a waiter's tries
+
+    def __init__(self, team: Team) -> None:
+        self.team = team
+        self._held: set[Any] = set()
+        self._guard = threading.Lock()
+        self._renewer: threading.Thread | None = None
+
+    def name(self, key: str) -> str:
+        """The Redis key of ``key``'s lock."""
+        return self.team.key("flight", self.team.digest(key))
+
+    @contextmanager
+    def lock(self, key: str) -> Iterator[None]:
+        """Hold ``key``'s lock across the team (waiting while another process holds it)."""
+        from redis import RedisError
+        from redis.exceptions import LockError
+        from redis.lock import Lock
+
+        if self.team.down:
+            yield
+            return
+        held = Lock(self.team.redis, self.name(key), timeout=self.team.lock_timeout, sleep=self.POLL,
+                    thread_local=False)
+        try:
+            held.acquire()
+        except (RedisError, OSError) as exc:
+            self.team.fail(exc, "waiting for another process's search")
+            yield
+            return
+        self._renew(held)
+        try:
+            yield
+        finally:
+            with self._guard:
+                self._held.discard(held)
+            # a lock that expired (the process froze past lock_timeout) or whose Redis is gone frees itself
+            with suppress(RedisError, LockError, OSError):
+                held.release()
+
+    def _renew(self, held: Any) -> None:
+        with self._guard:
+            self._held.add(held)
+            if self._renewer is None:
+                self._renewer = threading.Thread(target=self._renew_forever, name="patsnap-lock-renewer", daemon=True)
+                self._renewer.start()
+
+    def _renew_forever(self) -> None:
+        """Every third of the lock timeout, reset the TTL of every lock this process holds."""
+        from redis import RedisError
+        from redis.exceptions import LockError
+
+        pause = threading.Event()
+        while not pause.wait(self.team.lock_timeout / 3):
+            with self._guard:
+                held = list(self._held)
+            for lock in held:
+                try:
+                    lock.reacquire()
+                except LockError:
+                    pass  # released meanwhile, or expired while this process was frozen
+                except (RedisError, OSError) as exc:
+                    self.team.fail(exc, "renewing a search's lock")
+                    return
+
+    def __repr__(self) -> str:
+        return f"RedisKeyLocks({self.team.url!r}, timeout={self.team.lock_timeout})"
 
 
 class SingleFlight:

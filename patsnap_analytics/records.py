@@ -3,7 +3,8 @@
 Enrichment is billed per patent, 100 patents a call, and an analyst meets the same patents again in the next
 study, notebook or process. So answers are not cached per HTTP request (a batch of 100 ids is a poor key:
 the next study asks for another mix) but per **(host, endpoint, patent id)**, in the cache file beside the
-upload ledger (:func:`~patsnap_analytics.cache.record_table`), as JSON text. Each endpoint keeps its records
+upload ledger (:func:`~patsnap_analytics.cache.record_table`; in a team's Redis each record expires with a
+Redis TTL of its kind), as JSON text. Each endpoint keeps its records
 for its own time (:class:`RecordTTL`): a bibliography 90 days, a legal status 7 days (it changes). A patent
 the API does not know is remembered as such for a day, and so is an endpoint the account is not licensed for
 (67200004), so neither costs a call again the same day.
@@ -18,7 +19,6 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 import time
@@ -28,7 +28,7 @@ from datetime import timedelta
 from typing import Any
 
 from .api import SIMPLE_BIBLIOGRAPHY, Endpoint
-from .cache import CacheHealth, record_table
+from .cache import CacheHealth, put_records, record_table
 
 __all__ = ["RECORD_VERSION", "PatentRecords", "RecordTTL"]
 
@@ -105,13 +105,15 @@ class PatentRecords:
             missing: Iterable[str] = ()) -> None:
         """Remember what one answer said: the ``found`` patents' records and the ``missing`` ones."""
         now = self._clock()
-        rows = {**{pid: None for pid in missing}, **found}
-        with self._lock:
-            bulk = getattr(self._store, "bulk_commit", None)
-            with bulk() if bulk else contextlib.nullcontext():  # one transaction for a whole answer
-                for pid, item in rows.items():
-                    self._store[self._key(host, endpoint, pid)] = json.dumps(
-                        {"v": RECORD_VERSION, "at": now, "item": item}, ensure_ascii=False)
+
+        def texts(items: Mapping[str, Any]) -> dict[str, str]:
+            return {self._key(host, endpoint, pid): json.dumps({"v": RECORD_VERSION, "at": now, "item": item},
+                                                               ensure_ascii=False) for pid, item in items.items()}
+
+        unknown = {pid: None for pid in missing if pid not in found}
+        with self._lock:  # one transaction (or one Redis round trip) per kind of record, each kept its own time
+            put_records(self._store, texts(found), ttl=self.ttl.of(endpoint))
+            put_records(self._store, texts(unknown), ttl=self.ttl.not_found)
 
     def refusal(self, host: str, endpoint: Endpoint) -> dict[str, Any] | None:
         """The account's remembered refusal of ``endpoint`` (67200004): ``{"at", "message"}``, or ``None``."""
@@ -125,7 +127,7 @@ class PatentRecords:
         """Remember that the account may not call ``endpoint`` (for :attr:`RecordTTL.unlicensed`)."""
         text = json.dumps({"v": RECORD_VERSION, "at": self._clock(), "item": {"message": message}})
         with self._lock:
-            self._store[self._key(host, endpoint, _REFUSAL)] = text
+            put_records(self._store, {self._key(host, endpoint, _REFUSAL): text}, ttl=self.ttl.unlicensed)
 
     def clear(self) -> None:
         """Forget every record."""

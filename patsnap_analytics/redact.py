@@ -19,6 +19,8 @@ Example:
     'GET /image-search/search-id?apikey=***&limit=10'
     >>> redact('Authorization: Bearer sandbox-token-9f8e7d6c5b4a')
     'Authorization: Bearer ***'
+    >>> redact("connecting to redis://analyst:hunter2@cache.example:6379/0")
+    'connecting to redis://***@cache.example:6379/0'
 """
 
 from __future__ import annotations
@@ -39,9 +41,12 @@ LOGGERS = (
     "requests_cache.policy.actions",
     "requests_cache.policy.expiration",
     "requests_cache.backends.base",
+    "redis.client",
+    "redis.connection",
+    "redis.lock",
     "patsnap_analytics",
 )
-_PREFIXES = ("urllib3.", "requests_cache.")
+_PREFIXES = ("urllib3.", "requests_cache.", "redis.")
 MASK = "***"
 
 _SECRET_NAMES = r"apikey|api_key|access_token|refresh_token|token|client_secret|secret|password"
@@ -54,6 +59,8 @@ _PATTERNS = (
     (re.compile(rf"(?i)([\"']({_SECRET_NAMES})[\"']\s*:\s*[\"'])[^\"']+([\"'])"), rf"\1{MASK}\3"),
     # a bare api key anywhere (the vendor's keys start with sk-)
     (re.compile(r"\bsk-[A-Za-z0-9_-]{6,}"), f"sk-{MASK}"),
+    # credentials in a URL (a team's redis://user:password@host): the whole user part
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s'\"]+@"), rf"\1{MASK}@"),
 )
 
 

@@ -7,6 +7,7 @@
 ``PATSNAP_BASE_URL``           the API host (default ``https://connect.patsnap.com``)
 ``PATSNAP_OFFLINE``            ``1``: answer only from the cache, never call the API
 ``PATSNAP_CACHE_DIR``          folder of the HTTP cache file (default: the user cache directory)
+``PATSNAP_CACHE_URL``          a team's Redis (``redis://host:6379/0``): cache, locks and call gates shared
 ``PATSNAP_SANDBOX_CACHE``      folder where the sandbox keeps its generated corpus
 =============================  ==================================================================
 
@@ -19,6 +20,8 @@ Example:
     (True, True, 'https://connect.patsnap.com')
     >>> s
     Settings(api_key=sk-e…, client_id=<none>, base_url='https://connect.patsnap.com', offline=True)
+    >>> Settings.from_env({"PATSNAP_CACHE_URL": "redis://:hunter2@cache.example:6379/0"})
+    Settings(api_key=<none>, client_id=<none>, base_url='https://connect.patsnap.com', offline=False, cache_url='redis://***@cache.example:6379/0')
 """
 
 from __future__ import annotations
@@ -27,15 +30,18 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .api import INTERNATIONAL_BASE_URL
 from .errors import ValidationError
 
-__all__ = ["ENV_VARS", "Credentials", "Settings", "credentials", "mask"]
+__all__ = ["ENV_VARS", "REDIS_SCHEMES", "Credentials", "Settings", "credentials", "is_redis_url", "mask", "mask_url"]
 
 #: Every environment variable the toolkit reads (tests clear them; the README lists them).
 ENV_VARS = ("PATSNAP_API_KEY", "PATSNAP_CLIENT_ID", "PATSNAP_CLIENT_SECRET", "PATSNAP_BASE_URL",
-            "PATSNAP_OFFLINE", "PATSNAP_CACHE_DIR", "PATSNAP_SANDBOX_CACHE")
+            "PATSNAP_OFFLINE", "PATSNAP_CACHE_DIR", "PATSNAP_CACHE_URL", "PATSNAP_SANDBOX_CACHE")
+#: URL schemes of a Redis server (redis-py's ``Redis.from_url``): TCP, TLS, a Unix socket.
+REDIS_SCHEMES = ("redis", "rediss", "unix")
 _TRUE = ("1", "true", "yes", "on")
 
 
@@ -47,6 +53,37 @@ def mask(secret: str | None) -> str:
         ('sk-0…', '<none>')
     """
     return f"{secret[:4]}…" if secret else "<none>"
+
+
+def is_redis_url(value: object) -> bool:
+    """Whether ``value`` names a Redis server (``redis://``, ``rediss://`` or ``unix://``) rather than a file.
+
+    Example:
+        >>> is_redis_url("redis://localhost:6379/0"), is_redis_url("/tmp/http_cache.sqlite"), is_redis_url(True)
+        (True, False, False)
+    """
+    return isinstance(value, str) and urlsplit(value).scheme.lower() in REDIS_SCHEMES and "://" in value
+
+
+def mask_url(url: str) -> str:
+    """``url`` without its credentials (user, password, a ``password=`` parameter), for reprs, logs and errors.
+
+    Example:
+        >>> mask_url("redis://analyst:hunter2@cache.example:6379/0")
+        'redis://***@cache.example:6379/0'
+        >>> mask_url("unix:///run/redis.sock?db=1&password=hunter2")
+        'unix:///run/redis.sock?db=1&password=***'
+        >>> mask_url("redis://localhost:6379/0")
+        'redis://localhost:6379/0'
+    """
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rsplit("@", 1)[1]
+    query = urlencode([(k, "***" if k.lower() in ("password", "username", "user") else v)
+                       for k, v in parse_qsl(parts.query, keep_blank_values=True)], safe="*")
+    # written out rather than urlunsplit(), which drops the empty host of unix:///path
+    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
 
 
 @dataclass(frozen=True)
@@ -64,6 +101,7 @@ class Settings:
     base_url: str = INTERNATIONAL_BASE_URL
     offline: bool = False
     cache_dir: Path | None = field(default=None, repr=False)
+    cache_url: str | None = field(default=None, repr=False)
     sandbox_cache: Path | None = field(default=None, repr=False)
 
     @classmethod
@@ -88,6 +126,7 @@ class Settings:
             base_url=get("PATSNAP_BASE_URL") or INTERNATIONAL_BASE_URL,
             offline=(get("PATSNAP_OFFLINE") or "").lower() in _TRUE,
             cache_dir=Path(cache_dir).expanduser() if cache_dir else None,
+            cache_url=get("PATSNAP_CACHE_URL"),
             sandbox_cache=Path(sandbox_cache).expanduser() if sandbox_cache else None,
         )
 
@@ -107,8 +146,9 @@ class Settings:
         return folder / "http_cache.sqlite"
 
     def __repr__(self) -> str:
+        team = f", cache_url={mask_url(self.cache_url)!r}" if self.cache_url else ""
         return (f"Settings(api_key={mask(self.api_key)}, client_id={mask(self.client_id)}, "
-                f"base_url={self.base_url!r}, offline={self.offline})")
+                f"base_url={self.base_url!r}, offline={self.offline}{team})")
 
 
 @dataclass(frozen=True)

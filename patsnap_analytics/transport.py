@@ -8,8 +8,9 @@
 2. **retry layer** — transient failures (rate limits, service errors, HTTP 429/5xx, dropped connections)
    are retried with backoff and jitter, bounded in attempts and total time (:class:`RetryPolicy`); a
    network failure a retry cannot fix (DNS, refused, TLS) is raised at once, naming its cause.
-3. **one send** — credentials are added, every gate is passed (the client's ``qps`` limiter, a batch's
-   budget, rate and stop gates), the call is counted, the request goes out with a deadline for the whole
+3. **one send** — credentials are added, every gate is passed (the client's ``qps`` limiter and budgets, a
+   batch's budget, rate and stop gates; a team's shared ``qps`` slot is kept until the answer is in), the
+   call is counted, the request goes out with a deadline for the whole
    call, a cap on the answer's size and no redirect followed (:mod:`patsnap_analytics.http_limits`), any
    credential the server echoes is blanked out of the answer, and the envelope and the data are checked:
    only HTTP 200 with ``status: true`` and well-formed ``data`` returns; anything else raises its class from
@@ -54,7 +55,7 @@ from .errors import (
     error_for_code,
     error_from_envelope,
 )
-from .gates import CallGate
+from .gates import CallGate, passing
 from .http_limits import MAX_ANSWER_BYTES, exchange
 from .redact import MASK, redact
 from .retry import RetryPolicy
@@ -135,7 +136,8 @@ def _kept_until(expires: datetime | None) -> str | None:
 class Transport:
     """Sends API calls for one client: its session, host, auth mode, retry policy and call counters.
 
-    ``limiter`` (the client's own ``qps=``) is a gate every call passes besides the ``gates`` of the call.
+    ``limiter`` (the client's own gates: ``qps=``, budgets) is a gate every call passes besides the ``gates``
+    of the call.
 
     Example:
         >>> Transport(requests.Session(), base_url="https://connect.patsnap.com", auth=None,
@@ -246,10 +248,10 @@ class Transport:
         headers: dict[str, Any] = {VERSION_HEADER: self.version}
         if self.auth is not None:
             self.auth.apply(send_params, headers, self.session)  # Secret values: masked in any frame's locals
-        for gate in (*gates, *([self.limiter] if self.limiter else [])):
-            gate.acquire()
-        self.stats.count_call(endpoint.path)
-        resp = self._exchange(endpoint, send_params, headers, files, body)
+        # a gate that keeps a slot while the call is out (a team's shared qps) gets it back once answered
+        with passing((*gates, *([self.limiter] if self.limiter else []))):
+            self.stats.count_call(endpoint.path)
+            resp = self._exchange(endpoint, send_params, headers, files, body)
         self._blank_echoed_secrets(resp)
         data = read_envelope(resp, endpoint)
         return Answer(data, resp.headers, kept_until=self._store(endpoint, params, body, resp, data))

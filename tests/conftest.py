@@ -69,7 +69,7 @@ def _isolated_user_dirs(tmp_path_factory):
     os.environ["PATSNAP_CACHE_DIR"] = str(cache)
     os.environ.setdefault("PATSNAP_SANDBOX_CACHE", str(ROOT / ".pytest_cache" / "sandbox-corpus"))
     for name in ("PATSNAP_API_KEY", "PATSNAP_CLIENT_ID", "PATSNAP_CLIENT_SECRET", "PATSNAP_OFFLINE",
-                 "PATSNAP_BASE_URL"):
+                 "PATSNAP_BASE_URL", "PATSNAP_CACHE_URL"):
         os.environ.pop(name, None)
     yield
 
@@ -134,3 +134,22 @@ def query_drawing_bytes(n: int) -> list[bytes]:
         im.save(buf, "PNG")
         out.append(buf.getvalue())
     return out
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """One real redis-server for the session (skips where Debian's redis-server is not installed)."""
+    from .redisserver import REDIS_SERVER, RedisServer
+
+    if REDIS_SERVER is None:
+        pytest.skip("redis-server is not installed (Debian's redis-server package; .ci/run installs it)")
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    """The URL of the session's redis-server, emptied for this test."""
+    redis_server.client().flushall()
+    return redis_server.url
