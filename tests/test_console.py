@@ -23,7 +23,7 @@ import requests
 from patsnap_analytics.sandbox import parallel
 from patsnap_analytics.sandbox.corpus import load_corpus
 from patsnap_analytics.sandbox.drawing import GENERATORS, render_design
-from patsnap_analytics.sandbox.engine import _PARALLEL_MIN_VIEWS
+from patsnap_analytics.sandbox.index import _PARALLEL_MIN_VIEWS
 from patsnap_analytics.sandbox.sample import _PARALLEL_MIN_DESIGNS
 from patsnap_analytics.settings import ENV_VARS
 
@@ -191,5 +191,5 @@ def test_a_script_without_a_main_guard_runs_once_on_a_cold_corpus(tmp_path: Path
     assert done.stdout.split() == ["3", "sandbox"]
     if parallel._default_workers() >= 1:  # the parallel path really ran, for both steps
         started = re.findall(r"started \d+ sandbox worker\(s\) for patsnap_analytics\.sandbox\.(\w+)", done.stderr)
-        assert started == ["sample", "engine"], done.stderr
+        assert started == ["sample", "index"], done.stderr
     assert len(list((tmp_path / "cold-corpus").iterdir())) == 1  # one corpus built, not one per process

@@ -8,7 +8,7 @@ import sys
 
 PKG = "patsnap_analytics"
 
-HEAVY = ("matplotlib", "ipywidgets", "fastapi", "uvicorn", "starlette", "skimage", "scipy", "IPython",
+HEAVY = ("matplotlib", "ipywidgets", "fastapi", "uvicorn", "starlette", "skimage", "scipy", "cv2", "IPython",
          "patsnap_analytics.sandbox", "patsnap_analytics.plots", "patsnap_analytics.widgets")
 
 

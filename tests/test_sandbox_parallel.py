@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from patsnap_analytics.sandbox import parallel
-from patsnap_analytics.sandbox.engine import _describe_files
+from patsnap_analytics.sandbox.index import describe_views
 from patsnap_analytics.sandbox.parallel import READY, receive, run_chunks, send
 from patsnap_analytics.sandbox.sample import _draw_designs, sample_corpus, sample_metadata
 
@@ -27,12 +27,12 @@ def test_a_worker_process_answers_as_this_process_does(views: list[str]) -> None
     proc = parallel._start_worker()
     assert proc is not None
     try:
-        send(proc.stdin, _describe_files)
+        send(proc.stdin, describe_views)
         assert receive(proc.stdout) == READY
         send(proc.stdin, views[:5])
         ok, block = receive(proc.stdout)
         assert ok
-        np.testing.assert_array_equal(block, _describe_files(views[:5]))
+        np.testing.assert_array_equal(block, describe_views(views[:5]))
         send(proc.stdin, ["/no/such/drawing.png"])
         ok, text = receive(proc.stdout)
         assert not ok and "FileNotFoundError" in text  # a failing chunk is reported, and the worker lives on
@@ -76,9 +76,9 @@ def test_without_processes_everything_runs_here(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(sys, "executable", executable)  # cannot start / an embedding app's binary / none
     assert parallel._start_worker() is None
     chunks = [views[k:k + 2] for k in range(0, 8, 2)]
-    blocks = dict(run_chunks(_describe_files, chunks, workers=2))
+    blocks = dict(run_chunks(describe_views, chunks, workers=2))
     np.testing.assert_array_equal(np.concatenate([blocks[i] for i in range(len(chunks))]),
-                                  _describe_files(views[:8]))
+                                  describe_views(views[:8]))
 
 
 def test_it_runs_in_a_server_thread() -> None:
@@ -96,7 +96,7 @@ def test_tasks_of_the_main_module_never_go_to_workers() -> None:
     script: dict = {"__name__": "__main__"}  # a function defined by a user's script
     exec("def task(x):\n    return x * 2\n", script)
     assert not parallel._importable(local) and not parallel._importable(script["task"])
-    assert parallel._importable(math.factorial) and parallel._importable(_describe_files)
+    assert parallel._importable(math.factorial) and parallel._importable(describe_views)
     assert sorted(run_chunks(script["task"], [1, 2, 3], workers=2)) == [(0, 2), (1, 4), (2, 6)]  # done here
 
 
@@ -122,14 +122,14 @@ def _children() -> set[int]:
 JUPYTER_CELL = """
 import math, os
 from patsnap_analytics.sandbox import parallel
-from patsnap_analytics.sandbox.engine import _describe_files
+from patsnap_analytics.sandbox.index import describe_views
 proc = parallel._start_worker()
-parallel.send(proc.stdin, _describe_files)
+parallel.send(proc.stdin, describe_views)
 ready = parallel.receive(proc.stdout) == parallel.READY
 parallel.send(proc.stdin, VIEWS)
 ok, block = parallel.receive(proc.stdout)
 proc.stdin.close(); proc.wait(); proc.stdout.close()
-same = ok and bool((block == _describe_files(VIEWS)).all())
+same = ok and bool((block == describe_views(VIEWS)).all())
 chunks_ok = sorted(parallel.run_chunks(math.factorial, list(range(30)), workers=1)) == [
     (k, math.factorial(k)) for k in range(30)]
 print("RESULT", ready, same, chunks_ok)
