@@ -157,7 +157,7 @@ def main() -> None:
     corpus = sample_corpus(args.designs, seed=args.seed)
     engine = Engine(corpus)
     print(f"corpus: {args.designs} designs (seed {args.seed}), {int(corpus.meta.n_views.sum())} views, "
-          f"{engine._features.shape[0]}-dim features; ready in {time.perf_counter() - t0:.1f} s ({corpus.root})\n")
+          f"{engine._features.shape[1]}-dim features; ready in {time.perf_counter() - t0:.1f} s ({corpus.root})\n")
     if args.part in ("near", "both"):
         near_duplicates(engine, args.cases, args.case_seed)
     if args.part in ("class", "both"):

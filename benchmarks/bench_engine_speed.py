@@ -1,8 +1,9 @@
-"""Speed of the sandbox engine: corpus generation and index build rates, search latency, memory.
+"""Speed of the sandbox engine: corpus generation and index build rates, search latency by stage, memory.
 
 For each corpus size: generation time (skipped if the corpus is already cached), index build time from the
-PNG files (generation excluded), search latency p50/p95 with and without filters (query feature extraction
-included; a search always scores every design), and the feature matrix / process memory.
+PNG files (generation excluded) and the build's peak memory, then search latency p50/p95: the query's
+features alone, stage 1 alone (``RERANK = 0``), and whole searches with and without filters (query
+features included; a search always scores every design and verifies the best few).
 
     python benchmarks/bench_engine_speed.py                          # 1k and 10k designs, a few minutes
     python benchmarks/bench_engine_speed.py --sizes 1000,10000,100000  # 100k takes several minutes more
@@ -23,8 +24,10 @@ from pathlib import Path
 import numpy as np
 
 from patsnap_analytics.query import DesignQuery
+from patsnap_analytics.sandbox import engine as engine_mod
 from patsnap_analytics.sandbox.corpus import default_cache_dir
-from patsnap_analytics.sandbox.engine import Engine, describe
+from patsnap_analytics.sandbox.engine import Engine
+from patsnap_analytics.sandbox.features import ANGLES
 from patsnap_analytics.sandbox.sample import CORPUS_VERSION, query_drawings, sample_corpus
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -48,7 +51,7 @@ def rss_mb() -> float:
 
 
 def query_images() -> list[bytes]:
-    images = [p.read_bytes() for p in sorted((PROJECT / "data" / "queries").glob("*.png"))]
+    images = [p.read_bytes() for p in sorted((PROJECT / "patsnap_analytics" / "samples").glob("*.png"))]
     for _, im in query_drawings(12, seed=99):
         buf = io.BytesIO()
         im.save(buf, "PNG")
@@ -69,7 +72,7 @@ def bench_size(n: int, seed: int, repeats: int, keep_index: bool, images: list[b
     generation = time.perf_counter() - t0
     views = int(corpus.meta.n_views.sum())
     if not keep_index:
-        for f in root.glob("features*"):
+        for f in [*root.glob("features*"), *root.glob("view-maps*")]:
             f.unlink()
     t1 = time.perf_counter()
     engine = Engine(corpus)
@@ -84,17 +87,28 @@ def bench_size(n: int, seed: int, repeats: int, keep_index: bool, images: list[b
     if not cached and not keep_index:
         print(f"both:             {generation + indexing:7.1f} s   {views / (generation + indexing):7.0f} "
               "drawings/s (generation included)")
+    maps = engine._index.maps
     print(f"features:         {engine._features.shape} {engine._features.dtype}, "
-          f"{engine._features.nbytes / 2**20:.1f} MB; process RSS {rss_mb():.0f} MB, "
-          f"peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+          f"{engine._features.nbytes / 2**20:.1f} MB; verification maps {maps.shape} on disk, "
+          f"{maps.nbytes / 2**20:.0f} MB; process RSS {rss_mb():.0f} MB, "
+          f"peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (generation and build included)")
     for data in images[:3]:  # warm up caches and lazy imports
         engine.search(data, DesignQuery())
-    times = []
+    times, features = [], []
     for k in range(repeats):
         t = time.perf_counter()
-        describe(images[k % len(images)])
+        features.append(engine.query_feature(images[k % len(images)]))
         times.append(time.perf_counter() - t)
-    print(f"{'query feature only':<24}{percentiles(times)}")
+    print(f"{'query features only':<24}{percentiles(times)}   ({len(ANGLES)} rotations + a map)")
+    for label, rerank in (("stage 1 only", 0), (f"stages 1 + 2 ({engine_mod.RERANK})", engine_mod.RERANK)):
+        verified, engine_mod.RERANK = engine_mod.RERANK, rerank
+        times = []
+        for feature in features:
+            t = time.perf_counter()
+            engine.scores_for(feature)
+            times.append(time.perf_counter() - t)
+        engine_mod.RERANK = verified
+        print(f"{label:<24}{percentiles(times)}   (scores of every design, query features excluded)")
     for name, query in SCENARIOS.items():
         times = []
         for k in range(repeats):

@@ -48,7 +48,7 @@ for f in list(corpus.root.glob("features*")) + list(corpus.root.glob("view-maps*
     f.unlink()
 t = time.perf_counter()
 engine = Engine(corpus)
-print(json.dumps({"seconds": time.perf_counter() - t, "views": int(engine._features.shape[1]),
+print(json.dumps({"seconds": time.perf_counter() - t, "views": int(engine._features.shape[0]),
                   "self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                   "workers_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
 """

@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw
 from patsnap_analytics.query import DesignQuery
 from patsnap_analytics.sandbox import engine as engine_mod
 from patsnap_analytics.sandbox import index as index_mod
+from patsnap_analytics.sandbox import parallel
 from patsnap_analytics.sandbox.corpus import Corpus
 from patsnap_analytics.sandbox.engine import Engine, Hit, describe, normalise
 from patsnap_analytics.sandbox.index import describe_views, view_paths
@@ -201,6 +202,38 @@ def test_search_is_deterministic(engine: Engine) -> None:
 def test_no_match_gives_no_hits_and_total_zero(engine: Engine) -> None:
     result = engine.search(QUERY_IMAGES[0].read_bytes(), DesignQuery(main_field="no-such-keyword-anywhere"))
     assert result.hits == [] and result.total == 0
+
+
+def test_verification_lifts_the_best_few_in_the_order_alignment_puts_them(engine: Engine,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    feature = engine.query_feature(QUERY_IMAGES[4].read_bytes())
+    monkeypatch.setattr(engine_mod, "RERANK", 0)
+    stage1 = engine.scores_for(feature)
+    monkeypatch.setattr(engine_mod, "RERANK", 8)
+    final = engine.scores_for(feature)
+    lifted = np.flatnonzero(final != stage1)
+    best8 = sorted(range(N_DESIGNS), key=lambda d: (-stage1[d], d))[:8]
+    assert set(lifted) <= set(best8)  # only the stage's best 8 are verified, whatever else there is
+    floor = min(stage1[d] for d in best8)
+    assert all(floor <= final[d] <= 1.0 for d in best8)
+    others = np.setdiff1d(np.arange(N_DESIGNS), best8)
+    assert final[others].max() <= floor  # verified designs stay above every design not verified
+
+
+def test_a_large_corpus_scores_a_shortlist_by_every_rotation_and_the_rest_by_their_mean(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_mod, "RERANK", 0)  # stage 1 alone
+    feature = engine.query_feature(QUERY_IMAGES[5].read_bytes())
+    exact = engine.scores_for(feature)  # 300 designs, under the shortlist size: every design by every rotation
+    monkeypatch.setattr(engine_mod, "SHORTLIST", 40)
+    tiered = engine.scores_for(feature)
+    by_mean = np.clip(np.maximum.reduceat(engine._features @ feature.vectors.mean(axis=0), engine._starts), 0, 1)
+    shortlist = sorted(range(N_DESIGNS), key=lambda d: (-by_mean[d], d))[:40]
+    rest = np.setdiff1d(np.arange(N_DESIGNS), shortlist)
+    np.testing.assert_allclose(tiered[shortlist], exact[shortlist], rtol=1e-6)
+    np.testing.assert_allclose(tiered[rest], by_mean[rest], rtol=1e-6)
+    assert tiered[rest].max() <= tiered[shortlist].min() and (by_mean <= exact + 1e-6).all()
+    assert int(np.argmax(tiered)) == int(np.argmax(exact))
 
 
 # --- filters: each one against a plain-Python evaluation over corpus.meta --------------------------------------
@@ -439,7 +472,7 @@ def test_large_indexes_are_projected_and_still_exact_for_self_matches(
     monkeypatch.setattr(index_mod, "_SAMPLE_ROWS", sample_rows)  # 120: fitted on every 4th view, then a 2nd pass
     copy = _copy(corpus, tmp_path / "copy", 150)  # ~375 views: above the lowered threshold, quick to describe
     projected = Engine(copy)
-    assert projected._features.shape == (48, int(copy.meta.n_views.sum()))
+    assert projected._features.shape == (int(copy.meta.n_views.sum()), 48)
     assert (copy.root / "features-projection.npy").is_file()
     for design in (4, 120):
         top = projected.search(_image(projected, design), DesignQuery(limit=5)).hits[0]
@@ -464,3 +497,17 @@ def test_a_streaming_build_keeps_every_views_map_in_place(corpus: Corpus, tmp_pa
     streamed = Engine(copy)._index.maps
     expected = describe_views(view_paths(copy))["map"]
     np.testing.assert_array_equal(np.asarray(streamed), expected)
+
+
+def test_a_cold_build_shows_its_progress(corpus: Corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capfd: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(parallel, "PROGRESS_DELAY", 0)  # a bar at once (by default after a second of work)
+    monkeypatch.setattr(index_mod, "_PCA_MIN_ROWS", 100)
+    monkeypatch.setattr(index_mod, "_SAMPLE_ROWS", 120)
+    copy = _copy(corpus, tmp_path / "copy", 60)
+    views = int(copy.meta.n_views.sum())
+    sampled = len(range(0, views, -(-views // 120)))  # every k-th view, at most 120 of them
+    Engine(copy)
+    err = capfd.readouterr().err
+    assert f"sandbox: fitting the index on {sampled} of {views} drawings" in err
+    assert f"sandbox: indexing {views} drawings" in err and f"{views}/{views}" in err

@@ -3,7 +3,9 @@
 **Stage 1, every design.** A query is described at a few small rotations (:mod:`.features`; the drawing is
 first made a soft ink map by :mod:`.ink`, whatever blur, noise, scan background or JPEG did to it), and
 each rotation is compared with every view of the index (:mod:`.index`) by cosine; a view scores as its best
-rotation, a design as its best view. This finds what a query looks like.
+rotation, a design as its best view. This finds what a query looks like. In a corpus of more than
+:data:`SHORTLIST` designs, one pass with the mean of the rotations' features scores every design (a mean of
+cosines, never above their best), and only the :data:`SHORTLIST` best are scored by their best rotation.
 
 **Stage 2, the best few.** The :data:`RERANK` designs that score highest are verified geometrically
 (:mod:`.verify`): the query is aligned onto each one's best view and compared pixel by pixel, which tells a
@@ -44,15 +46,18 @@ from ..query import DesignQuery
 from .corpus import Corpus
 from .features import ANGLES, SIDE, QueryFeature, describe, query_description
 from .index import FEATURE_VERSION, load_or_build, to_map_bytes, view_paths
-from .ink import ink_map, square
+from .ink import ink_map, square, strokes
 from .verify import alignment_score
 
-__all__ = ["FEATURE_VERSION", "RERANK", "Engine", "Hit", "QueryFeature", "SearchResult", "describe", "normalise"]
+__all__ = ["FEATURE_VERSION", "RERANK", "SHORTLIST", "Engine", "Hit", "QueryFeature", "SearchResult", "describe", "normalise"]
 
 #: How many of the best designs (by stage 1, over all designs) are verified geometrically in every search:
 #: about 0.6 ms each. In benchmarks/bench_engine_quality.py the true design is within the first 10 of
 #: stage 1 for every combined-distortion query; a few more cover larger corpora.
 RERANK = 16
+#: In corpora of more designs than this, a design scores by its best rotation of the query only if it is
+#: among this many best by their mean (the others keep the mean): 9x less arithmetic over the whole index.
+SHORTLIST = 2000
 _SEPARATOR = "\x00"  # ends each design's searchable text; never inside a keyword match
 
 
@@ -67,7 +72,7 @@ def normalise(image: bytes | np.ndarray | Image.Image, side: int = SIDE) -> np.n
         >>> m.shape, m.dtype, float(m.max()) > 0.5
         ((64, 64), dtype('float32'), True)
     """
-    return square(ink_map(image), side)
+    return square(strokes(ink_map(image)), side)
 
 
 # --- results ------------------------------------------------------------------------------------------------
@@ -126,7 +131,7 @@ class Engine:
         self._starts = np.concatenate([[0], np.cumsum(n_views)[:-1]])
         self._n_views = n_views
         self._index = load_or_build(corpus.root, view_paths(corpus))
-        self._features = self._index.features  # dims x views
+        self._features = self._index.features  # views x dims
         self._prepare_filters(meta)
 
     # -- scores --
@@ -142,7 +147,7 @@ class Engine:
             >>> from patsnap_analytics.sandbox.sample import sample_corpus
             >>> e = Engine(sample_corpus(5, seed=4, cache_dir=Path(tempfile.mkdtemp())))
             >>> q = e.query_feature(e.corpus.view_path(0).read_bytes())
-            >>> q.vectors.shape == (len(ANGLES), e._features.shape[0]), q.map.dtype
+            >>> q.vectors.shape == (len(ANGLES), e._features.shape[1]), q.map.dtype
             (True, dtype('uint8'))
         """
         rows, vmap = query_description(image)
@@ -176,9 +181,19 @@ class Engine:
             (3, 0)
         """
         # always every design, whatever the filters: a design's score must not depend on them
-        views = (feature.vectors @ self._features).max(axis=0)
-        scores = np.clip(np.maximum.reduceat(views, self._starts), 0.0, 1.0)
-        return self._verified(feature, scores)
+        if self._n <= SHORTLIST:
+            views = (self._features @ feature.vectors.T).max(axis=1)
+            return self._verified(feature, np.clip(np.maximum.reduceat(views, self._starts), 0.0, 1.0))
+        # one pass over every view with the rotations' mean: the mean of their cosines, never above the best
+        scores = np.maximum.reduceat(self._features @ feature.vectors.mean(axis=0), self._starts)
+        # the best SHORTLIST designs with every rotation: they score at least that mean, so they stay first
+        shortlist = _top(scores, SHORTLIST)
+        lengths = self._n_views[shortlist]
+        firsts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        columns = np.repeat(self._starts[shortlist] - firsts, lengths) + np.arange(int(lengths.sum()))
+        best = (self._features[columns] @ feature.vectors.T).max(axis=1)
+        scores[shortlist] = np.maximum.reduceat(best, firsts)
+        return self._verified(feature, np.clip(scores, 0.0, 1.0))
 
     def _verified(self, feature: QueryFeature, scores: np.ndarray) -> np.ndarray:
         """``scores`` with the best :data:`RERANK` designs' replaced by their verified scores."""
@@ -210,9 +225,9 @@ class Engine:
 
     def _best_view_and_angle(self, design: int, feature: QueryFeature) -> tuple[int, float]:
         start = int(self._starts[design])
-        block = feature.vectors @ self._features[:, start:start + int(self._n_views[design])]  # angles x views
-        view = int(np.argmax(block.max(axis=0)))
-        return view, ANGLES[int(np.argmax(block[:, view]))]
+        block = self._features[start:start + int(self._n_views[design])] @ feature.vectors.T  # views x angles
+        view = int(np.argmax(block.max(axis=1)))
+        return view, ANGLES[int(np.argmax(block[view]))]
 
     # -- filters --
 

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from .ink import ink_map, square
+from .ink import ink_map, square, strokes
 
-__all__ = ["ANGLES", "RAW_DIMS", "SIDE", "VERIFY_SIDE", "QueryFeature", "describe", "describe_ink",
+__all__ = ["ANGLES", "RAW_DIMS", "SIDE", "VERIFY_SIDE", "QueryFeature", "describe", "describe_strokes",
            "query_description", "verification_map"]
 
 SIDE = 64  # the normalised map the global feature describes, in pixels
@@ -62,16 +62,17 @@ class QueryFeature:
     map: np.ndarray
 
 
-def describe_ink(ink: np.ndarray, angle: float = 0.0) -> np.ndarray:
-    """The global feature (float32, unit length, :data:`RAW_DIMS`) of an ink map from :func:`.ink.ink_map`,
-    rotated by ``angle`` degrees first; all zeros for a blank map.
+def describe_strokes(drawing: np.ndarray | None, angle: float = 0.0) -> np.ndarray:
+    """The global feature (float32, unit length, :data:`RAW_DIMS`) of a drawing's :func:`.ink.strokes`,
+    rotated by ``angle`` degrees first; all zeros for a blank drawing (``None``).
 
     Example:
         >>> ink = np.zeros((50, 50), np.float32); ink[10:40, 10] = 1; ink[10, 10:40] = 1
-        >>> round(float(describe_ink(ink) @ describe_ink(ink)), 5), float(describe_ink(ink, 8.0) @ describe_ink(ink)) < 1
+        >>> f, turned = describe_strokes(strokes(ink)), describe_strokes(strokes(ink), 8.0)
+        >>> round(float(f @ f), 5), float(turned @ f) < 1
         (1.0, True)
     """
-    m = square(ink, SIDE, angle=angle)
+    m = square(drawing, SIDE, angle=angle)
     if not m.any():
         return np.zeros(RAW_DIMS, np.float32)
     shape = _hog(m)
@@ -87,18 +88,19 @@ def describe(image: bytes | np.ndarray | Image.Image) -> np.ndarray:
         >>> bool(describe(Image.new("L", (50, 50), 255)).any())   # a blank page has no shape
         False
     """
-    return describe_ink(ink_map(image))
+    return describe_strokes(strokes(ink_map(image)))
 
 
-def verification_map(ink: np.ndarray) -> np.ndarray:
-    """The :data:`VERIFY_SIDE`-pixel normalised ink map, with a margin, that :mod:`.verify` aligns.
+def verification_map(drawing: np.ndarray | None) -> np.ndarray:
+    """The :data:`VERIFY_SIDE`-pixel normalised map of a drawing's :func:`.ink.strokes`, with a margin, that
+    :mod:`.verify` aligns.
 
     Example:
         >>> ink = np.zeros((50, 50), np.float32); ink[10:40, 10:12] = 1
-        >>> m = verification_map(ink); m.shape, bool(m[:4].any())   # the margin stays paper
+        >>> m = verification_map(strokes(ink)); m.shape, bool(m[:4].any())   # the margin stays paper
         ((64, 64), False)
     """
-    return square(ink, VERIFY_SIDE, margin=_VERIFY_MARGIN)
+    return square(drawing, VERIFY_SIDE, margin=_VERIFY_MARGIN)
 
 
 def query_description(image: bytes | np.ndarray | Image.Image) -> tuple[np.ndarray, np.ndarray]:
@@ -112,8 +114,8 @@ def query_description(image: bytes | np.ndarray | Image.Image) -> tuple[np.ndarr
         >>> rows.shape == (len(ANGLES), RAW_DIMS), np.allclose(rows[ANGLES.index(0.0)], describe(im))
         (True, True)
     """
-    ink = ink_map(image)
-    return np.stack([describe_ink(ink, angle) for angle in ANGLES]), verification_map(ink)
+    drawing = strokes(ink_map(image))
+    return np.stack([describe_strokes(drawing, angle) for angle in ANGLES]), verification_map(drawing)
 
 
 def _hog(m: np.ndarray) -> np.ndarray:

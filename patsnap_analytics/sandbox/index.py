@@ -4,8 +4,8 @@ with bounded memory, and cached next to the corpus.
 Files in the corpus directory (``features.json`` is written last: its presence, with this code's
 :data:`FEATURE_VERSION` and the corpus's number of views, means the rest is complete and current)::
 
-    features.npy             float32 (dims, views), feature-major: a query's angles score every view
-                             in one matrix product, reduced over contiguous rows
+    features.npy             float32 (views, dims): one row a view, so a search's shortlist of views
+                             is a gather of whole rows
     features-projection.npy  float32 (RAW_DIMS, dims), when the index is projected
     view-maps.npy            uint8 (views, 64, 64), the verification maps; memory-mapped, since a search
                              reads a few of them
@@ -28,7 +28,7 @@ Example:
     >>> from patsnap_analytics.sandbox.sample import sample_corpus
     >>> corpus = sample_corpus(6, seed=2, cache_dir=Path(tempfile.mkdtemp()))
     >>> index = load_or_build(corpus.root, view_paths(corpus))
-    >>> index.features.shape == (RAW_DIMS, len(view_paths(corpus))), index.maps.dtype, index.projection
+    >>> index.features.shape == (len(view_paths(corpus)), RAW_DIMS), index.maps.dtype, index.projection
     (True, dtype('uint8'), None)
 """
 
@@ -44,8 +44,8 @@ from pathlib import Path
 import numpy as np
 
 from .corpus import Corpus, source_fingerprint
-from .features import RAW_DIMS, VERIFY_SIDE, describe_ink, verification_map
-from .ink import ink_map
+from .features import RAW_DIMS, VERIFY_SIDE, describe_strokes, verification_map
+from .ink import ink_map, strokes
 from .parallel import run_chunks
 
 __all__ = ["FEATURE_VERSION", "VIEW_RECORD", "FeatureIndex", "describe_views", "load_or_build", "to_map_bytes",
@@ -70,7 +70,7 @@ _FILES = ("features.npy", "features-projection.npy", "view-maps.npy", "features.
 
 @dataclass(frozen=True)
 class FeatureIndex:
-    """A corpus's index: ``features`` (float32, dims x views, unit columns), the ``projection`` from raw
+    """A corpus's index: ``features`` (float32, views x dims, unit rows), the ``projection`` from raw
     features (``None`` when raw) and the verification ``maps`` (uint8, views x side x side).
 
     Example:
@@ -128,9 +128,9 @@ def describe_views(paths: Iterable[str | Path]) -> np.ndarray:
     paths = list(paths)
     out = np.zeros(len(paths), VIEW_RECORD)
     for row, path in enumerate(paths):
-        ink = ink_map(Path(path).read_bytes())
-        out[row]["feature"] = describe_ink(ink)
-        out[row]["map"] = to_map_bytes(verification_map(ink))
+        drawing = strokes(ink_map(Path(path).read_bytes()))
+        out[row]["feature"] = describe_strokes(drawing)
+        out[row]["map"] = to_map_bytes(verification_map(drawing))
     return out
 
 
@@ -172,7 +172,7 @@ def _load(root: Path, n_rows: int) -> FeatureIndex | None:
     except (OSError, ValueError, AttributeError):
         return None
     raw_dims = projection.shape[0] if projection is not None else RAW_DIMS
-    if (features.ndim != 2 or features.shape[1] != n_rows or features.dtype != np.float32 or raw_dims != RAW_DIMS
+    if (features.ndim != 2 or features.shape[0] != n_rows or features.dtype != np.float32 or raw_dims != RAW_DIMS
             or maps.shape != (n_rows, VERIFY_SIDE, VERIFY_SIDE)):
         return None
     return FeatureIndex(features, projection, maps)
@@ -195,16 +195,16 @@ def _build(root: Path, paths: list[str]) -> FeatureIndex:
         else:  # the whole corpus is the sample: one pass
             raw = _raw_features(paths, maps=maps, desc=f"sandbox: indexing {n} drawings")
             projection = _fit_projection(raw)
-            features = np.ascontiguousarray(_project(raw, projection).T)
+            features = _project(raw, projection)
             del raw
     else:
-        features = np.ascontiguousarray(_raw_features(paths, maps=maps, desc=f"sandbox: indexing {n} drawings").T)
+        features = _raw_features(paths, maps=maps, desc=f"sandbox: indexing {n} drawings")
     map_array = maps.finish()
     try:
         _save_atomic(root / "features.npy", features)
         if projection is not None:
             _save_atomic(root / "features-projection.npy", projection)
-        info = {**_info(n), "projected": projection is not None, "dims": int(features.shape[0])}
+        info = {**_info(n), "projected": projection is not None, "dims": int(features.shape[1])}
         _write_atomic(root / "features.json", json.dumps(info).encode())
     except OSError:
         pass  # a read-only corpus still works, it just re-describes on the next start
@@ -234,10 +234,10 @@ def _raw_features(paths: Sequence[str], *, desc: str, maps: _RowFile | None = No
 
 
 def _project_all(paths: Sequence[str], projection: np.ndarray, maps: _RowFile) -> np.ndarray:
-    """Every view's projected feature (dims x views), chunk by chunk as they are described."""
-    out = np.empty((projection.shape[1], len(paths)), np.float32)
+    """Every view's projected feature (views x dims), chunk by chunk as they are described."""
+    out = np.empty((len(paths), projection.shape[1]), np.float32)
     for start, records in _described(paths, f"sandbox: indexing {len(paths)} drawings"):
-        out[:, start:start + len(records)] = _project(records["feature"], projection).T
+        out[start:start + len(records)] = _project(records["feature"], projection)
         maps.write(start, records["map"])
     return out
 
