@@ -214,6 +214,22 @@ def _pick_sample(browser: Browser, name: str) -> None:
     browser.wait_for("document.querySelectorAll('.pa-image-picker .pa-thumbnail').length === 1", "the picked sample")
 
 
+def _tick_loc_by_words(browser: Browser, words: str, label: str) -> str:
+    """Type ``words`` into "Find by words", tick the class labelled ``label``; the LOC expression it wrote."""
+    typed = browser.evaluate(
+        "(() => { const i = document.querySelector('.pa-loc-picker input[type=text]'); if (!i) return false;"
+        f" i.focus(); i.value = {json.dumps(words)}; i.dispatchEvent(new Event('input', {{bubbles: true}}));"
+        " return true; })()")
+    assert typed, "no words box in the LOC picker"
+    box = (f"[...document.querySelectorAll('.pa-loc-picker .widget-checkbox')].find(b => b.querySelector('span') "
+           f"&& b.querySelector('span').textContent.trim() === {json.dumps(label)})")
+    browser.wait_for(f"{box} !== undefined", f"the class {label!r} offered for {words!r}")
+    browser.evaluate(f"{box}.querySelector('input').click()")
+    expression = ("document.querySelector('.pa-filter-form .widget-text input[placeholder^=\"e.g. 10-02\"]')"
+                  ".value")
+    return browser.wait_for(expression, "the LOC expression written by the tick")
+
+
 def _download_csv(browser: Browser, downloads: Path) -> tuple[bytes, bytes]:
     """Press the CSV export button, then the download link it offers; the link's bytes and the saved file's."""
     browser.click("button.pa-export-csv")
@@ -242,6 +258,7 @@ def test_search_app_picks_searches_and_exports_in_a_browser(voila_url, tmp_path)
         rendered = browser.evaluate("document.documentElement.outerHTML") or ""
 
         _pick_sample(browser, SAMPLE)
+        loc = _tick_loc_by_words(browser, "chair", "06-01 Seats")
         browser.wait_for("!document.querySelector('button.pa-search-button').disabled", "an enabled Search button")
         browser.click("button.pa-search-button")
         status = browser.wait_for(
@@ -272,6 +289,8 @@ def test_search_app_picks_searches_and_exports_in_a_browser(voila_url, tmp_path)
         assert text in rendered, f"{text!r} not rendered"
     assert rendered.count("Similar registered designs") == 1, "the title is shown more than once"
     assert "Traceback" not in dom
+
+    assert loc == "06-01"  # found by words, ticked, written as the filter
 
     # one search of one image: an upload and a search-id call, said on the page
     n = int(status.split()[0])
