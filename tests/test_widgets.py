@@ -639,3 +639,45 @@ def test_the_title_is_shown_once(sb, client):
     sources = ["".join(cell["source"]) for cell in notebook["cells"]]
     assert not any(TITLE in source or (source.lstrip().startswith("#") and cell["cell_type"] == "markdown")
                    for source, cell in zip(sources, notebook["cells"], strict=True))
+
+
+def test_loc_picker_keeps_its_boxes_while_the_offer_is_the_same():
+    form = FilterForm()
+    form.loc_picker.words.value = "lamp"
+    boxes = list(form.loc_picker.matches.boxes)
+    form.loc.value = "26-05"  # typed by hand: the same classes are offered, one of them now ticked
+    assert form.loc_picker.matches.boxes == boxes and form.loc_picker.matches.value == ("26-05",)
+    assert [box.value for box in boxes] == [code == "26-05" for _, code in form.loc_picker.matches.shown]
+
+
+def test_hostile_rows_and_images_stay_text_and_grey_boxes():
+    import pandas as pd
+
+    from patsnap_analytics.widgets.results import gallery_html
+
+    from .conftest import bomb_png
+
+    hostile = "<img src=x onerror=alert(1)>"
+    df = pd.DataFrame({"query": [hostile], "rank": [1], "patent_pn": ["<b>US1S</b>"], "title": [f"'{hostile}"],
+                       "score": [0.5], "image_url": ["https://img.example/bomb.png"], "country": ["US"]})
+    images = {"https://img.example/bomb.png": bomb_png()}
+    thumbs = Thumbnails(images.get)  # a decompression bomb from the wire: refused, drawn as "no image"
+    for page in (gallery_html(df, thumbnail=thumbs.uri), results_table_html(df, thumbnail=thumbs.uri)):
+        assert "<img src=x" not in page and "<b>US1S" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+        assert "pa-no-image" in page and "onerror=alert(1)>" not in page
+    assert thumbs.fetched == 1  # asked once, remembered as missing
+
+
+def test_thumbnails_remember_a_bounded_number_of_images():
+    served = []
+
+    def fetch(url):
+        served.append(url)
+        return png_bytes((40, 30))
+
+    thumbs = Thumbnails(fetch, keep=3)
+    thumbs.prefetch([f"u{i}" for i in range(5)] + ["u4", None, ""])  # duplicates and blanks are not fetched
+    assert sorted(served) == [f"u{i}" for i in range(5)] and len(thumbs) == 3
+    assert thumbs.uri("u4").startswith("data:image/png;base64,") and len(served) == 5
+    thumbs.uri("u0")  # forgotten (the oldest): fetched again
+    assert served[-1] == "u0" and len(thumbs) == 3

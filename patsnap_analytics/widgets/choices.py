@@ -121,11 +121,12 @@ class CheckboxGroup(w.VBox):
             >>> group.set_options([("b", 2), ("c", 3)]); group.value
             (2,)
         """
-        for box in self.boxes:
-            box.close()  # a replaced box is gone from the page: free its model too
+        old = self.boxes
         self._main = list(options)
         self.boxes = [self._box(label, code) for label, code in self._main]
         self.grid.children = tuple(self.boxes)
+        for box in old:
+            box.close()  # off the page now: free its model too
         offered = {code for _, code in self.options}
         kept = tuple(code for code in self.value if code in offered)
         if kept != self.value:

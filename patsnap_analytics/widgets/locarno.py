@@ -129,7 +129,8 @@ class LocPicker(w.VBox):
         offered = list(dict.fromkeys([*(chosen or []), *found]))
         self._writing = True
         try:
-            self.matches.set_options((f"{code} {codes.loc_title(code)}", code) for code in offered)
+            if offered != [code for _, code in self.matches.shown]:  # new boxes only for a new offer
+                self.matches.set_options((f"{code} {codes.loc_title(code)}", code) for code in offered)
             self.matches.value = tuple(chosen or ())
             self.matches.disabled = chosen is None
         finally:

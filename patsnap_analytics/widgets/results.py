@@ -101,6 +101,11 @@ class Thumbnails:
                 self._uris.popitem(last=False)
         return made
 
+    def __len__(self) -> int:
+        """How many images are remembered (at most ``keep``)."""
+        with self._lock:
+            return len(self._uris)
+
     def prefetch(self, urls: Iterable[object]) -> None:
         """Fetch the images of ``urls`` not remembered yet, ``workers`` at a time."""
         with self._lock:
