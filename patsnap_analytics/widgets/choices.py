@@ -135,7 +135,13 @@ class CheckboxGroup(w.VBox):
             self._show(kept)
 
     def extend(self, options: Iterable[Option]) -> None:
-        """Add options to the main boxes (codes already offered are skipped)."""
+        """Add options to the main boxes (codes already offered are skipped).
+
+        Example:
+            >>> group = CheckboxGroup([("a", 1)]); group.extend([("a again", 1), ("b", 2)])
+            >>> group.options
+            [('a', 1), ('b', 2)]
+        """
         known = {code for _, code in self.options}
         new = [(label, code) for label, code in options if code not in known]
         if not new:

@@ -153,7 +153,13 @@ class ExportPanel(w.VBox):
         return self._folder
 
     def use(self, df: pd.DataFrame | None, query_images: Mapping[str, bytes] | None = None) -> None:
-        """Export ``df`` from now on (its query images by query name, for the report); forget older links."""
+        """Export ``df`` from now on (its query images by query name, for the report); forget older links.
+
+        Example:
+            >>> panel = ExportPanel(client=None); panel.use(pd.DataFrame({"patent_pn": ["USD1S"]}))
+            >>> panel.buttons["report"].disabled, panel.links.value
+            (False, '')
+        """
         self.frame = df if df is not None and len(df) else None
         self.query_images = dict(query_images or {})
         self._links.clear()

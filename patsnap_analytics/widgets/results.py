@@ -107,7 +107,14 @@ class Thumbnails:
             return len(self._uris)
 
     def prefetch(self, urls: Iterable[object]) -> None:
-        """Fetch the images of ``urls`` not remembered yet, ``workers`` at a time."""
+        """Fetch the images of ``urls`` not remembered yet, ``workers`` at a time.
+
+        Example:
+            >>> asked = []
+            >>> thumbs = Thumbnails(lambda url: asked.append(url))
+            >>> thumbs.prefetch(["a", "b", "a", None]); sorted(asked), len(thumbs)
+            (['a', 'b'], 2)
+        """
         with self._lock:
             todo = list(dict.fromkeys(u for u in urls if isinstance(u, str) and u and u not in self._uris))
         if self.fetch is None or not todo:
@@ -332,7 +339,13 @@ class ResultsTable(w.VBox):
         self._render()
 
     def turn(self, pages: int) -> None:
-        """Go ``pages`` pages forward (negative: back), within the results."""
+        """Go ``pages`` pages forward (negative: back), within the results.
+
+        Example:
+            >>> table = ResultsTable(Thumbnails(None)); table.show(pd.DataFrame({"rank": range(1, 121)}))
+            >>> table.turn(5); table.page_label.value
+            'rows 101–120 of 120'
+        """
         if self.frame is None:
             return
         last = max(0, (len(self.frame) - 1) // self.page_rows * self.page_rows)
