@@ -80,7 +80,8 @@ __all__ = [
     "connect",
 ]
 
-_LAZY_MODULES = ("plots", "widgets", "report", "sandbox", "batch", "labels", "exports", "enrich", "thumbnails")
+_LAZY_MODULES = ("plots", "widgets", "report", "sandbox", "batch", "labels", "exports", "enrich", "thumbnails",
+                 "demo")
 
 
 def __getattr__(name: str):

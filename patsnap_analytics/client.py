@@ -25,7 +25,6 @@ import requests
 from .api import SEARCH_ENDPOINTS, TOKEN
 from .auth import ApiKeyAuth, OAuthAuth
 from .cache import (
-    IMAGE_TTL,
     CacheHealth,
     SearchKeyer,
     UploadLedger,
@@ -298,25 +297,15 @@ class Client:
         """
         if not is_url(url):
             return None
-        url = self._own_scheme(url)
-        kwargs: dict[str, Any] = {"timeout": self.transport.timeout}
-        if self.cached:
-            kwargs["expire_after"] = IMAGE_TTL
-            if self.offline:
-                kwargs["only_if_cached"] = True
-        elif self.offline:
+        found = self.transport.fetch_image(self._own_scheme(url), offline=self.offline)
+        if found is None:
             return None
-        try:
-            resp = self.session.get(url, **kwargs)
-        except requests.RequestException:
-            return None
-        if resp.status_code != 200 or not resp.headers.get("Content-Type", "").startswith("image/"):
-            return None
-        if getattr(resp, "from_cache", False):
+        content, from_cache = found
+        if from_cache:
             self.stats.count_saved("image_cache_hits")
         else:
             self.stats.count_image_download()  # a plain image URL: not an API call, not billed
-        return resp.content
+        return content
 
     def _own_scheme(self, url: str) -> str:
         """A result image served by the API host itself is fetched with the host's own scheme: ``is_https=1``

@@ -15,6 +15,7 @@ Conventions shared by all charts:
   are left out of score charts; when *no* row has a score the chart says so instead of failing.
 * Bars count **distinct designs** (``patent_id``) by default, because a batch finds the same design for several
   query images; pass ``distinct=False`` to count result rows.
+* Axes of counts (and of ranks) have ticks at whole numbers only: a chart of two designs never reads 0.5, 1.5.
 * Extra keyword arguments (``**kwargs``) go to the Matplotlib artist each function draws its data with (named in
   its docstring), as in seaborn; they win over the house style (``lw=3`` or ``color="black"`` on lines,
   ``edgecolor=`` on bars, ``cmap=`` on the heatmap).
@@ -48,6 +49,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from .codes import OFFICES, name_of
 from .thumbnails import Fetch, image_fetcher, thumbnail
@@ -155,6 +157,11 @@ def _style(ax: Axes) -> None:
         ax.spines[side].set_visible(False)
     ax.set_axisbelow(True)
     ax.grid(True, axis="both", color="#e6e6e6", linewidth=0.8)
+
+
+def _whole_numbers(axis: Any) -> None:
+    """Ticks only at whole numbers on an axis of counts (or ranks): "1.5 designs" is no answer to "how many"."""
+    axis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _no_scores(ax: Axes, df: pd.DataFrame, title: str) -> Axes:
@@ -297,6 +304,8 @@ def score_distribution(df: pd.DataFrame, *, by: str | None = "query", kind: str 
         _score_layer(ax, kind, rows["score"].to_numpy(dtype=float), edges, line)
     ax.set_xlabel("Similarity score")
     ax.set_ylabel({"hist": "Results", "kde": "Density", "ecdf": "Share of results ≤ score"}[kind])
+    if kind == "hist":
+        _whole_numbers(ax.yaxis)
     return _finish_score_chart(ax, df, title, dropped, groups, by)
 
 
@@ -324,6 +333,7 @@ def score_vs_rank(df: pd.DataFrame, *, by: str | None = "query", ax: Axes | None
                 **_options(kwargs, Line2D, marker="o", markersize=3.5, linewidth=1.5, color=_colour(i),
                            label=_legend_label(name)))
     ax.set_xlabel("Rank")
+    _whole_numbers(ax.xaxis)
     ax.set_ylabel("Similarity score")
     return _finish_score_chart(ax, df, title, dropped, groups, by)
 
@@ -355,6 +365,7 @@ def _hbar(ax: Axes, counts: pd.Series, labels: list[str], colours: list[str], df
     ax.bar_label(bars, labels=[f"{int(v):,}" for v in counts.to_numpy()], padding=3, fontsize="small")
     ax.set_yticks(y, labels=labels)
     ax.set_xlabel("Distinct designs" if distinct else "Results")
+    _whole_numbers(ax.xaxis)
     ax.margins(x=0.12)
     ax.set_title(_title(df, title))
     return ax
@@ -542,6 +553,7 @@ def assignee_breakdown(df: pd.DataFrame, *, top: int = 15, by: str = "current_as
     _stacked(ax, table, horizontal=True, kwargs=kwargs)
     ax.set_yticks(np.arange(len(table))[::-1], labels=[_wrap(str(a), 34) for a in table.index])
     ax.set_xlabel("Distinct designs")
+    _whole_numbers(ax.xaxis)
     who = "current holders" if by == "current_assignee" else "original applicants"
     ax.set_title(_title(df, f"Top {len(table)} {who}"))
     return ax
@@ -587,6 +599,7 @@ def filing_timeline(df: pd.DataFrame, *, date: str = "application", stack: str |
     ax.set_xticks(np.arange(len(table))[::step], labels=[str(y) for y in table.index[::step]])
     ax.set_xlabel(f"{date.capitalize()} year")
     ax.set_ylabel("Distinct designs")
+    _whole_numbers(ax.yaxis)
     title = f"Designs by {date} year"
     ax.set_title(_title(df, title + (f" ({undated} without a date left out)" if undated else "")))
     return ax
@@ -625,7 +638,8 @@ def assignee_office_heatmap(df: pd.DataFrame, *, top: int = 12, by: str = "curre
             v = int(table.iat[i, j])
             ax.text(j, i, str(v) if v else "", ha="center", va="center", fontsize="small",
                     color="white" if v > high / 2 else "black")
-    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="Distinct designs")
+    bar = ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="Distinct designs")
+    _whole_numbers(bar.ax.yaxis)
     ax.set_xlabel("Office")
     ax.set_title(_title(df, "Who files where"))
     return ax

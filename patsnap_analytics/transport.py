@@ -46,7 +46,7 @@ import requests
 from .answers import check_data
 from .api import SANDBOX_HEADER, VERSION_HEADER, Endpoint
 from .auth import ApiKeyAuth, OAuthAuth, reveal
-from .cache import SEARCH_TTL, ZERO_HITS_TTL, AnswerStore, CacheHealth
+from .cache import IMAGE_TTL, SEARCH_TTL, ZERO_HITS_TTL, AnswerStore, CacheHealth
 from .errors import (
     AuthError,
     PatsnapError,
@@ -181,6 +181,31 @@ class Transport:
         """The request an answer is stored under: the call's parameters (and JSON body) without any credential."""
         return requests.Request(endpoint.method, self.base_url + endpoint.path, params=params, json=body).prepare()
 
+    def fetch_image(self, url: str, *, offline: bool = False) -> tuple[bytes, bool] | None:
+        """A result image's bytes, and whether the cache gave them; ``None`` when it is unavailable.
+
+        A result image is a plain link (not an API call, not billed), fetched with an API call's limits: no
+        credential, no redirect followed, the whole call within ``timeout``, at most :data:`MAX_ANSWER_BYTES`
+        (a hostile host cannot hold the client or fill its memory). A fetched image is stored, checked, for
+        :data:`~patsnap_analytics.cache.IMAGE_TTL` (the API's signed links live about 7 days).
+        """
+        request = requests.Request("GET", url, headers={"Cache-Control": "no-store"}).prepare()
+        stored = self.answers.get(request) if self.answers is not None else None
+        if stored is not None and _is_image(stored):
+            return stored.content, True
+        if offline:
+            return None
+        try:
+            resp = exchange(self.session, request, where="a result image", timeout=self.timeout,
+                            max_bytes=self.max_answer_bytes)
+        except PatsnapError:
+            return None
+        if not _is_image(resp):
+            return None
+        if self.answers is not None:
+            self.answers.put(request, resp, ttl=IMAGE_TTL)
+        return resp.content, False
+
     def lookup(self, endpoint: Endpoint, params: dict[str, str], *, body: Any = None) -> Answer | None:
         """The stored answer of a call with these (cache-key) parameters — a query string, or for a JSON
         endpoint the ``body`` — or ``None``; never sends a call.
@@ -294,3 +319,8 @@ class Transport:
 
     def _secrets(self) -> tuple[str, ...]:
         return tuple(s for s in getattr(self.auth, "secrets", ()) if len(s) >= 6)
+
+
+def _is_image(resp: Any) -> bool:
+    """An HTTP 200 answer that says it is an image (what a result image link must answer)."""
+    return resp.status_code == 200 and resp.headers.get("Content-Type", "").startswith("image/")

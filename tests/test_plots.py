@@ -469,3 +469,33 @@ def test_who_where_when_charts_count_distinct_designs():
     plt.close(ax.figure)
     with pytest.raises(ValueError, match=r"client\.enrich"):
         plots.assignee_breakdown(results())
+
+
+def _tick_values(axis) -> list[float]:
+    """The major tick values a drawn axis shows, inside its view limits."""
+    lo, hi = sorted(axis.get_view_interval())
+    return [float(t) for t in axis.get_majorticklocs() if lo - 1e-9 <= t <= hi + 1e-9]
+
+
+COUNT_AXES = {  # chart -> the axis (or colour bar axis) that counts designs or results, on a frame of 2-3 designs
+    "office_breakdown": lambda df: plots.office_breakdown(df).xaxis,
+    "office_breakdown rows": lambda df: plots.office_breakdown(df, distinct=False).xaxis,
+    "status_breakdown": lambda df: plots.status_breakdown(with_status(df)).xaxis,
+    "loc_breakdown": lambda df: plots.loc_breakdown(with_loc(df)).xaxis,
+    "score_distribution hist": lambda df: plots.score_distribution(df).yaxis,
+    "score_vs_rank (rank)": lambda df: plots.score_vs_rank(df).xaxis,
+    "assignee_breakdown": lambda df: plots.assignee_breakdown(enriched(df), stack="simple_legal_status").xaxis,
+    "filing_timeline": lambda df: plots.filing_timeline(enriched(df)).yaxis,
+    "assignee_office_heatmap colour bar": lambda df: plots.assignee_office_heatmap(enriched(df)).figure.axes[-1].yaxis,
+}
+
+
+@pytest.mark.parametrize("chart", list(COUNT_AXES))
+def test_count_axes_have_whole_number_ticks_only(chart):
+    # few designs are where Matplotlib's default locator puts ticks at 0.5, 1.5, ...
+    df = results(queries=("chair.png",), n=3)
+    axis = COUNT_AXES[chart](df)
+    axis.axes.figure.canvas.draw()
+    ticks = _tick_values(axis)
+    assert len(ticks) >= 2, ticks
+    assert all(t == int(t) for t in ticks), f"{chart}: ticks {ticks}"

@@ -479,3 +479,26 @@ def test_limits_hold_on_a_session_the_user_brought(tmp_path):
         with pytest.raises(errors.AnswerTooLarge):
             client.search_designs(IMAGE, limit=2)
     assert not math.isnan(0.0)
+
+
+def test_result_images_get_an_api_call_s_limits(tmp_path):
+    """A result image link is fetched without a credential, no redirect, within the deadline and the size cap;
+    a good one is stored and served from the cache the next time."""
+    png = png_bytes()
+    with StandIn() as elsewhere, StandIn() as host:
+        host.answer = lambda h: {
+            "/ok.png": lambda: h.send(200, png, "image/png"),
+            "/moved.png": lambda: h.redirect(elsewhere.url + "/ok.png"),
+            "/page.png": lambda: h.send(200, b"<html>maintenance</html>", "text/html"),
+            "/huge.png": lambda: h.send(200, b"\x89PNG" + b"0" * (9 * 2**20), "image/png"),
+            "/drip.png": lambda: h.drip(png, every=0.1),
+        }[h.path]()
+        client = standin_client(host, tmp_path, timeout=0.5)
+        for path in ("/moved.png", "/page.png", "/huge.png", "/drip.png"):
+            assert client.fetch_image(host.url + path) is None, path
+        assert elsewhere.received == []  # the redirect was not followed
+        assert client.fetch_image(host.url + "/ok.png") == png
+        assert client.fetch_image(host.url + "/ok.png") == png  # from the cache: no second request
+        assert sum(r["path"] == "/ok.png" for r in host.received) == 1
+        assert all("apikey" not in r["query"] and "Authorization" not in r["headers"] for r in host.received)
+        assert client.stats.as_dict()["image_cache_hits"] == 1 and client.stats.total_calls == 0

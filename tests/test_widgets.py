@@ -3,6 +3,7 @@ searching a real sandbox over HTTP (uploads simulated the way the browser sends 
 
 from __future__ import annotations
 
+import base64
 import io
 from datetime import date
 
@@ -19,9 +20,11 @@ from patsnap_analytics.retry import RetryPolicy
 from patsnap_analytics.sandbox import Sandbox
 from patsnap_analytics.sandbox.sample import write_queries
 from patsnap_analytics.widgets import (
+    CheckboxGroup,
     FilterForm,
     ImagePicker,
     SearchApp,
+    Thumbnails,
     describe_error,
     results_table_html,
 )
@@ -243,11 +246,13 @@ def test_app_searches_the_sandbox_and_fills_the_tabs(sb, client):
     assert sb.stats["/image-search/search-id"] == before["/image-search/search-id"] + 1
     assert sb.stats["/image-search/image-upload"] == before["/image-search/image-upload"] + 1
     assert app.status.startswith(f"{len(df)} results for 1 image") and "[sandbox data]" in app.status
-    assert "<table" in app.table.value and str(df["patent_pn"].iloc[0]) in app.table.value
-    assert set(app.charts) == {"gallery", "score_distribution", "office_breakdown"}
+    assert "<table" in app.table.html.value and str(df["patent_pn"].iloc[0]) in app.table.html.value
+    assert set(app.charts) == {"score_distribution", "office_breakdown"}
     assert all(png.startswith(b"\x89PNG") for png in app.charts.values())
-    assert app.gallery.outputs[0]["data"]["image/png"] and len(app.chart_output.outputs) == 2
+    assert "pa-query-card" in app.gallery.value and len(app.chart_output.outputs) == 2
     assert f"{client.stats.total_calls} API calls sent" in app.cost.value
+    assert sb.stats == {**before, "/image-search/search-id": before["/image-search/search-id"] + 1,
+                        "/image-search/image-upload": before["/image-search/image-upload"] + 1}  # thumbnails: no call
     assert set(plt.get_fignums()) == figures_before  # nothing left over to pop up in the next cell
     assert not app.search_button.disabled
 
@@ -386,3 +391,293 @@ def test_app_searches_picked_images_as_views_on_image_multiple(sb, query_images)
     app.form.endpoint.value = "image-multiple"
     df = app.search()
     assert df is not None and sb.stats["/search/patent/image-multiple"] == 1 and df["query"].nunique() == 1
+
+
+# ---------------------------------------------------------------------------------------------- issue 14: the app for a non-coder
+
+def _all_html(widget) -> str:
+    """Every HTML text the app shows (titles, messages, tables), as one string."""
+    return " ".join(str(getattr(wid, "value", "")) for wid in _descendants(widget)
+                    if isinstance(getattr(wid, "value", None), str))
+
+
+def test_checkbox_group_ticks_codes_and_builds_folds_on_first_use():
+    group = CheckboxGroup([("Active (1)", 1), ("Inactive (0)", 0)], folds=[("PCT stages", [("PCT (221)", 221)])])
+    seen = []
+    group.observe(lambda change: seen.append(change["new"]), "value")
+    assert group.fold_boxes == [None] and group.fold_panels[0].selected_index is None  # folded, not built
+    group.boxes[1].value = True
+    group.boxes[0].value = True
+    assert group.value == (1, 0) and seen == [(0,), (1, 0)]  # in the options' order, not the clicking order
+    group.value = (221,)  # chosen from code: its fold is built to show it, and its title says so
+    assert [box.value for box in group.fold_boxes[0]] == [True] and group.fold_titles() == ("PCT stages (1 ticked)",)
+    assert [box.value for box in group.boxes] == [False, False]
+    group.fold_boxes[0][0].value = False
+    assert group.value == () and group.fold_titles() == ("PCT stages",)
+    group.disabled = True
+    assert all(box.disabled for box in [*group.boxes, *group.fold_boxes[0]])
+
+
+def test_statuses_are_checkboxes_with_pct_stages_and_the_detailed_status_folded():
+    form = FilterForm()
+    assert [code for _, code in form.simple_legal_status.shown] == [0, 1, 2, 999]  # PCT stages folded:
+    assert [[c for _, c in opts] for _, opts in form.simple_legal_status.folds] == [[220, 221]]  # designs have none
+    assert [[c for _, c in opts] for _, opts in form.legal_status.folds] == [[222, 223, 224, 225]]
+    legal_section = form.legal_section
+    assert legal_section.children == (form.legal_status,) and legal_section in _descendants(form)
+    assert legal_section.selected_index is None and legal_section.titles == ("Legal status (detailed)",)
+    form.simple_legal_status.boxes[1].value = True  # Active (1)
+    granted = next(box for box, (_, code) in zip(form.legal_status.boxes, form.legal_status.shown, strict=True)
+                   if code == 3)
+    granted.value = True
+    assert legal_section.titles == ("Legal status (detailed) (1 ticked)",)  # a folded filter never hides
+    assert form.valid and (form.query.simple_legal_status, form.query.legal_status) == ((1,), (3,))
+
+
+def test_offices_are_checkboxes_the_rare_ones_folded_and_loaded_from_a_query():
+    form = FilterForm()
+    shown = {code for _, code in form.country.shown}
+    assert {"US", "CN", "EU", "JP", "KR", "WO"} <= shown and "BX" not in shown
+    assert form.country.fold_boxes == [None]  # 100-odd rare offices cost nothing until opened
+    form.country.fold_panels[0].selected_index = 0
+    assert len(form.country.fold_boxes[0]) == len(codes.OFFICES) - len(shown)
+    again = FilterForm.from_query(DesignQuery(country=["BX", "US"]))
+    assert again.query.country == ("BX", "US") and again.country.fold_titles()[0].endswith("(1 ticked)")
+
+
+def test_order_is_offered_only_when_sorting_by_a_date():
+    form = FilterForm()
+    assert form.field.value == "" and form.order.disabled  # by similarity the most similar comes first
+    form.field.value = "PBD"
+    assert not form.order.disabled
+    form.order.value = "asc"
+    assert (form.query.field, form.query.order) == ("PBD", "asc")
+    form.field.value = ""
+    assert form.order.disabled and form.order.value == "desc" and form.query.order == "desc"
+    assert FilterForm.from_query(DesignQuery(order="asc")).query.order == "desc"
+
+
+def test_loc_picker_finds_classes_by_words_and_writes_the_expression(sb, client, query_images):
+    form, before = FilterForm(), dict(sb.stats)
+    picker = form.loc_picker
+    picker.words.value = "watch"
+    offered = [code for _, code in picker.matches.options]
+    assert offered[:2] == ["10-02", "10"] and "10-02 Watches and wrist watches" in dict(picker.matches.options)
+    picker.matches.value = ("10-02",)
+    assert form.loc.value == "10-02" and form.valid
+    picker.words.value = "phone"  # a second search keeps the first choice visible and ticked
+    assert picker.matches.value == ("10-02",) and "14-03" in [code for _, code in picker.matches.options]
+    picker.matches.value = ("10-02", "14-03")
+    assert form.query.loc == "10-02 OR 14-03"
+    picker.matches.value = ("14-03",)
+    assert form.loc.value == "14-03"
+    form.loc.value = "14 and not 14-03"  # typed by hand: kept whole, a tick joins it with OR
+    assert picker.matches.value == ()
+    picker.matches.value = ("14-03",)
+    assert form.query.loc == "14 AND NOT 14-03 OR 14-03"
+    form.loc.value = "(14 AND"
+    assert picker.matches.disabled and "Fix the LOC expression" in picker.message.value
+    picker.words.value = "zzzz"
+    form.loc.value = ""
+    assert "No Locarno class matches" in picker.message.value
+    assert sb.stats == before  # finding codes is a table lookup, never a call
+
+    # the expression the picker wrote is the one searched: rich rows carry their classes
+    app = SearchApp(client, samples=None)
+    watch = next(p for p in query_images if "watch" in p.name)
+    app.picker.add(watch.read_bytes(), name=watch.name)
+    app.form.endpoint.value = "image-single"
+    app.form.loc_picker.words.value = "watch"
+    app.form.loc_picker.matches.value = ("10-02",)
+    df = app.search()
+    assert app.error is None and len(df) > 0
+    assert all(any(code.startswith("10-02") for code in codes_) for codes_ in df["loc"])
+
+
+def test_results_table_pages_with_thumbnails_that_cost_no_call(sb, client):
+    app = SearchApp(client, samples=None)
+    app.picker.add(drawing(9), name="q.png")
+    app.form.limit.value = 120
+    before = dict(sb.stats)
+    df = app.search()
+    assert app.error is None and len(df) == 120
+    # one upload, the first 100 ranks, the next 20: and nothing else (thumbnails are image links, not calls)
+    assert sb.stats == {**before, "/image-search/image-upload": before["/image-search/image-upload"] + 1,
+                        "/image-search/search-id": before["/image-search/search-id"] + 1,
+                        "/image-search/results": before.get("/image-search/results", 0) + 1}
+    page = app.table.html.value
+    assert page.count("<img src='data:image/png;base64,") == 50 and app.table.page_label.value == "rows 1–50 of 120"
+    assert str(df["patent_pn"].iloc[49]) in page and str(df["patent_pn"].iloc[50]) not in page
+    first_page = set(df["image_url"].iloc[:50])
+    assert client.stats.image_downloads == len(first_page)  # the gallery's 8 are on the first page too
+    app.table.next_button.click()
+    app.table.next_button.click()
+    assert app.table.page_label.value == "rows 101–120 of 120" and app.table.next_button.disabled
+    assert str(df["patent_pn"].iloc[119]) in app.table.html.value
+    fetched = client.stats.image_downloads
+    app.table.turn(-2)  # back to the first page: every picture is remembered
+    assert client.stats.image_downloads == fetched and app.table.previous_button.disabled
+    assert sb.stats["/image-search/search-id"] == before["/image-search/search-id"] + 1
+
+
+def test_gallery_groups_results_per_query_with_the_query_image_first(sb, client, samples):
+    app = SearchApp(client, samples=samples, gallery_size=3)
+    app.picker.add_sample("query-1-10-02-watch.png")
+    app.picker.add_sample("query-3-06-01-chair.png")
+    app.form.limit.value = 5
+    app.search()
+    assert app.error is None
+    page = app.gallery.value
+    sections = page.split("<section class='pa-gallery-query'")[1:]
+    assert [s.split("<h4", 1)[1].split(">", 1)[1].split(" <small", 1)[0] for s in sections] == \
+        ["query-1-10-02-watch.png", "query-3-06-01-chair.png"]  # in the order searched
+    for section, ref in zip(sections, app.picker.images, strict=True):
+        cards = section.split("<figure class='")[1:]
+        assert cards[0].startswith("pa-gallery-card pa-query-card")  # the query image first, framed
+        assert Thumbnails.of_image(ref) in cards[0]
+        assert len(cards) == 1 + 3 and all(not c.startswith("pa-gallery-card pa-query-card") for c in cards[1:])
+        assert "5 results" in section
+
+
+def _download(panel, kind: str) -> bytes:
+    """The bytes behind the panel's download link of ``kind`` (what the browser saves)."""
+    link = panel.links.value.split(f"data-kind='{kind}'", 1)[1]
+    return base64.b64decode(link.split("base64,", 1)[1].split("'", 1)[0])
+
+
+def test_exports_are_download_links_and_cost_no_call(sb, client, samples, tmp_path):
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    app = SearchApp(client, samples=samples, export_folder=tmp_path / "exports")
+    assert all(button.disabled for button in app.exporter.buttons.values())  # nothing to export yet
+    app.picker.add_sample("query-2-14-03-phone.png")
+    app.picker.add_sample("query-5-26-05-lamp.png")
+    app.form.limit.value = 6
+    app.search()
+    assert app.error is None and not any(button.disabled for button in app.exporter.buttons.values())
+    before, calls = dict(sb.stats), client.stats.total_calls
+
+    app.exporter.buttons["csv"].click()
+    table = pd.read_csv(io.BytesIO(_download(app.exporter, "csv")))
+    assert table["patent_pn"].tolist() == app.results["patent_pn"].tolist()
+    assert "image_url_note" in table.columns  # sandbox links said to be sandbox links
+    assert "no API call" in app.exporter.message.value and str(tmp_path / "exports") in app.exporter.message.value
+
+    app.exporter.buttons["excel"].click()
+    book = load_workbook(io.BytesIO(_download(app.exporter, "excel")))
+    assert book.sheetnames == ["All hits", "query-2-14-03-phone.png", "query-5-26-05-lamp.png"]
+    assert book["All hits"].max_row == 1 + len(app.results) and book["All hits"]._images  # thumbnails
+
+    app.exporter.buttons["report"].click()
+    report = _download(app.exporter, "report").decode("utf-8")
+    assert "SANDBOX DATA" in report and report.count('alt="query image ') == 2
+    assert "127.0.0.1" not in report
+
+    # three links, one per kind, each a file in the folder asked for; and not one call spent
+    assert app.exporter.links.value.count("class='pa-download'") == 3
+    assert sorted(p.suffix for p in (tmp_path / "exports").iterdir()) == [".csv", ".html", ".xlsx"]
+    assert sb.stats == before and client.stats.total_calls == calls and app.exporter.error is None
+
+    app.form.limit.value = 4  # a new search: the old files are no longer what the app shows
+    app.search()
+    assert app.exporter.links.value == "" and len(app.exporter.frame) == 8
+
+
+def test_export_problems_are_messages(tmp_path):
+    import pandas as pd
+
+    from patsnap_analytics.widgets import ExportPanel
+
+    panel = ExportPanel(client=None)
+    assert panel.export("csv") is None and panel.error.startswith("Search first")
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    panel = ExportPanel(client=None, folder=blocked)
+    panel.use(pd.DataFrame({"query": ["q"], "patent_pn": ["US1S"]}))
+    assert panel.export("csv") is None
+    assert panel.error.startswith("The CSV could not be written") and "pa-export-error" in panel.message.value
+    assert not panel.buttons["csv"].disabled  # it can be tried again
+
+
+def test_details_say_their_cost_first_and_spend_exactly_that(sb, samples):
+    client = client_for(sb, cache=":memory:")
+    app = SearchApp(client, samples=samples)
+    assert app.details_button.disabled
+    app.picker.add_sample("query-6-12-08-car.png")
+    app.form.limit.value = 12
+    app.search()
+    assert app.details_button.description == "Add holders, dates & status (3 API calls)"  # said before paying
+    before = dict(sb.stats)
+    rich = app.add_details()
+    spent = {path: sb.stats[path] - before.get(path, 0) for path in sb.stats if sb.stats[path] != before.get(path, 0)}
+    assert spent == {"/basic-patent-data/simple-bibliography": 1, "/basic-patent-data/simple-legal-status": 1,
+                     "/basic-patent-data/legal-status": 1}
+    assert app.error is None and app.results is rich and "Details: <b>3 API calls</b>" in app.cost.value
+    assert "Holder" in app.table.html.value and "Filed" in app.table.html.value
+    assert {"assignee_breakdown", "filing_timeline", "status_breakdown"} <= set(app.charts)
+    assert app.details_button.description == "Add holders, dates & status (no call: looked up before)"
+    before = dict(sb.stats)
+    app.details_button.click()
+    assert sb.stats == before  # looked up once, never paid twice
+    app.exporter.buttons["excel"].click()
+    from openpyxl import load_workbook
+
+    header = load_workbook(io.BytesIO(_download(app.exporter, "excel")))["All hits"][1]
+    assert {"Holder", "Filed", "Status"} <= {cell.value for cell in header}  # the workbook has the details too
+    client.close()
+
+
+def test_the_title_is_shown_once(sb, client):
+    import json
+
+    from patsnap_analytics.widgets.app import TITLE
+
+    app = SearchApp(client, samples=None)
+    assert _all_html(app).count(TITLE) == 1
+    notebook = json.loads((ROOT / "notebooks" / "app.ipynb").read_text())
+    sources = ["".join(cell["source"]) for cell in notebook["cells"]]
+    assert not any(TITLE in source or (source.lstrip().startswith("#") and cell["cell_type"] == "markdown")
+                   for source, cell in zip(sources, notebook["cells"], strict=True))
+
+
+def test_loc_picker_keeps_its_boxes_while_the_offer_is_the_same():
+    form = FilterForm()
+    form.loc_picker.words.value = "lamp"
+    boxes = list(form.loc_picker.matches.boxes)
+    form.loc.value = "26-05"  # typed by hand: the same classes are offered, one of them now ticked
+    assert form.loc_picker.matches.boxes == boxes and form.loc_picker.matches.value == ("26-05",)
+    assert [box.value for box in boxes] == [code == "26-05" for _, code in form.loc_picker.matches.shown]
+
+
+def test_hostile_rows_and_images_stay_text_and_grey_boxes():
+    import pandas as pd
+
+    from patsnap_analytics.widgets.results import gallery_html
+
+    from .conftest import bomb_png
+
+    hostile = "<img src=x onerror=alert(1)>"
+    df = pd.DataFrame({"query": [hostile], "rank": [1], "patent_pn": ["<b>US1S</b>"], "title": [f"'{hostile}"],
+                       "score": [0.5], "image_url": ["https://img.example/bomb.png"], "country": ["US"]})
+    images = {"https://img.example/bomb.png": bomb_png()}
+    thumbs = Thumbnails(images.get)  # a decompression bomb from the wire: refused, drawn as "no image"
+    for page in (gallery_html(df, thumbnail=thumbs.uri), results_table_html(df, thumbnail=thumbs.uri)):
+        assert "<img src=x" not in page and "<b>US1S" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+        assert "pa-no-image" in page and "onerror=alert(1)>" not in page
+    assert thumbs.fetched == 1  # asked once, remembered as missing
+
+
+def test_thumbnails_remember_a_bounded_number_of_images():
+    served = []
+
+    def fetch(url):
+        served.append(url)
+        return png_bytes((40, 30))
+
+    thumbs = Thumbnails(fetch, keep=3)
+    thumbs.prefetch([f"u{i}" for i in range(5)] + ["u4", None, ""])  # duplicates and blanks are not fetched
+    assert sorted(served) == [f"u{i}" for i in range(5)] and len(thumbs) == 3
+    assert thumbs.uri("u4").startswith("data:image/png;base64,") and len(served) == 5
+    thumbs.uri("u0")  # forgotten (the oldest): fetched again
+    assert served[-1] == "u0" and len(thumbs) == 3

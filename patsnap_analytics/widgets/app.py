@@ -1,13 +1,17 @@
-"""SearchApp: the whole search in one widget — pick images, set filters, search, read the results.
+"""SearchApp: the whole search in one widget — pick images, set filters, search, read, export.
 
-``display(SearchApp(pa.connect()))`` is all an analyst types. The app never lets an exception escape into the
+``display(SearchApp(pa.connect()))`` is all an analyst types; ``notebooks/app.ipynb`` served by Voilà is the
+same app for people who never open a notebook (``docs/app.md``). The app never lets an exception escape into the
 notebook: every failure (a refused image, a bad filter, quota, auth, rate limit, any ``PatsnapError``) becomes a
-message in the app, and ``app.error`` holds it for code. What the search cost is shown from ``client.stats``,
-because every call is paid for and a cache hit is not.
+message in the app, and ``app.error`` holds it for code. What each search cost is shown from ``client.stats``
+(calls sent, cache hits), because every call is paid for and a cache hit is not.
 
-The result tabs are filled with ready-made output (escaped HTML, PNG charts rendered here and closed at once), so
-they work the same in JupyterLab, Voilà and a test without a kernel, and no Matplotlib figure leaks into the
-next cell of the notebook.
+The results are shown as a paged table with a thumbnail per row, a gallery grouped per query image (the query
+first), and charts; :class:`~patsnap_analytics.widgets.exporter.ExportPanel` writes them as CSV, the reviewers'
+Excel workbook or the HTML report, each offered as a download link. "Add holders, dates & status" enriches the
+results (``client.enrich``) and says beforehand how many calls that costs. The tabs are filled with ready-made
+output (escaped HTML, PNG charts rendered here and closed at once), so they work the same in JupyterLab, Voilà
+and a test without a kernel, and no Matplotlib figure leaks into the next cell of the notebook.
 
 Example:
     >>> import patsnap_analytics as pa                                # doctest: +SKIP
@@ -28,6 +32,7 @@ import os
 import threading
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
@@ -52,14 +57,15 @@ from ..errors import (
 )
 from ..images import ImageRef
 from ..query import DesignQuery
+from .exporter import ExportPanel
 from .form import FilterForm
 from .picker import ImagePicker
+from .results import ResultsTable, Thumbnails, gallery_html, query_images
 
-__all__ = ["TABLE_COLUMNS", "SearchApp", "describe_error"]
+__all__ = ["TITLE", "SearchApp", "describe_error"]
 
-#: Columns of the results table, in order (label columns from ``client.label`` are added when present).
-TABLE_COLUMNS = ("query", "rank", "patent_pn", "title", "score", "country")
-_LABEL_COLUMNS = ("simple_legal_status_label", "legal_status_label", "loc_label")
+#: The app's title, shown once at its top.
+TITLE = "Similar registered designs"
 _POLL_SECONDS = 0.1
 
 # error class -> what the analyst should read first; the most specific class in the error's MRO wins, so a new
@@ -72,7 +78,7 @@ _ADVICE: dict[type[BaseException], str] = {
     QuotaExhaustedError: "The API quota is used up",
     RateLimitError: "The API is rate-limiting these calls (already retried) — wait a moment and search again",
     AuthError: "The API refused the credentials — check the api key or client id/secret",
-    PermissionDeniedError: "This account may not use the image-search endpoint",
+    PermissionDeniedError: "This account may not use this endpoint",
     ServiceError: "The PatSnap service failed (already retried) — try again later",
     OfflineCacheMiss: "Offline mode: this search is not in the cache",
     BudgetExceeded: "The call budget is spent",
@@ -107,30 +113,20 @@ def _text_output(text: str) -> dict[str, Any]:
     return {"output_type": "display_data", "metadata": {}, "data": {"text/plain": text}}
 
 
-def results_table_html(df: pd.DataFrame, max_rows: int = 500) -> str:
-    """The results as an escaped HTML table (titles and names come from outside and are never trusted).
-
-    Example:
-        >>> df = pd.DataFrame({"query": ["q"], "rank": [1], "patent_pn": ["US1S"], "title": ["<b>x</b>"],
-        ...                    "score": [0.91234], "country": ["US"]})
-        >>> "&lt;b&gt;x&lt;/b&gt;" in results_table_html(df), "<b>x" in results_table_html(df)
-        (True, False)
-    """
-    columns = [c for c in (*TABLE_COLUMNS, *_LABEL_COLUMNS) if c in df.columns]
-    view = df[columns].head(max_rows).copy()
-    if "score" in view.columns:
-        view["score"] = view["score"].map(lambda s: "—" if pd.isna(s) else f"{float(s):.3f}")
-    table = view.to_html(index=False, escape=True, na_rep="—", border=0, classes="pa-results")
-    more = f"<p><i>first {max_rows} of {len(df)} rows</i></p>" if len(df) > max_rows else ""
-    return f'<div style="max-height:480px;overflow:auto">{table}</div>{more}'
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 class SearchApp(w.VBox):
-    """Image picker + filter form + Search button, with results, gallery and charts in tabs.
+    """Image picker + filter form + Search button; results, gallery and charts in tabs; export and details.
 
-    State for code and tests: ``results`` (the last search's DataFrame; ``None`` after a failed one), ``error``
-    (the last error message, or ``None``), ``status`` (the status line's text), ``charts`` (chart name -> PNG
-    bytes of the last search) and :meth:`search` (what the button does).
+    State for code and tests: ``results`` (the last search's DataFrame, enriched once details were added;
+    ``None`` after a failed search), ``error`` (the last error message, or ``None``), ``status`` (the status
+    line's text), ``charts`` (chart name -> PNG bytes of the last search), :meth:`search` (what the Search
+    button does), :meth:`add_details` (the details button) and ``exporter`` (the export buttons).
+
+    ``export_folder``: where exports are written (default: a private temporary folder; the files are offered
+    as download links either way). ``gallery_size``: designs shown per query image in the gallery.
 
     Example:
         >>> app = SearchApp(client=None, samples=None)
@@ -139,13 +135,14 @@ class SearchApp(w.VBox):
     """
 
     def __init__(self, client: Any, *, query: DesignQuery | None = None, samples: str | os.PathLike | bool | None = True,
-                 gallery_size: int = 12, **kwargs: Any) -> None:
+                 gallery_size: int = 8, export_folder: str | os.PathLike | None = None, **kwargs: Any) -> None:
         self.client = client
         self.gallery_size = gallery_size
         self.results: pd.DataFrame | None = None
         self.error: str | None = None
         self.charts: dict[str, bytes] = {}
         self._searching = False
+        self._last_cost = ""
         self._callbacks: list[Callable[[SearchApp], None]] = []
 
         self.picker = ImagePicker(samples=samples)
@@ -153,32 +150,50 @@ class SearchApp(w.VBox):
         self.search_button = w.Button(description="Search", button_style="primary", icon="search",
                                       layout=w.Layout(width="140px"))
         self.search_button.on_click(self.search)
+        self.search_button.add_class("pa-search-button")
         self.progress = w.IntProgress(value=0, min=0, max=1, description="Searching",
                                       layout=w.Layout(visibility="hidden", width="320px"))
         self.status_line = w.HTML()
         self.message = w.HTML()
         self.cost = w.HTML()
-        self.table = w.HTML("<i>No search yet.</i>")
-        self.gallery = w.Output()
+        self.thumbnails = Thumbnails(getattr(client, "fetch_image", None))
+        self.table = ResultsTable(self.thumbnails)
+        self.gallery = w.HTML("<i>No search yet.</i>")
         self.chart_output = w.Output()
         self.tabs = w.Tab(children=[self.table, self.gallery, self.chart_output],
                           titles=("Results", "Gallery", "Charts"))
-        source = getattr(client, "source", None)
-        banner = (" <span style='background:#fff3cd;padding:1px 6px'>sandbox: generated sample designs, "
-                  "no charges</span>" if source == "sandbox" else "")
+        self.details_button = w.Button(description="Add holders, dates & status", icon="plus", disabled=True,
+                                       tooltip="looks each design up by its id (P011, P041, P013): costs calls",
+                                       layout=w.Layout(width="auto"))
+        self.details_button.on_click(self.add_details)
+        self.details_button.add_class("pa-details-button")
+        self.exporter = ExportPanel(client, folder=Path(export_folder) if export_folder is not None else None)
+        self.exporter.on_export(lambda _: self._show_cost(None))
         kwargs.setdefault("layout", w.Layout(padding="4px"))
         super().__init__([
-            w.HTML(f"<h3 style='margin:4px 0'>Similar registered designs{banner}</h3>"),
+            self._header(getattr(client, "source", None)),
             w.HTML("<b>1. Query images</b>"), self.picker,
             w.HTML("<b>2. Filters</b>"), self.form,
             w.HBox([self.search_button, self.progress], layout=w.Layout(align_items="center")),
             self.status_line, self.message, self.cost, self.tabs,
+            w.HBox([w.HTML("<b>Details</b>", layout=w.Layout(width="60px")), self.details_button],
+                   layout=w.Layout(align_items="center")),
+            self.exporter,
         ], **kwargs)
         self.add_class("pa-search-app")
         self.picker.on_change(lambda _: self._update_button())
         self.form.observe(lambda _: self._update_button(), "valid")
         self._update_button()
         self._show_cost(None)
+
+    @staticmethod
+    def _header(source: str | None) -> w.HTML:
+        """The title (the app's only one) and what to do, with a banner when the data is generated."""
+        banner = (" <span class='pa-sandbox-banner' style='background:#fff3cd;padding:1px 6px;font-size:0.7em'>"
+                  "sandbox: generated sample designs, no charges</span>" if source == "sandbox" else "")
+        return w.HTML(f"<h3 class='pa-app-title' style='margin:4px 0'>{TITLE}{banner}</h3>"
+                      "<div style='margin-bottom:4px'>Pick one or more query images, set the filters you need and "
+                      "press <b>Search</b>. Each search shows what it cost in API calls.</div>")
 
     # ------------------------------------------------------------------ public API
     @property
@@ -191,7 +206,12 @@ class SearchApp(w.VBox):
         self._callbacks.append(callback)
 
     def search(self, _button: Any = None) -> pd.DataFrame | None:
-        """Search the picked images with the form's filters; show results or the error. Never raises."""
+        """Search the picked images with the form's filters; show results or the error. Never raises.
+
+        Cost: what ``client.search_designs`` / ``client.search_many`` cost (one call per 100 ranks per image,
+        plus an upload per image without a valid upload URL; nothing for what the cache holds). Showing the
+        results fetches thumbnails of the table's first page and of the gallery: image links, not API calls.
+        """
         if self._searching:
             return None
         self.error = None
@@ -210,7 +230,7 @@ class SearchApp(w.VBox):
         self._update_button()
         self.progress.max, self.progress.value = len(images), 0
         self.progress.layout.visibility = "visible"
-        self._set_status(f"Searching {len(images)} image{'s' if len(images) != 1 else ''}…")
+        self._set_status(f"Searching {_plural(len(images), 'image')}…")
         try:
             with warnings.catch_warnings():
                 # a stopped batch warns; here the app says it in its own message instead
@@ -226,10 +246,50 @@ class SearchApp(w.VBox):
             self._show_results(df)
         else:  # nothing came back: say so, and do not leave the previous search's results looking current
             df = self.results = None
-            self.table.value = "<i>The search failed; see the message above.</i>"
-            self.gallery.outputs = self.chart_output.outputs = ()
-            self.charts = {}
+            self._clear_results("The search failed; see the message above.")
         return self._finish(df, problem, before)
+
+    def details_cost(self) -> int | None:
+        """How many calls :meth:`add_details` would spend now (``None`` without results); costs no call.
+
+        Example:
+            >>> SearchApp(client=None, samples=None).details_cost() is None
+            True
+        """
+        if self.results is None or self.client is None or not len(self.results):
+            return None
+        return int(self.client.enrich(self.results, dry_run=True))
+
+    def add_details(self, _button: Any = None) -> pd.DataFrame | None:
+        """Add holders, filing and publication dates and legal status to the results (``client.enrich``), then
+        show them in the table, the charts and the exports. Never raises.
+
+        Cost: :meth:`details_cost` calls, said on the button before it is pressed: ceil(designs not yet
+        looked up / 100) per kind (P011 bibliography, P041 simple and P013 full legal status); designs looked up
+        before cost nothing.
+        """
+        if self.results is None or self.client is None:
+            self.error = "Search first: there are no results to add details to."
+            self.message.value = self._error_html(self.error)
+            return None
+        before = self.client.stats.as_dict()
+        self.details_button.disabled = True
+        self._set_status("Looking up holders, dates and legal status…")
+        try:
+            rich = self.client.enrich(self.results, progress=False)
+        except Exception as exc:  # the app's promise: a message, never a traceback
+            self.error = describe_error(exc)
+            self.message.value = self._error_html(self.error)
+            self._set_status("Details could not be added.")
+            rich = None
+        if rich is not None:
+            self.error = None
+            self.message.value = ""
+            self._show_results(rich)
+            self._set_status(f"Details added to {_plural(rich['patent_id'].nunique(), 'design')}.")
+        self._show_cost(before, what="Details")
+        self._offer_details()
+        return rich
 
     # ------------------------------------------------------------------ searching
     def _run(self, images: list[ImageRef], query: DesignQuery, before: dict[str, Any]) -> pd.DataFrame:
@@ -291,64 +351,100 @@ class SearchApp(w.VBox):
     # ------------------------------------------------------------------ showing
     def _show_results(self, df: pd.DataFrame) -> None:
         self.results = df
-        self.table.value = (results_table_html(df) if len(df) else "<i>No similar designs matched these "
-                            "filters.</i>")
+        self.table.show(df, "No similar designs matched these filters.")
+        pictures = query_images(df, self.picker.images)
+        self.exporter.use(df, {name: refs[0].data for name, refs in pictures.items() if refs})
         self.charts = {}
+        self._offer_details()
         if not len(df):
-            self.gallery.outputs = (_text_output("No results."),)
+            self.gallery.value = "<i>No results.</i>"
             self.chart_output.outputs = (_text_output("No results."),)
             return
+        if "image_url" in df.columns:  # the gallery's images, a few at a time, before it asks for them one by one
+            ranked = df.sort_values("rank", kind="stable") if "rank" in df.columns else df
+            self.thumbnails.prefetch(ranked.groupby("query", sort=False).head(self.gallery_size)["image_url"])
+        self.gallery.value = gallery_html(
+            df, thumbnail=self.thumbnails.uri, per_query=self.gallery_size,
+            query_pictures={name: [Thumbnails.of_image(ref) for ref in refs] for name, refs in pictures.items()})
+        self.chart_output.outputs = tuple(self._charts(df))
+
+    def _charts(self, df: pd.DataFrame) -> list[dict[str, Any]]:
+        """The charts the frame's columns allow, as display messages (and PNG bytes in ``self.charts``)."""
         from .. import plots  # Matplotlib loads on the first search, not when the app is built
 
         # small PNGs, and each figure closed at once so it never shows up again in the next cell
         png = functools.partial(plots.figure_png, dpi=80, bbox_inches="tight")
-        try:
-            self.charts["gallery"] = png(plots.thumbnail_gallery(df, client=self.client, n=self.gallery_size))
-            self.gallery.outputs = (_png_output(self.charts["gallery"], "thumbnail gallery"),)
-        except Exception as exc:  # a chart must never hide the results table
-            self.gallery.outputs = (_text_output(f"gallery unavailable: {exc}"),)
-        outputs = []
         drawers = [("score_distribution", plots.score_distribution), ("office_breakdown", plots.office_breakdown)]
         if df["query"].nunique() > 1:
             drawers.append(("overlap_heatmap", plots.overlap_heatmap))
+        if "loc" in df.columns and df["loc"].notna().any():
+            drawers.append(("loc_breakdown", plots.loc_breakdown))
+        if "simple_legal_status_label" in df.columns:
+            drawers.append(("status_breakdown", plots.status_breakdown))
+        if "current_assignee" in df.columns and df["current_assignee"].notna().any():
+            drawers.append(("assignee_breakdown", plots.assignee_breakdown))
+        if "application_date" in df.columns and df["application_date"].notna().any():
+            drawers.append(("filing_timeline", plots.filing_timeline))
+        outputs = []
         for name, draw in drawers:
             try:
                 self.charts[name] = png(draw(df).figure)
                 outputs.append(_png_output(self.charts[name], name.replace("_", " ")))
-            except Exception as exc:
+            except Exception as exc:  # a chart must never hide the results table
                 outputs.append(_text_output(f"{name.replace('_', ' ')} unavailable: {exc}"))
-        self.chart_output.outputs = tuple(outputs)
+        return outputs
 
-    def _show_cost(self, before: dict[str, Any] | None) -> None:
+    def _clear_results(self, message: str) -> None:
+        self.table.show(None, message)
+        self.gallery.value = f"<i>{html.escape(message)}</i>"
+        self.chart_output.outputs = ()
+        self.charts = {}
+        self.exporter.use(None)
+        self._offer_details()
+
+    def _offer_details(self) -> None:
+        """The details button says what it will cost before anyone presses it."""
+        try:
+            calls = self.details_cost()
+        except Exception:  # a cost that cannot be worked out now: offer nothing rather than guess
+            calls = None
+        self.details_button.disabled = calls is None or self._searching
+        cost = ("" if calls is None else " (no call: looked up before)" if calls == 0
+                else f" ({_plural(calls, 'API call')})")
+        self.details_button.description = f"Add holders, dates & status{cost}"
+
+    def _show_cost(self, before: dict[str, Any] | None, what: str = "This search") -> None:
+        """The cost line: what the last search (or details lookup) cost since ``before``, then the session's
+        totals; ``before=None`` refreshes the totals only (an export costs no call)."""
         if self.client is None or not hasattr(self.client, "stats"):
             self.cost.value = ""
             return
         now = self.client.stats.as_dict()
-        session = (f"session: {now['total_calls']} API call{'s' if now['total_calls'] != 1 else ''} sent, "
-                   f"{now['calls_saved']} saved by the cache")
-        if before is None:
-            self.cost.value = f"<small>{html.escape(session)}</small>"
-            return
-        calls = now["total_calls"] - before["total_calls"]
-        hits = now["search_cache_hits"] - before["search_cache_hits"]
-        reuses = now["upload_reuses"] - before["upload_reuses"]
-        images = now["image_cache_hits"] - before["image_cache_hits"]
-        self.cost.value = (f"<small>This search: <b>{calls} API call{'s' if calls != 1 else ''}</b> "
-                           f"({hits} search cache hit{'s' if hits != 1 else ''}, {reuses} upload reuse"
-                           f"{'s' if reuses != 1 else ''}, {images} thumbnail cache hit{'s' if images != 1 else ''})"
-                           f" · {html.escape(session)}</small>")
+        if before is not None:
+            calls = now["total_calls"] - before["total_calls"]
+            hits = now["search_cache_hits"] - before["search_cache_hits"]
+            reuses = now["upload_reuses"] - before["upload_reuses"]
+            images = now["image_cache_hits"] - before["image_cache_hits"]
+            self._last_cost = (f"{what}: <b>{_plural(calls, 'API call')}</b> ({_plural(hits, 'search cache hit')}, "
+                               f"{_plural(reuses, 'upload reuse')}, {_plural(images, 'thumbnail cache hit')}) · ")
+        session = (f"session: {_plural(now['total_calls'], 'API call')} sent, {now['calls_saved']} saved by the "
+                   f"cache, {now['image_downloads']} result images fetched (not calls)")
+        self.cost.value = f"<small class='pa-app-cost'>{self._last_cost}{html.escape(session)}</small>"
+
+    @staticmethod
+    def _error_html(problem: str) -> str:
+        return f'<div class="pa-app-error" style="color:#b00020;white-space:pre-wrap">⚠ {html.escape(problem)}</div>'
 
     def _finish(self, df: pd.DataFrame | None, problem: str | None,
                 before: dict[str, Any] | None = None) -> pd.DataFrame | None:
         self.error = problem
         self._update_button(set_status=False)
         if problem:
-            self.message.value = (f'<div class="pa-app-error" style="color:#b00020;white-space:pre-wrap">'
-                                  f"⚠ {html.escape(problem)}</div>")
+            self.message.value = self._error_html(problem)
         if df is not None:
             n, q = len(df), df["query"].nunique() if "query" in df.columns else 0
             sandbox = " [sandbox data]" if df.attrs.get("source") == "sandbox" else ""
-            self._set_status(f"{n} result{'s' if n != 1 else ''} for {q} image{'s' if q != 1 else ''}{sandbox}.")
+            self._set_status(f"{_plural(n, 'result')} for {_plural(q, 'image')}{sandbox}.")
         elif problem:
             self._set_status("Search failed." if before is not None else "Not searched.")
         if before is not None:
@@ -372,4 +468,4 @@ class SearchApp(w.VBox):
             self._set_status("Fix the filters marked in red to search.")
         else:
             n = len(self.picker.images)
-            self._set_status(f"Ready to search {n} image{'s' if n != 1 else ''}.")
+            self._set_status(f"Ready to search {_plural(n, 'image')}.")

@@ -5,6 +5,11 @@ sets :attr:`FilterForm.valid` to ``False`` (an observable trait, so a Search but
 has validation rules of its own: ``DesignQuery`` is the one place they live, so the form and ``search_designs``
 can never disagree about what is allowed.
 
+Written for people who do not search every day: several choices are checkboxes, never Ctrl-click lists (offices,
+statuses), with what few searches need folded away (the long tail of offices, PCT stages — designs never go
+through PCT —, the detailed legal status); Locarno classes are found by words (:class:`LocPicker`); "Order" is
+offered only when sorting by a date, since by similarity the most similar design always comes first.
+
 Example:
     >>> form = FilterForm()
     >>> form.loc.value = "(10-02 OR"
@@ -18,7 +23,7 @@ Example:
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import ipywidgets as w
@@ -28,18 +33,32 @@ from .. import codes
 from ..api import SEARCH_ENDPOINTS
 from ..errors import ValidationError
 from ..query import DATE_PARAMS, DEFAULT_ENDPOINT, FILTERS, MODELS, SORT_FIELDS, DesignQuery
+from .choices import CheckboxGroup, collapsed
+from .locarno import LocPicker
 
-__all__ = ["FilterForm"]
+__all__ = ["MAIN_OFFICES", "PCT_LEGAL_STATUS", "PCT_SIMPLE_STATUS", "FilterForm"]
 
 _DEFAULT = DesignQuery()
 #: (label shown, value of the ``field`` filter); "" stands for None because a Dropdown cannot hold None cleanly.
 SORT_OPTIONS = (("similarity", ""), *((words, code) for code, words in SORT_FIELDS.items()))
+#: Offices shown as checkboxes at once (the rest are under "More offices"): where most designs are registered.
+MAIN_OFFICES = ("CN", "US", "EU", "WO", "JP", "KR", "GB", "DE", "FR", "IT", "ES", "CH", "HK", "TW", "AU",
+                "CA", "IN", "BR")
+#: Status codes of PCT stages: utility models can pass through the PCT, designs never do (they use the Hague
+#: system), so these are folded away.
+PCT_SIMPLE_STATUS = (220, 221)
+PCT_LEGAL_STATUS = (222, 223, 224, 225)
 _LABEL_WIDTH = "130px"
+_PCT_FOLD = "PCT stages (utility models only; designs have none)"
 
 
-def _coded_options(table: dict[Any, str]) -> list[tuple[str, Any]]:
-    """(label, code) pairs, sorted by label, so analysts pick words and the API receives codes."""
-    return sorted(((f"{name} ({code})", code) for code, name in table.items()), key=lambda o: o[0].lower())
+def _coded_options(table: Mapping[Any, str], only: Iterable[Any] | None = None,
+                   by_label: bool = True) -> list[tuple[str, Any]]:
+    """(label, code) pairs, so analysts pick words and the API receives codes; sorted by label unless
+    ``by_label`` is False (then in the table's order, which groups related statuses)."""
+    keep = set(table) if only is None else set(only)
+    options = [(f"{name} ({code})", code) for code, name in table.items() if code in keep]
+    return sorted(options, key=lambda o: o[0].lower()) if by_label else options
 
 
 def _model_options(patent_type: str) -> list[tuple[str, int]]:
@@ -50,13 +69,37 @@ def _error_html(rule: str) -> str:
     return f'<span class="pa-form-error" style="color:#b00020">⚠ {html.escape(rule)}</span>'
 
 
+def _label(text: str) -> w.HTML:
+    """A label for a widget without a description of its own, placed and aligned like the descriptions."""
+    return w.HTML(f"<div style='text-align:right'>{html.escape(text)}</div>",
+                  layout=w.Layout(width=_LABEL_WIDTH, min_width=_LABEL_WIDTH, margin="0 8px 0 0",
+                                  align_self="flex-start"))
+
+
+def _office_choices() -> CheckboxGroup:
+    main = [code for code in MAIN_OFFICES if code in codes.OFFICES]
+    rest = [code for code in codes.OFFICES if code not in main]
+    return CheckboxGroup(_coded_options(codes.OFFICES, main),
+                         folds=[(f"More offices ({len(rest)})", _coded_options(codes.OFFICES, rest))])
+
+
+def _status_choices(table: Mapping[int, str], pct: tuple[int, ...]) -> CheckboxGroup:
+    usual = [code for code in table if code not in pct]
+    return CheckboxGroup(_coded_options(table, usual, by_label=False),
+                         folds=[(_PCT_FOLD, _coded_options(table, pct, by_label=False))])
+
+
 class FilterForm(w.VBox):
     """The search filters as widgets: ``.query`` is the validated :class:`DesignQuery`.
 
     * ``valid`` — ``True`` while every widget holds an acceptable value (observe it: ``form.observe(f, "valid")``).
     * ``messages`` — ``{filter name: rule}`` for each offending filter (shown beside its widget).
     * :meth:`on_change` — call back with the form after every edit.
-    * ``form.query = q`` / :meth:`from_query` — load a query into the widgets (a round trip gives ``q`` back).
+    * ``form.query = q`` / :meth:`from_query` — load a query into the widgets (a round trip gives ``q`` back;
+      sorted by similarity, the order is always descending).
+    * ``country``, ``simple_legal_status``, ``legal_status`` are :class:`CheckboxGroup` (``.value`` is the tuple
+      of ticked codes), the detailed legal status folded in ``legal_section``; ``loc_picker`` finds Locarno
+      classes by words and writes ``loc``.
 
     Example:
         >>> q = DesignQuery(country=["US", "CN"], simple_legal_status=[1], limit=25, field="PBD", order="asc")
@@ -71,20 +114,18 @@ class FilterForm(w.VBox):
     def __init__(self, query: DesignQuery | None = None, **kwargs: Any) -> None:
         layout = {"description_width": _LABEL_WIDTH}
         text_layout = w.Layout(width="420px")
-        multi_layout = w.Layout(width="420px", height="110px")
         f = FILTERS  # labels and hints come from the one filter table
         self.loc = w.Text(description=f["loc"].label, placeholder="e.g. 10-02 OR (14 AND NOT 14-03)",
                           style=layout, layout=text_layout)
+        self.loc_picker = LocPicker(self.loc)
         self.assignees = w.Text(description=f["assignees"].label, placeholder=f["assignees"].help,
                                 style=layout, layout=text_layout)
-        self.legal_status = w.SelectMultiple(description=f["legal_status"].label,
-                                             options=_coded_options(codes.LEGAL_STATUS), style=layout,
-                                             layout=multi_layout)
-        self.simple_legal_status = w.SelectMultiple(
-            description=f["simple_legal_status"].label, options=_coded_options(codes.SIMPLE_LEGAL_STATUS), rows=4,
-            style=layout, layout=w.Layout(width="420px", height="80px"))
-        self.country = w.SelectMultiple(description=f["country"].label, options=_coded_options(codes.OFFICES),
-                                        style=layout, layout=multi_layout)
+        self.country = _office_choices()
+        self.simple_legal_status = _status_choices(codes.SIMPLE_LEGAL_STATUS, PCT_SIMPLE_STATUS)
+        self.legal_status = _status_choices(codes.LEGAL_STATUS, PCT_LEGAL_STATUS)
+        #: the detailed legal status, folded: most searches want the simple status only
+        self.legal_section = collapsed(self.legal_status, f"{f['legal_status'].label} (detailed)")
+        self.legal_section.layout = w.Layout(width=self.country.width)
         self.main_field = w.Text(description=f["main_field"].label, placeholder=f["main_field"].help,
                                  style=layout, layout=text_layout)
         self.dates = {name: w.DatePicker(description=f[name].label, style=layout) for name in DATE_PARAMS}
@@ -97,32 +138,51 @@ class FilterForm(w.VBox):
         self.limit = w.IntSlider(description=f["limit"].label, min=f["limit"].low, max=f["limit"].high,
                                  value=_DEFAULT.limit, style=layout, layout=w.Layout(width="420px"))
         self.field = w.Dropdown(description=f["field"].label, options=SORT_OPTIONS, value="", style=layout)
-        self.order = w.ToggleButtons(description=f["order"].label,
-                                     options=(("descending", "desc"), ("ascending", "asc")), value="desc",
-                                     style=layout)
-        self.widgets: dict[str, w.ValueWidget] = {
-            "endpoint": self.endpoint, "patent_type": self.patent_type, "model": self.model, "loc": self.loc, "assignees": self.assignees, "legal_status": self.legal_status,
+        # labelled by the row, not by description=: Voilà lays a ToggleButtons' description out above its buttons
+        self.order = w.ToggleButtons(options=(("descending", "desc"), ("ascending", "asc")), value="desc",
+                                     style={"button_width": "110px"},
+                                     tooltip="by similarity the most similar design comes first")
+        self.widgets: dict[str, w.DOMWidget] = {
+            "endpoint": self.endpoint, "patent_type": self.patent_type, "model": self.model, "loc": self.loc,
             "country": self.country, "simple_legal_status": self.simple_legal_status,
-            "main_field": self.main_field, **self.dates, "limit": self.limit, "field": self.field,
-            "order": self.order,
+            "legal_status": self.legal_status, "assignees": self.assignees, "main_field": self.main_field,
+            **self.dates, "limit": self.limit, "field": self.field, "order": self.order,
         }
         self._message_widgets = {name: w.HTML(layout=w.Layout(margin="0 0 0 8px")) for name in self.widgets}
         self.messages: dict[str, str] = {}
         self._callbacks: list[Callable[[FilterForm], None]] = []
         self._loading = False
-        rows = [w.HBox([self.widgets[name], self._message_widgets[name]],
-                       layout=w.Layout(align_items="center")) for name in self.widgets]
         kwargs.setdefault("layout", w.Layout(padding="4px"))
-        super().__init__(rows, **kwargs)
+        super().__init__(self._rows(), **kwargs)
         self.add_class("pa-filter-form")
         for widget in self.widgets.values():
             widget.observe(self._changed, "value")
         self.patent_type.observe(self._models_for_type, "value")
-        self._show_endpoint_fields()
+        self.field.observe(self._order_follows_sort, "value")
+        self._enable_fields()
         if query is not None:
             self.query = query
         else:
             self._validate()
+
+    def _rows(self) -> list[w.Widget]:
+        """The form's rows: each filter with its message beside it; the checkbox groups labelled like the rest,
+        the detailed legal status folded, and the LOC picker under the LOC expression it writes."""
+        def row(name: str, *parts: w.Widget) -> w.HBox:
+            return w.HBox([*parts, self._message_widgets[name]], layout=w.Layout(align_items="center"))
+
+        def choices(name: str) -> w.HBox:
+            return row(name, _label(FILTERS[name].label), self.widgets[name])
+
+        plain = ("endpoint", "patent_type", "model", "loc")
+        return [
+            *(row(name, self.widgets[name]) for name in plain),
+            w.HBox([_label(""), self.loc_picker]),
+            choices("country"), choices("simple_legal_status"),
+            row("legal_status", _label(""), self.legal_section),
+            *(row(name, self.widgets[name]) for name in ("assignees", "main_field", *DATE_PARAMS, "limit", "field")),
+            choices("order"),
+        ]
 
     # ------------------------------------------------------------------ public API
     @classmethod
@@ -157,16 +217,13 @@ class FilterForm(w.VBox):
             self.assignees.value = ", ".join(query.assignees)
             self.legal_status.value = tuple(query.legal_status)
             self.simple_legal_status.value = tuple(query.simple_legal_status)
-            missing = [c for c in query.country if c not in {v for _, v in self.country.options}]
-            if missing:  # an office the code table does not name yet is still a valid filter
-                self.country.options = [*self.country.options, *((f"{c} ({c})", c) for c in missing)]
-            self.country.value = tuple(query.country)
+            self.country.value = tuple(query.country)  # an office the table does not name yet is added
             self.main_field.value = query.main_field or ""
             for name, picker in self.dates.items():
                 picker.value = getattr(query, name)
             self.limit.value = query.limit
             self.field.value = query.field or ""
-            self.order.value = query.order
+            self.order.value = query.order if query.field else _DEFAULT.order
         finally:
             self._loading = False
         self._changed()
@@ -192,7 +249,8 @@ class FilterForm(w.VBox):
             **{name: picker.value for name, picker in self.dates.items()},
             "limit": int(self.limit.value),
             "field": self.field.value or None,
-            "order": self.order.value,
+            # by similarity the most similar comes first: the (disabled) Order toggle has no say
+            "order": self.order.value if self.field.value else _DEFAULT.order,
         }
 
     def on_change(self, callback: Callable[[FilterForm], None], remove: bool = False) -> None:
@@ -219,12 +277,19 @@ class FilterForm(w.VBox):
         self.model.options = _model_options(change["new"])
         self.model.value = next(iter(MODELS[change["new"]]))
 
-    def _show_endpoint_fields(self) -> None:
+    def _order_follows_sort(self, change: dict) -> None:
+        """Back to similarity: the order shown goes back to descending, the only one it has."""
+        if not change["new"]:
+            self.order.value = _DEFAULT.order
+
+    def _enable_fields(self) -> None:
+        """Only the newer endpoints take a patent type and a model; only a sort by date takes an order."""
         newer = self.endpoint.value != DEFAULT_ENDPOINT
         self.patent_type.disabled = self.model.disabled = not newer
+        self.order.disabled = not self.field.value
 
     def _changed(self, change: dict | None = None) -> None:
-        self._show_endpoint_fields()
+        self._enable_fields()
         if self._loading:
             return
         self._validate()

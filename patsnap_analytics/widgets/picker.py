@@ -81,6 +81,8 @@ class ImagePicker(w.VBox):
         self.sample_button = w.Button(description="Add sample", icon="image", disabled=not sample_files,
                                       layout=w.Layout(width="140px"))
         self.sample_button.on_click(lambda _: self.add_sample(self.sample_menu.value))
+        self.sample_menu.add_class("pa-sample-menu")  # names a browser test (and a stylesheet) can find
+        self.sample_button.add_class("pa-add-sample")
         self.clear_button = w.Button(description="Clear images", icon="trash", layout=w.Layout(width="140px"))
         self.clear_button.on_click(lambda _: self.clear())
         self.message = w.HTML()
