@@ -61,7 +61,7 @@ def to_gray(image: bytes | np.ndarray | Image.Image) -> np.ndarray:
         with Image.open(io.BytesIO(bytes(image))) as im:
             factor = max(im.size) // WORK_SIDE
             if factor >= 2:  # a JPEG is decoded at 1/2..1/8 scale (libjpeg's DCT scaling): far less memory
-                im.draft("L", (im.width // factor, im.height // factor))
+                im.draft(im.mode, (im.width // factor, im.height // factor))
             return to_gray(im)
     if isinstance(image, np.ndarray):
         image = Image.fromarray(_as_uint8(image))
@@ -69,18 +69,21 @@ def to_gray(image: bytes | np.ndarray | Image.Image) -> np.ndarray:
     if im.mode in ("RGBA", "LA", "P"):  # transparent areas are paper, not ink
         im = im.convert("RGBA")
         im = Image.alpha_composite(Image.new("RGBA", im.size, (255, 255, 255, 255)), im)
-    im = im.convert("L")
+    # ink of any colour is ink: a pixel is as far from white paper as its farthest channel, so a drawing
+    # with its colours swapped (or a yellow line, pale by luminance) keeps the same shape
+    im = im.convert("L" if im.mode in ("L", "1", "I", "I;16", "F") else "RGB")
     factor = max(im.size) // WORK_SIDE
     if factor >= 2:
         im = im.reduce(factor)  # box average: thin lines survive as grey
-    return np.asarray(im, dtype=np.uint8)
+    pixels = np.asarray(im, dtype=np.uint8)
+    return pixels if pixels.ndim == 2 else pixels.min(axis=2)
 
 
 def _as_uint8(arr: np.ndarray) -> np.ndarray:
     if arr.dtype == bool:  # as PIL reads a 1-bit image: True is white
         return np.where(arr, 255, 0).astype(np.uint8)
     if arr.ndim == 3:
-        arr = arr[..., :3].mean(axis=2)
+        arr = arr[..., :3].min(axis=2)  # as :func:`to_gray`: ink of any colour is ink
     if arr.dtype != np.uint8:
         hi = float(arr.max()) if arr.size else 1.0
         arr = np.clip(arr * (255.0 / hi if hi > 1.0 else 255.0), 0, 255).astype(np.uint8)
