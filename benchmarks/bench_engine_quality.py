@@ -15,6 +15,14 @@ cropping 10 % off one side. precision@10 = share of the top 10 whose main LOC su
     python benchmarks/bench_engine_quality.py                          # both parts, 2000-design corpus
     python benchmarks/bench_engine_quality.py --part near --cases 400 --seed 1
     python benchmarks/bench_engine_quality.py --part class --per-class 5
+    python benchmarks/bench_engine_quality.py --part shaded --shaded 100
+
+**Shaded and photo-like queries** (issue 16): a corpus drawing made into what an analyst often has instead
+of a line drawing — a filled black silhouette, a side-lit shaded rendering with no lines
+(:func:`~patsnap_analytics.sandbox.linework.photo_like`), or a photo of its printout (grey paper lit
+unevenly, slightly turned and skewed, blurred, noisy, JPEG) — searched as image-single does (the engine on
+the image as sent) and as the beta does (the engine on :func:`~patsnap_analytics.sandbox.linework.line_drawing`
+of it): top-1 and top-10 of its own design, and precision@10 of its main LOC subclass.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ from patsnap_analytics.query import DesignQuery
 from patsnap_analytics.sandbox import engine as engine_mod
 from patsnap_analytics.sandbox.drawing import GENERATORS, VIEWS
 from patsnap_analytics.sandbox.engine import Engine
+from patsnap_analytics.sandbox.linework import line_drawing, photo_like, printout_photo, silhouette
 from patsnap_analytics.sandbox.sample import query_drawings, sample_corpus
 
 DISTORTIONS = ("none", "rotate", "scale", "stroke", "noise", "crop")
@@ -143,14 +152,45 @@ def same_class(engine: Engine, per_class: int, seed: int) -> None:
         print(f"{view:<12}{np.mean(by_view[view]):>14.3f}")
 
 
+SHADED = {"silhouette": silhouette, "shaded rendering": photo_like, "printout photo": printout_photo}
+
+
+def shaded(engine: Engine, cases: int, seed: int) -> None:
+    corpus = engine.corpus
+    main_code = corpus.meta["loc"].str.split(",").str[0].to_numpy()
+    rng = np.random.default_rng(seed)
+    designs = rng.choice(len(corpus.meta), size=min(cases, len(corpus.meta)), replace=False)
+    print(f"{len(designs)} designs (seed {seed}), each query made from its first view\n")
+    print(f"{'query':<18}{'endpoint':<20}{'top-1':>7}{'top-10':>8}{'class p@10':>12}{'ms a query':>12}")
+    for kind, make in SHADED.items():
+        queries = []
+        for d in designs:
+            with Image.open(corpus.view_path(int(d), 0)) as im:
+                queries.append((int(d), make(im, seed=int(rng.integers(1 << 30)))))
+        for endpoint, prepare in (("image-single", lambda b: b), ("image-single-beta", line_drawing)):
+            ranks, precision, t0 = [], [], time.perf_counter()
+            for design, data in queries:
+                scores = engine.scores_for(engine.query_feature(prepare(data)))
+                ranks.append(int((scores > scores[design]).sum()) + 1)
+                top = np.argsort(-scores, kind="stable")[:10]
+                precision.append(float(np.mean(main_code[top] == main_code[design])))
+            ms = (time.perf_counter() - t0) / len(queries) * 1000
+            r = np.array(ranks)
+            print(f"{kind:<18}{endpoint:<20}{np.mean(r == 1):>7.3f}{np.mean(r <= 10):>8.3f}"
+                  f"{np.mean(precision):>12.3f}{ms:>10.1f}ms")
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--designs", type=int, default=2000, help="sample corpus size (default 2000)")
     parser.add_argument("--seed", type=int, default=0, help="sample corpus seed")
-    parser.add_argument("--part", choices=("near", "class", "both"), default="both")
+    parser.add_argument("--part", choices=("near", "class", "shaded", "both", "all"), default="all",
+                        help="both = near and class; all (default) adds shaded")
     parser.add_argument("--cases", type=int, default=400, help="near-duplicate cases (default 400)")
     parser.add_argument("--case-seed", type=int, default=CASE_SEED, help="seed drawing the near-duplicate cases")
     parser.add_argument("--per-class", type=int, default=3, help="held-out designs per LOC subclass")
+    parser.add_argument("--shaded", type=int, default=100, help="designs made shaded / photo-like (default 100)")
     args = parser.parse_args()
 
     t0 = time.perf_counter()
@@ -158,10 +198,12 @@ def main() -> None:
     engine = Engine(corpus)
     print(f"corpus: {args.designs} designs (seed {args.seed}), {int(corpus.meta.n_views.sum())} views, "
           f"{engine._features.shape[1]}-dim features; ready in {time.perf_counter() - t0:.1f} s ({corpus.root})\n")
-    if args.part in ("near", "both"):
+    if args.part in ("near", "both", "all"):
         near_duplicates(engine, args.cases, args.case_seed)
-    if args.part in ("class", "both"):
+    if args.part in ("class", "both", "all"):
         same_class(engine, args.per_class, args.seed)
+    if args.part in ("shaded", "all"):
+        shaded(engine, args.shaded, args.case_seed)
 
 
 if __name__ == "__main__":

@@ -335,19 +335,21 @@ def test_image_multiple_fuses_views(sb):
     assert rank_of(all_views, pid[a]) == 1 and float(all_views.score.iloc[0]) == pytest.approx(1.0, abs=1e-3)
 
 
-def test_beta_finds_photo_like_queries_drawings_better_than_image_single(sb):
-    from patsnap_analytics.sandbox.linework import photo_like
+@pytest.mark.parametrize("rendering", ["photo_like", "silhouette", "printout_photo"])
+def test_beta_finds_photo_like_queries_drawings_better_than_image_single(sb, rendering):
+    from patsnap_analytics.sandbox import linework
 
+    make = getattr(linework, rendering)  # a shaded rendering, a filled silhouette, a photo of a printout
     client = client_for(sb, cache=":memory:")
     designs = designs_of(sb, "D")[::9][:25]
     ranks = {"image-single": [], "image-single-beta": []}
     for d in designs:
-        query = photo_like(sb.corpus.view_path(int(d), 0).read_bytes(), seed=int(d))
+        query = make(sb.corpus.view_path(int(d), 0).read_bytes(), seed=int(d))
         for endpoint, found in ranks.items():
             df = client.search_designs(query, endpoint=endpoint, model=2, limit=50)
             found.append(rank_of(df, sb.corpus.meta.patent_id[d]) or 51)
     mrr = {e: float(np.mean([1 / r for r in found])) for e, found in ranks.items()}
-    print(f"photo-like queries, mean reciprocal rank of their drawing: {mrr}")
+    print(f"{rendering} queries, mean reciprocal rank of their drawing: {mrr}")
     assert mrr["image-single-beta"] > mrr["image-single"]
 
 

@@ -99,6 +99,25 @@ def test_white_on_black_is_read_as_ink_on_paper(engine: Engine) -> None:
     assert float(describe(inverted) @ describe(_image(engine, 12))) > 0.99
 
 
+def test_ink_of_any_colour_is_ink(engine: Engine) -> None:
+    # a yellow line is pale by luminance (226 of 255) but as much ink as a black one; swapping a drawing's
+    # colours keeps its shape (what image-single's model 3, shape alone, relies on)
+    with Image.open(engine.corpus.view_path(12)) as im:
+        grey = np.asarray(im.convert("L"))
+    drawn = grey < 128
+    for colour in ((255, 220, 0), (200, 30, 30), (0, 120, 130)):
+        rgb = np.full((*grey.shape, 3), 255, np.uint8)
+        rgb[drawn] = colour
+        assert float(describe(rgb) @ describe(_image(engine, 12))) > 0.99, colour
+    half = np.zeros(grey.shape, bool)
+    half[:, : grey.shape[1] // 2] = True
+    two_colours = np.full((*grey.shape, 3), 255, np.uint8)
+    two_colours[drawn & half], two_colours[drawn & ~half] = (255, 220, 0), (30, 60, 200)
+    swapped = np.full((*grey.shape, 3), 255, np.uint8)
+    swapped[drawn & half], swapped[drawn & ~half] = (30, 60, 200), (255, 220, 0)
+    assert float(describe(two_colours) @ describe(swapped)) > 0.99
+
+
 def test_a_drawing_on_a_big_sheet_with_a_figure_label_keeps_its_feature(engine: Engine) -> None:
     # a patent sheet: 1-bit, ~2000x3000 px, the figure in the middle and "FIG. 1" under it
     with Image.open(engine.corpus.view_path(20)) as im:
