@@ -3,8 +3,10 @@
 Both sides of a search go through here, the corpus's clean 1-bit drawings and a user's degraded query, so
 the same drawing gives the same map either way:
 
-1. :func:`to_gray` decodes to 8-bit grey (transparent areas are paper; big sheets reduced to about
-   :data:`WORK_SIDE`, by box averaging, so 1-px lines survive as grey).
+1. :func:`to_gray` decodes to 8-bit grey (transparent areas are paper; ink of any colour is ink: a pixel
+   is as dark as its darkest channel, so a yellow line weighs as a black one and swapping a drawing's colours
+   keeps its shape; big sheets reduced to about :data:`WORK_SIDE`, by box averaging, so 1-px lines survive
+   as grey).
 2. :func:`despeckle` replaces isolated impulses (salt and pepper noise, dust) by their neighbourhood's
    median; lines, even 1 px wide, are never isolated and stay untouched.
 3. :func:`darkness`: how far each pixel is from the paper towards the ink, in [0, 1]. The paper is the
