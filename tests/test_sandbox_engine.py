@@ -505,6 +505,9 @@ def test_verification_maps_are_stored_once_and_read_from_disk(engine: Engine) ->
     assert isinstance(maps, np.memmap) and maps.shape == (int(engine.corpus.meta.n_views.sum()), 64, 64)
     design = 37
     np.testing.assert_array_equal(maps[int(engine._starts[design])], engine.query_feature(_image(engine, design)).map)
+    # a search reads each map with a plain read at its offset: the same bytes as the mapped array, every row
+    for row in (0, 1, int(engine._starts[design]), maps.shape[0] - 1):
+        np.testing.assert_array_equal(engine._index.map_of(row), maps[row])
 
 
 def test_a_streaming_build_keeps_every_views_map_in_place(corpus: Corpus, tmp_path: Path,

@@ -205,7 +205,7 @@ class Engine:
         out = scores.copy()
         for design in best:
             view, angle = self._best_view_and_angle(int(design), feature)
-            aligned = alignment_score(feature.map, self._index.maps[int(self._starts[design]) + view], angle)
+            aligned = alignment_score(feature.map, self._index.map_of(int(self._starts[design]) + view), angle)
             out[design] = floor + (1.0 - floor) * aligned
         return np.clip(out, 0.0, 1.0)
 

@@ -7,8 +7,8 @@ Files in the corpus directory (``features.json`` is written last: its presence, 
     features.npy             float32 (views, dims): one row a view, so a search's shortlist of views
                              is a gather of whole rows
     features-projection.npy  float32 (RAW_DIMS, dims), when the index is projected
-    view-maps.npy            uint8 (views, 64, 64), the verification maps; memory-mapped, since a search
-                             reads a few of them
+    view-maps.npy            uint8 (views, 64, 64), the verification maps; never loaded whole, since a
+                             search reads 16 of them (:meth:`FeatureIndex.map_of`)
     features.json            version, rows, projected, dims
 
 Building, in order (each step in chunks, in this process and worker processes, with a progress bar):
@@ -88,6 +88,23 @@ class FeatureIndex:
         """Raw feature rows (unit length) in the index's space: projected and made unit again, when the
         index is projected."""
         return _project(raw, self.projection)
+
+    def map_of(self, row: int) -> np.ndarray:
+        """The verification map of view ``row``. From a file, read with a plain read rather than through
+        the memory map: mapped pages would stay in the process's resident size search after search (page
+        cache, reclaimable, but it reads as a leak), while a read of 4 KB costs the same.
+
+        Example:
+            >>> index = FeatureIndex(np.eye(2, dtype=np.float32), None, np.arange(8, dtype=np.uint8).reshape(2, 2, 2))
+            >>> index.map_of(1).tolist()
+            [[4, 5], [6, 7]]
+        """
+        maps = self.maps
+        if not isinstance(maps, np.memmap) or maps.filename is None:
+            return np.asarray(maps[row])
+        size = int(np.prod(maps.shape[1:]))
+        flat = np.fromfile(maps.filename, dtype=maps.dtype, count=size, offset=maps.offset + row * size * maps.itemsize)
+        return flat.reshape(maps.shape[1:])
 
 
 def view_paths(corpus: Corpus) -> list[Path]:
