@@ -21,6 +21,7 @@ from pathlib import Path
 from .api import SEARCH_ENDPOINTS
 from .errors import PatsnapError, ValidationError
 from .exports import check_output_path, write_frame
+from .frames import is_sandbox
 from .query import FILTERS
 
 __all__ = ["main"]
@@ -74,9 +75,8 @@ def _cmd_search(args: argparse.Namespace) -> int:
         client.close()
     with pd.option_context("display.max_rows", 200, "display.width", 160, "display.max_colwidth", 40):
         print(df[["rank", "patent_pn", "title", "score", "country"]].to_string(index=False))
-    source = df.attrs.get("source")
     print(f"\n{len(df)} of {df.attrs.get('total_count')} matching designs"
-          f"{' [sandbox data]' if source == 'sandbox' else ''}; calls: {client.stats.as_dict()['calls']}")
+          f"{' [sandbox data]' if is_sandbox(df) else ''}; calls: {client.stats.as_dict()['calls']}")
     if args.out:
         print(f"written: {write_frame(df, args.out)}")
     return 0

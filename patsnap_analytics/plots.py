@@ -52,6 +52,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from .codes import OFFICES, name_of
+from .frames import is_sandbox
 from .thumbnails import Fetch, image_fetcher, thumbnail
 
 __all__ = [
@@ -115,12 +116,8 @@ def _check_frame(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
         raise ValueError(f"{what}: no results to plot (the frame is empty)")
 
 
-def _is_sandbox(df: pd.DataFrame) -> bool:
-    return df.attrs.get("source") == "sandbox"
-
-
 def _title(df: pd.DataFrame, text: str) -> str:
-    return text + SANDBOX_SUFFIX if _is_sandbox(df) else text
+    return text + SANDBOX_SUFFIX if is_sandbox(df) else text
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:

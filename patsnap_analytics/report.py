@@ -38,6 +38,7 @@ from matplotlib.figure import Figure
 from . import plots
 from .codes import OFFICES, SIMPLE_LEGAL_STATUS
 from .errors import ValidationError
+from .frames import is_sandbox
 from .query import FILTERS, DesignQuery
 from .thumbnails import Fetch, image_fetcher, thumbnail
 
@@ -469,7 +470,7 @@ def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = 
                  else f"Design landscape: {len(queries)} query images")
     several = len(queries) > 1
     best = _top_designs(df, top) if len(df) else df
-    sandbox = attrs.get("source") == "sandbox"
+    sandbox = is_sandbox(df)
     every = df.sort_values(["query", "rank"] if "rank" in df.columns else ["query"], kind="stable")
     context = {
         "summary": executive_summary(df, threshold=threshold, offices=offices) if len(df) else [],
@@ -477,7 +478,7 @@ def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = 
         if len(df) else [],
         "appendix": [_result_row(row, df.columns, None, link, sandbox) for _, row in every.iterrows()],
         "title": title,
-        "sandbox": attrs.get("source") == "sandbox",
+        "sandbox": sandbox,
         "source": {"sandbox": "Sandbox (offline sample data)", "patsnap": "PatSnap Open API"}.get(
             str(attrs.get("source")), _text(attrs.get("source"), "unknown")),
         "endpoint": _text(attrs.get("endpoint")),

@@ -16,7 +16,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "patsnap_analytics"
 # the API's paths as the tests' own spec (not imported from the code under test)
 API_PATHS = ("/oauth/token", "/image-search/image-upload", "/image-search/search-id", "/image-search/results",
-             "/search/patent/image-single", "/search/patent/image-multiple", "/basic-patent-data/simple-bibliography",
+             "/search/patent/image-single", "/search/patent/image-single/beta", "/search/patent/image-multiple",
+             "/basic-patent-data/simple-bibliography",
              "/basic-patent-data/simple-legal-status", "/basic-patent-data/legal-status")
 # what the sandbox may use: the bottom floor of the package
 SANDBOX_MAY_IMPORT = {"api", "errors", "codes", "loc", "images", "query", "settings"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -65,6 +66,12 @@ def test_demo_writes_a_landscape_report(tmp_path, capsys, monkeypatch):
     assert "SANDBOX" in html and "data:image/png;base64," in html
     results = pd.read_csv(tmp_path / "results.csv")
     assert {"simple_legal_status_label", "country_label"} <= set(results.columns)
+    # who holds them and since when come from enrichment, a few calls for every hit (100 patents a call)
+    assert results["current_assignee"].notna().all() and results["application_date"].notna().all()
+    spent = re.search(r"calls: searches (\d+), enrichment (\d+), labels (\d+)", out)
+    assert spent, out
+    searches, enrichment, labels = map(int, spent.groups())
+    assert searches == 2 * results["query"].nunique() and enrichment <= 6 and labels == 0
 
 
 @pytest.mark.parametrize("out", ["hits.txt", "hits", "folder.csv"])

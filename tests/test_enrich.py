@@ -120,7 +120,7 @@ def test_label_by_every_facet_matches_the_corpus(sb, client, demo_hits):
     assert df["simple_legal_status_label"].notna().all() and df["loc_label"].notna().all()
 
 
-@pytest.mark.parametrize("by", ["simple_legal_status", "country"])
+@pytest.mark.parametrize("by", ["simple_legal_status", "legal_status", "country"])
 def test_enrichment_equals_the_re_search_labels_for_the_top_100(sb, client, by):
     hits = client.search_designs(QUERIES / "query-3-06-01-chair.png", limit=100)
     by_enrichment = client.label(hits, by=by, progress=False)
@@ -131,6 +131,16 @@ def test_enrichment_equals_the_re_search_labels_for_the_top_100(sb, client, by):
     assert by_enrichment[column].tolist() == by_research[column].tolist()
     if by == "country":
         assert by_research["country_verified"].all()
+
+
+def test_enrichment_equals_the_re_search_loc_labels_for_the_top_100(sb, client):
+    hits = client.search_designs(QUERIES / "query-3-06-01-chair.png", limit=100)
+    by_enrichment = client.enrich(hits, fields="bibliography", progress=False)
+    subclasses = sorted({code for codes_ in by_enrichment["loc"] for code in codes_})
+    # a re-search per subclass any hit carries: each row gets the subclasses whose filtered search returned it
+    by_research = client.label(hits, by="loc", values=subclasses, route="research", progress=False)
+    assert by_research.attrs["label_routes"]["loc"]["calls"] == len(subclasses)
+    assert [sorted(found) for found in by_research["loc"]] == [sorted(codes_) for codes_ in by_enrichment["loc"]]
 
 
 def test_more_than_100_patents_are_split_and_a_patent_is_paid_for_once(sb, client, demo_hits):

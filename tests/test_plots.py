@@ -246,6 +246,9 @@ ALL_AXES_CHARTS = [
     lambda df, ax: plots.status_breakdown(df, ax=ax),
     lambda df, ax: plots.loc_breakdown(df, ax=ax),
     lambda df, ax: plots.overlap_heatmap(df, ax=ax),
+    lambda df, ax: plots.assignee_breakdown(enriched(df), ax=ax),
+    lambda df, ax: plots.filing_timeline(enriched(df), ax=ax),
+    lambda df, ax: plots.assignee_office_heatmap(enriched(df), ax=ax),
 ]
 
 
@@ -386,7 +389,8 @@ def test_figure_png_renders_closes_and_forwards_savefig_options():
 
 # ---------------------------------------------------------------------------------------------- seaborn style
 CHART_FUNCTIONS = ["score_distribution", "score_vs_rank", "office_breakdown", "status_breakdown", "loc_breakdown",
-                   "overlap_heatmap", "thumbnail_gallery"]
+                   "overlap_heatmap", "thumbnail_gallery", "assignee_breakdown", "filing_timeline",
+                   "assignee_office_heatmap"]
 
 
 @pytest.mark.parametrize("name", CHART_FUNCTIONS)
@@ -426,6 +430,20 @@ def test_breakdowns_forward_kwargs_to_barh(chart):
     for bar in ax.patches:
         assert bar.get_hatch() == "//" and bar.get_height() == 0.5
         assert matplotlib.colors.to_hex(bar.get_edgecolor()) == "#000000"
+
+
+@pytest.mark.parametrize("chart", [plots.assignee_breakdown, plots.filing_timeline])
+def test_who_and_when_charts_forward_kwargs_to_their_bars(chart):
+    ax = chart(enriched(results()), edgecolor="black", hatch="//")
+    assert ax.patches
+    for bar in ax.patches:
+        assert bar.get_hatch() == "//" and matplotlib.colors.to_hex(bar.get_edgecolor()) == "#000000"
+
+
+def test_assignee_office_heatmap_forwards_kwargs_to_imshow():
+    ax = plots.assignee_office_heatmap(enriched(results()), cmap="viridis", interpolation="nearest")
+    (image,) = ax.images
+    assert image.get_cmap().name == "viridis" and image.get_interpolation() == "nearest"
 
 
 def test_overlap_heatmap_forwards_kwargs_to_imshow():

@@ -72,8 +72,10 @@ def to_gray(image: bytes | np.ndarray | Image.Image) -> np.ndarray:
         im = im.convert("RGBA")
         im = Image.alpha_composite(Image.new("RGBA", im.size, (255, 255, 255, 255)), im)
     # ink of any colour is ink: a pixel is as far from white paper as its farthest channel, so a drawing
-    # with its colours swapped (or a yellow line, pale by luminance) keeps the same shape
-    im = im.convert("L" if im.mode in ("L", "1", "I", "I;16", "F") else "RGB")
+    # with its colours swapped (or a yellow line, pale by luminance) keeps the same shape. Grey and RGB
+    # images are reduced before anything else is made of them: a big sheet is never copied at full size.
+    if im.mode not in ("L", "RGB"):
+        im = im.convert("L" if im.mode in ("1", "I", "I;16", "F") else "RGB")
     factor = max(im.size) // WORK_SIDE
     if factor >= 2:
         im = im.reduce(factor)  # box average: thin lines survive as grey
