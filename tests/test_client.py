@@ -220,14 +220,18 @@ def test_connect_uses_credentials_from_the_environment(monkeypatch, sb, drawing)
     assert len(client.search_designs(drawing, limit=3)) == 3
 
 
-def test_connect_without_credentials_starts_an_announced_sandbox(capsys, caplog, monkeypatch, drawing):
+def test_connect_without_credentials_starts_an_announced_sandbox(capsys, caplog, monkeypatch, drawing, tmp_path):
     import logging
     import sys
+    import tempfile
 
     connect_module = sys.modules["patsnap_analytics.connect"]  # the module (pa.connect is the function)
 
     caplog.set_level(logging.DEBUG, logger="patsnap_analytics")
     monkeypatch.setattr(connect_module, "_announced", False)  # as in a fresh process
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))  # where a connect() would leave a temp folder
     clients = [pa.connect(sandbox_options={"designs": 300}) for _ in range(2)]
     try:
         notices = [r for r in caplog.records if "embedded sandbox" in r.getMessage()]
@@ -241,6 +245,7 @@ def test_connect_without_credentials_starts_an_announced_sandbox(capsys, caplog,
     finally:
         for client in clients:
             client.close()
+    assert list(temp.iterdir()) == []  # nothing left behind by two connects, a search and their close
 
 
 

@@ -129,7 +129,7 @@ def _real_drawings_csv(sheets: list[Path], out: Path) -> Path:
     by_patent: dict[str, list[str]] = {}
     for sheet in sheets:
         by_patent.setdefault(sheet.name.split("-")[0] + "S", []).append(sheet.name)
-    rows = ["patent_pn,image,loc"] + [f"{pn},{';'.join(names)},99-00" for pn, names in by_patent.items()]
+    rows = ["patent_pn,image,loc"] + [f"{pn},{';'.join(names)},32-00" for pn, names in by_patent.items()]
     out.write_text("\n".join(rows) + "\n", encoding="utf-8")  # only the CSV is written; the drawings stay put
     return out
 

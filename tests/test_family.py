@@ -91,8 +91,9 @@ def rank_of(df: pd.DataFrame, patent_id: str) -> int | None:
 CASES = [("search-id", {}), ("image-single", {"model": 1}), ("image-single", {"model": 2}),
          ("image-single", {"patent_type": "U", "model": 3}), ("image-single", {"patent_type": "U", "model": 4}),
          ("image-single-beta", {"model": 1}), ("image-single-beta", {"model": 2}),
-         ("image-single-beta", {"patent_type": "U", "model": 4}), ("image-multiple", {"model": 1}),
-         ("image-multiple", {"model": 2}), ("image-multiple", {"patent_type": "U", "model": 3})]
+         ("image-single-beta", {"patent_type": "U", "model": 3}), ("image-single-beta", {"patent_type": "U", "model": 4}),
+         ("image-multiple", {"model": 1}), ("image-multiple", {"model": 2}),
+         ("image-multiple", {"patent_type": "U", "model": 3}), ("image-multiple", {"patent_type": "U", "model": 4})]
 
 
 @pytest.mark.parametrize(("endpoint", "filters"), CASES)
@@ -115,6 +116,34 @@ def test_each_endpoint_and_model_answers_typed_rich_rows_for_one_call(sb, drawin
         assert (df.country == meta.loc[df.patent_id, "country"].to_numpy()).all()
         assert df.loc_match.notna().all() == (filters.get("model") == 1)
     assert df.score.is_monotonic_decreasing
+
+
+def test_the_keyword_and_search_option_fields_travel_in_their_json_form_and_take_effect(sb, drawing):
+    from patsnap_analytics.query import DesignQuery
+
+    client = client_for(sb, cache=":memory:")
+    options = dict(include_machine_translation=True, pre_filter=0, score_expansion=True)
+    plain = client.search_designs(drawing, endpoint="image-single", model=2, limit=100, **options)
+    word = plain["title"].str.split().str[-1].mode().iloc[0]  # a word many of the hits' titles end with
+    titled = plain["title"].str.contains(word, case=False)
+    by_text = client.search_designs(drawing, endpoint="image-single", model=2, limit=100,
+                                    query_text=f"TACD: {word}", **options)
+    # query_text filtered on the server: fewer designs match, and every titled hit is among them
+    assert by_text.attrs["total_count"] < plain.attrs["total_count"]
+    assert set(plain.patent_id[titled]) <= set(by_text.patent_id)
+    plural = word.lower() + "s"
+    stemmed = client.search_designs(drawing, endpoint="image-single", model=2, limit=100, main_field=plural,
+                                    stemming=1, **options)
+    literal = client.search_designs(drawing, endpoint="image-single", model=2, limit=100, main_field=plural,
+                                    stemming=0, **options)
+    assert set(stemmed.patent_id) >= set(by_text.patent_id) and len(stemmed) > len(literal)  # stemming took effect
+    assert sb.stats[SINGLE] == 4 and sb.stats["/image-search/image-upload"] == 1
+    # the JSON body's own types (booleans, integers, text), as the spec has them, and read back the same
+    query = DesignQuery(endpoint="image-single", model=2, query_text=f"TACD: {word}", stemming=1, **options)
+    body = query.to_wire()
+    assert (body["include_machine_translation"], body["pre_filter"], body["score_expansion"], body["stemming"],
+            body["query_text"]) == (True, 0, True, 1, f"TACD: {word}")
+    assert DesignQuery.from_api_body("image-single", {"url": "https://x/y.png", **body}).to_wire() == body
 
 
 def test_views_as_a_list_go_to_image_multiple_and_client_default_endpoint(sb, query_images):

@@ -279,14 +279,16 @@ def test_index_directory_lists_every_bad_row(tmp_path: Path) -> None:
         "USD0000001S,ok.png,10-02,,,,\n"
         "USD0000005S,ok.png,10-02,2021-01-01,2020-01-01,77,5\n"
         "USD0000006S,../ok.png,,,,,\n"
-        "USD0000007S,ok.png,10-02,2020-W01-1,,²,\n",
+        "USD0000007S,ok.png,10-02,2020-W01-1,,²,\n"
+        "USD0000008S,ok.png,99-01,,,,\n",
         encoding="utf-8")
     with pytest.raises(ValueError) as info:
         index_directory(tmp_path / "img", tmp_path / "meta.csv", tmp_path / "out")
     message = str(info.value)
-    assert "7 bad row(s)" in message
+    assert "8 bad row(s)" in message
     for expected in ("row 3 (USD0000002S): image file 'missing.png' not found",
-                     "row 4 (USD0000003S): loc code '1002' is not NN-NN",
+                     "row 4 (USD0000003S): loc code '1002' is not NN-NN (did you mean 10-02?)",
+                     "row 10 (USD0000008S): loc code '99-01' is not a Locarno subclass: there is no class 99",
                      "row 5 (USD0000004S): apdt '2020-02-30' is not a YYYY-MM-DD date",
                      "row 6 (USD0000001S): duplicate patent_pn (also on row 2)",
                      "pbdt is before apdt", "legal_status '77' is not a known code",

@@ -159,7 +159,7 @@ def test_real_sheets_are_described_and_find_themselves(tmp_path: Path) -> None:
     for sheet in sheets:
         by_patent.setdefault(sheet.name.split("-")[0] + "S", []).append(sheet.name)
     for pn, names in by_patent.items():
-        rows.append(f"{pn},{';'.join(names)},99-00,2018-06-01,2020-01-07,2020-01-07")
+        rows.append(f"{pn},{';'.join(names)},32-00,2018-06-01,2020-01-07,2020-01-07")
     (tmp_path / "meta.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     real = Engine(index_directory(REAL_DRAWINGS, tmp_path / "meta.csv", tmp_path / "corpus"))
     for sheet in sheets:

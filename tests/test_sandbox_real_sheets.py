@@ -65,7 +65,7 @@ def user_corpus(sheets: list[Path], tmp_path_factory: pytest.TempPathFactory) ->
     for sheet in sheets:
         (folder / sheet.name).symlink_to(sheet)
         by_patent.setdefault(_patent_number(sheet), []).append(sheet.name)
-    rows += [f"{pn},{';'.join(names)},99-00,Real sheet" for pn, names in by_patent.items()]
+    rows += [f"{pn},{';'.join(names)},32-00,Real sheet" for pn, names in by_patent.items()]
     generated = sample_corpus(GENERATED, seed=16, cache_dir=tmp_path_factory.mktemp("generated"))
     for design, record in generated.meta.iterrows():
         names = []

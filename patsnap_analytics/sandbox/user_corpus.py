@@ -176,7 +176,10 @@ def _validate_row(rec: dict[str, str], images_dir: Path) -> tuple[dict[str, Any]
         problems.append("loc is empty")
     for code in loc_codes:
         if not (loc.is_code(code) and len(code) == 5):
-            problems.append(f"loc code {code!r} is not NN-NN")
+            hint = codes.suggest_loc(code)
+            problems.append(f"loc code {code!r} is not NN-NN" + (f" (did you mean {hint}?)" if hint else ""))
+        elif not codes.is_loc_code(code):  # as DesignQuery rules, or the design could never be found by class
+            problems.append(f"loc code {code!r} is not a Locarno subclass: {codes.unknown_loc_reason(code)}")
     dates: dict[str, date | None] = {}
     for name in DATE_COLUMNS:
         text = rec.get(name, "")
