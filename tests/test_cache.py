@@ -191,15 +191,27 @@ def test_thumbnails_go_through_the_cache(sb, drawing, cache_path):
     assert client.fetch_image(sb.url + "/_sandbox/files/../../etc/passwd") is None
 
 
-def test_a_users_own_cached_session_is_wrapped_not_rewritten(sb, drawing, tmp_path):
+def test_a_users_own_cached_session_is_wrapped_not_rewritten(sb, drawing, tmp_path, monkeypatch):
+    closed: list[requests.Session] = []
+    close = requests.Session.close
+
+    def recording_close(session: requests.Session) -> None:  # the real close, noting which session it closed
+        closed.append(session)
+        close(session)
+
+    monkeypatch.setattr(requests.Session, "close", recording_close)
     own = requests_cache.CachedSession(str(tmp_path / "own.sqlite"), allowable_methods=("GET", "POST"))
     client = client_for(sb, session=own, retry=NO_RETRY)
     client.search_designs(drawing, limit=3)
     client.search_designs(drawing, limit=3)
     assert calls(sb)[SEARCH] == 1
     assert own.settings.allowable_methods == ("GET", "POST")  # the caller's session keeps its settings
-    client.close()  # a session the caller brought is not closed by the client
+    client.close()  # a session the caller brought is not closed by the client, nor its wrapper (shared adapters)
+    assert closed == []
     assert own.get(sb.url + "/_sandbox/stats").status_code == 200
+    made = client_for(sb, cache=tmp_path / "made.sqlite")
+    made.close()  # a session the client made is closed with it
+    assert closed == [made.session]
     own.close()
     assert sb.api_key.encode() not in (tmp_path / "own.sqlite").read_bytes()
     plain = client_for(sb, session=requests.Session())
