@@ -25,6 +25,7 @@ test: install-test
 	$(BIN)/python -m pytest -p no:cacheprovider tests --doctest-modules patsnap_analytics --nbval-lax notebooks $(PYTEST_ARGS)
 
 bench: install-test
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:

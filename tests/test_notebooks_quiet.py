@@ -71,3 +71,22 @@ def test_loud_outputs_finds_both_kinds():
     nb.cells[1].outputs = [nbformat.v4.new_output("error", ename="E", evalue="x", traceback=[]),
                            nbformat.v4.new_output("stream", name="stderr", text="pink")]
     assert loud_outputs(nb) == ["cell 1: error", "cell 1: stderr"]
+
+
+@pytest.mark.parametrize(("name", "cold"), [("01_quickstart.ipynb", True), ("02_landscape_report.ipynb", False)])
+def test_a_fresh_run_shows_no_error_styled_output(name, cold, tmp_path, monkeypatch):
+    """What a newcomer sees on a first run, not what was committed: the quickstart on a machine that has never
+    built the sandbox (a cold corpus build, its progress included), the landscape notebook on a warm one."""
+    import shutil
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    if cold:
+        monkeypatch.setenv("PATSNAP_SANDBOX_CACHE", str(tmp_path / "sandbox"))
+    monkeypatch.setenv("PATSNAP_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / name  # a copy: the landscape notebook writes its report next to itself
+    shutil.copy(ROOT / "notebooks" / name, path)
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert loud_outputs(nb) == [], f"{name}: a fresh run paints pink boxes"

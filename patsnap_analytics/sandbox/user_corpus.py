@@ -93,7 +93,7 @@ def index_directory(images_dir: str | Path, metadata_csv: str | Path, out_dir: s
         Traceback (most recent call last):
         ...
         ValueError: bad.csv: 1 bad row(s):
-          row 2 (ZZ1): image file 'nope.png' not found in ...; loc code '1002' is not NN-NN; apdt '2020-13-01' is not a YYYY-MM-DD date; country 'ZZ' is not a two-letter office code (see codes.OFFICES)
+          row 2 (ZZ1): image file 'nope.png' not found in ...; loc code '1002' is not NN-NN (did you mean 10-02?); apdt '2020-13-01' is not a YYYY-MM-DD date; country 'ZZ' is not a two-letter office code (see codes.OFFICES)
     """
     images_dir, out_dir, metadata_csv = Path(images_dir), Path(out_dir), Path(metadata_csv)
     rows = _read_rows(metadata_csv, images_dir)
