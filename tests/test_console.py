@@ -47,7 +47,8 @@ def free_port() -> int:
 
 
 class Output:
-    """A process's stdout, collected line by line in a thread, so a test can wait for a line with a deadline."""
+    """A process's stdout or stderr, collected line by line in a thread (so the pipe never fills), so a test can
+    wait for a line with a deadline."""
 
     def __init__(self, stream) -> None:
         self.lines: list[str] = []
@@ -83,6 +84,7 @@ def test_sandbox_serve_answers_http_until_ctrl_c(tmp_path: Path) -> None:
     proc = subprocess.Popen([str(EXE), "sandbox", "serve", "--port", str(port), "--designs", "300"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=user_env())
     out = Output(proc.stdout)
+    err = Output(proc.stderr)  # drained as it comes: a full stderr pipe would block the server's own logging
     try:
         url = out.wait_for(r"serving at (http://127\.0\.0\.1:\d+)").group(1)
         key = out.wait_for(r"api key:\s+(\S+)").group(1)
@@ -104,11 +106,36 @@ def test_sandbox_serve_answers_http_until_ctrl_c(tmp_path: Path) -> None:
         assert requests.get(url + "/_sandbox/stats", timeout=10).json()["calls"][SEARCH] == 1
     finally:
         proc.send_signal(signal.SIGINT)  # Ctrl+C
-        code = proc.wait(timeout=30)
-        stderr = proc.stderr.read()
-        proc.stderr.close()
+        try:
+            code = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise AssertionError(f"still running 30 s after Ctrl+C; stderr:\n{''.join(err.lines)[-3000:]}") from None
+    stderr = err.text()
     assert code == 0, stderr
     assert "stopping" in out.text() and "Traceback" not in stderr
+
+
+def test_sandbox_serve_stops_cleanly_on_a_double_ctrl_c() -> None:
+    # an impatient user presses Ctrl+C twice: the server still winds down, without a traceback
+    proc = subprocess.Popen([str(EXE), "sandbox", "serve", "--port", str(free_port()), "--designs", "300"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=user_env())
+    out, err = Output(proc.stdout), Output(proc.stderr)
+    try:
+        out.wait_for("Press Ctrl")
+        time.sleep(0.5)  # the main thread is waiting now, as a user's would be
+    finally:
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        try:
+            code = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise AssertionError(f"still running 30 s after Ctrl+C; stderr:\n{''.join(err.lines)[-3000:]}") from None
+    stderr = err.text()
+    assert code == 0 and "Traceback" not in stderr, stderr
+    assert "stopping" in out.text()
 
 
 def _generated_drawings(folder: Path) -> Path:

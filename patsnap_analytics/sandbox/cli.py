@@ -19,8 +19,10 @@ Example:
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -157,6 +159,7 @@ def _serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int
     except (TypeError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    previous_handler = None
     with sandbox:
         print(f"PatSnap sandbox serving at {sandbox.url}  (generated sample data, not real patents)")
         print(f"  api key:        {sandbox.api_key}")
@@ -166,10 +169,19 @@ def _serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int
         print(f'  try:            curl -F image=@drawing.png "{sandbox.url}{UPLOAD.path}'
               f'?apikey={sandbox.api_key}"')
         print("Press Ctrl+C to stop.", flush=True)
+        stop = stop or threading.Event()
         try:
-            (stop or threading.Event()).wait()
+            # a short sleep, not Event.wait(): a Ctrl+C landing inside a lock's acquire can leave the
+            # condition's lock released twice ("RuntimeError: release unlocked lock") instead of stopping
+            while not stop.is_set():
+                time.sleep(0.2)
         except KeyboardInterrupt:
             print("stopping", flush=True)
+            if threading.current_thread() is threading.main_thread():
+                # a second Ctrl+C while the server winds down would cut the shutdown short
+                previous_handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if previous_handler is not None:
+        signal.signal(signal.SIGINT, previous_handler)
     return 0
 
 
