@@ -134,8 +134,9 @@ def main(argv: list[str] | None = None) -> int:
         client = pa.connect(sandbox=sb, cache=False)
         latency(sb, client, args.repeats)
         paging(client, max(3, args.repeats // 8))
-        beta_vs_single(sb, client, args.quality)
-        colour_models(sb, client, args.quality // 3)
+        if args.quality > 0:  # --quality 0: speed only
+            beta_vs_single(sb, client, args.quality)
+            colour_models(sb, client, max(1, args.quality // 3))
     return 0
 
 

@@ -176,7 +176,7 @@ def _json_answer(state: SandboxState, request: Request, endpoint: Endpoint, body
     with state.search_lock:
         ranking = state.ranker.rank(images, query, linework=linework, features=features)
         hits = ranking.page(query.offset or 0, query.limit)
-    records = state.corpus.meta.iloc[[h.design for h in hits]].to_dict("records")  # one lookup per page
+    records = state.rows([h.design for h in hits], _ROW_COLUMNS)
     rows = [_extend_row(state, request, query, record, h) for record, h in zip(records, hits, strict=True)]
     return JSONResponse(ok_envelope({"patent_messages": rows, "total_search_result_count": ranking.total}))
 
@@ -191,6 +191,11 @@ def _urls(endpoint: Endpoint, body: dict[str, Any]) -> list[str]:
     if not isinstance(url, str):
         raise ApiFailure(68300004, "url: required, a string")
     return [url]
+
+
+#: The corpus columns a rich row is made of (:func:`_extend_row`).
+_ROW_COLUMNS = ("patent_id", "patent_pn", "title", "title_en", "loc", "country", "apdt", "pbdt", "inventor",
+                "assignee", "original_assignee", "application_number")
 
 
 def _extend_row(state: SandboxState, request: Request, query: DesignQuery, row: dict[str, Any], hit: Any) -> dict:
@@ -208,7 +213,7 @@ def _extend_row(state: SandboxState, request: Request, query: DesignQuery, row: 
         "apdt": _yyyymmdd(row.get("apdt")),
         "pbdt": _yyyymmdd(row.get("pbdt")),
         "inventor": inventor,
-        "current_assignee": _text(row.get("current_assignee")) or assignee,
+        "current_assignee": assignee,  # the corpus's assignee is the current one
         "original_assignee": _text(row.get("original_assignee")) or assignee,
         "authority": str(row["country"]),
         "loc": [c.strip() for c in str(row["loc"]).split(",") if c.strip()],

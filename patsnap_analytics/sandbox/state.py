@@ -302,6 +302,10 @@ class SandboxState:
     decode_slots: threading.BoundedSemaphore = field(
         default_factory=lambda: threading.BoundedSemaphore(MAX_CONCURRENT_DECODES))
     features: OrderedDict = field(default_factory=OrderedDict)  # image sha256 -> query feature (LRU)
+    # corpus metadata columns as object arrays, made on first use (see rows()), for the corpus they came from
+    _columns: dict[str, Any] = field(default_factory=dict, repr=False)
+    _columns_of: Any = field(default=None, repr=False)
+    _columns_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         self.faults.clock = self.clock
@@ -344,3 +348,30 @@ class SandboxState:
     def corpus(self) -> Any:
         """The engine's corpus."""
         return self.engine.corpus
+
+    def rows(self, designs: list[int], columns: tuple[str, ...]) -> list[dict[str, Any]]:
+        """The corpus metadata of ``designs`` as plain Python values (strings or ``None``, dates as
+        Timestamps or ``NaT``), one dict of ``columns`` a design.
+
+        Each column is turned into an object array once, on first use: looking rows up in the frame itself
+        (Arrow-backed strings) cost ~14 ms for a page of 100 rich rows at 100k designs, this well under one.
+
+        Example:
+            >>> import pandas as pd
+            >>> from types import SimpleNamespace
+            >>> meta = pd.DataFrame({"title": pd.array(["Chair", None], dtype="string[pyarrow]")})
+            >>> state = SandboxState(engine=SimpleNamespace(corpus=SimpleNamespace(meta=meta)), faults=Faults())
+            >>> state.rows([1, 0], ("title",))
+            [{'title': None}, {'title': 'Chair'}]
+        """
+        with self._columns_lock:
+            corpus = self.corpus
+            if self._columns_of is not corpus:
+                self._columns, self._columns_of = {}, corpus
+            for name in columns:
+                if name not in self._columns:
+                    column = corpus.meta[name]
+                    self._columns[name] = (column.astype(object).to_numpy() if column.dtype.kind == "M"
+                                           else column.to_numpy(dtype=object, na_value=None))
+            arrays = [(name, self._columns[name]) for name in columns]
+        return [{name: values[d] for name, values in arrays} for d in designs]
