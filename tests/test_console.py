@@ -79,6 +79,20 @@ class Output:
         return "".join(self.lines)
 
 
+def ctrl_c(proc: subprocess.Popen, err: Output, times: int = 1) -> int:
+    """Press Ctrl+C ``times`` (50 ms apart) and return the exit code; a process still running 30 s later is
+    killed and the test fails with its stderr."""
+    for k in range(times):
+        if k:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+    try:
+        return proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise AssertionError(f"still running 30 s after Ctrl+C; stderr:\n{''.join(err.lines)[-3000:]}") from None
+
+
 def test_sandbox_serve_answers_http_until_ctrl_c(tmp_path: Path) -> None:
     port = free_port()
     proc = subprocess.Popen([str(EXE), "sandbox", "serve", "--port", str(port), "--designs", "300"],
@@ -105,12 +119,7 @@ def test_sandbox_serve_answers_http_until_ctrl_c(tmp_path: Path) -> None:
         assert found["data"]["total_search_result_count"] == designs
         assert requests.get(url + "/_sandbox/stats", timeout=10).json()["calls"][SEARCH] == 1
     finally:
-        proc.send_signal(signal.SIGINT)  # Ctrl+C
-        try:
-            code = proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise AssertionError(f"still running 30 s after Ctrl+C; stderr:\n{''.join(err.lines)[-3000:]}") from None
+        code = ctrl_c(proc, err)
     stderr = err.text()
     assert code == 0, stderr
     assert "stopping" in out.text() and "Traceback" not in stderr
@@ -125,14 +134,7 @@ def test_sandbox_serve_stops_cleanly_on_a_double_ctrl_c() -> None:
         out.wait_for("Press Ctrl")
         time.sleep(0.5)  # the main thread is waiting now, as a user's would be
     finally:
-        proc.send_signal(signal.SIGINT)
-        time.sleep(0.05)
-        proc.send_signal(signal.SIGINT)
-        try:
-            code = proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise AssertionError(f"still running 30 s after Ctrl+C; stderr:\n{''.join(err.lines)[-3000:]}") from None
+        code = ctrl_c(proc, err, times=2)
     stderr = err.text()
     assert code == 0 and "Traceback" not in stderr, stderr
     assert "stopping" in out.text()
