@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import struct
 import zlib
 from pathlib import Path
@@ -16,6 +17,13 @@ ROOT = Path(__file__).resolve().parents[1]
 SEARCH, UPLOAD, TOKEN = "/image-search/search-id", "/image-search/image-upload", "/oauth/token"
 REAL_DRAWINGS = ROOT.parent / "shared" / "real_drawings"
 QUERIES = ROOT / "patsnap_analytics" / "samples"
+
+
+def as_in_a_terminal() -> None:
+    """``preexec_fn`` for a child that a test stops with Ctrl+C: Ctrl+C interrupts it, as in a terminal's
+    foreground. Started from a background job (CI scripts often are), a child would inherit SIGINT ignored,
+    and Python then installs no KeyboardInterrupt handler at all."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def png_bytes(size=(64, 48), mode="1", color=1, draw_box=True) -> bytes:

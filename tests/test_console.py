@@ -27,7 +27,7 @@ from patsnap_analytics.sandbox.index import _PARALLEL_MIN_VIEWS
 from patsnap_analytics.sandbox.sample import _PARALLEL_MIN_DESIGNS
 from patsnap_analytics.settings import ENV_VARS
 
-from .conftest import QUERIES, SEARCH, UPLOAD
+from .conftest import QUERIES, SEARCH, UPLOAD, as_in_a_terminal
 
 EXE = Path(sys.executable).with_name("patsnap-analytics")
 pytestmark = pytest.mark.skipif(not EXE.is_file(), reason="the patsnap-analytics script is not installed here")
@@ -96,7 +96,8 @@ def ctrl_c(proc: subprocess.Popen, err: Output, times: int = 1) -> int:
 def test_sandbox_serve_answers_http_until_ctrl_c(tmp_path: Path) -> None:
     port = free_port()
     proc = subprocess.Popen([str(EXE), "sandbox", "serve", "--port", str(port), "--designs", "300"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=user_env())
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=user_env(),
+                            preexec_fn=as_in_a_terminal)
     out = Output(proc.stdout)
     err = Output(proc.stderr)  # drained as it comes: a full stderr pipe would block the server's own logging
     try:
@@ -128,7 +129,8 @@ def test_sandbox_serve_answers_http_until_ctrl_c(tmp_path: Path) -> None:
 def test_sandbox_serve_stops_cleanly_on_a_double_ctrl_c() -> None:
     # an impatient user presses Ctrl+C twice: the server still winds down, without a traceback
     proc = subprocess.Popen([str(EXE), "sandbox", "serve", "--port", str(free_port()), "--designs", "300"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=user_env())
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=user_env(),
+                            preexec_fn=as_in_a_terminal)
     out, err = Output(proc.stdout), Output(proc.stderr)
     try:
         out.wait_for("Press Ctrl")

@@ -19,7 +19,7 @@ from PIL import Image
 from patsnap_analytics.images import MAX_IMAGE_BYTES
 from patsnap_analytics.sandbox import Sandbox
 
-from .conftest import SEARCH, TOKEN, UPLOAD, bomb_png, calls, jpeg_bytes, png_bytes
+from .conftest import SEARCH, TOKEN, UPLOAD, as_in_a_terminal, bomb_png, calls, jpeg_bytes, png_bytes
 
 ENVELOPE_KEYS = {"status", "error_code", "error_msg", "data"}
 
@@ -532,7 +532,8 @@ def test_cli_serve_prints_url_and_credentials_and_stops_on_ctrl_c():
 
     command = [sys.executable, "-m", "patsnap_analytics.sandbox.cli", "sandbox", "serve", "--designs", "300",
                "--daily-quota", "1"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ,
+                               preexec_fn=as_in_a_terminal)
     try:
         lines = []
         for line in process.stdout:
