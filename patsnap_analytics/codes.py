@@ -427,7 +427,6 @@ _LOC_GOODS: dict[str, str] = {
     "31-00": "coffee blender mixer toaster",
 }
 
-_LOC_FORM = re.compile(r"^[0-9]{2}(-[0-9]{2})?$")
 # looser spellings of one code: "14-3", "14.03", "14/03", "1403", "Cl. 14-03", "LOC (15) 14-03"
 _LOC_LOOSE = re.compile(r"^(?:loc\s*(?:\(\d+\)\s*)?)?(?:cl\.?\s*)?([0-9]{1,2})\s*[-./_ –—:]?\s*([0-9]{1,2})?$",
                         re.IGNORECASE)

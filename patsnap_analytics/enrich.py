@@ -245,17 +245,20 @@ class Enricher:
             raise BudgetExceeded(f"{plan.describe()}: more than max_calls={max_calls}; nothing was spent")
         not_found = self.fetch(plan, gates)
         out = df.copy()
+        unknown: dict[str, None] = {}  # patents a cached record says the API does not know (said again from cache)
         for name in names:
             if name in plan.unlicensed:
                 continue
-            for column, values in field_columns(name, self.records_of(name, ids), df["patent_id"]).items():
+            records = self.records_of(name, ids)  # read once: for the columns and for what is unknown
+            unknown.update((p, None) for p, record in records.items() if record is None)
+            for column, values in field_columns(name, records, df["patent_id"]).items():
                 out[column] = values
         info = ResultInfo.of(df)
         info.enrichment = {
             "fields": [n for n in names if n not in plan.unlicensed],
             "calls": plan.sent,
             "cached_records": plan.cached,
-            "not_found": not_found or _unknown(self, names, plan, ids),
+            "not_found": not_found or list(unknown),
             "unlicensed": dict(plan.unlicensed),
         }
         if plan.unlicensed:
@@ -263,15 +266,6 @@ class Enricher:
 
             warnings.warn("; ".join(f"{n}: {why}" for n, why in plan.unlicensed.items()), stacklevel=2)
         return info.attach(out)
-
-
-def _unknown(enricher: Enricher, names: Sequence[str], plan: EnrichmentPlan, ids: list[str]) -> list[str]:
-    """Patents some cached record says the API does not know (reported again on a run served from the cache)."""
-    unknown: dict[str, None] = {}
-    for name in names:
-        if name not in plan.unlicensed:
-            unknown.update((p, None) for p, r in enricher.records_of(name, ids).items() if r is None)
-    return list(unknown)
 
 
 # ---------------------------------------------------------------------------------------------- inputs

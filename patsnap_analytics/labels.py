@@ -82,7 +82,6 @@ FACETS: dict[str, Facet] = {
 }
 #: What results can be labelled by.
 LABEL_BY = tuple(FACETS)
-_RESEARCH_BY = tuple(name for name, f in FACETS.items() if f.research)
 
 
 @dataclass

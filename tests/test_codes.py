@@ -10,7 +10,7 @@ import requests
 import patsnap_analytics as pa
 from patsnap_analytics import codes
 
-from .conftest import SEARCH
+from .conftest import SEARCH, UPLOAD
 
 
 def test_the_locarno_table_has_every_class_and_a_miscellaneous_subclass_in_each():
@@ -102,6 +102,7 @@ def test_known_codes_still_search(sb):
     corpus_url = f"{sb.url}/_sandbox/files/designs/0/0.png"
     df = client.search_designs(corpus_url, country=["GB", "US", "CN", "EU"], loc="06 OR 10-02 OR 32-00", limit=5)
     assert set(df["country"]) <= {"GB", "US", "CN", "EU"}
+    assert sb.stats[SEARCH] == 1 and sb.stats[UPLOAD] == 0  # one search, nothing refused or retried; a URL needs no upload
 
 
 def test_the_codes_page_lists_every_code():

@@ -22,7 +22,7 @@ from patsnap_analytics.sandbox.cli import main as sandbox_cli
 from patsnap_analytics.sandbox.engine import Engine
 from patsnap_analytics.sandbox.sample import sample_corpus
 
-from .conftest import REAL_DRAWINGS, SEARCH, UPLOAD, client_for
+from .conftest import SEARCH, UPLOAD, client_for
 
 GENERATED = 200
 
@@ -48,11 +48,8 @@ def _patent_number(sheet: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def sheets() -> list[Path]:
-    files = sorted(REAL_DRAWINGS.glob("*.png")) if REAL_DRAWINGS.is_dir() else []
-    if not files:
-        pytest.skip("../shared/real_drawings is not available")
-    return files
+def sheets(real_drawings: list[Path]) -> list[Path]:
+    return real_drawings  # conftest's fixture: skips where the real sheets are absent
 
 
 @pytest.fixture(scope="module")

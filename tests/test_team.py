@@ -144,6 +144,7 @@ def test_a_cache_hit_takes_no_slot_and_is_not_counted(sb, redis_url, redis_serve
     client.search_designs(drawing, limit=3)
     client_for(sb, cache=redis_url, qps=50).search_designs(drawing, limit=3)
     assert limiter.acquired == 2 and client.spend.spent() == {"calls_today": 2, "calls_total": 2}
+    assert sb.stats[SEARCH] == sb.stats[UPLOAD] == 1  # the sandbox saw the first search only
 
 
 def test_a_slot_is_kept_while_the_call_is_out_and_rests_a_second_after_its_answer(redis_url, redis_server):

@@ -675,7 +675,7 @@ def test_thumbnails_remember_a_bounded_number_of_images():
         served.append(url)
         return png_bytes((40, 30))
 
-    thumbs = Thumbnails(fetch, keep=3)
+    thumbs = Thumbnails(fetch, keep=3, workers=1)  # one worker: fetched, and so remembered, in order
     thumbs.prefetch([f"u{i}" for i in range(5)] + ["u4", None, ""])  # duplicates and blanks are not fetched
     assert sorted(served) == [f"u{i}" for i in range(5)] and len(thumbs) == 3
     assert thumbs.uri("u4").startswith("data:image/png;base64,") and len(served) == 5

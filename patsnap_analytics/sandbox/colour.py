@@ -17,7 +17,6 @@ Example:
 
 from __future__ import annotations
 
-import io
 import json
 import os
 
@@ -25,6 +24,7 @@ import numpy as np
 from PIL import Image
 
 from .corpus import Corpus, source_fingerprint
+from .ink import on_paper
 
 __all__ = ["ColourIndex", "colour_feature"]
 
@@ -37,8 +37,7 @@ _PAPER = 200  # value (0-255) above which an unsaturated pixel is paper
 
 def colour_feature(image: bytes | Image.Image) -> np.ndarray:
     """The colour layout of a drawing: per 2 x 2 cell of its ink, a hue histogram (float32, unit length)."""
-    im = Image.open(io.BytesIO(image)) if isinstance(image, (bytes, bytearray)) else image
-    im = im.convert("RGB")
+    im = on_paper(image).convert("RGB")  # transparent areas are paper, not black ink
     im.thumbnail((_SIDE, _SIDE), Image.Resampling.NEAREST)  # nearest: no blended, paler colours at the edges
     hsv = np.asarray(im.convert("HSV"), dtype=np.int32)
     hue, sat, val = hsv[..., 0], hsv[..., 1], hsv[..., 2]

@@ -361,14 +361,9 @@ class Engine:
         if k == 0:
             return SearchResult([], total)
         cand_scores = scores[candidates]
-        if query.field is None:
-            if total > k:  # keep everything tied with the k-th score so ties break by design number
-                kth = cand_scores[np.argpartition(-cand_scores, k - 1)[k - 1]]
-                keep = cand_scores >= kth
-                candidates, cand_scores = candidates[keep], cand_scores[keep]
-            order = np.lexsort((candidates, -cand_scores))[:k]
+        if query.field is None:  # candidates ascend, so _top's ties by position are ties by design number
             hits = [Hit(int(candidates[i]), self.best_view(int(candidates[i]), q), float(cand_scores[i]))
-                    for i in order]
+                    for i in _top(cand_scores, k)]
             return SearchResult(hits, total)
         days = self._dates[{"APD": "apdt", "PBD": "pbdt", "ISD": "isdt"}[query.field]][candidates]
         missing = np.isnat(days)

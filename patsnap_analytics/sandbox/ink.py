@@ -36,7 +36,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-__all__ = ["WORK_SIDE", "darkness", "despeckle", "ink_map", "square", "strokes", "to_gray"]
+__all__ = ["WORK_SIDE", "darkness", "despeckle", "ink_map", "on_paper", "square", "strokes", "to_gray"]
 
 #: Big images are reduced to about this side before anything else (keeps 1-px lines of a sheet as grey).
 WORK_SIDE = 768
@@ -50,6 +50,21 @@ _MIN_AREA = 0.02  # ink components below this fraction of the largest's area and
 _MIN_EXTENT = 0.06  # ... below this fraction of its extent are labels or specks
 _ROTATE_SIDE = 192  # a map is reduced to this before rotating: enough for a 64-px result, cheap to rotate
 _RING = np.array([[1, 1, 1], [1, 0, 1], [1, 1, 1]], np.uint8)  # the 8 neighbours, without the pixel
+
+
+def on_paper(image: bytes | Image.Image) -> Image.Image:
+    """``image`` (bytes of a PNG/JPEG, or a PIL image) as a PIL image whose transparent areas are white paper,
+    not ink: what every reader of a query image starts from (:func:`to_gray`, the beta's line drawing, the
+    colour layout).
+
+    Example:
+        >>> on_paper(Image.new("RGBA", (2, 2), (0, 0, 0, 0))).getpixel((0, 0))
+        (255, 255, 255, 255)
+    """
+    im = Image.open(io.BytesIO(bytes(image))) if isinstance(image, (bytes, bytearray, memoryview)) else image
+    if im.mode in ("RGBA", "LA", "P"):
+        im = Image.alpha_composite(Image.new("RGBA", im.size, (255, 255, 255, 255)), im.convert("RGBA"))
+    return im
 
 
 def to_gray(image: bytes | np.ndarray | Image.Image) -> np.ndarray:
@@ -67,10 +82,7 @@ def to_gray(image: bytes | np.ndarray | Image.Image) -> np.ndarray:
             return to_gray(im)
     if isinstance(image, np.ndarray):
         image = Image.fromarray(_as_uint8(image))
-    im = image
-    if im.mode in ("RGBA", "LA", "P"):  # transparent areas are paper, not ink
-        im = im.convert("RGBA")
-        im = Image.alpha_composite(Image.new("RGBA", im.size, (255, 255, 255, 255)), im)
+    im = on_paper(image)
     # ink of any colour is ink: a pixel is as far from white paper as its farthest channel, so a drawing
     # with its colours swapped (or a yellow line, pale by luminance) keeps the same shape. Grey and RGB
     # images are reduced before anything else is made of them: a big sheet is never copied at full size.
@@ -124,10 +136,9 @@ def darkness(gray: np.ndarray) -> np.ndarray:
     """
     if gray.size == 0:
         return np.zeros(gray.shape, np.float32)
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    if np.median(border) < 128:  # light strokes on a dark ground: the ground is the paper
-        gray = 255 - gray
     paper = float(np.median(np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])))
+    if paper < 128:  # light strokes on a dark ground: the ground is the paper
+        gray, paper = 255 - gray, 255.0 - paper
     # the ink level from the 256-bin histogram: the same percentile as sorting the pixels, several times faster
     counts = np.cumsum(np.bincount(gray.ravel(), minlength=256))
     ink = float(np.searchsorted(counts, counts[-1] * _INK_PERCENTILE / 100.0))
@@ -152,8 +163,8 @@ def ink_map(image: bytes | np.ndarray | Image.Image) -> np.ndarray:
         (1.0, 0.0)
     """
     d = darkness(despeckle(to_gray(image)))
-    strokes = (d >= _STROKE).astype(np.uint8)
-    keep = _design_components(strokes)
+    stroke_px = (d >= _STROKE).astype(np.uint8)  # not "strokes": that is this module's function
+    keep = _design_components(stroke_px)
     if keep is None:
         return np.zeros(d.shape, np.float32)
     # a kept stroke keeps its soft edge (what blur spread around it); the rest of the page is paper

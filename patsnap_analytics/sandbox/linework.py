@@ -24,6 +24,8 @@ from scipy import ndimage
 from scipy.ndimage import binary_dilation
 from skimage.feature import canny
 
+from .ink import on_paper
+
 __all__ = ["line_drawing", "photo_like", "printout_photo", "silhouette"]
 
 _WORK_SIDE = 384  # edges are taken at about this size: enough for contours, cheap on a photo of megapixels
@@ -36,11 +38,7 @@ def line_drawing(image: bytes | Image.Image) -> Image.Image:
     A drawing stays a drawing (each of its lines becomes a slightly thicker line); a shaded or photographed
     object becomes its outline and inner contours.
     """
-    im = Image.open(io.BytesIO(image)) if isinstance(image, (bytes, bytearray)) else image
-    if im.mode in ("RGBA", "LA", "P"):  # transparent areas are paper
-        im = im.convert("RGBA")
-        im = Image.alpha_composite(Image.new("RGBA", im.size, (255, 255, 255, 255)), im)
-    gray = im.convert("L")
+    gray = on_paper(image).convert("L")
     gray.thumbnail((_WORK_SIDE, _WORK_SIDE), Image.Resampling.LANCZOS)
     levels = np.asarray(gray, dtype=np.float32) / 255.0
     if float(levels.max() - levels.min()) < 1e-3:
@@ -99,7 +97,7 @@ def printout_photo(drawing: bytes | Image.Image, *, seed: int = 0) -> bytes:
         'RGB'
     """
     rng = np.random.default_rng(seed)
-    im = Image.open(io.BytesIO(drawing)) if isinstance(drawing, (bytes, bytearray)) else drawing
+    im = on_paper(drawing)
     angle = float(rng.uniform(2, 6)) * (1 if rng.random() < 0.5 else -1)
     page = im.convert("L").rotate(angle, expand=True, fillcolor=255, resample=Image.Resampling.BILINEAR)
     w, h = page.size
@@ -115,7 +113,7 @@ def printout_photo(drawing: bytes | Image.Image, *, seed: int = 0) -> bytes:
 
 def _body(drawing: bytes | Image.Image) -> np.ndarray:
     """The area a drawing's outline encloses (its ink closed, then filled)."""
-    im = Image.open(io.BytesIO(drawing)) if isinstance(drawing, (bytes, bytearray)) else drawing
+    im = on_paper(drawing)
     ink = np.asarray(im.convert("L")) < 128
     return ndimage.binary_fill_holes(ndimage.binary_closing(ink, iterations=3))
 

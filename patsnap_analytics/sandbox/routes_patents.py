@@ -63,7 +63,8 @@ class _PatentIndex:
         return list(dict.fromkeys(d for d in found if d is not None))
 
 
-def _split(text: str | None) -> list[str]:
+def split_codes(text: str | None) -> list[str]:
+    """The non-empty items of a comma-separated corpus field or query parameter (``"14-03, 06-01"``)."""
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
@@ -76,7 +77,7 @@ def requested_designs(index: Any, patent_id: str | None, patent_number: str | No
         ...
         patsnap_analytics.sandbox.protocol.ApiFailure: give patent_id or patent_number (comma-separated)
     """
-    ids, numbers = _split(patent_id), _split(patent_number)
+    ids, numbers = split_codes(patent_id), split_codes(patent_number)
     if not ids and not numbers:
         raise ApiFailure(INVALID_PARAMETER, "give patent_id or patent_number (comma-separated)")
     if len(ids) + len(numbers) > MAX_IDS_PER_CALL:
@@ -85,7 +86,8 @@ def requested_designs(index: Any, patent_id: str | None, patent_number: str | No
     return index.lookup(ids, numbers)
 
 
-def _yyyymmdd(value: Any) -> int | None:
+def yyyymmdd(value: Any) -> int | None:
+    """A corpus date (Timestamp, date, ``NaT`` or ``None``) as the API's integer ``yyyymmdd``, or ``None``."""
     if value is None or pd.isna(value):
         return None
     d = pd.Timestamp(value)
@@ -107,14 +109,14 @@ def _bibliography(row: pd.Series) -> dict[str, Any]:
         "invention_title": titles,
         "abstracts": [{"text": str(row["abstract"]), "lang": "EN"}],
         "application_reference": {"doc_number": str(row["application_number"]) or None, "country": office,
-                                  "date": _yyyymmdd(row["apdt"])},
+                                  "date": yyyymmdd(row["apdt"])},
         "publication_reference": {"doc_number": pn, "country": office, "kind": pn[-1:] if pn[-1:].isalpha() else None,
-                                  "date": _yyyymmdd(row["pbdt"])},
+                                  "date": yyyymmdd(row["pbdt"])},
         "applicants": _names(row["applicants"]),
         "original_assignees": _names(row["original_assignee"]),
         "current_assignees": _names(row["assignee"]),
         "inventors": _names(row["inventor"]),
-        "classification_loc": [{"code": c.strip()} for c in str(row["loc"]).split(",") if c.strip()],
+        "classification_loc": [{"code": c} for c in split_codes(str(row["loc"]))],
     }
 
 
@@ -125,7 +127,7 @@ def _simple_label(row: pd.Series) -> list[str]:
 def _legal(row: pd.Series) -> dict[str, Any]:
     events: list[tuple[date, int]] = legal_events(row)
     return {
-        "legal_date": _yyyymmdd(events[-1][0]) if events else None,
+        "legal_date": yyyymmdd(events[-1][0]) if events else None,
         "patent_legal": {
             "simple_legal_status": _simple_label(row),
             "legal_status": [codes.name_of("legal_status", int(row["legal_status"]))],

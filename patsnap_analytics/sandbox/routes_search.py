@@ -23,7 +23,6 @@ import hashlib
 import json
 from typing import Any
 
-import numpy as np
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
@@ -43,6 +42,7 @@ from ..errors import ValidationError
 from ..query import DATE_PARAMS, FILTERS, DesignQuery
 from .files import absolute, issued_image
 from .protocol import ApiFailure, ok_envelope
+from .routes_patents import split_codes, yyyymmdd
 from .sample import chinese_title
 from .schemas import (
     ERROR_RESPONSES,
@@ -154,14 +154,14 @@ def _simple_answer(state: SandboxState, request: Request, image: bytes, query: D
     with state.search_lock:
         ranking = state.ranker.rank([image], query, features=features)
         hits = ranking.page(offset, query.limit)
-    meta = state.corpus.meta
+    records = state.rows([h.design for h in hits], ("patent_id", "patent_pn", "title"))
     rows = [{
-        "patent_id": str(meta.at[h.design, "patent_id"]),
-        "patent_pn": str(meta.at[h.design, "patent_pn"]),
-        "title": str(meta.at[h.design, "title"]),
+        "patent_id": str(record["patent_id"]),
+        "patent_pn": str(record["patent_pn"]),
+        "title": str(record["title"]),
         "url": absolute(state, request, f"/_sandbox/files/designs/{h.design}/{h.view}.png"),
         "score": round(h.score, 4) if query.sorted_by_similarity else None,
-    } for h in hits]
+    } for record, h in zip(records, hits, strict=True)]
     return JSONResponse(ok_envelope({"patent_messages": rows, "search_id": search_id,
                                      "total_search_result_count": ranking.total}))
 
@@ -210,13 +210,13 @@ def _extend_row(state: SandboxState, request: Request, query: DesignQuery, row: 
         "patent_id": str(row["patent_id"]),
         "patent_pn": str(row["patent_pn"]),
         "apno": _text(row.get("application_number")) or _application_number(row),
-        "apdt": _yyyymmdd(row.get("apdt")),
-        "pbdt": _yyyymmdd(row.get("pbdt")),
+        "apdt": yyyymmdd(row.get("apdt")),
+        "pbdt": yyyymmdd(row.get("pbdt")),
         "inventor": inventor,
         "current_assignee": assignee,  # the corpus's assignee is the current one
         "original_assignee": _text(row.get("original_assignee")) or assignee,
         "authority": str(row["country"]),
-        "loc": [c.strip() for c in str(row["loc"]).split(",") if c.strip()],
+        "loc": split_codes(str(row["loc"])),
     }
     if query.sorted_by_similarity:
         out["score"] = round(hit.score, 4)
@@ -240,14 +240,8 @@ def _title(row: Any, lang: str | None) -> str:
     return str(row["title"])
 
 
-def _yyyymmdd(value: Any) -> int | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or str(value) in ("NaT", "nan"):
-        return None
-    return int(value.strftime("%Y%m%d"))
-
-
 def _application_number(row: Any) -> str:
     """A stable application number when the corpus has none: office, filing year and digits of the id."""
-    year = row["apdt"].year if _yyyymmdd(row.get("apdt")) else 2000
+    year = row["apdt"].year if yyyymmdd(row.get("apdt")) else 2000
     digits = int(hashlib.sha256(str(row["patent_id"]).encode()).hexdigest()[:12], 16) % 10**7
     return f"{row['country']}{year}{digits:07d}"

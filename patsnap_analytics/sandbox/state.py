@@ -302,6 +302,8 @@ class SandboxState:
     decode_slots: threading.BoundedSemaphore = field(
         default_factory=lambda: threading.BoundedSemaphore(MAX_CONCURRENT_DECODES))
     features: OrderedDict = field(default_factory=OrderedDict)  # image sha256 -> query feature (LRU)
+    # guards ``features`` only: a search holding search_lock must not stop another request's decode
+    _features_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # corpus metadata columns as object arrays, made on first use (see rows()), for the corpus they came from
     _columns: dict[str, Any] = field(default_factory=dict, repr=False)
     _columns_of: Any = field(default=None, repr=False)
@@ -328,7 +330,7 @@ class SandboxState:
         computed once per image (outside the search lock, at most :data:`MAX_CONCURRENT_DECODES` at a time)
         and kept for the next search of the same image."""
         key = hashlib.sha256(image).hexdigest() + ("-linework" if linework else "")
-        with self.search_lock:
+        with self._features_lock:
             if key in self.features:
                 self.features.move_to_end(key)
                 return self.features[key]
@@ -338,7 +340,7 @@ class SandboxState:
 
                 image = line_drawing(image)
             feature = self.engine.query_feature(image)
-        with self.search_lock:
+        with self._features_lock:
             self.features[key] = feature
             while len(self.features) > MAX_CACHED_FEATURES:
                 self.features.popitem(last=False)

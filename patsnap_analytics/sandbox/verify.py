@@ -40,9 +40,9 @@ _CRITERIA = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, _STEPS, _EPS)
 
 
 def alignment_score(query_map: np.ndarray, view_map: np.ndarray, angle: float) -> float:
-    """How well ``query_map`` (float32 in [0, 1]) matches ``view_map`` (uint8 0-255, the index's form)
-    once aligned, starting from ``angle``: the rotation (degrees, counter-clockwise) that best turned the
-    query onto the view in the global stage.
+    """How well ``query_map`` matches ``view_map`` once aligned, starting from ``angle``: the rotation
+    (degrees, counter-clockwise) that best turned the query onto the view in the global stage. Maps are uint8
+    0-255 (the index's form) or float32 in [0, 1]: alignment and normalised correlation ignore the scale.
 
     Example:
         >>> blank = np.zeros((64, 64), np.float32)
