@@ -43,7 +43,6 @@ Example:
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -53,10 +52,10 @@ import pandas as pd
 
 from . import codes
 from .api import LEGAL_STATUS, MAX_IDS_PER_CALL, SIMPLE_BIBLIOGRAPHY, SIMPLE_LEGAL_STATUS, Endpoint
-from .errors import BudgetExceeded, OfflineCacheMiss, PermissionDeniedError, ProtocolError, ValidationError
+from .errors import OfflineCacheMiss, PermissionDeniedError, ProtocolError, ValidationError
 from .flight import SingleFlight
 from .frames import ResultInfo, enriched_column
-from .gates import CallGate, call_gates
+from .gates import CallGate, announce_cost, call_gates
 from .records import PatentRecords
 from .transport import Transport
 
@@ -239,10 +238,7 @@ class Enricher:
         plan = self.plan(ids, names, refresh=refresh)
         if dry_run:
             return plan.calls
-        if progress:
-            print(plan.describe(), file=sys.stderr)
-        if max_calls is not None and plan.calls > max_calls:
-            raise BudgetExceeded(f"{plan.describe()}: more than max_calls={max_calls}; nothing was spent")
+        announce_cost(plan.describe(), plan.calls, max_calls, progress=progress)
         not_found = self.fetch(plan, gates)
         out = df.copy()
         unknown: dict[str, None] = {}  # patents a cached record says the API does not know (said again from cache)

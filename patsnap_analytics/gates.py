@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import random
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from .team import Team
 
 __all__ = ["CallBudget", "CallGate", "GateChain", "RateLimiter", "SharedRateLimiter", "SpendGate", "StopGate",
-           "call_gates", "check_workers", "client_gates", "passing"]
+           "announce_cost", "call_gates", "check_workers", "client_gates", "passing"]
 
 
 class CallGate(Protocol):
@@ -432,6 +433,22 @@ def client_gates(qps: float | None = None, max_calls: int | None = None, max_cal
     if qps is not None:
         gates.append(SharedRateLimiter(team, scope, qps) if team is not None else RateLimiter(qps))
     return GateChain(gates) if gates else None
+
+
+def announce_cost(line: str, calls: int, max_calls: int | None, *, progress: bool) -> None:
+    """Before a plan spends anything: say what it costs (``line``, on stderr when ``progress``), and refuse it
+    with nothing spent when it needs more than ``max_calls`` (enrichment and labelling alike).
+
+    Example:
+        >>> announce_cost("label by country: 3 calls", 3, 2, progress=False)
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.BudgetExceeded: label by country: 3 calls: more than max_calls=2; nothing was spent
+    """
+    if progress:
+        print(line, file=sys.stderr)
+    if max_calls is not None and calls > max_calls:
+        raise BudgetExceeded(f"{line}: more than max_calls={max_calls}; nothing was spent")
 
 
 def call_gates(max_calls: int | None, qps: float | None) -> tuple[list[CallGate], StopGate]:

@@ -40,9 +40,9 @@ import pandas as pd
 
 from . import codes
 from .enrich import ENRICH_FIELDS, Enricher, field_columns, patent_ids_of
-from .errors import BudgetExceeded, ValidationError
+from .errors import ValidationError
 from .frames import ResultInfo, enriched_column
-from .gates import CallGate, StopGate, call_gates, check_workers
+from .gates import CallGate, StopGate, announce_cost, call_gates, check_workers
 from .images import ImageRef
 from .progress import progress_bar
 from .query import DesignQuery
@@ -204,10 +204,7 @@ def label(
                          progress=progress, workers=workers, qps=qps, note=chosen.note)
     if dry_run:
         return chosen.calls
-    if progress:
-        print(chosen.describe(by), file=sys.stderr)
-    if max_calls is not None and chosen.calls > max_calls:
-        raise BudgetExceeded(f"{chosen.describe(by)}: more than max_calls={max_calls}; nothing was spent")
+    announce_cost(chosen.describe(by), chosen.calls, max_calls, progress=progress)
     if chosen.route == "enrichment":
         return _by_enrichment(searcher, enricher, df, by, chosen, values=values, max_calls=max_calls,
                               progress=progress, workers=workers, qps=qps)
@@ -366,11 +363,7 @@ def _research(
     plan = _plan(searcher, df, by, _canonical_values(df, by, values))
     if dry_run:
         return plan.calls
-    line = plan.describe() + (f" — {note}" if note else "")
-    if progress:
-        print(line, file=sys.stderr)
-    if max_calls is not None and plan.calls > max_calls:
-        raise BudgetExceeded(f"{line}: more than max_calls={max_calls}; nothing was spent")
+    announce_cost(plan.describe() + (f" — {note}" if note else ""), plan.calls, max_calls, progress=progress)
     _run(searcher, plan, gates, stop, workers=workers, progress=progress)
     out = _labelled(df, plan)
     route = LabelRoute("research", plan.calls, f"{len(plan.searches)} filtered re-searches", note=note)
