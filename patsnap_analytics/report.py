@@ -21,7 +21,6 @@ Example:
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import datetime as dt
 import functools
@@ -40,7 +39,7 @@ from .codes import OFFICES, SIMPLE_LEGAL_STATUS
 from .errors import ValidationError
 from .frames import is_sandbox
 from .query import FILTERS, DesignQuery
-from .thumbnails import Fetch, image_fetcher, thumbnail
+from .thumbnails import Fetch, data_uri, image_fetcher, thumbnail
 
 __all__ = ["DEFAULT_LINK", "REQUIRED_COLUMNS", "executive_summary", "landscape_report", "patent_link"]
 
@@ -113,16 +112,12 @@ def _stats_rows(stats: Any) -> list[tuple[str, str]]:
 
 
 # ----------------------------------------------------------------------------------------------- figures
-def _png_uri(data: bytes, mime: str = "image/png") -> str:
-    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-
-
 def _chart(draw: Callable[[Axes], object], size: tuple[float, float]) -> str:
     # A bare Figure (not pyplot): nothing is registered with a GUI backend or shown in a notebook, and the
     # figure is freed with its last reference; savefig picks the Agg renderer for PNG by itself.
     fig = Figure(figsize=size, layout="constrained")
     draw(fig.add_subplot())
-    return _png_uri(plots.figure_png(fig, dpi=120, facecolor="white"))
+    return data_uri(plots.figure_png(fig, dpi=120, facecolor="white"))
 
 
 def _bars_height(n: int) -> float:
@@ -185,9 +180,9 @@ def _thumbnail_uri(url: object, fetch: Fetch) -> str | None:
     colours = img.getcolors(maxcolors=256)
     if colours is not None:  # line drawings: lossless PNG is both smaller and sharper than JPEG
         img.save(buf, format="PNG", optimize=True)
-        return _png_uri(buf.getvalue())
+        return data_uri(buf.getvalue())
     img.save(buf, format="JPEG", quality=85)
-    return _png_uri(buf.getvalue(), "image/jpeg")
+    return data_uri(buf.getvalue(), "image/jpeg")
 
 
 # ----------------------------------------------------------------------------------------------- tables
@@ -316,7 +311,7 @@ def _query_image_uri(data: bytes) -> str | None:
     from .thumbnails import thumbnail_png
 
     try:
-        return _png_uri(thumbnail_png(data, size=THUMB_PX))
+        return data_uri(thumbnail_png(data, size=THUMB_PX))
     except Exception:  # a query image the report cannot draw is left out, not a failed report
         return None
 

@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import base64
 import io
 import warnings
 from collections.abc import Callable
@@ -30,13 +31,24 @@ from PIL import Image
 
 from .images import ImageRef
 
-__all__ = ["PREVIEW_PX", "Fetch", "image_fetcher", "shrink", "thumbnail", "thumbnail_png"]
+__all__ = ["PREVIEW_PX", "Fetch", "data_uri", "image_fetcher", "shrink", "thumbnail", "thumbnail_png"]
 
 #: ``fetch(url) -> bytes | None``: how an image URL becomes bytes (``None`` when it is unavailable).
 Fetch = Callable[[str], "bytes | None"]
 
 #: Longest side of a query-image preview (the image picker's), in pixels.
 PREVIEW_PX = 96
+
+
+def data_uri(data: bytes, mime: str = "image/png") -> str:
+    """``data`` as a ``data:`` URI, the form in which thumbnails and charts travel inside HTML (the report, the
+    app's tables) with no file beside them.
+
+    Example:
+        >>> data_uri(b"x")
+        'data:image/png;base64,eA=='
+    """
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 def image_fetcher(fetch: Fetch | None = None, client: Any = None) -> Fetch | None:

@@ -21,7 +21,6 @@ Example:
 
 from __future__ import annotations
 
-import base64
 import html
 import threading
 from collections import OrderedDict
@@ -33,7 +32,7 @@ import ipywidgets as w
 import pandas as pd
 
 from ..images import ImageRef
-from ..thumbnails import Fetch, thumbnail_png
+from ..thumbnails import Fetch, data_uri, thumbnail_png
 
 __all__ = ["PAGE_ROWS", "TABLE_COLUMNS", "ResultsTable", "Thumbnails", "gallery_html", "query_images",
            "results_table_html"]
@@ -54,10 +53,6 @@ TABLE_THUMB_PX = 64
 _NA = "—"
 _MISSING = ("<div class='pa-no-image' style='width:{px}px;height:{px}px;background:#f0f0f0;color:#777;"
             "font-size:10px;display:flex;align-items:center;justify-content:center'>no image</div>")
-
-
-def _data_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 class Thumbnails:
@@ -129,7 +124,7 @@ class Thumbnails:
     def _make(self, url: str) -> str | None:
         try:
             data = self.fetch(url) if self.fetch else None
-            return _data_uri(thumbnail_png(data, self.size)) if data else None
+            return data_uri(thumbnail_png(data, self.size)) if data else None
         except Exception:  # an expired link or a broken image is a grey box, never a failed page
             return None
 
@@ -144,7 +139,7 @@ class Thumbnails:
             >>> Thumbnails.of_image(ImageRef.from_bytes(buf.getvalue())).startswith("data:image/png;base64,")
             True
         """
-        return _data_uri(thumbnail_png(image, size))
+        return data_uri(thumbnail_png(image, size))
 
 
 # ---------------------------------------------------------------------------------------------- cells
