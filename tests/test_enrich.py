@@ -212,35 +212,19 @@ def test_an_unlicensed_endpoint_is_remembered_explained_and_label_falls_back(sb,
 
 def test_a_malformed_answer_is_an_error_naming_the_field_and_nothing_is_stored(client, demo_hits):
     """A stand-in server answers a bad date: ProtocolError naming the endpoint and field; no record kept."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    import patsnap_analytics as pa
+
+    from .standin import KEY, StandIn
 
     pid = str(demo_hits["patent_id"].iloc[0])
-
-    class Bad(BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = json.dumps({"status": True, "error_code": 0, "data": [
-                {"patent_id": pid, "legal_date": 20241399, "patent_legal": {"legal_status": ["Granted"]}}]})
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body.encode())
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Bad)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        import patsnap_analytics as pa
-
-        bad = pa.Client(api_key="sk-test-not-real", base_url=f"http://127.0.0.1:{server.server_port}",
-                        cache=":memory:")
+    with StandIn() as api:
+        api.answer = lambda h: h.json({"status": True, "error_code": 0, "data": [
+            {"patent_id": pid, "legal_date": 20241399, "patent_legal": {"legal_status": ["Granted"]}}]})
+        bad = pa.Client(api_key=KEY, base_url=api.url, cache=":memory:")
         with pytest.raises(ProtocolError, match=r"legal-status answered a malformed data\[0\]\.legal_date"):
             bad.enrich(demo_hits.head(1), fields="legal_status", progress=False)
         assert bad.enricher.plan([pid], ["legal_status"]).calls == 1  # nothing was stored
-    finally:
-        server.shutdown()
+        assert [r["path"] for r in api.received] == ["/basic-patent-data/legal-status"]  # one call, not retried
 
 
 def test_the_sandbox_answers_the_spec_shapes_and_its_limits(sb):

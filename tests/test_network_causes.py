@@ -139,49 +139,39 @@ def test_transport_errors_pickle_with_their_cause():
 @pytest.fixture
 def token_stand_in():
     """A stand-in API on 127.0.0.1 whose token endpoint answers what the test sets (what the sandbox never does)."""
-    import json
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from .standin import StandIn
 
     answer: dict = {"status": 200, "body": b"[]"}
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            body = answer["body"] if isinstance(answer["body"], bytes) else json.dumps(answer["body"]).encode()
-            self.send_response(answer["status"])
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def reply(h) -> None:
+        if isinstance(answer["body"], bytes):
+            h.send(answer["status"], answer["body"])
+        else:
+            h.json(answer["body"], answer["status"])
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", answer
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with StandIn() as api:
+        api.answer = reply
+        yield api, answer
 
 
 @pytest.mark.parametrize("body", [b"[]", b'"a string"', {"data": ["x"]}, {"token": 12345}, {"data": {"token": ""}}])
 def test_a_token_answer_without_a_token_is_a_protocol_error_not_a_crash(token_stand_in, body):
-    url, answer = token_stand_in
+    api, answer = token_stand_in
     answer.update(status=200, body=body)
-    client = pa.Client(client_id="my-client-id", client_secret="my-secret", base_url=url, cache=False,
+    client = pa.Client(client_id="my-client-id", client_secret="my-secret", base_url=api.url, cache=False,
                        retry=RetryPolicy(max_attempts=1))
     with pytest.raises(errors.ProtocolError) as info:
         client.search_designs(IMAGE_URL, limit=2)
     assert info.value.endpoint == "/oauth/token" and info.value.field == "token"
     assert "my-secret" not in str(info.value)
+    assert [r["path"] for r in api.received] == ["/oauth/token"]  # no search went out without a token
 
 
 def test_a_bare_401_at_the_token_call_is_the_client_credentials(token_stand_in):
-    url, answer = token_stand_in
+    api, answer = token_stand_in
     answer.update(status=401, body=b"{}")
-    client = pa.Client(client_id="my-client-id", client_secret="my-secret", base_url=url, cache=False)
+    client = pa.Client(client_id="my-client-id", client_secret="my-secret", base_url=api.url, cache=False)
     with pytest.raises(errors.CredentialsRejectedError) as info:
         client.search_designs(IMAGE_URL, limit=2)
     assert info.value.credential == "client_credentials" and info.value.http_status == 401
+    assert [r["path"] for r in api.received] == ["/oauth/token"]  # refused credentials are not tried again
