@@ -331,3 +331,18 @@ def test_index_directory_refuses_office_codes_no_filter_could_match(tmp_path: Pa
         index_directory(tmp_path / "img", tmp_path / "meta.csv", tmp_path / "out")
     for fragment in ("country 'ÉU' is not a two-letter office code", "country 'UK' is not a two-letter office code"):
         assert fragment in str(info.value)  # UK has the shape of a code, but no office has it (GB does)
+
+
+def test_legal_events_must_end_in_the_status_in_the_order_they_are_stored(tmp_path: Path) -> None:
+    # two events on one day: the one given last is the last stored, so it must be the legal_status
+    _drawings(tmp_path / "img", ["ok.png"])
+    (tmp_path / "meta.csv").write_text(
+        "patent_pn,image,loc,legal_status,legal_events\n"
+        "USD0000001S,ok.png,10-02,3,2020-01-01:3;2020-01-01:1\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="legal_events must end in the legal_status 3"):
+        index_directory(tmp_path / "img", tmp_path / "meta.csv", tmp_path / "out")
+    (tmp_path / "meta.csv").write_text(
+        "patent_pn,image,loc,legal_status,legal_events\n"
+        "USD0000001S,ok.png,10-02,3,2020-01-01:1;2020-01-01:3\n", encoding="utf-8")
+    corpus = index_directory(tmp_path / "img", tmp_path / "meta.csv", tmp_path / "out")
+    assert legal_events(corpus.meta.iloc[0])[-1][1] == 3

@@ -226,13 +226,14 @@ def _events(text: str, dates: dict[str, date | None], legal: int, problems: list
                 problems.append(f"legal_events entry {part!r} is not YYYY-MM-DD:code")
                 continue
             events.append((when, int(code)))
-        if events and sorted(events)[-1][1] != legal:
+        # the last event as events_json stores them (by date; same-day events keep the order given)
+        if events and sorted(events, key=lambda e: e[0])[-1][1] != legal:
             problems.append(f"legal_events must end in the legal_status {legal}")
         return events_json(events)
     derived = [(dates["isdt"], 3)] if dates["isdt"] else [(dates["pbdt"], 1)] if dates["pbdt"] else []
     last = max((d for d in dates.values() if d), default=None)
     if last is not None and (not derived or derived[-1][1] != legal):
-        derived.append((max(last, derived[-1][0]) if derived else last, legal))
+        derived.append((last, legal))  # the latest date of all: never before the derived event
     return events_json(derived)
 
 
