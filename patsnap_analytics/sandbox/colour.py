@@ -18,12 +18,12 @@ Example:
 from __future__ import annotations
 
 import json
-import os
 
 import numpy as np
 from PIL import Image
 
 from .corpus import Corpus, source_fingerprint
+from .index import write_atomic
 from .ink import on_paper
 
 __all__ = ["ColourIndex", "colour_feature"]
@@ -94,10 +94,8 @@ class ColourIndex:
                 for d, k in zip(self.designs, n_views, strict=True) for v in range(int(k))]
         features = np.stack(rows) if rows else np.zeros((0, _CELLS * _CELLS * (_HUE_BINS + 1)), np.float32)
         try:
-            tmp = file.with_suffix(f".{os.getpid()}.tmp.npy")
-            np.save(tmp, features)
-            os.replace(tmp, file)
-            info.write_text(json.dumps(stamp), encoding="utf-8")
+            write_atomic(file, lambda f: np.save(f, features))
+            write_atomic(info, lambda f: f.write(json.dumps(stamp).encode()))
         except OSError:
             pass  # a read-only corpus still works; it describes again next time
         return features

@@ -37,9 +37,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -49,7 +50,7 @@ from .ink import ink_map, strokes
 from .parallel import run_chunks
 
 __all__ = ["FEATURE_VERSION", "VIEW_RECORD", "FeatureIndex", "describe_views", "load_or_build", "to_map_bytes",
-           "view_paths"]
+           "view_paths", "write_atomic"]
 
 #: Changes whenever the code that decides the index's content changes: cached files of another version are
 #: rebuilt instead of silently serving features the current code would not compute.
@@ -218,11 +219,11 @@ def _build(root: Path, paths: list[str]) -> FeatureIndex:
         features = _raw_features(paths, maps=maps, desc=f"sandbox: indexing {n} drawings")
     map_array = maps.finish()
     try:
-        _save_atomic(root / "features.npy", features)
+        write_atomic(root / "features.npy", lambda f: np.save(f, features))
         if projection is not None:
-            _save_atomic(root / "features-projection.npy", projection)
+            write_atomic(root / "features-projection.npy", lambda f: np.save(f, projection))
         info = {**_info(n), "projected": projection is not None, "dims": int(features.shape[1])}
-        _write_atomic(root / "features.json", json.dumps(info).encode())
+        write_atomic(root / "features.json", lambda f: f.write(json.dumps(info).encode()))
     except OSError:
         pass  # a read-only corpus still works, it just re-describes on the next start
     return FeatureIndex(features, projection, map_array)
@@ -317,22 +318,21 @@ class _RowFile:
         return np.load(self.path, mmap_mode="r")
 
 
-def _save_atomic(path: Path, array: np.ndarray) -> None:
+def write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """``path`` written whole or not at all: ``write`` fills a temporary file beside it, which then replaces
+    it (a reader never sees half a file; a failure leaves no temporary file behind).
+
+    Example:
+        >>> import tempfile
+        >>> target = Path(tempfile.mkdtemp()) / "x.npy"
+        >>> write_atomic(target, lambda f: np.save(f, np.arange(3)))
+        >>> np.load(target).tolist(), [p.name for p in target.parent.iterdir()]
+        ([0, 1, 2], ['x.npy'])
+    """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            np.save(f, array)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            write(f)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
