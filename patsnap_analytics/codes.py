@@ -37,6 +37,7 @@ __all__ = [
     "OFFICES",
     "OFFICE_ALIASES",
     "SIMPLE_LEGAL_STATUS",
+    "VERDICTS",
     "code_of",
     "find_loc",
     "find_office",
@@ -87,6 +88,19 @@ SIMPLE_LEGAL_STATUS: dict[int, str] = {
     220: "PCT designated stage expired",
     221: "PCT designated stage",
     999: "Undetermined",
+}
+
+# ---------------------------------------------------------------------------------------------- verdicts
+
+#: A reviewer's verdict on one hit -> its relevance grade (trec_eval semantics: relevant means grade > 0; nDCG
+#: uses the grades as gains). ``unsure`` has no grade: it is kept with the reviewer's note but left out of every
+#: metric and calibration. The one vocabulary of the reviewer workbook, the app, stored verdicts, the study
+#: functions and the sandbox's synthetic truth.
+VERDICTS: dict[str, int | None] = {
+    "same design": 2,     # the same design: a registration of it elsewhere, or a copy that differs in nothing
+    "similar": 1,         # a close variant: an examiner would cite it against the query
+    "different": 0,       # another design, however alike in kind
+    "unsure": None,       # the reviewer could not tell from the drawings
 }
 
 # ---------------------------------------------------------------------------------------------- Locarno
