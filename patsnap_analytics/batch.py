@@ -178,7 +178,7 @@ def _resolve_all(searcher: Searcher, values: list[Any], names: Sequence[Any] | N
             item.error = InvalidImageError("image", "empty value (no path, URL or bytes)")
         else:
             try:
-                item.target = searcher.resolve_target(value, endpoint)[0]
+                item.target = searcher.resolve_target(value, endpoint)
             except Exception as exc:  # a bad image is reported, never fatal to the batch
                 item.error = exc
         if names is not None:
@@ -246,7 +246,7 @@ def search_many(
         >>> len(df), failures(df).error.tolist(), df.attrs["calls_spent"]
         (0, ['InvalidImageError'], 0)
     """
-    query = DesignQuery.from_filters(**filters)
+    query = searcher.query_for(**filters)  # the client's default endpoint unless endpoint= says
     check_workers(workers)
     gates, stop = call_gates(max_calls, qps)
     inputs = _resolve_all(searcher, image_inputs(images), names, query.endpoint)

@@ -47,6 +47,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from .api import (
+    IMAGE_MULTIPLE,
     INVALID_PARAMETER,
     MAX_VIEWS,
     PAGE_SIZE,
@@ -71,13 +72,13 @@ from .flight import SingleFlight
 from .frames import ResultInfo, SearchSpec, results_frame
 from .gates import CallGate
 from .images import ImageRef, ImageSource
-from .query import DesignQuery
+from .query import DEFAULT_ENDPOINT, DesignQuery
 from .stats import ClientStats
 from .transport import Answer, Transport
 from .uploads import UploadedImage, Uploader
 
 __all__ = ["MAX_KEPT_IMAGE_BYTES", "IncompleteSearchWarning", "Page", "PageStep", "SearchStep", "Searcher",
-           "Target", "is_url", "page_plan"]
+           "Target", "is_url", "page_plan", "search_query"]
 
 #: Bytes of images given as bytes (not files) a client remembers for label(); files cost only their path.
 MAX_KEPT_IMAGE_BYTES = 64 * 2**20
@@ -106,6 +107,28 @@ def is_url(value: object) -> bool:
         (True, False, False)
     """
     return isinstance(value, str) and value.lower().startswith(("http://", "https://"))
+
+
+def search_query(image_or_views: Any = None, *, endpoint: str | None = None, default: str = DEFAULT_ENDPOINT,
+                 **filters: Any) -> DesignQuery:
+    """The one place a search's endpoint is decided and its filters checked against it: ``endpoint`` when
+    given; else one design's views (a list or tuple) go to image-multiple; else ``default`` — a client's own
+    (``Client(endpoint=...)``, :attr:`Searcher.default_endpoint`), search-id unless told. Every entry point
+    (``search_designs``, ``search_many``, the command line, the app) comes through here.
+
+    Example:
+        >>> search_query("https://a/1.png", default="image-single", limit=5).endpoint
+        'image-single'
+        >>> search_query(["https://a/1.png", "https://a/2.png"], default="image-single").endpoint
+        'image-multiple'
+        >>> search_query(default="image-single", endpoint="search-id", model=2)
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.ValidationError: model: the search-id endpoint does not take model; use endpoint= image-single, image-single-beta, image-multiple
+    """
+    if endpoint is None:
+        endpoint = IMAGE_MULTIPLE.name if isinstance(image_or_views, (list, tuple)) else default
+    return DesignQuery.from_filters(endpoint=endpoint, **filters)
 
 
 @dataclass(frozen=True)
@@ -219,7 +242,8 @@ class Searcher:
 
     ``source`` marks the frames (``"sandbox"`` or ``"patsnap"``); an answer carrying the sandbox header is
     marked ``"sandbox"`` whatever the client was told. Endpoints that refused this client (67200004) are
-    remembered in ``refused`` and not asked again.
+    remembered in ``refused`` and not asked again. ``default_endpoint``: where a search goes when nobody
+    names an endpoint (:func:`search_query`).
 
     Example:
         >>> import requests
@@ -232,8 +256,9 @@ class Searcher:
     """
 
     def __init__(self, transport: Transport, uploads: Uploader, keyer: SearchKeyer, flight: SingleFlight, *,
-                 offline: bool = False, source: str = "patsnap") -> None:
+                 offline: bool = False, source: str = "patsnap", default_endpoint: str = DEFAULT_ENDPOINT) -> None:
         self.transport = transport
+        self.default_endpoint = default_endpoint
         self.uploads = uploads
         self.keyer = keyer
         self.flight = flight
@@ -257,40 +282,47 @@ class Searcher:
         return self.transport.base_url
 
     # ------------------------------------------------------------------ inputs
+    def query_for(self, image_or_views: Any = None, **filters: Any) -> DesignQuery:
+        """The :class:`DesignQuery` a search of ``image_or_views`` with these keywords (``endpoint`` and the
+        filters) runs, this searcher's default endpoint applied (:func:`search_query`)."""
+        return search_query(image_or_views, default=self.default_endpoint, **filters)
+
+    def resolve(self, image_or_views: Any, **filters: Any) -> tuple[Target, DesignQuery]:
+        """What a search of ``image_or_views`` looks at and the query it runs: every default applied, the
+        image(s) and the filters checked, nothing sent."""
+        query = self.query_for(image_or_views, **filters)
+        return self.resolve_target(image_or_views, query.endpoint), query
+
     def resolve_image(self, image: ImageSource | ImageRef) -> ImageRef | str:
         """Validate what the user passed as the query image: an http(s) URL, or image bytes (``ImageRef``)."""
         if isinstance(image, str) and "://" in image and not is_url(image):
             raise ValidationError("image", f"only http(s) URLs can be searched, got {image.split('://')[0]}://…")
         return image if is_url(image) else ImageRef.from_any(image)  # type: ignore[arg-type]
 
-    def resolve_target(self, image_or_views: Any, endpoint: str | None) -> tuple[Target, str]:
-        """The searched target and the endpoint to use: a list/tuple of 1-4 images is one design's views
-        (image-multiple); one image goes to ``endpoint`` (default search-id).
+    def resolve_target(self, image_or_views: Any, endpoint: str) -> Target:
+        """The searched target for ``endpoint`` (decided by :func:`search_query`): a list/tuple of 1-4 images
+        is one design's views (image-multiple only); one image searched through image-multiple is one view.
 
         Example:
             >>> s = Searcher.__new__(Searcher)
-            >>> s.resolve_target(("https://a/1.png", "https://a/2.png"), None)
-            (('https://a/1.png', 'https://a/2.png'), 'image-multiple')
-            >>> s.resolve_target(["https://a/1.png"] * 5, None)
+            >>> s.resolve_target(("https://a/1.png", "https://a/2.png"), "image-multiple")
+            ('https://a/1.png', 'https://a/2.png')
+            >>> s.resolve_target(["https://a/1.png"] * 5, "image-multiple")
             Traceback (most recent call last):
             ...
             patsnap_analytics.errors.ValidationError: image_or_views: image-multiple takes 1 to 4 views of one design, got 5
         """
-        if endpoint is not None and endpoint not in SEARCH_ENDPOINTS:
-            raise ValidationError("endpoint", f"must be one of {', '.join(SEARCH_ENDPOINTS)}; got {endpoint!r}")
         if isinstance(image_or_views, (list, tuple)):
             views = list(image_or_views)
             if not 1 <= len(views) <= MAX_VIEWS:
                 raise ValidationError("image_or_views", f"image-multiple takes 1 to {MAX_VIEWS} views of one design, "
                                                         f"got {len(views)}")
-            if endpoint not in (None, "image-multiple"):
+            if endpoint != IMAGE_MULTIPLE.name:
                 raise ValidationError("endpoint", f"several views go to image-multiple, not {endpoint}; pass one "
                                                   "image, or endpoint='image-multiple'")
-            return tuple(self.resolve_image(v) for v in views), "image-multiple"
+            return tuple(self.resolve_image(v) for v in views)
         target = self.resolve_image(image_or_views)
-        if endpoint == "image-multiple":
-            return (target,), endpoint
-        return target, endpoint or SEARCH_ID.name
+        return (target,) if endpoint == IMAGE_MULTIPLE.name else target
 
     def image_for(self, sha256: str) -> ImageRef | None:
         """An image searched earlier in this session, by its sha256 (``None`` if this client never saw it, or

@@ -147,6 +147,8 @@ class SearchApp(w.VBox):
 
         self.picker = ImagePicker(samples=samples)
         self.form = FilterForm(query=query)
+        if query is None and getattr(client, "endpoint", None) in SEARCH_ENDPOINTS:
+            self.form.endpoint.value = client.endpoint  # the client's default endpoint, shown where it can change
         self.search_button = w.Button(description="Search", button_style="primary", icon="search",
                                       layout=w.Layout(width="140px"))
         self.search_button.on_click(self.search)
@@ -293,7 +295,8 @@ class SearchApp(w.VBox):
 
     # ------------------------------------------------------------------ searching
     def _run(self, images: list[ImageRef], query: DesignQuery, before: dict[str, Any]) -> pd.DataFrame:
-        filters = query.filters()
+        # the endpoint the form shows is the one searched, whatever the client's default
+        filters = {**query.filters(), "endpoint": query.endpoint}
         if query.endpoint == "image-multiple":  # the picked images are views of one design: one search
             df = self.client.search_designs(list(images), **filters)
             self.progress.value = len(images)
