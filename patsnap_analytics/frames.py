@@ -36,6 +36,7 @@ from typing import Any
 
 import pandas as pd
 
+from .api import wire_day
 from .codes import office_of
 from .query import DesignQuery
 
@@ -129,11 +130,13 @@ def _score(value: Any) -> float | None:
 
 
 def _day(value: Any) -> pd.Timestamp | None:
-    """A ``yyyyMMdd`` integer (or string) as a day; anything else is missing, never a crash."""
+    """A ``yyyyMMdd`` integer as a day; anything else — a day no calendar or ``datetime64[ns]`` holds — is
+    missing, never a crash (answers.py refuses such answers before they are stored)."""
     try:
-        return pd.Timestamp(str(int(value))) if value is not None else None
-    except (TypeError, ValueError, OverflowError):
+        day = wire_day(value)
+    except ValueError:
         return None
+    return None if day is None else pd.Timestamp(day)
 
 
 def _names(value: Any) -> list[str] | None:
