@@ -146,9 +146,9 @@ class SearchApp(w.VBox):
         self._callbacks: list[Callable[[SearchApp], None]] = []
 
         self.picker = ImagePicker(samples=samples)
+        if query is None and callable(getattr(client, "query", None)):
+            query = client.query()  # the client's defaults (its endpoint), shown where they can change
         self.form = FilterForm(query=query)
-        if query is None and getattr(client, "endpoint", None) in SEARCH_ENDPOINTS:
-            self.form.endpoint.value = client.endpoint  # the client's default endpoint, shown where it can change
         self.search_button = w.Button(description="Search", button_style="primary", icon="search",
                                       layout=w.Layout(width="140px"))
         self.search_button.on_click(self.search)
