@@ -692,7 +692,7 @@ def _joined(answers: Sequence[tuple[Page, Answer]], filters: DesignQuery) -> _Jo
         if not data:
             data = {k: v for k, v in page_data.items() if k != "patent_messages"}
         for rank, message in enumerate(page_data.get("patent_messages") or [], start=page.offset + 1):
-            if not start < rank <= stop:
+            if not start < rank <= min(stop, page.ranks[1]):  # rows past the page's own ranks are not its
                 continue
             pid = str(message.get("patent_id"))
             if pid in seen:

@@ -127,6 +127,14 @@ def test_overlapping_pages_keep_the_server_s_ranks_and_say_what_was_repeated(tmp
         assert again["rank"].tolist() == df["rank"].tolist() and api.calls(SEARCH) + api.calls(RESULTS) == 2
 
 
+def test_rows_past_a_page_s_own_ranks_are_not_given_ranks_of_the_next_page(tmp_path):
+    """A page that answers more rows than asked: its extra rows are not the next page's ranks (no rank twice)."""
+    with StandIn() as api:
+        api.answer = search_pages(lambda offset: 1100, lambda offset, limit: consistent(offset, limit + 50))
+        df = client_of(api, tmp_path).search_designs(IMAGE, limit=200)
+        assert df["rank"].tolist() == list(range(1, 201)) and df["patent_id"].tolist() == [f"p{r}" for r in range(1, 201)]
+
+
 def test_a_batch_says_which_queries_came_back_incomplete(tmp_path):
     with StandIn() as api:
         api.answer = search_pages(lambda offset: 1100 if offset == 0 else 150,
