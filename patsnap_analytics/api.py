@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -28,15 +29,18 @@ __all__ = [
     "CHINA_BASE_URL",
     "CORRELATION_HEADER",
     "CREDENTIAL_REFUSED",
+    "DAY_FORMAT",
     "ENDPOINTS",
     "ENRICHMENT_ENDPOINTS",
     "ERROR_CODES",
+    "FIRST_DAY",
     "IMAGE_MULTIPLE",
     "IMAGE_SINGLE",
     "IMAGE_SINGLE_BETA",
     "INTERNATIONAL_BASE_URL",
     "INVALID_PARAMETER",
     "JSON_SEARCH_ENDPOINTS",
+    "LAST_DAY",
     "LEGAL_STATUS",
     "MAX_IDS_PER_CALL",
     "MAX_OFFSET",
@@ -59,6 +63,7 @@ __all__ = [
     "ErrorCode",
     "endpoint",
     "endpoint_for_path",
+    "wire_day",
 ]
 
 #: The international host (the default).
@@ -96,6 +101,38 @@ class Endpoint:
     http_cached: bool = True
     #: JSON schema of the ``data`` of a successful answer (checked by :mod:`patsnap_analytics.answers`).
     data_schema: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+    #: JSON schema of one item of an answer whose ``data`` lists records (enrichment: one per patent), checked
+    #: item by item so that one malformed record does not sink the others.
+    item_schema: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+
+
+#: The days a ``yyyyMMdd`` field can name: calendar days a result frame's ``datetime64[ns]`` columns hold.
+FIRST_DAY, LAST_DAY = date(1677, 9, 22), date(2262, 4, 11)
+#: How the answer schemas mark a ``yyyyMMdd`` integer day (``"format"``), checked with :func:`wire_day`.
+DAY_FORMAT = "yyyyMMdd"
+
+
+def wire_day(value: Any) -> date | None:
+    """A day as the API writes it, a ``yyyyMMdd`` integer (``None`` or 0: no day); ``ValueError`` for one that
+    is not a calendar day between :data:`FIRST_DAY` and :data:`LAST_DAY`.
+
+    Example:
+        >>> wire_day(20200131), wire_day(0)
+        (datetime.date(2020, 1, 31), None)
+        >>> wire_day(99991231)
+        Traceback (most recent call last):
+        ...
+        ValueError: 99991231 is not a yyyyMMdd day from 16770922 to 22620411
+    """
+    if value is None or value == 0:
+        return None
+    try:
+        day = date(value // 10000, value // 100 % 100, value % 100)
+    except (TypeError, ValueError):
+        day = None
+    if isinstance(value, bool) or day is None or not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{value!r} is not a yyyyMMdd day from {FIRST_DAY:%Y%m%d} to {LAST_DAY:%Y%m%d}")
+    return day
 
 
 _TEXT = {"type": ["string", "null"]}
@@ -111,7 +148,9 @@ _SEARCH_DATA = {"type": "object", "properties": {
 #: One row of the newer searches (P060/P060 beta/P061: the spec's PatentExtendMessage, which its
 #: ``$ref`` names but does not define; written here from api-facts.md): dates are ``yyyyMMdd`` integers,
 #: ``loc`` an array of ``NN-NN`` codes, ``inventor`` ``|``-joined names, ``loc_match`` 1/0.
-_YYYYMMDD = {"type": ["integer", "null"], "minimum": 10000101, "maximum": 99991231}
+# "format" is not checked by the schema validator (it applies to strings only): answers.py checks every field
+# marked so with wire_day(), a day on the calendar that a result frame can hold
+_YYYYMMDD = {"type": ["integer", "null"], "minimum": 10000101, "maximum": 99991231, "format": DAY_FORMAT}
 _EXTEND_MESSAGE = {"type": "object", "required": ["patent_id"], "properties": {
     "patent_id": {"type": "string", "minLength": 1}, "patent_pn": _TEXT, "title": _TEXT, "url": _TEXT,
     "img_id": _TEXT, "score": _NUMBER, "apno": _TEXT, "apdt": _YYYYMMDD, "pbdt": _YYYYMMDD, "inventor": _TEXT,
@@ -128,7 +167,7 @@ _UPLOAD_DATA = {"type": "object", "required": ["url"], "properties": {
 # asked for. The vendor's spec refers to component schemas it does not publish; these are the project's own
 # description of the shapes (dates are yyyyMMdd integers, as in the image-search rows; statuses are labels,
 # in English or in Chinese depending on the host).
-_DATE = {"type": ["integer", "null"], "minimum": 0, "maximum": 99991231}
+_DATE = {"type": ["integer", "null"], "minimum": 0, "maximum": 99991231, "format": DAY_FORMAT}
 _NAMES = {"type": ["array", "null"], "maxItems": 1000, "items": {
     "type": "object", "properties": {"name": _TEXT}}}
 _TEXTS = {"type": ["array", "null"], "maxItems": 100, "items": {
@@ -150,11 +189,16 @@ PATENT_LEGAL_SCHEMA: Mapping[str, Any] = MappingProxyType({"type": "object", "pr
     "simple_legal_status": _LABELS, "legal_status": _LABELS, "event_status": _LABELS}})
 
 
-def _patents(**item: Any) -> dict[str, Any]:
-    """The ``data`` of an enrichment answer: at most 100 objects, each naming its patent by id."""
-    return {"type": "array", "maxItems": 100, "items": {
-        "type": "object", "required": ["patent_id"],
-        "properties": {"patent_id": {"type": "string", "minLength": 1}, "pn": _TEXT, **item}}}
+#: The ``data`` of an enrichment answer: at most 100 objects, each naming its patent by id (each object is
+#: checked on its own against its endpoint's ``item_schema``).
+_PATENTS = {"type": "array", "maxItems": 100, "items": {
+    "type": "object", "required": ["patent_id"], "properties": {"patent_id": {"type": "string", "minLength": 1}}}}
+
+
+def _patent(**fields: Any) -> dict[str, Any]:
+    """One record of an enrichment answer: its patent's id and number, and what the endpoint says of it."""
+    return {"type": "object", "required": ["patent_id"],
+            "properties": {"patent_id": {"type": "string", "minLength": 1}, "pn": _TEXT, **fields}}
 
 
 TOKEN = Endpoint("token", "OAuth", "POST", "/oauth/token", "form",
@@ -177,13 +221,15 @@ IMAGE_MULTIPLE = Endpoint("image-multiple", "P061", "POST", "/search/patent/imag
                           data_schema=_EXTEND_DATA)
 SIMPLE_BIBLIOGRAPHY = Endpoint("simple-bibliography", "P011", "GET", "/basic-patent-data/simple-bibliography",
                                "query", "parties, titles, Locarno classes and dates of up to 100 patents",
-                               data_schema=_patents(bibliographic_data=dict(BIBLIOGRAPHY_SCHEMA)), http_cached=False)
+                               data_schema=_PATENTS, item_schema=_patent(bibliographic_data=dict(BIBLIOGRAPHY_SCHEMA)),
+                               http_cached=False)
 SIMPLE_LEGAL_STATUS = Endpoint("simple-legal-status", "P041", "GET", "/basic-patent-data/simple-legal-status",
                                "query", "simple legal status (active, inactive, pending) of up to 100 patents",
-                               data_schema=_patents(simple_legal_status=_LABELS), http_cached=False)
+                               data_schema=_PATENTS, item_schema=_patent(simple_legal_status=_LABELS), http_cached=False)
 LEGAL_STATUS = Endpoint("legal-status", "P013", "GET", "/basic-patent-data/legal-status", "query",
                         "legal status, events and their date of up to 100 patents",
-                        data_schema=_patents(legal_date=_DATE, patent_legal=dict(PATENT_LEGAL_SCHEMA)), http_cached=False)
+                        data_schema=_PATENTS, item_schema=_patent(legal_date=_DATE, patent_legal=dict(PATENT_LEGAL_SCHEMA)),
+                        http_cached=False)
 
 #: Every endpoint the toolkit speaks, by name.
 ENDPOINTS: Mapping[str, Endpoint] = MappingProxyType({e.name: e for e in (

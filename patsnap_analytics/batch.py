@@ -178,7 +178,7 @@ def _resolve_all(searcher: Searcher, values: list[Any], names: Sequence[Any] | N
             item.error = InvalidImageError("image", "empty value (no path, URL or bytes)")
         else:
             try:
-                item.target = searcher.resolve_target(value, endpoint)[0]
+                item.target = searcher.resolve_target(value, endpoint)
             except Exception as exc:  # a bad image is reported, never fatal to the batch
                 item.error = exc
         if names is not None:
@@ -246,7 +246,7 @@ def search_many(
         >>> len(df), failures(df).error.tolist(), df.attrs["calls_spent"]
         (0, ['InvalidImageError'], 0)
     """
-    query = DesignQuery.from_filters(**filters)
+    query = searcher.query_for(**filters)  # the client's default endpoint unless endpoint= says
     check_workers(workers)
     gates, stop = call_gates(max_calls, qps)
     inputs = _resolve_all(searcher, image_inputs(images), names, query.endpoint)
@@ -356,12 +356,18 @@ class _BatchRun:
 
     def frame(self, order: list[str], duplicates: list[dict[str, str]]) -> pd.DataFrame:
         """One frame, in input order (not completion order), with the batch's :class:`ResultInfo`."""
-        parts = [self.frames[name] for name in order if name in self.frames]
+        named = {name: self.frames[name] for name in order if name in self.frames}
+        parts = list(named.values())
         nonempty = [f for f in parts if len(f)]
         out = pd.concat(nonempty, ignore_index=True) if nonempty else empty_results()
         queries: dict[str, SearchSpec] = {}
-        for part in parts:
-            queries.update(ResultInfo.of(part).queries)
+        incomplete: dict[str, dict[str, Any]] = {}
+        for name, part in named.items():
+            info = ResultInfo.of(part)
+            queries.update(info.queries)
+            if info.missing_ranks or info.repeated_ranks:
+                incomplete[name] = {"missing_ranks": info.missing_ranks, "missing_reason": info.missing_reason,
+                                    "repeated_ranks": info.repeated_ranks}
         sandbox = any(ResultInfo.of(p).source == "sandbox" for p in parts) or self.searcher.source == "sandbox"
         return ResultInfo(
             source="sandbox" if sandbox else "patsnap",
@@ -373,6 +379,7 @@ class _BatchRun:
             pending=[name for name in order if name in self.pending],
             duplicates=duplicates,
             stopped=self.stopped,
+            incomplete=incomplete,
             calls_spent=self.searcher.stats.total_calls - self.calls_before,
             cache_hits=self._cache_hits() - self.hits_before,
         ).attach(out)

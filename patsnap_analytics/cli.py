@@ -60,17 +60,16 @@ def _connect(args: argparse.Namespace):
 def _cmd_search(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from .query import DesignQuery
+    from .searcher import search_query
 
     images = args.image[0] if len(args.image) == 1 else list(args.image)  # several images: one design's views
-    endpoint = args.endpoint or ("image-multiple" if isinstance(images, list) else None)
-    # bad flags fail here, before a sandbox or a call
-    DesignQuery.from_filters(endpoint=endpoint or "search-id", **_filters(args))
+    # bad flags fail here, before a sandbox or a call, resolved as the client will (its default: search-id)
+    search_query(images, endpoint=args.endpoint, **_filters(args))
     if args.out:
         check_output_path(args.out)  # a bad --out (extension, missing library, a folder) costs nothing either
     client = _connect(args)
     try:
-        df = client.search_designs(images, endpoint=endpoint, refresh=args.refresh, **_filters(args))
+        df = client.search_designs(images, endpoint=args.endpoint, refresh=args.refresh, **_filters(args))
     finally:
         client.close()
     with pd.option_context("display.max_rows", 200, "display.width", 160, "display.max_colwidth", 40):

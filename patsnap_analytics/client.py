@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pandas as pd
 import requests
 
-from .api import SEARCH_ENDPOINTS, TOKEN
+from .api import TOKEN
 from .auth import ApiKeyAuth, OAuthAuth
 from .cache import (
     CacheHealth,
@@ -74,6 +74,11 @@ def _auth_for(creds: Credentials, *, offline: bool, token_url: str, timeout: flo
         "no credentials: give api_key, or client_id and client_secret (or set PATSNAP_API_KEY / "
         "PATSNAP_CLIENT_ID + PATSNAP_CLIENT_SECRET), or use offline=True",
     )
+
+
+def _check_endpoint(endpoint: str | None) -> None:
+    if endpoint is not None:
+        DesignQuery(endpoint=endpoint)  # the one check of an endpoint's name
 
 
 class Client:
@@ -131,10 +136,7 @@ class Client:
         endpoint: str | None = None,
     ) -> None:
         settings = Settings.from_env()
-        if endpoint is not None and endpoint not in SEARCH_ENDPOINTS:
-            raise ValidationError("endpoint", f"must be one of {', '.join(SEARCH_ENDPOINTS)}; got {endpoint!r}")
-        #: the search endpoint ``search_designs`` uses when not told (search-id unless ``endpoint=`` says)
-        self.endpoint = endpoint or DEFAULT_ENDPOINT
+        _check_endpoint(endpoint)
         base_url = base_url or settings.base_url
         if not is_url(base_url):
             raise ValidationError("base_url", f"must be an http(s) URL, got {base_url!r}")
@@ -166,7 +168,7 @@ class Client:
         flight = SingleFlight(self._shared_locks())
         self.uploads = Uploader(self.transport, self.ledger, keyer, flight, offline=self.offline)
         self.searcher = Searcher(self.transport, self.uploads, keyer, flight, offline=self.offline,
-                                 source=source or "patsnap")
+                                 source=source or "patsnap", default_endpoint=endpoint or DEFAULT_ENDPOINT)
         self.records = PatentRecords(self.session, ttl=record_ttl, health=self.health)
         self.enricher = Enricher(self.transport, self.records, offline=self.offline, flight=flight)
         self.owned_sandbox: Any = None  # set by connect() when it started an embedded sandbox
@@ -187,6 +189,33 @@ class Client:
     def cached(self) -> bool:
         """Whether this client's session caches (a requests-cache session)."""
         return self.transport.cached
+
+    @property
+    def endpoint(self) -> str:
+        """The search endpoint every search of this client uses when not told (``search_designs``,
+        ``search_many``, the app's form); search-id unless ``Client(endpoint=...)`` says. Settable.
+
+        Example:
+            >>> Client(api_key="sk-x", cache=False, endpoint="image-single").endpoint
+            'image-single'
+        """
+        return self.searcher.default_endpoint
+
+    @endpoint.setter
+    def endpoint(self, endpoint: str) -> None:
+        _check_endpoint(endpoint)
+        self.searcher.default_endpoint = endpoint
+
+    def query(self, image_or_views: Any = None, **filters: Any) -> DesignQuery:
+        """The validated :class:`~patsnap_analytics.query.DesignQuery` a search with these arguments would run —
+        the client's defaults applied exactly as ``search_designs`` and ``search_many`` apply them; no call.
+
+        Example:
+            >>> client = Client(api_key="sk-x", cache=False, endpoint="image-single")
+            >>> client.query(limit=5).endpoint, client.query(["https://a/1.png", "https://a/2.png"]).endpoint
+            ('image-single', 'image-multiple')
+        """
+        return self.searcher.query_for(image_or_views, **filters)
 
     @property
     def source(self) -> str:
@@ -240,16 +269,12 @@ class Client:
             ...
             patsnap_analytics.errors.ValidationError: model: the search-id endpoint does not take model; use endpoint= image-single, image-single-beta, image-multiple
         """
-        target, endpoint_ = self.searcher.resolve_target(image_or_views, endpoint or self._default_for(image_or_views))
-        filters_ = DesignQuery.from_filters(endpoint=endpoint_, **filters)
-        return self.searcher.search(target, filters_, refresh=refresh, name=name)
-
-    def _default_for(self, image_or_views: Any) -> str | None:
-        """The client's default endpoint, unless views were given (they go to image-multiple)."""
-        return None if isinstance(image_or_views, (list, tuple)) else self.endpoint
+        target, query = self.searcher.resolve(image_or_views, endpoint=endpoint, **filters)
+        return self.searcher.search(target, query, refresh=refresh, name=name)
 
     def search_many(self, images: Any, **kwargs: Any) -> pd.DataFrame:
         """Search many images (list, folder or DataFrame column); see :func:`patsnap_analytics.batch.search_many`.
+        The client's default endpoint applies unless ``endpoint=`` says, as in :meth:`search_designs`.
 
         Example:
             >>> Client(api_key="sk-x", cache=False).search_many([], progress=False).shape[0]

@@ -22,12 +22,19 @@ field                  call   columns added
 2. **State** the plan (``enrich: N patents, M calls (K cached)``); ``dry_run`` returns ``M``; a plan over
    ``max_calls`` raises :class:`~patsnap_analytics.errors.BudgetExceeded` before any call, and a budget gate
    also holds retries to ``max_calls``.
-3. **Fetch** 100 ids a call. Each answer is checked (schema, then every value parsed) before anything is
-   stored; a patent the answer leaves out is remembered as unknown to the API and reported, not an error;
-   a 67200004 is remembered for the day and explained, and the other fields still come.
+3. **Fetch** 100 ids a call. Each answer is checked (its shape, then each record on its own: schema, days,
+   every value parsed) before anything is stored: a malformed record is reported (``malformed``) and not
+   stored — asked again next time — while the good ones are kept. A patent the answer leaves out between
+   patents it names is remembered a day as unknown to the API and reported, not an error; the ones after the
+   last patent it names (an answer that may have been cut short) are reported (``unanswered``) and not
+   remembered. A 67200004 is remembered for the day and explained, and the other fields still come.
 4. **Columns**: the same rows, in the same order, plus the field's columns (typed as
    :data:`~patsnap_analytics.frames.ENRICHED_DTYPES` says); ``attrs["enrichment"]`` says what was fetched,
-   what it cost, which patents the API did not know and which endpoints the account lacks.
+   what it cost, which patents the API did not know, which records came malformed or unanswered (also said
+   by an :class:`IncompleteEnrichmentWarning`) and which endpoints the account lacks.
+
+Patent ids are sent comma-separated, so an id holding a comma cannot be asked for exactly: it is refused
+(``ValidationError``) before any call.
 
 Example:
     >>> import patsnap_analytics as pa                                # doctest: +SKIP
@@ -45,13 +52,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 
 from . import codes
-from .api import LEGAL_STATUS, MAX_IDS_PER_CALL, SIMPLE_BIBLIOGRAPHY, SIMPLE_LEGAL_STATUS, Endpoint
+from .answers import check_item
+from .api import LEGAL_STATUS, MAX_IDS_PER_CALL, SIMPLE_BIBLIOGRAPHY, SIMPLE_LEGAL_STATUS, Endpoint, wire_day
 from .errors import OfflineCacheMiss, PermissionDeniedError, ProtocolError, ValidationError
 from .flight import SingleFlight
 from .frames import ResultInfo, enriched_column
@@ -59,7 +67,8 @@ from .gates import CallGate, announce_cost, call_gates
 from .records import PatentRecords
 from .transport import Transport
 
-__all__ = ["ENRICH_FIELDS", "FIELD_COLUMNS", "Enricher", "EnrichmentPlan", "parse_item"]
+__all__ = ["ENRICH_FIELDS", "FIELD_COLUMNS", "Enricher", "EnrichmentPlan", "IncompleteEnrichmentWarning",
+           "parse_item"]
 
 #: What :meth:`Enricher.enrich` can add, and the endpoint each field comes from.
 ENRICH_FIELDS: dict[str, Endpoint] = {
@@ -81,6 +90,16 @@ def _calls(n_patents: int) -> int:
     return math.ceil(n_patents / MAX_IDS_PER_CALL)
 
 
+class IncompleteEnrichmentWarning(UserWarning):
+    """Enrichment stored less than it asked for: malformed records (not stored, asked again next time), or an
+    answer that stopped before the last patents asked (not remembered as unknown); see ``attrs["enrichment"]``.
+
+    Example:
+        >>> issubclass(IncompleteEnrichmentWarning, UserWarning)
+        True
+    """
+
+
 @dataclass
 class EnrichmentPlan:
     """What enriching costs: per field, the patents still to fetch and the endpoints the account lacks.
@@ -96,6 +115,10 @@ class EnrichmentPlan:
     unlicensed: dict[str, str] = field(default_factory=dict)
     sent: int = 0  # calls actually sent by :meth:`Enricher.fetch` (a refused one included)
     refresh: bool = False  # fetch even what is cached
+    #: what :meth:`Enricher.fetch` could not store: malformed records ``[{"patent_id", "field", "message"}]``
+    #: and, per field, the patents after the last one an answer named (``unanswered``: maybe cut short)
+    malformed: list[dict[str, str]] = field(default_factory=list)
+    unanswered: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def calls(self) -> int:
@@ -153,7 +176,7 @@ class Enricher:
 
     def plan(self, patent_ids: Iterable[str], fields: Sequence[str], *, refresh: bool = False) -> EnrichmentPlan:
         """The calls enriching these patents with these fields needs (nothing is sent)."""
-        ids = list(dict.fromkeys(str(p) for p in patent_ids))
+        ids = _askable(dict.fromkeys(str(p) for p in patent_ids))
         to_fetch: dict[str, list[str]] = {}
         unlicensed: dict[str, str] = {}
         for name in fields:
@@ -179,15 +202,21 @@ class Enricher:
             endpoint = ENRICH_FIELDS[name]
             try:
                 for start in range(0, len(ids), MAX_IDS_PER_CALL):
-                    not_found += self._fetch_once(plan, endpoint, ids[start:start + MAX_IDS_PER_CALL], gates)
+                    batch = self._fetch_once(plan, endpoint, ids[start:start + MAX_IDS_PER_CALL], gates)
+                    not_found += batch.unknown
+                    plan.malformed += [{"patent_id": pid, "field": name, "message": message}
+                                       for pid, message in batch.malformed.items()]
+                    if batch.unanswered:
+                        plan.unanswered.setdefault(name, []).extend(batch.unanswered)
             except PermissionDeniedError as exc:
                 self.records.remember_refusal(self.host, endpoint, str(exc))
                 plan.unlicensed[name] = self.refusal(name) or str(exc)
                 del plan.to_fetch[name]
+        _warn_incomplete(plan)
         return list(dict.fromkeys(not_found))
 
     def _fetch_once(self, plan: EnrichmentPlan, endpoint: Endpoint, ids: list[str],
-                    gates: Sequence[CallGate]) -> list[str]:
+                    gates: Sequence[CallGate]) -> _Batch:
         """One batch, one at a time per endpoint across the processes sharing the cache (single flight): a
         batch waiting for another process's re-reads the records and fetches only what is still missing."""
         with self.flight.hold(f"enrich:{self.host}|{endpoint.name}"):
@@ -195,21 +224,27 @@ class Enricher:
                 known = self.records.get(self.host, endpoint, ids)
                 ids = [p for p in ids if p not in known]
             if not ids:
-                return []
+                return _Batch()
             plan.sent += 1
             return self._fetch_batch(endpoint, ids, gates)
 
-    def _fetch_batch(self, endpoint: Endpoint, ids: list[str], gates: Sequence[CallGate]) -> list[str]:
+    def _fetch_batch(self, endpoint: Endpoint, ids: list[str], gates: Sequence[CallGate]) -> _Batch:
+        """One call: each record checked on its own; the good ones stored, the others reported."""
         data = self.transport.call(endpoint, {"patent_id": ",".join(ids)}, gates=gates).data
         asked = set(ids)
+        batch = _Batch()
         found: dict[str, dict[str, Any]] = {}
         for i, item in enumerate(data):
             pid = item["patent_id"]
-            if pid in asked and pid not in found:  # an id we did not ask for is not trusted, nor stored
+            if pid not in asked or pid in found or pid in batch.malformed:
+                continue  # an id we did not ask for is not trusted, nor stored
+            try:
                 found[pid] = parse_item(endpoint, item, where=f"data[{i}]")
-        missing = [p for p in ids if p not in found]
-        self.records.put(self.host, endpoint, found, missing=missing)  # only after every item parsed
-        return missing
+            except ProtocolError as exc:
+                batch.malformed[pid] = str(exc)  # not stored, not "unknown": asked again next time
+        batch.unknown, batch.unanswered = _left_out(ids, {*found, *batch.malformed})
+        self.records.put(self.host, endpoint, found, missing=batch.unknown)
+        return batch
 
     def records_of(self, name: str, patent_ids: Iterable[str]) -> dict[str, dict[str, Any] | None]:
         """The cached records of field ``name`` for these patents (``None``: unknown to the API)."""
@@ -255,6 +290,8 @@ class Enricher:
             "calls": plan.sent,
             "cached_records": plan.cached,
             "not_found": not_found or list(unknown),
+            "malformed": plan.malformed,
+            "unanswered": plan.unanswered,
             "unlicensed": dict(plan.unlicensed),
         }
         if plan.unlicensed:
@@ -264,7 +301,64 @@ class Enricher:
         return info.attach(out)
 
 
+@dataclass
+class _Batch:
+    """What one enrichment call left unstored: ``unknown`` patents (remembered as such), ``unanswered`` ones
+    (after the last patent the answer named) and ``malformed`` records (id -> the error)."""
+
+    unknown: list[str] = field(default_factory=list)
+    unanswered: list[str] = field(default_factory=list)
+    malformed: dict[str, str] = field(default_factory=dict)
+
+
+def _left_out(ids: list[str], named: set[str]) -> tuple[list[str], list[str]]:
+    """(unknown, unanswered): the ids an answer left out before the last one it named are unknown to the API;
+    those after it may have been cut off (an answer that stopped early), so they are not remembered. An answer
+    naming none of them says it knows none.
+
+    Example:
+        >>> _left_out(["a", "b", "c", "d"], {"a", "c"}), _left_out(["a", "b"], set())
+        ((['b'], ['d']), (['a', 'b'], []))
+    """
+    last = max((i for i, pid in enumerate(ids) if pid in named), default=len(ids) - 1)
+    return [p for p in ids[:last + 1] if p not in named], ids[last + 1:]
+
+
+def _warn_incomplete(plan: EnrichmentPlan) -> None:
+    """Say what a fetch could not store (once per fetch, naming the endpoint and the field of each problem)."""
+    import warnings
+
+    if plan.malformed:
+        first = plan.malformed[0]
+        warnings.warn(f"enrich: {len(plan.malformed)} malformed record(s) not stored (asked again next time; "
+                      f"the others were kept), e.g. patent {first['patent_id']}: {first['message']}",
+                      IncompleteEnrichmentWarning, stacklevel=5)
+    for name, ids in plan.unanswered.items():
+        endpoint = ENRICH_FIELDS[name]
+        warnings.warn(f"enrich: {endpoint.path} stopped before the last {len(ids)} patent(s) asked for {name}: they "
+                      "are not remembered as unknown (the answer may have been cut short) and are asked again next "
+                      "time", IncompleteEnrichmentWarning, stacklevel=5)
+
+
 # ---------------------------------------------------------------------------------------------- inputs
+def _askable(ids: Iterable[str]) -> list[str]:
+    """Patent ids as they can be sent: the API takes them comma-separated, so an id holding a comma is refused.
+
+    Example:
+        >>> _askable(["p1", "a,b"])
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.ValidationError: df: patent_id 'a,b' holds a comma: ids travel comma-separated, so it cannot be asked for exactly; drop or correct that row (1 such id)
+    """
+    ids = list(ids)
+    bad = [p for p in ids if "," in p]
+    if bad:
+        raise ValidationError("df", f"patent_id {bad[0]!r} holds a comma: ids travel comma-separated, so it cannot "
+                                    f"be asked for exactly; drop or correct that row ({len(bad)} such id"
+                                    f"{'s' if len(bad) != 1 else ''})")
+    return ids
+
+
 def check_fields(fields: Sequence[str] | str) -> list[str]:
     """``fields`` validated: names of :data:`ENRICH_FIELDS`, in the order given, without repeats.
 
@@ -297,14 +391,10 @@ def patent_ids_of(df: pd.DataFrame) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------- parsing
-def _date(value: Any, endpoint: Endpoint, where: str) -> str | None:
-    """A yyyyMMdd integer as an ISO date, or ProtocolError naming the field."""
-    if value is None or value == 0:
-        return None
-    try:
-        return date(value // 10000, value // 100 % 100, value % 100).isoformat()
-    except (TypeError, ValueError):
-        raise ProtocolError(endpoint.path, where, f"{value!r} is not a yyyyMMdd date") from None
+def _date(value: Any) -> str | None:
+    """A yyyyMMdd integer (checked by :func:`~patsnap_analytics.answers.check_item`) as an ISO date."""
+    day = wire_day(value)
+    return day.isoformat() if day else None
 
 
 def _names(parties: Any) -> list[str]:
@@ -319,7 +409,7 @@ def _status(kind: str, labels: Any) -> tuple[int | None, str | None]:
     return None, None
 
 
-def _bibliography(item: dict[str, Any], endpoint: Endpoint, where: str) -> dict[str, Any]:
+def _bibliography(item: dict[str, Any]) -> dict[str, Any]:
     biblio = item.get("bibliographic_data") or {}
     titles = biblio.get("invention_title") or []
     english = next((t.get("text") for t in titles if str(t.get("lang") or "").upper() == "EN"), None)
@@ -330,8 +420,8 @@ def _bibliography(item: dict[str, Any], endpoint: Endpoint, where: str) -> dict[
         "title_en": english or (titles[0].get("text") if titles else None),
         "patent_type": biblio.get("patent_type"),
         "application_number": application.get("doc_number"),
-        "application_date": _date(application.get("date"), endpoint, f"{where}.application_reference.date"),
-        "publication_date": _date(publication.get("date"), endpoint, f"{where}.publication_reference.date"),
+        "application_date": _date(application.get("date")),
+        "publication_date": _date(publication.get("date")),
         "current_assignee": _JOIN.join(_names(biblio.get("current_assignees"))) or None,
         "original_assignee": _JOIN.join(_names(biblio.get("original_assignees"))) or None,
         "applicants": _names(biblio.get("applicants")),
@@ -340,28 +430,29 @@ def _bibliography(item: dict[str, Any], endpoint: Endpoint, where: str) -> dict[
     }
 
 
-def _simple(item: dict[str, Any], endpoint: Endpoint, where: str) -> dict[str, Any]:
+def _simple(item: dict[str, Any]) -> dict[str, Any]:
     code, label = _status("simple_legal_status", item.get("simple_legal_status"))
     return {"simple_legal_status": code, "simple_legal_status_label": label}
 
 
-def _legal(item: dict[str, Any], endpoint: Endpoint, where: str) -> dict[str, Any]:
+def _legal(item: dict[str, Any]) -> dict[str, Any]:
     legal = item.get("patent_legal") or {}
     code, label = _status("legal_status", legal.get("legal_status"))
     simple, simple_label = _status("simple_legal_status", legal.get("simple_legal_status"))
     return {"legal_status": code, "legal_status_label": label,
-            "legal_status_date": _date(item.get("legal_date"), endpoint, f"{where}.legal_date"),
+            "legal_status_date": _date(item.get("legal_date")),
             "legal_events": [str(e) for e in legal.get("event_status") or []],
             # P013 answers the simple status too: label() may use it instead of a P041 call
             "simple_legal_status": simple, "simple_legal_status_label": simple_label}
 
 
-_PARSERS: dict[str, Callable[[dict[str, Any], Endpoint, str], dict[str, Any]]] = {
+_PARSERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     SIMPLE_BIBLIOGRAPHY.name: _bibliography, SIMPLE_LEGAL_STATUS.name: _simple, LEGAL_STATUS.name: _legal}
 
 
 def parse_item(endpoint: Endpoint, item: dict[str, Any], *, where: str = "data[0]") -> dict[str, Any]:
-    """One patent of an answer (already schema-checked) as the plain record the cache keeps.
+    """One patent of an answer as the plain record the cache keeps, after checking it on its own
+    (:func:`~patsnap_analytics.answers.check_item`: a ProtocolError names ``where`` and the field).
 
     Example:
         >>> parse_item(LEGAL_STATUS, {"patent_id": "p", "legal_date": 20240131,
@@ -370,9 +461,9 @@ def parse_item(endpoint: Endpoint, item: dict[str, Any], *, where: str = "data[0
         >>> parse_item(LEGAL_STATUS, {"patent_id": "p", "legal_date": 20241331})
         Traceback (most recent call last):
         ...
-        patsnap_analytics.errors.ProtocolError: /basic-patent-data/legal-status answered a malformed data[0].legal_date: 20241331 is not a yyyyMMdd date
+        patsnap_analytics.errors.ProtocolError: /basic-patent-data/legal-status answered a malformed data[0].legal_date: 20241331 is not a yyyyMMdd day from 16770922 to 22620411
     """
-    return _PARSERS[endpoint.name](item, endpoint, where)
+    return _PARSERS[endpoint.name](check_item(endpoint, item, where=where))
 
 
 def field_columns(name: str, records: dict[str, dict[str, Any] | None], patent_ids: pd.Series, *,

@@ -30,11 +30,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from .api import wire_day
 from .codes import office_of
 from .query import DesignQuery
 
@@ -128,11 +130,13 @@ def _score(value: Any) -> float | None:
 
 
 def _day(value: Any) -> pd.Timestamp | None:
-    """A ``yyyyMMdd`` integer (or string) as a day; anything else is missing, never a crash."""
+    """A ``yyyyMMdd`` integer as a day; anything else — a day no calendar or ``datetime64[ns]`` holds — is
+    missing, never a crash (answers.py refuses such answers before they are stored)."""
     try:
-        return pd.Timestamp(str(int(value))) if value is not None else None
-    except (TypeError, ValueError, OverflowError):
+        day = wire_day(value)
+    except ValueError:
         return None
+    return None if day is None else pd.Timestamp(day)
 
 
 def _names(value: Any) -> list[str] | None:
@@ -166,9 +170,10 @@ def _row(m: dict[str, Any], rank: int, *, query: str, search_id: Any, total: Any
     }
 
 
-def results_frame(data: dict, *, query: str, sorted_by_similarity: bool, first_rank: int = 1) -> pd.DataFrame:
+def results_frame(data: dict, *, query: str, sorted_by_similarity: bool, first_rank: int = 1,
+                  ranks: Sequence[int] | None = None) -> pd.DataFrame:
     """Turn a search answer's ``data`` (search-id's or a newer endpoint's, pages joined) into a typed frame;
-    ranks count from ``first_rank``.
+    ranks count from ``first_rank``, unless ``ranks`` gives each row's own (the server's: page offset + position).
 
     Example:
         >>> results_frame({"patent_messages": [], "search_id": "S", "total_search_result_count": 0},
@@ -183,8 +188,10 @@ def results_frame(data: dict, *, query: str, sorted_by_similarity: bool, first_r
     messages = data.get("patent_messages") or []
     total = data.get("total_search_result_count")
     search_id = data.get("search_id")
+    if ranks is None:
+        ranks = range(first_rank, first_rank + len(messages))
     rows = [_row(m, rank, query=query, search_id=search_id, total=total, with_score=sorted_by_similarity)
-            for rank, m in enumerate(messages, start=first_rank)]
+            for rank, m in zip(ranks, messages, strict=True)]
     if not rows:
         return empty_results()
     frame = pd.DataFrame(rows, columns=list(FRAME_DTYPES))
@@ -230,8 +237,9 @@ class ResultInfo:
     """Everything ``df.attrs`` of a result frame holds, in one typed place.
 
     A single search sets ``query`` (its name), ``image_sha256``, ``search_id``, ``total_count``,
-    ``from_cache`` and ``kept_until``; a batch sets ``failures``, ``pending``, ``duplicates``, ``stopped``, ``calls_spent`` and
-    ``cache_hits``; both set ``source`` (``"sandbox"`` or ``"patsnap"``), ``base_url``, ``endpoint``,
+    ``from_cache``, ``kept_until`` and what its pages did not deliver (``missing_ranks``, ``repeated_ranks``,
+    ``page_totals``); a batch sets ``failures``, ``pending``, ``duplicates``, ``stopped``, ``calls_spent``,
+    ``cache_hits`` and ``incomplete`` (per query, what its search did not deliver); both set ``source`` (``"sandbox"`` or ``"patsnap"``), ``base_url``, ``endpoint``,
     ``filters`` and ``queries`` (query name -> :class:`SearchSpec`). Labelling appends to ``labelled_by`` and
     records per facet the route it took and what that cost in ``label_routes``; enrichment records what it
     fetched, what it cost, the patents the API did not know and the endpoints the account lacks in
@@ -254,9 +262,17 @@ class ResultInfo:
     from_cache: bool | None = None
     #: when the cache forgets the answer (ISO 8601, UTC; a zero-hit answer is kept a day), None if not stored
     kept_until: str | None = None
-    #: ranks asked for but not received because a page failed: ``[[first, last], ...]`` and why
+    #: ranks asked for but not received — a page failed, or came back short of the first page's total —:
+    #: ``[[first, last], ...]`` and why
     missing_ranks: list[list[int]] = field(default_factory=list)
     missing_reason: str | None = None
+    #: ranks whose patent an earlier rank already listed (overlapping pages): left out, the others keep their ranks
+    repeated_ranks: list[int] = field(default_factory=list)
+    #: each page's own ``total_search_result_count``, in rank order (``total_count`` is the first page's)
+    page_totals: list[int | None] = field(default_factory=list)
+    #: a batch: per query name, what its search did not deliver (``missing_ranks``, ``missing_reason``,
+    #: ``repeated_ranks``); only queries with something to say
+    incomplete: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: calls this search spent (pages sent; cache hits cost nothing)
     pages_sent: int | None = None
     queries: dict[str, SearchSpec] = field(default_factory=dict)

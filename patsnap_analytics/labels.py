@@ -430,6 +430,8 @@ def _plan(searcher: Searcher, df: pd.DataFrame, by: str, values: list[Any]) -> _
         if spec is None:
             raise ValidationError("df", f"no attrs['queries'] entry for query {query_name!r}: label() needs the "
                                         "frames search_designs/search_many return (with their attrs)")
+        # a re-search is the recorded search plus one filter: its endpoint is the one recorded (absent means
+        # search-id, as DesignQuery.filters() writes it), never the client's current default
         base = spec.design_query()
         sha, url = spec.image_sha256, spec.image_url
         target = _views_target(searcher, spec.views) if spec.views else searcher.image_for(sha) if sha else url

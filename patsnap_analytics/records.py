@@ -34,7 +34,9 @@ __all__ = ["RECORD_VERSION", "PatentRecords", "RecordTTL"]
 
 #: Part of every record: records of another shape (an older version of the toolkit) are fetched again.
 RECORD_VERSION = 1
-_REFUSAL = "*refused*"  # the "patent id" of an endpoint's refusal record (no patent id contains a "*")
+# an endpoint's refusal (67200004) is kept under its own key space: a patent key starts with the host (an
+# http(s) URL), so no patent id — "*refused*" included — can name a refusal record
+_REFUSAL = "refused|"
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,10 @@ class PatentRecords:
     def _key(host: str, endpoint: Endpoint, patent_id: str) -> str:
         return f"{host}|{endpoint.name}|{patent_id}"
 
+    @staticmethod
+    def _refusal_key(host: str, endpoint: Endpoint) -> str:
+        return f"{_REFUSAL}{host}|{endpoint.name}"
+
     def get(self, host: str, endpoint: Endpoint, patent_ids: Iterable[str]) -> dict[str, dict[str, Any] | None]:
         """The fresh records of these patents: ``{id: record}``, ``None`` for a patent the API did not know;
         patents with no fresh record are absent."""
@@ -103,7 +109,8 @@ class PatentRecords:
 
     def put(self, host: str, endpoint: Endpoint, found: Mapping[str, dict[str, Any]],
             missing: Iterable[str] = ()) -> None:
-        """Remember what one answer said: the ``found`` patents' records and the ``missing`` ones."""
+        """Remember what one answer said: the ``found`` patents' records and the ``missing`` ones (unknown to the
+        API, kept :attr:`RecordTTL.not_found`)."""
         now = self._clock()
 
         def texts(items: Mapping[str, Any]) -> dict[str, str]:
@@ -118,7 +125,7 @@ class PatentRecords:
     def refusal(self, host: str, endpoint: Endpoint) -> dict[str, Any] | None:
         """The account's remembered refusal of ``endpoint`` (67200004): ``{"at", "message"}``, or ``None``."""
         with self._lock:
-            record = _parse(self._store.get(self._key(host, endpoint, _REFUSAL)))
+            record = _parse(self._store.get(self._refusal_key(host, endpoint)))
         if record is None or self._clock() - record["at"] >= self.ttl.unlicensed.total_seconds():
             return None
         return {"at": record["at"], "message": (record["item"] or {}).get("message", "")}
@@ -127,7 +134,7 @@ class PatentRecords:
         """Remember that the account may not call ``endpoint`` (for :attr:`RecordTTL.unlicensed`)."""
         text = json.dumps({"v": RECORD_VERSION, "at": self._clock(), "item": {"message": message}})
         with self._lock:
-            put_records(self._store, {self._key(host, endpoint, _REFUSAL): text}, ttl=self.ttl.unlicensed)
+            put_records(self._store, {self._refusal_key(host, endpoint): text}, ttl=self.ttl.unlicensed)
 
     def clear(self) -> None:
         """Forget every record."""

@@ -19,9 +19,13 @@
    Paging stops as soon as the results end. A reused upload URL the server no longer knows (68300004) is
    renewed once, and so is a ``search_id`` the server has forgotten. When a page after the first fails,
    the pages before it are kept (and cached) and the frame says which ranks are missing
-   (``ResultInfo.missing_ranks``).
-5. **Frame.** The pages become one typed frame (:func:`~patsnap_analytics.frames.results_frame`), ranks
-   continuous from ``offset + 1``, with its :class:`~patsnap_analytics.frames.ResultInfo` in ``df.attrs``.
+   (``ResultInfo.missing_ranks``). The first page's total is the search's: a page that comes back short of
+   it (later pages counting fewer results) is *cut short* — the missing ranks are said the same way, and
+   the page is never taken from the cache as complete, so a later run asks for it again.
+5. **Frame.** The pages become one typed frame (:func:`~patsnap_analytics.frames.results_frame`); each row
+   keeps the server's rank (its page's offset + its position); a patent a later page repeats (overlapping
+   pages) is listed once, at its first rank, and said (``ResultInfo.repeated_ranks``, each page's own total
+   in ``page_totals``), with its :class:`~patsnap_analytics.frames.ResultInfo` in ``df.attrs``.
 
 Cost: one call per page of 100 ranks not in the cache (search-id: its first page is a search-id call, the
 others ``results`` calls), plus one upload per image without a valid upload URL; nothing when cached.
@@ -47,6 +51,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from .api import (
+    IMAGE_MULTIPLE,
     INVALID_PARAMETER,
     MAX_VIEWS,
     PAGE_SIZE,
@@ -71,13 +76,13 @@ from .flight import SingleFlight
 from .frames import ResultInfo, SearchSpec, results_frame
 from .gates import CallGate
 from .images import ImageRef, ImageSource
-from .query import DesignQuery
+from .query import DEFAULT_ENDPOINT, DesignQuery
 from .stats import ClientStats
 from .transport import Answer, Transport
 from .uploads import UploadedImage, Uploader
 
 __all__ = ["MAX_KEPT_IMAGE_BYTES", "IncompleteSearchWarning", "Page", "PageStep", "SearchStep", "Searcher",
-           "Target", "is_url", "page_plan"]
+           "Target", "is_url", "page_plan", "search_query"]
 
 #: Bytes of images given as bytes (not files) a client remembers for label(); files cost only their path.
 MAX_KEPT_IMAGE_BYTES = 64 * 2**20
@@ -90,7 +95,9 @@ _SEARCH_ID_TRUST = SEARCH_ID_LIFETIME - 120
 
 
 class IncompleteSearchWarning(UserWarning):
-    """A page after the first failed: the frame holds the ranks before it (``ResultInfo.missing_ranks``).
+    """A search did not deliver every rank asked for: a page after the first failed, or came back short of the
+    first page's total (``ResultInfo.missing_ranks``), or repeated patents of earlier pages
+    (``ResultInfo.repeated_ranks``).
 
     Example:
         >>> issubclass(IncompleteSearchWarning, UserWarning)
@@ -106,6 +113,28 @@ def is_url(value: object) -> bool:
         (True, False, False)
     """
     return isinstance(value, str) and value.lower().startswith(("http://", "https://"))
+
+
+def search_query(image_or_views: Any = None, *, endpoint: str | None = None, default: str = DEFAULT_ENDPOINT,
+                 **filters: Any) -> DesignQuery:
+    """The one place a search's endpoint is decided and its filters checked against it: ``endpoint`` when
+    given; else one design's views (a list or tuple) go to image-multiple; else ``default`` — a client's own
+    (``Client(endpoint=...)``, :attr:`Searcher.default_endpoint`), search-id unless told. Every entry point
+    (``search_designs``, ``search_many``, the command line, the app) comes through here.
+
+    Example:
+        >>> search_query("https://a/1.png", default="image-single", limit=5).endpoint
+        'image-single'
+        >>> search_query(["https://a/1.png", "https://a/2.png"], default="image-single").endpoint
+        'image-multiple'
+        >>> search_query(default="image-single", endpoint="search-id", model=2)
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.ValidationError: model: the search-id endpoint does not take model; use endpoint= image-single, image-single-beta, image-multiple
+    """
+    if endpoint is None:
+        endpoint = IMAGE_MULTIPLE.name if isinstance(image_or_views, (list, tuple)) else default
+    return DesignQuery.from_filters(endpoint=endpoint, **filters)
 
 
 @dataclass(frozen=True)
@@ -196,6 +225,11 @@ class _Run:
     missing: tuple[int, int] | None = None
     missing_reason: str | None = None
 
+    @property
+    def total(self) -> int | None:
+        """The search's total: what its first page counted (later pages may disagree)."""
+        return _total(self.answers[0][1]) if self.answers else None
+
 
 def _views(target: Target) -> tuple[ImageRef | str, ...]:
     return target if isinstance(target, tuple) else (target,)
@@ -206,12 +240,28 @@ def _image_key(view: ImageRef | str) -> str:
     return image_placeholder(view.sha256) if isinstance(view, ImageRef) else view
 
 
-def _ended(page: Page, answer: Answer) -> bool:
-    """Whether the results end within this page (fewer rows than asked, or the total reached)."""
-    data = answer.data or {}
-    rows = len(data.get("patent_messages") or [])
-    total = data.get("total_search_result_count")
-    return rows < page.limit or (isinstance(total, int) and total <= page.offset + page.limit)
+def _rows(answer: Answer) -> int:
+    return len((answer.data or {}).get("patent_messages") or [])
+
+
+def _total(answer: Answer) -> int | None:
+    total = (answer.data or {}).get("total_search_result_count")
+    return total if isinstance(total, int) else None
+
+
+def _ended(page: Page, answer: Answer, total: int | None) -> bool:
+    """Whether the results end within this page (fewer rows than asked, or the search's ``total`` reached)."""
+    return _rows(answer) < page.limit or (total is not None and total <= page.offset + page.limit)
+
+
+def _short_by(page: Page, answer: Answer, total: int | None, filters: DesignQuery) -> int:
+    """How many of the ranks this search asked for a page lacks although the search's ``total`` (its first
+    page's count) promises them: 0 for a page that holds them, or when no total is known. Such a page is
+    *cut short*: never taken from the cache as complete, so a later run asks for it again."""
+    if total is None:
+        return 0
+    stop = min(page.offset + page.limit, total, (filters.offset or 0) + filters.limit)
+    return max(0, stop - page.offset - _rows(answer))
 
 
 class Searcher:
@@ -219,7 +269,8 @@ class Searcher:
 
     ``source`` marks the frames (``"sandbox"`` or ``"patsnap"``); an answer carrying the sandbox header is
     marked ``"sandbox"`` whatever the client was told. Endpoints that refused this client (67200004) are
-    remembered in ``refused`` and not asked again.
+    remembered in ``refused`` and not asked again. ``default_endpoint``: where a search goes when nobody
+    names an endpoint (:func:`search_query`).
 
     Example:
         >>> import requests
@@ -232,8 +283,9 @@ class Searcher:
     """
 
     def __init__(self, transport: Transport, uploads: Uploader, keyer: SearchKeyer, flight: SingleFlight, *,
-                 offline: bool = False, source: str = "patsnap") -> None:
+                 offline: bool = False, source: str = "patsnap", default_endpoint: str = DEFAULT_ENDPOINT) -> None:
         self.transport = transport
+        self.default_endpoint = default_endpoint
         self.uploads = uploads
         self.keyer = keyer
         self.flight = flight
@@ -257,40 +309,47 @@ class Searcher:
         return self.transport.base_url
 
     # ------------------------------------------------------------------ inputs
+    def query_for(self, image_or_views: Any = None, **filters: Any) -> DesignQuery:
+        """The :class:`DesignQuery` a search of ``image_or_views`` with these keywords (``endpoint`` and the
+        filters) runs, this searcher's default endpoint applied (:func:`search_query`)."""
+        return search_query(image_or_views, default=self.default_endpoint, **filters)
+
+    def resolve(self, image_or_views: Any, **filters: Any) -> tuple[Target, DesignQuery]:
+        """What a search of ``image_or_views`` looks at and the query it runs: every default applied, the
+        image(s) and the filters checked, nothing sent."""
+        query = self.query_for(image_or_views, **filters)
+        return self.resolve_target(image_or_views, query.endpoint), query
+
     def resolve_image(self, image: ImageSource | ImageRef) -> ImageRef | str:
         """Validate what the user passed as the query image: an http(s) URL, or image bytes (``ImageRef``)."""
         if isinstance(image, str) and "://" in image and not is_url(image):
             raise ValidationError("image", f"only http(s) URLs can be searched, got {image.split('://')[0]}://…")
         return image if is_url(image) else ImageRef.from_any(image)  # type: ignore[arg-type]
 
-    def resolve_target(self, image_or_views: Any, endpoint: str | None) -> tuple[Target, str]:
-        """The searched target and the endpoint to use: a list/tuple of 1-4 images is one design's views
-        (image-multiple); one image goes to ``endpoint`` (default search-id).
+    def resolve_target(self, image_or_views: Any, endpoint: str) -> Target:
+        """The searched target for ``endpoint`` (decided by :func:`search_query`): a list/tuple of 1-4 images
+        is one design's views (image-multiple only); one image searched through image-multiple is one view.
 
         Example:
             >>> s = Searcher.__new__(Searcher)
-            >>> s.resolve_target(("https://a/1.png", "https://a/2.png"), None)
-            (('https://a/1.png', 'https://a/2.png'), 'image-multiple')
-            >>> s.resolve_target(["https://a/1.png"] * 5, None)
+            >>> s.resolve_target(("https://a/1.png", "https://a/2.png"), "image-multiple")
+            ('https://a/1.png', 'https://a/2.png')
+            >>> s.resolve_target(["https://a/1.png"] * 5, "image-multiple")
             Traceback (most recent call last):
             ...
             patsnap_analytics.errors.ValidationError: image_or_views: image-multiple takes 1 to 4 views of one design, got 5
         """
-        if endpoint is not None and endpoint not in SEARCH_ENDPOINTS:
-            raise ValidationError("endpoint", f"must be one of {', '.join(SEARCH_ENDPOINTS)}; got {endpoint!r}")
         if isinstance(image_or_views, (list, tuple)):
             views = list(image_or_views)
             if not 1 <= len(views) <= MAX_VIEWS:
                 raise ValidationError("image_or_views", f"image-multiple takes 1 to {MAX_VIEWS} views of one design, "
                                                         f"got {len(views)}")
-            if endpoint not in (None, "image-multiple"):
+            if endpoint != IMAGE_MULTIPLE.name:
                 raise ValidationError("endpoint", f"several views go to image-multiple, not {endpoint}; pass one "
                                                   "image, or endpoint='image-multiple'")
-            return tuple(self.resolve_image(v) for v in views), "image-multiple"
+            return tuple(self.resolve_image(v) for v in views)
         target = self.resolve_image(image_or_views)
-        if endpoint == "image-multiple":
-            return (target,), endpoint
-        return target, endpoint or SEARCH_ID.name
+        return (target,) if endpoint == IMAGE_MULTIPLE.name else target
 
     def image_for(self, sha256: str) -> ImageRef | None:
         """An image searched earlier in this session, by its sha256 (``None`` if this client never saw it, or
@@ -337,16 +396,23 @@ class Searcher:
         steps = self._look_up_pages(filters, keys)
         if any(step.cached is None for step in steps):
             return None
-        return _joined([(s.page, s.cached) for s in steps], filters)["data"]  # type: ignore[misc]
+        return _joined([(s.page, s.cached) for s in steps], filters).data  # type: ignore[misc]
 
     def _look_up_pages(self, filters: DesignQuery, keys: list[str], *, refresh: bool = False) -> list[PageStep]:
-        """Every page of the plan with its stored answer; pages past the end of a stored answer are dropped."""
+        """Every page of the plan with its stored answer; pages past the end of a stored answer are dropped.
+
+        A stored page that is cut short of the first page's total (:func:`_short_by`) counts as not stored."""
         steps: list[PageStep] = []
+        total: int | None = None
         for page in page_plan(filters):
             params, body = self._page_keys(page, filters, keys)
             cached = None if refresh else self.transport.lookup(page.endpoint, params, body=body)
+            if not steps and cached is not None:
+                total = _total(cached)
+            if cached is not None and _short_by(page, cached, total, filters):
+                cached = None
             steps.append(PageStep(page, params, body, cached))
-            if cached is not None and _ended(page, cached):
+            if cached is not None and _ended(page, cached, total):
                 break
         return steps
 
@@ -434,17 +500,32 @@ class Searcher:
                 run.search_id = (answer.data or {}).get("search_id")
                 if run.search_id:  # results pages name the search by the image, not by this id
                     self.keyer.register(run.search_id, self.keyer.image_key(_image_key(_views(target)[0])))
-            if _ended(page_step.page, answer):
+            if _short_by(page_step.page, answer, run.total, filters):
+                self._note_cut_short(run, page_step.page, answer, filters)
+                break
+            if _ended(page_step.page, answer, run.total):
                 break
         return run
 
     def _note_missing(self, run: _Run, page: Page, filters: DesignQuery, exc: Exception) -> None:
-        last = (filters.offset or 0) + filters.limit
-        run.missing = (max(page.offset, filters.offset or 0) + 1, last)
-        run.missing_reason = f"{type(exc).__name__}: {exc}"
-        warnings.warn(f"ranks {run.missing[0]}-{last} are missing ({run.missing_reason}); the ranks before them "
-                      "are kept and cached, so searching again pays only for the rest", IncompleteSearchWarning,
-                      stacklevel=4)
+        first = max(page.offset, filters.offset or 0) + 1
+        self._missing(run, first, (filters.offset or 0) + filters.limit, f"{type(exc).__name__}: {exc}",
+                      "the ranks before them are kept and cached, so searching again pays only for the rest")
+
+    def _note_cut_short(self, run: _Run, page: Page, answer: Answer, filters: DesignQuery) -> None:
+        """A page ended before the ranks the first page's total promises: say so; a later run asks again."""
+        first = page.offset + _rows(answer) + 1
+        last = min((filters.offset or 0) + filters.limit, run.total or 0)
+        self._missing(run, first, last,
+                      f"{page.endpoint.path} answered {_rows(answer)} rows at ranks {page.ranks[0]}-{page.ranks[1]} "
+                      f"and a total of {_total(answer)}, but the first page counted {run.total} results",
+                      "the answer is not taken as complete: searching again asks for those ranks again")
+
+    @staticmethod
+    def _missing(run: _Run, first: int, last: int, reason: str, remedy: str) -> None:
+        run.missing, run.missing_reason = (first, last), reason
+        warnings.warn(f"ranks {first}-{last} are missing ({reason}); {remedy}", IncompleteSearchWarning,
+                      stacklevel=6)
 
     # ------------------------------------------------------------------ sending
     def _send_page(self, page: Page, step: SearchStep, target: Target, filters: DesignQuery, run: _Run,
@@ -523,9 +604,14 @@ class Searcher:
         sha256 = first.sha256 if isinstance(first, ImageRef) else None
         query_name = name or _display(target)
         joined = _joined(run.answers, filters)
-        frame = results_frame(joined["data"], query=query_name, sorted_by_similarity=filters.sorted_by_similarity,
-                              first_rank=filters.first_rank)
-        data = joined["data"]
+        frame = results_frame(joined.data, query=query_name, sorted_by_similarity=filters.sorted_by_similarity,
+                              ranks=joined.ranks)
+        data = joined.data
+        if joined.repeated_ranks:
+            warnings.warn(f"{query_name!r}: ranks {_spans(joined.repeated_ranks)} repeated patents already listed at "
+                          f"earlier ranks (the pages overlap: the ranking moved between calls); each is kept once, "
+                          f"the other rows keep the server's ranks, and a patent may be missing",
+                          IncompleteSearchWarning, stacklevel=4)
         kept_until = next((a.kept_until for _, a in run.answers if a.kept_until), None)
         if run.answers and all(a.data == {} for _, a in run.answers) and run.sent:
             warnings.warn(f"{SEARCH_ENDPOINTS[filters.endpoint].path} answered no data for {query_name!r} "
@@ -535,7 +621,7 @@ class Searcher:
         spec_views = [f"sha256:{v.sha256}" if isinstance(v, ImageRef) else f"url:{v}" for v in views] \
             if isinstance(target, tuple) else []
         info = ResultInfo(
-            source="sandbox" if joined["from_sandbox"] or self.source == "sandbox" else "patsnap",
+            source="sandbox" if joined.from_sandbox or self.source == "sandbox" else "patsnap",
             base_url=self.base_url,
             endpoint=SEARCH_ENDPOINTS[filters.endpoint].path,
             query=query_name,
@@ -547,6 +633,8 @@ class Searcher:
             kept_until=kept_until,
             missing_ranks=[list(run.missing)] if run.missing else [],
             missing_reason=run.missing_reason,
+            repeated_ranks=joined.repeated_ranks,
+            page_totals=joined.page_totals,
             pages_sent=run.sent,
             queries={query_name: SearchSpec(sha256, None if sha256 else str(first), filters.filters(), spec_views)},
         )
@@ -556,26 +644,62 @@ class Searcher:
 _ENDPOINT_PATHS = {name: e.path for name, e in {**SEARCH_ENDPOINTS, SEARCH_RESULTS.name: SEARCH_RESULTS}.items()}
 
 
+def _spans(ranks: Sequence[int]) -> str:
+    """Ranks as short spans: ``[101, 102, 103, 110]`` -> ``'101-103, 110'``.
+
+    Example:
+        >>> _spans([101, 102, 103, 110])
+        '101-103, 110'
+    """
+    spans: list[list[int]] = []
+    for rank in ranks:
+        if spans and rank == spans[-1][1] + 1:
+            spans[-1][1] = rank
+        else:
+            spans.append([rank, rank])
+    return ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in spans)
+
+
 def _display(target: Target) -> str:
     """How results name a query: the image's display name or URL; views joined with ``+``."""
     return " + ".join(v.display_name if isinstance(v, ImageRef) else v for v in _views(target))
 
 
-def _joined(answers: Sequence[tuple[Page, Answer]], filters: DesignQuery) -> dict[str, Any]:
-    """The pages' rows in rank order, trimmed to the ranks asked for, as one ``data`` (first page's totals)."""
+@dataclass
+class _Joined:
+    """A search's pages as one answer: ``data`` (the first page's totals, the rows asked for), each row's rank
+    as the server gave it (page offset + position), and what the pages got wrong."""
+
+    data: dict[str, Any]
+    ranks: list[int]
+    repeated_ranks: list[int]
+    page_totals: list[int | None]
+    from_sandbox: bool
+
+
+def _joined(answers: Sequence[tuple[Page, Answer]], filters: DesignQuery) -> _Joined:
+    """The pages' rows in rank order, trimmed to the ranks asked for. A patent a page repeats from an earlier
+    rank (pages that overlap: the ranking moved between calls) is listed once, at its first rank; the others
+    keep their server ranks, so the repeated ranks show as a gap, and are listed in ``repeated_ranks``."""
     start, stop = filters.offset or 0, (filters.offset or 0) + filters.limit
     rows: list[Any] = []
+    ranks: list[int] = []
+    repeated: list[int] = []
     data: dict[str, Any] = {}
     seen: set[str] = set()
     for page, answer in answers:
         page_data = answer.data or {}
         if not data:
             data = {k: v for k, v in page_data.items() if k != "patent_messages"}
-        for rank, message in enumerate(page_data.get("patent_messages") or [], start=page.offset):
-            # ranks are continuous and distinct: a page that repeats a patent (an inconsistent server) is dropped
+        for rank, message in enumerate(page_data.get("patent_messages") or [], start=page.offset + 1):
+            if not start < rank <= min(stop, page.ranks[1]):  # rows past the page's own ranks are not its
+                continue
             pid = str(message.get("patent_id"))
-            if start <= rank < stop and pid not in seen:
-                seen.add(pid)
-                rows.append(message)
-    return {"data": {**data, "patent_messages": rows},
-            "from_sandbox": any(answer.from_sandbox for _, answer in answers)}
+            if pid in seen:
+                repeated.append(rank)
+                continue
+            seen.add(pid)
+            rows.append(message)
+            ranks.append(rank)
+    return _Joined({**data, "patent_messages": rows}, ranks, repeated, [_total(a) for _, a in answers],
+                   any(answer.from_sandbox for _, answer in answers))

@@ -210,9 +210,11 @@ def test_an_unlicensed_endpoint_is_remembered_explained_and_label_falls_back(sb,
     assert billed(sb) == before
 
 
-def test_a_malformed_answer_is_an_error_naming_the_field_and_nothing_is_stored(client, demo_hits):
-    """A stand-in server answers a bad date: ProtocolError naming the endpoint and field; no record kept."""
+def test_a_malformed_record_is_reported_naming_the_field_and_nothing_is_stored(client, demo_hits):
+    """A stand-in server answers a bad date: the record is reported (a warning naming the endpoint, record and
+    field; ``attrs["enrichment"]["malformed"]``), not stored; an answer of the wrong shape is a ProtocolError."""
     import patsnap_analytics as pa
+    from patsnap_analytics.enrich import IncompleteEnrichmentWarning
 
     from .standin import KEY, StandIn
 
@@ -221,10 +223,14 @@ def test_a_malformed_answer_is_an_error_naming_the_field_and_nothing_is_stored(c
         api.answer = lambda h: h.json({"status": True, "error_code": 0, "data": [
             {"patent_id": pid, "legal_date": 20241399, "patent_legal": {"legal_status": ["Granted"]}}]})
         bad = pa.Client(api_key=KEY, base_url=api.url, cache=":memory:")
-        with pytest.raises(ProtocolError, match=r"legal-status answered a malformed data\[0\]\.legal_date"):
-            bad.enrich(demo_hits.head(1), fields="legal_status", progress=False)
+        with pytest.warns(IncompleteEnrichmentWarning, match=r"legal-status answered a malformed data\[0\]\.legal_date"):
+            out = bad.enrich(demo_hits.head(1), fields="legal_status", progress=False)
+        assert out.attrs["enrichment"]["malformed"][0]["patent_id"] == pid and pd.isna(out["legal_status"].iloc[0])
         assert bad.enricher.plan([pid], ["legal_status"]).calls == 1  # nothing was stored
         assert [r["path"] for r in api.received] == ["/basic-patent-data/legal-status"]  # one call, not retried
+        api.answer = lambda h: h.json({"status": True, "error_code": 0, "data": {"patent_id": pid}})
+        with pytest.raises(ProtocolError, match=r"legal-status answered a malformed data: must be array"):
+            bad.enrich(demo_hits.head(1), fields="legal_status", progress=False)
 
 
 def test_the_sandbox_answers_the_spec_shapes_and_its_limits(sb):

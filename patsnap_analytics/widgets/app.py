@@ -146,6 +146,8 @@ class SearchApp(w.VBox):
         self._callbacks: list[Callable[[SearchApp], None]] = []
 
         self.picker = ImagePicker(samples=samples)
+        if query is None and callable(getattr(client, "query", None)):
+            query = client.query()  # the client's defaults (its endpoint), shown where they can change
         self.form = FilterForm(query=query)
         self.search_button = w.Button(description="Search", button_style="primary", icon="search",
                                       layout=w.Layout(width="140px"))
@@ -293,7 +295,8 @@ class SearchApp(w.VBox):
 
     # ------------------------------------------------------------------ searching
     def _run(self, images: list[ImageRef], query: DesignQuery, before: dict[str, Any]) -> pd.DataFrame:
-        filters = query.filters()
+        # the endpoint the form shows is the one searched, whatever the client's default
+        filters = {**query.filters(), "endpoint": query.endpoint}
         if query.endpoint == "image-multiple":  # the picked images are views of one design: one search
             df = self.client.search_designs(list(images), **filters)
             self.progress.value = len(images)
