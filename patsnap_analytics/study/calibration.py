@@ -110,7 +110,8 @@ class Calibration:
         values = np.asarray(pd.to_numeric(pd.Series(scores, dtype="Float64")).astype(float), dtype=float)
         out = np.full(values.shape, np.nan)
         known = ~np.isnan(values)
-        out[known] = self.model.predict(values[known])
+        if known.any():
+            out[known] = self.model.predict(values[known])
         return out
 
     def reliability(self, bins: int = 10) -> pd.DataFrame:

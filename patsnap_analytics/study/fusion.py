@@ -125,6 +125,8 @@ def _frame(fused: pd.DataFrame, every: pd.DataFrame, on: str, named: Mapping[str
         if column in info.columns:
             out[column] = info[column].reindex(index).to_numpy()
     out[on] = fused["_key"].to_numpy()
+    if on == "query_key" and "query" in first.columns:  # one name per query: what the first run called it
+        out["query"] = fused["_key"].map(first.drop_duplicates("_key").set_index("_key")["query"]).to_numpy()
     out["patent_id"] = fused["patent_id"].to_numpy()
     out["score"] = fused["score"].to_numpy()
     out["rank"] = fused.groupby("_key", sort=False).cumcount().to_numpy() + 1
