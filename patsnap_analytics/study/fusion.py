@@ -86,8 +86,9 @@ def fuse(runs: Mapping[str, pd.DataFrame] | Sequence[pd.DataFrame], method: str 
                                                                 _first=("_order", "min"))
     if method == "combmnz":
         fused["score"] *= fused["found"]
-    fused = fused.reset_index().sort_values(["_key", "score", "patent_id"], ascending=[True, False, True],
-                                            kind="stable")
+    fused = fused.reset_index()
+    fused["_query"] = fused["_key"].map({key: i for i, key in enumerate(pd.unique(every["_key"]))})  # runs' order
+    fused = fused.sort_values(["_query", "score", "patent_id"], ascending=[True, False, True], kind="stable")
     if limit is not None:
         fused = fused.groupby("_key", sort=False).head(limit)
     return _frame(fused, every, on, named, method, k, norm)

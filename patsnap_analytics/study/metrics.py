@@ -148,8 +148,9 @@ def evaluate(results: Results, verdicts: pd.DataFrame, metrics: Sequence[str] = 
     Example:
         >>> run = pd.DataFrame({"query": ["q1", "q1", "q2"], "patent_id": ["a", "b", "a"], "rank": [1, 2, 1]})
         >>> truth = pd.DataFrame({"query": ["q1", "q2"], "patent_id": ["a", "a"], "relevance": [2, 2]})
-        >>> evaluate(run, truth, ["precision@1"])[["precision@1", "precision@1 low", "queries"]].values.tolist()
-        [[1.0, 1.0, 2.0]]
+        >>> table = evaluate(run, truth, ["precision@1"])
+        >>> table.loc["results", ["precision@1", "precision@1 low", "precision@1 high"]].tolist(), table["queries"].tolist()
+        ([1.0, 1.0, 1.0], [2])
     """
     from scipy.stats import bootstrap
 
@@ -165,6 +166,7 @@ def evaluate(results: Results, verdicts: pd.DataFrame, metrics: Sequence[str] = 
         row["queries"] = float(matrix.shape[1])
         rows[name] = row
     table = pd.DataFrame.from_dict(rows, orient="index")
+    table["queries"] = table["queries"].astype(int)
     table.index.name = "configuration"
     table.attrs = {**values.attrs, "confidence": confidence, "resamples": n_resamples, "seed": seed}
     return table
