@@ -208,7 +208,7 @@ def query_key(*, sha256: str | None = None, url: str | None = None, patent_numbe
     Example:
         >>> query_key(sha256="AB" * 32)[:11], query_key(url="https://img/x.png"), query_key(patent_number="USD1S")
         ('sha256:abab', 'url:https://img/x.png', 'pn:USD1S')
-        >>> query_key(views=[query_key(sha256="a" * 64), "url:https://img/side.png"])[-25:]
+        >>> query_key(views=[query_key(sha256="a" * 64), "url:https://img/side.png"])[-29:]
         'aaaa+url:https://img/side.png'
     """
     given = [v for v in (sha256, url, patent_number, views) if v]

@@ -159,12 +159,6 @@ class Calibration:
                     draws.append(threshold)
         return np.array(draws)
 
-    def plot(self, *, ax: Any = None, **kwargs: Any) -> Any:
-        """The reliability diagram (:func:`patsnap_analytics.study.plots.reliability_diagram`)."""
-        from .plots import reliability_diagram
-
-        return reliability_diagram(self, ax=ax, **kwargs)
-
 
 def _target(recall: float | None, precision: float | None) -> tuple[str, float]:
     if (recall is None) == (precision is None):
