@@ -248,7 +248,11 @@ def _keep_once(found: dict[tuple[Any, ...], tuple[str, dict[str, Any]]], record:
 
 
 def _csv_rows(path: Path) -> list[dict[str, Any]]:
-    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except ValueError as exc:  # not UTF-8, not a table, empty (pandas' errors are ValueErrors)
+        raise ValidationError("path", f"{path.name} cannot be read as a UTF-8 CSV ({type(exc).__name__}); save it "
+                                      "as CSV UTF-8, or give the review.xlsx") from None
     names = {**{k.lower(): v for k, v in {**REVIEW_HEADERS, **_OTHER_HEADERS}.items()},
              **{c: c for c in VERDICT_COLUMNS}}
     table = table.rename(columns=lambda c: names.get(str(c).strip().lower(), c))

@@ -203,6 +203,13 @@ def test_a_csv_of_words_or_grades_reads_back_and_a_bad_grade_is_named(tmp_path):
     path.write_text("query,patent_id,verdict,relevance\nchair.png,p1,similar,2\n", encoding="utf-8")
     with pytest.raises(ValidationError, match="relevance '2' does not match the verdict 'similar'"):
         verdicts.read(path)
+    for garbage in (b"", b"\xff\xfe\x00q\x00u\x00\xff\xff\x81"):
+        path.write_bytes(garbage)
+        with pytest.raises(ValidationError, match="cannot be read as a UTF-8 CSV"):
+            verdicts.read(path)
+    (tmp_path / "fake.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(ValidationError, match=r"fake\.xlsx cannot be read as an Excel workbook"):
+        verdicts.read(tmp_path / "fake.xlsx")
 
 
 # ---------------------------------------------------------------------------------------------- stored
