@@ -3,7 +3,8 @@
 The public names are :func:`connect`, :class:`Client`, :class:`DesignQuery`, :class:`UploadedImage`, the
 error tree (:mod:`patsnap_analytics.errors`) and the code tables (:mod:`patsnap_analytics.codes`:
 ``pa.codes.find_loc("watch")``, ``pa.codes.find_office("korea")``). Charts (``plots``), widgets (``widgets``), the report
-(``report``) and the sandbox server (``sandbox``) load only when used, so importing the package is cheap.
+(``report``), scoring studies (``study``: metrics, fusion, calibration) and the sandbox server (``sandbox``) load only
+when used, so importing the package is cheap; reviewers' verdicts are ``pa.verdicts``.
 
 Example:
     >>> import patsnap_analytics as pa
@@ -81,7 +82,7 @@ __all__ = [
 ]
 
 _LAZY_MODULES = ("plots", "widgets", "report", "sandbox", "batch", "labels", "exports", "enrich", "thumbnails",
-                 "demo")
+                 "demo", "verdicts", "study")
 
 
 def __getattr__(name: str):

@@ -49,6 +49,7 @@ from .settings import Credentials, Settings, credentials
 from .stats import ClientStats
 from .transport import Transport
 from .uploads import UploadedImage, Uploader
+from .verdicts import VerdictStore, with_verdicts
 
 if TYPE_CHECKING:
     import os
@@ -170,6 +171,9 @@ class Client:
         self.searcher = Searcher(self.transport, self.uploads, keyer, flight, offline=self.offline,
                                  source=source or "patsnap", default_endpoint=endpoint or DEFAULT_ENDPOINT)
         self.records = PatentRecords(self.session, ttl=record_ttl, health=self.health)
+        #: Reviewers' verdicts beside the cache (the team's Redis with a team), never expiring: ``record``,
+        #: ``add``, ``load("review.xlsx")``, ``frame()`` (:class:`~patsnap_analytics.verdicts.VerdictStore`).
+        self.verdicts = VerdictStore(self.session, source=self.searcher.source, health=self.health)
         self.enricher = Enricher(self.transport, self.records, offline=self.offline, flight=flight)
         self.owned_sandbox: Any = None  # set by connect() when it started an embedded sandbox
 
@@ -313,6 +317,19 @@ class Client:
 
         return label(self.searcher, df, by=by, enricher=self.enricher, **kwargs)
 
+    def with_verdicts(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` with the stored verdicts of its hits: ``verdict``, ``relevance`` and ``note`` (NA where no
+        reviewer judged the hit); see :func:`patsnap_analytics.verdicts.with_verdicts`. Costs no call.
+
+        Example:
+            >>> client = Client(api_key="sk-x", cache=False)
+            >>> hits = pd.DataFrame({"query_key": ["sha256:ab"], "patent_id": ["p1"]})
+            >>> _ = client.verdicts.record(hits, "same design")
+            >>> client.with_verdicts(hits)["relevance"].tolist()
+            [2]
+        """
+        return with_verdicts(df, self.verdicts.frame())
+
     def fetch_image(self, url: str) -> bytes | None:
         """A result thumbnail's bytes through the cache (kept 7 days), or ``None`` when unavailable.
 
@@ -360,7 +377,7 @@ class Client:
         """
         if not self.cached:
             return {"enabled": False, "path": None, "responses": 0, "uploads": len(self.ledger),
-                    "patent_records": len(self.records), **self.health.as_dict()}
+                    "patent_records": len(self.records), "verdicts": len(self.verdicts), **self.health.as_dict()}
         if self.team is not None:
             return self._team_info()
         path = cache_file(self.session) or self.health.path
@@ -377,6 +394,7 @@ class Client:
             "responses": responses,
             "uploads": len(self.ledger),
             "patent_records": len(self.records),
+            "verdicts": len(self.verdicts),
             **self.health.as_dict(),
         }
 
@@ -390,13 +408,15 @@ class Client:
             "responses": len(self.session.cache.responses),  # type: ignore[attr-defined]
             "uploads": len(self.ledger),
             "patent_records": len(self.records),
+            "verdicts": len(self.verdicts),
             **self.health.as_dict(),
             "team": {**team.info(), **(self.spend.spent() if self.spend else {})},
         }
 
     def clear_cache(self) -> None:
         """Forget every cached answer, remembered upload and patent record; a corrupt cache file is deleted
-        (the next client starts a new one)."""
+        (the next client starts a new one). Reviewers' verdicts are kept: they are work, not a copy of an
+        answer (``client.verdicts.forget`` deletes them)."""
         clear_storage(self.session, self.health.path if self._owns_session else cache_file(self.session))
         self.ledger.clear()
         self.records.clear()

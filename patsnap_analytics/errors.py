@@ -8,6 +8,7 @@ Everything the toolkit raises on purpose is a :class:`PatsnapError`::
     ├── OfflineCacheMiss                       offline mode and the answer is not in the cache
     ├── BudgetExceeded                         a call would exceed a ``max_calls=`` budget
     ├── BatchStopped                           a batch stopped spending; this call was not sent
+    ├── TooFewVerdictsError                    a study figure needs more verdicts than there are (never a guess)
     ├── CacheStorageError                      the cache (file or Redis) cannot be used (names it, cause, remedy)
     ├── TransportError                         no usable HTTP answer; ``cause`` names what failed on the
     │   │                                      network (dns, refused, unreachable, tls, timeout, dropped)
@@ -71,7 +72,9 @@ __all__ = [
     "RequestRejectedError",
     "RetryableError",
     "ServiceError",
+    "StudyWarning",
     "TokenExpiredError",
+    "TooFewVerdictsError",
     "TransportError",
     "UploadRejectedError",
     "ValidationError",
@@ -143,6 +146,26 @@ class BatchStopped(PatsnapError):
 
     Example:
         >>> issubclass(BatchStopped, PatsnapError)
+        True
+    """
+
+
+class TooFewVerdictsError(PatsnapError):
+    """A study figure (a calibration, a cut-off) needs more reviewers' verdicts than there are: a refusal, never
+    a number. Says how many there are, how many it needs and why.
+
+    Example:
+        >>> issubclass(TooFewVerdictsError, PatsnapError)
+        True
+    """
+
+
+class StudyWarning(UserWarning):
+    """A study left something out and says how much: queries without any verdict, unsure verdicts, a
+    configuration that lacks a query.
+
+    Example:
+        >>> issubclass(StudyWarning, UserWarning)
         True
     """
 

@@ -161,6 +161,10 @@ def reviewer_workbook(df: pd.DataFrame, out: str | os.PathLike, *, fetch: Callab
     Each sheet has a thumbnail per row (fetched through ``fetch`` or ``client.fetch_image``, so the cache is
     used; none without either), the patent number as a hyperlink (``link``: a template with ``{pn}`` /
     ``{patent_id}``, default the report's; none for sandbox data), a frozen header row and an autofilter.
+    The last columns are the reviewer's: **Verdict** (a drop-down of ``codes.VERDICTS``' words; stored verdicts
+    are filled in when ``df`` carries them, see ``client.with_verdicts``), **Note** and **Reviewer**, then the
+    hidden **Query key** and **Patent id** that ``pa.verdicts.read`` (or ``client.verdicts.load``) matches the
+    filled rows by, whatever the file is called and however the sheets were sorted.
     Text from the API is written as text, never as a formula. Needs openpyxl (``patsnap-analytics[export]``).
 
     Example:
@@ -181,6 +185,7 @@ def reviewer_workbook(df: pd.DataFrame, out: str | os.PathLike, *, fetch: Callab
     from .frames import is_sandbox
     from .report import DEFAULT_LINK, patent_link
     from .thumbnails import image_fetcher, thumbnail_png
+    from .verdicts import write_review_columns
 
     path = Path(out)
     if path.suffix.lower() != ".xlsx":
@@ -228,6 +233,7 @@ def reviewer_workbook(df: pd.DataFrame, out: str | os.PathLike, *, fetch: Callab
                 image = SheetImage(io.BytesIO(png))
                 sheet.add_image(image, f"A{r}")
                 sheet.row_dimensions[r].height = 0.75 * max(image.height, 20)
+        write_review_columns(sheet, part, len(columns) + 2)  # Verdict drop-down, Note, hidden keys
         sheet.column_dimensions["A"].width = 15 if get is not None else 6
         for c, (column, _) in enumerate(columns, start=2):
             sheet.column_dimensions[sheet.cell(row=1, column=c).column_letter].width = (

@@ -13,7 +13,9 @@ when sorting by similarity. The rich columns follow (:data:`RICH_COLUMNS`); the 
     inventors (list of names)  loc (list of codes)  loc_match (nullable boolean)  img_id
 
 ``country`` is the row's ``authority`` when the endpoint sends one, else the office of the patent number.
-Columns are added, never renamed. ``df.attrs`` holds
+Last comes ``query_key``: what was searched, as a key that survives renamed files and re-sorted sheets
+(:func:`query_key`: ``sha256:<hex>`` of the image's bytes, views joined with ``+``, ``url:<address>``); reviewers'
+verdicts and studies match searches by it. Columns are added, never renamed. ``df.attrs`` holds
 only JSON-serialisable values, so ``to_parquet`` keeps working; :class:`ResultInfo` is the one definition of
 what they hold, and :func:`is_sandbox` the one answer to "is this sandbox data?".
 
@@ -40,9 +42,9 @@ from .api import wire_day
 from .codes import office_of
 from .query import DesignQuery
 
-__all__ = ["ENRICHED_DTYPES", "FRAME_DTYPES", "LIST_COLUMNS", "RESULT_COLUMNS", "RESULT_DTYPES", "RICH_COLUMNS",
-           "RICH_DTYPES", "ResultInfo", "SearchSpec", "empty_results", "enriched_column", "is_sandbox",
-           "results_frame"]
+__all__ = ["ENRICHED_DTYPES", "FRAME_DTYPES", "KEY_DTYPES", "LIST_COLUMNS", "RESULT_COLUMNS", "RESULT_DTYPES",
+           "RICH_COLUMNS", "RICH_DTYPES", "ResultInfo", "SearchSpec", "empty_results", "enriched_column", "is_sandbox",
+           "query_key", "results_frame"]
 
 RESULT_DTYPES: dict[str, str] = {
     "query": "string",
@@ -71,8 +73,10 @@ RICH_DTYPES: dict[str, str] = {
     "img_id": "string",
 }
 RICH_COLUMNS = tuple(RICH_DTYPES)
+#: What was searched, per row (:func:`query_key`): added after the rich columns (columns are never moved).
+KEY_DTYPES: dict[str, str] = {"query_key": "string"}
 #: Every column of a result frame, in order.
-FRAME_DTYPES: dict[str, str] = {**RESULT_DTYPES, **RICH_DTYPES}
+FRAME_DTYPES: dict[str, str] = {**RESULT_DTYPES, **RICH_DTYPES, **KEY_DTYPES}
 
 #: Columns enrichment adds (and fills, for the rich columns too), with their dtypes: dates are date-only
 #: datetime64, parties joined with ``|`` as the API joins them, ``inventors``, ``applicants``, ``loc`` and
@@ -145,7 +149,8 @@ def _names(value: Any) -> list[str] | None:
     return [n.strip() for n in value.split("|") if n.strip()]
 
 
-def _row(m: dict[str, Any], rank: int, *, query: str, search_id: Any, total: Any, with_score: bool) -> dict:
+def _row(m: dict[str, Any], rank: int, *, query: str, search_id: Any, total: Any, with_score: bool,
+         key: str | None) -> dict:
     loc_match = m.get("loc_match")
     return {
         "query": query,
@@ -167,18 +172,20 @@ def _row(m: dict[str, Any], rank: int, *, query: str, search_id: Any, total: Any
         "loc": list(m["loc"]) if isinstance(m.get("loc"), list) else None,
         "loc_match": None if loc_match is None else bool(loc_match),
         "img_id": m.get("img_id"),
+        "query_key": key,
     }
 
 
 def results_frame(data: dict, *, query: str, sorted_by_similarity: bool, first_rank: int = 1,
-                  ranks: Sequence[int] | None = None) -> pd.DataFrame:
+                  ranks: Sequence[int] | None = None, query_key: str | None = None) -> pd.DataFrame:
     """Turn a search answer's ``data`` (search-id's or a newer endpoint's, pages joined) into a typed frame;
-    ranks count from ``first_rank``, unless ``ranks`` gives each row's own (the server's: page offset + position).
+    ranks count from ``first_rank``, unless ``ranks`` gives each row's own (the server's: page offset + position);
+    every row carries ``query_key`` (:func:`query_key`).
 
     Example:
         >>> results_frame({"patent_messages": [], "search_id": "S", "total_search_result_count": 0},
         ...               query="q", sorted_by_similarity=False).shape
-        (0, 19)
+        (0, 20)
         >>> rich = {"patent_messages": [{"patent_id": "p", "apdt": 20200131, "inventor": "Li Wei|Kim Ji-ho",
         ...         "loc": ["10-02"], "loc_match": 1, "authority": "CN", "patent_pn": "X1"}]}
         >>> row = results_frame(rich, query="q", sorted_by_similarity=True, first_rank=101).iloc[0]
@@ -190,12 +197,35 @@ def results_frame(data: dict, *, query: str, sorted_by_similarity: bool, first_r
     search_id = data.get("search_id")
     if ranks is None:
         ranks = range(first_rank, first_rank + len(messages))
-    rows = [_row(m, rank, query=query, search_id=search_id, total=total, with_score=sorted_by_similarity)
-            for rank, m in zip(ranks, messages, strict=True)]
+    rows = [_row(m, rank, query=query, search_id=search_id, total=total, with_score=sorted_by_similarity,
+                 key=query_key) for rank, m in zip(ranks, messages, strict=True)]
     if not rows:
         return empty_results()
     frame = pd.DataFrame(rows, columns=list(FRAME_DTYPES))
     return frame.astype(FRAME_DTYPES)
+
+
+def query_key(*, sha256: str | None = None, url: str | None = None, patent_number: str | None = None,
+              views: list[str] | None = None) -> str:
+    """The key a search, a reviewer's verdict and a study agree on for "what was searched": ``sha256:<hex>`` of
+    the query image's bytes (so a renamed file is the same query), one design's views' keys joined with ``+`` in
+    the order given, ``url:<address>`` for a URL searched as such, ``pn:<number>`` for a search that starts from
+    a patent number. Exactly one of the arguments.
+
+    Example:
+        >>> query_key(sha256="AB" * 32)[:11], query_key(url="https://img/x.png"), query_key(patent_number="USD1S")
+        ('sha256:abab', 'url:https://img/x.png', 'pn:USD1S')
+        >>> query_key(views=[query_key(sha256="a" * 64), "url:https://img/side.png"])[-29:]
+        'aaaa+url:https://img/side.png'
+    """
+    given = [v for v in (sha256, url, patent_number, views) if v]
+    if len(given) != 1:
+        raise TypeError("query_key: give exactly one of sha256, url, patent_number, views")
+    if views:
+        return "+".join(views)
+    if sha256:
+        return f"sha256:{sha256.lower()}"
+    return f"url:{url}" if url else f"pn:{patent_number}"
 
 
 @dataclass(frozen=True)
@@ -213,6 +243,15 @@ class SearchSpec:
     filters: dict[str, Any] = field(default_factory=dict)
     #: image-multiple: every view in order, each ``sha256:<hex>`` or ``url:<address>`` (the first is also above)
     views: list[str] = field(default_factory=list)
+
+    @property
+    def query_key(self) -> str | None:
+        """What was searched as a stable key (:func:`query_key`), or ``None`` when the spec names nothing."""
+        if self.views:
+            return "+".join(self.views)
+        if self.image_sha256:
+            return query_key(sha256=self.image_sha256)
+        return query_key(url=self.image_url) if self.image_url else None
 
     def design_query(self) -> DesignQuery:
         """The filters as a validated :class:`DesignQuery` (to re-run the search with one more filter)."""

@@ -41,7 +41,8 @@ from .frames import is_sandbox
 from .query import FILTERS, DesignQuery
 from .thumbnails import Fetch, data_uri, image_fetcher, thumbnail
 
-__all__ = ["DEFAULT_LINK", "REQUIRED_COLUMNS", "executive_summary", "landscape_report", "patent_link"]
+__all__ = ["DEFAULT_LINK", "REQUIRED_COLUMNS", "executive_summary", "landscape_report", "patent_link",
+           "reviewed_tally"]
 
 #: Where the appendix links each patent of real (not sandbox) data; ``link=`` changes it.
 DEFAULT_LINK = "https://patents.google.com/patent/{pn}"
@@ -186,16 +187,24 @@ def _thumbnail_uri(url: object, fetch: Fetch) -> str | None:
 
 
 # ----------------------------------------------------------------------------------------------- tables
-def _score_text(value: object) -> str:
-    return "—" if value is None or pd.isna(value) else f"{float(value):.3f}"  # type: ignore[arg-type]
+def _score_text(value: object, digits: int = 3) -> str:
+    return "—" if value is None or pd.isna(value) else f"{float(value):.{digits}f}"  # type: ignore[arg-type]
 
 
 def _top_designs(df: pd.DataFrame, top: int) -> pd.DataFrame:
-    """One row per distinct design, best first (score, then rank), with how many queries found it."""
+    """One row per distinct design, best first, with how many queries found it. Best means comparable across
+    searches: the calibrated probability when there is one (``_p``), else the rank within the design's own
+    query (then the score): raw scores of different searches are not on one scale."""
     rows = df.copy()
     rows["_score"] = rows["score"].astype("Float64") if "score" in rows.columns else pd.NA
     rows["_rank"] = rows["rank"].astype("Float64") if "rank" in rows.columns else pd.NA
-    rows = rows.sort_values(["_score", "_rank"], ascending=[False, True], na_position="last", kind="stable")
+    if "_p" in rows.columns and rows["_p"].notna().any():
+        order, ascending = ["_p", "_rank"], [False, True]
+    elif rows["_rank"].notna().any():
+        order, ascending = ["_rank", "_score"], [True, False]
+    else:
+        order, ascending = ["_score"], [False]
+    rows = rows.sort_values(order, ascending=ascending, na_position="last", kind="stable")
     found_by = df.groupby("patent_id", sort=False)["query"].unique()
     best = rows.drop_duplicates("patent_id").head(top).copy()
     best["_found_by_names"] = best["patent_id"].map(lambda p: [str(q) for q in found_by[p]])
@@ -249,6 +258,8 @@ def _result_row(row: pd.Series, columns: Iterable[str], fetch: Fetch | None, lin
         "title": _title_of(row),
         "office": f"{OFFICES.get(country, country)} ({country})" if country else "—",
         "score": _score_text(row.get("score")),
+        "probability": _score_text(row.get("_p"), 2) if "_p" in row.index else None,
+        "verdict": _text(row.get("verdict"), "") if "verdict" in row.index else "",
         "rank": _text(row.get("rank")),
         "query": _text(row.get("query")),
         "assignee": _text(row.get("current_assignee")),
@@ -300,7 +311,8 @@ def _query_sections(df: pd.DataFrame, per_query: int, fetch: Fetch | None, query
         sections.append({
             "query": str(query),
             "image": _query_image_uri(data) if data else None,
-            "results": len(part),
+            "shown": len(best),
+            "results": f"{len(part):,}",
             "total": f"{int(total.iloc[0]):,}" if len(total) else "—",
             "hits": [_result_row(row, best.columns, fetch, link, sandbox) for _, row in best.iterrows()],
         })
@@ -328,6 +340,38 @@ def _query_images(df: pd.DataFrame, given: Mapping[str, Any] | None, client: Any
         if ref is not None and name not in out:
             out[name] = ref.data
     return out
+
+
+def reviewed_tally(df: pd.DataFrame) -> str | None:
+    """What the reviewers said about these hits, in words (``None`` when no hit has a verdict): distinct hits
+    (query and design) per verdict, in the vocabulary's order.
+
+    Example:
+        >>> df = pd.DataFrame({"query": ["q"] * 4, "patent_id": ["a", "b", "c", "d"],
+        ...                    "verdict": ["similar", "same design", "similar", None]})
+        >>> reviewed_tally(df)
+        'Reviewed 3 of 4 hits: 1 same design, 2 similar.'
+    """
+    if "verdict" not in df.columns or not df["verdict"].notna().any():
+        return None
+    from .codes import VERDICTS
+
+    hits = df.drop_duplicates(["query", "patent_id"]) if "patent_id" in df.columns else df
+    counts = hits["verdict"].value_counts()
+    words = [f"{int(counts[w]):,} {w}" for w in VERDICTS if w in counts.index]
+    return f"Reviewed {int(hits['verdict'].notna().sum()):,} of {len(hits):,} hits: {', '.join(words)}."
+
+
+def _ranking_note(df: pd.DataFrame, calibration: Any) -> str:
+    """The sentence saying what the cross-query table is ranked by, and why."""
+    if calibration is not None:
+        return (f"Ranked by the calibrated probability that a design is relevant (P(relevant), isotonic "
+                f"calibration of {calibration.configuration!r} on {calibration.n_verdicts:,} reviewers' verdicts), "
+                "then by its rank in its own search.")
+    if "rank" in df.columns and df["query"].nunique() > 1:
+        return ("Ranked by each design's best rank within its own search (every query's first hit first), then by "
+                "score: scores of different searches are not on one scale, so they are not compared.")
+    return "Ranked by similarity score."
 
 
 def executive_summary(df: pd.DataFrame, *, threshold: float = 0.8, offices: Iterable[str] | None = None
@@ -422,7 +466,8 @@ def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = 
                      stats: Mapping[str, Any] | None = None, failures: Iterable[Any] | None = None,
                      top: int = 25, per_query: int = 6, threshold: float = 0.8,
                      offices: Iterable[str] | None = None, query_images: Mapping[str, Any] | None = None,
-                     link: str | None = DEFAULT_LINK) -> Path:
+                     link: str | None = DEFAULT_LINK, calibration: Any = None,
+                     verdicts: pd.DataFrame | None = None) -> Path:
     """Write a self-contained HTML landscape report of ``df`` to ``path`` and return the path.
 
     The page, written for a client: the title; a loud banner when the data comes from the sandbox; an
@@ -435,6 +480,14 @@ def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = 
     appendices: every hit with a link to the patent (``link``: a template with ``{pn}`` / ``{patent_id}``;
     none for sandbox data), then the data source and the API calls spent (``stats``, else ``client.stats``).
     It prints cleanly (print CSS: A4, no row split across pages). The local server's address never appears.
+
+    Per query the report says how many hits it shows of how many were fetched, and how many designs pass the
+    filters (the API's ``total_count``: what passes the filters, not what matches). The cross-query table is
+    ranked by something comparable, said in a sentence under it: each design's rank in its own search, or,
+    with a ``calibration`` (:func:`patsnap_analytics.study.calibrate` on reviewers' verdicts), the calibrated
+    probability of being relevant, shown beside the raw score in every table. Reviewers' verdicts —
+    ``verdicts`` (a verdict frame), the frame's own ``verdict`` column, or the ones stored by ``client`` —
+    lead the summary ("Reviewed 49 of 200 hits: 12 same design, 30 similar, …") and tag their hits.
 
     Thumbnails are fetched only through ``fetch(url) -> bytes | None`` or ``client.fetch_image`` (so the
     client's cache is used); without either, the table has no images. An image that cannot be fetched or
@@ -459,6 +512,7 @@ def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = 
     if stats is None and client is not None:
         stats = getattr(client, "stats", None)
     attrs = df.attrs
+    df = _judged(df, verdicts, client, calibration)
     queries = [str(q) for q in pd.unique(df["query"].astype("string").dropna())]
     if title is None:
         title = (f"Design landscape: {queries[0]}" if len(queries) == 1
@@ -467,8 +521,13 @@ def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = 
     best = _top_designs(df, top) if len(df) else df
     sandbox = is_sandbox(df)
     every = df.sort_values(["query", "rank"] if "rank" in df.columns else ["query"], kind="stable")
+    tally = reviewed_tally(df)
     context = {
-        "summary": executive_summary(df, threshold=threshold, offices=offices) if len(df) else [],
+        "summary": ([tally] if tally else []) + (executive_summary(df, threshold=threshold, offices=offices)
+                                                 if len(df) else []),
+        "calibrated": "_p" in df.columns,
+        "reviewed": tally is not None,
+        "ranking_note": _ranking_note(df, calibration),
         "sections": _query_sections(df, per_query, get, _query_images(df, query_images, client), link, sandbox)
         if len(df) else [],
         "appendix": [_result_row(row, df.columns, None, link, sandbox) for _, row in every.iterrows()],
@@ -495,6 +554,20 @@ def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = 
     out = Path(path)
     out.write_text(_template().render(**context), encoding="utf-8")
     return out
+
+
+def _judged(df: pd.DataFrame, verdicts: pd.DataFrame | None, client: Any, calibration: Any) -> pd.DataFrame:
+    """``df`` with the reviewers' verdicts (given, already there, or stored by the client) and, with a
+    calibration, each hit's calibrated probability ``_p``; the caller's frame is not changed."""
+    from .verdicts import with_verdicts
+
+    if verdicts is not None:
+        df = with_verdicts(df, verdicts)
+    elif "verdict" not in df.columns and getattr(client, "verdicts", None) is not None and len(client.verdicts):
+        df = client.with_verdicts(df)
+    if calibration is not None and "score" in df.columns:
+        df = df.assign(_p=calibration.probability(df["score"]))
+    return df
 
 
 def _version() -> str:

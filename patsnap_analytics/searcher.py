@@ -603,9 +603,12 @@ class Searcher:
         first = views[0]
         sha256 = first.sha256 if isinstance(first, ImageRef) else None
         query_name = name or _display(target)
+        spec_views = [f"sha256:{v.sha256}" if isinstance(v, ImageRef) else f"url:{v}" for v in views] \
+            if isinstance(target, tuple) else []
+        spec = SearchSpec(sha256, None if sha256 else str(first), filters.filters(), spec_views)
         joined = _joined(run.answers, filters)
         frame = results_frame(joined.data, query=query_name, sorted_by_similarity=filters.sorted_by_similarity,
-                              ranks=joined.ranks)
+                              ranks=joined.ranks, query_key=spec.query_key)
         data = joined.data
         if joined.repeated_ranks:
             warnings.warn(f"{query_name!r}: ranks {_spans(joined.repeated_ranks)} repeated patents already listed at "
@@ -618,8 +621,6 @@ class Searcher:
                           f"({filters.describe()}): zero hits; kept in the cache until "
                           f"{kept_until or 'never (not stored)'} only, then asked again (refresh=True asks now)",
                           ZeroHitsWarning, stacklevel=3)
-        spec_views = [f"sha256:{v.sha256}" if isinstance(v, ImageRef) else f"url:{v}" for v in views] \
-            if isinstance(target, tuple) else []
         info = ResultInfo(
             source="sandbox" if joined.from_sandbox or self.source == "sandbox" else "patsnap",
             base_url=self.base_url,
@@ -636,7 +637,7 @@ class Searcher:
             repeated_ranks=joined.repeated_ranks,
             page_totals=joined.page_totals,
             pages_sent=run.sent,
-            queries={query_name: SearchSpec(sha256, None if sha256 else str(first), filters.filters(), spec_views)},
+            queries={query_name: spec},
         )
         return info.attach(frame)
 

@@ -9,6 +9,7 @@ import sys
 PKG = "patsnap_analytics"
 
 HEAVY = ("matplotlib", "ipywidgets", "fastapi", "uvicorn", "starlette", "skimage", "scipy", "cv2", "IPython",
+         "sklearn", "ir_measures", "pytrec_eval", "openpyxl", "patsnap_analytics.study",
          "patsnap_analytics.sandbox", "patsnap_analytics.plots", "patsnap_analytics.widgets")
 
 

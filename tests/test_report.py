@@ -153,8 +153,11 @@ def test_top_table_lists_the_best_distinct_designs_with_thumbnails_and_placehold
     _, html = report
     top = html[html.index('<table class="top">'):]
     page = Page(top[:top.index("</table>")])
-    best = (batch.sort_values("score", ascending=False).drop_duplicates("patent_id").head(12))
+    # ranked by something comparable across searches: each design's best rank in its own query, then score
+    best = batch.sort_values(["rank", "score"], ascending=[True, False], kind="stable").drop_duplicates("patent_id")
+    best = best.head(12)
     assert page.patent_numbers == best["patent_pn"].tolist()
+    assert sorted(best["query"].iloc[:3]) == sorted(batch["query"].unique())  # every query's first hit first
     thumbs = [a for t, a in page.tags if t == "img" and a.get("alt") in set(best["patent_pn"])]
     placeholders = page.count("div", **{"class": "placeholder"})
     store = image_store(batch)
@@ -322,3 +325,52 @@ def test_a_built_wheel_carries_the_report_template_and_renders_from_it(tmp_path)
                          text=True, env={**os.environ, "PYTHONPATH": str(tmp_path / "site"), "MPLBACKEND": "Agg"},
                          cwd=tmp_path).stdout.split()
     assert out == [str(tmp_path / "site" / "patsnap_analytics" / "report.py"), "True"]
+
+
+# ---------------------------------------------------------------------------------------------- issue 21
+def test_each_query_says_how_many_are_shown_of_how_many_and_what_passes_the_filters(report):
+    _, html = report
+    # 20 hits fetched per query, 6 shown; total_count is what passes the filters, not what "matches"
+    assert html.count("6 of 20 shown · 1,500 designs pass the filters") == 3
+    assert "matching designs" not in html and "Matches in database" not in html
+    assert "Designs that pass the filters" in html
+
+
+def test_the_cross_query_table_says_what_it_is_ranked_by(report):
+    _, html = report
+    note = html[html.index('<p class="note ranking">'):]
+    assert "best rank within its own search" in note[:400] and "not on one scale" in note[:400]
+
+
+def test_a_calibration_ranks_by_probability_and_shows_it_beside_the_score(batch, tmp_path):
+    import warnings
+
+    from patsnap_analytics.study import calibrate
+
+    truth = batch.assign(relevance=(batch["score"] > 0.75).astype(int))[["query", "patent_id", "relevance"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        calibration = calibrate(batch, truth.drop_duplicates(["query", "patent_id"]))
+    html = landscape_report(batch, tmp_path / "c.html", calibration=calibration, top=10).read_text()
+    assert "calibrated probability" in html and f"on {calibration.n_verdicts} reviewers" in html
+    top = html[html.index('<table class="top">'):]
+    top = top[:top.index("</table>")]
+    assert "<th class=\"num\">P(relevant)</th>" in top
+    cells = re.findall(r'<td class="num">(\d\.\d{3}|—)</td><td class="num">(\d\.\d{2}|—)</td>', top)
+    probabilities = [float(p) for _, p in cells]
+    assert len(probabilities) == 10 and probabilities == sorted(probabilities, reverse=True)
+    assert re.search(r"score \d\.\d{3} · P\(relevant\) \d\.\d{2}", html)  # in every query's section too
+
+
+def test_reviewed_hits_lead_the_summary_and_are_tagged(batch, tmp_path):
+    from patsnap_analytics.verdicts import verdict_frame
+
+    judged = batch.drop_duplicates(["query", "patent_id"]).head(7)
+    words = ["same design", "similar", "similar", "different", "unsure", "similar", "same design"]
+    verdicts = verdict_frame({"query": q, "patent_id": p, "verdict": w}
+                             for q, p, w in zip(judged["query"], judged["patent_id"], words, strict=True))
+    html = landscape_report(batch, tmp_path / "v.html", verdicts=verdicts).read_text()
+    summary = html[html.index("Executive summary"):]
+    assert summary.index("Reviewed 7 of 60 hits: 2 same design, 3 similar, 1 different, 1 unsure.") < \
+        summary.index("query images found")
+    assert "<th>Verdict</th>" in html and '<span class="tag verdict">same design</span>' in html

@@ -681,3 +681,52 @@ def test_thumbnails_remember_a_bounded_number_of_images():
     assert thumbs.uri("u4").startswith("data:image/png;base64,") and len(served) == 5
     thumbs.uri("u0")  # forgotten (the oldest): fetched again
     assert served[-1] == "u0" and len(thumbs) == 3
+
+
+def test_a_reviewer_sets_a_hit_s_verdict_in_the_results_and_it_is_stored_at_once(sb, tmp_path):
+    from patsnap_analytics.codes import VERDICTS
+    from patsnap_analytics.widgets.results import NOT_REVIEWED
+
+    client = client_for(sb, cache=tmp_path / "cache.sqlite")
+    app = SearchApp(client, samples=None)
+    app.picker.add(drawing(4), name="lamp.png")
+    app.form.limit.value = 5
+    df = app.search()
+    assert app.error is None and set(app.table.reviews) == set(df["patent_pn"])
+    first, second = df["patent_pn"].iloc[0], df["patent_pn"].iloc[1]
+    dropdown = app.table.reviews[first]
+    assert dropdown.options == (NOT_REVIEWED, *VERDICTS) and dropdown.value == NOT_REVIEWED
+    before = dict(sb.stats)
+    dropdown.value = "same design"
+    app.table.reviews[second].value = "different"
+    stored = client.verdicts.frame().set_index("patent_pn")
+    assert stored.loc[first, "verdict"] == "same design" and stored.loc[second, "relevance"] == 0
+    assert stored.loc[first, "query_key"] == df["query_key"].iloc[0]
+    assert "same design" in app.table.html.value and "<th>Verdict</th>" in app.table.html.value
+    assert app.results.set_index("patent_pn").loc[first, "verdict"] == "same design"  # exports carry it
+    assert "stored" in app.status and dict(sb.stats) == before   # no call
+    app.table.reviews[second].value = NOT_REVIEWED                 # taken back: deleted
+    assert client.verdicts.frame()["patent_pn"].tolist() == [first]
+
+    again = SearchApp(client_for(sb, cache=tmp_path / "cache.sqlite"), samples=None)  # a later session
+    again.picker.add(drawing(4), name="renamed.png")
+    again.form.limit.value = 5
+    again.search()
+    assert again.table.reviews[first].value == "same design" and again.table.reviews[second].value == NOT_REVIEWED
+
+
+def test_a_verdict_that_cannot_be_stored_is_a_message():
+    import pandas as pd
+
+    client = client_for_memory()
+    app = SearchApp(client, samples=None)
+    app.table.show(pd.DataFrame({"query": ["q"], "rank": [1], "patent_id": ["p1"], "patent_pn": ["USD1S"]}))
+    app.table.reviews["USD1S"].value = "similar"          # a hit without a query key cannot be matched later
+    assert app.error and "query_key" in app.error and len(client.verdicts) == 0
+    assert "similar" not in app.table.html.value
+
+
+def client_for_memory():
+    import patsnap_analytics as pa
+
+    return pa.Client(api_key="sk-test-only", cache=False)

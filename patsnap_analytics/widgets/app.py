@@ -159,7 +159,8 @@ class SearchApp(w.VBox):
         self.message = w.HTML()
         self.cost = w.HTML()
         self.thumbnails = Thumbnails(getattr(client, "fetch_image", None))
-        self.table = ResultsTable(self.thumbnails)
+        self.table = ResultsTable(self.thumbnails,
+                                  on_verdict=self.set_verdict if getattr(client, "verdicts", None) is not None else None)
         self.gallery = w.HTML("<i>No search yet.</i>")
         self.chart_output = w.Output()
         self.tabs = w.Tab(children=[self.table, self.gallery, self.chart_output],
@@ -251,6 +252,25 @@ class SearchApp(w.VBox):
             self._clear_results("The search failed; see the message above.")
         return self._finish(df, problem, before)
 
+    def set_verdict(self, hit: pd.Series, verdict: str | None) -> bool:
+        """Store a reviewer's verdict on one hit (``None`` deletes it) through ``client.verdicts``, at once; what
+        the results table's drop-downs do. Never raises: a problem is a message. Returns whether it was stored.
+        Costs no call."""
+        try:
+            if verdict is None:
+                self.client.verdicts.forget(hit)
+            else:
+                self.client.verdicts.record(hit, verdict)
+        except Exception as exc:  # the app's promise: a message, never a traceback
+            self.error = describe_error(exc)
+            self.message.value = self._error_html(self.error)
+            return False
+        if self.results is not None:  # exports and the report show the verdict from now on
+            self.results = self.client.with_verdicts(self.results)
+            self.exporter.use(self.results, self.exporter.query_images)
+        self._set_status(f"{hit.get('patent_pn', 'hit')}: {verdict or 'verdict removed'} (stored).")
+        return True
+
     def details_cost(self) -> int | None:
         """How many calls :meth:`add_details` would spend now (``None`` without results); costs no call.
 
@@ -288,6 +308,7 @@ class SearchApp(w.VBox):
             self.error = None
             self.message.value = ""
             self._show_results(rich)
+            rich = self.results  # with the stored verdicts, if any
             self._set_status(f"Details added to {_plural(rich['patent_id'].nunique(), 'design')}.")
         self._show_cost(before, what="Details")
         self._offer_details()
@@ -353,6 +374,8 @@ class SearchApp(w.VBox):
 
     # ------------------------------------------------------------------ showing
     def _show_results(self, df: pd.DataFrame) -> None:
+        if getattr(self.client, "verdicts", None) is not None and len(df) and len(self.client.verdicts):
+            df = self.client.with_verdicts(df)  # hits reviewed before show how (no call)
         self.results = df
         self.table.show(df, "No similar designs matched these filters.")
         pictures = query_images(df, self.picker.images)

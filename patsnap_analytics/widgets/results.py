@@ -31,10 +31,11 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 
+from ..codes import VERDICTS
 from ..images import ImageRef
 from ..thumbnails import Fetch, data_uri, thumbnail_png
 
-__all__ = ["PAGE_ROWS", "TABLE_COLUMNS", "ResultsTable", "Thumbnails", "gallery_html", "query_images",
+__all__ = ["NOT_REVIEWED", "PAGE_ROWS", "TABLE_COLUMNS", "ResultsTable", "Thumbnails", "gallery_html", "query_images",
            "results_table_html"]
 
 #: Columns of the results table, in order, with their headings; each is shown when the frame has it (the rich
@@ -43,9 +44,11 @@ TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("query", "Query"), ("rank", "Rank"), ("patent_pn", "Patent number"), ("title", "Title"), ("score", "Score"),
     ("country", "Office"), ("current_assignee", "Holder"), ("application_date", "Filed"),
     ("simple_legal_status_label", "Status"), ("legal_status_label", "Legal status"), ("loc", "Locarno"),
-    ("loc_label", "Locarno class"))
+    ("loc_label", "Locarno class"), ("verdict", "Verdict"))
 #: Rows per page of the table (and the most result images one page fetches).
 PAGE_ROWS = 50
+#: The verdict drop-downs' choice for a hit nobody judged (choosing it again deletes a stored verdict).
+NOT_REVIEWED = "—"
 #: Longest side of a result thumbnail as made (the gallery's size) and as the table shows it, in pixels: one
 #: picture per image serves both, sharp on high-density screens in the table.
 GALLERY_THUMB_PX = 128
@@ -297,7 +300,11 @@ def gallery_html(df: pd.DataFrame, *, thumbnail: Callable[[object], str | None],
 class ResultsTable(w.VBox):
     """The results a page at a time (:data:`PAGE_ROWS` rows), each row with its thumbnail.
 
-    ``show(df)`` starts at the first page; the buttons turn pages; only the page shown fetches images.
+    ``show(df)`` starts at the first page; the buttons turn pages; only the page shown fetches images. With
+    ``on_verdict(row, word)``, each hit of the page also gets a verdict drop-down (``reviews``: patent number ->
+    Dropdown of :data:`NOT_REVIEWED` and ``codes.VERDICTS``' words, set from the frame's ``verdict`` column);
+    choosing a word calls ``on_verdict`` with the hit's row and the word (``None`` for :data:`NOT_REVIEWED`) at
+    once, and the table shows it.
 
     Example:
         >>> table = ResultsTable(Thumbnails(None))
@@ -306,9 +313,14 @@ class ResultsTable(w.VBox):
         ('rows 1–50 of 120', False, True)
     """
 
-    def __init__(self, thumbnails: Thumbnails, *, page_rows: int = PAGE_ROWS, **kwargs: Any) -> None:
+    def __init__(self, thumbnails: Thumbnails, *, page_rows: int = PAGE_ROWS,
+                 on_verdict: Callable[[pd.Series, str | None], bool] | None = None, **kwargs: Any) -> None:
         self.thumbnails = thumbnails
         self.page_rows = page_rows
+        self.on_verdict = on_verdict
+        #: the page's verdict drop-downs, by patent number (with ``on_verdict`` only)
+        self.reviews: dict[str, w.Dropdown] = {}
+        self.review_box = w.VBox([])
         self.start = 0
         self.frame: pd.DataFrame | None = None
         self.html = w.HTML("<i>No search yet.</i>")
@@ -321,7 +333,7 @@ class ResultsTable(w.VBox):
         self.next_button.on_click(lambda _: self.turn(+1))
         self.pager = w.HBox([self.previous_button, self.page_label, self.next_button],
                             layout=w.Layout(align_items="center", visibility="hidden"))
-        super().__init__([self.pager, self.html], **kwargs)
+        super().__init__([self.pager, self.html, self.review_box], **kwargs)
         self.add_class("pa-results-table")
 
     def show(self, df: pd.DataFrame | None, message: str = "") -> None:
@@ -330,6 +342,7 @@ class ResultsTable(w.VBox):
         if df is None or not len(df):
             self.html.value = f"<i>{html.escape(message or 'No results.')}</i>"
             self.pager.layout.visibility = "hidden"
+            self.reviews, self.review_box.children = {}, ()
             return
         self._render()
 
@@ -359,3 +372,34 @@ class ResultsTable(w.VBox):
         self.previous_button.disabled = self.start == 0
         self.next_button.disabled = end >= len(df)
         self.pager.layout.visibility = "visible" if len(df) > self.page_rows else "hidden"
+        self._review_page(page)
+
+    def _review_page(self, page: pd.DataFrame) -> None:
+        """A verdict drop-down per hit of the page (when the app stores verdicts)."""
+        if self.on_verdict is None:
+            return
+        self.reviews = {}
+        rows = []
+        for index, row in page.iterrows():
+            pn = str(row.get("patent_pn", index))
+            current = row.get("verdict") if "verdict" in row.index else None
+            choice = w.Dropdown(options=(NOT_REVIEWED, *VERDICTS), layout=w.Layout(width="150px"),
+                                value=current if isinstance(current, str) and current in VERDICTS else NOT_REVIEWED)
+            choice.observe(lambda change, index=index: self._judge(index, change["new"]), "value")
+            self.reviews[pn] = choice
+            rows.append(w.HBox([w.Label(f"{row.get('rank', '')} · {pn}", layout=w.Layout(width="220px")), choice]))
+        self.review_box.children = (w.HTML("<b>Verdicts</b> (stored at once, shared with the team's cache)"),
+                                    *rows)
+
+    def _judge(self, index: Any, word: str) -> None:
+        """Pass one drop-down's choice on; the table shows it once it is stored."""
+        chosen = None if word == NOT_REVIEWED else word
+        if self.on_verdict is None or not self.on_verdict(self.frame.loc[index], chosen):
+            return
+        frame = self.frame.copy()
+        frame["verdict"] = frame["verdict"] if "verdict" in frame.columns else pd.Series(pd.NA, index=frame.index,
+                                                                                          dtype="string")
+        frame.loc[index, "verdict"] = chosen
+        self.frame = frame
+        self.html.value = results_table_html(frame, self.page_rows, start=self.start, thumbnail=self.thumbnails.uri,
+                                             footer=False)
