@@ -35,7 +35,7 @@ from typing import Any
 from ..api import BATCH_NIGHT
 from .faults import Clock
 
-__all__ = ["MAX_JOB_BYTES", "MAX_JOBS", "Job", "JobStore", "night_end"]
+__all__ = ["MAX_JOBS", "MAX_JOB_BYTES", "Job", "JobStore", "night_end"]
 
 #: Jobs kept at once (the oldest are forgotten first).
 MAX_JOBS = 1000

@@ -18,7 +18,6 @@ from typing import Any
 
 from ..api import (
     ENRICHMENT_ENDPOINTS,
-    WORKFLOW_ENDPOINTS,
     ERROR_CODES,
     IMAGE_MULTIPLE,
     IMAGE_SINGLE,
@@ -27,6 +26,7 @@ from ..api import (
     SEARCH_RESULTS,
     TOKEN,
     UPLOAD,
+    WORKFLOW_ENDPOINTS,
 )
 
 __all__ = [

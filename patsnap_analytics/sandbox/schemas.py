@@ -18,10 +18,25 @@ from pydantic import BaseModel, Field
 from ..api import MAX_VIEWS, PAGE_SIZE, TOKEN
 from ..query import FILTERS
 
-__all__ = ["ERROR_RESPONSES", "AbstractImageEnvelope", "BatchCreateEnvelope", "BatchResultEnvelope",
-           "BibliographyEnvelope", "PatentNumberEnvelope", "ErrorEnvelope", "ExtendSearchEnvelope", "LegalStatusEnvelope",
-           "SandboxStats", "SearchEnvelope", "SimpleLegalStatusEnvelope", "TokenResponse", "UploadEnvelope",
-           "apikey_doc", "bearer_doc", "search_body_schema"]
+__all__ = [
+    "ERROR_RESPONSES",
+    "AbstractImageEnvelope",
+    "BatchCreateEnvelope",
+    "BatchResultEnvelope",
+    "BibliographyEnvelope",
+    "ErrorEnvelope",
+    "ExtendSearchEnvelope",
+    "LegalStatusEnvelope",
+    "PatentNumberEnvelope",
+    "SandboxStats",
+    "SearchEnvelope",
+    "SimpleLegalStatusEnvelope",
+    "TokenResponse",
+    "UploadEnvelope",
+    "apikey_doc",
+    "bearer_doc",
+    "search_body_schema",
+]
 
 
 class ErrorEnvelope(BaseModel):
