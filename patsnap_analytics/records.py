@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from .api import SIMPLE_BIBLIOGRAPHY, Endpoint
+from .api import ABSTRACT_IMAGE, PATENT_NUMBER_SEARCH, SIMPLE_BIBLIOGRAPHY, Endpoint
 from .cache import CacheHealth, put_records, record_table
 
 __all__ = ["RECORD_VERSION", "PatentRecords", "RecordTTL"]
@@ -39,9 +39,10 @@ _REFUSAL = "*refused*"  # the "patent id" of an endpoint's refusal record (no pa
 
 @dataclass(frozen=True)
 class RecordTTL:
-    """How long records are trusted: ``bibliography`` (P011), ``legal_status`` (P041 and P013: statuses
-    change), ``not_found`` (a patent the API did not know) and ``unlicensed`` (an endpoint that answered
-    67200004).
+    """How long records are trusted: ``bibliography`` (P011, and P069's answer for a patent number: who filed
+    it and when do not change), ``legal_status`` (P041 and P013: statuses change), ``drawing`` (P021's signed
+    link to a patent's drawing: less than the 9 hours the vendor documents for it), ``not_found`` (a patent
+    the API did not know) and ``unlicensed`` (an endpoint that answered 67200004).
 
     Example:
         >>> from patsnap_analytics.api import LEGAL_STATUS
@@ -53,10 +54,13 @@ class RecordTTL:
     legal_status: timedelta = timedelta(days=7)
     not_found: timedelta = timedelta(days=1)
     unlicensed: timedelta = timedelta(days=1)
+    drawing: timedelta = timedelta(hours=8)
 
     def of(self, endpoint: Endpoint) -> timedelta:
         """How long a found patent's record of ``endpoint`` is kept."""
-        return self.bibliography if endpoint is SIMPLE_BIBLIOGRAPHY else self.legal_status
+        if endpoint is ABSTRACT_IMAGE:
+            return self.drawing
+        return self.bibliography if endpoint in (SIMPLE_BIBLIOGRAPHY, PATENT_NUMBER_SEARCH) else self.legal_status
 
 
 class PatentRecords:

@@ -1,0 +1,82 @@
+"""What the workflows share: one frame out of several batches, the query key column, the errors that stop.
+
+Example:
+    >>> df = with_query_keys(empty_results().head(0), {})
+    >>> "query_key" in df.columns
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from ..errors import AuthError, BatchStopped, BudgetExceeded, PermissionDeniedError, QuotaExhaustedError
+from ..frames import ResultInfo, empty_results
+
+__all__ = ["STOPPING", "failure", "merge_batches", "with_query_keys"]
+
+#: Errors after which a workflow sends nothing more: what is left waits (``pending``), as in a batch.
+STOPPING = (QuotaExhaustedError, AuthError, PermissionDeniedError, BudgetExceeded, BatchStopped)
+
+
+def failure(name: str, error: BaseException) -> dict[str, str]:
+    """One failure entry as batches record them (``df.attrs["failures"]``).
+
+    Example:
+        >>> failure("USD1", ValueError("no"))
+        {'image': 'USD1', 'error': 'ValueError', 'message': 'no'}
+    """
+    return {"image": name, "error": type(error).__name__, "message": str(error)}
+
+
+def with_query_keys(df: pd.DataFrame, keys: Mapping[str, str]) -> pd.DataFrame:
+    """``df`` with its ``query_key`` column (contracts: ``sha256:<hex>``, ``url:<address>``, ``pn:<number>``)
+    set from ``keys`` (query name -> key) where given; a column already there keeps its other values.
+
+    Example:
+        >>> df = pd.DataFrame({"query": ["USD1S", "a.png"]})
+        >>> with_query_keys(df, {"USD1S": "pn:USD1S"})["query_key"].tolist()
+        ['pn:USD1S', <NA>]
+    """
+    given = df["query"].map(dict(keys)) if len(df) else pd.Series([], dtype="object")
+    old = df["query_key"] if "query_key" in df.columns else pd.Series(pd.NA, index=df.index, dtype="string")
+    df["query_key"] = pd.array(given.where(given.notna(), old) if len(df) else [], dtype="string")
+    return df
+
+
+def _add(total: Any, value: Any) -> Any:
+    return (total or 0) + (value or 0) if total is not None or value is not None else None
+
+
+def merge_batches(parts: Iterable[pd.DataFrame], *, template: ResultInfo) -> pd.DataFrame:
+    """One frame out of several batch frames (in order), their ``df.attrs`` merged onto ``template``:
+    queries joined, failures / pending / duplicates listed together, calls and cache hits added up.
+
+    Example:
+        >>> a = ResultInfo(calls_spent=2, pending=["x"]).attach(empty_results())
+        >>> b = ResultInfo(calls_spent=3, source="sandbox").attach(empty_results())
+        >>> info = ResultInfo.of(merge_batches([a, b], template=ResultInfo()))
+        >>> info.calls_spent, info.pending, info.source
+        (5, ['x'], 'sandbox')
+    """
+    info = template
+    frames = []
+    for part in parts:
+        frames.append(part)
+        got = ResultInfo.of(part)
+        info.queries.update(got.queries)
+        info.failures += got.failures
+        info.pending += got.pending
+        info.duplicates += got.duplicates
+        info.stopped = info.stopped or got.stopped
+        info.calls_spent = _add(info.calls_spent, got.calls_spent)
+        info.cache_hits = _add(info.cache_hits, got.cache_hits)
+        info.source = "sandbox" if "sandbox" in (info.source, got.source) else info.source
+        info.base_url = info.base_url or got.base_url
+        info.endpoint = info.endpoint or got.endpoint
+    nonempty = [f for f in frames if len(f)]
+    out = pd.concat(nonempty, ignore_index=True) if nonempty else empty_results()
+    return info.attach(out)
