@@ -40,6 +40,7 @@ from .errors import (
     UploadRejectedError,
     ValidationError,
 )
+from .images import Views
 from .query import DesignQuery
 from .retry import RetryPolicy
 from .searcher import IncompleteSearchWarning
@@ -76,12 +77,13 @@ __all__ = [
     "UploadRejectedError",
     "UploadedImage",
     "ValidationError",
+    "Views",
     "codes",
     "connect",
 ]
 
 _LAZY_MODULES = ("plots", "widgets", "report", "sandbox", "batch", "labels", "exports", "enrich", "thumbnails",
-                 "demo")
+                 "demo", "workflows")
 
 
 def __getattr__(name: str):

@@ -220,7 +220,8 @@ class Client:
         **filters: Any,
     ) -> pd.DataFrame:
         """Registered designs similar to an image (a path, bytes, file object or an http(s) image URL), or to
-        one design shown in 1-4 views (a list or tuple: image-multiple).
+        one design shown in 1-4 views (``pa.Views(front, side)``, or a list or tuple: image-multiple). Several
+        different designs are several searches: :meth:`search_many`.
 
         ``endpoint``: ``"search-id"`` (the default, unless the client was made with ``endpoint=``),
         ``"image-single"``, ``"image-single-beta"`` (the query becomes a line drawing first: photos, renderings)
