@@ -59,18 +59,19 @@ def signed_link(state: SandboxState, request: Request, path: str, *, lifetime: f
 
     Example:
         >>> from patsnap_analytics.sandbox.faults import Faults
-        >>> from types import SimpleNamespace
         >>> state = SandboxState(engine=None, faults=Faults(), base_url="http://127.0.0.1:9")
         >>> link = signed_link(state, None, "/_sandbox/files/designs/3/0.png")
         >>> link.split("?")[0], _link_state(state, urlsplit(link))
         ('http://127.0.0.1:9/_sandbox/files/designs/3/0.png', 'valid')
     """
     expires = int(state.clock.calendar().replace(tzinfo=UTC).timestamp() + lifetime)
-    return f"{absolute(state, request, path)}?{urlencode({'expires': expires, 'signature': _sign(path, expires)})}"
+    nonce = secrets.token_hex(4)
+    query = urlencode({"expires": expires, "nonce": nonce, "signature": _sign(path, expires, nonce)})
+    return f"{absolute(state, request, path)}?{query}"
 
 
-def _sign(path: str, expires: int) -> str:
-    return hashlib.blake2b(f"{path}|{expires}".encode(), key=_SIGNING_KEY, digest_size=16).hexdigest()
+def _sign(path: str, expires: int, nonce: str) -> str:
+    return hashlib.blake2b(f"{path}|{expires}|{nonce}".encode(), key=_SIGNING_KEY, digest_size=16).hexdigest()
 
 
 def _link_state(state: SandboxState, parts) -> str:
@@ -82,7 +83,8 @@ def _link_state(state: SandboxState, parts) -> str:
         expires = int(query["expires"][0])
     except ValueError:
         return "forged"
-    if not secrets.compare_digest(query.get("signature", [""])[0].encode(), _sign(parts.path, expires).encode()):
+    signed = _sign(parts.path, expires, query.get("nonce", [""])[0])
+    if not secrets.compare_digest(query.get("signature", [""])[0].encode(), signed.encode()):
         return "forged"
     return "valid" if state.clock.calendar().replace(tzinfo=UTC).timestamp() < expires else "expired"
 

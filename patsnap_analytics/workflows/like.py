@@ -27,8 +27,8 @@ invalidity or a clearance case starts with.
 
 Cost: one P069 call per number never looked up; ceil(patents whose search is not cached and whose link is
 not recorded / 100) P021 calls; one search call per 100 ranks not cached. The same numbers and filters a
-second time: 0 calls. ``dry_run=True`` says the cost (exact once the numbers are resolved, an upper bound
-before) and sends nothing.
+second time: 0 calls. ``dry_run=True`` says the cost and sends nothing: at most that many calls (results may
+end before the last page planned; a number not yet resolved counts its P069 call, its link and every page).
 
 Example:
     >>> client = pa.connect(sandbox=sb)                                                   # doctest: +SKIP
@@ -255,8 +255,9 @@ def _finish(out: pd.DataFrame, rows: list[_Source], ready: list[_Source], stoppe
 
 def like_cost(client: Client, numbers: list[str], base: DesignQuery, *, prior_art: bool = False,
               refresh: bool = False) -> int:
-    """The calls :func:`search_like` would make now (nothing is sent): exact for numbers already resolved,
-    an upper bound for the others (one P069 call each, their drawing, every page).
+    """The calls :func:`search_like` would make now, at most (nothing is sent): for a number already
+    resolved, the pages its search lacks (results may end sooner) and its link if not recorded; for the
+    others, one P069 call each, their links and every page.
 
     Example:
         >>> like_cost(client, ["USD0430005S"], DesignQuery(limit=250))                   # doctest: +SKIP
