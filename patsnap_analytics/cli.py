@@ -78,7 +78,8 @@ def _cmd_search(args: argparse.Namespace) -> int:
         if args.views:
             df = client.search_designs(Views(args.image), endpoint=endpoint, refresh=args.refresh, **_filters(args))
         elif several:
-            df = client.search_many(list(args.image), endpoint=endpoint, refresh=args.refresh, progress=False,
+            chosen = {"endpoint": endpoint} if endpoint else {}  # else the client's default endpoint
+            df = client.search_many(list(args.image), refresh=args.refresh, progress=False, **chosen,
                                     **_filters(args))
         else:
             df = client.search_designs(args.image[0], endpoint=endpoint, refresh=args.refresh, **_filters(args))

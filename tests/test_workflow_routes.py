@@ -231,3 +231,27 @@ def test_the_shared_sandbox_s_calendar_is_today_and_hides_nothing(sb):
     assert sb.today() == datetime.now(UTC).date()
     assert sb._state.visible(__import__("patsnap_analytics").DesignQuery()) == __import__(
         "patsnap_analytics").DesignQuery()
+
+
+def test_what_the_client_sends_is_what_the_spec_takes(box, spec):
+    from tests.conftest import client_for
+
+    client = client_for(box, cache=":memory:")
+    sent: dict[str, list] = {}
+
+    def keep(response, *args, **kwargs):
+        path = requests.utils.urlparse(response.request.url).path
+        sent.setdefault(path, []).append(json.loads(response.request.body or b"null"))
+
+    client.session.hooks["response"].append(keep)
+    number = published(box, "2024-06-01").patent_pn.iloc[0]
+    client.search_like(number, limit=5, progress=False)
+    client.submit_overnight([f"{box.url}/_sandbox/files/designs/2/0.png"], limit=5, country=["US", "CN"],
+                            apply_start_time="2010-01-01")
+    for path in (PN, CREATE):
+        for body in sent[path]:
+            request_validator(spec, path).validate(body)
+    # (requests-cache's session runs response hooks once more: a body may be seen twice; the server counts)
+    assert all(body == {"pn": number, "limit": 10} for body in sent[PN]) and box.stats[PN] == 1
+    assert sent[CREATE][0]["urls"] == [f"{box.url}/_sandbox/files/designs/2/0.png"]
+    assert sent[CREATE][0]["apply_start_time"] == "20100101" and sent[CREATE][0]["country"] == ["CN", "US"]

@@ -9,14 +9,42 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from datetime import date
+from typing import Any, Protocol
 
 import pandas as pd
 
 from ..errors import AuthError, BatchStopped, BudgetExceeded, PermissionDeniedError, QuotaExhaustedError
 from ..frames import ResultInfo, empty_results
 
-__all__ = ["STOPPING", "failure", "merge_batches", "with_query_keys"]
+__all__ = ["STOPPING", "WorkflowClient", "failure", "merge_batches", "with_query_keys"]
+
+class WorkflowClient(Protocol):
+    """What a workflow uses of :class:`patsnap_analytics.client.Client` (the workflows sit below the facade that
+    offers them, so they name its parts here instead of importing it)."""
+
+    base_url: str
+    endpoint: str
+    searcher: Any
+    transport: Any
+    uploads: Any
+    records: Any
+    stats: Any
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def sources(self) -> Any: ...
+
+    def today(self) -> date: ...
+
+    def record_table(self, name: str) -> Any: ...
+
+    def enrich(self, df: pd.DataFrame, *args: Any, **kwargs: Any) -> Any: ...
+
+    def label(self, df: pd.DataFrame, *args: Any, **kwargs: Any) -> Any: ...
+
 
 #: Errors after which a workflow sends nothing more: what is left waits (``pending``), as in a batch.
 STOPPING = (QuotaExhaustedError, AuthError, PermissionDeniedError, BudgetExceeded, BatchStopped)
@@ -53,7 +81,8 @@ def _add(total: Any, value: Any) -> Any:
 
 def merge_batches(parts: Iterable[pd.DataFrame], *, template: ResultInfo) -> pd.DataFrame:
     """One frame out of several batch frames (in order), their ``df.attrs`` merged onto ``template``:
-    queries joined, failures / pending / duplicates listed together, calls and cache hits added up.
+    queries and source patents joined, failures / pending / duplicates listed together, calls and cache hits
+    added up, the first workflow's facts kept.
 
     Example:
         >>> a = ResultInfo(calls_spent=2, pending=["x"]).attach(empty_results())
@@ -77,6 +106,8 @@ def merge_batches(parts: Iterable[pd.DataFrame], *, template: ResultInfo) -> pd.
         info.source = "sandbox" if "sandbox" in (info.source, got.source) else info.source
         info.base_url = info.base_url or got.base_url
         info.endpoint = info.endpoint or got.endpoint
+        info.sources.update(got.sources)
+        info.workflow = info.workflow or got.workflow
     nonempty = [f for f in frames if len(f)]
     out = pd.concat(nonempty, ignore_index=True) if nonempty else empty_results()
     return info.attach(out)

@@ -43,22 +43,19 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from ..api import INVALID_PARAMETER, MAX_IDS_PER_CALL, SEARCH_ENDPOINTS
 from ..batch import search_many
-from ..errors import PatentTypeError, RequestRejectedError, SourcePatentError, ValidationError
+from ..errors import PatentTypeError, PatsnapError, RequestRejectedError, SourcePatentError, ValidationError
 from ..frames import ResultInfo
 from ..gates import call_gates
 from ..query import DesignQuery
 from ..searcher import page_plan
-from .common import STOPPING, failure, merge_batches, with_query_keys
+from .common import STOPPING, WorkflowClient, failure, merge_batches, with_query_keys
 from .sources import SourcePatent, alias_for, canonical_number, check_numbers
-
-if TYPE_CHECKING:
-    from ..client import Client
 
 __all__ = ["like_cost", "search_like"]
 
@@ -100,7 +97,7 @@ def _source_filters(patent: SourcePatent, base: DesignQuery, prior_art: bool) ->
     return base.replace(apply_end_time=end)
 
 
-def _resolve(client: Client, numbers: list[str], base: DesignQuery, prior_art: bool, *, refresh: bool,
+def _resolve(client: WorkflowClient, numbers: list[str], base: DesignQuery, prior_art: bool, *, refresh: bool,
              gates: Sequence[Any]) -> tuple[list[_Source], dict[str, str] | None]:
     """Every number resolved and checked (steps 2-3); ``stopped`` when a quota, auth or budget stopped P069."""
     rows = [_Source(n) for n in numbers]
@@ -128,12 +125,12 @@ def _resolve(client: Client, numbers: list[str], base: DesignQuery, prior_art: b
     return rows, stopped
 
 
-def _cached_whole(client: Client, row: _Source) -> bool:
+def _cached_whole(client: WorkflowClient, row: _Source) -> bool:
     """Whether the cache holds every page of this source's search (then no drawing link is needed)."""
     return client.searcher.decide(alias_for(row.patent.pn), row.filters).action == "cache_hit"
 
 
-def _links(client: Client, rows: list[_Source], *, refresh: bool, gates: Sequence[Any]) -> None:
+def _links(client: WorkflowClient, rows: list[_Source], *, refresh: bool, gates: Sequence[Any]) -> None:
     """Step 4: the URL each searchable row is searched with (the cache's stand-in, or the drawing's link)."""
     keyer = client.searcher.keyer
     need = []
@@ -144,7 +141,14 @@ def _links(client: Client, rows: list[_Source], *, refresh: bool, gates: Sequenc
         else:
             need.append(row)
     recorded = client.sources.recorded_drawings([r.patent for r in need])
-    links = client.sources.drawings([r.patent for r in need], gates=gates)
+    try:
+        links = client.sources.drawings([r.patent for r in need], gates=gates)
+    except STOPPING:
+        raise
+    except PatsnapError as exc:  # a malformed or refused P021 answer: these rows' failure, not the workflow's
+        for row in need:
+            row.error = exc
+        return
     for row in need:
         link = links[row.patent.patent_id]
         if isinstance(link, str):
@@ -154,7 +158,7 @@ def _links(client: Client, rows: list[_Source], *, refresh: bool, gates: Sequenc
             row.error = link
 
 
-def _search(client: Client, rows: list[_Source], options: dict[str, Any], max_calls: int | None,
+def _search(client: WorkflowClient, rows: list[_Source], options: dict[str, Any], max_calls: int | None,
             spent: int) -> list[pd.DataFrame]:
     """Step 5: search_many per distinct set of filters (a prior-art date is its source's own)."""
     groups: dict[DesignQuery, list[_Source]] = {}
@@ -169,7 +173,7 @@ def _search(client: Client, rows: list[_Source], options: dict[str, Any], max_ca
     return parts
 
 
-def _retry_expired(client: Client, rows: list[_Source], parts: list[pd.DataFrame], options: dict[str, Any],
+def _retry_expired(client: WorkflowClient, rows: list[_Source], parts: list[pd.DataFrame], options: dict[str, Any],
                    max_calls: int | None, spent: int) -> list[pd.DataFrame]:
     """A recorded link the API refused (68300004: expired sooner than documented) is asked again once."""
     refused = {f["image"] for p in parts for f in ResultInfo.of(p).failures
@@ -188,7 +192,7 @@ def _retry_expired(client: Client, rows: list[_Source], parts: list[pd.DataFrame
     return parts + _search(client, again, options, max_calls, spent)
 
 
-def search_like(client: Client, patent_numbers: Any, *, prior_art: bool = False, endpoint: str | None = None,
+def search_like(client: WorkflowClient, patent_numbers: Any, *, prior_art: bool = False, endpoint: str | None = None,
                 refresh: bool = False, max_calls: int | None = None, dry_run: bool = False, workers: int = 4,
                 qps: float | None = None, progress: bool = True, drop_sources: bool = False,
                 **filters: Any) -> pd.DataFrame | int:
@@ -253,7 +257,7 @@ def _finish(out: pd.DataFrame, rows: list[_Source], ready: list[_Source], stoppe
     return info.attach(out)
 
 
-def like_cost(client: Client, numbers: list[str], base: DesignQuery, *, prior_art: bool = False,
+def like_cost(client: WorkflowClient, numbers: list[str], base: DesignQuery, *, prior_art: bool = False,
               refresh: bool = False) -> int:
     """The calls :func:`search_like` would make now, at most (nothing is sent): for a number already
     resolved, the pages its search lacks (results may end sooner) and its link if not recorded; for the

@@ -34,10 +34,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -50,10 +51,7 @@ from ..gates import call_gates
 from ..images import ImageRef
 from ..query import DesignQuery
 from ..searcher import is_url
-from .common import STOPPING, failure, with_query_keys
-
-if TYPE_CHECKING:
-    from ..client import Client
+from .common import STOPPING, WorkflowClient, failure, with_query_keys
 
 __all__ = ["JOB_TABLE", "collect_overnight", "overnight_jobs", "submit_overnight"]
 
@@ -108,17 +106,17 @@ def _images(values: Sequence[Any], names: Sequence[Any] | None) -> list[_Image]:
     return out
 
 
-def _digest(client: Client, query: DesignQuery) -> str:
+def _digest(client: WorkflowClient, query: DesignQuery) -> str:
     """What makes two jobs the same search: the host and the filters as sent (sorted)."""
     wire = json.dumps([client.base_url, query.to_wire()], sort_keys=True, default=str)
     return hashlib.sha256(wire.encode()).hexdigest()[:24]
 
 
-def _job_key(client: Client, job_id: str) -> str:
+def _job_key(client: WorkflowClient, job_id: str) -> str:
     return f"{client.base_url}|job|{job_id}"
 
 
-def _image_key(client: Client, digest: str, key: str) -> str:
+def _image_key(client: WorkflowClient, digest: str, key: str) -> str:
     return f"{client.base_url}|image|{digest}|{key}"
 
 
@@ -131,7 +129,7 @@ def _read(table: Any, key: str) -> dict[str, Any] | None:
     return record if isinstance(record, dict) and record.get("v") == _RECORD_VERSION else None
 
 
-def submit_overnight(client: Client, images: Any, *, names: Sequence[Any] | None = None,
+def submit_overnight(client: WorkflowClient, images: Any, *, names: Sequence[Any] | None = None,
                      max_calls: int | None = None, **filters: Any) -> pd.DataFrame:
     """Submit ``images`` (a list, a folder, a DataFrame column) as overnight jobs, ten to a job, never twice
     for the same image and filters (see the module's numbered steps and costs).
@@ -163,14 +161,15 @@ def submit_overnight(client: Client, images: Any, *, names: Sequence[Any] | None
     return out
 
 
-def _create(client: Client, chunk: list[_Image], query: DesignQuery, digest: str, gates: Sequence[Any]
+def _create(client: WorkflowClient, chunk: list[_Image], query: DesignQuery, digest: str, gates: Sequence[Any]
             ) -> tuple[str, str]:
     """One job: the images' URLs (uploads where needed), one create call, the records written at once."""
     urls = [i.target if isinstance(i.target, str) else client.uploads.upload(i.target, gates=gates).url for i in chunk]
     answer = client.transport.call(BATCH_CREATE, {}, body={"urls": urls, **query.to_wire()}, gates=gates)
     job_id = str(answer.data["job_id"])
     at = datetime.now(UTC).isoformat(timespec="seconds")
-    record = {"v": _RECORD_VERSION, "job_id": job_id, "submitted_at": at, "filters": query.filters(),
+    record = {"v": _RECORD_VERSION, "job_id": job_id, "submitted_at": at, "order": time.time_ns(),
+              "filters": query.filters(),
               "images": [{"name": i.name, "key": i.key} for i in chunk], "state": "submitted", "status": None,
               "sandbox": answer.from_sandbox, "results": None, "collected_at": None}
     table = client.record_table(JOB_TABLE)
@@ -179,7 +178,7 @@ def _create(client: Client, chunk: list[_Image], query: DesignQuery, digest: str
     return job_id, at
 
 
-def _remembered(client: Client, job_ids: Sequence[str] | None) -> list[dict[str, Any]]:
+def _remembered(client: WorkflowClient, job_ids: Sequence[str] | None) -> list[dict[str, Any]]:
     table = client.record_table(JOB_TABLE)
     if job_ids is None:
         prefix = f"{client.base_url}|job|"
@@ -191,10 +190,10 @@ def _remembered(client: Client, job_ids: Sequence[str] | None) -> list[dict[str,
     if unknown:
         raise ValidationError("job_ids", f"no job {', '.join(unknown)} was submitted from this cache; "
                                          "client.overnight_jobs() lists those that were")
-    return sorted((j for j in jobs if j is not None), key=lambda j: (j["submitted_at"], j["job_id"]))
+    return sorted((j for j in jobs if j is not None), key=lambda j: (j.get("order", 0), j["job_id"]))  # as submitted
 
 
-def _ask(client: Client, job: dict[str, Any], gates: Sequence[Any]) -> None:
+def _ask(client: WorkflowClient, job: dict[str, Any], gates: Sequence[Any]) -> None:
     """One result call for a job not yet collected; a finished job's results are checked and kept."""
     answer = client.transport.call(BATCH_RESULT, {"task_id": job["job_id"]}, body={}, gates=gates)
     data = answer.data
@@ -212,7 +211,7 @@ def _ask(client: Client, job: dict[str, Any], gates: Sequence[Any]) -> None:
                 ttl=None)
 
 
-def collect_overnight(client: Client, job_ids: Sequence[str] | None = None, *,
+def collect_overnight(client: WorkflowClient, job_ids: Sequence[str] | None = None, *,
                       max_calls: int | None = None) -> pd.DataFrame:
     """The results of the overnight jobs submitted from this cache (or of ``job_ids``): one frame of every
     finished job's rows; the jobs still waiting are named in ``df.attrs["workflow"]["waiting"]`` and their
@@ -234,7 +233,7 @@ def collect_overnight(client: Client, job_ids: Sequence[str] | None = None, *,
     return _frame(client, jobs, failures, stopped, calls=client.stats.total_calls - spent)
 
 
-def _frame(client: Client, jobs: list[dict[str, Any]], failures: list[dict[str, str]],
+def _frame(client: WorkflowClient, jobs: list[dict[str, Any]], failures: list[dict[str, str]],
            stopped: dict[str, str] | None, *, calls: int) -> pd.DataFrame:
     parts, queries, keys = [], {}, {}
     for job in (j for j in jobs if j["state"] == "done"):
@@ -259,7 +258,7 @@ def _frame(client: Client, jobs: list[dict[str, Any]], failures: list[dict[str, 
     ).attach(out)
 
 
-def overnight_jobs(client: Client) -> pd.DataFrame:
+def overnight_jobs(client: WorkflowClient) -> pd.DataFrame:
     """The overnight jobs submitted from this cache to this host, one row each: ``job_id, submitted_at,
     images, state`` (``submitted`` or ``done``), ``status`` (the API's last word) and ``collected_at``.
 

@@ -38,7 +38,7 @@ from ..api import ABSTRACT_IMAGE, MAX_IDS_PER_CALL, PATENT_NUMBER_SEARCH
 from ..errors import (
     NoDrawingError,
     OfflineCacheMiss,
-    RequestRejectedError,
+    PatsnapError,
     UnknownPatentError,
     ValidationError,
 )
@@ -46,6 +46,7 @@ from ..flight import SingleFlight
 from ..gates import CallGate
 from ..records import PatentRecords
 from ..transport import Transport
+from .common import STOPPING
 
 __all__ = ["ALIAS_BASE", "NUMBER_PATTERN", "PatentSources", "SourcePatent", "alias_for", "canonical_number",
            "check_numbers", "looks_like_number", "pick", "query_key"]
@@ -242,7 +243,9 @@ class PatentSources:
         for key in asking:
             try:
                 self._ask_number(key, gates)
-            except (RequestRejectedError, OfflineCacheMiss) as exc:  # this number's trouble, not the others'
+            except STOPPING:
+                raise
+            except PatsnapError as exc:  # this number's trouble (refused, malformed, offline), not the others'
                 failed[key] = exc
         recorded = self._recorded(numbers)
         out: dict[str, SourcePatent | Exception] = {}
