@@ -29,8 +29,10 @@ from typing import Any
 
 from .api import ABSTRACT_IMAGE, PATENT_NUMBER_SEARCH, SIMPLE_BIBLIOGRAPHY, Endpoint
 from .cache import CacheHealth, put_records, record_table
+from .flight import SingleFlight
+from .transport import Transport
 
-__all__ = ["RECORD_VERSION", "PatentRecords", "RecordTTL"]
+__all__ = ["RECORD_VERSION", "PatentRecords", "RecordTTL", "RecordedLookup"]
 
 #: Part of every record: records of another shape (an older version of the toolkit) are fetched again.
 RECORD_VERSION = 1
@@ -152,3 +154,31 @@ def _parse(text: Any) -> dict[str, Any] | None:
         return None
     ok = isinstance(record, dict) and record.get("v") == RECORD_VERSION and isinstance(record.get("at"), int | float)
     return record if ok else None
+
+
+class RecordedLookup:
+    """What looks patents up through the API and keeps what it said as records, so each is paid for once: the
+    ``transport`` to ask (its host names the records), the ``records``, whether the client is ``offline`` and
+    the single ``flight`` that keeps two processes from asking for the same thing at once. Enrichment and the
+    workflows' patent sources are such lookups.
+
+    Example:
+        >>> import requests
+        >>> from patsnap_analytics.stats import ClientStats
+        >>> from patsnap_analytics.transport import Transport
+        >>> t = Transport(requests.Session(), base_url="https://h", auth=None, stats=ClientStats())
+        >>> RecordedLookup(t, PatentRecords(None)).host
+        'https://h'
+    """
+
+    def __init__(self, transport: Transport, records: PatentRecords, *, offline: bool = False,
+                 flight: SingleFlight | None = None) -> None:
+        self.transport = transport
+        self.records = records
+        self.offline = offline
+        self.flight = flight or SingleFlight()
+
+    @property
+    def host(self) -> str:
+        """The host asked (records are kept per host)."""
+        return self.transport.base_url

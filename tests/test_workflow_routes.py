@@ -21,22 +21,17 @@ import requests
 from patsnap_analytics.sandbox import Sandbox
 
 from .conftest import SANDBOX_DESIGNS
+from .test_family import COMPONENTS as FAMILY
 
 SPEC_FILE = Path(__file__).resolve().parents[1].parent / "shared" / "api-spec" / "patsnap-image-ops.json"
 # the API's paths, written out here as the tests' own spec
 PN, DRAWING = "/search/patent/patent-search-pn", "/basic-patent-data/abstract-image"
 CREATE, RESULT = "/search/patent/image-search/single-batch-create", "/search/patent/image-search/single-batch-result"
 SINGLE = "/search/patent/image-single"
-_TEXT = {"type": ["string", "null"]}
-_DAY = {"type": ["integer", "null"], "minimum": 19000101, "maximum": 20991231}
-_ROW = {"type": "object", "additionalProperties": False, "required": ["patent_id", "patent_pn", "url", "title"],
-        "properties": {"url": {"type": "string"}, "title": {"type": "string"}, "img_id": _TEXT,
-                       "patent_id": {"type": "string"}, "patent_pn": {"type": "string"}, "apno": _TEXT,
-                       "apdt": _DAY, "pbdt": _DAY, "score": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
-                       "inventor": _TEXT, "current_assignee": _TEXT, "original_assignee": _TEXT,
-                       "authority": {"type": "string", "pattern": "^[A-Z]{2}$"},
-                       "loc": {"type": "array", "items": {"type": "string", "pattern": "^[0-9]{2}-[0-9]{2}$"}},
-                       "loc_match": {"enum": [0, 1]}}}
+# one row of image-single's answer, as tests/test_family.py writes it from api-facts.md
+_ROW = FAMILY["P060PatentImageSingle_PatentExtendMessage"]
+_TEXT = _ROW["properties"]["apno"]
+_DAY = _ROW["properties"]["apdt"]
 #: The component schemas the spec names for these operations but does not hold (docs/endpoints.md).
 COMPONENTS = {
     "P069PatentPatentSearchPn_PatentBaseV2Response": {

@@ -42,10 +42,8 @@ from ..errors import (
     UnknownPatentError,
     ValidationError,
 )
-from ..flight import SingleFlight
 from ..gates import CallGate
-from ..records import PatentRecords
-from ..transport import Transport
+from ..records import RecordedLookup
 from .common import STOPPING
 
 __all__ = ["ALIAS_BASE", "NUMBER_PATTERN", "PatentSources", "SourcePatent", "alias_for", "canonical_number",
@@ -197,28 +195,15 @@ _ROW_FIELDS = ("patent_id", "pn", "apno", "apdt", "pbdt", "authority", "patent_t
                "original_assignee")
 
 
-class PatentSources:
+class PatentSources(RecordedLookup):
     """Patent numbers -> :class:`SourcePatent` (P069) and patents -> drawing links (P021), each paid for once
     and kept as records (see the module's notes).
 
     Example:
-        >>> import requests
-        >>> from patsnap_analytics.stats import ClientStats
-        >>> t = Transport(requests.Session(), base_url="https://h", auth=None, stats=ClientStats())
-        >>> PatentSources(t, PatentRecords(None)).unresolved(["USD0435025S", "usd 0435025 s"])
+        >>> from patsnap_analytics.client import Client
+        >>> Client(api_key="sk-x", cache=False).sources.unresolved(["USD0435025S", "usd 0435025 s"])
         ['USD0435025S']
     """
-
-    def __init__(self, transport: Transport, records: PatentRecords, *, offline: bool = False,
-                 flight: SingleFlight | None = None) -> None:
-        self.transport = transport
-        self.records = records
-        self.offline = offline
-        self.flight = flight or SingleFlight()
-
-    @property
-    def host(self) -> str:
-        return self.transport.base_url
 
     # ------------------------------------------------------------------ numbers (P069)
     def _recorded(self, numbers: Iterable[str]) -> dict[str, dict[str, Any] | None]:
