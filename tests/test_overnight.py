@@ -99,3 +99,20 @@ def test_a_team_shares_its_jobs_in_redis_without_expiry(box, redis_url, redis_se
     assert len(keys) == 4 and all(r.pttl(k) == -1 for k in keys)  # the job and its three images, kept
     record = json.loads(r.get(next(k for k in keys if b"|job|" in k)))
     assert record["job_id"] == submitted["job_id"].iloc[0] and record["state"] == "done"
+
+
+def test_clearing_the_cache_keeps_the_jobs_and_a_cacheless_client_is_warned(box, tmp_path):
+    url = f"{box.url}/_sandbox/files/designs/1/0.png"
+    client = client_for(box, cache=tmp_path / "c.sqlite")
+    client.submit_overnight([url], limit=5)
+    client.clear_cache()  # answers, uploads and records go; the job ids a user must never lose stay
+    assert client_for(box, cache=tmp_path / "c.sqlite").submit_overnight([url], limit=5)["state"].tolist() == [
+        "already submitted"]
+    import warnings
+
+    import patsnap_analytics as pa
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        pa.Client(box.api_key, base_url=box.url, cache=False).submit_overnight([url], limit=5)
+    assert any("memory only" in str(w.message) for w in seen)

@@ -95,7 +95,7 @@ def test_an_image_file_is_uploaded_per_run_and_a_failed_item_keeps_its_window(bo
 
 @pytest.mark.parametrize(("call", "parameter"), [
     (dict(name=""), "name"), (dict(name="a|b"), "name"), (dict(public_start_time="2023-01-01"), "public_start_time"),
-    (dict(since="2099-01-01"), "since"), (dict(today="2023-02-30"), "today"),
+    (dict(since="2099-01-01"), "since"), (dict(today="2023-02-30"), "today"), (dict(endpoint="image-multiple"), "endpoint"),
 ])
 def test_bad_watches_are_refused_before_any_call(box, call, parameter):
     name = call.pop("name", "ours")

@@ -8,6 +8,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, Protocol
@@ -17,7 +18,7 @@ import pandas as pd
 from ..errors import AuthError, BatchStopped, BudgetExceeded, PermissionDeniedError, QuotaExhaustedError
 from ..frames import ResultInfo, empty_results
 
-__all__ = ["STOPPING", "WorkflowClient", "failure", "merge_batches", "with_query_keys"]
+__all__ = ["STOPPING", "WorkflowClient", "failure", "merge_batches", "remember_warning", "with_query_keys"]
 
 class WorkflowClient(Protocol):
     """What a workflow uses of :class:`patsnap_analytics.client.Client` (the workflows sit below the facade that
@@ -48,6 +49,20 @@ class WorkflowClient(Protocol):
 
 #: Errors after which a workflow sends nothing more: what is left waits (``pending``), as in a batch.
 STOPPING = (QuotaExhaustedError, AuthError, PermissionDeniedError, BudgetExceeded, BatchStopped)
+
+
+def remember_warning(client: WorkflowClient, table: str, what: str) -> None:
+    """Say once per call when ``what`` can be kept in this process's memory only (``cache=False`` or
+    ``":memory:"``): a restart would lose it. A sandbox's client is not warned (its answers live in memory too).
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> remember_warning(SimpleNamespace(source="sandbox", record_table=lambda name: {}), "watches", "runs")
+    """
+    if client.source != "sandbox" and isinstance(client.record_table(table), dict):
+        warnings.warn(f"{what} are kept in this process's memory only (the client has no cache file or team "
+                      "Redis): a restart loses them; connect with cache=True (the default) or a path",
+                      UserWarning, stacklevel=3)
 
 
 def failure(name: str, error: BaseException) -> dict[str, str]:

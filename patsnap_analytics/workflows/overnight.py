@@ -51,7 +51,7 @@ from ..gates import call_gates
 from ..images import ImageRef
 from ..query import DesignQuery
 from ..searcher import is_url
-from .common import STOPPING, WorkflowClient, failure, with_query_keys
+from .common import STOPPING, WorkflowClient, failure, remember_warning, with_query_keys
 
 __all__ = ["JOB_TABLE", "collect_overnight", "overnight_jobs", "submit_overnight"]
 
@@ -142,6 +142,7 @@ def submit_overnight(client: WorkflowClient, images: Any, *, names: Sequence[Any
     items = _images(image_inputs(images), names)
     table, digest = client.record_table(JOB_TABLE), _digest(client, query)
     gates, _ = call_gates(max_calls, None)
+    remember_warning(client, JOB_TABLE, "overnight job ids")
     jobs: dict[str, tuple[str, str, str]] = {}  # image key -> (job id, submitted at, state)
     for item in items:
         known = table.get(_image_key(client, digest, item.key)) if item.error is None else None

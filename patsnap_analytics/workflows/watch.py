@@ -54,7 +54,7 @@ from ..frames import ResultInfo
 from ..images import ImageRef
 from ..query import DesignQuery, parse_date
 from ..searcher import is_url
-from .common import WorkflowClient, failure, merge_batches, with_query_keys
+from .common import WorkflowClient, failure, merge_batches, remember_warning, with_query_keys
 from .like import search_like
 from .sources import canonical_number, looks_like_number
 
@@ -144,6 +144,10 @@ def watch(client: WorkflowClient, name: str, images_or_numbers: Any, *, today: d
     if start is not None and start > until:
         raise ValidationError("since", f"{start} is after today ({until})")
     items = _items(image_inputs(images_or_numbers))
+    if base.endpoint == "image-multiple" and any(i.number for i in items):
+        raise ValidationError("endpoint", "a patent number is searched by its one drawing: watch it with search-id, "
+                                          "image-single or image-single-beta")
+    remember_warning(client, WATCH_TABLE, "a watch's runs")
     with client.searcher.flight.hold(f"watch:{client.base_url}|{name}"):
         record = None if reset else _load(client, name)
         if record is not None and record["filters"] != base.filters():
