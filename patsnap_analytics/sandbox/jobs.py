@@ -58,7 +58,13 @@ def night_end(created: datetime) -> datetime:
 @dataclass
 class Job:
     """One overnight job: its images, its filters (a ``DesignQuery`` of image-single), when it was created
-    and when its results are ready; ``results`` once computed."""
+    and when its results are ready; ``results`` once computed.
+
+    Example:
+        >>> job = Job([b"png"], None, datetime(2026, 11, 2, 23, 0), night_end(datetime(2026, 11, 2, 23, 0)))
+        >>> job.state(datetime(2026, 11, 3, 2, 0)), job.nbytes
+        ('running', 3)
+    """
 
     images: list[bytes]
     query: Any

@@ -120,6 +120,13 @@ def make_report(client: WorkflowClient, inputs: Sequence[Any], out_dir: str | Pa
     Returns the :class:`Deliverable` (the paths written, by kind: :data:`FILES`; the frame; the calls). Raises ``ValidationError`` for bad inputs, filters or
     folder, and :class:`~patsnap_analytics.errors.BudgetExceeded` when the preview exceeds ``max_calls`` —
     in both cases before any call.
+
+    Example:
+        >>> from patsnap_analytics.client import Client
+        >>> make_report(Client(api_key="sk-x", cache=False), ["USD0435025S"], "out", limit=0)
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.ValidationError: limit: must be an integer from 1 to 1100, got 0
     """
     images, numbers = split_inputs(list(inputs))
     query = DesignQuery.from_filters(endpoint=endpoint or client.endpoint, **filters)

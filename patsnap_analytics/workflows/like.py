@@ -204,6 +204,13 @@ def search_like(client: WorkflowClient, patent_numbers: Any, *, prior_art: bool 
     ``dry_run=True`` returns the calls it would make; ``drop_sources=True`` leaves each source out of its own
     results (a watch does). Bad numbers or filters raise ``ValidationError`` before any call; a number that
     cannot start a search is that row's failure (``df.attrs["failures"]``).
+
+    Example:
+        >>> from patsnap_analytics.client import Client
+        >>> search_like(Client(api_key="sk-x", cache=False), "USD0435025S", endpoint="image-multiple")
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.ValidationError: endpoint: a search from a patent searches its one drawing: use search-id, image-single or image-single-beta
     """
     numbers = list(dict.fromkeys(check_numbers(patent_numbers)))
     base = DesignQuery.from_filters(endpoint=endpoint or client.endpoint, **filters)

@@ -137,12 +137,17 @@ def submit_overnight(client: WorkflowClient, images: Any, *, names: Sequence[Any
     Returns one row per image given: ``query, query_key, job_id, state`` (``submitted`` now or ``already
     submitted``; the same image twice is one job's) and ``submitted_at``; bad images are listed in
     ``df.attrs["failures"]``, not submitted.
+
+    Example:
+        >>> from patsnap_analytics.client import Client
+        >>> jobs = submit_overnight(Client(api_key="sk-x", cache=False), [b"GIF89a..."], limit=5)
+        >>> len(jobs), jobs.attrs["failures"][0]["error"]
+        (0, 'InvalidImageError')
     """
     query = _query(dict(filters))
     items = _images(image_inputs(images), names)
     table, digest = client.record_table(JOB_TABLE), _digest(client, query)
     gates, _ = call_gates(max_calls, None)
-    remember_warning(client, JOB_TABLE, "overnight job ids")
     jobs: dict[str, tuple[str, str, str]] = {}  # image key -> (job id, submitted at, state)
     for item in items:
         known = table.get(_image_key(client, digest, item.key)) if item.error is None else None
@@ -150,6 +155,8 @@ def submit_overnight(client: WorkflowClient, images: Any, *, names: Sequence[Any
         if job is not None:
             jobs[item.key] = (str(known), job["submitted_at"], "already submitted")
     fresh = list({i.key: i for i in items if i.error is None and i.key not in jobs}.values())
+    if fresh:
+        remember_warning(client, JOB_TABLE, "overnight job ids")
     for start in range(0, len(fresh), MAX_BATCH_IMAGES):
         chunk = fresh[start:start + MAX_BATCH_IMAGES]
         job_id, at = _create(client, chunk, query, digest, gates)
@@ -217,6 +224,11 @@ def collect_overnight(client: WorkflowClient, job_ids: Sequence[str] | None = No
     """The results of the overnight jobs submitted from this cache (or of ``job_ids``): one frame of every
     finished job's rows; the jobs still waiting are named in ``df.attrs["workflow"]["waiting"]`` and their
     images in ``df.attrs["pending"]`` (see the module's notes and costs).
+
+    Example:
+        >>> from patsnap_analytics.client import Client
+        >>> collect_overnight(Client(api_key="sk-x", cache=False)).attrs["workflow"]
+        {'kind': 'overnight', 'finished': [], 'waiting': []}
     """
     jobs = _remembered(client, job_ids)
     gates, _ = call_gates(max_calls, None)

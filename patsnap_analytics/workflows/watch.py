@@ -136,6 +136,13 @@ def watch(client: WorkflowClient, name: str, images_or_numbers: Any, *, today: d
     ``today``: the day the window ends (default: :meth:`client.today() <patsnap_analytics.client.Client.today>`);
     ``since``: start every item's window at this date instead; ``reset=True``: forget the watch's history
     first. ``endpoint``, ``max_calls`` and ``filters`` as in ``search_many``.
+
+    Example:
+        >>> from patsnap_analytics.client import Client
+        >>> watch(Client(api_key="sk-x", cache=False), "ours|theirs", ["USD0435025S"])
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.ValidationError: name: a watch's name is a short text without '|' (e.g. 'our bottles'), got 'ours|theirs'
     """
     _check(name, filters)
     base = DesignQuery.from_filters(endpoint=endpoint or client.endpoint, **filters)
