@@ -615,16 +615,15 @@ def record_table(session: Any, table_name: str, health: CacheHealth | None = Non
 def put_records(table: Any, records: Mapping[str, str], *, ttl: timedelta | None) -> None:
     """Write text records kept ``ttl``: in one transaction in the cache file (where readers check the age
     themselves), in one round trip to Redis (where each record also expires on its own), or into a dict.
-    ``ttl=None`` keeps them until they are deleted, in Redis too: what a user must never lose by expiry
-    (watch runs, overnight job ids).
+    ``ttl=None`` keeps them until they are deleted: what a user must never lose by expiry (reviewers' verdicts).
 
     Example:
         >>> table = {}; put_records(table, {"a": "1", "b": "2"}, ttl=timedelta(days=1)); table
         {'a': '1', 'b': '2'}
     """
     put_many = getattr(table, "put_many", None)
-    if put_many is not None and ttl is not None:
-        put_many(records, ttl.total_seconds())
+    if put_many is not None:
+        put_many(records, None if ttl is None else ttl.total_seconds())
         return
     bulk = getattr(table, "bulk_commit", None)
     with bulk() if bulk else contextlib.nullcontext():

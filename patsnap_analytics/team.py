@@ -215,13 +215,14 @@ class RedisRecords(RedisDict):
         value = super().__getitem__(key)
         return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
-    def put_many(self, records: Mapping[str, str], ttl: float) -> None:
-        """Write ``records``, each kept ``ttl`` seconds (a record that would live no time is not written)."""
-        if ttl <= 0 or not records:
+    def put_many(self, records: Mapping[str, str], ttl: float | None) -> None:
+        """Write ``records``, each kept ``ttl`` seconds (a record that would live no time is not written), or
+        with ``ttl=None`` without any expiry (kept until deleted)."""
+        if (ttl is not None and ttl <= 0) or not records:
             return
         pipe = self.connection.pipeline(transaction=False)
         for key, value in records.items():
-            pipe.set(self._bkey(key), value, px=max(1, int(ttl * 1000)))
+            pipe.set(self._bkey(key), value, px=None if ttl is None else max(1, int(ttl * 1000)))
         pipe.execute()
 
 
@@ -269,10 +270,10 @@ class FailoverStorage(BaseStorage):
             self.local[key] = value
             self.team.count_unstored()
 
-    def put_many(self, records: Mapping[str, str], ttl: float) -> None:
-        """Write text records with a TTL (see :meth:`RedisRecords.put_many`)."""
+    def put_many(self, records: Mapping[str, str], ttl: float | None) -> None:
+        """Write text records with a TTL, or none (see :meth:`RedisRecords.put_many`)."""
         shared, _ = self._shared(lambda: self.primary.put_many(records, ttl))
-        if not shared and ttl > 0:
+        if not shared and (ttl is None or ttl > 0):
             self.local.update(records)
             self.team.count_unstored(len(records))
 

@@ -8,6 +8,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -90,14 +91,29 @@ def with_query_keys(df: pd.DataFrame, keys: Mapping[str, str]) -> pd.DataFrame:
     return df
 
 
-def _add(total: Any, value: Any) -> Any:
-    return (total or 0) + (value or 0) if total is not None or value is not None else None
+_SUMMED = ("calls_spent", "cache_hits")  # counts of a batch: the parts' add up
+_JOINED = ("queries", "sources")  # per query: every part's
+
+
+def _merged(mine: Any, theirs: Any, name: str) -> Any:
+    """One field of two parts' ``ResultInfo``: lists joined, per-query dicts merged, counts added, ``source``
+    sandbox if either is, anything else the first one set (the template's filters, endpoint, workflow)."""
+    if name == "source":
+        return "sandbox" if "sandbox" in (mine, theirs) else mine
+    if name in _SUMMED:
+        return (mine or 0) + (theirs or 0) if mine is not None or theirs is not None else None
+    if isinstance(mine, list):
+        return mine + list(theirs or [])
+    if name in _JOINED:
+        return {**mine, **(theirs or {})}
+    return mine if mine not in (None, "", {}) else theirs
 
 
 def merge_batches(parts: Iterable[pd.DataFrame], *, template: ResultInfo) -> pd.DataFrame:
-    """One frame out of several batch frames (in order), their ``df.attrs`` merged onto ``template``:
-    queries and source patents joined, failures / pending / duplicates listed together, calls and cache hits
-    added up, the first workflow's facts kept.
+    """One frame out of several batch frames (in order), their ``df.attrs`` merged onto ``template``, field by
+    field (so a field added to :class:`~patsnap_analytics.frames.ResultInfo` later is merged too): lists (failures,
+    pending, duplicates, ...) joined, dicts (queries, source patents, ...) merged, calls and cache hits added up,
+    anything else the first one set.
 
     Example:
         >>> a = ResultInfo(calls_spent=2, pending=["x"]).attach(empty_results())
@@ -111,18 +127,8 @@ def merge_batches(parts: Iterable[pd.DataFrame], *, template: ResultInfo) -> pd.
     for part in parts:
         frames.append(part)
         got = ResultInfo.of(part)
-        info.queries.update(got.queries)
-        info.failures += got.failures
-        info.pending += got.pending
-        info.duplicates += got.duplicates
-        info.stopped = info.stopped or got.stopped
-        info.calls_spent = _add(info.calls_spent, got.calls_spent)
-        info.cache_hits = _add(info.cache_hits, got.cache_hits)
-        info.source = "sandbox" if "sandbox" in (info.source, got.source) else info.source
-        info.base_url = info.base_url or got.base_url
-        info.endpoint = info.endpoint or got.endpoint
-        info.sources.update(got.sources)
-        info.workflow = info.workflow or got.workflow
+        for f in dataclasses.fields(ResultInfo):
+            setattr(info, f.name, _merged(getattr(info, f.name), getattr(got, f.name), f.name))
     nonempty = [f for f in frames if len(f)]
     out = pd.concat(nonempty, ignore_index=True) if nonempty else empty_results()
     return info.attach(out)
