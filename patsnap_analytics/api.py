@@ -179,6 +179,9 @@ _PN_DATA = {"type": "object", "properties": {
 #: P021's ``abstract_drawing`` (the spec's ``AbstractDrawing``, unpublished): the front-page drawing's signed
 #: URL (``path``) and its number; ``null`` or no ``path`` when the patent has none.
 _DRAWING = {"type": ["object", "null"], "properties": {"path": _TEXT, "number": {"type": ["string", "integer", "null"]}}}
+#: P021's ``data``: an array of at most 100 objects, one per patent found, each with its drawing (or none).
+_DRAWINGS = {"type": "array", "maxItems": 100, "items": {"type": "object", "required": ["patent_id"], "properties": {
+    "patent_id": {"type": "string", "minLength": 1}, "pn": _TEXT, "abstract_drawing": _DRAWING}}}
 #: P062's job: ``data.job_id`` (the spec types it a string; its example is a number).
 _JOB_DATA = {"type": "object", "required": ["job_id"], "properties": {
     "job_id": {"type": ["string", "integer"], "minLength": 1}}}
@@ -226,7 +229,7 @@ PATENT_NUMBER_SEARCH = Endpoint("patent-search-pn", "P069", "POST", "/search/pat
                                 data_schema=_PN_DATA, http_cached=False)
 ABSTRACT_IMAGE = Endpoint("abstract-image", "P021", "GET", "/basic-patent-data/abstract-image", "query",
                           "the abstract (front-page) drawing's signed URL of up to 100 patents",
-                          data_schema=_patents(abstract_drawing=_DRAWING), http_cached=False)
+                          data_schema=_DRAWINGS, http_cached=False)
 BATCH_CREATE = Endpoint("batch-create", "P062", "POST", "/search/patent/image-search/single-batch-create", "json",
                         "an overnight job: up to 10 images searched as image-single does, run 22:00-08:00",
                         data_schema=_JOB_DATA, http_cached=False)
