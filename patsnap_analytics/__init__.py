@@ -41,6 +41,7 @@ from .errors import (
     UploadRejectedError,
     ValidationError,
 )
+from .images import Views
 from .query import DesignQuery
 from .retry import RetryPolicy
 from .searcher import IncompleteSearchWarning
@@ -77,12 +78,13 @@ __all__ = [
     "UploadRejectedError",
     "UploadedImage",
     "ValidationError",
+    "Views",
     "codes",
     "connect",
 ]
 
 _LAZY_MODULES = ("plots", "widgets", "report", "sandbox", "batch", "labels", "exports", "enrich", "thumbnails",
-                 "demo", "verdicts", "study")
+                 "demo", "verdicts", "study", "workflows")
 
 
 def __getattr__(name: str):

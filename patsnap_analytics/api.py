@@ -24,6 +24,10 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 __all__ = [
+    "ABSTRACT_IMAGE",
+    "BATCH_CREATE",
+    "BATCH_NIGHT",
+    "BATCH_RESULT",
     "BIBLIOGRAPHY_SCHEMA",
     "BILLED_ENDPOINTS",
     "CHINA_BASE_URL",
@@ -42,12 +46,14 @@ __all__ = [
     "JSON_SEARCH_ENDPOINTS",
     "LAST_DAY",
     "LEGAL_STATUS",
+    "MAX_BATCH_IMAGES",
     "MAX_IDS_PER_CALL",
     "MAX_OFFSET",
     "MAX_RANKS",
     "MAX_VIEWS",
     "PAGE_SIZE",
     "PATENT_LEGAL_SCHEMA",
+    "PATENT_NUMBER_SEARCH",
     "PERMISSION_DENIED",
     "SANDBOX_HEADER",
     "SEARCH_ENDPOINTS",
@@ -59,6 +65,7 @@ __all__ = [
     "TOKEN",
     "UPLOAD",
     "VERSION_HEADER",
+    "WORKFLOW_ENDPOINTS",
     "Endpoint",
     "ErrorCode",
     "endpoint",
@@ -201,6 +208,38 @@ def _patent(**fields: Any) -> dict[str, Any]:
             "properties": {"patent_id": {"type": "string", "minLength": 1}, "pn": _TEXT, **fields}}
 
 
+# The workflows' endpoints (P069, P021, P062): the vendor's spec names their component schemas without
+# publishing them, so these shapes are written from its descriptions and api-facts.md; docs/endpoints.md says
+# what was assumed. Everything not named here is ignored, never trusted.
+_PN_RESULT = {"type": "object", "required": ["patent_id"], "properties": {
+    "patent_id": {"type": "string", "minLength": 1}, "pn": _TEXT, "apno": _TEXT, "apdt": _YYYYMMDD,
+    "pbdt": _YYYYMMDD, "authority": _TEXT, "patent_type": _TEXT, "current_assignee": _TEXT,
+    "original_assignee": _TEXT, "inventor": _TEXT}}
+#: P069's ``data`` (its rows are the spec's ``PatentBaseV2Response``, unpublished): the patents a number names.
+_PN_DATA = {"type": "object", "properties": {
+    "results": {"type": ["array", "null"], "maxItems": 1000, "items": _PN_RESULT},
+    "result_count": {"type": ["integer", "null"], "minimum": 0},
+    "total_search_result_count": {"type": ["integer", "null"], "minimum": 0}}}
+#: P021's ``abstract_drawing`` (the spec's ``AbstractDrawing``, unpublished): the front-page drawing's signed
+#: URL (``path``) and its number; ``null`` or no ``path`` when the patent has none.
+_DRAWING = {"type": ["object", "null"], "properties": {"path": _TEXT, "number": {"type": ["string", "integer", "null"]}}}
+#: P021's ``data``: an array of at most 100 objects, one per patent found, each with its drawing (or none).
+_DRAWINGS = {"type": "array", "maxItems": 100, "items": {"type": "object", "required": ["patent_id"], "properties": {
+    "patent_id": {"type": "string", "minLength": 1}, "pn": _TEXT, "abstract_drawing": _DRAWING}}}
+#: P062's job: ``data.job_id`` (the spec types it a string; its example is a number).
+_JOB_DATA = {"type": "object", "required": ["job_id"], "properties": {
+    "job_id": {"type": ["string", "integer"], "minLength": 1}}}
+#: One image's results in a finished P062 job (the spec's ``MoreImageSearchResult``, unpublished): the rows of
+#: an image-single search of that image, in the order the job's ``urls`` were given.
+_JOB_IMAGE = {"type": "object", "properties": {
+    "url": _TEXT, "patent_messages": {"type": ["array", "null"], "items": _EXTEND_MESSAGE},
+    "total_search_result_count": {"type": ["integer", "null"], "minimum": 0}}}
+_JOB_RESULT_DATA = {"type": "object", "required": ["status"], "properties": {
+    "status": {"type": "string", "maxLength": 40},
+    "search_result": {"type": ["array", "null"], "maxItems": 10, "items": _JOB_IMAGE},
+    "total_search_result_count": {"type": ["integer", "null"], "minimum": 0}}}
+
+
 TOKEN = Endpoint("token", "OAuth", "POST", "/oauth/token", "form",
                  "OAuth client credentials: a bearer token living about 30 minutes", billed=False)
 UPLOAD = Endpoint("upload", "P010", "POST", "/image-search/image-upload", "multipart",
@@ -231,10 +270,24 @@ LEGAL_STATUS = Endpoint("legal-status", "P013", "GET", "/basic-patent-data/legal
                         data_schema=_PATENTS, item_schema=_patent(legal_date=_DATE, patent_legal=dict(PATENT_LEGAL_SCHEMA)),
                         http_cached=False)
 
+PATENT_NUMBER_SEARCH = Endpoint("patent-search-pn", "P069", "POST", "/search/patent/patent-search-pn", "json",
+                                "a patent number as written -> the standard number, patent id, dates and holders",
+                                data_schema=_PN_DATA, http_cached=False)
+ABSTRACT_IMAGE = Endpoint("abstract-image", "P021", "GET", "/basic-patent-data/abstract-image", "query",
+                          "the abstract (front-page) drawing's signed URL of up to 100 patents",
+                          data_schema=_DRAWINGS, http_cached=False)
+BATCH_CREATE = Endpoint("batch-create", "P062", "POST", "/search/patent/image-search/single-batch-create", "json",
+                        "an overnight job: up to 10 images searched as image-single does, run 22:00-08:00",
+                        data_schema=_JOB_DATA, http_cached=False)
+BATCH_RESULT = Endpoint("batch-result", "P062", "POST", "/search/patent/image-search/single-batch-result", "json",
+                        "an overnight job's state, and its results once the vendor ran it (task_id in the query)",
+                        data_schema=_JOB_RESULT_DATA, http_cached=False)
+
 #: Every endpoint the toolkit speaks, by name.
 ENDPOINTS: Mapping[str, Endpoint] = MappingProxyType({e.name: e for e in (
     TOKEN, UPLOAD, SEARCH_ID, SEARCH_RESULTS, IMAGE_SINGLE, IMAGE_SINGLE_BETA, IMAGE_MULTIPLE,
-    SIMPLE_BIBLIOGRAPHY, SIMPLE_LEGAL_STATUS, LEGAL_STATUS)})
+    SIMPLE_BIBLIOGRAPHY, SIMPLE_LEGAL_STATUS, LEGAL_STATUS, PATENT_NUMBER_SEARCH, ABSTRACT_IMAGE, BATCH_CREATE,
+    BATCH_RESULT)})
 #: The similar-design searches by image, by name (``search_designs(endpoint=...)``).
 SEARCH_ENDPOINTS: Mapping[str, Endpoint] = MappingProxyType(
     {e.name: e for e in (SEARCH_ID, IMAGE_SINGLE, IMAGE_SINGLE_BETA, IMAGE_MULTIPLE)})
@@ -244,6 +297,9 @@ ENRICHMENT_ENDPOINTS: Mapping[str, Endpoint] = MappingProxyType(
 #: The searches whose parameters travel as a JSON body (and whose rows are rich), by name.
 JSON_SEARCH_ENDPOINTS: Mapping[str, Endpoint] = MappingProxyType(
     {e.name: e for e in SEARCH_ENDPOINTS.values() if e.params_in == "json"})
+#: The workflows' endpoints (``search_like``: P069, P021; overnight jobs: P062), by name.
+WORKFLOW_ENDPOINTS: Mapping[str, Endpoint] = MappingProxyType(
+    {e.name: e for e in (PATENT_NUMBER_SEARCH, ABSTRACT_IMAGE, BATCH_CREATE, BATCH_RESULT)})
 #: Ranks one search call returns at most (``limit`` on the wire).
 PAGE_SIZE = 100
 #: The deepest ``offset`` a call takes: ranks end at ``MAX_OFFSET + PAGE_SIZE`` (1,100).
@@ -256,6 +312,10 @@ SEARCH_ID_LIFETIME = 20 * 60
 MAX_VIEWS = 4
 #: Patent ids (or numbers) one enrichment call takes.
 MAX_IDS_PER_CALL = 100
+#: Images one overnight job (P062) takes.
+MAX_BATCH_IMAGES = 10
+#: The vendor's night, in its own hours: overnight jobs run from 22:00 to 08:00.
+BATCH_NIGHT = (22, 8)
 #: The endpoints whose calls the account pays for (the token call is free).
 BILLED_ENDPOINTS: tuple[Endpoint, ...] = tuple(e for e in ENDPOINTS.values() if e.billed)
 _BY_PATH = {e.path: e for e in ENDPOINTS.values()}

@@ -1,7 +1,8 @@
-"""The ``patsnap-analytics`` command: search, demo, cache and sandbox sub-commands.
+"""The ``patsnap-analytics`` command: search, report, demo, cache and sandbox sub-commands.
 
 Example:
     $ patsnap-analytics search patsnap_analytics/samples/query-1-10-02-watch.png --country US,CN --limit 20 --out hits.csv
+    $ patsnap-analytics report patsnap_analytics/samples/ USD0430005S --limit 25 --out report-output
     $ patsnap-analytics demo                 # sandbox search + landscape report, prints the report's path
     $ patsnap-analytics cache info
     $ patsnap-analytics cache clear --url redis://team-cache:6379/0
@@ -60,24 +61,66 @@ def _connect(args: argparse.Namespace):
 def _cmd_search(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from .images import Views
     from .searcher import search_query
 
-    images = args.image[0] if len(args.image) == 1 else list(args.image)  # several images: one design's views
+    # several images are several searches (one design each); --views makes them ONE design's views
+    several = len(args.image) > 1 and not args.views
+    target = Views(args.image) if args.views else args.image[0]
     # bad flags fail here, before a sandbox or a call, resolved as the client will (its default: search-id)
-    search_query(images, endpoint=args.endpoint, **_filters(args))
+    query = search_query(target, endpoint=args.endpoint, **_filters(args))
+    if args.views and query.endpoint != "image-multiple":
+        raise ValidationError("--views", f"views of one design are searched by image-multiple, not {query.endpoint}")
     if args.out:
         check_output_path(args.out)  # a bad --out (extension, missing library, a folder) costs nothing either
     client = _connect(args)
     try:
-        df = client.search_designs(images, endpoint=args.endpoint, refresh=args.refresh, **_filters(args))
+        if several:
+            chosen = {"endpoint": args.endpoint} if args.endpoint else {}  # else the client's default endpoint
+            df = client.search_many(list(args.image), refresh=args.refresh, progress=False, **chosen,
+                                    **_filters(args))
+        else:
+            df = client.search_designs(target, endpoint=args.endpoint, refresh=args.refresh, **_filters(args))
     finally:
         client.close()
+    columns = ["query"] * several + ["rank", "patent_pn", "title", "score", "country"]
     with pd.option_context("display.max_rows", 200, "display.width", 160, "display.max_colwidth", 40):
-        print(df[["rank", "patent_pn", "title", "score", "country"]].to_string(index=False))
-    print(f"\n{len(df)} of {df.attrs.get('total_count')} matching designs"
-          f"{' [sandbox data]' if is_sandbox(df) else ''}; calls: {client.stats.as_dict()['calls']}")
+        print(df[columns].to_string(index=False))
+    matching = " results" if several else f" of {df.attrs.get('total_count')} matching designs"
+    failed = "".join(f"\nfailed: {f['image']}: {f['message']}" for f in df.attrs.get("failures") or [])
+    print(f"\n{len(df)}{matching}{' [sandbox data]' if is_sandbox(df) else ''}; calls: "
+          f"{client.stats.as_dict()['calls']}{failed}")
     if args.out:
         print(f"written: {write_frame(df, args.out)}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .query import DesignQuery
+    from .workflows.deliverable import FILES, make_report, split_inputs
+
+    split_inputs(args.inputs)  # an input that is no image, folder, URL or number fails before a sandbox starts
+    DesignQuery.from_filters(endpoint=args.endpoint or "search-id", **_filters(args))
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ValidationError("--out", f"{args.out!r} is a file; give a folder for {', '.join(FILES.values())}")
+    client = _connect(args)
+    try:
+        done = make_report(client, args.inputs, out, max_calls=args.max_calls, prior_art=args.prior_art,
+                           endpoint=args.endpoint, title=args.title, progress=True, **_filters(args))
+    finally:
+        client.close()
+    info = done.frame.attrs
+    calls = done.calls
+    print(f"{len(done.frame)} results, {done.frame['patent_id'].nunique() if len(done.frame) else 0} designs"
+          f"{' [sandbox data]' if is_sandbox(done.frame) else ''}; calls: searches {calls['searches']}, "
+          f"enrichment {calls['enrichment']}, labels {calls['labels']}")
+    for f in info.get("failures") or []:
+        print(f"failed: {f['message'] if f['message'].startswith(f['image']) else f['image'] + ': ' + f['message']}")
+    if info.get("pending"):
+        print(f"pending (not searched: run the same command again later): {', '.join(info['pending'])}")
+    for kind in ("report", "workbook", "csv"):
+        print(f"{kind}: {done.paths[kind]}")
     return 0
 
 
@@ -143,8 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     search = sub.add_parser("search", help="find designs similar to an image and print them")
-    search.add_argument("image", nargs="+", help="image file (JPG/PNG) or http(s) image URL; 2-4 of them are views "
-                                                "of one design (image-multiple)")
+    search.add_argument("image", nargs="+", help="image file (JPG/PNG) or http(s) image URL; several are several "
+                                                "searches (one design each), unless --views")
+    search.add_argument("--views", action="store_true",
+                        help="the images are 1-4 views of ONE design: one image-multiple search")
     search.add_argument("--endpoint", choices=list(SEARCH_ENDPOINTS),
                         help="search-id (default), image-single, image-single-beta (photos, renderings) or "
                              "image-multiple (views); see docs/endpoints.md")
@@ -156,6 +201,24 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--refresh", action="store_true", help="ask the API again, replacing the cached answer")
     search.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
     search.set_defaults(func=_cmd_search)
+
+    report = sub.add_parser("report", help="search images, folders or patent numbers, enrich the hits and write "
+                                           "the landscape report, the reviewers' workbook and the CSV")
+    report.add_argument("inputs", nargs="+", metavar="IMAGE_OR_FOLDER_OR_NUMBER",
+                        help="image files (JPG/PNG), folders of them, http(s) image URLs or patent numbers "
+                             "(USD0435025S: searched by their drawing); each is its own search")
+    report.add_argument("--out", required=True, help="the folder to write landscape.html, review.xlsx and "
+                                                     "results.csv into (created)")
+    report.add_argument("--max-calls", type=int, help="refuse, before any call, a run that may cost more calls")
+    report.add_argument("--prior-art", action="store_true",
+                        help="patent numbers: only designs filed before each one's application date")
+    report.add_argument("--endpoint", choices=[e for e in SEARCH_ENDPOINTS if e != "image-multiple"],
+                        help="search-id (default), image-single or image-single-beta; see docs/endpoints.md")
+    report.add_argument("--title", help="the report's title")
+    _add_filters(report)
+    report.add_argument("--sandbox", action="store_true", help="use the embedded sandbox even with credentials")
+    report.add_argument("--offline", action="store_true", help="answer only from the cache")
+    report.set_defaults(func=_cmd_report)
 
     demo = sub.add_parser("demo", help="search the sample queries on the sandbox and write a landscape report")
     demo.add_argument("--out", default="demo-output", help="output folder (default ./demo-output)")

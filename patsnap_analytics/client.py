@@ -15,7 +15,9 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import os
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -31,6 +33,7 @@ from .cache import (
     cache_file,
     clear_storage,
     make_session,
+    record_table,
     team_of,
     wrap_session,
 )
@@ -55,6 +58,7 @@ if TYPE_CHECKING:
     import os
 
     from .team import Team
+    from .workflows.sources import PatentSources
 
 __all__ = ["Client"]
 
@@ -249,7 +253,8 @@ class Client:
         **filters: Any,
     ) -> pd.DataFrame:
         """Registered designs similar to an image (a path, bytes, file object or an http(s) image URL), or to
-        one design shown in 1-4 views (a list or tuple: image-multiple).
+        one design shown in 1-4 views (``pa.Views(front, side)``, or a list or tuple: image-multiple). Several
+        different designs are several searches: :meth:`search_many`.
 
         ``endpoint``: ``"search-id"`` (the default, unless the client was made with ``endpoint=``),
         ``"image-single"``, ``"image-single-beta"`` (the query becomes a line drawing first: photos, renderings)
@@ -329,6 +334,122 @@ class Client:
             [2]
         """
         return with_verdicts(df, self.verdicts.frame())
+
+    # ------------------------------------------------------------------ workflows (docs/workflows.md)
+    def today(self) -> date:
+        """The API's today (UTC): where a watch's window ends. A client of a sandbox started by
+        :func:`~patsnap_analytics.connect.connect` uses the sandbox's calendar instead.
+
+        Example:
+            >>> Client(api_key="sk-x", cache=False).today() == datetime.now(UTC).date()
+            True
+        """
+        return datetime.now(UTC).date()
+
+    @functools.cached_property
+    def sources(self) -> PatentSources:
+        """Patent numbers -> source patents (P069) and their drawings (P021), each paid for once (records)."""
+        from .workflows.sources import PatentSources
+
+        return PatentSources(self.transport, self.records, offline=self.offline, flight=self.searcher.flight)
+
+    def record_table(self, name: str) -> Any:
+        """A table of JSON records beside this client's cache (one per name, kept for the client's life):
+        see :func:`~patsnap_analytics.cache.record_table`."""
+        tables = self.__dict__.setdefault("_record_tables", {})
+        if name not in tables:
+            tables[name] = record_table(self.session, name, self.health)
+        return tables[name]
+
+    def search_like(self, patent_numbers: Any, *, prior_art: bool = False, **kwargs: Any) -> pd.DataFrame | int:
+        """Designs similar to registered designs, from their numbers (one, or many: one frame), through each
+        one's drawing; ``prior_art=True``: only designs filed before each one, itself left out. See
+        :func:`patsnap_analytics.workflows.like.search_like` (order, errors per row, ``dry_run``).
+
+        Cost: one P069 call per number never looked up, ceil(patents / 100) P021 calls for those whose
+        search is not cached (links kept 8 hours), one call per 100 ranks not cached; again: 0 calls.
+
+        Example:
+            >>> Client(api_key="sk-x", cache=False).search_like("chair.png")
+            Traceback (most recent call last):
+            ...
+            patsnap_analytics.errors.ValidationError: patent_numbers: 'chair.png' is not a patent number: an office prefix and digits, e.g. USD0435025S or CN305123456S
+        """
+        from .workflows.like import search_like
+
+        return search_like(self, patent_numbers, prior_art=prior_art, **kwargs)
+
+    def watch(self, name: str, images_or_numbers: Any, **kwargs: Any) -> pd.DataFrame:
+        """Run the watch ``name``: the designs published since its last run, for images and patent numbers;
+        the run is remembered beside the cache (a team shares it). See
+        :func:`patsnap_analytics.workflows.watch.watch`.
+
+        Cost per run: per image one upload (unless its URL is still valid) and one call per 100 ranks; per
+        number one call per 100 ranks (+ its drawing link when older than 8 hours). The same day again: 0.
+
+        Example:
+            >>> Client(api_key="sk-x", cache=False).watch("ours", [], public_start_time="2026-01-01")
+            Traceback (most recent call last):
+            ...
+            patsnap_analytics.errors.ValidationError: public_start_time: a watch sets the publication window itself (from its last run to today); use since='YYYY-MM-DD' to look back from a date
+        """
+        from .workflows.watch import watch
+
+        return watch(self, name, images_or_numbers, **kwargs)
+
+    def watch_runs(self, name: str) -> pd.DataFrame:
+        """The runs of the watch ``name`` so far (``run, at, since, until, items, searched, new, calls``).
+
+        Example:
+            >>> len(Client(api_key="sk-x", cache=False).watch_runs("never run"))
+            0
+        """
+        from .workflows.watch import watch_runs
+
+        return watch_runs(self, name)
+
+    def submit_overnight(self, images: Any, **kwargs: Any) -> pd.DataFrame:
+        """Submit images as overnight jobs (P062: ten a job, run 22:00-08:00), never twice for the same image
+        and filters; the job ids are kept beside the cache. See
+        :func:`patsnap_analytics.workflows.overnight.submit_overnight`.
+
+        Cost: one call per job of up to 10 new images, plus one upload per local image without a valid URL.
+
+        Example:
+            >>> Client(api_key="sk-x", cache=False).submit_overnight([], limit=200)
+            Traceback (most recent call last):
+            ...
+            patsnap_analytics.errors.ValidationError: limit: an overnight job answers at most 100 ranks an image (one page); got 200: ask for deeper ranks with offset in another job
+        """
+        from .workflows.overnight import submit_overnight
+
+        return submit_overnight(self, images, **kwargs)
+
+    def collect_overnight(self, job_ids: Any = None, **kwargs: Any) -> pd.DataFrame:
+        """The results of the overnight jobs submitted from this cache: the finished jobs' rows, and which
+        jobs are still waiting. See :func:`patsnap_analytics.workflows.overnight.collect_overnight`.
+
+        Cost: one call per job not yet collected; a collected job costs nothing again.
+
+        Example:
+            >>> len(Client(api_key="sk-x", cache=False).collect_overnight())
+            0
+        """
+        from .workflows.overnight import collect_overnight
+
+        return collect_overnight(self, job_ids, **kwargs)
+
+    def overnight_jobs(self) -> pd.DataFrame:
+        """The overnight jobs submitted from this cache to this host (``job_id, submitted_at, images, state,
+        status, collected_at``).
+
+        Example:
+            >>> list(Client(api_key="sk-x", cache=False).overnight_jobs().columns)[:2]
+            ['job_id', 'submitted_at']
+        """
+        from .workflows.overnight import overnight_jobs
+
+        return overnight_jobs(self)
 
     def fetch_image(self, url: str) -> bytes | None:
         """A result thumbnail's bytes through the cache (kept 7 days), or ``None`` when unavailable.

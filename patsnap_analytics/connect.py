@@ -99,5 +99,8 @@ def _sandbox_client(box: Sandbox, api_key: str | None, client_id: str | None, cl
         raise RuntimeError("start the sandbox first (use it as a context manager or call start())")
     options = {"source": "sandbox", **client_options}
     if client_id or client_secret:
-        return Client(client_id=client_id, client_secret=client_secret, base_url=box.url, **options)
-    return Client(api_key or box.api_key, base_url=box.url, **options)
+        client = Client(client_id=client_id, client_secret=client_secret, base_url=box.url, **options)
+    else:
+        client = Client(api_key or box.api_key, base_url=box.url, **options)
+    client.today = box.today  # the sandbox's calendar is the API's today (a watch's window ends there)
+    return client

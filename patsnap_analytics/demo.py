@@ -43,8 +43,7 @@ def run_demo(out_dir: Path | str = "demo-output", *, designs: int | None = None,
         >>> path = run_demo("/tmp/demo", designs=300)          # doctest: +SKIP
     """
     from .connect import connect
-    from .exports import reviewer_workbook
-    from .report import landscape_report
+    from .workflows.deliverable import deliver
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -54,20 +53,13 @@ def run_demo(out_dir: Path | str = "demo-output", *, designs: int | None = None,
     try:
         hits = client.search_many(images, limit=25, progress=True)
         searched = client.stats.total_calls
-        labelled = client.enrich(hits, progress=True)  # who / when / in force: 3 endpoints x ceil(designs / 100)
-        enriched = client.stats.total_calls - searched
-        for facet in ("simple_legal_status", "legal_status", "country", "loc", "assignee", "application_year"):
-            labelled = client.label(labelled, by=facet, progress=False)  # 0 calls: the rows hold every facet
-        labelled.to_csv(out / "results.csv", index=False)
-        path = landscape_report(
-            labelled, out / "landscape.html", client=client,
-            title="Design landscape: sample product drawings",
-        )
-        reviewer_workbook(labelled, out / "review.xlsx", client=client)
+        # who / when / in force: 3 endpoints x ceil(designs / 100); then every facet from the rows (0 calls)
+        done = deliver(client, hits, out, title="Design landscape: sample product drawings")
+        labelled = done.frame
         stats = client.stats.as_dict()
         print(f"{len(images)} query images, {len(labelled)} results, {labelled['patent_id'].nunique()} designs; "
-              f"calls: searches {searched}, enrichment {enriched}, labels "
-              f"{stats['total_calls'] - searched - enriched}; saved by the cache {stats['calls_saved']}")
-        return path
+              f"calls: searches {searched}, enrichment {done.calls['enrichment']}, labels "
+              f"{done.calls['labels']}; saved by the cache {stats['calls_saved']}")
+        return done.paths["report"]
     finally:
         client.close()

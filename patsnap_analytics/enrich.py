@@ -61,11 +61,9 @@ from . import codes
 from .answers import check_item
 from .api import LEGAL_STATUS, MAX_IDS_PER_CALL, SIMPLE_BIBLIOGRAPHY, SIMPLE_LEGAL_STATUS, Endpoint, wire_day
 from .errors import OfflineCacheMiss, PermissionDeniedError, ProtocolError, ValidationError
-from .flight import SingleFlight
 from .frames import ResultInfo, enriched_column
 from .gates import CallGate, announce_cost, call_gates
-from .records import PatentRecords
-from .transport import Transport
+from .records import RecordedLookup
 
 __all__ = ["ENRICH_FIELDS", "FIELD_COLUMNS", "Enricher", "EnrichmentPlan", "IncompleteEnrichmentWarning",
            "parse_item"]
@@ -140,27 +138,18 @@ class EnrichmentPlan:
         return line
 
 
-class Enricher:
+class Enricher(RecordedLookup):
     """Looks patents up by id for one client: its transport (host, auth, retries) and the per-patent records.
 
     Example:
         >>> import requests
         >>> from patsnap_analytics.stats import ClientStats
+        >>> from patsnap_analytics.transport import Transport
+        >>> from patsnap_analytics.records import PatentRecords
         >>> t = Transport(requests.Session(), base_url="https://h", auth=None, stats=ClientStats())
         >>> Enricher(t, PatentRecords(None)).plan(["p1"] * 3, ["legal_status"]).calls
         1
     """
-
-    def __init__(self, transport: Transport, records: PatentRecords, *, offline: bool = False,
-                 flight: SingleFlight | None = None) -> None:
-        self.transport = transport
-        self.records = records
-        self.offline = offline
-        self.flight = flight or SingleFlight()
-
-    @property
-    def host(self) -> str:
-        return self.transport.base_url
 
     # ------------------------------------------------------------------ decide
     def refusal(self, name: str) -> str | None:

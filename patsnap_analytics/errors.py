@@ -9,6 +9,10 @@ Everything the toolkit raises on purpose is a :class:`PatsnapError`::
     ├── BudgetExceeded                         a call would exceed a ``max_calls=`` budget
     ├── BatchStopped                           a batch stopped spending; this call was not sent
     ├── TooFewVerdictsError                    a study figure needs more verdicts than there are (never a guess)
+    ├── SourcePatentError                      a patent number cannot start a search (search_like, a watch)
+    │   ├── UnknownPatentError                 the API knows no patent by that number (or it names several)
+    │   ├── PatentTypeError                    the patent is of another type than the search's (D / U)
+    │   └── NoDrawingError                     the patent has no abstract drawing to search with
     ├── CacheStorageError                      the cache (file or Redis) cannot be used (names it, cause, remedy)
     ├── TransportError                         no usable HTTP answer; ``cause`` names what failed on the
     │   │                                      network (dns, refused, unreachable, tls, timeout, dropped)
@@ -62,7 +66,9 @@ __all__ = [
     "DailyQuotaExceededError",
     "DeadlineExceeded",
     "InvalidImageError",
+    "NoDrawingError",
     "OfflineCacheMiss",
+    "PatentTypeError",
     "PatsnapError",
     "PermissionDeniedError",
     "ProtocolError",
@@ -72,10 +78,12 @@ __all__ = [
     "RequestRejectedError",
     "RetryableError",
     "ServiceError",
+    "SourcePatentError",
     "StudyWarning",
     "TokenExpiredError",
     "TooFewVerdictsError",
     "TransportError",
+    "UnknownPatentError",
     "UploadRejectedError",
     "ValidationError",
     "ZeroHitsWarning",
@@ -160,12 +168,60 @@ class TooFewVerdictsError(PatsnapError):
     """
 
 
+
 class StudyWarning(UserWarning):
     """A study left something out and says how much: queries without any verdict, unsure verdicts, a
     configuration that lacks a query.
 
     Example:
         >>> issubclass(StudyWarning, UserWarning)
+        True
+    """
+
+
+
+class SourcePatentError(PatsnapError):
+    """A patent number cannot start a search: ``number`` names it (as given). In a batch it is that row's
+    failure, never the batch's.
+
+    Example:
+        >>> e = NoDrawingError("USD0435025S", "P021 answered no abstract drawing; search one of its drawings "
+        ...                    "as an image instead")
+        >>> e.number, str(e)
+        ('USD0435025S', 'USD0435025S: P021 answered no abstract drawing; search one of its drawings as an image instead')
+    """
+
+    def __init__(self, number: str, reason: str) -> None:
+        self.number, self.reason = number, reason
+        super().__init__(f"{number}: {reason}")
+
+    def __reduce__(self):
+        return (type(self), (self.number, self.reason))
+
+
+class UnknownPatentError(SourcePatentError):
+    """The API knows no patent by this number (or the number names several, and which one is meant is unclear).
+
+    Example:
+        >>> issubclass(UnknownPatentError, SourcePatentError)
+        True
+    """
+
+
+class PatentTypeError(SourcePatentError):
+    """The patent is of another type than the search looks for (a utility model, an invention).
+
+    Example:
+        >>> issubclass(PatentTypeError, SourcePatentError)
+        True
+    """
+
+
+class NoDrawingError(SourcePatentError):
+    """The patent has no abstract drawing (P021 answered none), so there is no image to search with.
+
+    Example:
+        >>> issubclass(NoDrawingError, SourcePatentError)
         True
     """
 

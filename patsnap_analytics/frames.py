@@ -282,7 +282,8 @@ class ResultInfo:
     ``filters`` and ``queries`` (query name -> :class:`SearchSpec`). Labelling appends to ``labelled_by`` and
     records per facet the route it took and what that cost in ``label_routes``; enrichment records what it
     fetched, what it cost, the patents the API did not know and the endpoints the account lacks in
-    ``enrichment``.
+    ``enrichment``. A search from patents (``search_like``) names each query's source patent in ``sources``; a
+    workflow (a watch, an overnight collection) says what it did in ``workflow``.
 
     Example:
         >>> df = ResultInfo(source="sandbox", filters={"limit": 5}).attach(empty_results())
@@ -324,6 +325,12 @@ class ResultInfo:
     labelled_by: list[str] = field(default_factory=list)
     label_routes: dict[str, dict[str, Any]] = field(default_factory=dict)
     enrichment: dict[str, Any] = field(default_factory=dict)
+    #: searches that started from a patent (``search_like``): query name -> the source patent (number, id,
+    #: type, office, dates, holders) and, for a prior-art search, the last application date searched
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: what a workflow adds: ``kind`` (``search_like``, ``watch``, ``overnight``) and its facts, e.g. a watch's
+    #: ``name``, ``run``, ``new_since`` and ``until``; an overnight collection's ``finished`` and ``waiting`` jobs
+    workflow: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, df: pd.DataFrame) -> ResultInfo:

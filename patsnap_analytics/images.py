@@ -32,6 +32,7 @@ __all__ = [
     "MAX_PIXELS",
     "ImageRef",
     "ImageSource",
+    "Views",
     "image_files",
     "sample_queries_dir",
     "sniff_kind",
@@ -48,6 +49,27 @@ ImageSource = str | os.PathLike | bytes | bytearray | memoryview | IO[bytes]
 
 #: File name endings taken from folders and offered by upload buttons (the API takes JPG and PNG only).
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+
+
+class Views(tuple):
+    """The views of ONE design (1-4 images: front, side, top ...), searched together by image-multiple:
+    ``client.search_designs(pa.Views("front.png", "side.png"))``. Several images that are *different* designs
+    are several searches: ``client.search_many([...])``.
+
+    Example:
+        >>> Views("front.png", "side.png")
+        Views('front.png', 'side.png')
+        >>> Views(["front.png", "side.png"]) == Views("front.png", "side.png"), isinstance(Views("a.png"), tuple)
+        (True, True)
+    """
+
+    def __new__(cls, *views: object) -> Views:
+        if len(views) == 1 and isinstance(views[0], (list, tuple)):
+            views = tuple(views[0])
+        return super().__new__(cls, views)
+
+    def __repr__(self) -> str:
+        return f"Views({', '.join(repr(v) if isinstance(v, (str, Path)) else type(v).__name__ for v in self)})"
 
 
 def image_files(folder: str | os.PathLike) -> list[Path]:

@@ -47,7 +47,7 @@ from .api import (
 from .errors import ValidationError
 
 __all__ = ["DATE_PARAMS", "DEFAULT_ENDPOINT", "FILTERS", "FILTER_NAMES", "MODELS", "SORT_FIELDS", "DesignQuery",
-           "Filter", "iso_date"]
+           "Filter", "iso_date", "parse_date"]
 
 #: The endpoint a search uses when nobody says otherwise: the seeds' search-id.
 DEFAULT_ENDPOINT = SEARCH_ID.name
@@ -235,6 +235,17 @@ def _date(value: Any, name: str) -> date | None:
     if not MIN_DATE <= d <= MAX_DATE:
         raise ValidationError(name, f"must lie between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}, got {d}")
     return d
+
+
+def parse_date(value: Any, name: str) -> date | None:
+    """A date argument read as the date filters read theirs (``date``, ``'YYYY-MM-DD'``, ``'YYYYMMDD'``);
+    anything else is a ``ValidationError`` naming ``name``.
+
+    Example:
+        >>> parse_date("20261101", "since"), parse_date(None, "since")
+        (datetime.date(2026, 11, 1), None)
+    """
+    return _date(value, name)
 
 
 def _sort_field(value: Any, name: str) -> str | None:

@@ -27,10 +27,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from .api import SIMPLE_BIBLIOGRAPHY, Endpoint
+from .api import ABSTRACT_IMAGE, PATENT_NUMBER_SEARCH, SIMPLE_BIBLIOGRAPHY, Endpoint
 from .cache import CacheHealth, put_records, record_table
+from .flight import SingleFlight
+from .transport import Transport
 
-__all__ = ["RECORD_VERSION", "PatentRecords", "RecordTTL"]
+__all__ = ["RECORD_VERSION", "PatentRecords", "RecordTTL", "RecordedLookup"]
 
 #: Part of every record: records of another shape (an older version of the toolkit) are fetched again.
 RECORD_VERSION = 1
@@ -41,9 +43,10 @@ _REFUSAL = "refused|"
 
 @dataclass(frozen=True)
 class RecordTTL:
-    """How long records are trusted: ``bibliography`` (P011), ``legal_status`` (P041 and P013: statuses
-    change), ``not_found`` (a patent the API did not know) and ``unlicensed`` (an endpoint that answered
-    67200004).
+    """How long records are trusted: ``bibliography`` (P011, and P069's answer for a patent number: who filed
+    it and when do not change), ``legal_status`` (P041 and P013: statuses change), ``drawing`` (P021's signed
+    link to a patent's drawing: less than the 9 hours the vendor documents for it), ``not_found`` (a patent
+    the API did not know) and ``unlicensed`` (an endpoint that answered 67200004).
 
     Example:
         >>> from patsnap_analytics.api import LEGAL_STATUS
@@ -55,10 +58,13 @@ class RecordTTL:
     legal_status: timedelta = timedelta(days=7)
     not_found: timedelta = timedelta(days=1)
     unlicensed: timedelta = timedelta(days=1)
+    drawing: timedelta = timedelta(hours=8)
 
     def of(self, endpoint: Endpoint) -> timedelta:
         """How long a found patent's record of ``endpoint`` is kept."""
-        return self.bibliography if endpoint is SIMPLE_BIBLIOGRAPHY else self.legal_status
+        if endpoint is ABSTRACT_IMAGE:
+            return self.drawing
+        return self.bibliography if endpoint in (SIMPLE_BIBLIOGRAPHY, PATENT_NUMBER_SEARCH) else self.legal_status
 
 
 class PatentRecords:
@@ -155,3 +161,31 @@ def _parse(text: Any) -> dict[str, Any] | None:
         return None
     ok = isinstance(record, dict) and record.get("v") == RECORD_VERSION and isinstance(record.get("at"), int | float)
     return record if ok else None
+
+
+class RecordedLookup:
+    """What looks patents up through the API and keeps what it said as records, so each is paid for once: the
+    ``transport`` to ask (its host names the records), the ``records``, whether the client is ``offline`` and
+    the single ``flight`` that keeps two processes from asking for the same thing at once. Enrichment and the
+    workflows' patent sources are such lookups.
+
+    Example:
+        >>> import requests
+        >>> from patsnap_analytics.stats import ClientStats
+        >>> from patsnap_analytics.transport import Transport
+        >>> t = Transport(requests.Session(), base_url="https://h", auth=None, stats=ClientStats())
+        >>> RecordedLookup(t, PatentRecords(None)).host
+        'https://h'
+    """
+
+    def __init__(self, transport: Transport, records: PatentRecords, *, offline: bool = False,
+                 flight: SingleFlight | None = None) -> None:
+        self.transport = transport
+        self.records = records
+        self.offline = offline
+        self.flight = flight or SingleFlight()
+
+    @property
+    def host(self) -> str:
+        """The host asked (records are kept per host)."""
+        return self.transport.base_url

@@ -42,7 +42,7 @@ from .query import FILTERS, DesignQuery
 from .thumbnails import Fetch, data_uri, image_fetcher, thumbnail
 
 __all__ = ["DEFAULT_LINK", "REQUIRED_COLUMNS", "executive_summary", "landscape_report", "patent_link",
-           "reviewed_tally"]
+           "reviewed_tally", "scope_line"]
 
 #: Where the appendix links each patent of real (not sandbox) data; ``link=`` changes it.
 DEFAULT_LINK = "https://patents.google.com/patent/{pn}"
@@ -460,6 +460,28 @@ def _failure_rows(failures: Iterable[Any]) -> list[dict[str, str]]:
     return rows
 
 
+def scope_line(attrs: Mapping[str, Any]) -> str | None:
+    """What a workflow's frame covers, in words, for the report's header: a watch's "new since", a prior-art
+    search's date rule; ``None`` for a plain search.
+
+    Example:
+        >>> scope_line({"workflow": {"kind": "watch", "name": "bottles", "run": 3, "new_since": "2026-11-01",
+        ...                          "until": "2026-12-01"}})
+        "New since 2026-11-01 (published 2026-11-01 to 2026-12-01): watch 'bottles', run 3"
+        >>> scope_line({}) is None
+        True
+    """
+    workflow = attrs.get("workflow") or {}
+    if workflow.get("kind") == "watch":
+        if workflow.get("new_since"):
+            return (f"New since {workflow['new_since']} (published {workflow['new_since']} to {workflow['until']}): "
+                    f"watch {workflow['name']!r}, run {workflow['run']}")
+        return f"Everything published to {workflow['until']}: watch {workflow['name']!r}, first run"
+    if workflow.get("kind") == "search_like" and workflow.get("prior_art"):
+        return "Prior art: only designs filed before each source patent's application date (the source left out)"
+    return None
+
+
 # ----------------------------------------------------------------------------------------------- public
 def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = None,
                      fetch: Fetch | None = None, client: Any = None,
@@ -514,6 +536,9 @@ def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = 
     attrs = df.attrs
     df = _judged(df, verdicts, client, calibration)
     queries = [str(q) for q in pd.unique(df["query"].astype("string").dropna())]
+    scope = scope_line(attrs)
+    if title is None and (attrs.get("workflow") or {}).get("new_since"):
+        title = f"New designs since {attrs['workflow']['new_since']}: watch {attrs['workflow']['name']!r}"
     if title is None:
         title = (f"Design landscape: {queries[0]}" if len(queries) == 1
                  else f"Design landscape: {len(queries)} query images")
@@ -532,6 +557,7 @@ def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = 
         if len(df) else [],
         "appendix": [_result_row(row, df.columns, None, link, sandbox) for _, row in every.iterrows()],
         "title": title,
+        "scope": scope,
         "sandbox": sandbox,
         "source": {"sandbox": "Sandbox (offline sample data)", "patsnap": "PatSnap Open API"}.get(
             str(attrs.get("source")), _text(attrs.get("source"), "unknown")),

@@ -18,7 +18,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "patsnap_analytics"
 API_PATHS = ("/oauth/token", "/image-search/image-upload", "/image-search/search-id", "/image-search/results",
              "/search/patent/image-single", "/search/patent/image-single/beta", "/search/patent/image-multiple",
              "/basic-patent-data/simple-bibliography",
-             "/basic-patent-data/simple-legal-status", "/basic-patent-data/legal-status")
+             "/basic-patent-data/simple-legal-status", "/basic-patent-data/legal-status",
+             "/search/patent/patent-search-pn", "/basic-patent-data/abstract-image",
+             "/search/patent/image-search/single-batch-create", "/search/patent/image-search/single-batch-result")
 # what the sandbox may use: the bottom floor of the package
 SANDBOX_MAY_IMPORT = {"api", "errors", "codes", "loc", "images", "query", "settings"}
 # the core modules that may import the sandbox: connect() starts it; the CLI mounts its own command line

@@ -117,7 +117,56 @@ def test_search_takes_an_endpoint_a_model_and_several_images_as_views(env_for, q
                  "--return-img-id", "--out", str(out), "--no-cache"]) == 0
     back = pd.read_excel(out)
     assert len(back) == 5 and back["img_id"].notna().all() and back["loc"].str.match(r"\d\d-\d\d").all()
-    assert main(["search", str(query_images[0]), str(query_images[1]), "--limit", "3", "--no-cache"]) == 0
+    assert main(["search", str(query_images[0]), str(query_images[1]), "--views", "--limit", "3", "--no-cache"]) == 0
     assert env_for.stats["/search/patent/image-single"] == 1 and env_for.stats["/search/patent/image-multiple"] == 1
     assert main(["search", str(query_images[0]), "--model", "2"]) == 2  # search-id takes no model: no call
     assert "search-id endpoint does not take model" in capsys.readouterr().err
+
+
+def test_several_images_are_several_searches_not_one_design_s_views(env_for, query_images, tmp_path, capsys):
+    # issue 23: `search watch.png phone.png` searched a watch and a phone as ONE design (image-multiple)
+    out = tmp_path / "two.csv"
+    assert main(["search", str(query_images[0]), str(query_images[1]), "--limit", "4", "--out", str(out),
+                 "--no-cache"]) == 0
+    assert env_for.stats["/image-search/search-id"] == 2 and env_for.stats["/search/patent/image-multiple"] == 0
+    back = pd.read_csv(out)
+    assert back.groupby("query").size().to_dict() == {query_images[0].name: 4, query_images[1].name: 4}
+    printed = capsys.readouterr().out
+    assert query_images[0].name in printed and query_images[1].name in printed
+
+
+def test_report_writes_the_deliverable_from_images_and_numbers(env_for, query_images, tmp_path, capsys):
+    number = env_for.corpus.meta.query("patent_type == 'D'").patent_pn.iloc[5]
+    out = tmp_path / "deliverable"
+    assert main(["report", str(query_images[0]), number, "USD9999999S", "--limit", "10", "--country", "US,CN,EU,JP",
+                 "--prior-art", "--out", str(out)]) == 0
+    printed, err = capsys.readouterr()
+    assert "report: 1 image(s) and 2 patent number(s)" in err  # the cost preview, before any call
+    assert f"report: {out / 'landscape.html'}" in printed and "failed: USD9999999S" in printed
+    results = pd.read_csv(out / "results.csv")
+    assert set(results["query"]) == {query_images[0].name, number} and results["current_assignee"].notna().all()
+    assert set(results.loc[results["query"] == number, "query_key"]) == {f"pn:{number}"}
+    assert "Prior art" in (out / "landscape.html").read_text(encoding="utf-8") and (out / "review.xlsx").is_file()
+    stats = env_for.stats
+    assert (stats["/image-search/image-upload"], stats["/image-search/search-id"]) == (1, 2)
+    assert stats["/search/patent/patent-search-pn"] == 2 and stats["/basic-patent-data/abstract-image"] == 1
+    assert all(stats[p] == 1 for p in ("/basic-patent-data/simple-bibliography",
+                                       "/basic-patent-data/simple-legal-status", "/basic-patent-data/legal-status"))
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["--max-calls", "3"], "more than max_calls=3; nothing was spent"),
+    (["--limit", "0"], "limit"),
+])
+def test_report_refuses_before_any_call(env_for, query_images, tmp_path, capsys, args, fragment):
+    out = tmp_path / "deliverable"
+    assert main(["report", str(query_images[0]), str(query_images[1]), "--out", str(out), *args]) == 2
+    assert fragment in capsys.readouterr().err
+    assert sum(env_for.stats.values()) == 0 and not out.exists()
+
+
+def test_report_refuses_what_is_neither_image_folder_url_nor_number(env_for, tmp_path, capsys):
+    assert main(["report", "chair-drawing", "--out", str(tmp_path / "r")]) == 2
+    assert "'chair-drawing' is not an image file, a folder, an http(s) URL or a patent number" in \
+        capsys.readouterr().err
+    assert sum(env_for.stats.values()) == 0

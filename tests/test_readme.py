@@ -79,12 +79,14 @@ def test_the_readme_command_lines_run(tmp_path):
     assert len(lines) >= 5
     script = Path(sys.executable).with_name("patsnap-analytics")
     for line in lines:
-        args = [a.replace("demo-output", str(tmp_path / "demo")) for a in shlex.split(line)[1:]]
+        args = [a.replace("demo-output", str(tmp_path / "demo")).replace("report-output", str(tmp_path / "report"))
+                for a in shlex.split(line)[1:]]
         args = [str(tmp_path / a) if a.startswith("hits.") else a for a in args]
         done = subprocess.run([str(script), *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, f"{line}\n{done.stderr[-2000:]}"
     assert (tmp_path / "hits.csv").stat().st_size > 0 and (tmp_path / "hits.xlsx").stat().st_size > 0
     assert (tmp_path / "demo" / "landscape.html").is_file()
+    assert {p.name for p in (tmp_path / "report").iterdir()} >= {"landscape.html", "review.xlsx", "results.csv"}
 
 
 def test_the_filter_table_is_the_code_s():

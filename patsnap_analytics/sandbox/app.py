@@ -11,6 +11,10 @@ Routes (every answer carries the header ``X-PatSnap-Sandbox: 1``):
 ``POST /search/patent/image-single/beta``   the same, the query turned into a line drawing first
 ``POST /search/patent/image-multiple``      similar patents of one design in 1-4 views (JSON)
 ``GET  /basic-patent-data/...``             bibliography, simple legal status, legal status by patent
+``POST /search/patent/patent-search-pn``    the patents a number names: standard number, id, dates, holders
+``GET  /basic-patent-data/abstract-image``  a patent's front-page drawing, as a signed link (9 hours)
+``POST /search/patent/image-search/...``    overnight jobs: ``single-batch-create`` (up to 10 images) and
+                                            ``single-batch-result`` (done after the calendar's night)
 ``GET  /_sandbox/files/uploads/{name}``     an uploaded file (presigned-style: no auth)
 ``GET  /_sandbox/files/designs/{d}/{v}.png``  a corpus drawing (view ``v`` of design ``d``)
 ``GET  /_sandbox/stats``                    calls / errors per business endpoint, errors by code
@@ -42,6 +46,8 @@ from .files import add_file_routes
 from .gateway import GatewayMiddleware
 from .protocol import ApiFailure, error_envelope
 from .routes_auth import add_auth_routes
+from .routes_batch import add_batch_routes
+from .routes_lookup import add_lookup_routes
 from .routes_patents import add_patent_routes
 from .routes_search import add_search_routes
 from .schemas import SandboxStats
@@ -67,6 +73,8 @@ def create_app(state: SandboxState) -> FastAPI:
     add_auth_routes(app, state)
     add_search_routes(app, state)
     add_patent_routes(app, state)
+    add_lookup_routes(app, state)
+    add_batch_routes(app, state)
     add_file_routes(app, state)
     _add_stats_route(app, state)
     return app

@@ -26,6 +26,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 __all__ = ["DEFAULT_TOKEN_LIFETIME", "DEFAULT_UPLOAD_EXPIRE", "Clock", "FaultSettings", "Faults"]
@@ -41,28 +42,43 @@ BALANCE = 67200005
 
 
 class Clock:
-    """Monotonic seconds that tests can move forward with :meth:`advance` (no sleeping in tests).
+    """Monotonic seconds that tests can move forward with :meth:`advance` (no sleeping in tests), and the
+    calendar they run on: :meth:`calendar` starts at ``start`` (default: now, UTC) and moves with them.
+
+    The calendar is the vendor's own wall clock, as the sandbox plays it: designs published after
+    :meth:`today` are not found yet, and overnight jobs run in its night (22:00-08:00).
 
     Example:
-        >>> clock = Clock(); t0 = clock.now(); clock.advance(3600)
-        >>> clock.now() - t0 >= 3600
-        True
+        >>> clock = Clock(start=datetime(2026, 11, 1, 12, 0)); t0 = clock.now(); clock.advance(3600)
+        >>> clock.now() - t0 >= 3600, clock.calendar().hour, str(clock.today())
+        (True, 13, '2026-11-01')
     """
 
-    def __init__(self) -> None:
+    def __init__(self, start: datetime | None = None) -> None:
         self._offset = 0.0
         self._lock = threading.Lock()
+        self._origin = time.monotonic()
+        # naive: the vendor's local wall clock (its night window is in its own hours)
+        self._start = (start or datetime.now(UTC)).replace(tzinfo=None)
 
     def now(self) -> float:
         """The current time in seconds (monotonic plus every :meth:`advance` so far)."""
         return time.monotonic() + self._offset
 
     def advance(self, seconds: float) -> None:
-        """Jump forward: tokens and upload URLs age by ``seconds`` at once."""
+        """Jump forward: tokens and upload URLs age by ``seconds`` at once, and the calendar moves on."""
         if seconds < 0:
             raise ValueError("the clock only moves forward")
         with self._lock:
             self._offset += seconds
+
+    def calendar(self) -> datetime:
+        """The date and time on the sandbox's calendar (naive: the vendor's local time)."""
+        return self._start + timedelta(seconds=self.now() - self._origin)
+
+    def today(self) -> date:
+        """The day on the sandbox's calendar."""
+        return self.calendar().date()
 
 
 @dataclass
@@ -78,6 +94,8 @@ class FaultSettings:
     - ``balance``: successful business calls the account can still pay for; then 67200005.
     - ``token_lifetime``: seconds an OAuth token lives; ``upload_expire``: seconds an upload URL lives.
     - ``unlicensed``: endpoint paths the account's package does not include: calls get 67200004.
+    - ``no_drawing``: patent numbers whose abstract drawing the abstract-image endpoint (P021) lacks, as old
+      records scanned without one do.
 
     Example:
         >>> FaultSettings(drop_fraction=0.6, http_503_fraction=0.6).validate()
@@ -97,6 +115,7 @@ class FaultSettings:
     token_lifetime: float = DEFAULT_TOKEN_LIFETIME
     upload_expire: int = DEFAULT_UPLOAD_EXPIRE
     unlicensed: tuple[str, ...] = ()
+    no_drawing: tuple[str, ...] = ()
 
     FRACTIONS = ("drop_fraction", "http_503_fraction", "rate_limit_fraction", "service_error_fraction")
 
@@ -119,7 +138,10 @@ class FaultSettings:
             raise ValueError("token_lifetime and upload_expire must be > 0 seconds")
         if isinstance(self.unlicensed, str) or not all(isinstance(p, str) for p in self.unlicensed):
             raise ValueError(f"unlicensed must be a tuple of endpoint paths, got {self.unlicensed!r}")
+        if isinstance(self.no_drawing, str) or not all(isinstance(p, str) for p in self.no_drawing):
+            raise ValueError(f"no_drawing must be a tuple of patent numbers, got {self.no_drawing!r}")
         self.unlicensed = tuple(self.unlicensed)
+        self.no_drawing = tuple(p.upper() for p in self.no_drawing)
         return self
 
     @classmethod

@@ -13,8 +13,11 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import re
-from urllib.parse import urlsplit
+import secrets
+from datetime import UTC
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -23,9 +26,13 @@ from .protocol import ApiFailure, error_envelope
 from .schemas import ErrorEnvelope
 from .state import SandboxState, Upload
 
-__all__ = ["MAX_URL_LENGTH", "absolute", "add_file_routes", "issued_image", "local_file"]
+__all__ = ["MAX_URL_LENGTH", "SIGNED_LINK_LIFETIME", "absolute", "add_file_routes", "issued_image", "local_file",
+           "signed_link"]
 
 MAX_URL_LENGTH = 2048
+#: Seconds a signed drawing link (the abstract-image endpoint's) can be searched: the documented 9 hours.
+SIGNED_LINK_LIFETIME = 9 * 3600
+_SIGNING_KEY = secrets.token_bytes(16)  # per process: links are signed, so their expiry cannot be edited
 # Canonical names only, matched whole (fullmatch: "$" would also accept a trailing newline, %0a) and in ASCII
 # digits without leading zeros ("\d" takes Unicode digits, and int() reads "٠٧" and "007" as 7): every file
 # has exactly one name, so a cache or an allow-list keyed by URL cannot be walked around with an alias.
@@ -46,6 +53,42 @@ def absolute(state: SandboxState, request: Request, path: str) -> str:
     return f"{base}{path}"
 
 
+def signed_link(state: SandboxState, request: Request, path: str, *, lifetime: float = SIGNED_LINK_LIFETIME) -> str:
+    """An absolute, signed link to one of our files that can be searched for ``lifetime`` seconds of the
+    sandbox's calendar (a new one on every call, as the vendor's presigned links are).
+
+    Example:
+        >>> from patsnap_analytics.sandbox.faults import Faults
+        >>> state = SandboxState(engine=None, faults=Faults(), base_url="http://127.0.0.1:9")
+        >>> link = signed_link(state, None, "/_sandbox/files/designs/3/0.png")
+        >>> link.split("?")[0], _link_state(state, urlsplit(link))
+        ('http://127.0.0.1:9/_sandbox/files/designs/3/0.png', 'valid')
+    """
+    expires = int(state.clock.calendar().replace(tzinfo=UTC).timestamp() + lifetime)
+    nonce = secrets.token_hex(4)
+    query = urlencode({"expires": expires, "nonce": nonce, "signature": _sign(path, expires, nonce)})
+    return f"{absolute(state, request, path)}?{query}"
+
+
+def _sign(path: str, expires: int, nonce: str) -> str:
+    return hashlib.blake2b(f"{path}|{expires}|{nonce}".encode(), key=_SIGNING_KEY, digest_size=16).hexdigest()
+
+
+def _link_state(state: SandboxState, parts) -> str:
+    """``valid``, ``expired`` or ``forged`` for a link with an ``expires`` stamp; ``valid`` without one."""
+    query = parse_qs(parts.query)
+    if "expires" not in query:
+        return "valid"
+    try:
+        expires = int(query["expires"][0])
+    except ValueError:
+        return "forged"
+    signed = _sign(parts.path, expires, query.get("nonce", [""])[0])
+    if not secrets.compare_digest(query.get("signature", [""])[0].encode(), signed.encode()):
+        return "forged"
+    return "valid" if state.clock.calendar().replace(tzinfo=UTC).timestamp() < expires else "expired"
+
+
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}".lower()
@@ -63,6 +106,10 @@ def issued_image(state: SandboxState, request: Request, url: str) -> bytes:
     found = local_file(state, parts.path)
     if found is None:
         raise ApiFailure(68300004, "url: not an image this sandbox issued")
+    link = _link_state(state, parts)
+    if link != "valid":
+        raise ApiFailure(68300004, "url expired: the signed link is past its time; ask for the drawing again"
+                         if link == "expired" else "url: the link's signature does not match")
     if found == "expired":
         raise ApiFailure(68300004, "url expired: the uploaded file was deleted; upload the image again")
     return found[0]

@@ -26,6 +26,7 @@ from ..api import (
     SEARCH_RESULTS,
     TOKEN,
     UPLOAD,
+    WORKFLOW_ENDPOINTS,
 )
 
 __all__ = [
@@ -45,7 +46,7 @@ UPLOAD_PATH = UPLOAD.path
 SEARCH_PATH = SEARCH_ID.path
 #: The endpoints the sandbox serves and counts (the token endpoint too: tests count token fetches).
 SERVED_ENDPOINTS = (TOKEN, UPLOAD, SEARCH_ID, SEARCH_RESULTS, IMAGE_SINGLE, IMAGE_SINGLE_BETA, IMAGE_MULTIPLE,
-                    *ENRICHMENT_ENDPOINTS.values())
+                    *ENRICHMENT_ENDPOINTS.values(), *WORKFLOW_ENDPOINTS.values())
 BUSINESS_ENDPOINTS = tuple(e.path for e in SERVED_ENDPOINTS)
 BUSINESS_METHODS = {e.path: e.method for e in SERVED_ENDPOINTS}
 #: The vendor's English messages, from the one code table.

@@ -37,14 +37,14 @@ from .schemas import (
 )
 from .state import SandboxState
 
-__all__ = ["add_patent_routes", "requested_designs"]
+__all__ = ["PatentIndex", "add_patent_routes", "requested_designs"]
 
 _ID_DOC = f"patent ids, comma-separated (with patent_number: at most {MAX_IDS_PER_CALL} in all)"
 _PN_DOC = f"patent numbers such as USD0912345S, comma-separated (with patent_id: at most {MAX_IDS_PER_CALL} in all)"
 _LANGUAGE = {"CN": "ZH", "JP": "JA", "KR": "KO"}
 
 
-class _PatentIndex:
+class PatentIndex:
     """patent id -> design and patent number -> design, built once on first use (the corpus never changes)."""
 
     def __init__(self, state: SandboxState) -> None:
@@ -147,12 +147,12 @@ _MODELS = {SIMPLE_BIBLIOGRAPHY.path: BibliographyEnvelope, SIMPLE_LEGAL_STATUS.p
 
 def add_patent_routes(app: FastAPI, state: SandboxState) -> None:
     """Add the three basic-patent-data routes serving ``state``'s corpus."""
-    index = _PatentIndex(state)
+    index = PatentIndex(state)
     for endpoint in (SIMPLE_BIBLIOGRAPHY, SIMPLE_LEGAL_STATUS, LEGAL_STATUS):
         _add_route(app, state, index, endpoint.path, f"[{endpoint.operation}] {endpoint.summary}")
 
 
-def _add_route(app: FastAPI, state: SandboxState, index: _PatentIndex, path: str, summary: str) -> None:
+def _add_route(app: FastAPI, state: SandboxState, index: PatentIndex, path: str, summary: str) -> None:
     answer = _ANSWERS[path]
 
     @app.get(path, response_model=_MODELS[path], responses=ERROR_RESPONSES, tags=["basic patent data"],

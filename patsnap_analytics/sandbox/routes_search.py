@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from typing import Any
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -54,7 +55,7 @@ from .schemas import (
 )
 from .state import SandboxState
 
-__all__ = ["add_search_routes"]
+__all__ = ["add_search_routes", "rich_answer"]
 
 _AUTH = [Depends(apikey_doc), Depends(bearer_doc)]
 
@@ -150,9 +151,13 @@ def _simple_answer(state: SandboxState, request: Request, image: bytes, query: D
                    offset: int) -> JSONResponse:
     """search-id's shape (P009): id, number, title, drawing link, score (similarity only)."""
     query = query.replace(patent_type=None) if query.patent_type else query
+    seen = state.visible(query)  # designs published after the calendar's today are not found yet
+    if seen is None:
+        return JSONResponse(ok_envelope({"patent_messages": [], "search_id": search_id,
+                                         "total_search_result_count": 0}))
     features = [state.query_feature(image)]  # decoded outside the search lock, once per image
     with state.search_lock:
-        ranking = state.ranker.rank([image], query, features=features)
+        ranking = state.ranker.rank([image], seen, features=features)
         hits = ranking.page(offset, query.limit)
     records = state.rows([h.design for h in hits], ("patent_id", "patent_pn", "title"))
     rows = [{
@@ -171,14 +176,24 @@ def _json_answer(state: SandboxState, request: Request, endpoint: Endpoint, body
     query = _parse(DesignQuery.from_api_body, endpoint.name, body)
     urls = _urls(endpoint, body)
     images = [issued_image(state, request, u) for u in urls]
-    linework = endpoint is IMAGE_SINGLE_BETA
+    return JSONResponse(ok_envelope(rich_answer(state, request, images, query, linework=endpoint is IMAGE_SINGLE_BETA)))
+
+
+def rich_answer(state: SandboxState, request: Request, images: list[bytes], query: DesignQuery, *,
+                linework: bool = False, day: date | None = None) -> dict[str, Any]:
+    """The ``data`` of a newer search (P060/P061, and each image of an overnight job): rich rows of the page
+    ``offset``/``limit`` of ``images`` (one, or a design's views), as the API answers on ``day`` (default:
+    the calendar's today)."""
+    seen = state.visible(query, day=day)  # designs published after that day are not found yet
+    if seen is None:
+        return {"patent_messages": [], "total_search_result_count": 0}
     features = [state.query_feature(im, linework=linework) for im in images]  # outside the search lock
     with state.search_lock:
-        ranking = state.ranker.rank(images, query, linework=linework, features=features)
+        ranking = state.ranker.rank(images, seen, linework=linework, features=features)
         hits = ranking.page(query.offset or 0, query.limit)
     records = state.rows([h.design for h in hits], _ROW_COLUMNS)
     rows = [_extend_row(state, request, query, record, h) for record, h in zip(records, hits, strict=True)]
-    return JSONResponse(ok_envelope({"patent_messages": rows, "total_search_result_count": ranking.total}))
+    return {"patent_messages": rows, "total_search_result_count": ranking.total}
 
 
 def _urls(endpoint: Endpoint, body: dict[str, Any]) -> list[str]:

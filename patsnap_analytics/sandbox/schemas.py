@@ -18,9 +18,25 @@ from pydantic import BaseModel, Field
 from ..api import MAX_VIEWS, PAGE_SIZE, TOKEN
 from ..query import FILTERS
 
-__all__ = ["ERROR_RESPONSES", "BibliographyEnvelope", "ErrorEnvelope", "ExtendSearchEnvelope", "LegalStatusEnvelope",
-           "SandboxStats", "SearchEnvelope", "SimpleLegalStatusEnvelope", "TokenResponse", "UploadEnvelope",
-           "apikey_doc", "bearer_doc", "search_body_schema"]
+__all__ = [
+    "ERROR_RESPONSES",
+    "AbstractImageEnvelope",
+    "BatchCreateEnvelope",
+    "BatchResultEnvelope",
+    "BibliographyEnvelope",
+    "ErrorEnvelope",
+    "ExtendSearchEnvelope",
+    "LegalStatusEnvelope",
+    "PatentNumberEnvelope",
+    "SandboxStats",
+    "SearchEnvelope",
+    "SimpleLegalStatusEnvelope",
+    "TokenResponse",
+    "UploadEnvelope",
+    "apikey_doc",
+    "bearer_doc",
+    "search_body_schema",
+]
 
 
 class ErrorEnvelope(BaseModel):
@@ -253,6 +269,104 @@ class LegalStatusEnvelope(BaseModel):
     error_code: int
     error_msg: str | None = None
     data: list[LegalStatusItem] | None = None
+
+
+class PatentBase(BaseModel):
+    """One patent a number names (P069; the project's description of the vendor's unpublished
+    ``PatentBaseV2Response``): its standard number and id, dates (``yyyyMMdd`` integers) and parties."""
+
+    patent_id: str
+    pn: str | None = Field(None, description="the standard patent number")
+    apno: str | None = Field(None, description="application number")
+    apdt: int | None = Field(None, description="application date, yyyyMMdd")
+    pbdt: int | None = Field(None, description="publication date, yyyyMMdd")
+    authority: str | None = Field(None, description="the office (two-letter code)")
+    patent_type: str | None = Field(None, description="D design, U utility model")
+    current_assignee: str | None = None
+    original_assignee: str | None = None
+    inventor: str | None = Field(None, description="inventors, |-joined")
+
+
+class PatentNumberData(BaseModel):
+    """``data`` of a patent-number search: the patents found, this page's count and the total."""
+
+    results: list[PatentBase] | None = None
+    result_count: int | None = None
+    total_search_result_count: int | None = None
+
+
+class PatentNumberEnvelope(BaseModel):
+    """The patent-number search's envelope (P069)."""
+
+    status: bool
+    error_code: int
+    error_msg: str | None = None
+    data: PatentNumberData | None = None
+
+
+class AbstractDrawing(BaseModel):
+    """A patent's abstract (front-page) drawing: its signed URL (``path``) and number."""
+
+    path: str | None = Field(None, description="a signed URL of the drawing (it expires)")
+    number: str | None = None
+
+
+class AbstractImageItem(BaseModel):
+    """One patent of a P021 answer; ``abstract_drawing`` is null for a patent without one."""
+
+    patent_id: str
+    pn: str | None = None
+    abstract_drawing: AbstractDrawing | None = None
+
+
+class AbstractImageEnvelope(BaseModel):
+    """The abstract-image envelope: ``data`` is an array, one object per patent found."""
+
+    status: bool
+    error_code: int
+    error_msg: str | None = None
+    data: list[AbstractImageItem] | None = None
+
+
+class BatchJob(BaseModel):
+    """``data`` of an overnight job's creation: its id."""
+
+    job_id: str | None = None
+
+
+class BatchCreateEnvelope(BaseModel):
+    """The overnight job creation's envelope (P062)."""
+
+    status: bool
+    error_code: int
+    error_msg: str | None = None
+    data: BatchJob | None = None
+
+
+class BatchImageResult(BaseModel):
+    """One image's results in a finished overnight job: the image's URL as given, and image-single's rows."""
+
+    url: str | None = None
+    patent_messages: list[PatentExtendMessage] | None = None
+    total_search_result_count: int | None = None
+
+
+class BatchResultData(BaseModel):
+    """``data`` of an overnight job's result: its ``status`` (``waiting``, ``running`` during the night,
+    ``success`` once done) and, when done, one result per image in the order the images were given."""
+
+    status: str | None = None
+    search_result: list[BatchImageResult] | None = None
+    total_search_result_count: int | None = None
+
+
+class BatchResultEnvelope(BaseModel):
+    """The overnight job result's envelope (P062)."""
+
+    status: bool
+    error_code: int
+    error_msg: str | None = None
+    data: BatchResultData | None = None
 
 
 class SandboxStats(BaseModel):

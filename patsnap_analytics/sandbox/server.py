@@ -18,6 +18,7 @@ import socket
 import threading
 import time
 import warnings
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,21 @@ from .sample import DEFAULT_DESIGNS
 from .state import SandboxState
 
 __all__ = ["Sandbox"]
+
+
+def _calendar_start(today: date | datetime | str | None) -> datetime | None:
+    """Where the sandbox's calendar starts: a datetime as given; a day at noon (its night is then hours away).
+
+    Example:
+        >>> _calendar_start("2024-06-01"), _calendar_start(None)
+        (datetime.datetime(2024, 6, 1, 12, 0), None)
+    """
+    if today is None or isinstance(today, datetime):
+        return today
+    day = date.fromisoformat(today) if isinstance(today, str) else today
+    if not isinstance(day, date):
+        raise TypeError(f"today must be a date, a datetime or 'YYYY-MM-DD', got {type(today).__name__}")
+    return datetime(day.year, day.month, day.day, 12)
 
 _LOOPBACK_NAMES = {"localhost"}
 START_TIMEOUT = 15.0
@@ -143,6 +159,7 @@ class Sandbox:
         corpus_seed: int = 0,
         idle_timeout: float = IDLE_TIMEOUT,
         max_connections: int = MAX_CONNECTIONS,
+        today: date | datetime | str | None = None,
         **faults: Any,
     ) -> None:
         unknown = set(faults) - set(FaultSettings.names())
@@ -158,7 +175,7 @@ class Sandbox:
         self.idle_timeout, self.max_connections = float(idle_timeout), int(max_connections)
         self._designs = designs
         self._corpus_seed = corpus_seed
-        self._clock = Clock()
+        self._clock = Clock(start=_calendar_start(today))
         self.faults = Faults(FaultSettings(**faults), seed=seed, clock=self._clock)
         self._state: SandboxState | None = None
         self._engine: Any = None
@@ -231,8 +248,22 @@ class Sandbox:
         self.faults.advance_day()
 
     def advance_clock(self, seconds: float) -> None:
-        """Move the sandbox's clock forward: tokens and upload URLs age without sleeping."""
+        """Move the sandbox's clock forward: tokens and upload URLs age without sleeping, the calendar moves
+        on (designs published meanwhile appear; overnight jobs whose night passed are done)."""
         self._clock.advance(seconds)
+
+    def now(self) -> datetime:
+        """The date and time on the sandbox's calendar (the vendor's local time, naive).
+
+        Example:
+            >>> Sandbox(designs=300, today="2026-11-01").now().isoformat()[:13]     # doctest: +SKIP
+            '2026-11-01T12'
+        """
+        return self._clock.calendar()
+
+    def today(self) -> date:
+        """The day on the sandbox's calendar: what its searches are "as of"."""
+        return self._clock.today()
 
     @property
     def stats(self) -> dict[str, int]:

@@ -19,10 +19,12 @@ import secrets
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from ..api import SEARCH_ID_LIFETIME
 from .faults import Clock, Faults
+from .jobs import JobStore
 from .protocol import BUSINESS_ENDPOINTS, TOKEN_PATH, ApiFailure
 
 __all__ = ["MAX_SEARCH_ID_BYTES", "MAX_STORED_UPLOADS", "MAX_STORED_UPLOAD_BYTES", "Credentials", "SandboxState",
@@ -314,7 +316,44 @@ class SandboxState:
         self.credentials = Credentials(self.clock)
         self.uploads = UploadStore(self.clock)
         self.search_ids = SearchIds(self.clock, lifetime=SEARCH_ID_LIFETIME)
+        self.jobs = JobStore(self.clock)
         self._ranker: Any = None
+        self._last_published: Any = None
+
+    def visible(self, query: Any, *, day: date | None = None) -> Any:
+        """``query`` as the API answers it on ``day`` (default: the calendar's today): designs published after
+        that day are not found yet (a publication window ending then), or ``None`` when its own window lies
+        wholly after that day. While the day is past every publication of the corpus (the usual case), the
+        query is unchanged.
+
+        Example:
+            >>> from types import SimpleNamespace
+            >>> from datetime import datetime
+            >>> import pandas as pd
+            >>> from patsnap_analytics.query import DesignQuery
+            >>> meta = pd.DataFrame({"pbdt": pd.to_datetime(["2024-01-10", "2024-03-01"])})
+            >>> state = SandboxState(engine=SimpleNamespace(corpus=SimpleNamespace(meta=meta)), faults=Faults(),
+            ...                      clock=Clock(start=datetime(2024, 2, 1, 12)))
+            >>> state.visible(DesignQuery()).public_end_time, state.visible(DesignQuery(public_start_time="2024-02-02"))
+            (datetime.date(2024, 2, 1), None)
+        """
+        day = day or self.clock.today()
+        if self._last_published is None or self._last_published[0] is not self.corpus:
+            dates = self.corpus.meta["pbdt"]
+            self._last_published = (self.corpus, dates.max().date() if dates.notna().any() else None)
+        last = self._last_published[1]
+        if last is None or day >= last:
+            return query
+        if query.public_start_time is not None and query.public_start_time > day:
+            return None
+        end = min(query.public_end_time or day, day)
+        return query.replace(public_end_time=end)
+
+    def published(self, design: int, *, day: date | None = None) -> bool:
+        """Whether ``design`` is published on ``day`` (default: the calendar's today); a design without a
+        publication date counts as published."""
+        pbdt = self.corpus.meta["pbdt"].iat[design]
+        return pbdt is None or pbdt != pbdt or pbdt.date() <= (day or self.clock.today())
 
     @property
     def ranker(self) -> Any:
