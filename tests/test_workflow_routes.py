@@ -221,11 +221,14 @@ def test_searches_answer_as_of_the_calendar_s_today(box):
 
 
 def test_the_shared_sandbox_s_calendar_is_today_and_hides_nothing(sb):
-    from datetime import UTC, datetime
+    from datetime import UTC, datetime, timedelta
 
-    assert sb.today() == datetime.now(UTC).date()
-    assert sb._state.visible(__import__("patsnap_analytics").DesignQuery()) == __import__(
-        "patsnap_analytics").DesignQuery()
+    from patsnap_analytics import DesignQuery
+
+    # other tests move the shared sandbox's clock on by hours (token and upload expiry), never back
+    started = datetime.now(UTC).date()
+    assert started - timedelta(days=1) <= sb.today() <= started + timedelta(days=7)  # (a run across midnight)
+    assert sb._state.visible(DesignQuery()) == DesignQuery()  # a calendar at or past today hides no design
 
 
 def test_what_the_client_sends_is_what_the_spec_takes(box, spec):
