@@ -43,7 +43,7 @@ def run_demo(out_dir: Path | str = "demo-output", *, designs: int | None = None,
         >>> path = run_demo("/tmp/demo", designs=300)          # doctest: +SKIP
     """
     from .connect import connect
-    from .exports import reviewer_workbook
+    from .exports import reviewer_workbook, write_frame
     from .report import landscape_report
 
     out = Path(out_dir)
@@ -58,7 +58,7 @@ def run_demo(out_dir: Path | str = "demo-output", *, designs: int | None = None,
         enriched = client.stats.total_calls - searched
         for facet in ("simple_legal_status", "legal_status", "country", "loc", "assignee", "application_year"):
             labelled = client.label(labelled, by=facet, progress=False)  # 0 calls: the rows hold every facet
-        labelled.to_csv(out / "results.csv", index=False)
+        write_frame(labelled, out / "results.csv")  # text as text, never a formula (exports.py)
         path = landscape_report(
             labelled, out / "landscape.html", client=client,
             title="Design landscape: sample product drawings",
