@@ -15,8 +15,8 @@ text). Every file is written whole or not at all: into a temporary file beside i
 Example:
     >>> import pandas as pd, tempfile, pathlib
     >>> out = write_frame(pd.DataFrame({"patent_pn": ["USD1S"]}), pathlib.Path(tempfile.mkdtemp()) / "hits.csv")
-    >>> out.read_text()
-    'patent_pn\\nUSD1S\\n'
+    >>> out.read_text()   # text cells quoted, so a line break inside one never starts a row
+    '"patent_pn"\\n"USD1S"\\n'
 """
 
 from __future__ import annotations
