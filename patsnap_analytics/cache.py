@@ -51,28 +51,37 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import sqlite3
 import threading
 import time
 import warnings
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
-from .api import JSON_SEARCH_ENDPOINTS, SEARCH_ID, SEARCH_RESULTS, endpoint_for_path
-from .errors import CacheStorageError, CacheStorageWarning
+from . import cachefile
+from .api import (
+    CORRELATION_HEADER,
+    JSON_SEARCH_ENDPOINTS,
+    SANDBOX_HEADER,
+    SEARCH_ID,
+    SEARCH_RESULTS,
+    endpoint_for_path,
+)
+from .errors import CacheStorageError, CacheStorageWarning, ValidationError
+from .redact import MASK, redact
 from .settings import Settings, is_redis_url
 
 __all__ = [
     "IMAGE_TTL",
     "SEARCH_TTL",
     "SECRET_PARAMS",
+    "SPARE_BYTES",
     "ZERO_HITS_TTL",
     "AnswerStore",
     "CacheHealth",
@@ -92,6 +101,8 @@ __all__ = [
 SEARCH_TTL = timedelta(days=30)
 #: A zero-hit answer (``data: {}``) is genuine but may be a passing state of the server: kept a day only.
 ZERO_HITS_TTL = timedelta(days=1)
+#: Bytes of answers kept in memory when the storage refuses them (a full disk), at most.
+SPARE_BYTES = 64 * 2**20
 #: Result thumbnails: the API's presigned image links live about 7 days.
 IMAGE_TTL = timedelta(days=7)
 #: An upload URL is reused until this many seconds before the API says it expires.
@@ -306,10 +317,18 @@ def team_of(session: Any) -> Any:
 
 
 def _file_session(path: Path, settings: dict[str, Any], health: CacheHealth) -> requests.Session:
-    """The cached session on the SQLite file at ``path`` (read-only, or in memory, when it cannot be used)."""
+    """The cached session on the SQLite file at ``path`` (read-only, or in memory, when it cannot be used; a file
+    that is not recognisably this toolkit's cache is never opened for writing)."""
     from requests_cache import CachedSession
 
     health.path = path
+    what = None if _is_default_file(path) else cachefile.foreign(path)  # only the toolkit writes the default
+    if what is not None:
+        health.foreign = what
+        health.report(f"it is not a patsnap-analytics cache but {what}, so nothing is written to it",
+                      "give the cache a file of its own (cache=..., PATSNAP_CACHE_DIR); answers are kept in memory "
+                      "until then")
+        return CachedSession(backend="memory", **settings)
     if not _writable(path):
         if path.is_file():
             health.read_only = True
@@ -322,15 +341,17 @@ def _file_session(path: Path, settings: dict[str, Any], health: CacheHealth) -> 
                       "PATSNAP_CACHE_DIR); answers are kept in memory until then")
         return CachedSession(backend="memory", **settings)
     try:
-        # WAL + a busy timeout: many threads (and a second notebook) share one file without "database is locked"
-        return CachedSession(str(path), backend="sqlite", serializer="json", wal=True, busy_timeout=30_000,
-                             **settings)
+        # WAL + a bounded busy wait: many threads (and a second notebook) share one file without "database is
+        # locked", and a damaged or held file is reported after seconds, not waited for without end
+        session = CachedSession(backend=cachefile.SQLiteFileCache(path), **settings)
     except sqlite3.Error as exc:
         health.report(f"it is not a usable SQLite database ({exc})", _CLEAR_REMEDY)
         return CachedSession(backend="memory", **settings)
+    cachefile.mark(path)
+    return session
 
 
-_CLEAR_REMEDY = "run `patsnap-analytics cache clear` (or client.clear_cache()) to start a new cache file"
+_CLEAR_REMEDY = cachefile.CLEAR_REMEDY
 
 
 def _writable(path: Path) -> bool:
@@ -354,15 +375,13 @@ def _read_only_backend(path: Path) -> Any:
     from requests_cache.serializers import init_serializer
 
     def connect() -> sqlite3.Connection:
-        # read-only first (it sees answers still in the WAL file); immutable when even that cannot be opened
-        for options in ("mode=ro", "mode=ro&immutable=1"):
-            db = sqlite3.connect(f"file:{quote(str(path))}?{options}", uri=True, check_same_thread=False)
-            try:
-                db.execute("SELECT COUNT(*) FROM responses").fetchone()
-                return db
-            except sqlite3.Error:
-                db.close()
-        raise sqlite3.OperationalError("the cache file cannot be opened read-only")
+        db = cachefile.read_only_connection(path)
+        try:
+            db.execute("SELECT COUNT(*) FROM responses").fetchone()
+        except sqlite3.Error:
+            db.close()
+            raise
+        return db
 
     class ReadOnlyTable(BaseStorage):
         def __init__(self, table: str, serializer: Any) -> None:
@@ -423,6 +442,8 @@ class CacheHealth:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         self.read_only = False
+        #: What the file is when it is not this toolkit's cache (then nothing is written to it, nor cleared).
+        self.foreign: str | None = None
         self.failures = 0
         self.causes: Counter[str] = Counter()
         self.problem: str | None = None
@@ -446,17 +467,37 @@ class CacheHealth:
             return {"read_only": self.read_only, "storage_errors": self.failures, "storage_problem": self.problem}
 
 
-_RESPONSE_HEADERS = ("Content-Type", "X-PatSnap-Sandbox", "x-correlation-id", "Date")
+#: The answer headers a stored answer keeps: its type, the sandbox's mark, the vendor's trace id (for a support
+#: ticket) and its date.
+_RESPONSE_HEADERS = ("Content-Type", SANDBOX_HEADER, CORRELATION_HEADER, "Date")
+
+
+def _kept_headers(response: requests.Response) -> dict[str, str]:
+    """The headers of :data:`_RESPONSE_HEADERS` an answer carries, each only while it holds no secret: one the
+    transport blanked (a server echoing the key into ``x-correlation-id``) or that looks like a credential is
+    left out, so neither the cache file, its WAL nor Redis ever holds it.
+
+    Example:
+        >>> r = requests.Response(); r.headers.update({"x-correlation-id": "corr-***", "Content-Type": "a/b"})
+        >>> _kept_headers(r)
+        {'Content-Type': 'a/b'}
+    """
+    kept = {}
+    for name in _RESPONSE_HEADERS:
+        value = response.headers.get(name)
+        if value is not None and MASK not in value and redact(value) == value:
+            kept[name] = value
+    return kept
 
 
 def _clean_copy(response: requests.Response, request: requests.PreparedRequest) -> requests.Response:
-    """The answer as it may be stored: body, status, a few headers, and the request rebuilt from the key
-    parameters — no credential in any field (no redirect history, no connection, no original URL)."""
+    """The answer as it may be stored: body, status, a few headers holding no secret, and the request rebuilt
+    from the key parameters — no credential in any field (no redirect history, no connection, no original URL)."""
     import urllib3
 
     clean = requests.Response()
     clean.status_code, clean.reason, clean.encoding = response.status_code, response.reason, "utf-8"
-    clean.headers.update({k: v for k in _RESPONSE_HEADERS if (v := response.headers.get(k)) is not None})
+    clean.headers.update(_kept_headers(response))
     clean._content = response.content
     clean.url = request.url or ""
     clean.request = request
@@ -470,7 +511,9 @@ class AnswerStore:
 
     Every storage failure is caught here and reported through :class:`CacheHealth` (a search never fails
     because the cache did); a write is read back, because requests-cache's SQLite backend rolls a failed
-    write back silently (a full disk would otherwise stop caching without a word).
+    write back silently (a full disk would otherwise stop caching without a word). An answer the storage
+    refused is kept in this process's memory (:data:`SPARE_BYTES` at most, the oldest forgotten first), so a
+    full disk does not make the same search paid again and again.
 
     Example:
         >>> from requests_cache import CachedSession
@@ -484,14 +527,21 @@ class AnswerStore:
     def __init__(self, session: Any, health: CacheHealth) -> None:
         self.cache = session.cache
         self.health = health
+        self._spare: OrderedDict[str, Any] = OrderedDict()  # key -> answer the storage refused (newest last)
+        self._spare_bytes = 0
+        self._spare_lock = threading.Lock()
 
     def get(self, request: requests.PreparedRequest) -> Any:
         """The stored, unexpired answer for ``request``, or ``None`` (also when the file cannot be read)."""
-        try:
-            stored = self.cache.get_response(self.cache.create_key(request))
-        except (sqlite3.Error, OSError) as exc:
-            self.health.report(f"it cannot be read ({exc})", _CLEAR_REMEDY)
-            return None
+        key = self.cache.create_key(request)
+        with self._spare_lock:
+            stored = self._spare.get(key)  # refused by the storage, so newer than anything in it
+        if stored is None:
+            try:
+                stored = self.cache.get_response(key)
+            except (sqlite3.Error, OSError) as exc:
+                self.health.report(f"it cannot be read ({exc})", _CLEAR_REMEDY)
+                return None
         if stored is None or stored.is_expired:
             return None
         return stored
@@ -501,39 +551,78 @@ class AnswerStore:
         if self.health.read_only:
             return False
         key = self.cache.create_key(request)
+        clean, expires = _clean_copy(response, request), datetime.now(UTC) + ttl
         try:
-            self.cache.save_response(_clean_copy(response, request), key, datetime.now(UTC) + ttl)
+            self.cache.save_response(clean, key, expires)
             kept = self.cache.responses.get(key) is not None
         except (sqlite3.Error, OSError) as exc:
             self.health.report(f"an answer could not be written ({exc})", _space_remedy(self.health.path))
-            return False
-        if not kept:
-            self.health.report("an answer could not be written (the disk may be full)",
-                               _space_remedy(self.health.path))
+            kept = False
+        else:
+            if not kept:
+                self.health.report("an answer could not be written (the disk may be full)",
+                                   _space_remedy(self.health.path))
+        self._keep_spare(key, clean, expires, kept)
         return kept
+
+    def _keep_spare(self, key: str, clean: requests.Response, expires: datetime, stored: bool) -> None:
+        """Hold an answer the storage refused in memory (or drop the spare copy of one it now holds)."""
+        from requests_cache.models import CachedResponse
+
+        with self._spare_lock:
+            self._drop_spare(key)
+            if stored:
+                return
+            self._spare[key] = CachedResponse.from_response(clean, expires=expires)
+            self._spare_bytes += len(clean.content or b"")
+            while self._spare_bytes > SPARE_BYTES and len(self._spare) > 1:
+                self._drop_spare(next(iter(self._spare)))
+
+    def _drop_spare(self, key: str) -> None:
+        dropped = self._spare.pop(key, None)
+        if dropped is not None:
+            self._spare_bytes -= len(dropped.content or b"")
 
     def discard(self, request: requests.PreparedRequest) -> None:
         """Forget a stored answer that turned out unusable (malformed, or from an older format)."""
+        key = self.cache.create_key(request)
+        with self._spare_lock:
+            self._drop_spare(key)
         with contextlib.suppress(sqlite3.Error, OSError, KeyError):
-            self.cache.delete(self.cache.create_key(request))
+            self.cache.delete(key)
+
+    def clear(self) -> None:
+        """Forget the answers kept in memory (the storage itself is cleared by :func:`clear_storage`)."""
+        with self._spare_lock:
+            self._spare.clear()
+            self._spare_bytes = 0
 
 
-def _space_remedy(path: Path | None) -> str:
-    if path is None:
-        return "free some memory"
-    try:
-        free = shutil.disk_usage(path.parent).free
-    except OSError:
-        return "free some disk space"
-    return f"free some disk space ({free / 2**20:.1f} MB free there) or move the cache (PATSNAP_CACHE_DIR)"
+_space_remedy = cachefile.space_remedy
 
 
 def clear_storage(session: Any, path: Path | None) -> None:
     """Empty the cache; a file that cannot be emptied (corrupt, truncated) is deleted, WAL files included.
 
+    Only what is recognisably this toolkit's cache is cleared (:func:`~patsnap_analytics.cachefile.foreign`;
+    the default cache file in the user cache directory always is): anything else — a text file, a CSV,
+    another application's database — raises :class:`~patsnap_analytics.errors.ValidationError` naming it,
+    with nothing touched.
+
     Example:
         >>> clear_storage(requests.Session(), None)   # no cache: nothing to do
+        >>> import tempfile
+        >>> notes = Path(tempfile.mkdtemp()) / "notes.txt"; _ = notes.write_text("keep me")
+        >>> clear_storage(requests.Session(), notes)
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.ValidationError: cache: ... is not a patsnap-analytics cache but a file that is not an SQLite database (7 bytes); nothing was cleared. Give the path of a cache file (`patsnap-analytics cache info` shows the default one)
     """
+    what = cachefile.foreign(path) if path is not None and not _is_default_file(path) else None
+    if what is not None:
+        raise ValidationError("cache", f"{path} is not a patsnap-analytics cache but {what}; nothing was cleared. "
+                                       "Give the path of a cache file (`patsnap-analytics cache info` shows the "
+                                       "default one)")
     cache = getattr(session, "cache", None)
     try:
         if cache is not None and cache_file(session) == path:
@@ -570,6 +659,14 @@ def wrap_session(session: requests.Session, keyer: SearchKeyer) -> requests.Sess
     return CachedSession.wrap(session, backend=copy.copy(session.cache), **cache_settings(keyer))
 
 
+def _is_default_file(path: Path) -> bool:
+    """Whether ``path`` is the default cache file (in the user cache directory: only this toolkit writes there)."""
+    try:
+        return path.resolve() == Settings.from_env().cache_file.resolve()
+    except OSError:
+        return False
+
+
 def cache_file(session: Any) -> Path | None:
     """The SQLite file behind a requests-cache session, or ``None`` (no cache, or a non-file backend).
 
@@ -586,10 +683,12 @@ def cache_file(session: Any) -> Path | None:
 
 def record_table(session: Any, table_name: str, health: CacheHealth | None = None) -> Any:
     """A table of JSON text records kept beside the session's answers: in the cache file, shared by threads
-    and processes (WAL, a busy timeout); in the team's Redis (one key per record, each with its own TTL:
-    write with :func:`put_records`); or a plain dict when the session has no file (no cache, ``":memory:"``),
-    the file is read-only, or the table cannot be opened (reported through ``health``). Values are stored as
-    given (``serializer=None``): callers store JSON text, never anything executable such as a pickle.
+    and processes (WAL, a bounded busy wait); in the team's Redis (one key per record, each with its own TTL:
+    write with :func:`put_records`); or a plain dict when the session has no file (no cache, ``":memory:"``)
+    or the file is read-only. Values are stored as given: callers store JSON text, never anything executable
+    such as a pickle. A table in the file never fails its caller
+    (:class:`~patsnap_analytics.cachefile.GuardedTable`): what the file refuses (a full disk, a damaged or
+    held file) is reported through ``health`` and kept in this process's memory.
 
     Example:
         >>> table = record_table(None, "uploads"); table["k"] = '{"x": 1}'; dict(table)
@@ -601,15 +700,13 @@ def record_table(session: Any, table_name: str, health: CacheHealth | None = Non
     db_path = cache_file(session)
     if db_path is None or (health is not None and health.read_only):
         return {}
-    from requests_cache.backends.sqlite import SQLiteDict
-
+    health = health or CacheHealth(db_path)
     try:
-        return SQLiteDict(db_path, table_name=table_name, serializer=None, wal=True, busy_timeout=30_000)
+        primary = cachefile.record_dict(db_path, table_name)
     except sqlite3.Error as exc:
-        if health is None:
-            raise
         health.report(f"the {table_name} table cannot be opened ({exc})", _CLEAR_REMEDY)
-        return {}
+        primary = None
+    return cachefile.GuardedTable(primary, health, table_name)
 
 
 def put_records(table: Any, records: Mapping[str, str], *, ttl: timedelta | None) -> None:
@@ -635,7 +732,8 @@ class UploadLedger:
     """sha256 -> (upload url, expiry as epoch seconds), kept in the cache file (or in memory without one).
 
     A record that is not what this class writes (tampered, or an expiry that is not a finite number) is
-    treated as absent and dropped, never handed out; storage failures are reported through ``health``.
+    treated as absent and dropped, never handed out; storage failures are reported through ``health`` (the
+    table is a :func:`record_table`: it never fails, and keeps in memory what the file refuses).
 
     Example:
         >>> ledger = UploadLedger(None)
@@ -661,12 +759,8 @@ class UploadLedger:
 
     def entry(self, sha256: str) -> tuple[str, float] | None:
         """``(url, expires_at)`` while valid (with the safety margin), else ``None``."""
-        try:
-            with self._lock:
-                raw = self._store.get(sha256)
-        except sqlite3.Error as exc:
-            self.health.report(f"the upload ledger cannot be read ({exc})", _CLEAR_REMEDY)
-            return None
+        with self._lock:
+            raw = self._store.get(sha256)
         if raw is None:
             return None
         record = _ledger_record(raw)
@@ -679,38 +773,27 @@ class UploadLedger:
         return url, expires_at
 
     def put(self, sha256: str, url: str, *, expire_in: float) -> float:
-        """Remember an upload; returns its expiry (epoch seconds)."""
+        """Remember an upload; returns its expiry (epoch seconds). A ledger the disk refuses keeps it in memory
+        (:func:`record_table`), so the same image is not uploaded again by this process."""
         expires_at = self._clock() + float(expire_in)
-        try:
-            with self._lock:
-                put_records(self._store, {sha256: json.dumps({"url": url, "expires_at": expires_at}, allow_nan=False)},
-                            ttl=timedelta(seconds=float(expire_in)))
-        except sqlite3.Error as exc:
-            self.health.report(f"an upload URL could not be written ({exc})", _space_remedy(self.health.path))
+        with self._lock:
+            put_records(self._store, {sha256: json.dumps({"url": url, "expires_at": expires_at}, allow_nan=False)},
+                        ttl=timedelta(seconds=float(expire_in)))
         return expires_at
 
     def forget(self, sha256: str) -> None:
         """Drop an entry (the API said the URL is no longer valid)."""
-        try:
-            with self._lock:
-                self._store.pop(sha256, None)
-        except sqlite3.Error:
-            pass
+        with self._lock:
+            self._store.pop(sha256, None)
 
     def clear(self) -> None:
         """Drop every entry."""
-        try:
-            with self._lock:
-                self._store.clear()
-        except sqlite3.Error:
-            pass
+        with self._lock:
+            self._store.clear()
 
     def __len__(self) -> int:
-        try:
-            with self._lock:
-                return len(self._store)
-        except sqlite3.Error:
-            return 0
+        with self._lock:
+            return len(self._store)
 
 
 def _ledger_record(raw: Any) -> tuple[str, float] | None:

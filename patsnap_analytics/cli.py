@@ -230,7 +230,8 @@ def build_parser() -> argparse.ArgumentParser:
     cache.add_argument("action", choices=["info", "clear"])
     where = cache.add_mutually_exclusive_group()
     where.add_argument("--path", help="an existing cache file (default: PATSNAP_CACHE_URL if set, else the file in "
-                                      "the user cache directory)")
+                                      "the user cache directory); a file that is not a patsnap-analytics cache "
+                                      "is refused, untouched")
     where.add_argument("--url", help="a team's Redis, e.g. redis://host:6379/0 (default: PATSNAP_CACHE_URL)")
     cache.add_argument("--spent", action="store_true",
                        help="with clear and a team's Redis: also start the team's call counts again (max_calls)")

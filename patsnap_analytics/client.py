@@ -537,8 +537,11 @@ class Client:
     def clear_cache(self) -> None:
         """Forget every cached answer, remembered upload and patent record; a corrupt cache file is deleted
         (the next client starts a new one). Reviewers' verdicts are kept: they are work, not a copy of an
-        answer (``client.verdicts.forget`` deletes them)."""
+        answer (``client.verdicts.forget`` deletes them). A file that is not recognisably this toolkit's cache
+        (a text file, another application's database) is refused with a ``ValidationError`` and left untouched."""
         clear_storage(self.session, self.health.path if self._owns_session else cache_file(self.session))
+        if self.transport.answers is not None:
+            self.transport.answers.clear()
         self.ledger.clear()
         self.records.clear()
 

@@ -14,6 +14,7 @@ Everything the toolkit raises on purpose is a :class:`PatsnapError`::
     │   ├── PatentTypeError                    the patent is of another type than the search's (D / U)
     │   └── NoDrawingError                     the patent has no abstract drawing to search with
     ├── CacheStorageError                      the cache (file or Redis) cannot be used (names it, cause, remedy)
+    ├── ExportError                            a result file could not be written (names it and the cause)
     ├── TransportError                         no usable HTTP answer; ``cause`` names what failed on the
     │   │                                      network (dns, refused, unreachable, tls, timeout, dropped)
     │   ├── DeadlineExceeded                   the whole call took longer than ``timeout``
@@ -65,6 +66,7 @@ __all__ = [
     "CredentialsRejectedError",
     "DailyQuotaExceededError",
     "DeadlineExceeded",
+    "ExportError",
     "InvalidImageError",
     "NoDrawingError",
     "OfflineCacheMiss",
@@ -301,6 +303,23 @@ class CacheStorageError(PatsnapError):
 
     def __reduce__(self):
         return (type(self), (self.path, self.cause, self.remedy))
+
+
+class ExportError(PatsnapError):
+    """A result file (CSV, Parquet, Excel, JSON, a reviewer workbook) could not be written: names the file and the
+    cause. Nothing was left half-written: a file already at that path is as it was.
+
+    Example:
+        >>> str(ExportError("/out/hits.csv", "No space left on device"))
+        '/out/hits.csv could not be written: No space left on device; nothing was replaced'
+    """
+
+    def __init__(self, path: str, cause: str) -> None:
+        self.path, self.cause = path, cause
+        super().__init__(f"{path} could not be written: {cause}; nothing was replaced")
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.cause))
 
 
 class CacheStorageWarning(UserWarning):

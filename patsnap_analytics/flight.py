@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -88,7 +88,8 @@ class RedisKeyLocks:
     thread per process, for all the locks it holds), so a search may take as long as it needs while a holder
     that was killed, frozen or cut off blocks its key at most ``lock_timeout``. Waiters poll every 50 ms. When
     Redis stops answering (said once, :meth:`~patsnap_analytics.team.Team.fail`) the process goes on alone:
-    its own threads still queue per key.
+    its own threads still queue per key, and nothing more goes to Redis — no release, no renewal (a held lock
+    frees itself after ``lock_timeout``), so a frozen Redis costs one timeout, not one per lock.
 
     Example:
         >>> from patsnap_analytics.team import Team
@@ -134,8 +135,13 @@ class RedisKeyLocks:
             with self._guard:
                 self._held.discard(held)
             # a lock that expired (the process froze past lock_timeout) or whose Redis is gone frees itself
-            with suppress(RedisError, LockError, OSError):
-                held.release()
+            if not self.team.down:
+                try:
+                    held.release()
+                except LockError:
+                    pass  # expired meanwhile: it freed itself
+                except (RedisError, OSError) as exc:
+                    self.team.fail(exc, "releasing a search's lock")
 
     def _renew(self, held: Any) -> None:
         with self._guard:
@@ -154,6 +160,8 @@ class RedisKeyLocks:
             with self._guard:
                 held = list(self._held)
             for lock in held:
+                if self.team.down:
+                    return
                 try:
                     lock.reacquire()
                 except LockError:

@@ -227,6 +227,12 @@ class SpendGate:
     process of the team counts into the same two numbers; without one, in this process. A call over either
     limit raises :class:`~patsnap_analytics.errors.BudgetExceeded` and is not counted.
 
+    A restart of Redis never resets the budget: each process keeps the last counts Redis gave it as a floor,
+    and a count that comes back below it (Redis restarted empty) is raised to it, in the same atomic step, and
+    said once (:meth:`~patsnap_analytics.team.Team.check_epoch`). The floor is the highest count a living
+    process of the team saw, so calls made since then by a process that has ended are the only ones a restart
+    can forget.
+
     Cost: one Redis round trip per call (no API call).
 
     Example:
@@ -251,6 +257,7 @@ class SpendGate:
         self._lock = threading.Lock()
         self._total = 0
         self._days: dict[str, int] = {}
+        self._script: Any = None  # the counting script (_COUNT), registered on first use
 
     def acquire(self) -> None:
         """Count this call, or raise when it would exceed a limit."""
@@ -266,20 +273,26 @@ class SpendGate:
                                  f"would exceed the daily budget{' of the team' if self.team is not None else ''}")
 
     def _add(self, day: str, step: int) -> tuple[int, int]:
-        """Add ``step`` to both counts; returns them. Shared in Redis while it answers, else in this process
-        (continuing from the last counts Redis gave)."""
+        """Add ``step`` to both counts; returns them. Shared in Redis while it answers — never below the counts
+        this process saw last (:data:`_COUNT`) — else in this process (continuing from the last counts Redis
+        gave)."""
         team = self.team
         if team is not None and not team.down:
+            with self._lock:
+                floor_total, floor_day = self._total + step, self._days.get(day, 0) + step
             try:
-                total_key, day_key = self._count_keys(day)
-                with team.redis.pipeline() as pipe:  # MULTI/EXEC: both counts move together
-                    total, today, _ = pipe.incrby(total_key, step).incrby(day_key, step).expire(
-                        day_key, self.DAY_KEPT).execute()
-                with self._lock:
-                    self._total, self._days[day] = int(total), int(today)
-                return int(total), int(today)
+                if self._script is None:
+                    self._script = team.redis.register_script(_COUNT)  # EVALSHA, loaded again after a restart
+                total, today, raised = self._script(keys=list(self._count_keys(day)),
+                                                    args=[step, floor_total, floor_day, self.DAY_KEPT])
             except _redis_errors() as exc:
                 team.fail(exc, "counting a call against the team's budget")
+            else:
+                with self._lock:
+                    self._total, self._days[day] = int(total), int(today)
+                if raised:
+                    team.check_epoch()  # say once that Redis lost the team's data
+                return int(total), int(today)
         with self._lock:
             self._total += step
             self._days[day] = self._days.get(day, 0) + step
@@ -314,6 +327,24 @@ class SpendGate:
                 team.fail(exc, "resetting the team's call counts")
         with self._lock:
             self._total, self._days = 0, {}
+
+
+#: Add ARGV[1] to the total (KEYS[1]) and the day's count (KEYS[2], kept ARGV[4] s), in one atomic step; a
+#: count that comes back below this process's floor (ARGV[2], ARGV[3]: what it saw last, plus this step) —
+#: Redis restarted empty — is raised to it. Returns both counts and whether one was raised.
+_COUNT = """
+local total = redis.call('INCRBY', KEYS[1], ARGV[1])
+local today = redis.call('INCRBY', KEYS[2], ARGV[1])
+local raised = 0
+if total < tonumber(ARGV[2]) then
+    total = tonumber(ARGV[2]); redis.call('SET', KEYS[1], total); raised = 1
+end
+if today < tonumber(ARGV[3]) then
+    today = tonumber(ARGV[3]); redis.call('SET', KEYS[2], today); raised = 1
+end
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+return {total, today, raised}
+"""
 
 
 def _redis_errors() -> tuple[type[BaseException], ...]:
@@ -385,7 +416,7 @@ class SharedRateLimiter:
 
         redis = self.team.redis
         try:
-            while True:
+            while not self.team.down:  # another thread may find Redis gone while this one waits for a slot
                 with redis.pipeline(transaction=False) as pipe:
                     for name in self.names:
                         pipe.pttl(name)
@@ -401,12 +432,14 @@ class SharedRateLimiter:
                 time.sleep(min(min(busy, default=1) / 1000, self.rest) + 0.001)
         except _redis_errors() as exc:
             self.team.fail(exc, "pacing a call")
-            return None
+        return None
 
     def _rest(self, lock: Any) -> None:
         """The call is answered: the slot frees :attr:`rest` seconds from now."""
         from redis.exceptions import LockError
 
+        if self.team.down:
+            return  # no round trip to a Redis that stopped answering: the slot frees itself
         try:
             lock.extend(self.rest, replace_ttl=True)
         except LockError:

@@ -19,6 +19,7 @@ import dataclasses
 import hashlib
 import io
 import os
+import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ __all__ = [
     "ImageSource",
     "Views",
     "image_files",
+    "read_image_file",
     "sample_queries_dir",
     "sniff_kind",
 ]
@@ -171,8 +173,8 @@ class ImageRef:
             return self._data
         assert self.path is not None
         try:
-            data = self.path.read_bytes()
-        except OSError as exc:
+            data = read_image_file(self.path)
+        except (OSError, InvalidImageError) as exc:
             raise InvalidImageError(f"image {self.name}", f"cannot be read again: {exc}") from None
         if hashlib.sha256(data).hexdigest() != self.sha256:
             raise InvalidImageError(f"image {self.name}", f"{self.path} changed since it was checked; pass it again")
@@ -252,13 +254,11 @@ class ImageRef:
                 raise InvalidImageError(parameter, f"file not found: {path}")
             if path.is_dir():
                 raise InvalidImageError(parameter, f"{path} is a directory, not an image file")
-            if path.stat().st_size > MAX_IMAGE_BYTES:  # do not read a huge file just to reject it
-                raise InvalidImageError(
-                    f"{parameter} {path.name}",
-                    f"{path.stat().st_size / 1024:.0f} KB is over the API's limit of 4096 KB; downscale or "
-                    "recompress it",
-                )
-            checked = cls.from_bytes(path.read_bytes(), name=path.name, parameter=parameter)
+            try:
+                data = read_image_file(path, parameter=parameter)
+            except OSError as exc:
+                raise InvalidImageError(parameter, f"{path} cannot be read ({exc.strerror or exc})") from None
+            checked = cls.from_bytes(data, name=path.name, parameter=parameter)
             # keep where the bytes are, not the bytes: they are read again for an upload
             return dataclasses.replace(checked, path=path.resolve(), _data=None)
         if hasattr(image, "read"):
@@ -270,6 +270,32 @@ class ImageRef:
         raise InvalidImageError(
             parameter, f"must be a path, bytes or a binary file object, got {type(image).__name__}"
         )
+
+
+def read_image_file(path: Path, *, parameter: str = "image") -> bytes:
+    """The bytes of the image file at ``path``: a regular file (a device such as ``/dev/zero`` never ends, a FIFO
+    would wait for a writer for ever), read up to the API's limit and no further.
+
+    Opened without blocking and checked on the open file itself, so nothing can be swapped in between the
+    check and the read. Raises :class:`~patsnap_analytics.errors.InvalidImageError` (or ``OSError`` when the
+    file cannot be opened).
+
+    Example:
+        >>> read_image_file(Path("/dev/zero"))
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.InvalidImageError: image: /dev/zero is not a regular file (a device, a FIFO or a socket); give an image file
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise InvalidImageError(parameter, f"{path} is not a regular file (a device, a FIFO or a socket); "
+                                               "give an image file")
+        if info.st_size > MAX_IMAGE_BYTES:  # do not read a huge file just to reject it
+            raise InvalidImageError(f"{parameter} {path.name}", f"{info.st_size / 1024:.0f} KB is over the API's "
+                                                                "limit of 4096 KB; downscale or recompress it")
+        return f.read(MAX_IMAGE_BYTES + 1)  # a file still growing is cut here, and refused by its size
 
 
 def _check_decodes(im, kind: str) -> None:

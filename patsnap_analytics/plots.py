@@ -33,10 +33,11 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -49,6 +50,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
 from .codes import OFFICES, name_of
@@ -114,6 +116,21 @@ def _check_frame(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
         raise ValueError(f"{what}: the frame has no column(s) {', '.join(map(repr, missing))}")
     if df.empty:
         raise ValueError(f"{what}: no results to plot (the frame is empty)")
+
+
+def _literal_text(draw: Callable[..., Any]) -> Callable[..., Any]:
+    """A chart whose every text is drawn as written: Matplotlib reads text between two ``$`` as mathtext, so a
+    holder named ``Price $^$ Co`` (or a title, a query file name) would fail the chart, or the report, at
+    drawing time. Every text of the Axes (or Figure) the chart returns — titles, tick labels, legends, bar
+    labels, captions — has mathtext parsing turned off; the user's other Axes are left alone."""
+    @functools.wraps(draw)
+    def chart(*args: Any, **kwargs: Any) -> Any:
+        drawn = draw(*args, **kwargs)
+        for text in drawn.findobj(Text):
+            text.set_parse_math(False)
+        return drawn
+
+    return chart
 
 
 def _title(df: pd.DataFrame, text: str) -> str:
@@ -263,6 +280,7 @@ def _score_layer(ax: Axes, kind: str, values: np.ndarray, edges: np.ndarray, lin
         ax.step(xs, ys, where="post", **line)
 
 
+@_literal_text
 def score_distribution(df: pd.DataFrame, *, by: str | None = "query", kind: str = "hist",
                        bins: int | None = None, ax: Axes | None = None, **kwargs: Any) -> Axes:
     """Distribution of similarity scores, one overlaid layer per value of ``by`` (default: per query image).
@@ -306,6 +324,7 @@ def score_distribution(df: pd.DataFrame, *, by: str | None = "query", kind: str 
     return _finish_score_chart(ax, df, title, dropped, groups, by)
 
 
+@_literal_text
 def score_vs_rank(df: pd.DataFrame, *, by: str | None = "query", ax: Axes | None = None, **kwargs: Any) -> Axes:
     """How fast similarity falls with rank: one line per value of ``by`` (default: per query image).
 
@@ -378,6 +397,7 @@ def _height(n: int) -> float:
     return max(2.5, 0.4 * n + 1.2)
 
 
+@_literal_text
 def office_breakdown(df: pd.DataFrame, *, top: int | None = 15, distinct: bool = True,
                      ax: Axes | None = None, **kwargs: Any) -> Axes:
     """Results per patent office (from ``country``), largest first, labelled ``United States (US)``.
@@ -408,6 +428,7 @@ def _require_labels(df: pd.DataFrame, by: str, what: str) -> str:
     return column
 
 
+@_literal_text
 def status_breakdown(df: pd.DataFrame, *, by: str = "simple_legal_status", distinct: bool = True,
                      ax: Axes | None = None, **kwargs: Any) -> Axes:
     """Results per legal status, from a frame labelled with ``client.label(df, by=by)``.
@@ -454,6 +475,7 @@ def _explode(df: pd.DataFrame, column: str, separators: str = "|") -> pd.DataFra
     return out
 
 
+@_literal_text
 def loc_breakdown(df: pd.DataFrame, *, top: int | None = 15, distinct: bool = True,
                   ax: Axes | None = None, **kwargs: Any) -> Axes:
     """Results per Locarno subclass, from the rows' ``loc`` (a list of codes per row: enrichment, rich search
@@ -517,6 +539,7 @@ def _stacked(ax: Axes, table: pd.DataFrame, *, horizontal: bool, kwargs: dict[st
         ax.legend(frameon=False, fontsize="small", loc="lower right" if horizontal else "upper left")
 
 
+@_literal_text
 def assignee_breakdown(df: pd.DataFrame, *, top: int = 15, by: str = "current_assignee", stack: str | None = None,
                        ax: Axes | None = None, **kwargs: Any) -> Axes:
     """Who holds the similar designs: distinct designs per assignee, the ``top`` largest, optionally stacked by
@@ -556,6 +579,7 @@ def assignee_breakdown(df: pd.DataFrame, *, top: int = 15, by: str = "current_as
     return ax
 
 
+@_literal_text
 def filing_timeline(df: pd.DataFrame, *, date: str = "application", stack: str | None = "country",
                     ax: Axes | None = None, **kwargs: Any) -> Axes:
     """When: distinct designs per year of ``date`` (``"application"`` or ``"publication"``), stacked by
@@ -602,6 +626,7 @@ def filing_timeline(df: pd.DataFrame, *, date: str = "application", stack: str |
     return ax
 
 
+@_literal_text
 def assignee_office_heatmap(df: pd.DataFrame, *, top: int = 12, by: str = "current_assignee",
                             ax: Axes | None = None, **kwargs: Any) -> Axes:
     """Who files where: distinct designs per (assignee, office) for the ``top`` assignees, annotated.
@@ -664,6 +689,7 @@ def overlap_matrix(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(data, index=queries, columns=queries)
 
 
+@_literal_text
 def overlap_heatmap(df: pd.DataFrame, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
     """Heatmap of :func:`overlap_matrix`: do different query images find the same designs?
 
@@ -718,6 +744,7 @@ def _gallery_rows(df: pd.DataFrame, n: int) -> pd.DataFrame:
     return rows.head(n)
 
 
+@_literal_text
 def thumbnail_gallery(df: pd.DataFrame, *, fetch: Fetch | None = None, client: Any = None, n: int = 12,
                       ncols: int = 4, fig: Figure | None = None, **kwargs: Any) -> Figure:
     """A grid of the ``n`` best results' images, with the patent number (and score, when there is one) below.

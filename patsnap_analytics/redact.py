@@ -21,6 +21,8 @@ Example:
     'Authorization: Bearer ***'
     >>> redact("connecting to redis://analyst:hunter2@cache.example:6379/0")
     'connecting to redis://***@cache.example:6379/0'
+    >>> redact("connecting to redis://analyst:p@ss@cache.example:6379/0")   # an "@" left unencoded
+    'connecting to redis://***@cache.example:6379/0'
 """
 
 from __future__ import annotations
@@ -59,8 +61,9 @@ _PATTERNS = (
     (re.compile(rf"(?i)([\"']({_SECRET_NAMES})[\"']\s*:\s*[\"'])[^\"']+([\"'])"), rf"\1{MASK}\3"),
     # a bare api key anywhere (the vendor's keys start with sk-)
     (re.compile(r"\bsk-[A-Za-z0-9_-]{6,}"), f"sk-{MASK}"),
-    # credentials in a URL (a team's redis://user:password@host): the whole user part
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s'\"]+@"), rf"\1{MASK}@"),
+    # credentials in a URL (a team's redis://user:password@host): the whole user part, up to the last "@" before
+    # the path (a password may hold an "@" the user did not percent-encode)
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s'\"]*@"), rf"\1{MASK}@"),
 )
 
 

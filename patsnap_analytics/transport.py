@@ -308,13 +308,17 @@ class Transport:
         return _kept_until(datetime.now(UTC) + ttl)
 
     def _blank_echoed_secrets(self, resp: requests.Response) -> None:
-        """A server that echoes a credential (in ``error_msg``, a title, anywhere) gets it blanked out before
-        anything reads the answer: exceptions, frames, reports and the cache never see it."""
+        """A server that echoes a credential (in ``error_msg``, a title, a header such as ``x-correlation-id``,
+        anywhere) gets it blanked out before anything reads the answer: exceptions, frames, reports and the
+        cache never see it."""
         content = resp.content or b""
         for secret in self._secrets():
             for form in {secret, quote(secret, safe=""), quote(secret)}:
                 if form.encode() in content:
                     content = content.replace(form.encode(), MASK.encode())
+                for name, value in list(resp.headers.items()):
+                    if form in value:
+                        resp.headers[name] = value.replace(form, MASK)
         resp._content = content
 
     def _secrets(self) -> tuple[str, ...]:

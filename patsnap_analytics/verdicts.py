@@ -37,7 +37,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -271,11 +271,13 @@ def _csv_rows(path: Path) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------------------------------- the workbook
-def write_review_columns(sheet: Any, rows: pd.DataFrame, first_column: int) -> None:
+def write_review_columns(sheet: Any, rows: pd.DataFrame, first_column: int,
+                         put: Callable[[Any, int, int, object], Any] | None = None) -> None:
     """Write the reviewer's columns into a workbook sheet from ``first_column`` on: Verdict (an Excel drop-down
     of the verdict words, anything else refused), Note, Reviewer (filled when ``rows`` carry stored verdicts),
     then the hidden Query key and Patent id that :func:`read` matches rows by. ``rows`` are the sheet's rows in
-    order, from sheet row 2.
+    order, from sheet row 2. ``put(sheet, row, column, value)`` writes a cell (the workbook's own writer, which
+    keeps text as text and drops the control characters a workbook cannot hold; plain text cells otherwise).
 
     Example:
         >>> from openpyxl import Workbook
@@ -296,8 +298,11 @@ def write_review_columns(sheet: Any, rows: pd.DataFrame, first_column: int) -> N
         sheet.column_dimensions[letter].width = 40 if header == "Note" else 16
         sheet.column_dimensions[letter].hidden = header in _HIDDEN
         for r, value in enumerate(rows.get(REVIEW_HEADERS[header], pd.Series([None] * len(rows))), start=2):
-            cell = sheet.cell(row=r, column=column, value=None if _blank(value) else str(value))
-            cell.data_type = "s"  # text, never a formula
+            text = None if _blank(value) else str(value)
+            if put is not None:
+                put(sheet, r, column, text)
+            else:
+                sheet.cell(row=r, column=column, value=text).data_type = "s"  # text, never a formula
     letter = get_column_letter(first_column)
     choice = DataValidation(type="list", formula1='"' + ",".join(VERDICTS) + '"', allow_blank=True,
                             showErrorMessage=True, showInputMessage=True, errorTitle="Not a verdict",

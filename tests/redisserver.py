@@ -46,15 +46,28 @@ class RedisServer:
         self.folder.mkdir(parents=True, exist_ok=True)
         for _ in range(3):  # another program may take the free port between our probe and redis's bind
             self.port = free_port()
-            args = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-                    "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"]
-            if self.password:
-                args += ["--requirepass", self.password]
-            self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            if self._answers():
+            if self._launch():
                 return self
             self.stop()
         raise RuntimeError("redis-server did not start")
+
+    def restart(self) -> RedisServer:
+        """Stop the server and start a new, empty one on the same port (no persistence: every key is gone)."""
+        self.stop()
+        for _ in range(50):  # the port may linger a moment after the old process exits
+            if self._launch():
+                return self
+            self.stop()
+            time.sleep(0.1)
+        raise RuntimeError(f"redis-server did not start again on port {self.port}")
+
+    def _launch(self) -> bool:
+        args = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
+                "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"]
+        if self.password:
+            args += ["--requirepass", self.password]
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return self._answers()
 
     def _answers(self) -> bool:
         import redis

@@ -7,6 +7,7 @@ Nothing here measures time: a connection the server must close is awaited with a
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import io
 import socket
@@ -255,3 +256,110 @@ def test_the_client_reports_a_sandbox_refusal_of_an_alias(sb):
     client = pa.Client(api_key=sb.api_key, base_url=sb.url, cache=False)
     with pytest.raises(errors.RequestRejectedError):
         client.search_designs(f"{sb.url}/_sandbox/files/designs/07/0.png", limit=2)
+
+
+# ------------------------------------------------------------------ issue 20, 9: dripped bodies, file descriptors, big decodes
+
+@pytest.fixture(scope="module")
+def patient():
+    """A sandbox that waits long for a request body (60 s), with room for 8 connections."""
+    with Sandbox(designs=300, idle_timeout=20, max_connections=8) as box:
+        yield box
+
+
+def test_connections_dripping_an_upload_body_never_lock_a_legitimate_request_out(patient):
+    head = (f"POST {UPLOAD}?apikey={patient.api_key} HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; "
+            "boundary=b\r\nContent-Length: 100000\r\n\r\n--b\r\n").encode()
+    drippers = []
+    try:
+        for _ in range(5 * patient.max_connections):  # every one of them busy sending a body, byte by byte
+            sock = _connect(patient)
+            sock.sendall(head)
+            drippers.append(sock)
+        for _ in range(3):
+            for sock in drippers:
+                with contextlib.suppress(OSError):
+                    sock.send(b"x")
+            # the slowest body makes room; before, the newcomer was refused until the body timeout (60 s here)
+            assert requests.get(patient.url + "/_sandbox/stats", timeout=WAIT).status_code == 200
+        client = client_for(patient, cache=False)
+        assert len(client.search_designs(png_bytes(), limit=2)) == 2
+    finally:
+        for sock in drippers:
+            sock.close()
+
+
+_SERVE_WITH_FEW_FILES = """
+import resource, sys, time
+resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+from patsnap_analytics.sandbox import Sandbox
+with Sandbox(designs=300) as sb:
+    print(sb.url, flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_a_sandbox_allowed_256_files_never_runs_out_of_them_under_300_idle_sockets():
+    import subprocess
+    import sys
+
+    server = subprocess.Popen([sys.executable, "-c", _SERVE_WITH_FEW_FILES], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    flood = []
+    try:
+        url = server.stdout.readline().strip()
+        host, port = url.removeprefix("http://").split(":")
+        flood = [socket.create_connection((host, int(port)), timeout=WAIT) for _ in range(300)]
+        for _ in range(3):
+            assert requests.get(url + "/_sandbox/stats", timeout=WAIT).status_code == 200
+    finally:
+        for sock in flood:
+            sock.close()
+        _, err = server.communicate("", timeout=120)
+    # out of file descriptors, asyncio stops accepting for a second at a time (a legitimate client waited 5 s)
+    assert "out of system resource" not in err and "Too many open files" not in err
+
+
+def _rgba_png(side: int) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGBA", (side, side)).save(buf, "PNG")  # all transparent: a few hundred KB
+    return buf.getvalue()
+
+
+def test_an_image_too_costly_to_decode_is_refused_at_upload_with_the_apis_code(sb):
+    from patsnap_analytics.sandbox.decoding import MAX_DECODE_BYTES
+
+    data = _rgba_png(7071)  # 50 megapixels with transparency: ~650 MB to read, 0.2 MB on the wire
+    assert len(data) < 2**20
+    answer = upload(sb, data)
+    assert answer["error_code"] == 68300010
+    assert "7071x7071 RGBA PNG" in answer["error_msg"] and f"{MAX_DECODE_BYTES // 2**20} MB" in answer["error_msg"]
+    with pytest.raises(errors.UploadRejectedError, match="greyscale, 1-bit or RGB PNG"):
+        client_for(sb, cache=False).upload_image(data)
+    assert sb._state.decode_budget.in_use == 0
+    # a 50-megapixel 1-bit drawing sheet (the client's own pixel cap) costs far less: taken
+    sheet = io.BytesIO()
+    Image.new("1", (7071, 7071), 1).save(sheet, "PNG")
+    assert upload(sb, sheet.getvalue())["status"] is True
+
+
+def test_decodes_at_once_share_one_memory_budget():
+    import threading
+    import time as clock
+
+    from patsnap_analytics.sandbox.decoding import DecodeBudget
+
+    budget, seen, lock = DecodeBudget(100), [], threading.Lock()
+
+    def decode(cost: int) -> None:
+        with budget.hold(cost):
+            with lock:
+                seen.append(budget.in_use)
+            clock.sleep(0.05)
+
+    threads = [threading.Thread(target=decode, args=(cost,)) for cost in (60, 60, 30, 150, 10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert max(seen) <= 150 and all(v <= 100 for v in seen if v != 150) and budget.in_use == 0

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 
 from ..errors import InvalidImageError
 from ..images import MAX_IMAGE_BYTES, ImageRef
+from .decoding import decode_cost, over_budget
 from .files import absolute
 from .protocol import TOKEN_PATH, UPLOAD_PATH, ApiFailure, ok_envelope
 from .schemas import ERROR_RESPONSES, TokenResponse, UploadEnvelope, apikey_doc, bearer_doc
@@ -50,18 +51,29 @@ def add_auth_routes(app: FastAPI, state: SandboxState) -> None:
         request: Request,
         image: Annotated[UploadFile | None, File(description="JPG or PNG, at most 4096 KB")] = None,
     ) -> JSONResponse:
-        """The image is checked like the client checks it (type by magic bytes, size, decodes, pixel cap)."""
+        """The image is checked like the client checks it (type by magic bytes, size, decodes, pixel cap), and
+        refused when reading it would take more memory than the sandbox gives one image (see decoding.py)."""
         if image is None:
             raise ApiFailure(68300004, "image: a multipart/form-data file field named 'image' is required")
         data = await image.read(MAX_IMAGE_BYTES + 1)
         try:
-            ref = await run_in_threadpool(ImageRef.from_bytes, data)
+            ref = await run_in_threadpool(_checked, state, data)
         except InvalidImageError as exc:
             raise ApiFailure(68300010, str(exc)) from None
         expire = int(state.faults.settings.upload_expire)
         name = state.uploads.add(ref.data, ref.kind, expire=expire)
         url = absolute(state, request, f"/_sandbox/files/uploads/{name}")
         return JSONResponse(ok_envelope({"url": url, "expire": expire}))
+
+def _checked(state: SandboxState, data: bytes) -> ImageRef:
+    """``data`` checked as the client checks it, within the decode budget; over the budget is an
+    :class:`InvalidImageError` saying how to make it acceptable (nothing is decoded then)."""
+    refusal = over_budget(data)
+    if refusal is not None:
+        raise InvalidImageError("image", refusal)
+    with state.decode_budget.hold(decode_cost(data)[0]):
+        return ImageRef.from_bytes(data)
+
 
 def _basic_credentials(header: str | None) -> tuple[str, str]:
     scheme, _, encoded = (header or "").strip().partition(" ")

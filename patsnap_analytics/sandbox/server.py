@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import threading
 import time
@@ -31,7 +32,7 @@ from .protocol import BUSINESS_ENDPOINTS
 from .sample import DEFAULT_DESIGNS
 from .state import SandboxState
 
-__all__ = ["Sandbox"]
+__all__ = ["Sandbox", "connection_room"]
 
 
 def _calendar_start(today: date | datetime | str | None) -> datetime | None:
@@ -63,8 +64,40 @@ def _is_loopback(host: str) -> bool:
 
 #: Seconds a connection may stay open without a complete request head (idle, or a request half sent).
 IDLE_TIMEOUT = 10.0
-#: Connections served at once; beyond, the oldest idle one is closed (or, if all are busy, the new one).
+#: Connections served at once; beyond, the oldest idle one is closed, else the slowest still sending its body
+#: (else the new one). Fewer when the process may not open that many files (``RLIMIT_NOFILE``).
 MAX_CONNECTIONS = 100
+#: Connections taken from the kernel's queue in one go: few, so the files they use are counted (and idle ones
+#: closed) before more are taken; the queue itself stays long (:data:`LISTEN_BACKLOG`).
+ACCEPT_BATCH = 16
+#: Connections the kernel may hold for the sandbox before it takes them (a flood waits there, not in our files).
+LISTEN_BACKLOG = 2048
+#: Files kept free beyond the connections (the corpus, logs, a client's upload being read).
+FD_MARGIN = 32
+
+
+def connection_room(requested: int) -> int:
+    """``requested`` connections, or fewer when this process may not open files for that many (plus a batch being
+    accepted and a margin): a server out of file descriptors stops accepting for a second at a time, and a
+    legitimate client behind 300 idle sockets waited 5 s.
+
+    Example:
+        >>> 1 <= connection_room(100) <= 100
+        True
+    """
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, OSError, ValueError):  # no rlimits (Windows): nothing to fit into
+        return requested
+    if soft == resource.RLIM_INFINITY:
+        return requested
+    try:
+        in_use = len(os.listdir("/proc/self/fd"))
+    except OSError:
+        in_use = 64
+    return max(1, min(requested, soft - in_use - ACCEPT_BATCH - FD_MARGIN))
 
 
 def _protocol_class(transports: dict[tuple[str, int], Any], *, idle_timeout: float = IDLE_TIMEOUT,
@@ -77,26 +110,50 @@ def _protocol_class(transports: dict[tuple[str, int], Any], *, idle_timeout: flo
     keep-alive connection only after a response and restarts that timer on every byte received, so a client
     that connects and sends nothing, or drips a request head, would hold a file descriptor for ever: here a
     complete request head must arrive within ``idle_timeout`` of the connection (or of the last response).
+    Beyond ``max_connections`` the oldest idle connection makes room, else the one sending its request body
+    the slowest (100 connections dripping an upload body locked every legitimate request out for 25-30 s,
+    until the gateway's body timeout); only when every connection is busy answering is the new one refused.
     """
 
     class GuardedH11Protocol(H11Protocol):
         _head_timer: Any = None
+        _body_since: float | None = None  # when the request head was complete (its body started)
+        _body_bytes = 0
 
         def connection_made(self, transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             if self.client:
                 transports[tuple(self.client)] = transport
             self._arm_head_timer()
-            if len(self.connections) > max_connections:
+            if len(self._open_others()) >= max_connections:
                 self._make_room()
 
         def _busy(self) -> bool:
             return self.cycle is not None and not self.cycle.response_complete
 
+        def _open_others(self) -> list[GuardedH11Protocol]:
+            """The other connections not already closing (a closed one leaves the set a moment later)."""
+            return [c for c in self.connections if c is not self and not c.transport.is_closing()]
+
         def _make_room(self) -> None:
-            idle = [c for c in self.connections if c is not self and not c._busy()]
-            victim = min(idle, key=lambda c: c._opened) if idle else self
+            others = self._open_others()
+            idle = [c for c in others if not c._busy()]
+            sending = [c for c in others if c._sending_body()]
+            if idle:
+                victim = min(idle, key=lambda c: c._opened)
+            elif sending:
+                victim = min(sending, key=lambda c: c._body_rate())
+            else:
+                victim = self
             victim.transport.abort()
+
+        def _sending_body(self) -> bool:
+            """A request head arrived and its body is still coming (no answer can start before it is in)."""
+            return self._busy() and self._body_since is not None and self.cycle.more_body
+
+        def _body_rate(self) -> float:
+            """Bytes a second this connection has sent since its request head (a dripper: a few)."""
+            return self._body_bytes / max(self.loop.time() - (self._body_since or 0.0), 1e-3)
 
         def _arm_head_timer(self) -> None:
             self._opened = self.loop.time()
@@ -116,9 +173,13 @@ def _protocol_class(transports: dict[tuple[str, int], Any], *, idle_timeout: flo
             super().data_received(data)
             if self._busy():  # a whole request head arrived: the route and the gateway take it from here
                 self._cancel_head_timer()
+                if self._body_since is None:
+                    self._body_since = self.loop.time()
+                self._body_bytes += len(data)
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
+            self._body_since, self._body_bytes = None, 0
             self._arm_head_timer()  # the next request head must come as promptly
 
         def connection_lost(self, exc: Exception | None) -> None:
@@ -136,7 +197,8 @@ class Sandbox:
     ``corpus``: ``None`` (the generated sample corpus of ``designs`` designs, cached on disk), a ``Corpus``
     or the path of a corpus directory. ``port=0`` picks a free port. ``seed`` makes the random faults
     reproducible. ``idle_timeout``: seconds a connection may stay open without a complete request head;
-    ``max_connections``: connections served at once (the oldest idle one is closed to make room).
+    ``max_connections``: connections served at once (the oldest idle one is closed to make room, else the
+    slowest sending a request body; fewer when the process may not open that many files).
     Fault knobs (all off by default) are those of :class:`~.faults.FaultSettings`:
     ``latency, qps_limit, rate_limit_fraction, service_error_fraction, http_503_fraction, drop_fraction,
     daily_quota, balance, token_lifetime, upload_expire``; change them at runtime with :meth:`configure`.
@@ -301,8 +363,9 @@ class Sandbox:
         config = uvicorn.Config(
             create_app(self._state),
             http=_protocol_class(self._state.transports, idle_timeout=self.idle_timeout,
-                                 max_connections=self.max_connections),
+                                 max_connections=connection_room(self.max_connections)),
             ws="none",
+            backlog=ACCEPT_BATCH,  # asyncio accepts this many per wake-up (and listens with it: see below)
             lifespan="off",
             log_config=None,       # never reconfigure the host process's logging (notebooks)
             log_level="warning",
@@ -321,6 +384,7 @@ class Sandbox:
                 self.stop()
                 raise RuntimeError(f"the sandbox failed to start on {self.url}")
             time.sleep(0.01)
+        sock.listen(LISTEN_BACKLOG)  # a long kernel queue again: only the batch taken per wake-up stays small
         return self
 
     def _bind(self) -> socket.socket:

@@ -23,6 +23,7 @@ from datetime import date
 from typing import Any
 
 from ..api import SEARCH_ID_LIFETIME
+from .decoding import DecodeBudget, decode_cost, over_budget
 from .faults import Clock, Faults
 from .jobs import JobStore
 from .protocol import BUSINESS_ENDPOINTS, TOKEN_PATH, ApiFailure
@@ -303,6 +304,8 @@ class SandboxState:
     search_lock: threading.Lock = field(default_factory=threading.Lock)
     decode_slots: threading.BoundedSemaphore = field(
         default_factory=lambda: threading.BoundedSemaphore(MAX_CONCURRENT_DECODES))
+    # the memory decodes at once may take (a 50-megapixel RGBA drawing would take 650 MB on its own)
+    decode_budget: DecodeBudget = field(default_factory=DecodeBudget)
     features: OrderedDict = field(default_factory=OrderedDict)  # image sha256 -> query feature (LRU)
     # guards ``features`` only: a search holding search_lock must not stop another request's decode
     _features_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -366,14 +369,18 @@ class SandboxState:
 
     def query_feature(self, image: bytes, *, linework: bool = False) -> Any:
         """The engine's feature of a query image (``linework``: of its line drawing, for the beta endpoint):
-        computed once per image (outside the search lock, at most :data:`MAX_CONCURRENT_DECODES` at a time)
-        and kept for the next search of the same image."""
+        computed once per image (outside the search lock, at most :data:`MAX_CONCURRENT_DECODES` at a time and
+        within the :class:`~.decoding.DecodeBudget`) and kept for the next search of the same image. An image
+        over the budget (never one the upload accepted) is refused with 68300010."""
         key = hashlib.sha256(image).hexdigest() + ("-linework" if linework else "")
         with self._features_lock:
             if key in self.features:
                 self.features.move_to_end(key)
                 return self.features[key]
-        with self.decode_slots:
+        refusal = over_budget(image)
+        if refusal is not None:
+            raise ApiFailure(68300010, refusal)
+        with self.decode_slots, self.decode_budget.hold(decode_cost(image)[0]):
             if linework:
                 from .linework import line_drawing  # image features load only for the beta endpoint
 
