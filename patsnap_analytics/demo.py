@@ -59,7 +59,8 @@ def run_demo(out_dir: Path | str = "demo-output", *, designs: int | None = None,
         stats = client.stats.as_dict()
         print(f"{len(images)} query images, {len(labelled)} results, {labelled['patent_id'].nunique()} designs; "
               f"calls: searches {searched}, enrichment {done.calls['enrichment']}, labels "
-              f"{done.calls['labels']}; saved by the cache {stats['calls_saved']}")
+              f"{done.calls['labels']}; API calls saved by the cache {stats['calls_saved']} (thumbnails read "
+              f"again from the cache {stats['image_cache_hits']}: image links, not API calls)")
         return done.paths["report"]
     finally:
         client.close()

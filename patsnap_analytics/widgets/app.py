@@ -454,7 +454,8 @@ class SearchApp(w.VBox):
             self._last_cost = (f"{what}: <b>{_plural(calls, 'API call')}</b> ({_plural(hits, 'search cache hit')}, "
                                f"{_plural(reuses, 'upload reuse')}, {_plural(images, 'thumbnail cache hit')}) · ")
         session = (f"session: {_plural(now['total_calls'], 'API call')} sent, {now['calls_saved']} saved by the "
-                   f"cache, {now['image_downloads']} result images fetched (not calls)")
+                   f"cache; {now['image_downloads']} result images fetched and {now['image_cache_hits']} read "
+                   "again from the cache (image links, not calls)")
         self.cost.value = f"<small class='pa-app-cost'>{self._last_cost}{html.escape(session)}</small>"
 
     @staticmethod
