@@ -23,3 +23,132 @@ def test_calls_saved_counts_api_calls_only_thumbnails_apart(sb, tmp_path):
     client.search_designs(QUERIES / "query-1-10-02-watch.png", limit=2)  # a repeated search: one page saved
     assert client.stats.calls_saved == 1 and client.stats.as_dict()["image_cache_hits"] == 2
     assert sum(sb.stats.values()) == client.stats.total_calls
+
+
+# ------------------------------------------------------------------------------------------------ charts
+import warnings  # noqa: E402
+
+import matplotlib  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.colors import to_rgb  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from patsnap_analytics import plots  # noqa: E402
+from patsnap_analytics.errors import PatsnapError, ValidationError  # noqa: E402
+
+OFFICES10 = ["US", "CN", "EU", "JP", "KR", "GB", "DE", "WO", "FR", "IT"]
+
+
+def _frame(n: int = 40, **columns) -> pd.DataFrame:
+    df = pd.DataFrame({"query": ["q.png"] * n, "rank": range(1, n + 1), "patent_id": [f"p{i}" for i in range(n)],
+                       "patent_pn": [f"USD{i}S" for i in range(n)], "score": np.linspace(0.9, 0.3, n),
+                       "country": [OFFICES10[i % 10] for i in range(n)], **columns})
+    df.attrs["source"] = "sandbox"
+    return df
+
+
+def _drawn(ax):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(ax.figure) if not ax.figure.canvas.supports_blit else ax.figure.canvas
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+def _legend_colours(ax) -> dict[str, str]:
+    legend = ax.get_legend()
+    return {t.get_text(): matplotlib.colors.to_hex(h.get_facecolor())
+            for t, h in zip(legend.get_texts(), legend.legend_handles, strict=True)}
+
+
+def test_ten_offices_get_ten_colours_in_the_filing_timeline():
+    """Before: the 8-colour palette cycled, so CN and KR shared blue, US and DE orange."""
+    df = _frame(application_date=pd.to_datetime([f"{2010 + i % 7}-03-01" for i in range(40)]))
+    ax = plots.filing_timeline(df)
+    colours = _legend_colours(ax)
+    assert len(set(colours.values())) == len(colours), colours   # one colour per category
+    assert any(name.startswith("Other (") for name in colours)     # the tail grouped, not recoloured
+    plots.plt.close(ax.figure)
+
+
+def test_status_colours_mean_status_and_never_repeat_in_a_chart():
+    """Before: "Non-payment" (lapsed) was drawn in the green of "Granted"."""
+    labels = ["Granted", "Non-payment", "Expired", "Examining"] * 10
+    df = _frame(current_assignee=[f"Holder {i % 3}" for i in range(40)], legal_status_label=labels)
+    ax = plots.assignee_breakdown(df, stack="legal_status")
+    colours = {name: to_rgb(c) for name, c in _legend_colours(ax).items()}
+    assert len(set(colours.values())) == 4
+    granted, unpaid, expired, examining = (colours[k] for k in ("Granted", "Non-payment", "Expired", "Examining"))
+    assert granted[1] > granted[0] and unpaid[0] > unpaid[1] and expired[0] > expired[1]  # green vs red-ish
+    assert examining[0] > examining[2] and examining[1] > examining[2]                       # amber
+    plots.plt.close(ax.figure)
+
+
+def test_legends_sit_outside_the_bars():
+    """Before: the stacked charts' legends were drawn over the bars (lower right / upper left inside)."""
+    df = _frame(current_assignee=[f"Holder {i % 5}" for i in range(40)],
+                simple_legal_status_label=["Active", "Inactive", "Pending", "Active"] * 10)
+    ax = plots.assignee_breakdown(df, stack="simple_legal_status")
+    renderer = _drawn(ax)
+    legend, axes = ax.get_legend().get_window_extent(renderer), ax.get_window_extent(renderer)
+    assert legend.x0 >= axes.x1 - 1, (legend, axes)
+    plots.plt.close(ax.figure)
+
+
+def test_empty_heatmap_cells_are_blank():
+    """Before: a holder x office cell with no design was painted in the scale's brightest yellow."""
+    df = _frame(current_assignee=["Acme" if i % 10 < 5 else "Beta" for i in range(40)])
+    ax = plots.assignee_office_heatmap(df)
+    image = ax.get_images()[0]
+    array = image.get_array()
+    assert np.ma.is_masked(array) and array.mask.sum() == array.size // 2   # each holder files in 5 of 10
+    assert tuple(image.get_cmap().get_bad()[:3]) == (1.0, 1.0, 1.0)          # masked cells are drawn white
+    plots.plt.close(ax.figure)
+
+
+def test_a_long_chart_title_wraps_inside_the_figure():
+    """Before: "Results by patent office [sandbox data]" ran off the report's 6.4-inch figure."""
+    fig = Figure(figsize=(6.4, 4.0), layout="constrained")
+    ax = plots.office_breakdown(_frame(), ax=fig.add_subplot())
+    renderer = _drawn(ax)
+    box = ax.title.get_window_extent(renderer)
+    assert "[sandbox data]" in ax.title.get_text()
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.x1 and box.y1 <= fig.bbox.y1, (box, fig.bbox)
+
+
+def test_charts_refuse_frames_without_what_they_show_naming_enrich():
+    """Before: one "Unknown" bar titled "Top 1 current holders"; "no result has a application_date"; plain
+    ValueError / TypeError outside the toolkit's error tree."""
+    df = _frame(current_assignee=[None] * 40, application_date=pd.Series([pd.NaT] * 40))
+    with pytest.raises(ValidationError, match=r"no result has a current assignee.*client\.enrich\(df\)"):
+        plots.assignee_breakdown(df)
+    with pytest.raises(ValidationError, match=r"no result has an application date.*client\.enrich\(df\)"):
+        plots.filing_timeline(df)
+    with pytest.raises(PatsnapError):
+        plots.office_breakdown(df.drop(columns="country"))
+    with pytest.raises(PatsnapError):
+        plots.score_distribution([1, 2, 3])
+
+
+def test_a_single_holder_is_not_a_top_1():
+    ax = plots.assignee_breakdown(_frame(current_assignee=["Acme"] * 40))
+    assert ax.get_title() == "Current holders [sandbox data]"
+    plots.plt.close(ax.figure)
+
+
+def test_a_chart_draws_cjk_titles_and_holders_with_glyphs():
+    """Before: CJK text was drawn as boxes (DejaVu Sans has no CJK glyph; no fallback was named)."""
+    from matplotlib import font_manager
+
+    if not {f.name for f in font_manager.fontManager.ttflist} & set(plots.CJK_FONTS):
+        pytest.skip("no CJK font installed (Debian: fonts-noto-cjk; .ci/run installs it)")
+    df = _frame(current_assignee=["株式会社ミナト", "深圳市椅子有限公司"] * 20)
+    ax = plots.assignee_breakdown(df)
+    ax.set_title("椅子 — 灯 [sandbox data]")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _drawn(ax)
+    assert not [w for w in caught if "missing from font" in str(w.message)], [str(w.message) for w in caught]
+    plots.plt.close(ax.figure)
