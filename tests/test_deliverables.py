@@ -152,3 +152,15 @@ def test_a_chart_draws_cjk_titles_and_holders_with_glyphs():
         _drawn(ax)
     assert not [w for w in caught if "missing from font" in str(w.message)], [str(w.message) for w in caught]
     plots.plt.close(ax.figure)
+
+
+def test_report_refusals_are_in_the_toolkit_error_tree(tmp_path):
+    """Before: a plain TypeError / ValueError (the README says everything derives from PatsnapError)."""
+    from patsnap_analytics.report import landscape_report
+
+    with pytest.raises(ValidationError, match="df"):
+        landscape_report([1, 2], tmp_path / "r.html")
+    with pytest.raises(ValidationError, match="patent_id"):
+        landscape_report(pd.DataFrame({"query": ["q"]}), tmp_path / "r.html")
+    with pytest.raises(ValidationError, match="top"):
+        landscape_report(_frame(), tmp_path / "r.html", top=0)
