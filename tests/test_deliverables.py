@@ -164,3 +164,43 @@ def test_report_refusals_are_in_the_toolkit_error_tree(tmp_path):
         landscape_report(pd.DataFrame({"query": ["q"]}), tmp_path / "r.html")
     with pytest.raises(ValidationError, match="top"):
         landscape_report(_frame(), tmp_path / "r.html", top=0)
+
+
+# ------------------------------------------------------------------------------------------------ exports
+def test_every_export_path_marks_sandbox_data_joins_lists_alike_and_flags_dead_links(sb, tmp_path, monkeypatch):
+    """Before: the demo's / report command's results.csv had no sandbox note, lists as Python reprs
+    ("['Emma Brown']") and image links to a port already closed; review.xlsx said nowhere it was sandbox data;
+    CSV cells were "|"-joined where the workbook's were "; "-joined."""
+    from openpyxl import load_workbook
+
+    from patsnap_analytics.cli import main
+    from patsnap_analytics.exports import DATA_SOURCES, LIST_SEPARATOR, SANDBOX_LINK_NOTE
+    from patsnap_analytics.widgets.exporter import ExportPanel
+    from patsnap_analytics.workflows.deliverable import deliver
+
+    client = client_for(sb, cache=tmp_path / "c.sqlite")
+    hits = client.search_many(sorted(QUERIES.glob("*.png"))[:2], limit=5, progress=False)
+    done = deliver(client, hits, tmp_path / "out", progress=False)          # the demo's and `report`'s path
+    panel = ExportPanel(client, folder=tmp_path / "app")                    # the app's CSV button
+    panel.use(done.frame)
+    app_csv = panel.export("csv")
+    monkeypatch.setenv("PATSNAP_API_KEY", sb.api_key)
+    monkeypatch.setenv("PATSNAP_BASE_URL", sb.url)
+    cli_csv = tmp_path / "cli.csv"                                          # the command line's --out
+    assert main(["search", str(QUERIES / "query-1-10-02-watch.png"), "--limit", "3", "--out", str(cli_csv)]) == 0
+    for path in (done.paths["csv"], app_csv, cli_csv):
+        table = pd.read_csv(path)
+        assert table.columns[0] == "data_source", path
+        assert (table["data_source"] == DATA_SOURCES["sandbox"]).all(), path
+        assert (table["image_url_note"] == SANDBOX_LINK_NOTE).all() and "dead link" in SANDBOX_LINK_NOTE
+        text = path.read_text(encoding="utf-8")
+        assert "['" not in text and "|" not in text, path                   # no Python reprs, one separator
+    rich = pd.read_csv(done.paths["csv"])
+    several = rich["loc"].dropna().astype(str)
+    assert several.str.contains(LIST_SEPARATOR, regex=False).any()         # lists are joined, "; " everywhere
+    book = load_workbook(done.paths["workbook"])
+    assert book.sheetnames[0] == "About" and book["About"]["A1"].value.startswith("SANDBOX DATA")
+    header = [c.value for c in book["All hits"][1]]
+    locs = [row[header.index("Locarno")] for row in book["All hits"].iter_rows(min_row=2, values_only=True)]
+    assert any(LIST_SEPARATOR in str(v) for v in locs) and not any("|" in str(v) for v in locs)
+    client.close()

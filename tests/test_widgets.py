@@ -566,7 +566,7 @@ def test_exports_are_download_links_and_cost_no_call(sb, client, samples, tmp_pa
 
     app.exporter.buttons["excel"].click()
     book = load_workbook(io.BytesIO(_download(app.exporter, "excel")))
-    assert book.sheetnames == ["All hits", "query-2-14-03-phone.png", "query-5-26-05-lamp.png"]
+    assert book.sheetnames == ["About", "All hits", "query-2-14-03-phone.png", "query-5-26-05-lamp.png"]
     assert book["All hits"].max_row == 1 + len(app.results) and book["All hits"]._images  # thumbnails
 
     app.exporter.buttons["report"].click()

@@ -38,7 +38,7 @@ from ..api import MAX_IDS_PER_CALL, SEARCH_ENDPOINTS
 from ..batch import image_inputs, search_many
 from ..enrich import ENRICH_FIELDS
 from ..errors import BudgetExceeded, ValidationError
-from ..exports import check_output_path
+from ..exports import check_output_path, write_frame
 from ..frames import ResultInfo
 from ..gates import announce_cost
 from ..query import DesignQuery
@@ -194,7 +194,7 @@ def deliver(client: WorkflowClient, hits: pd.DataFrame, out_dir: str | Path, *, 
         except BudgetExceeded as exc:
             warnings.warn(f"not labelled by {facet}: {exc}", stacklevel=2)
     paths = {"csv": out / FILES["csv"]}
-    rich.to_csv(paths["csv"], index=False)
+    write_frame(rich, paths["csv"])  # marked as sandbox data, lists joined as in the workbook
     paths["report"] = landscape_report(rich, out / FILES["report"], client=client, title=title)
     paths["workbook"] = reviewer_workbook(rich, out / FILES["workbook"], client=client)
     return Deliverable(paths, rich, {"enrichment": enriched - start, "labels": client.stats.total_calls - enriched})
