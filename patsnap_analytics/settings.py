@@ -103,14 +103,20 @@ class Settings:
     cache_dir: Path | None = field(default=None, repr=False)
     cache_url: str | None = field(default=None, repr=False)
     sandbox_cache: Path | None = field(default=None, repr=False)
+    #: credential variables that are set but empty (``PATSNAP_API_KEY=``): connect() says so rather than
+    #: silently using the sandbox
+    empty_credentials: tuple[str, ...] = field(default=(), repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Read the ``PATSNAP_*`` variables (of ``environ``, default ``os.environ``); empty means unset.
+        """Read the ``PATSNAP_*`` variables (of ``environ``, default ``os.environ``); empty means unset, and an
+        empty credential variable is remembered in ``empty_credentials``.
 
         Example:
             >>> Settings.from_env({"PATSNAP_CACHE_DIR": "/tmp/c"}).cache_file
             PosixPath('/tmp/c/http_cache.sqlite')
+            >>> Settings.from_env({"PATSNAP_API_KEY": " "}).empty_credentials
+            ('PATSNAP_API_KEY',)
         """
         env = os.environ if environ is None else environ
 
@@ -119,6 +125,7 @@ class Settings:
             return value or None
 
         cache_dir, sandbox_cache = get("PATSNAP_CACHE_DIR"), get("PATSNAP_SANDBOX_CACHE")
+        blank = tuple(name for name in ENV_VARS[:3] if name in env and not env[name].strip())
         return cls(
             api_key=get("PATSNAP_API_KEY"),
             client_id=get("PATSNAP_CLIENT_ID"),
@@ -128,6 +135,7 @@ class Settings:
             cache_dir=Path(cache_dir).expanduser() if cache_dir else None,
             cache_url=get("PATSNAP_CACHE_URL"),
             sandbox_cache=Path(sandbox_cache).expanduser() if sandbox_cache else None,
+            empty_credentials=blank,
         )
 
     @property

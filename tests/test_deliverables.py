@@ -204,3 +204,54 @@ def test_every_export_path_marks_sandbox_data_joins_lists_alike_and_flags_dead_l
     locs = [row[header.index("Locarno")] for row in book["All hits"].iter_rows(min_row=2, values_only=True)]
     assert any(LIST_SEPARATOR in str(v) for v in locs) and not any("|" in str(v) for v in locs)
     client.close()
+
+
+# ------------------------------------------------------------------------------------------------ command line
+def test_the_command_has_a_version_and_help_without_rst(capsys):
+    """Before: `patsnap-analytics --version` failed; --help showed ``patsnap-analytics`` with RST backticks."""
+    from patsnap_analytics.cli import build_parser, main
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("patsnap-analytics ")
+    parser = build_parser()
+    texts = [parser.format_help()]
+    for action in parser._actions:
+        if hasattr(action, "choices") and isinstance(action.choices, dict):
+            texts += [sub.format_help() for sub in action.choices.values()]
+    assert not [t for t in texts if "``" in t]
+
+
+def test_cli_errors_name_the_flags_not_python_parameters(capsys):
+    """Before: "error: ValidationError: apply_start_time: must not be after apply_end_time (...)"."""
+    from patsnap_analytics.cli import main
+
+    assert main(["search", "x.png", "--apply-start-time", "2020-01-01", "--apply-end-time", "2019-01-01"]) == 2
+    err = capsys.readouterr().err
+    assert "--apply-start-time" in err and "--apply-end-time" in err and "apply_start_time" not in err
+    assert main(["search", "x.png", "--model", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "--model" in err and "--endpoint image-single" in err and "endpoint=" not in err
+
+
+def test_sandbox_index_with_a_missing_csv_is_one_line(tmp_path, capsys):
+    """Before: a FileNotFoundError traceback from pandas."""
+    from patsnap_analytics.cli import main
+
+    assert main(["sandbox", "index", str(tmp_path), "--metadata", "no-such.csv", "--out", str(tmp_path / "c")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--metadata" in err and "no-such.csv" in err and "Traceback" not in err
+
+
+def test_an_empty_api_key_variable_is_said_not_silently_ignored(monkeypatch, caplog):
+    """Before: PATSNAP_API_KEY= (set but empty) used the sandbox without a word."""
+    import logging
+
+    import patsnap_analytics as pa
+
+    monkeypatch.setenv("PATSNAP_API_KEY", "")
+    with caplog.at_level(logging.INFO, logger="patsnap_analytics"):
+        client = pa.connect(sandbox_options={"designs": 300, "seed": 7})
+    client.close()
+    warned = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert warned and "PATSNAP_API_KEY is set but empty" in warned[0].getMessage()

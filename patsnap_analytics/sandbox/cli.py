@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from ..api import UPLOAD
@@ -117,14 +118,29 @@ def run(args: argparse.Namespace) -> int:
 def _index(args: argparse.Namespace) -> int:
     from .user_corpus import index_directory
 
+    missing = _missing_inputs(args)
+    if missing:  # one line, not a traceback: the usual mistake is a path typed from another folder
+        print(f"error: {missing}", file=sys.stderr)
+        return 2
     try:
         corpus = index_directory(args.images_dir, args.metadata, args.out)
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"indexed {len(corpus.meta)} designs into {corpus.root}")
     print(f"serve it with: patsnap-analytics sandbox serve --corpus {corpus.root}")
     return 0
+
+
+def _missing_inputs(args: argparse.Namespace) -> str | None:
+    """What ``sandbox index`` cannot read, in one line naming the argument and the working directory."""
+    images, metadata = Path(args.images_dir).expanduser(), Path(args.metadata).expanduser()
+    where = f" (relative paths are read from {Path.cwd()})"
+    if not images.is_dir():
+        return f"DIR: no folder {str(args.images_dir)!r}{where}"
+    if not metadata.is_file():
+        return f"--metadata: no file {str(args.metadata)!r}{where}"
+    return None
 
 
 def _build(args: argparse.Namespace) -> int:
