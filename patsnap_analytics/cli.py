@@ -1,8 +1,9 @@
 """The ``patsnap-analytics`` command: search, report, demo, cache and sandbox sub-commands.
 
 Example:
-    $ patsnap-analytics search patsnap_analytics/samples/query-1-10-02-watch.png --country US,CN --limit 20 --out hits.csv
-    $ patsnap-analytics report patsnap_analytics/samples/ USD0430005S --limit 25 --out report-output
+    $ patsnap-analytics search "$(patsnap-analytics samples watch)" --country US,CN --limit 20 --out hits.csv
+    $ patsnap-analytics report $(patsnap-analytics samples) USD0430005S --limit 25 --out report-output
+    $ patsnap-analytics samples              # the sample drawings' paths, one a line (they ship with the package)
     $ patsnap-analytics demo                 # sandbox search + landscape report, prints the report's path
     $ patsnap-analytics cache info
     $ patsnap-analytics cache clear --url redis://team-cache:6379/0
@@ -181,6 +182,17 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_samples(args: argparse.Namespace) -> int:
+    from .demo import sample_queries
+
+    found = [p for p in sample_queries() if all(word.lower() in p.name.lower() for word in args.words)]
+    if not found:
+        names = ", ".join(p.name for p in sample_queries())
+        raise ValidationError("WORDS", f"no sample drawing is called {' '.join(args.words)!r}; there are {names}")
+    print("\n".join(str(p) for p in found))
+    return 0
+
+
 def _cmd_cache(args: argparse.Namespace) -> int:
     import warnings
 
@@ -275,6 +287,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--designs", type=int, default=DEFAULT_DESIGNS,
                       help=f"size of the sandbox corpus (default {DEFAULT_DESIGNS})")
     demo.set_defaults(func=_cmd_demo)
+
+    samples = sub.add_parser("samples", help="print the paths of the sample query drawings that ship with the "
+                                             "package (all, or those whose name holds every word given)")
+    samples.add_argument("words", nargs="*", metavar="WORDS", help="e.g. watch, chair, 06-01")
+    samples.set_defaults(func=_cmd_samples)
 
     cache = sub.add_parser("cache", help="show or clear the HTTP cache (a file, or a team's Redis)")
     cache.add_argument("action", choices=["info", "clear"])

@@ -86,13 +86,15 @@ def image_files(folder: str | os.PathLike) -> list[Path]:
 
 
 def sample_queries_dir() -> Path:
-    """The folder of the sample query drawings that ship with the package (``patsnap_analytics/samples``).
+    """The folder of the sample query drawings that ship with the package: ``data/queries`` of the repository,
+    reached through the package's ``data`` link (a symlink in a checkout, real files in a wheel: setuptools copies
+    what it points to), so there is one copy of them.
 
     Example:
         >>> sample_queries_dir().name, len(image_files(sample_queries_dir())) >= 8
-        ('samples', True)
+        ('queries', True)
     """
-    return Path(__file__).resolve().parent / "samples"
+    return Path(__file__).resolve().parent / "data" / "queries"
 
 
 _MAGIC = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpeg"}

@@ -2,7 +2,7 @@
 
 ``serve`` runs the server until Ctrl+C; ``index`` turns a folder of drawings plus a metadata CSV into a
 corpus; ``build`` makes (or reuses) the sample corpus and its search index ahead of time; ``queries``
-writes the held-out sample query drawings (``patsnap_analytics/samples`` is made with it).
+writes the held-out sample query drawings (``data/queries`` is made with it).
 
 The main command (``patsnap_analytics/cli.py``) mounts these with :func:`add_sandbox_parser` and calls
 ``args.func(args)``, which is :func:`run`; ``python -m patsnap_analytics.sandbox.cli sandbox ...`` works too.
@@ -93,7 +93,7 @@ def add_sandbox_parser(subparsers: Any) -> argparse.ArgumentParser:
                        help="seed of the generated corpus (default 0, the one `serve` uses)")
 
     queries = commands.add_parser("queries", help="write the sample query drawings (held out of every corpus)",
-                                  description="Write the sample query drawings committed in patsnap_analytics/samples.")
+                                  description="Write the sample query drawings committed in data/queries.")
     queries.add_argument("out_dir", metavar="DIR", help="folder to write them into")
     queries.add_argument("--seed", type=int, default=0, help="seed of the query stream (default 0)")
     parser.set_defaults(func=run)  # the main command calls args.func(args)
