@@ -255,3 +255,77 @@ def test_an_empty_api_key_variable_is_said_not_silently_ignored(monkeypatch, cap
     client.close()
     warned = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert warned and "PATSNAP_API_KEY is set but empty" in warned[0].getMessage()
+
+
+# ------------------------------------------------------------------------------------------------ the app
+def test_the_app_reads_the_server_disk_only_inside_a_configured_folder(tmp_path, monkeypatch):
+    """Before: "Folder or file" read anything on the server (/etc/passwd, /root answered); a Windows path only
+    said "file not found"."""
+    from patsnap_analytics.widgets.picker import ImagePicker
+
+    monkeypatch.delenv("PATSNAP_APP_FOLDER", raising=False)
+    off = ImagePicker(samples=None)
+    assert off.folder.disabled and off.folder_button.disabled
+    assert off.add_path(str(QUERIES)) == [] and "off" in off.message.value and off.images == []
+    allowed = tmp_path / "drawings"
+    allowed.mkdir()
+    (allowed / "a.png").write_bytes((QUERIES / "query-3-06-01-chair.png").read_bytes())
+    (tmp_path / "secret.png").write_bytes((QUERIES / "query-5-26-05-lamp.png").read_bytes())
+    (allowed / "link.png").symlink_to(tmp_path / "secret.png")
+    monkeypatch.setenv("PATSNAP_APP_FOLDER", str(allowed))
+    picker = ImagePicker(samples=None)                       # the variable configures it
+    assert not picker.folder.disabled
+    for outside in ("/etc", "/etc/passwd", "../secret.png", str(tmp_path / "secret.png"), "link.png"):
+        assert picker.add_path(outside) == [], outside
+        assert "outside" in picker.message.value, outside
+    assert picker.add_path("C:\\Users\\me\\chair.png") == []
+    assert "your own computer" in picker.message.value and "Upload" in picker.message.value
+    assert [ref.name for ref in picker.add_path("a.png")] == ["a.png"]   # relative to the folder
+    assert [ref.name for ref in ImagePicker(samples=None, folder=allowed).add_path(str(allowed))] == ["a.png"]
+
+
+def test_the_app_shows_the_cost_before_search_and_asks_above_the_threshold(sb, tmp_path):
+    """Before: no cost until after the click (8 samples x 1,100 results sent 96 calls at once)."""
+    from patsnap_analytics.widgets import SearchApp
+
+    client = client_for(sb, cache=tmp_path / "c.sqlite")
+    app = SearchApp(client, samples=QUERIES, confirm_above=20)
+    app.picker.add_sample("*")
+    app.form.limit.value = 300                                          # 8 x (3 pages + 1 upload)
+    assert app.search_cost() == 32 and "32 API calls" in app.cost_preview.value
+    assert sum(sb.stats.values()) == 0                                  # showing the cost sent nothing
+    app.search_button.click()                                           # above 20: asks first
+    assert app.results is None and sum(sb.stats.values()) == 0
+    assert app.confirm_button.layout.display != "none" and "32 API calls" in app.status
+    app.cancel_button.click()
+    assert app.confirm_button.layout.display == "none" and sum(sb.stats.values()) == 0
+    app.form.limit.value = 10
+    assert app.search_cost() == 16
+    app.search_button.click()                                           # under the threshold: searches at once
+    assert app.results is not None and sum(sb.stats.values()) - sb.stats.get("/oauth/token", 0) == 16
+    assert app.search_cost() == 0 and "no API call" in app.cost_preview.value
+    client.close()
+
+
+def test_image_multiple_with_too_many_images_disables_search_in_words(tmp_path):
+    """Before: Search stayed enabled with 8 images, then failed naming a Python parameter (image_or_views)."""
+    from patsnap_analytics.widgets import SearchApp
+
+    app = SearchApp(client=None, samples=QUERIES)
+    app.picker.add_sample("*")
+    app.form.endpoint.value = "image-multiple"
+    assert app.search_button.disabled
+    assert "1 to 4 pictures of ONE design" in app.status and "remove 4" in app.status
+    assert "image_or_views" not in app.status and "_" not in app.status.replace("image-multiple", "")
+    app.form.endpoint.value = "image-single"
+    assert "ONE design" not in app.status
+
+
+def test_endpoint_and_model_have_help_in_plain_words():
+    from patsnap_analytics.widgets.form import ENDPOINT_HELP, FilterForm
+
+    form = FilterForm()
+    assert form.endpoint.tooltip and form.model.tooltip and "similarity" in form.model.tooltip
+    for endpoint in ENDPOINT_HELP:
+        form.endpoint.value = endpoint
+        assert ENDPOINT_HELP[endpoint] in form.endpoint_help.value.replace("&#x27;", "'")

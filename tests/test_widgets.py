@@ -196,7 +196,7 @@ def test_picking_from_a_folder_and_a_file_path(tmp_path):
     (tmp_path / "b.JPG").write_bytes(jpeg_bytes())
     (tmp_path / "fake.png").write_bytes(GIF)
     (tmp_path / "notes.txt").write_text("not an image")
-    picker = ImagePicker(samples=None)
+    picker = ImagePicker(samples=None, folder=tmp_path)  # the one folder this app may read
     picker.folder.value = str(tmp_path)
     picker.folder_button.click()
     assert sorted(ref.name for ref in picker.images) == ["a.png", "b.JPG"]
@@ -224,7 +224,7 @@ def test_sample_images_are_offered_when_present(samples, tmp_path):
     empty = ImagePicker(samples=tmp_path)  # a folder without images: nothing offered, nothing to click
     assert empty.sample_menu.disabled and empty.sample_button.disabled
     # the samples ship inside the package, wherever it is installed
-    assert sample_queries_dir() == ROOT / "patsnap_analytics" / "samples"
+    assert sample_queries_dir() == ROOT / "patsnap_analytics" / "data" / "queries"  # the link to data/queries
 
 
 # ---------------------------------------------------------------------------------------------- SearchApp
