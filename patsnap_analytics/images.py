@@ -85,6 +85,17 @@ def image_files(folder: str | os.PathLike) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
 
 
+def too_large(nbytes: int) -> str:
+    """The one wording of "this image is over the upload limit", wherever it is found (a file, bytes, the app's
+    upload button in the browser).
+
+    Example:
+        >>> too_large(5 * 1024 * 1024)
+        "5120 KB is over the API's limit of 4096 KB; downscale or recompress it"
+    """
+    return f"{nbytes / 1024:.0f} KB is over the API's limit of 4096 KB; downscale or recompress it"
+
+
 def sample_queries_dir() -> Path:
     """The folder of the sample query drawings that ship with the package: ``data/queries`` of the repository,
     reached through the package's ``data`` link (a symlink in a checkout, real files in a wheel: setuptools copies
@@ -227,9 +238,7 @@ class ImageRef:
         if kind is None:
             raise InvalidImageError(label, f"{_describe_other(data)}: the API takes JPG or PNG only")
         if len(data) > MAX_IMAGE_BYTES:
-            raise InvalidImageError(
-                label, f"{len(data) / 1024:.0f} KB is over the API's limit of 4096 KB; downscale or recompress it"
-            )
+            raise InvalidImageError(label, too_large(len(data)))
         size = _decoded_size(data, label, kind)
         return cls(kind=kind, size=size, sha256=hashlib.sha256(data).hexdigest(), name=name, nbytes=len(data),
                    _data=data)
@@ -255,11 +264,7 @@ class ImageRef:
             if path.is_dir():
                 raise InvalidImageError(parameter, f"{path} is a directory, not an image file")
             if path.stat().st_size > MAX_IMAGE_BYTES:  # do not read a huge file just to reject it
-                raise InvalidImageError(
-                    f"{parameter} {path.name}",
-                    f"{path.stat().st_size / 1024:.0f} KB is over the API's limit of 4096 KB; downscale or "
-                    "recompress it",
-                )
+                raise InvalidImageError(f"{parameter} {path.name}", too_large(path.stat().st_size))
             checked = cls.from_bytes(path.read_bytes(), name=path.name, parameter=parameter)
             # keep where the bytes are, not the bytes: they are read again for an upload
             return dataclasses.replace(checked, path=path.resolve(), _data=None)

@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from .conftest import QUERIES, client_for
-from .test_notebook_browser import Browser, _chromium
+from .test_notebook_browser import Browser, _chromium, voila_url  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(_chromium() is None, reason="chromium not installed (apt-get install chromium)")]
@@ -142,3 +142,39 @@ def test_cjk_titles_are_painted_with_glyphs_not_boxes(browser, tmp_path):
             shots.append(np.asarray(img.convert("L").resize((32, 32))).astype(int))
     assert all((s < 128).sum() > 20 for s in shots)            # something is painted in both
     assert np.abs(shots[0] - shots[1]).mean() > 10              # and they are two different glyphs
+
+
+# ------------------------------------------------------------------------------------------------ the app
+def test_the_app_refuses_a_large_upload_in_the_browser_and_keeps_working(voila_url, tmp_path):  # noqa: F811
+    """Before: a file over ~10 MB closed the kernel's websocket ("Connection lost") and uploading was broken
+    for the rest of the session, without a word. Now the browser refuses any file over the API's 4096 KB before
+    reading it, with the message a large file gets anywhere else, and the next upload works."""
+    from patsnap_analytics.images import too_large
+
+    big = tmp_path / "scan.png"
+    big.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(12 * 1024 * 1024))   # 12 MB: past Tornado's 10 MB message limit
+    small = QUERIES / "query-3-06-01-chair.png"
+    browser = Browser(tmp_path / "profile")
+    try:
+        browser.call("Page.enable")
+        browser.call("DOM.enable")
+        browser.call("Page.navigate", url=voila_url)
+        browser.wait_for("document.querySelector('.pa-upload input[type=file]') !== null", "the upload button")
+        assert browser.evaluate("document.querySelector('.pa-upload').textContent").strip().endswith("Upload images")
+
+        def choose(path: Path) -> None:
+            root = browser.call("DOM.getDocument", depth=-1, pierce=True)["root"]["nodeId"]
+            node = browser.call("DOM.querySelector", nodeId=root, selector=".pa-upload input[type=file]")["nodeId"]
+            browser.call("DOM.setFileInputFiles", files=[str(path)], nodeId=node)
+
+        choose(big)
+        message = browser.wait_for(
+            "(() => { const e = document.querySelector('.pa-picker-error'); return e ? e.textContent : ''; })()",
+            "the refusal of the large file")
+        assert "scan.png" in message and too_large(big.stat().st_size).split(";")[0] in message, message
+        choose(small)                                                       # the session still works
+        browser.wait_for("document.querySelectorAll('.pa-image-picker .pa-thumbnail').length === 1",
+                         "the small file's thumbnail after the refusal")
+        assert "Connection lost" not in (browser.evaluate("document.body.textContent") or "")
+    finally:
+        browser.close()

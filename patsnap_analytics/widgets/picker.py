@@ -36,9 +36,10 @@ from typing import Any
 import ipywidgets as w
 
 from ..errors import InvalidImageError
-from ..images import IMAGE_SUFFIXES, ImageRef, image_files, sample_queries_dir
+from ..images import IMAGE_SUFFIXES, MAX_IMAGE_BYTES, ImageRef, image_files, sample_queries_dir, too_large
 from ..settings import Settings
 from ..thumbnails import PREVIEW_PX, thumbnail_png
+from .upload import ImageUpload
 
 __all__ = ["THUMB_PX", "ImagePicker", "server_path"]
 
@@ -103,9 +104,10 @@ class ImagePicker(w.VBox):
             folder = Settings.from_env().app_folder
         self.root: Path | None = Path(folder).expanduser() if folder not in (None, False, True, "") else None
 
-        self.upload = w.FileUpload(accept=",".join(IMAGE_SUFFIXES), multiple=True, description="Upload images",
-                                   layout=w.Layout(width="180px"))
-        self.upload.observe(self._uploaded, "value")
+        # files over the API's limit are refused in the browser, before they are sent (widgets/upload.py)
+        self.upload = ImageUpload(accept=",".join(IMAGE_SUFFIXES), multiple=True, description="Upload images",
+                                  max_bytes=MAX_IMAGE_BYTES, tooltip="JPG or PNG, at most 4096 KB each")
+        self.upload.on_files(self._uploaded)
         self.folder = w.Text(description="Folder or file", style={"description_width": "100px"},
                              placeholder=f"a file or folder in {self.root}" if self.root else "off on this server",
                              disabled=self.root is None, layout=w.Layout(width="380px"))
@@ -207,17 +209,14 @@ class ImagePicker(w.VBox):
         self._refresh()
 
     # ------------------------------------------------------------------ internals
-    def _uploaded(self, change: dict) -> None:
-        files = change["new"]
-        if not files:
-            return  # our own clearing below
-        batch = [(bytes(f["content"]), str(f.get("name") or "upload")) for f in files]
-        # drop the uploaded bytes from the widget at once: they would otherwise be saved in the notebook file
-        self.upload.value = ()
-        self._add_many(batch)
+    def _uploaded(self, files: list[tuple[str, bytes]], refused: list[tuple[str, int]]) -> None:
+        """Files from the browser (never kept in the widget's state), or those it refused for their size: the
+        same message as an over-large file picked any other way."""
+        self._add_many([(data, name) for name, data in files], [(name, too_large(size)) for name, size in refused])
 
-    def _add_many(self, items: Iterable[tuple[Any, str | None]]) -> list[ImageRef]:
-        added, problems = [], []
+    def _add_many(self, items: Iterable[tuple[Any, str | None]],
+                  refused: Iterable[tuple[str, str]] = ()) -> list[ImageRef]:
+        added, problems = [], list(refused)
         known = {ref.sha256 for ref in self._images}
         for source, name in items:
             label = name or (Path(source).name if isinstance(source, (str, os.PathLike)) else "image")
