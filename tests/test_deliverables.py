@@ -187,7 +187,8 @@ def test_every_export_path_marks_sandbox_data_joins_lists_alike_and_flags_dead_l
     monkeypatch.setenv("PATSNAP_API_KEY", sb.api_key)
     monkeypatch.setenv("PATSNAP_BASE_URL", sb.url)
     cli_csv = tmp_path / "cli.csv"                                          # the command line's --out
-    assert main(["search", str(QUERIES / "query-1-10-02-watch.png"), "--limit", "3", "--out", str(cli_csv)]) == 0
+    assert main(["search", str(QUERIES / "query-1-10-02-watch.png"), "--limit", "3", "--out", str(cli_csv),
+                 "--no-cache"]) == 0                                        # the user cache stays as it was
     for path in (done.paths["csv"], app_csv, cli_csv):
         table = pd.read_csv(path)
         assert table.columns[0] == "data_source", path
