@@ -51,7 +51,7 @@ def rss_mb() -> float:
 
 
 def query_images() -> list[bytes]:
-    images = [p.read_bytes() for p in sorted((PROJECT / "patsnap_analytics" / "samples").glob("*.png"))]
+    images = [p.read_bytes() for p in sorted((PROJECT / "data" / "queries").glob("*.png"))]
     for _, im in query_drawings(12, seed=99):
         buf = io.BytesIO()
         im.save(buf, "PNG")

@@ -25,7 +25,7 @@ Example:
     >>> import patsnap_analytics as pa                                    # doctest: +SKIP
     >>> from patsnap_analytics.sandbox import Sandbox                     # doctest: +SKIP
     >>> with Sandbox(designs=300) as sb:                                  # doctest: +SKIP
-    ...     df = pa.connect(sandbox=sb).search_many("patsnap_analytics/samples/", country=["US", "CN"], limit=20, qps=5)
+    ...     df = pa.connect(sandbox=sb).search_many(pa.demo.sample_queries(), country=["US", "CN"], limit=20, qps=5)
     ...     df.attrs["calls_spent"], failures(df), pending(df)
 """
 

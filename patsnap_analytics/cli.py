@@ -1,8 +1,9 @@
 """The ``patsnap-analytics`` command: search, report, demo, cache and sandbox sub-commands.
 
 Example:
-    $ patsnap-analytics search patsnap_analytics/samples/query-1-10-02-watch.png --country US,CN --limit 20 --out hits.csv
-    $ patsnap-analytics report patsnap_analytics/samples/ USD0430005S --limit 25 --out report-output
+    $ patsnap-analytics search "$(patsnap-analytics samples watch)" --country US,CN --limit 20 --out hits.csv
+    $ patsnap-analytics report $(patsnap-analytics samples) USD0430005S --limit 25 --out report-output
+    $ patsnap-analytics samples              # the sample drawings' paths, one a line (they ship with the package)
     $ patsnap-analytics demo                 # sandbox search + landscape report, prints the report's path
     $ patsnap-analytics cache info
     $ patsnap-analytics cache clear --url redis://team-cache:6379/0
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,6 +28,54 @@ from .frames import is_sandbox
 from .query import FILTERS
 
 __all__ = ["main"]
+
+#: Keyword arguments that are not filters but have a flag of their own: an error about them names the flag.
+_OTHER_FLAGS = ("endpoint", "out", "max_calls", "prior_art", "views", "designs")
+
+
+def _flag(name: str) -> str:
+    return f"--{name.replace('_', '-')}"
+
+
+def cli_words(text: str) -> str:
+    """A message as the command line says it: Python parameter names (``apply_start_time``, ``endpoint=``)
+    become the flags that set them (``--apply-start-time``, ``--endpoint``); quoted values and code
+    (``by='loc'``, ``client.enrich(df)``) stay as they are.
+
+    Example:
+        >>> cli_words("apply_start_time: must not be after apply_end_time (2020-01-01 > 2019-01-01)")
+        '--apply-start-time: must not be after --apply-end-time (2020-01-01 > 2019-01-01)'
+        >>> cli_words("model: the search-id endpoint does not take model; use endpoint= image-single")
+        '--model: the search-id endpoint does not take --model; use --endpoint image-single'
+        >>> cli_words("run client.label(df, by='loc') first")
+        "run client.label(df, by='loc') first"
+    """
+    every = sorted((*FILTERS, *_OTHER_FLAGS), key=len, reverse=True)
+    text = re.sub(r"(?<![\w.'\"-])(" + "|".join(map(re.escape, every)) + r")=(?!['\"])\s?",
+                  lambda m: _flag(m.group(1)) + " ", text)  # endpoint= image-single -> --endpoint image-single
+    head = re.match(r"(" + "|".join(map(re.escape, every)) + r"): ", text)  # the parameter a message names
+    if head:
+        text = _flag(head.group(1)) + text[len(head.group(1)):]
+    filters = sorted(FILTERS, key=len, reverse=True)
+    return re.sub(r"(?<![\w.'\"=/-])(" + "|".join(map(re.escape, filters)) + r")(?![\w'\"=(/-])",
+                  lambda m: _flag(m.group(1)), text)
+
+
+def _plain(text: str | None) -> str | None:
+    """Help text without reStructuredText's literal quotes (a terminal shows ``x`` as it is)."""
+    return None if text is None else text.replace("``", "")
+
+
+def _without_rst(parser: argparse.ArgumentParser) -> None:
+    """Every description and help of ``parser`` and its sub-commands, without RST markup."""
+    parser.description = _plain(parser.description)
+    for action in parser._actions:
+        action.help = _plain(action.help)
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                choice.help = _plain(choice.help)
+            for sub in action.choices.values():
+                _without_rst(sub)
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
     """One ``--flag`` per search filter, worded by the FILTERS table (``--country``, ``--limit``, …)."""
@@ -132,6 +182,17 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_samples(args: argparse.Namespace) -> int:
+    from .demo import sample_queries
+
+    found = [p for p in sample_queries() if all(word.lower() in p.name.lower() for word in args.words)]
+    if not found:
+        names = ", ".join(p.name for p in sample_queries())
+        raise ValidationError("WORDS", f"no sample drawing is called {' '.join(args.words)!r}; there are {names}")
+    print("\n".join(str(p) for p in found))
+    return 0
+
+
 def _cmd_cache(args: argparse.Namespace) -> int:
     import warnings
 
@@ -183,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .sandbox.sample import DEFAULT_DESIGNS
 
     parser = argparse.ArgumentParser(prog="patsnap-analytics", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     search = sub.add_parser("search", help="find designs similar to an image and print them")
@@ -226,6 +288,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help=f"size of the sandbox corpus (default {DEFAULT_DESIGNS})")
     demo.set_defaults(func=_cmd_demo)
 
+    samples = sub.add_parser("samples", help="print the paths of the sample query drawings that ship with the "
+                                             "package (all, or those whose name holds every word given)")
+    samples.add_argument("words", nargs="*", metavar="WORDS", help="e.g. watch, chair, 06-01")
+    samples.set_defaults(func=_cmd_samples)
+
     cache = sub.add_parser("cache", help="show or clear the HTTP cache (a file, or a team's Redis)")
     cache.add_argument("action", choices=["info", "clear"])
     where = cache.add_mutually_exclusive_group()
@@ -240,7 +307,17 @@ def build_parser() -> argparse.ArgumentParser:
     from .sandbox.cli import add_sandbox_parser
 
     add_sandbox_parser(sub)
+    _without_rst(parser)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("patsnap-analytics")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -256,8 +333,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with _notices_on_stderr():
             return int(args.func(args) or 0)
+    except ValidationError as exc:  # the user's own input: named by the flag that gave it, no class name
+        print(f"error: {cli_words(str(exc))}", file=sys.stderr)
+        return 2
     except PatsnapError as exc:
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"error: {type(exc).__name__}: {cli_words(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

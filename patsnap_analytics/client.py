@@ -10,7 +10,7 @@ Example:
     >>> from patsnap_analytics.sandbox import Sandbox            # doctest: +SKIP
     >>> with Sandbox(designs=300) as sb:                         # doctest: +SKIP
     ...     client = pa.connect(sandbox=sb)
-    ...     df = client.search_designs("patsnap_analytics/samples/query-1-10-02-watch.png", country=["US", "CN"], limit=20)
+    ...     df = client.search_designs(pa.demo.sample_queries()[0], country=["US", "CN"], limit=20)
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ __all__ = [
     "OFFICES",
     "OFFICE_ALIASES",
     "SIMPLE_LEGAL_STATUS",
+    "STATUS_MEANINGS",
     "VERDICTS",
     "code_of",
     "find_loc",
@@ -89,6 +90,24 @@ SIMPLE_LEGAL_STATUS: dict[int, str] = {
     221: "PCT designated stage",
     999: "Undetermined",
 }
+
+#: What each status label means for whether the design can be enforced: ``"in force"``, ``"pending"``,
+#: ``"lapsed"`` (withdrawn, rejected, revoked, expired, unpaid, abandoned, ceased) or ``"other"`` (undetermined,
+#: unknown). The one table the charts colour statuses by (green, amber, red-ish, grey) and the report tags them by,
+#: so "Non-payment" can never be drawn in the green of "Granted".
+STATUS_MEANINGS: dict[str, str] = {
+    **{label: "in force" for label in ("Active", "Granted", "Restoration", "Partially revoked")},
+    **{label: "pending" for label in ("Pending", "Published", "Examining", "PCT designated stage",
+                                      "PCT national phase (in time limit)",
+                                      "Non-entry PCT national phase (in time limit)")},
+    **{label: "lapsed" for label in (
+        "Inactive", "Withdrawn", "Withdrawn-Undetermined", "Withdrawn-Deemed", "Withdrawn-Voluntarily", "Rejected",
+        "Revoked", "Expired", "Non-payment", "Ceased", "Discontinuation", "Abandoned", "Abandoned-Deemed",
+        "Abandoned-Voluntarily", "Abandoned-Undetermined", "PCT designated stage expired",
+        "PCT national phase (past time limit)", "Non-entry PCT national phase (past time limit)")},
+    **{label: "other" for label in ("Undetermined", "Double (avoid-double-grant)")},
+}
+
 
 # ---------------------------------------------------------------------------------------------- verdicts
 

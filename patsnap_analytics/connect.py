@@ -74,6 +74,11 @@ def connect(
                       base_url=base_url or settings.base_url, **client_options)
     from .sandbox import Sandbox  # the server and the image features load only here
 
+    if sandbox is None and settings.empty_credentials and not (api_key or client_id or client_secret):
+        # the user meant the real API and the variable came out empty (a shell `export X=$UNSET`): say so
+        log.warning("%s %s set but empty: using the embedded sandbox (generated sample designs, no charges); set "
+                    "it to your credential to use the PatSnap API, or unset it", " and ".join(
+                        settings.empty_credentials), "is" if len(settings.empty_credentials) == 1 else "are")
     box = Sandbox(**(sandbox_options or {})).start()
     atexit.register(box.stop)
     # the sandbox's port changes every run, so its answers are cached in memory, never in the user's file

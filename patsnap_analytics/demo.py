@@ -18,8 +18,18 @@ from pathlib import Path
 
 from .images import image_files, sample_queries_dir
 
-__all__ = ["run_demo", "sample_queries"]
+__all__ = ["data_dir", "portfolio", "run_demo", "sample_queries", "sample_verdicts"]
 
+
+def data_dir() -> Path:
+    """The sample data that ships with the package (the repository's ``data/``: ``queries/``, ``verdicts.csv``,
+    ``portfolio.csv``; ``data/README.md`` says what each is), wherever the notebook or script runs from.
+
+    Example:
+        >>> sorted(p.name for p in data_dir().glob("*.csv"))
+        ['portfolio.csv', 'verdicts.csv']
+    """
+    return sample_queries_dir().parent
 
 
 def sample_queries() -> list[Path]:
@@ -30,6 +40,34 @@ def sample_queries() -> list[Path]:
         ['query-1-10-02-watch.png', 'query-2-14-03-phone.png']
     """
     return image_files(sample_queries_dir())
+
+
+def sample_verdicts() -> Path:
+    """A small ready-to-use verdict set: 200 synthetic verdicts on the sample drawings' hits in the sandbox's
+    default corpus (``similar`` by Locarno subclass, ``unsure`` by class, else ``different``; marked
+    ``sandbox-synthetic``). Read it with ``pa.verdicts.read(pa.demo.sample_verdicts())`` or
+    ``client.verdicts.load(...)``.
+
+    Example:
+        >>> sample_verdicts().name
+        'verdicts.csv'
+    """
+    return data_dir() / "verdicts.csv"
+
+
+def portfolio() -> list[str]:
+    """A small portfolio for a watch (``client.watch("ours", pa.demo.portfolio())``): three sample drawings (as
+    paths) and two registrations of the sandbox's default corpus (as patent numbers), from ``portfolio.csv``.
+
+    Example:
+        >>> items = portfolio(); Path(items[0]).is_file(), items[-1].startswith("US")
+        (True, True)
+    """
+    import csv
+
+    with (data_dir() / "portfolio.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [str(sample_queries_dir() / r["item"]) if r["kind"] == "drawing" else r["item"] for r in rows]
 
 
 def run_demo(out_dir: Path | str = "demo-output", *, designs: int | None = None,
@@ -59,7 +97,8 @@ def run_demo(out_dir: Path | str = "demo-output", *, designs: int | None = None,
         stats = client.stats.as_dict()
         print(f"{len(images)} query images, {len(labelled)} results, {labelled['patent_id'].nunique()} designs; "
               f"calls: searches {searched}, enrichment {done.calls['enrichment']}, labels "
-              f"{done.calls['labels']}; saved by the cache {stats['calls_saved']}")
+              f"{done.calls['labels']}; API calls saved by the cache {stats['calls_saved']} (thumbnails read "
+              f"again from the cache {stats['image_cache_hits']}: image links, not API calls)")
         return done.paths["report"]
     finally:
         client.close()

@@ -41,7 +41,7 @@ Example:
     >>> from patsnap_analytics.sandbox import Sandbox                 # doctest: +SKIP
     >>> with Sandbox(designs=300) as sb:                              # doctest: +SKIP
     ...     client = pa.connect(sandbox=sb)
-    ...     hits = client.search_many("patsnap_analytics/samples/", limit=25)
+    ...     hits = client.search_many(pa.demo.sample_queries(), limit=25)
     ...     client.enrich(hits, dry_run=True)                         # 3 endpoints x ceil(patents / 100)
     ...     rich = client.enrich(hits)
     ...     rich[["patent_pn", "current_assignee", "application_date", "simple_legal_status_label"]]

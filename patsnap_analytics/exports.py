@@ -38,13 +38,20 @@ from .errors import ExportError, ValidationError
 if TYPE_CHECKING:  # only the frame's own methods are called: the CLI imports this without loading pandas
     import pandas as pd
 
-__all__ = ["FORMATS", "FORMULA_STARTS", "SANDBOX_LINK_NOTE", "check_output_path", "csv_cell", "flat",
-           "formula_like", "reviewer_workbook", "sheet_text", "write_frame"]
+__all__ = ["DATA_SOURCES", "FORMATS", "FORMULA_STARTS", "LIST_SEPARATOR", "SANDBOX_LINK_NOTE", "check_output_path",
+           "csv_cell", "flat", "formula_like", "reviewer_workbook", "sheet_text", "write_frame"]
 
 #: Written beside ``image_url`` (column ``image_url_note``) when a frame of sandbox data is exported: its links
-#: point at the embedded sandbox on this computer, which serves them only while it runs.
-SANDBOX_LINK_NOTE = ("sandbox link: a generated drawing served by the embedded sandbox on this computer "
-                     "while it runs; not a PatSnap image")
+#: point at the embedded sandbox on this computer, which serves them only while it runs — a dead link once the
+#: program that started it has ended, so it is never offered as if it were live.
+SANDBOX_LINK_NOTE = ("dead link once the sandbox stops: a generated drawing served only while the embedded "
+                     "sandbox that answered runs on this computer; not a PatSnap image")
+#: How every export joins a cell's list (holders, inventors, Locarno codes): not ", " (names contain commas:
+#: "Minato Co., Ltd.") and the same in the CSV, the Excel files and the reviewers' workbook.
+LIST_SEPARATOR = "; "
+#: ``df.attrs["source"]`` -> the ``data_source`` column every CSV, Excel, Parquet and JSON export starts with
+#: (a column rather than a comment line: spreadsheets and ``pandas.read_csv`` read it without options).
+DATA_SOURCES = {"sandbox": "sandbox: generated sample data, not PatSnap results", "patsnap": "PatSnap Open API"}
 
 #: Extension -> the libraries pandas can write it with (any one will do; the first is the one we suggest).
 FORMATS: dict[str, tuple[str, ...]] = {
@@ -103,17 +110,19 @@ def _csv_safe(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def flat(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with its list columns (``loc``, ``inventors``, ...) as ``|``-joined text, for CSV and Excel cells.
+    """``df`` with its list columns (``loc``, ``inventors``, ...) as text joined by :data:`LIST_SEPARATOR`, for
+    CSV and Excel cells.
 
     Example:
         >>> import pandas as pd
         >>> flat(pd.DataFrame({"loc": [["06-01", "06-03"], ["14-03"]]}))["loc"].tolist()
-        ['06-01|06-03', '14-03']
+        ['06-01; 06-03', '14-03']
     """
     lists = [c for c in df.columns if df[c].dtype == object and df[c].map(lambda v: isinstance(v, list | tuple)).any()]
     if not lists:
         return df
-    joined = {c: df[c].map(lambda v: "|".join(map(str, v)) if isinstance(v, list | tuple) else v) for c in lists}
+    joined = {c: df[c].map(lambda v: LIST_SEPARATOR.join(map(str, v)) if isinstance(v, list | tuple) else v)
+              for c in lists}
     return df.assign(**joined)
 
 
@@ -234,8 +243,10 @@ def write_frame(df: pd.DataFrame, out: str | os.PathLike) -> Path:
     The path is checked first (:func:`check_output_path`); missing folders are created. Parquet keeps the
     dtypes and ``df.attrs``; JSON is a list of records, one per row. CSV and Excel cells hold text as text,
     never as a formula (see the module's notes). The file is written whole or not at all. Returns the path
-    written. A frame of sandbox data gets a column ``image_url_note`` after ``image_url`` saying its links are
-    sandbox links (:data:`SANDBOX_LINK_NOTE`); ``df`` itself is not changed.
+    written. A frame that says where it came from (``df.attrs["source"]``) gets a first column ``data_source``
+    (:data:`DATA_SOURCES`: sandbox data is marked as such in every file); a frame of sandbox data also gets
+    ``image_url_note`` after ``image_url`` saying its links die with the sandbox (:data:`SANDBOX_LINK_NOTE`).
+    Lists are joined with :data:`LIST_SEPARATOR`. ``df`` itself is not changed.
 
     Example:
         >>> write_frame(__import__("pandas").DataFrame(), "x.txt")
@@ -244,7 +255,7 @@ def write_frame(df: pd.DataFrame, out: str | os.PathLike) -> Path:
         patsnap_analytics.errors.ValidationError: out: must end in .csv, .parquet, .xlsx or .json, got 'x.txt'
     """
     path = check_output_path(out)
-    frame, writer = _with_link_note(df), _WRITERS[path.suffix.lower()]
+    frame, writer = _marked(df), _WRITERS[path.suffix.lower()]
     return _write_whole(path, lambda part: writer(frame, part))
 
 
@@ -276,7 +287,7 @@ def _cell_value(value: object) -> object:
     import pandas as pd
 
     if isinstance(value, list | tuple):
-        return "; ".join(str(v) for v in value)  # not ", ": company names contain commas
+        return LIST_SEPARATOR.join(str(v) for v in value)
     if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
         return None
     if isinstance(value, pd.Timestamp):
@@ -305,7 +316,8 @@ def _put(sheet: Any, row: int, column: int, value: object) -> Any:
 
 def reviewer_workbook(df: pd.DataFrame, out: str | os.PathLike, *, fetch: Callable[[str], bytes | None] | None = None,
                       client: object = None, link: str | None = None, thumbnails: bool = True) -> Path:
-    """An Excel workbook for reviewers: a sheet of every hit, then one sheet per query.
+    """An Excel workbook for reviewers: a first sheet **About** (where the data comes from — a loud SANDBOX DATA
+    line for sandbox data —, when it was written, how to review), a sheet of every hit, then one sheet per query.
 
     Each sheet has a thumbnail per row (fetched through ``fetch`` or ``client.fetch_image``, so the cache is
     used; none without either), the patent number as a hyperlink (``link``: a template with ``{pn}`` /
@@ -324,7 +336,7 @@ def reviewer_workbook(df: pd.DataFrame, out: str | os.PathLike, *, fetch: Callab
         >>> path = reviewer_workbook(df, pathlib.Path(tempfile.mkdtemp()) / "review.xlsx")
         >>> from openpyxl import load_workbook
         >>> book = load_workbook(path); book.sheetnames, book["All hits"]["E2"].value, book["All hits"].freeze_panes
-        (['All hits', 'a.png'], '=HYPERLINK(1)', 'A2')
+        (['About', 'All hits', 'a.png'], '=HYPERLINK(1)', 'A2')
         >>> book["All hits"]["E2"].data_type, book["All hits"]["E2"].quotePrefix
         ('s', True)
     """
@@ -358,10 +370,11 @@ def reviewer_workbook(df: pd.DataFrame, out: str | os.PathLike, *, fetch: Callab
         return pictures[url]
 
     book = Workbook()
-    taken: set[str] = set()
+    _about_sheet(book.active, df, sandbox, thumbnails=get is not None)
+    taken: set[str] = {"about"}
     parts = [("All hits", df)] + [(str(q), part) for q, part in df.groupby("query", sort=False)]
-    for index, (name, part) in enumerate(parts):
-        sheet = book.active if index == 0 else book.create_sheet()
+    for name, part in parts:
+        sheet = book.create_sheet()
         sheet.title = _sheet_name(name, taken)
         for c, title in enumerate(["Image", *[title for _, title in columns]], start=1):
             _put(sheet, 1, c, title).font = Font(bold=True)
@@ -389,13 +402,52 @@ def reviewer_workbook(df: pd.DataFrame, out: str | os.PathLike, *, fetch: Callab
     return _write_whole(path, lambda part: _save_book(book, part))
 
 
-def _with_link_note(df: pd.DataFrame) -> pd.DataFrame:
-    """``df``, or for sandbox data a copy with ``image_url_note`` after ``image_url`` (the links die with it)."""
+def _about_sheet(sheet: object, df: pd.DataFrame, sandbox: bool, *, thumbnails: bool) -> None:
+    """The workbook's first sheet: what the data is (sandbox data said loudly), when, and how to review it."""
+    import datetime as dt
+
+    from openpyxl.styles import Font, PatternFill
+
+    source = DATA_SOURCES.get(str(df.attrs.get("source")), "not recorded (a frame without df.attrs['source'])")
+    sheet.title = "About"
+    heading = ("SANDBOX DATA — NOT REAL PATSNAP RESULTS" if sandbox else "Similar registered designs: reviewers' "
+               "workbook")
+    rows = [
+        (heading, None),
+        ("Data source", source),
+        ("Written", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        ("Results", f"{len(df):,} hits of {df['query'].nunique() if 'query' in df.columns else 0} query image(s)"),
+        ("Images", ("thumbnails embedded in column A" if thumbnails else "no thumbnails (none were fetched)")
+         + ("; no patent links: the sandbox's patents are generated and its image links die with it"
+            if sandbox else "; patent numbers link to their public record")),
+        ("Lists", f"several holders, inventors or Locarno codes in one cell are joined with {LIST_SEPARATOR!r}"),
+        ("How to review", "pick a Verdict in each hit's drop-down (same design, similar, different, unsure), add a "
+                          "Note; client.verdicts.load(<this file>) reads them back"),
+    ]
+    for row in rows:
+        sheet.append(list(row))
+    sheet["A1"].font = Font(bold=True, size=14, color="FFFFFF" if sandbox else "000000")
+    if sandbox:
+        sheet["A1"].fill = PatternFill("solid", fgColor="D55E00")
+        sheet.merge_cells("A1:B1")
+    for cell in sheet["A"][1:]:
+        cell.font = Font(bold=True)
+    sheet.column_dimensions["A"].width = 18
+    sheet.column_dimensions["B"].width = 110
+
+
+def _marked(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` as exported: a first ``data_source`` column when the frame says its source, and for sandbox data
+    ``image_url_note`` after ``image_url`` (the links die with the sandbox); a copy, never ``df`` itself."""
     from .frames import is_sandbox
 
-    if not is_sandbox(df) or "image_url" not in df.columns or "image_url_note" in df.columns:
-        return df
-    out = df.copy()
-    note = out["image_url"].notna().map({True: SANDBOX_LINK_NOTE, False: None}).astype("string")
-    out.insert(out.columns.get_loc("image_url") + 1, "image_url_note", note)
+    out = df
+    source = DATA_SOURCES.get(str(df.attrs.get("source")))
+    if source is not None and "data_source" not in df.columns:
+        out = out.copy()
+        out.insert(0, "data_source", source)
+    if is_sandbox(df) and "image_url" in df.columns and "image_url_note" not in df.columns:
+        out = out.copy()
+        note = out["image_url"].notna().map({True: SANDBOX_LINK_NOTE, False: None}).astype("string")
+        out.insert(out.columns.get_loc("image_url") + 1, "image_url_note", note)
     return out

@@ -87,14 +87,27 @@ def image_files(folder: str | os.PathLike) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
 
 
+def too_large(nbytes: int) -> str:
+    """The one wording of "this image is over the upload limit", wherever it is found (a file, bytes, the app's
+    upload button in the browser).
+
+    Example:
+        >>> too_large(5 * 1024 * 1024)
+        "5120 KB is over the API's limit of 4096 KB; downscale or recompress it"
+    """
+    return f"{nbytes / 1024:.0f} KB is over the API's limit of 4096 KB; downscale or recompress it"
+
+
 def sample_queries_dir() -> Path:
-    """The folder of the sample query drawings that ship with the package (``patsnap_analytics/samples``).
+    """The folder of the sample query drawings that ship with the package: ``data/queries`` of the repository,
+    reached through the package's ``data`` link (a symlink in a checkout, real files in a wheel: setuptools copies
+    what it points to), so there is one copy of them.
 
     Example:
         >>> sample_queries_dir().name, len(image_files(sample_queries_dir())) >= 8
-        ('samples', True)
+        ('queries', True)
     """
-    return Path(__file__).resolve().parent / "samples"
+    return Path(__file__).resolve().parent / "data" / "queries"
 
 
 _MAGIC = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpeg"}
@@ -227,9 +240,7 @@ class ImageRef:
         if kind is None:
             raise InvalidImageError(label, f"{_describe_other(data)}: the API takes JPG or PNG only")
         if len(data) > MAX_IMAGE_BYTES:
-            raise InvalidImageError(
-                label, f"{len(data) / 1024:.0f} KB is over the API's limit of 4096 KB; downscale or recompress it"
-            )
+            raise InvalidImageError(label, too_large(len(data)))
         size = _decoded_size(data, label, kind)
         return cls(kind=kind, size=size, sha256=hashlib.sha256(data).hexdigest(), name=name, nbytes=len(data),
                    _data=data)
@@ -293,8 +304,7 @@ def read_image_file(path: Path, *, parameter: str = "image") -> bytes:
             raise InvalidImageError(parameter, f"{path} is not a regular file (a device, a FIFO or a socket); "
                                                "give an image file")
         if info.st_size > MAX_IMAGE_BYTES:  # do not read a huge file just to reject it
-            raise InvalidImageError(f"{parameter} {path.name}", f"{info.st_size / 1024:.0f} KB is over the API's "
-                                                                "limit of 4096 KB; downscale or recompress it")
+            raise InvalidImageError(f"{parameter} {path.name}", too_large(info.st_size))
         return f.read(MAX_IMAGE_BYTES + 1)  # a file still growing is cut here, and refused by its size
 
 

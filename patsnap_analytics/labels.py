@@ -22,7 +22,7 @@ Example:
     >>> from patsnap_analytics.sandbox import Sandbox                        # doctest: +SKIP
     >>> with Sandbox(designs=300) as sb:                                     # doctest: +SKIP
     ...     client = pa.connect(sandbox=sb)
-    ...     df = client.search_many("patsnap_analytics/samples/", limit=20)
+    ...     df = client.search_many(pa.demo.sample_queries(), limit=20)
     ...     client.label(df, by="simple_legal_status", dry_run=True)         # calls it would spend: 2
     ...     labelled = client.label(df, by="assignee")
     ...     labelled.attrs["label_routes"]["assignee"]["route"]

@@ -7,11 +7,19 @@ scripts decide for themselves.
 
 Conventions shared by all charts:
 
-* Colours are the Okabe-Ito palette (:data:`OKABE_ITO`), readable with every common colour-vision deficiency.
+* Colours are the Okabe-Ito palette (:data:`OKABE_ITO`), readable with every common colour-vision deficiency,
+  one colour per category within a chart: past eight categories the smallest are grouped into one grey
+  ``Other (k)``. Statuses are coloured by what they mean (:data:`patsnap_analytics.codes.STATUS_MEANINGS`:
+  in force green, pending amber, lapsed red-ish, undetermined grey; :func:`status_colours`). Legends sit
+  outside the data, at the right; titles wrap rather than run off the figure; empty heatmap cells are blank.
+* Text in Chinese, Japanese or Korean (titles, holders) is drawn with a CJK font where one is installed
+  (:data:`CJK_FONTS`, e.g. Debian's ``fonts-noto-cjk``), as a fallback after Matplotlib's own font.
 * Titles of charts of sandbox data (``df.attrs["source"] == "sandbox"``) end with ``" [sandbox data]"``, so a
   chart pasted into a slide can never pass for real PatSnap results.
-* An empty frame raises ``ValueError("... no results ...")``: there is nothing to draw, and an empty picture is
-  easy to mistake for "no similar designs exist". Rows whose ``score`` is NA (searches sorted by a date field)
+* An empty frame raises :class:`~patsnap_analytics.errors.ValidationError` ("... no results ..."; a
+  ``ValueError`` and a ``PatsnapError``): there is nothing to draw, and an empty picture is easy to mistake for
+  "no similar designs exist". So does a frame without what the chart shows (no holder, no date), naming the call
+  that adds it (``client.enrich(df)``). Rows whose ``score`` is NA (searches sorted by a date field)
   are left out of score charts; when *no* row has a score the chart says so instead of failing.
 * Bars count **distinct designs** (``patent_id``) by default, because a batch finds the same design for several
   query images; pass ``distinct=False`` to count result rows.
@@ -53,11 +61,14 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
-from .codes import OFFICES, name_of
+from .codes import OFFICES, STATUS_MEANINGS, name_of
+from .errors import ValidationError
 from .frames import is_sandbox
 from .thumbnails import Fetch, image_fetcher, thumbnail
 
 __all__ = [
+    "CJK_FONTS",
+    "MEANING_COLOURS",
     "OKABE_ITO",
     "SANDBOX_SUFFIX",
     "STATUS_COLOURS",
@@ -74,6 +85,7 @@ __all__ = [
     "score_distribution",
     "score_vs_rank",
     "status_breakdown",
+    "status_colours",
     "thumbnail",
     "thumbnail_gallery",
 ]
@@ -94,28 +106,70 @@ GREY = "#999999"
 UNKNOWN = "Unknown"
 #: Appended to every chart title when the data came from the sandbox.
 SANDBOX_SUFFIX = " [sandbox data]"
-#: Status label -> colour, so "Active" is the same green in every chart and report of a session.
-STATUS_COLOURS: dict[str, str] = {
-    "Active": OKABE_ITO[2],
-    "Granted": OKABE_ITO[2],
-    "Pending": OKABE_ITO[1],
-    "Examining": OKABE_ITO[1],
-    "Published": OKABE_ITO[4],
-    "Inactive": OKABE_ITO[3],
-    "Expired": OKABE_ITO[3],
-    UNKNOWN: GREY,
+#: What a status means -> its shades, darkest first (the first for a chart's first status of that meaning), so a
+#: status is coloured by what it means: in force green, pending amber, lapsed red-ish, undetermined grey.
+MEANING_COLOURS: dict[str, tuple[str, ...]] = {
+    "in force": ("#009E73", "#00664A", "#7FCDB6"),
+    "pending": ("#E69F00", "#9E6D00", "#F5CF7A"),
+    "lapsed": ("#D55E00", "#8C3A00", "#EFA77A", "#B2182B", "#5E2600"),
+    "other": (GREY, "#5F5F5F", "#C9C9C9"),
 }
+#: Status label -> its colour when it is the only one of its meaning, so "Active" is the same green everywhere.
+STATUS_COLOURS: dict[str, str] = {label: MEANING_COLOURS[meaning][0] for label, meaning in STATUS_MEANINGS.items()}
+STATUS_COLOURS[UNKNOWN] = GREY
+#: Fonts with CJK glyphs, in order of preference; those installed are Matplotlib's fallbacks (see _cjk_fallback).
+CJK_FONTS: tuple[str, ...] = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Noto Sans CJK KR",
+                              "Source Han Sans SC", "WenQuanYi Zen Hei", "Microsoft YaHei", "PingFang SC",
+                              "Hiragino Sans", "Malgun Gothic")
+
+
+def _cjk_fallback() -> None:
+    """Add the installed CJK fonts after Matplotlib's default family, once, so Chinese, Japanese and Korean
+    titles and holders are drawn with glyphs instead of boxes. Only when the family is still Matplotlib's
+    default (a user's own choice is left alone) and only fonts that exist (a missing name warns on every text)."""
+    from matplotlib import font_manager, rcParams
+
+    if list(rcParams["font.family"]) != ["sans-serif"]:
+        return
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    extra = [name for name in CJK_FONTS if name in installed]
+    if extra:
+        rcParams["font.family"] = ["sans-serif", *extra]
+
+
+_cjk_fallback()
+
+
+def status_colours(labels: Sequence[str]) -> dict[str, str]:
+    """One colour per status label of a chart, by what it means (:data:`MEANING_COLOURS`): the first label of a
+    meaning gets its main shade, the next ones the other shades of the same hue, so two statuses never share a
+    colour within a chart and a lapsed one is never green.
+
+    Example:
+        >>> status_colours(["Granted", "Non-payment", "Expired", "Unknown"])
+        {'Granted': '#009E73', 'Non-payment': '#D55E00', 'Expired': '#8C3A00', 'Unknown': '#999999'}
+    """
+    used: dict[str, int] = {}
+    out = {}
+    for label in labels:
+        meaning = STATUS_MEANINGS.get(str(label), "other")
+        shades = MEANING_COLOURS[meaning]
+        out[label] = shades[used.get(meaning, 0) % len(shades)]
+        used[meaning] = used.get(meaning, 0) + 1
+    return out
+
 
 # ----------------------------------------------------------------------------------------------- helpers
 def _check_frame(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    """Raise a ValueError naming what is missing, before anything is drawn."""
+    """Raise a ValidationError naming what is missing, before anything is drawn."""
     if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{what}: expected a pandas DataFrame, got {type(df).__name__}")
+        raise ValidationError("df", f"{what} takes a pandas DataFrame of results, got {type(df).__name__}")
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        raise ValueError(f"{what}: the frame has no column(s) {', '.join(map(repr, missing))}")
+        raise ValidationError("df", f"{what}: the frame has no column(s) {', '.join(map(repr, missing))}; pass a "
+                                    "search result frame")
     if df.empty:
-        raise ValueError(f"{what}: no results to plot (the frame is empty)")
+        raise ValidationError("df", f"{what}: no results to plot (the frame is empty)")
 
 
 def _literal_text(draw: Callable[..., Any]) -> Callable[..., Any]:
@@ -135,6 +189,17 @@ def _literal_text(draw: Callable[..., Any]) -> Callable[..., Any]:
 
 def _title(df: pd.DataFrame, text: str) -> str:
     return text + SANDBOX_SUFFIX if is_sandbox(df) else text
+
+
+def _set_title(ax: Axes, df: pd.DataFrame, text: str) -> None:
+    """The chart's title (marked for sandbox data), wrapped to the figure's width rather than cut at its edge."""
+    ax.set_title(_title(df, text), wrap=True)
+
+
+def _legend(ax: Axes, title: str | None = None) -> None:
+    """The legend outside the data, at the right of the axes (a constrained layout makes room for it)."""
+    ax.legend(title=title, frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              borderaxespad=0.0)
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
@@ -157,12 +222,33 @@ def _colour(i: int) -> str:
     return OKABE_ITO[i % len(OKABE_ITO)]
 
 
+def _is_other(name: object) -> bool:
+    return str(name) == UNKNOWN or str(name).startswith("Other (")
+
+
+def _category_colours(names: Sequence[object]) -> list[str]:
+    """One palette colour per category in order, grey for Unknown and "Other (k)" (never one of the palette's)."""
+    colours, i = [], 0
+    for name in names:
+        if _is_other(name):
+            colours.append(GREY)
+        else:
+            colours.append(_colour(i))
+            i += 1
+    return colours
+
+
 def _groups(df: pd.DataFrame, by: str | None) -> list[tuple[str, pd.DataFrame]]:
-    """(name, rows) per value of ``by`` in order of first appearance; one unnamed group when ``by`` is None."""
+    """(name, rows) per value of ``by`` in order of first appearance; one unnamed group when ``by`` is None.
+    Past the palette's eight, the rest are one ``Other (k)`` group, so no two groups share a colour."""
     if by is None or by not in df.columns:
         return [("", df)]
     keys = df[by].astype("string").fillna(UNKNOWN)
-    return [(str(k), df[keys == k]) for k in pd.unique(keys)]
+    names = [str(k) for k in pd.unique(keys)]
+    if len(names) <= len(OKABE_ITO):
+        return [(k, df[keys == k]) for k in names]
+    head, rest = names[: len(OKABE_ITO) - 1], names[len(OKABE_ITO) - 1 :]
+    return [(k, df[keys == k]) for k in head] + [(f"Other ({len(rest)})", df[keys.isin(rest)])]
 
 
 def _style(ax: Axes) -> None:
@@ -179,7 +265,7 @@ def _whole_numbers(axis: Any) -> None:
 
 
 def _no_scores(ax: Axes, df: pd.DataFrame, title: str) -> Axes:
-    ax.set_title(_title(df, f"{title} (no scores: results sorted by date)"))
+    _set_title(ax, df, f"{title} (no scores: results sorted by date)")
     ax.text(0.5, 0.5, "No similarity scores\n(the search was sorted by a date field)", ha="center",
             va="center", transform=ax.transAxes, color="#555555")
     ax.set_xticks([])
@@ -206,9 +292,9 @@ def _finish_score_chart(ax: Axes, df: pd.DataFrame, title: str, dropped: int,
                         groups: list[tuple[str, pd.DataFrame]], by: str | None) -> Axes:
     if dropped:
         title += f" ({dropped} unscored rows left out)"
-    ax.set_title(_title(df, title))
+    _set_title(ax, df, title)
     if len(groups) > 1:
-        ax.legend(title=by, frameon=False, fontsize="small")
+        _legend(ax, by)
     return ax
 
 
@@ -300,7 +386,7 @@ def score_distribution(df: pd.DataFrame, *, by: str | None = "query", kind: str 
         >>> plt.close(ax.figure)
     """
     if kind not in ("hist", "kde", "ecdf"):
-        raise ValueError(f"kind: must be 'hist', 'kde' or 'ecdf'; got {kind!r}")
+        raise ValidationError("kind", f"must be 'hist', 'kde' or 'ecdf'; got {kind!r}")
     title = "Similarity score distribution"
     started = _score_chart(df, ["score"], "score_distribution", ax, title, by)
     if not isinstance(started, tuple):
@@ -313,8 +399,9 @@ def score_distribution(df: pd.DataFrame, *, by: str | None = "query", kind: str 
     if bins is None:  # ~1.5 sqrt(n) per layer: enough shape, without the comb of a 20-bin plot of 30 results
         bins = int(np.clip(1.5 * np.sqrt(max(len(rows) for _, rows in groups)), 5, 30))
     edges = np.linspace(lo, hi, bins + 1)
+    colours = _category_colours([name for name, _ in groups])
     for i, (name, rows) in enumerate(groups):
-        line = _options(kwargs, Patch if kind == "hist" else Line2D, color=_colour(i),
+        line = _options(kwargs, Patch if kind == "hist" else Line2D, color=colours[i],
                         linewidth=1.6 if kind == "hist" else 1.8, label=_legend_label(name))
         _score_layer(ax, kind, rows["score"].to_numpy(dtype=float), edges, line)
     ax.set_xlabel("Similarity score")
@@ -343,10 +430,11 @@ def score_vs_rank(df: pd.DataFrame, *, by: str | None = "query", ax: Axes | None
     if not isinstance(started, tuple):
         return started
     ax, groups, dropped = started
+    colours = _category_colours([name for name, _ in groups])
     for i, (name, rows) in enumerate(groups):
         rows = rows.sort_values("rank")
         ax.plot(rows["rank"].to_numpy(dtype=float), rows["score"].to_numpy(dtype=float),
-                **_options(kwargs, Line2D, marker="o", markersize=3.5, linewidth=1.5, color=_colour(i),
+                **_options(kwargs, Line2D, marker="o", markersize=3.5, linewidth=1.5, color=colours[i],
                            label=_legend_label(name)))
     ax.set_xlabel("Rank")
     _whole_numbers(ax.xaxis)
@@ -383,7 +471,7 @@ def _hbar(ax: Axes, counts: pd.Series, labels: list[str], colours: list[str], df
     ax.set_xlabel("Distinct designs" if distinct else "Results")
     _whole_numbers(ax.xaxis)
     ax.margins(x=0.12)
-    ax.set_title(_title(df, title))
+    _set_title(ax, df, title)
     return ax
 
 
@@ -423,8 +511,8 @@ def office_breakdown(df: pd.DataFrame, *, top: int | None = 15, distinct: bool =
 def _require_labels(df: pd.DataFrame, by: str, what: str) -> str:
     column = f"{by}_label"
     if column not in df.columns:
-        raise ValueError(
-            f"{what}: the frame has no {column!r} column; label it first: df = client.label(df, by={by!r})")
+        raise ValidationError(
+            "df", f"{what}: the frame has no {column!r} column; label it first: df = client.label(df, by={by!r})")
     return column
 
 
@@ -446,11 +534,11 @@ def status_breakdown(df: pd.DataFrame, *, by: str = "simple_legal_status", disti
         >>> plt.close(ax.figure)
     """
     if by not in ("simple_legal_status", "legal_status"):
-        raise ValueError(f"by: must be 'simple_legal_status' or 'legal_status'; got {by!r}")
+        raise ValidationError("by", f"must be 'simple_legal_status' or 'legal_status'; got {by!r}")
     _check_frame(df, [], "status_breakdown")
     column = _require_labels(df, by, "status_breakdown")
     counts = _counts(df, column, distinct)
-    colours = [STATUS_COLOURS.get(str(s), _colour(i)) for i, s in enumerate(counts.index)]
+    colours = list(status_colours([str(s) for s in counts.index]).values())
     ax = _axes(ax, (7, _height(len(counts))))
     name = "simple legal status" if by == "simple_legal_status" else "legal status"
     return _hbar(ax, counts, [str(s) for s in counts.index], colours, df, f"Results by {name}", distinct,
@@ -494,7 +582,7 @@ def loc_breakdown(df: pd.DataFrame, *, top: int | None = 15, distinct: bool = Tr
     """
     _check_frame(df, [], "loc_breakdown")
     if "loc" not in df.columns:
-        raise ValueError("loc_breakdown: the frame has no 'loc' column; add it first: "
+        raise ValidationError("df", "loc_breakdown: the frame has no 'loc' column; add it first: "
                          "df = client.enrich(df) or client.label(df, by='loc')")
     counts = _top(_counts(_explode(df, "loc", ",|"), "loc", distinct), top)
 
@@ -519,24 +607,39 @@ def _status_stack(df: pd.DataFrame, stack: str | None) -> pd.Series | None:
         return df[column].astype("string").fillna(UNKNOWN)
     if stack == "country":
         return df["country"].astype("string").fillna(UNKNOWN)
-    raise ValueError(f"stack: must be None, 'country', 'simple_legal_status' or 'legal_status'; got {stack!r}")
+    raise ValidationError("stack", f"must be None, 'country', 'simple_legal_status' or 'legal_status'; got {stack!r}")
 
 
-def _stacked(ax: Axes, table: pd.DataFrame, *, horizontal: bool, kwargs: dict[str, Any]) -> None:
-    """Stacked bars of a (bar x layer) count table; layers coloured by status colour or palette order."""
+def _fold_layers(table: pd.DataFrame) -> pd.DataFrame:
+    """At most the palette's eight layers: past that, the smallest (by total) are one ``Other (k)`` layer."""
+    if table.shape[1] <= len(OKABE_ITO):
+        return table
+    order = table.sum().sort_values(ascending=False).index
+    keep, rest = list(order[: len(OKABE_ITO) - 1]), list(order[len(OKABE_ITO) - 1 :])
+    folded = table[keep].copy()
+    folded[f"Other ({len(rest)})"] = table[rest].sum(axis=1)
+    return folded
+
+
+def _stacked(ax: Axes, table: pd.DataFrame, *, horizontal: bool, statuses: bool,
+             kwargs: dict[str, Any]) -> None:
+    """Stacked bars of a (bar x layer) count table: one colour per layer (status layers by what they mean,
+    others from the palette, the tail folded into "Other"), the legend outside the bars."""
+    table = table if statuses else _fold_layers(table)
+    names = [str(layer) for layer in table.columns]
+    colours = list(status_colours(names).values()) if statuses else _category_colours(names)
     base = np.zeros(len(table))
     positions = np.arange(len(table))[::-1] if horizontal else np.arange(len(table))
-    for i, layer in enumerate(table.columns):
-        colour = GREY if layer == UNKNOWN else STATUS_COLOURS.get(str(layer), _colour(i))
+    for layer, name, colour in zip(table.columns, names, colours, strict=True):
         values = table[layer].to_numpy(dtype=float)
-        style = _options(kwargs, Rectangle, color=colour, label=str(layer), edgecolor="white", linewidth=0.5)
+        style = _options(kwargs, Rectangle, color=colour, label=name, edgecolor="white", linewidth=0.5)
         if horizontal:
             ax.barh(positions, values, left=base, height=0.7, **style)
         else:
             ax.bar(positions, values, bottom=base, width=0.8, **style)
         base += values
     if len(table.columns) > 1:
-        ax.legend(frameon=False, fontsize="small", loc="lower right" if horizontal else "upper left")
+        _legend(ax)
 
 
 @_literal_text
@@ -560,22 +663,26 @@ def assignee_breakdown(df: pd.DataFrame, *, top: int = 15, by: str = "current_as
     """
     _check_frame(df, ["patent_id"], "assignee_breakdown")
     if by not in df.columns:
-        raise ValueError(f"assignee_breakdown: the frame has no {by!r} column; add it first: "
+        raise ValidationError("df", f"assignee_breakdown: the frame has no {by!r} column; add it first: "
                          "df = client.enrich(df) or client.label(df, by='assignee')")
-    rows = _explode(df.assign(_layer=_status_stack(df, stack) if stack else ""), by).fillna({by: UNKNOWN})
-    rows = rows.drop_duplicates(["patent_id", by])
-    order = rows[by].value_counts().head(top).index
+    rows = _explode(df.assign(_layer=_status_stack(df, stack) if stack else ""), by)
+    if not rows[by].notna().any():  # one "Unknown" bar titled "Top 1 current holders" would answer nothing
+        raise ValidationError("df", f"assignee_breakdown: no result has a {by.replace('_', ' ')} (the column is "
+                                    "empty), so there is no holder to draw; add them first: df = client.enrich(df)")
+    rows = rows.fillna({by: UNKNOWN}).drop_duplicates(["patent_id", by])
+    counts = rows[by].value_counts()
+    order = counts.head(top).index
     table = (rows[rows[by].isin(order)].groupby([by, "_layer"]).size().unstack(fill_value=0)
              .reindex(order).fillna(0))
     ax = _axes(ax, (7.5, _height(len(table))))
     _style(ax)
     ax.grid(False, axis="y")
-    _stacked(ax, table, horizontal=True, kwargs=kwargs)
+    _stacked(ax, table, horizontal=True, statuses=stack in ("simple_legal_status", "legal_status"), kwargs=kwargs)
     ax.set_yticks(np.arange(len(table))[::-1], labels=[_wrap(str(a), 34) for a in table.index])
     ax.set_xlabel("Distinct designs")
     _whole_numbers(ax.xaxis)
     who = "current holders" if by == "current_assignee" else "original applicants"
-    ax.set_title(_title(df, f"Top {len(table)} {who}"))
+    _set_title(ax, df, f"Top {len(table)} {who}" if len(counts) > len(table) else who.capitalize())
     return ax
 
 
@@ -596,18 +703,19 @@ def filing_timeline(df: pd.DataFrame, *, date: str = "application", stack: str |
         >>> plt.close(ax.figure)
     """
     if date not in ("application", "publication"):
-        raise ValueError(f"date: must be 'application' or 'publication'; got {date!r}")
+        raise ValidationError("date", f"must be 'application' or 'publication'; got {date!r}")
     column = f"{date}_date"
     _check_frame(df, ["patent_id"], "filing_timeline")
     if column not in df.columns:
-        raise ValueError(f"filing_timeline: the frame has no {column!r} column; add it first: "
+        raise ValidationError("df", f"filing_timeline: the frame has no {column!r} column; add it first: "
                          f"df = client.enrich(df) or client.label(df, by='{date}_year')")
     rows = df.assign(_layer=_status_stack(df, stack) if stack else "").drop_duplicates("patent_id")
     years = pd.to_datetime(rows[column]).dt.year
     undated = int(years.isna().sum())
     rows = rows.assign(_year=years.astype("Int64")).dropna(subset=["_year"])
     if rows.empty:
-        raise ValueError(f"filing_timeline: no result has a {column}")
+        raise ValidationError("df", f"filing_timeline: no result has an {date} date, so there is no year to draw; "
+                                    f"add them first: df = client.enrich(df)")
     table = rows.groupby(["_year", "_layer"]).size().unstack(fill_value=0)
     table = table.reindex(range(int(table.index.min()), int(table.index.max()) + 1), fill_value=0)
     if stack == "country":
@@ -615,14 +723,14 @@ def filing_timeline(df: pd.DataFrame, *, date: str = "application", stack: str |
     ax = _axes(ax, (8, 4))
     _style(ax)
     ax.grid(False, axis="x")
-    _stacked(ax, table, horizontal=False, kwargs=kwargs)
+    _stacked(ax, table, horizontal=False, statuses=stack in ("simple_legal_status", "legal_status"), kwargs=kwargs)
     step = max(1, len(table) // 12)
     ax.set_xticks(np.arange(len(table))[::step], labels=[str(y) for y in table.index[::step]])
     ax.set_xlabel(f"{date.capitalize()} year")
     ax.set_ylabel("Distinct designs")
     _whole_numbers(ax.yaxis)
     title = f"Designs by {date} year"
-    ax.set_title(_title(df, title + (f" ({undated} without a date left out)" if undated else "")))
+    _set_title(ax, df, title + (f" ({undated} without a date left out)" if undated else ""))
     return ax
 
 
@@ -643,7 +751,7 @@ def assignee_office_heatmap(df: pd.DataFrame, *, top: int = 12, by: str = "curre
     """
     _check_frame(df, ["patent_id", "country"], "assignee_office_heatmap")
     if by not in df.columns:
-        raise ValueError(f"assignee_office_heatmap: the frame has no {by!r} column; add it first: "
+        raise ValidationError("df", f"assignee_office_heatmap: the frame has no {by!r} column; add it first: "
                          "df = client.enrich(df)")
     rows = _explode(df, by).fillna({by: UNKNOWN}).drop_duplicates(["patent_id", by])
     order = rows[by].value_counts().head(top).index
@@ -651,7 +759,11 @@ def assignee_office_heatmap(df: pd.DataFrame, *, top: int = 12, by: str = "curre
     table = table.reindex(order)
     table = table[table.sum().sort_values(ascending=False).index]
     ax = _axes(ax, (1.6 + 0.6 * table.shape[1] + 2.5, 1.2 + 0.45 * len(table)))
-    image = ax.imshow(table.to_numpy(), aspect="auto", **_options(kwargs, AxesImage, cmap="cividis_r", vmin=0))
+    # empty cells are masked and drawn blank: a zero in the colour of the scale's end reads as "many"
+    values = np.ma.masked_equal(table.to_numpy(dtype=float), 0)
+    options = _options(kwargs, AxesImage, cmap="cividis_r", vmin=0)
+    options["cmap"] = plt.get_cmap(options["cmap"]).with_extremes(bad="white")
+    image = ax.imshow(values, aspect="auto", **options)
     ax.set_xticks(range(table.shape[1]), labels=list(table.columns))
     ax.set_yticks(range(len(table)), labels=[_wrap(str(a), 34, 1) for a in table.index])
     high = float(table.to_numpy().max()) if table.size else 0.0
@@ -663,7 +775,7 @@ def assignee_office_heatmap(df: pd.DataFrame, *, top: int = 12, by: str = "curre
     bar = ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="Distinct designs")
     _whole_numbers(bar.ax.yaxis)
     ax.set_xlabel("Office")
-    ax.set_title(_title(df, "Who files where"))
+    _set_title(ax, df, "Who files where")
     return ax
 
 
@@ -707,7 +819,7 @@ def overlap_heatmap(df: pd.DataFrame, *, ax: Axes | None = None, **kwargs: Any) 
     matrix = overlap_matrix(df)
     n = len(matrix)
     if n < 2:
-        raise ValueError("overlap_heatmap: needs results of at least two queries; this frame has one")
+        raise ValidationError("df", "overlap_heatmap: needs results of at least two queries; this frame has one")
     side = min(9.0, 1.6 + 0.7 * n)
     ax = _axes(ax, (side + 1.2, side))
     # cividis: perceptually uniform and readable with colour-vision deficiencies, like Okabe-Ito.
@@ -721,7 +833,7 @@ def overlap_heatmap(df: pd.DataFrame, *, ax: Axes | None = None, **kwargs: Any) 
             ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize="small",
                     color="black" if v > 0.6 else "white")
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="Jaccard overlap of designs found")
-    ax.set_title(_title(df, "Overlap of results between queries"))
+    _set_title(ax, df, "Overlap of results between queries")
     return ax
 
 
@@ -765,9 +877,10 @@ def thumbnail_gallery(df: pd.DataFrame, *, fetch: Fetch | None = None, client: A
     """
     get = image_fetcher(fetch, client)
     if get is None:
-        raise ValueError("thumbnail_gallery: pass fetch=<url -> bytes> or client=<Client> to get the images")
+        raise ValidationError("fetch", "thumbnail_gallery needs the images: pass fetch=<url -> bytes> or "
+                                       "client=<Client>")
     if n < 1 or ncols < 1:
-        raise ValueError("n and ncols: must be at least 1")
+        raise ValidationError("n" if n < 1 else "ncols", "must be at least 1")
     _check_frame(df, ["patent_pn", "image_url"], "thumbnail_gallery")
     rows = _gallery_rows(df, n)
     ncols = min(ncols, len(rows))

@@ -35,7 +35,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from . import plots
-from .codes import OFFICES, SIMPLE_LEGAL_STATUS
+from .codes import OFFICES, SIMPLE_LEGAL_STATUS, STATUS_MEANINGS
 from .errors import ValidationError
 from .frames import is_sandbox
 from .query import FILTERS, DesignQuery
@@ -216,8 +216,18 @@ def _text(value: object, empty: str = "—") -> str:
     return empty if value is None or (not isinstance(value, list | tuple) and pd.isna(value)) else str(value)
 
 
-_TONES = {"Active": "good", "Granted": "good", "Inactive": "bad", "Expired": "bad", "Pending": "wait",
-          "Examining": "wait"}
+#: What a status means (codes.STATUS_MEANINGS) -> the CSS class of its tag: the charts' green, amber, red-ish.
+_TONES = {"in force": "good", "pending": "wait", "lapsed": "bad", "other": ""}
+
+
+def _tone(label: str) -> str:
+    return _TONES.get(STATUS_MEANINGS.get(label, "other"), "")
+
+
+def _shortened(names: list[str], shown: int = 2) -> str:
+    """A few names shortened for a narrow column (the full list goes in the cell's title attribute)."""
+    text = ", ".join(plots._short(n, 26) for n in names[:shown])
+    return text + (f" and {len(names) - shown} more" if len(names) > shown else "")
 
 
 def _labels(row: pd.Series, columns: Iterable[str]) -> list[dict[str, str]]:
@@ -232,7 +242,7 @@ def _labels(row: pd.Series, columns: Iterable[str]) -> list[dict[str, str]]:
         elif col == "loc_label" and _text(row.get("loc"), "") not in ("", "[]"):
             codes_ = row["loc"]
             text = f"{', '.join(codes_) if isinstance(codes_, list | tuple) else codes_} {text}"
-        tags.append({"name": name, "text": text, "tone": _TONES.get(text, "")})
+        tags.append({"name": name, "text": text, "tone": _tone(text)})
     return tags
 
 
@@ -266,6 +276,8 @@ def _result_row(row: pd.Series, columns: Iterable[str], fetch: Fetch | None, lin
         "filed": _day(row.get("application_date")),
         "published": _day(row.get("publication_date")),
         "status": _text(row.get("simple_legal_status_label")),
+        "status_tone": _tone(_text(row.get("simple_legal_status_label"))),
+        "query_short": plots._short(_text(row.get("query")), 24),
         "labels": _labels(row, columns),
         "link": patent_link(pn, row.get("patent_id"), link, sandbox),
         "thumb": _thumbnail_uri(row.get("image_url"), fetch) if fetch is not None else None,
@@ -278,7 +290,8 @@ def _result_rows(best: pd.DataFrame, fetch: Fetch | None, several: bool, link: s
     for i, (_, row) in enumerate(best.iterrows(), start=1):
         item = _result_row(row, best.columns, fetch, link, sandbox)
         item.update(n=i, found_by=int(row["_found_by"]) if several else None,
-                    found_by_names=", ".join(row["_found_by_names"]) if several else "")
+                    found_by_names=", ".join(row["_found_by_names"]) if several else "",
+                    found_by_short=_shortened(row["_found_by_names"]) if several else "")
         out.append(item)
     return out
 
@@ -524,12 +537,12 @@ def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = 
         (True, False)
     """
     if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"df: expected a pandas DataFrame, got {type(df).__name__}")
+        raise ValidationError("df", f"expected a pandas DataFrame of results, got {type(df).__name__}")
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     if missing:
-        raise ValueError(f"df: missing column(s) {', '.join(map(repr, missing))}; pass a search result frame")
+        raise ValidationError("df", f"missing column(s) {', '.join(map(repr, missing))}; pass a search result frame")
     if top < 1:
-        raise ValueError(f"top: must be at least 1; got {top}")
+        raise ValidationError("top", f"must be at least 1; got {top}")
     get = image_fetcher(fetch, client)
     if stats is None and client is not None:
         stats = getattr(client, "stats", None)

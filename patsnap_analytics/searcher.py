@@ -430,6 +430,16 @@ class Searcher:
             run = self.act(step, target, filters, gates=gates)
         return self._frame(run, target, filters, name)
 
+    def cost(self, target: Target, filters: DesignQuery) -> int:
+        """The calls this search would send now (nothing is sent): the pages the cache lacks and the uploads of
+        query images without a still-valid upload URL; 0 for a search the cache answers whole (or that is
+        refused or offline, which sends nothing)."""
+        step = self.decide(target, filters)
+        if step.action in ("cache_hit", "offline_miss", "refused"):
+            return 0
+        uploads = [v for v in _views(target) if isinstance(v, ImageRef) and self.uploads.remembered(v.sha256) is None]
+        return sum(s.cached is None for s in step.pages) + len(uploads)
+
     def decide(self, target: Target, filters: DesignQuery, *, refresh: bool = False) -> SearchStep:
         """What this search needs, without sending anything (the cache and the ledger are read)."""
         views = _views(target)

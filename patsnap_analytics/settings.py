@@ -9,6 +9,7 @@
 ``PATSNAP_CACHE_DIR``          folder of the HTTP cache file (default: the user cache directory)
 ``PATSNAP_CACHE_URL``          a team's Redis (``redis://host:6379/0``): cache, locks and call gates shared
 ``PATSNAP_SANDBOX_CACHE``      folder where the sandbox keeps its generated corpus
+``PATSNAP_APP_FOLDER``         the one server folder the app's "Folder or file" may read (unset: off)
 =============================  ==================================================================
 
 :class:`~patsnap_analytics.client.Client` and :func:`~patsnap_analytics.connect.connect` take their defaults
@@ -39,7 +40,7 @@ __all__ = ["ENV_VARS", "REDIS_SCHEMES", "Credentials", "Settings", "credentials"
 
 #: Every environment variable the toolkit reads (tests clear them; the README lists them).
 ENV_VARS = ("PATSNAP_API_KEY", "PATSNAP_CLIENT_ID", "PATSNAP_CLIENT_SECRET", "PATSNAP_BASE_URL",
-            "PATSNAP_OFFLINE", "PATSNAP_CACHE_DIR", "PATSNAP_CACHE_URL", "PATSNAP_SANDBOX_CACHE")
+            "PATSNAP_OFFLINE", "PATSNAP_CACHE_DIR", "PATSNAP_CACHE_URL", "PATSNAP_SANDBOX_CACHE", "PATSNAP_APP_FOLDER")
 #: URL schemes of a Redis server (redis-py's ``Redis.from_url``): TCP, TLS, a Unix socket.
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 _TRUE = ("1", "true", "yes", "on")
@@ -103,14 +104,22 @@ class Settings:
     cache_dir: Path | None = field(default=None, repr=False)
     cache_url: str | None = field(default=None, repr=False)
     sandbox_cache: Path | None = field(default=None, repr=False)
+    #: the server folder the app may read images from (its "Folder or file" box); None: the box is off
+    app_folder: Path | None = field(default=None, repr=False)
+    #: credential variables that are set but empty (``PATSNAP_API_KEY=``): connect() says so rather than
+    #: silently using the sandbox
+    empty_credentials: tuple[str, ...] = field(default=(), repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Read the ``PATSNAP_*`` variables (of ``environ``, default ``os.environ``); empty means unset.
+        """Read the ``PATSNAP_*`` variables (of ``environ``, default ``os.environ``); empty means unset, and an
+        empty credential variable is remembered in ``empty_credentials``.
 
         Example:
             >>> Settings.from_env({"PATSNAP_CACHE_DIR": "/tmp/c"}).cache_file
             PosixPath('/tmp/c/http_cache.sqlite')
+            >>> Settings.from_env({"PATSNAP_API_KEY": " "}).empty_credentials
+            ('PATSNAP_API_KEY',)
         """
         env = os.environ if environ is None else environ
 
@@ -119,6 +128,8 @@ class Settings:
             return value or None
 
         cache_dir, sandbox_cache = get("PATSNAP_CACHE_DIR"), get("PATSNAP_SANDBOX_CACHE")
+        app_folder = get("PATSNAP_APP_FOLDER")
+        blank = tuple(name for name in ENV_VARS[:3] if name in env and not env[name].strip())
         return cls(
             api_key=get("PATSNAP_API_KEY"),
             client_id=get("PATSNAP_CLIENT_ID"),
@@ -128,6 +139,8 @@ class Settings:
             cache_dir=Path(cache_dir).expanduser() if cache_dir else None,
             cache_url=get("PATSNAP_CACHE_URL"),
             sandbox_cache=Path(sandbox_cache).expanduser() if sandbox_cache else None,
+            empty_credentials=blank,
+            app_folder=Path(app_folder).expanduser() if app_folder else None,
         )
 
     @property

@@ -15,7 +15,10 @@ from typing import Any
 
 __all__ = ["ClientStats"]
 
-_SAVINGS = ("search_cache_hits", "upload_reuses", "image_cache_hits", "refusals_remembered")
+#: What the cache saves that would have been an API call (and billed): ``calls_saved`` sums these only.
+_CALLS_SAVED = ("search_cache_hits", "upload_reuses", "refusals_remembered")
+#: Thumbnail re-reads: result images are plain links, never API calls, so they are counted apart.
+_SAVINGS = (*_CALLS_SAVED, "image_cache_hits")
 
 
 class ClientStats:
@@ -23,8 +26,11 @@ class ClientStats:
 
     * ``calls`` — requests actually sent, per endpoint path (retries and token requests included): what
       the account is charged for, as far as the client can know.
-    * ``search_cache_hits`` (one per page), ``upload_reuses``, ``image_cache_hits`` — calls the cache saved;
-      ``refusals_remembered`` — calls not sent to an endpoint that already refused this client (67200004).
+    * ``search_cache_hits`` (one per page), ``upload_reuses`` — API calls the cache saved;
+      ``refusals_remembered`` — calls not sent to an endpoint that already refused this client (67200004);
+      ``calls_saved`` is their sum: API calls only.
+    * ``image_cache_hits`` — result thumbnails read again from the cache: image links, not API calls, so they
+      are not in ``calls_saved``.
     * ``retries`` — attempts that were repeated after a transient failure.
     * ``image_downloads`` — result thumbnails fetched from their (unbilled) image URLs; not API calls.
 
@@ -72,9 +78,15 @@ class ClientStats:
 
     @property
     def calls_saved(self) -> int:
-        """Requests the cache and the upload ledger made unnecessary."""
+        """API calls the cache and the upload ledger made unnecessary (thumbnail re-reads are not calls).
+
+        Example:
+            >>> s = ClientStats(); s.count_saved("image_cache_hits"); s.count_saved("upload_reuses")
+            >>> s.calls_saved, s.as_dict()["image_cache_hits"]
+            (1, 1)
+        """
         with self._lock:
-            return sum(self._saved.values())
+            return sum(self._saved[k] for k in _CALLS_SAVED)
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-friendly snapshot.
@@ -89,7 +101,7 @@ class ClientStats:
                 "calls": dict(self._calls),
                 "total_calls": sum(self._calls.values()),
                 **saved,
-                "calls_saved": sum(saved.values()),
+                "calls_saved": sum(saved[k] for k in _CALLS_SAVED),
                 "retries": self.retries,
                 "image_downloads": self.image_downloads,
             }

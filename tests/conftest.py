@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # the API's paths, written out here as the tests' own spec (not imported from the code under test)
 SEARCH, UPLOAD, TOKEN = "/image-search/search-id", "/image-search/image-upload", "/oauth/token"
 REAL_DRAWINGS = ROOT.parent / "shared" / "real_drawings"
-QUERIES = ROOT / "patsnap_analytics" / "samples"
+QUERIES = ROOT / "data" / "queries"
 
 
 def as_in_a_terminal() -> None:
@@ -66,7 +66,7 @@ def real_drawings() -> list[Path]:
 @pytest.fixture(scope="session")
 def query_images() -> list[Path]:
     files = sorted(QUERIES.glob("*.png"))
-    assert files, "patsnap_analytics/samples/ must hold the sample query images"
+    assert files, "data/queries/ must hold the sample query images"
     return files
 
 

@@ -80,7 +80,7 @@ def test_a_bad_out_is_refused_before_any_call(env_for, query_images, tmp_path, c
     (tmp_path / "folder.csv").mkdir()
     assert main(["search", str(query_images[0]), "--out", out, "--no-cache"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: ValidationError: out: ") and "Traceback" not in err
+    assert err.startswith("error: --out: ") and "Traceback" not in err
     assert sum(env_for.stats.values()) == 0  # not an upload, not a search: the check came first
 
 
@@ -120,7 +120,7 @@ def test_search_takes_an_endpoint_a_model_and_several_images_as_views(env_for, q
     assert main(["search", str(query_images[0]), str(query_images[1]), "--views", "--limit", "3", "--no-cache"]) == 0
     assert env_for.stats["/search/patent/image-single"] == 1 and env_for.stats["/search/patent/image-multiple"] == 1
     assert main(["search", str(query_images[0]), "--model", "2"]) == 2  # search-id takes no model: no call
-    assert "search-id endpoint does not take model" in capsys.readouterr().err
+    assert "search-id endpoint does not take --model" in capsys.readouterr().err  # the flag, on the command line
 
 
 def test_several_images_are_several_searches_not_one_design_s_views(env_for, query_images, tmp_path, capsys):
@@ -155,7 +155,7 @@ def test_report_writes_the_deliverable_from_images_and_numbers(env_for, query_im
 
 
 @pytest.mark.parametrize(("args", "fragment"), [
-    (["--max-calls", "3"], "more than max_calls=3; nothing was spent"),
+    (["--max-calls", "3"], "more than --max-calls 3; nothing was spent"),
     (["--limit", "0"], "limit"),
 ])
 def test_report_refuses_before_any_call(env_for, query_images, tmp_path, capsys, args, fragment):

@@ -80,9 +80,9 @@ def test_the_command_line_resolves_as_the_client_does(monkeypatch, sb, query_ima
     assert cli_main(["search", one, two, "--views", "--model", "2", "--limit", "3", "--no-cache"]) == 0
     assert searched(sb) == {SEARCH: 1, SINGLE: 1, MULTIPLE: 1}  # --views: one design, image-multiple
     assert cli_main(["search", one, two, "--model", "2", "--limit", "3"]) == 2  # two searches through search-id
-    assert "search-id endpoint does not take model" in capsys.readouterr().err
+    assert "search-id endpoint does not take --model" in capsys.readouterr().err  # the flag, on the command line
     assert cli_main(["search", one, "--model", "2"]) == 2  # search-id takes no model: refused, no call
-    assert "search-id endpoint does not take model" in capsys.readouterr().err
+    assert "search-id endpoint does not take --model" in capsys.readouterr().err  # the flag, on the command line
     assert searched(sb) == {SEARCH: 1, SINGLE: 1, MULTIPLE: 1}
 
 

@@ -49,12 +49,14 @@ KINDS = ["search", "batch", "empty_batch", "by_date", "rich", "labelled_simple_l
 
 def typed_like(read: pd.DataFrame, original: pd.DataFrame) -> pd.DataFrame:
     """A frame read back from a typeless format, given the original's dtypes (list columns come back as the
-    ``|``-joined text they were written as, and are split again)."""
+    ``"; "``-joined text they were written as, and are split again; the ``data_source`` column the writer adds
+    is dropped)."""
+    read = read.drop(columns=["data_source"], errors="ignore")
     read = read.astype("object").where(read.notna(), None)
     for column in original.columns[original.dtypes.astype(str) == "boolean"]:
         read[column] = read[column].map({"True": True, "False": False, None: None})
     for column in original.columns[original.dtypes.astype(str) == "object"]:
-        read[column] = read[column].map(lambda v: v.split("|") if isinstance(v, str) else None)
+        read[column] = read[column].map(lambda v: v.split("; ") if isinstance(v, str) else None)
     return read.astype(dict(original.dtypes))
 
 
@@ -122,13 +124,15 @@ def test_write_frame_writes_every_format_by_extension(frames, tmp_path):
 
     df = frames["labelled_loc"]
     columns = list(df.columns)
-    # sandbox data: every format gets image_url_note right after image_url; the frame itself is unchanged
-    noted = [*columns[:columns.index("image_url") + 1], "image_url_note", *columns[columns.index("image_url") + 1:]]
+    # sandbox data: every format starts with data_source and gets image_url_note right after image_url; the frame
+    # itself is unchanged
+    noted = ["data_source", *columns[:columns.index("image_url") + 1], "image_url_note",
+             *columns[columns.index("image_url") + 1:]]
     parquet = write_frame(df, tmp_path / "deep" / "er" / "hits.PARQUET")  # folders made, extension any case
     back = pd.read_parquet(parquet)
     assert list(back.columns) == noted and list(df.columns) == columns
-    assert (back["image_url_note"] == SANDBOX_LINK_NOTE).all()
-    pd.testing.assert_frame_equal(back.drop(columns="image_url_note"), df)
+    assert (back["image_url_note"] == SANDBOX_LINK_NOTE).all() and back["data_source"].str.startswith("sandbox").all()
+    pd.testing.assert_frame_equal(back.drop(columns=["image_url_note", "data_source"]), df)
     assert back.attrs == df.attrs
     csv = pd.read_csv(write_frame(df, tmp_path / "hits.csv"), dtype=str, keep_default_na=False, na_values=[""])
     assert list(csv.columns) == noted and (csv["image_url_note"] == SANDBOX_LINK_NOTE).all()
@@ -149,6 +153,7 @@ def test_real_api_frames_are_written_as_they_are(frames, tmp_path):
     df = frames["search"].copy()
     df.attrs = {**df.attrs, "source": "patsnap"}  # as a real-API search would mark it
     back = pd.read_parquet(write_frame(df, tmp_path / "hits.parquet"))
+    assert (back.pop("data_source") == "PatSnap Open API").all()  # where the rows come from, said in a column
     pd.testing.assert_frame_equal(back, df)  # no note column: these are PatSnap's own image links
 
 
@@ -222,8 +227,9 @@ def test_the_reviewer_workbook_has_thumbnails_links_frozen_headers_filters_and_a
     store = image_store(df, missing=1)
     path = reviewer_workbook(df, tmp_path / "review.xlsx", fetch=store.get)
     book = load_workbook(path)
-    assert book.sheetnames == ["All hits", "chair.png", "a_b_c__.png"]
-    for sheet in book.worksheets:
+    assert book.sheetnames == ["About", "All hits", "chair.png", "a_b_c__.png"]
+    assert book["About"]["B2"].value == "PatSnap Open API"
+    for sheet in book.worksheets[1:]:
         assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == sheet.dimensions
     hits = book["All hits"]
     header = [c.value for c in hits[1]]

@@ -24,7 +24,7 @@ from patsnap_analytics.cli import main
 from .conftest import ROOT, client_for
 
 TROUBLESHOOTING = ROOT / "docs" / "troubleshooting.md"
-WATCH = ROOT / "patsnap_analytics" / "samples" / "query-1-10-02-watch.png"
+WATCH = ROOT / "data" / "queries" / "query-1-10-02-watch.png"
 
 
 @dataclass(frozen=True)

@@ -281,7 +281,7 @@ def test_search_app_picks_searches_and_exports_in_a_browser(voila_url, tmp_path)
     (ARTIFACTS / "app.html").write_text(dom)
 
     # the app rendered: our widgets by the classes they add, their labels, the title once
-    for marker in ("pa-search-app", "pa-image-picker", "pa-filter-form", "widget-upload", "widget-datepicker",
+    for marker in ("pa-search-app", "pa-image-picker", "pa-filter-form", "pa-upload", "widget-datepicker",
                    "pa-loc-picker", "pa-checkbox-group"):
         assert marker in rendered, f"{marker} not rendered"
     for text in ("Upload images", "LOC classes", "Find by words", "Offices", "Simple status",

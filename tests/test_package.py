@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 PKG = "patsnap_analytics"
 
@@ -50,3 +51,23 @@ def test_console_script_help():
                          text=True, check=True).stdout
     for command in ("search", "demo", "cache", "sandbox"):
         assert command in out
+
+
+def test_a_built_wheel_carries_the_sample_data_once(tmp_path):
+    """data/ is the one copy of the sample drawings, verdicts and portfolio; the package reaches it through its
+    ``data`` link, which setuptools copies into the wheel as files (pip users get them, and no second copy is
+    committed)."""
+    import zipfile
+
+    root = Path(__file__).resolve().parents[1]
+    assert (root / "patsnap_analytics" / "data").is_symlink() and not (root / "patsnap_analytics" / "samples").exists()
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(root), "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(tmp_path)], check=True, capture_output=True, timeout=600, cwd=tmp_path)
+    (wheel,) = tmp_path.glob("patsnap_analytics-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    drawings = sorted(p.name for p in (root / "data" / "queries").glob("*.png"))
+    assert len(drawings) == 8
+    for name in drawings:
+        assert f"patsnap_analytics/data/queries/{name}" in names, name
+    for name in ("README.md", "verdicts.csv", "portfolio.csv", "queries/README.md"):
+        assert f"patsnap_analytics/data/{name}" in names, name

@@ -87,7 +87,7 @@ class Page(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         self.tags.append((tag, attrs))
-        self._in_pn = tag == "td" and attrs.get("class") == "pn"
+        self._in_pn = tag in ("td", "span") and attrs.get("class") == "pn"  # the top table: a span in its Design cell
 
     def handle_data(self, data):
         if self._in_pn:

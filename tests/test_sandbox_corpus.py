@@ -205,7 +205,7 @@ def test_every_generator_draws_every_view() -> None:
 def test_committed_query_images_are_what_write_queries_makes(tmp_path: Path) -> None:
     written = write_queries(tmp_path)
     assert len(written) >= 6
-    committed = PROJECT / "patsnap_analytics" / "samples"
+    committed = PROJECT / "data" / "queries"
     for path in written:
         assert path.stat().st_size < 8_000
         assert (committed / path.name).read_bytes() == path.read_bytes()

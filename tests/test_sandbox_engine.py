@@ -27,7 +27,7 @@ from patsnap_analytics.sandbox.user_corpus import index_directory
 
 PROJECT = Path(__file__).resolve().parents[1]
 REAL_DRAWINGS = Path(__file__).resolve().parents[1].parent / "shared" / "real_drawings"
-QUERY_IMAGES = sorted((PROJECT / "patsnap_analytics" / "samples").glob("*.png"))
+QUERY_IMAGES = sorted((PROJECT / "data" / "queries").glob("*.png"))
 N_DESIGNS, SEED = 300, 11
 PROPERTY = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

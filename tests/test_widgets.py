@@ -59,10 +59,14 @@ def oversized_png() -> bytes:
 
 
 def simulate_upload(picker: ImagePicker, files: list[tuple[str, bytes]]) -> None:
-    """What the browser does: a state message with the files as ipywidgets 8 serialises them."""
-    picker.upload.set_state({"value": [
-        {"name": name, "type": "image/png", "size": len(data), "content": memoryview(data),
-         "last_modified": 1_700_000_000_000} for name, data in files]})
+    """What the browser does (widgets/upload.py): one message per file within the limit, then the names and
+    sizes of those over it (never read, never sent)."""
+    limit = picker.upload.max_bytes
+    for name, data in files:
+        if len(data) <= limit:
+            picker.upload.receive({"kind": "file", "name": name}, [memoryview(data)])
+    refused = [{"name": name, "size": len(data)} for name, data in files if len(data) > limit]
+    picker.upload.receive({"kind": "done", "refused": refused}, [])
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +173,7 @@ def test_upload_is_validated_previewed_and_cleared_from_widget_state():
     assert [ref.name for ref in picker.images] == ["sheet.png", "photo.jpg"]
     assert changes == [2]
     # the uploaded bytes do not stay in the widget (they would be saved into the notebook)
-    assert picker.upload.value == () and picker.upload.get_state()["value"] == []
+    assert not [v for v in picker.upload.get_state().values() if isinstance(v, (bytes, memoryview))]
     thumbs = [box.children[0] for box in picker.gallery.children]
     for thumb in thumbs:
         with Image.open(io.BytesIO(thumb.value)) as im:
@@ -188,7 +192,6 @@ def test_bad_files_are_refused_with_a_visible_reason():
     assert "GIF is not accepted" in reasons["anim.gif"]
     assert "over the API's limit of 4096 KB" in reasons["huge.png"]
     assert "anim.gif" in picker.message.value and "huge.png" in picker.message.value
-    assert picker.upload.value == ()
 
 
 def test_picking_from_a_folder_and_a_file_path(tmp_path):
@@ -196,7 +199,7 @@ def test_picking_from_a_folder_and_a_file_path(tmp_path):
     (tmp_path / "b.JPG").write_bytes(jpeg_bytes())
     (tmp_path / "fake.png").write_bytes(GIF)
     (tmp_path / "notes.txt").write_text("not an image")
-    picker = ImagePicker(samples=None)
+    picker = ImagePicker(samples=None, folder=tmp_path)  # the one folder this app may read
     picker.folder.value = str(tmp_path)
     picker.folder_button.click()
     assert sorted(ref.name for ref in picker.images) == ["a.png", "b.JPG"]
@@ -224,7 +227,7 @@ def test_sample_images_are_offered_when_present(samples, tmp_path):
     empty = ImagePicker(samples=tmp_path)  # a folder without images: nothing offered, nothing to click
     assert empty.sample_menu.disabled and empty.sample_button.disabled
     # the samples ship inside the package, wherever it is installed
-    assert sample_queries_dir() == ROOT / "patsnap_analytics" / "samples"
+    assert sample_queries_dir() == ROOT / "patsnap_analytics" / "data" / "queries"  # the link to data/queries
 
 
 # ---------------------------------------------------------------------------------------------- SearchApp
@@ -366,7 +369,7 @@ def test_app_state_is_small_and_secret_free(sb, client):
     states = [wid.get_state() for wid in _descendants(app)]
     blob = repr(states)
     assert sb.api_key not in blob
-    assert app.picker.upload.get_state()["value"] == []
+    assert "value" not in app.picker.upload.get_state()  # the bytes travel in messages, never in the state
     assert not any(isinstance(v, (bytes, memoryview)) and len(v) >= len(upload)
                    for state in states for v in state.values())
 
@@ -566,7 +569,7 @@ def test_exports_are_download_links_and_cost_no_call(sb, client, samples, tmp_pa
 
     app.exporter.buttons["excel"].click()
     book = load_workbook(io.BytesIO(_download(app.exporter, "excel")))
-    assert book.sheetnames == ["All hits", "query-2-14-03-phone.png", "query-5-26-05-lamp.png"]
+    assert book.sheetnames == ["About", "All hits", "query-2-14-03-phone.png", "query-5-26-05-lamp.png"]
     assert book["All hits"].max_row == 1 + len(app.results) and book["All hits"]._images  # thumbnails
 
     app.exporter.buttons["report"].click()

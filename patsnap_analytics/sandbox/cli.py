@@ -2,7 +2,7 @@
 
 ``serve`` runs the server until Ctrl+C; ``index`` turns a folder of drawings plus a metadata CSV into a
 corpus; ``build`` makes (or reuses) the sample corpus and its search index ahead of time; ``queries``
-writes the held-out sample query drawings (``patsnap_analytics/samples`` is made with it).
+writes the held-out sample query drawings (``data/queries`` is made with it).
 
 The main command (``patsnap_analytics/cli.py``) mounts these with :func:`add_sandbox_parser` and calls
 ``args.func(args)``, which is :func:`run`; ``python -m patsnap_analytics.sandbox.cli sandbox ...`` works too.
@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from ..api import UPLOAD
@@ -92,7 +93,7 @@ def add_sandbox_parser(subparsers: Any) -> argparse.ArgumentParser:
                        help="seed of the generated corpus (default 0, the one `serve` uses)")
 
     queries = commands.add_parser("queries", help="write the sample query drawings (held out of every corpus)",
-                                  description="Write the sample query drawings committed in patsnap_analytics/samples.")
+                                  description="Write the sample query drawings committed in data/queries.")
     queries.add_argument("out_dir", metavar="DIR", help="folder to write them into")
     queries.add_argument("--seed", type=int, default=0, help="seed of the query stream (default 0)")
     parser.set_defaults(func=run)  # the main command calls args.func(args)
@@ -117,14 +118,29 @@ def run(args: argparse.Namespace) -> int:
 def _index(args: argparse.Namespace) -> int:
     from .user_corpus import index_directory
 
+    missing = _missing_inputs(args)
+    if missing:  # one line, not a traceback: the usual mistake is a path typed from another folder
+        print(f"error: {missing}", file=sys.stderr)
+        return 2
     try:
         corpus = index_directory(args.images_dir, args.metadata, args.out)
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"indexed {len(corpus.meta)} designs into {corpus.root}")
     print(f"serve it with: patsnap-analytics sandbox serve --corpus {corpus.root}")
     return 0
+
+
+def _missing_inputs(args: argparse.Namespace) -> str | None:
+    """What ``sandbox index`` cannot read, in one line naming the argument and the working directory."""
+    images, metadata = Path(args.images_dir).expanduser(), Path(args.metadata).expanduser()
+    where = f" (relative paths are read from {Path.cwd()})"
+    if not images.is_dir():
+        return f"DIR: no folder {str(args.images_dir)!r}{where}"
+    if not metadata.is_file():
+        return f"--metadata: no file {str(args.metadata)!r}{where}"
+    return None
 
 
 def _build(args: argparse.Namespace) -> int:

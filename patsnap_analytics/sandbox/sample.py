@@ -491,7 +491,7 @@ def query_drawings(n: int = 8, *, seed: int = 0, views: Sequence[str] = ("front"
 
 
 def write_queries(out_dir: str | Path, *, seed: int = 0) -> list[Path]:
-    """Write the sample query images committed in ``patsnap_analytics/samples`` (held-out drawings, 1-bit PNG).
+    """Write the sample query images committed in ``data/queries`` (held-out drawings, 1-bit PNG).
 
     Example:
         >>> import tempfile

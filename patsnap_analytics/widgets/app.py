@@ -38,7 +38,7 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 
-from ..api import SEARCH_ENDPOINTS
+from ..api import MAX_VIEWS, SEARCH_ENDPOINTS
 from ..errors import (
     APIError,
     AuthError,
@@ -62,10 +62,12 @@ from .form import FilterForm
 from .picker import ImagePicker
 from .results import ResultsTable, Thumbnails, gallery_html, query_images
 
-__all__ = ["TITLE", "SearchApp", "describe_error"]
+__all__ = ["CONFIRM_ABOVE", "TITLE", "SearchApp", "describe_error"]
 
 #: The app's title, shown once at its top.
 TITLE = "Similar registered designs"
+#: Above this many API calls, Search asks before it spends them (``SearchApp(confirm_above=...)``).
+CONFIRM_ABOVE = 20
 _POLL_SECONDS = 0.1
 
 # error class -> what the analyst should read first; the most specific class in the error's MRO wins, so a new
@@ -126,7 +128,10 @@ class SearchApp(w.VBox):
     button does), :meth:`add_details` (the details button) and ``exporter`` (the export buttons).
 
     ``export_folder``: where exports are written (default: a private temporary folder; the files are offered
-    as download links either way). ``gallery_size``: designs shown per query image in the gallery.
+    as download links either way). ``gallery_size``: designs shown per query image in the gallery. ``folder``:
+    the one folder of the server the "Folder or file" box may read (default ``PATSNAP_APP_FOLDER``; without
+    it the box is off). The cost of the next search is shown beside Search before it is pressed
+    (:meth:`search_cost`); above ``confirm_above`` calls, Search first asks to confirm the spend.
 
     Example:
         >>> app = SearchApp(client=None, samples=None)
@@ -135,7 +140,9 @@ class SearchApp(w.VBox):
     """
 
     def __init__(self, client: Any, *, query: DesignQuery | None = None, samples: str | os.PathLike | bool | None = True,
-                 gallery_size: int = 8, export_folder: str | os.PathLike | None = None, **kwargs: Any) -> None:
+                 gallery_size: int = 8, export_folder: str | os.PathLike | None = None,
+                 folder: str | os.PathLike | bool | None = None, confirm_above: int = CONFIRM_ABOVE,
+                 **kwargs: Any) -> None:
         self.client = client
         self.gallery_size = gallery_size
         self.results: pd.DataFrame | None = None
@@ -144,8 +151,9 @@ class SearchApp(w.VBox):
         self._searching = False
         self._last_cost = ""
         self._callbacks: list[Callable[[SearchApp], None]] = []
+        self.confirm_above = confirm_above
 
-        self.picker = ImagePicker(samples=samples)
+        self.picker = ImagePicker(samples=samples, folder=folder)
         if query is None and callable(getattr(client, "query", None)):
             query = client.query()  # the client's defaults (its endpoint), shown where they can change
         self.form = FilterForm(query=query)
@@ -153,6 +161,15 @@ class SearchApp(w.VBox):
                                       layout=w.Layout(width="140px"))
         self.search_button.on_click(self.search)
         self.search_button.add_class("pa-search-button")
+        #: the next search's cost, shown before it is paid; the confirmation asked above ``confirm_above``
+        self.cost_preview = w.HTML()
+        self.cost_preview.add_class("pa-cost-preview")
+        self.confirm_button = w.Button(description="Spend them", button_style="warning", icon="check",
+                                       layout=w.Layout(width="auto", display="none"))
+        self.confirm_button.on_click(lambda _: self.search(confirmed=True))
+        self.confirm_button.add_class("pa-confirm-button")
+        self.cancel_button = w.Button(description="Cancel", layout=w.Layout(width="auto", display="none"))
+        self.cancel_button.on_click(lambda _: self._ask(None))
         self.progress = w.IntProgress(value=0, min=0, max=1, description="Searching",
                                       layout=w.Layout(visibility="hidden", width="320px"))
         self.status_line = w.HTML()
@@ -177,7 +194,8 @@ class SearchApp(w.VBox):
             self._header(getattr(client, "source", None)),
             w.HTML("<b>1. Query images</b>"), self.picker,
             w.HTML("<b>2. Filters</b>"), self.form,
-            w.HBox([self.search_button, self.progress], layout=w.Layout(align_items="center")),
+            w.HBox([self.search_button, self.cost_preview, self.confirm_button, self.cancel_button, self.progress],
+                   layout=w.Layout(align_items="center")),
             self.status_line, self.message, self.cost, self.tabs,
             w.HBox([w.HTML("<b>Details</b>", layout=w.Layout(width="60px")), self.details_button],
                    layout=w.Layout(align_items="center")),
@@ -185,7 +203,7 @@ class SearchApp(w.VBox):
         ], **kwargs)
         self.add_class("pa-search-app")
         self.picker.on_change(lambda _: self._update_button())
-        self.form.observe(lambda _: self._update_button(), "valid")
+        self.form.on_change(lambda _: self._update_button())  # every edit: validity and the cost shown
         self._update_button()
         self._show_cost(None)
 
@@ -208,12 +226,33 @@ class SearchApp(w.VBox):
         """Call ``callback(app)`` after every search, successful or not (read ``app.results`` / ``app.error``)."""
         self._callbacks.append(callback)
 
-    def search(self, _button: Any = None) -> pd.DataFrame | None:
+    def search_cost(self) -> int | None:
+        """The API calls Search would spend now (:meth:`Searcher.cost` of each picked image, or of the views
+        together for image-multiple); ``None`` when it cannot search yet. Costs no call.
+
+        Example:
+            >>> SearchApp(client=None, samples=None).search_cost() is None
+            True
+        """
+        images = self.picker.images
+        if self.client is None or not images or not self.form.valid or self._views_problem():
+            return None
+        try:
+            query = self.form.query
+            searcher = self.client.searcher
+            targets = ([tuple(images)] if query.endpoint == "image-multiple" else list(images))
+            return sum(searcher.cost(target, query) for target in targets)
+        except Exception:  # a cost that cannot be worked out now is not shown rather than guessed
+            return None
+
+    def search(self, _button: Any = None, *, confirmed: bool = False) -> pd.DataFrame | None:
         """Search the picked images with the form's filters; show results or the error. Never raises.
 
         Cost: what ``client.search_designs`` / ``client.search_many`` cost (one call per 100 ranks per image,
-        plus an upload per image without a valid upload URL; nothing for what the cache holds). Showing the
-        results fetches thumbnails of the table's first page and of the gallery: image links, not API calls.
+        plus an upload per image without a valid upload URL; nothing for what the cache holds), shown beside
+        the button before (:meth:`search_cost`); above ``confirm_above`` calls the first press only asks, and
+        the search runs on "Spend them" (``confirmed=True``). Showing the results fetches thumbnails of the
+        table's first page and of the gallery: image links, not API calls.
         """
         if self._searching:
             return None
@@ -222,12 +261,19 @@ class SearchApp(w.VBox):
         images = self.picker.images
         if not images:
             return self._finish(None, "Pick at least one image first.")
+        if self._views_problem():
+            return self._finish(None, self._views_problem())
         try:
             query = self.form.query
         except ValidationError as exc:
             return self._finish(None, describe_error(exc))
         if self.client is None:
             return self._finish(None, "No client: create the app with SearchApp(pa.connect()).")
+        cost = self.search_cost()
+        if not confirmed and cost is not None and cost > self.confirm_above:
+            self._ask(cost)
+            return None
+        self._ask(None)
         before = self.client.stats.as_dict()
         self._searching = True
         self._update_button()
@@ -454,7 +500,8 @@ class SearchApp(w.VBox):
             self._last_cost = (f"{what}: <b>{_plural(calls, 'API call')}</b> ({_plural(hits, 'search cache hit')}, "
                                f"{_plural(reuses, 'upload reuse')}, {_plural(images, 'thumbnail cache hit')}) · ")
         session = (f"session: {_plural(now['total_calls'], 'API call')} sent, {now['calls_saved']} saved by the "
-                   f"cache, {now['image_downloads']} result images fetched (not calls)")
+                   f"cache; {now['image_downloads']} result images fetched and {now['image_cache_hits']} read "
+                   "again from the cache (image links, not calls)")
         self.cost.value = f"<small class='pa-app-cost'>{self._last_cost}{html.escape(session)}</small>"
 
     @staticmethod
@@ -479,17 +526,46 @@ class SearchApp(w.VBox):
             callback(self)
         return df
 
+    def _views_problem(self) -> str | None:
+        """Why the picked images cannot be one image-multiple search (more views than one design has), in words."""
+        n = len(self.picker.images)
+        if self.form.endpoint.value == "image-multiple" and n > MAX_VIEWS:
+            return (f"image-multiple searches 1 to {MAX_VIEWS} pictures of ONE design, and {n} images are picked: "
+                    f"remove {n - MAX_VIEWS} of them, or choose another endpoint to search each image on its own.")
+        return None
+
+    def _ask(self, cost: int | None) -> None:
+        """Show (``cost``) or hide (``None``) the question "spend N calls?" beside Search."""
+        shown = "inline-flex" if cost is not None else "none"
+        self.confirm_button.layout.display = self.cancel_button.layout.display = shown
+        if cost is not None:
+            self.confirm_button.description = f"Spend {_plural(cost, 'API call')}"
+            self._set_status(f"This search costs {_plural(cost, 'API call')} (more than {self.confirm_above}): "
+                             "press Spend to search, or Cancel.")
+
+    def _show_search_cost(self) -> None:
+        cost = self.search_cost()
+        self.cost_preview.value = ("" if cost is None else
+                                   "<small class='pa-search-cost'>no API call: the cache has it</small>"
+                                   if cost == 0 else f"<small class='pa-search-cost'>costs "
+                                   f"<b>{_plural(cost, 'API call')}</b></small>")
+
     def _set_status(self, text: str) -> None:
         self._status = text
         self.status_line.value = f"<span class='pa-app-status'>{html.escape(text)}</span>"
 
     def _update_button(self, set_status: bool = True) -> None:
-        ready = bool(self.picker.images) and self.form.valid and not self._searching
+        problem = self._views_problem()
+        ready = bool(self.picker.images) and self.form.valid and not self._searching and problem is None
         self.search_button.disabled = not ready
+        self._ask(None)
+        self._show_search_cost()
         if self._searching or not set_status:
             return
         if not self.picker.images:
             self._set_status("Pick at least one image to search.")
+        elif problem:
+            self._set_status(problem)
         elif not self.form.valid:
             self._set_status("Fix the filters marked in red to search.")
         else:

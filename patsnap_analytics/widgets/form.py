@@ -36,7 +36,18 @@ from ..query import DATE_PARAMS, DEFAULT_ENDPOINT, FILTERS, MODELS, SORT_FIELDS,
 from .choices import CheckboxGroup, collapsed
 from .locarno import LocPicker
 
-__all__ = ["MAIN_OFFICES", "PCT_LEGAL_STATUS", "PCT_SIMPLE_STATUS", "FilterForm"]
+__all__ = ["ENDPOINT_HELP", "MAIN_OFFICES", "PCT_LEGAL_STATUS", "PCT_SIMPLE_STATUS", "FilterForm"]
+
+#: What each search endpoint is for, in the words of someone who does not know the API (the app's help line).
+ENDPOINT_HELP: dict[str, str] = {
+    "search-id": "the standard search: similar designs with their number, title, drawing and score",
+    "image-single": "similar designs with holders, filing dates, offices and Locarno classes in the results",
+    "image-single-beta": "as image-single, for photos and renderings: the picture is first turned into a line "
+                         "drawing",
+    "image-multiple": "1 to 4 pictures of ONE design (front, side, top…) searched together as that design",
+}
+_MODEL_HELP = ("how similarity is judged; designs: 1 smart recommendation (default) or 2 pure image search; "
+               "utility models: 3 shape or 4 shape and colour")
 
 _DEFAULT = DesignQuery()
 #: (label shown, value of the ``field`` filter); "" stands for None because a Dropdown cannot hold None cleanly.
@@ -130,11 +141,16 @@ class FilterForm(w.VBox):
                                  style=layout, layout=text_layout)
         self.dates = {name: w.DatePicker(description=f[name].label, style=layout) for name in DATE_PARAMS}
         self.endpoint = w.Dropdown(description="Endpoint", options=list(SEARCH_ENDPOINTS), value=DEFAULT_ENDPOINT,
-                                   style=layout, tooltip="image-multiple: the picked images are views of one design")
+                                   style=layout, tooltip="which PatSnap search to use (each costs 1 API call per "
+                                                         "100 results)")
+        #: plain words under Endpoint and Model: what the chosen search does, and what a model is
+        self.endpoint_help = w.HTML(layout=w.Layout(margin="0 0 0 138px"))
+        self.endpoint_help.add_class("pa-endpoint-help")
         self.patent_type = w.Dropdown(description=f["patent_type"].label,
                                       options=[(f"{words} ({code})", code) for code, words in f["patent_type"].table.items()],
                                       value="D", style=layout)
-        self.model = w.Dropdown(description=f["model"].label, options=_model_options("D"), value=1, style=layout)
+        self.model = w.Dropdown(description=f["model"].label, options=_model_options("D"), value=1, style=layout,
+                                tooltip=_MODEL_HELP)
         self.limit = w.IntSlider(description=f["limit"].label, min=f["limit"].low, max=f["limit"].high,
                                  value=_DEFAULT.limit, style=layout, layout=w.Layout(width="420px"))
         self.field = w.Dropdown(description=f["field"].label, options=SORT_OPTIONS, value="", style=layout)
@@ -174,9 +190,9 @@ class FilterForm(w.VBox):
         def choices(name: str) -> w.HBox:
             return row(name, _label(FILTERS[name].label), self.widgets[name])
 
-        plain = ("endpoint", "patent_type", "model", "loc")
         return [
-            *(row(name, self.widgets[name]) for name in plain),
+            row("endpoint", self.endpoint), self.endpoint_help,
+            *(row(name, self.widgets[name]) for name in ("patent_type", "model", "loc")),
             w.HBox([_label(""), self.loc_picker]),
             choices("country"), choices("simple_legal_status"),
             row("legal_status", _label(""), self.legal_section),
@@ -287,6 +303,10 @@ class FilterForm(w.VBox):
         newer = self.endpoint.value != DEFAULT_ENDPOINT
         self.patent_type.disabled = self.model.disabled = not newer
         self.order.disabled = not self.field.value
+        model = f"Model: {_MODEL_HELP}." if newer else "Patent type and Model: only the other endpoints take them."
+        self.endpoint_help.value = (f"<small style='color:#555'><b>{html.escape(self.endpoint.value)}</b>: "
+                                    f"{html.escape(ENDPOINT_HELP.get(self.endpoint.value, ''))}. "
+                                    f"{html.escape(model)}</small>")
 
     def _changed(self, change: dict | None = None) -> None:
         self._enable_fields()

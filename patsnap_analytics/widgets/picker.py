@@ -1,5 +1,11 @@
 """ImagePicker: choose query images by upload, from a folder, or from the sample queries.
 
+The "Folder or file" box reads the disk of the machine the app runs on — in Voilà, a server that colleagues
+reach through their browser. So it is off unless one folder is configured for it (``folder=``, or the
+``PATSNAP_APP_FOLDER`` variable), and then reads only inside that folder (relative paths start there; ``..``,
+absolute paths elsewhere and links out of it are refused). A Windows path (``C:\\...``) is a file on the user's
+own computer, which the server cannot see: the message says to upload it instead.
+
 Every image is validated with :class:`~patsnap_analytics.images.ImageRef` the moment it is picked (JPG/PNG by magic
 bytes, at most 4096 KB, decodes), so a bad file is rejected here with a visible reason and never costs an upload
 call. Two things keep the notebook file small and free of the analyst's files: the upload widget is emptied as
@@ -22,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import os
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -29,13 +36,43 @@ from typing import Any
 import ipywidgets as w
 
 from ..errors import InvalidImageError
-from ..images import IMAGE_SUFFIXES, ImageRef, image_files, sample_queries_dir
+from ..images import IMAGE_SUFFIXES, MAX_IMAGE_BYTES, ImageRef, image_files, sample_queries_dir, too_large
+from ..settings import Settings
 from ..thumbnails import PREVIEW_PX, thumbnail_png
+from .upload import ImageUpload
 
-__all__ = ["THUMB_PX", "ImagePicker"]
+__all__ = ["THUMB_PX", "ImagePicker", "server_path"]
 
 #: Longest side of a preview thumbnail, in pixels; the gallery's boxes are laid out to it.
 THUMB_PX = PREVIEW_PX
+_WINDOWS_PATH = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")  # C:\ or C:/ or \\server\share
+
+
+def server_path(text: str, root: Path | None) -> tuple[Path | None, str | None]:
+    """``(path, None)`` when ``text`` names something inside ``root`` on this machine, else ``(None, why not)``:
+    no folder configured, a Windows path (a file on the user's computer), or a path leading out of ``root``.
+
+    Example:
+        >>> server_path("chairs/a.png", None)[1][:62]
+        'reading files on the server is off: upload your images instead'
+        >>> server_path("chairs/a.png", Path("/srv/drawings"))[0]
+        PosixPath('/srv/drawings/chairs/a.png')
+        >>> server_path("C:/Users/me/chair.png", Path("/srv/drawings"))[1][:56]
+        'C:/Users/me/chair.png is a path on your own computer; th'
+        >>> server_path("/etc/passwd", Path("/srv/drawings"))[1]
+        "only files inside the app's folder can be read; '/etc/passwd' is outside it"
+    """
+    if _WINDOWS_PATH.match(text) and os.name != "nt":
+        return None, (f"{text} is a path on your own computer; this app runs on a server and cannot read it: use "
+                      "Upload images to send the file")
+    if root is None:
+        return None, ("reading files on the server is off: upload your images instead (whoever runs the app can "
+                      "allow one folder with PATSNAP_APP_FOLDER)")
+    base = root.expanduser().resolve()
+    target = (base / Path(text).expanduser()).resolve()  # an absolute path replaces base; links are followed
+    if not target.is_relative_to(base):
+        return None, f"only files inside the app's folder can be read; {text!r} is outside it"
+    return target, None
 
 
 class ImagePicker(w.VBox):
@@ -47,6 +84,8 @@ class ImagePicker(w.VBox):
     * :meth:`on_change` — call back with the picker whenever ``images`` changes.
     * ``samples`` — ``True`` (default) finds the sample folder with :func:`sample_queries_dir`; a path uses that
       folder; ``None`` offers no samples.
+    * ``folder`` — the one folder of this machine the "Folder or file" box may read (relative paths start
+      there); ``None`` (default) takes ``PATSNAP_APP_FOLDER``, and without it the box is off (``False``: off).
 
     Example:
         >>> picker = ImagePicker(samples=None)
@@ -54,19 +93,27 @@ class ImagePicker(w.VBox):
         ('.jpg,.jpeg,.png', True, True)
     """
 
-    def __init__(self, samples: str | os.PathLike | bool | None = True, **kwargs: Any) -> None:
+    def __init__(self, samples: str | os.PathLike | bool | None = True, *,
+                 folder: str | os.PathLike | bool | None = None, **kwargs: Any) -> None:
         self._images: list[ImageRef] = []
         self._thumbs: dict[str, w.Widget] = {}
         self.rejected: list[tuple[str, str]] = []
         self._callbacks: list[Callable[[ImagePicker], None]] = []
         self.samples = sample_queries_dir() if samples is True else (Path(samples) if samples else None)
+        if folder is None:
+            folder = Settings.from_env().app_folder
+        self.root: Path | None = Path(folder).expanduser() if folder not in (None, False, True, "") else None
 
-        self.upload = w.FileUpload(accept=",".join(IMAGE_SUFFIXES), multiple=True, description="Upload images",
-                                   layout=w.Layout(width="180px"))
-        self.upload.observe(self._uploaded, "value")
-        self.folder = w.Text(description="Folder or file", placeholder="path/to/drawings",
-                             style={"description_width": "100px"}, layout=w.Layout(width="380px"))
-        self.folder_button = w.Button(description="Add from path", icon="folder-open",
+        # files over the API's limit are refused in the browser, before they are sent (widgets/upload.py)
+        self.upload = ImageUpload(accept=",".join(IMAGE_SUFFIXES), multiple=True, description="Upload images",
+                                  max_bytes=MAX_IMAGE_BYTES, tooltip="JPG or PNG, at most 4096 KB each")
+        self.upload.on_files(self._uploaded)
+        self.folder = w.Text(description="Folder or file", style={"description_width": "100px"},
+                             placeholder=f"a file or folder in {self.root}" if self.root else "off on this server",
+                             disabled=self.root is None, layout=w.Layout(width="380px"))
+        self.folder_button = w.Button(description="Add from path", icon="folder-open", disabled=self.root is None,
+                                      tooltip=f"reads only inside {self.root}" if self.root else
+                                      "reading the server's files is off: upload images instead",
                                       layout=w.Layout(width="140px"))
         self.folder_button.on_click(lambda _: self.add_path(self.folder.value))
         sample_files = image_files(self.samples) if self.samples else []
@@ -121,14 +168,18 @@ class ImagePicker(w.VBox):
         return added[0] if added else None
 
     def add_path(self, path: str | os.PathLike) -> list[ImageRef]:
-        """Add an image file, or every JPG/PNG directly inside a folder; returns the images accepted."""
+        """Add an image file, or every JPG/PNG directly inside a folder, of the app's folder (``folder=``); returns
+        the images accepted. Anything else is refused with a message (:func:`server_path`)."""
         text = str(path).strip()
         if not text:
             self._show([("path", "type a folder or file path first")])
             return []
-        target = Path(text).expanduser()
-        if target.is_dir():
-            files = image_files(target)
+        target, problem = server_path(text, self.root)
+        if target is None:
+            self._show([("path", problem or "")])
+            return []
+        if target.is_dir():  # a link in the folder to a file outside it is outside it too
+            files = [p for p in image_files(target) if server_path(str(p), self.root)[0] is not None]
             if not files:
                 self._show([(target.name or text, "no .jpg, .jpeg or .png files in this folder")])
                 return []
@@ -158,17 +209,14 @@ class ImagePicker(w.VBox):
         self._refresh()
 
     # ------------------------------------------------------------------ internals
-    def _uploaded(self, change: dict) -> None:
-        files = change["new"]
-        if not files:
-            return  # our own clearing below
-        batch = [(bytes(f["content"]), str(f.get("name") or "upload")) for f in files]
-        # drop the uploaded bytes from the widget at once: they would otherwise be saved in the notebook file
-        self.upload.value = ()
-        self._add_many(batch)
+    def _uploaded(self, files: list[tuple[str, bytes]], refused: list[tuple[str, int]]) -> None:
+        """Files from the browser (never kept in the widget's state), or those it refused for their size: the
+        same message as an over-large file picked any other way."""
+        self._add_many([(data, name) for name, data in files], [(name, too_large(size)) for name, size in refused])
 
-    def _add_many(self, items: Iterable[tuple[Any, str | None]]) -> list[ImageRef]:
-        added, problems = [], []
+    def _add_many(self, items: Iterable[tuple[Any, str | None]],
+                  refused: Iterable[tuple[str, str]] = ()) -> list[ImageRef]:
+        added, problems = [], list(refused)
         known = {ref.sha256 for ref in self._images}
         for source, name in items:
             label = name or (Path(source).name if isinstance(source, (str, os.PathLike)) else "image")

@@ -194,7 +194,7 @@ def deliver(client: WorkflowClient, hits: pd.DataFrame, out_dir: str | Path, *, 
         except BudgetExceeded as exc:
             warnings.warn(f"not labelled by {facet}: {exc}", stacklevel=2)
     paths = {"csv": out / FILES["csv"]}
-    write_frame(rich, paths["csv"])  # text as text, never a formula (exports.py)
+    write_frame(rich, paths["csv"])  # marked as sandbox data, lists joined as in the workbook
     paths["report"] = landscape_report(rich, out / FILES["report"], client=client, title=title)
     paths["workbook"] = reviewer_workbook(rich, out / FILES["workbook"], client=client)
     return Deliverable(paths, rich, {"enrichment": enriched - start, "labels": client.stats.total_calls - enriched})
