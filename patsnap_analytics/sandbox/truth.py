@@ -214,7 +214,7 @@ def truth_frame(corpus: Corpus, queries: Iterable[StudyQuery], *,
         ('different', 2)
     """
     meta = corpus.meta
-    wanted = list(dict.fromkeys(patent_ids or ()))
+    wanted = list(dict.fromkeys(() if patent_ids is None else patent_ids))
     rows = []
     for q in queries:
         members = meta[meta["family_id"] == q.family_id]
