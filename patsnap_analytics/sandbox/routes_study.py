@@ -38,8 +38,9 @@ from .truth import VERDICT_SOURCE, UnknownQuery, truth_frame
 
 __all__ = ["MAX_STUDY_QUERIES", "MAX_TRUTH_KEYS", "add_study_routes"]
 
-#: Study queries one request may ask for (about 5 ms each to make).
-MAX_STUDY_QUERIES = 1000
+#: Study queries one request may ask for (5-20 ms each to make: a request stays within seconds); a larger
+#: study takes several seeds, or ``Sandbox.study_queries`` / the command line, which have no bound.
+MAX_STUDY_QUERIES = 250
 #: Query keys one truth request may name.
 MAX_TRUTH_KEYS = 200
 _KEY = re.compile(r"sha256:[0-9a-f]{64}")
