@@ -123,7 +123,8 @@ class Engine:
     """Search a :class:`Corpus` by drawing, with the API's filters and sort orders.
 
     The index (:mod:`.index`) is loaded from the files next to the corpus, or built (and saved there) on
-    first use. A search reads the whole feature matrix once and verifies :data:`RERANK` designs.
+    first use, and so is the corpus's :attr:`scale` (:mod:`.scale`). A search reads the whole feature matrix
+    once and verifies :data:`RERANK` designs.
 
     Example:
         >>> import tempfile
@@ -263,7 +264,8 @@ class Engine:
         """:class:`~.scale.Samples` from :data:`_SCALE_QUERIES` scans of corpus drawings (seeded)."""
         meta = self.corpus.meta
         main = meta["loc"].astype(str).str.split(",").str[0].to_numpy()
-        family = meta["family_id"].where(meta["family_id"] != "", meta["patent_pn"]).to_numpy()
+        ids = meta["family_id"] if "family_id" in meta.columns else pd.Series("", index=meta.index)
+        family = ids.where(ids != "", meta["patent_pn"]).to_numpy()  # no family: each design its own
         rng = np.random.default_rng(_SCALE_SEED)
         pairs, same, subclass, other = [], [], [], []
         for design in rng.choice(self._n, size=min(_SCALE_QUERIES, self._n), replace=False).tolist():

@@ -135,8 +135,9 @@ def drawing_rows(meta: pd.DataFrame) -> list[tuple[int, str, int, bool, int, str
     whose drawing it shares (its family's original, else itself), its family role)``.
 
     Example:
-        >>> drawing_rows(sample_metadata(2, seed=0))[0][:2] == (0, sample_metadata(2, seed=0).loc[0, "loc"][:5])
-        True
+        >>> design, code, views, coloured, source, role = drawing_rows(sample_metadata(2, seed=0))[0]
+        >>> design == source, role
+        (True, 'original')
     """
     first = {pn: int(i) for i, pn, role in zip(meta.index, meta["patent_pn"], meta["family_role"], strict=True)
              if role == "original"}
