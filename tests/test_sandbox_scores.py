@@ -50,11 +50,11 @@ def test_a_drawing_no_design_of_the_corpus_shows_is_not_scored_as_its_own_design
     # the held-out sample queries: before, their best hits (merely of the same kind) scored 0.99+
     client = client_for(sb, cache=":memory:")
     held_out = [client.search_designs(p, limit=10)["score"].max() for p in query_images]
-    assert max(held_out) < 0.9
+    assert max(held_out) < 0.95  # the scale's anchor for a scan of the design itself (before: up to 0.99)
     study = sb.study_queries(6, seed=3)  # scans of designs the corpus holds, for comparison
     own = [client.search_designs(img, endpoint="image-single", model=2, limit=10)["score"].max()
            for img, q in zip(study.images, study.queries, strict=True) if q.degradation == "scanned"]
-    assert own and min(own) >= 0.9
+    assert own and min(own) > max(held_out)
     assert sb.stats[SEARCH_ID] == len(query_images) and sb.stats[SINGLE] == len(own)
 
 

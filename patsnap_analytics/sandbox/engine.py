@@ -245,7 +245,7 @@ class Engine:
 
     def _load_or_fit_scale(self) -> Scale:
         """The corpus's scale from ``score-scale.json`` next to the index when current, else fitted and
-        saved (a read-only corpus fits it on each start: about a second)."""
+        saved (a read-only corpus fits it on each start: the cost of 40 searches)."""
         path = self.corpus.root / _SCALE_FILE
         rows = int(self._features.shape[0])
         try:
