@@ -63,7 +63,7 @@ def test_a_drawing_no_design_of_the_corpus_shows_is_not_scored_as_its_own_design
 CASES = [("search-id", {}), ("image-single", {"model": 1}), ("image-single", {"model": 2}),
          ("image-single", {"patent_type": "U", "model": 3}), ("image-single", {"patent_type": "U", "model": 4}),
          ("image-single-beta", {"model": 1}), ("image-single-beta", {"model": 2}),
-         ("image-single-beta", {"patent_type": "U", "model": 4}),
+         ("image-single-beta", {"patent_type": "U", "model": 3}), ("image-single-beta", {"patent_type": "U", "model": 4}),
          ("image-multiple", {"model": 1}), ("image-multiple", {"model": 2}),
          ("image-multiple", {"patent_type": "U", "model": 3}), ("image-multiple", {"patent_type": "U", "model": 4})]
 
