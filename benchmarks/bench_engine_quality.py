@@ -28,7 +28,6 @@ of it): top-1 and top-10 of its own design, and precision@10 of its main LOC sub
 from __future__ import annotations
 
 import argparse
-import io
 import time
 from collections import defaultdict
 
@@ -37,6 +36,7 @@ from PIL import Image, ImageFilter
 
 from patsnap_analytics.query import DesignQuery
 from patsnap_analytics.sandbox import engine as engine_mod
+from patsnap_analytics.sandbox.degrade import cut_side, salt_and_pepper, scanned
 from patsnap_analytics.sandbox.drawing import GENERATORS, VIEWS
 from patsnap_analytics.sandbox.engine import Engine
 from patsnap_analytics.sandbox.linework import line_drawing, photo_like, printout_photo, silhouette
@@ -61,38 +61,10 @@ def distort(im: Image.Image, kind: str, rng: np.random.Generator) -> Image.Image
     if kind == "stroke":
         return im.filter(ImageFilter.MinFilter(int(rng.choice([3, 5]))))  # dark ink spreads by 1-2 px a side
     if kind == "noise":
-        return _salt_and_pepper(im, rng)
+        return salt_and_pepper(im, rng)
     if kind == "crop":
-        return _cut_side(im, 0.1, rng)
+        return cut_side(im, 0.1, rng)
     raise ValueError(kind)
-
-
-def _salt_and_pepper(im: Image.Image, rng: np.random.Generator) -> Image.Image:
-    a = np.asarray(im).copy()
-    r = rng.random(a.shape)
-    a[r < 0.01] = 0
-    a[r > 0.99] = 255
-    return Image.fromarray(a)
-
-
-def _cut_side(im: Image.Image, share: float, rng: np.random.Generator) -> Image.Image:
-    w, h = im.size
-    side = int(rng.integers(4))
-    dx, dy = round(share * w), round(share * h)
-    return im.crop([(dx, 0, w, h), (0, dy, w, h), (0, 0, w - dx, h), (0, 0, w, h - dy)][side])
-
-
-def combined(im: Image.Image, rng: np.random.Generator) -> bytes:
-    """Every distortion at once, as a JPEG: crop 4 % off one side, rotate +-8 deg, scale 0.7-1.3, blur,
-    salt-and-pepper noise, JPEG quality 80."""
-    im = _cut_side(im.convert("L"), 0.04, rng)
-    im = im.rotate(float(rng.uniform(-8, 8)), resample=Image.Resampling.BILINEAR, expand=True, fillcolor=255)
-    s = float(rng.uniform(0.7, 1.3))
-    im = im.resize((max(8, round(im.width * s)), max(8, round(im.height * s))), Image.Resampling.BILINEAR)
-    im = _salt_and_pepper(im.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.5, 1.0)))), rng)
-    buf = io.BytesIO()
-    im.save(buf, "JPEG", quality=80)
-    return buf.getvalue()
 
 
 def near_duplicates(engine: Engine, cases: int, seed: int) -> None:
@@ -103,7 +75,7 @@ def near_duplicates(engine: Engine, cases: int, seed: int) -> None:
     for d in designs:
         view = int(rng.integers(int(corpus.meta.n_views[d])))
         with Image.open(corpus.view_path(int(d), view)) as im:
-            queries.append((int(d), combined(im, rng)))
+            queries.append((int(d), scanned(im, rng)))
     features = [engine.query_feature(data) for _, data in queries]  # described once, for both stages
     verified = engine_mod.RERANK
     print(f"{len(queries)} cases (seed {seed}): every distortion at once\n")

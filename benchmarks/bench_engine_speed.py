@@ -72,7 +72,7 @@ def bench_size(n: int, seed: int, repeats: int, keep_index: bool, images: list[b
     generation = time.perf_counter() - t0
     views = int(corpus.meta.n_views.sum())
     if not keep_index:
-        for f in [*root.glob("features*"), *root.glob("view-maps*")]:
+        for f in [*root.glob("features*"), *root.glob("view-maps*"), *root.glob("score-scale*")]:
             f.unlink()
     t1 = time.perf_counter()
     engine = Engine(corpus)
@@ -82,7 +82,8 @@ def bench_size(n: int, seed: int, repeats: int, keep_index: bool, images: list[b
         print("generation:       cached (delete the directory to time it)")
     else:
         print(f"generation:       {generation:7.1f} s   {views / generation:7.0f} drawings/s (draw + PNG write)")
-    index_note = "cached features loaded" if keep_index else "from PNG files, generation excluded"
+    index_note = ("cached features loaded" if keep_index
+                  else "from PNG files and the score scale's fit, generation excluded")
     print(f"index build:      {indexing:7.1f} s   {views / indexing:7.0f} drawings/s ({index_note})")
     if not cached and not keep_index:
         print(f"both:             {generation + indexing:7.1f} s   {views / (generation + indexing):7.0f} "

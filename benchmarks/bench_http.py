@@ -23,14 +23,12 @@ import sys
 import time
 
 import numpy as np
-
-# the same distortions as the quality benchmark (a script's own folder is on its import path)
-from bench_engine_quality import combined
 from PIL import Image
 
 import patsnap_analytics as pa
 from patsnap_analytics.query import DesignQuery
 from patsnap_analytics.sandbox import Sandbox
+from patsnap_analytics.sandbox.degrade import scanned
 from patsnap_analytics.sandbox.sample import sample_corpus
 
 CASES = {
@@ -65,7 +63,7 @@ def fresh_queries(designs: int, count: int, seed: int) -> list[bytes]:
     out = []
     for d in rng.choice(designs, size=count, replace=count > designs):
         with Image.open(corpus.view_path(int(d), 0)) as im:
-            out.append(combined(im, rng))
+            out.append(scanned(im, rng))
     return out
 
 

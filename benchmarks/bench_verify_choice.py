@@ -23,10 +23,10 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from bench_engine_quality import combined
 from PIL import Image
 
 from patsnap_analytics.sandbox import engine as engine_mod
+from patsnap_analytics.sandbox.degrade import scanned
 from patsnap_analytics.sandbox.engine import Engine
 from patsnap_analytics.sandbox.ink import ink_map
 from patsnap_analytics.sandbox.sample import sample_corpus
@@ -68,7 +68,7 @@ def main() -> None:
     for d in rng.choice(len(corpus.meta), size=min(args.cases, len(corpus.meta)), replace=False):
         view = int(rng.integers(int(corpus.meta.n_views[d])))
         with Image.open(corpus.view_path(int(d), view)) as im:
-            cases.append((int(d), combined(im, rng)))
+            cases.append((int(d), scanned(im, rng)))
     features = [engine.query_feature(data) for _, data in cases]
     view_keypoints: dict[Path, tuple] = {}
     verified = engine_mod.RERANK

@@ -441,8 +441,9 @@ FILTERS: Mapping[str, Filter] = MappingProxyType({f.name: f for f in (
     Filter("order", "Order", "desc (default) or asc", _order, "desc"),
     Filter("patent_type", "Patent type", "D designs (default) or U utility models", _choice(("D", "U"), upper=True),
            table=_PATENT_TYPES, endpoints=_JSON),
-    Filter("model", "Model", "D: 1 smart recommendation (default), 2 image search; U: 3 shape, 4 shape and colour "
-           "(default)", _model, low=1, high=4, endpoints=_JSON, json_type="integer"),
+    Filter("model", "Model", "D: 1 smart recommendation (default: hits in the predicted Locarno class rank first "
+           "whatever their score, so scores are not monotone in rank; loc_match says which are in it), 2 image "
+           "search (by score alone); U: 3 shape, 4 shape and colour (default)", _model, low=1, high=4, endpoints=_JSON, json_type="integer"),
     Filter("lang", "Title language", "original (default), cn or en", _lang, endpoints=_JSON),
     Filter("is_https", "HTTPS images", "1: result image links use https; 0 (default): http", _switch,
            endpoints=_JSON, json_type="integer"),

@@ -200,6 +200,63 @@ def test_every_generator_draws_every_view() -> None:
         assert all(im.getextrema() == (0, 255) for im in images)
 
 
+# --- design families ------------------------------------------------------------------------------------------
+
+def _views_pixels(c: Corpus, design: int) -> list[str]:
+    return [_pixel_digest(c.view_path(design, v)) for v in range(int(c.meta.n_views[design]))]
+
+
+def test_the_world_has_design_families_recorded_in_the_metadata(corpus: Corpus) -> None:
+    meta = corpus.meta
+    assert set(meta.family_role) == set(sample_mod.FAMILY_ROLES)
+    sizes = meta.family_id.value_counts()
+    assert (sizes >= 2).sum() >= 15 and sizes.max() <= 6  # many small families, as designs have
+    assert 0.1 <= (meta.family_role != "original").mean() <= 0.3
+    for family, members in meta[meta.family_id.isin(sizes.index[sizes >= 2])].groupby("family_id"):
+        originals = members[members.family_role == "original"]
+        assert len(originals) == 1 and originals.patent_pn.iloc[0] == family  # named after its first filing
+        first = originals.iloc[0]
+        assert (members.apdt >= first.apdt).all() and (members.patent_type == "D").all()
+        assert (members["loc"] == first["loc"]).all()
+        filed = members[members.family_role.isin(["original", "registration"])]
+        assert filed.country.is_unique  # the same design is registered once per office
+    singles = meta[meta.family_id.isin(sizes.index[sizes == 1])]
+    assert (singles.family_role == "original").all() and (singles.family_id == singles.patent_pn).all()
+
+
+def test_registrations_variants_and_copies_are_what_their_roles_say(corpus: Corpus) -> None:
+    meta = corpus.meta
+    first = {pn: int(i) for i, pn, role in zip(meta.index, meta.patent_pn, meta.family_role, strict=True)
+             if role == "original"}
+    seen = set()
+    for design, row in meta[meta.family_role != "original"].iterrows():
+        original = meta.loc[first[row.family_id]]
+        same_holder = row.original_assignee.casefold() == original.original_assignee.casefold()
+        if row.family_role == "registration":  # the same drawings in another office, within the priority year
+            assert _views_pixels(corpus, design) == _views_pixels(corpus, first[row.family_id])
+            assert row.country != original.country and (row.apdt - original.apdt).days <= 183
+            assert same_holder and row.title_en == original.title_en and row.inventor == original.inventor
+            if row.country in ("CN", "JP", "KR"):  # a foreign applicant's name as those offices write it
+                assert row.original_assignee == original.original_assignee.upper()
+        elif row.family_role == "variant":  # the same product with a small change, by its holder
+            assert _pixel_digest(corpus.view_path(design, 0)) != _pixel_digest(corpus.view_path(first[row.family_id], 0))
+            assert same_holder and row.apdt > original.apdt
+        else:  # a copy: drawn again by another holder
+            assert row.family_role == "copy" and not same_holder
+            assert _pixel_digest(corpus.view_path(design, 0)) != _pixel_digest(corpus.view_path(first[row.family_id], 0))
+        seen.add(row.family_role)
+    assert seen == {"registration", "variant", "copy"}
+
+
+def test_families_leave_every_other_column_of_the_world_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    # families are drawn on their own random stream: numbers, offices, dates and statuses do not move
+    meta = sample_metadata(200, seed=2)
+    monkeypatch.setattr(sample_mod, "_with_families", lambda m, seed: m)
+    plain = sample_metadata(200, seed=2)
+    for column in ("patent_id", "patent_pn", "country", "apdt", "pbdt", "legal_status", "legal_events"):
+        pd.testing.assert_series_equal(meta[column], plain[column])
+
+
 # --- sample queries -------------------------------------------------------------------------------------------
 
 def test_committed_query_images_are_what_write_queries_makes(tmp_path: Path) -> None:

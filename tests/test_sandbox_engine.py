@@ -223,29 +223,44 @@ def test_no_match_gives_no_hits_and_total_zero(engine: Engine) -> None:
     assert result.hits == [] and result.total == 0
 
 
-def test_verification_lifts_the_best_few_in_the_order_alignment_puts_them(engine: Engine,
-                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_verification_rescores_only_the_best_few_on_the_scale_of_the_rest(engine: Engine,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     feature = engine.query_feature(QUERY_IMAGES[4].read_bytes())
+    cosines = engine.cosines(feature)
     monkeypatch.setattr(engine_mod, "RERANK", 0)
     stage1 = engine.scores_for(feature)
+    np.testing.assert_allclose(stage1, engine.scale.score(cosines), rtol=1e-6)  # one scale, from the cosine
     monkeypatch.setattr(engine_mod, "RERANK", 8)
     final = engine.scores_for(feature)
-    lifted = np.flatnonzero(final != stage1)
-    best8 = sorted(range(N_DESIGNS), key=lambda d: (-stage1[d], d))[:8]
-    assert set(lifted) <= set(best8)  # only the stage's best 8 are verified, whatever else there is
-    floor = min(stage1[d] for d in best8)
-    assert all(floor <= final[d] <= 1.0 for d in best8)
-    others = np.setdiff1d(np.arange(N_DESIGNS), best8)
-    assert final[others].max() <= floor  # verified designs stay above every design not verified
+    best8 = sorted(range(N_DESIGNS), key=lambda d: (-cosines[d], d))[:8]
+    assert set(np.flatnonzero(final != stage1)) <= set(best8)  # only stage 1's best 8 are verified
+    verified, aligned = engine._verify(feature, cosines)
+    assert sorted(verified.tolist()) == sorted(best8)
+    # verified scores are on the same scale, with the alignment measured instead of the one expected: no floor
+    # lifts them above the rest, so one that aligns badly falls below designs never verified
+    np.testing.assert_allclose(final[verified], engine.scale.score(cosines[verified], aligned), rtol=1e-6)
+    assert ((final >= 0.0) & (final <= 1.0)).all()
+
+
+def test_verification_lifts_a_scan_of_a_design_above_every_other_design(engine: Engine) -> None:
+    from patsnap_analytics.sandbox.degrade import scanned
+
+    rng = np.random.default_rng(3)
+    for design in (12, 140, 260):
+        with Image.open(engine.corpus.view_path(design, 0)) as im:
+            feature = engine.query_feature(scanned(im, rng))
+        cosines, scores = engine.cosines(feature), engine.scores_for(feature)
+        kin = (engine.corpus.meta.family_id == engine.corpus.meta.family_id[design]).to_numpy()
+        assert scores[design] > scores[~kin].max()  # first, before any design of another family
+        assert scores[design] > engine.scale.score(cosines)[design]  # lifted by the alignment it showed
 
 
 def test_a_large_corpus_scores_a_shortlist_by_every_rotation_and_the_rest_by_their_mean(
         engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine_mod, "RERANK", 0)  # stage 1 alone
     feature = engine.query_feature(QUERY_IMAGES[5].read_bytes())
-    exact = engine.scores_for(feature)  # 300 designs, under the shortlist size: every design by every rotation
+    exact = engine.cosines(feature)  # stage 1; 300 designs, under the shortlist size: every design by every rotation
     monkeypatch.setattr(engine_mod, "SHORTLIST", 40)
-    tiered = engine.scores_for(feature)
+    tiered = engine.cosines(feature)
     by_mean = np.clip(np.maximum.reduceat(engine._features @ feature.vectors.mean(axis=0), engine._starts), 0, 1)
     shortlist = sorted(range(N_DESIGNS), key=lambda d: (-by_mean[d], d))[:40]
     rest = np.setdiff1d(np.arange(N_DESIGNS), shortlist)
@@ -494,8 +509,11 @@ def test_large_indexes_are_projected_and_still_exact_for_self_matches(
     assert projected._features.shape == (int(copy.meta.n_views.sum()), 48)
     assert (copy.root / "features-projection.npy").is_file()
     for design in (4, 120):
-        top = projected.search(_image(projected, design), DesignQuery(limit=5)).hits[0]
-        assert top.design == design and top.score == pytest.approx(1.0, abs=1e-4)
+        scores = projected.scores(_image(projected, design))
+        # first with score 1: itself, or tied with a registration of it elsewhere (the same drawings)
+        assert scores[design] == pytest.approx(1.0, abs=1e-4) and scores[design] == scores.max()
+        twins = np.flatnonzero(scores == scores[design])
+        assert (copy.meta.family_id[twins] == copy.meta.family_id[design]).all()
     reloaded = Engine(copy)
     np.testing.assert_array_equal(reloaded._features, projected._features)
 

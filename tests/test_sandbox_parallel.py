@@ -14,7 +14,7 @@ import pytest
 from patsnap_analytics.sandbox import parallel
 from patsnap_analytics.sandbox.index import describe_views
 from patsnap_analytics.sandbox.parallel import READY, receive, run_chunks, send
-from patsnap_analytics.sandbox.sample import _draw_designs, sample_corpus, sample_metadata
+from patsnap_analytics.sandbox.sample import _draw_designs, drawing_rows, sample_corpus, sample_metadata
 
 
 @pytest.fixture(scope="module")
@@ -45,14 +45,14 @@ def test_a_worker_process_answers_as_this_process_does(views: list[str]) -> None
 
 
 def test_chunks_drawn_by_workers_have_the_pixels_drawn_here(tmp_path: Path) -> None:
-    meta = sample_metadata(24, seed=4)
-    rows = [(int(i), c.split(",")[0], int(v), t == "U") for i, c, v, t in
-            zip(meta.index, meta["loc"], meta["n_views"], meta["patent_type"], strict=True)]
+    meta = sample_metadata(24, seed=0)
+    assert {"variant", "copy"} <= set(meta.family_role)  # family members are drawn from their original's seed
+    rows = drawing_rows(meta)
     outputs = []
     for workers in (0, 1):
         root = tmp_path / f"workers-{workers}"
         (root / "views").mkdir(parents=True)
-        chunks = [(str(root), rows[k:k + 3], 4) for k in range(0, len(rows), 3)]
+        chunks = [(str(root), rows[k:k + 3], 0) for k in range(0, len(rows), 3)]
         assert sorted(i for i, _ in run_chunks(_draw_designs, chunks, workers=workers)) == list(range(len(chunks)))
         outputs.append({p.name: p.read_bytes() for p in (root / "views").iterdir()})
     assert outputs[0] == outputs[1] and len(outputs[0]) == int(meta.n_views.sum())

@@ -18,6 +18,7 @@ Routes (every answer carries the header ``X-PatSnap-Sandbox: 1``):
 ``GET  /_sandbox/files/uploads/{name}``     an uploaded file (presigned-style: no auth)
 ``GET  /_sandbox/files/designs/{d}/{v}.png``  a corpus drawing (view ``v`` of design ``d``)
 ``GET  /_sandbox/stats``                    calls / errors per business endpoint, errors by code
+``GET  /_sandbox/study``, ``.../truth``     study queries and their synthetic truth (``routes_study.py``)
 ==========================================  =======================================================
 
 Errors are envelopes ``{"status": false, "error_code": ..., "error_msg": ...}`` with HTTP 200, as the real
@@ -50,6 +51,7 @@ from .routes_batch import add_batch_routes
 from .routes_lookup import add_lookup_routes
 from .routes_patents import add_patent_routes
 from .routes_search import add_search_routes
+from .routes_study import add_study_routes
 from .schemas import SandboxStats
 from .state import SandboxState
 
@@ -76,6 +78,7 @@ def create_app(state: SandboxState) -> FastAPI:
     add_lookup_routes(app, state)
     add_batch_routes(app, state)
     add_file_routes(app, state)
+    add_study_routes(app, state)
     _add_stats_route(app, state)
     return app
 

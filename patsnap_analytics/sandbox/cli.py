@@ -2,7 +2,9 @@
 
 ``serve`` runs the server until Ctrl+C; ``index`` turns a folder of drawings plus a metadata CSV into a
 corpus; ``build`` makes (or reuses) the sample corpus and its search index ahead of time; ``queries``
-writes the held-out sample query drawings (``data/queries`` is made with it).
+writes the held-out sample query drawings (``data/queries`` is made with it), or with
+``--study N`` a scoring study's queries made from the corpus's design families and their synthetic truth
+(``truth.csv``, :mod:`.truth`).
 
 The main command (``patsnap_analytics/cli.py``) mounts these with :func:`add_sandbox_parser` and calls
 ``args.func(args)``, which is :func:`run`; ``python -m patsnap_analytics.sandbox.cli sandbox ...`` works too.
@@ -92,10 +94,17 @@ def add_sandbox_parser(subparsers: Any) -> argparse.ArgumentParser:
     build.add_argument("--seed", type=int, default=0,
                        help="seed of the generated corpus (default 0, the one `serve` uses)")
 
-    queries = commands.add_parser("queries", help="write the sample query drawings (held out of every corpus)",
-                                  description="Write the sample query drawings committed in data/queries.")
+    queries = commands.add_parser("queries", help="write the sample query drawings, or a study's queries and truth",
+                                  description="Write the sample query drawings committed in data/queries "
+                                              "(held out of every corpus), or with --study N the queries of a scoring "
+                                              "study, made from the corpus's design families, and their synthetic "
+                                              "truth (truth.csv: graded verdicts, marked sandbox-synthetic).")
     queries.add_argument("out_dir", metavar="DIR", help="folder to write them into")
     queries.add_argument("--seed", type=int, default=0, help="seed of the query stream (default 0)")
+    queries.add_argument("--study", type=int, metavar="N", default=None,
+                         help="write N study queries and truth.csv instead of the sample drawings")
+    queries.add_argument("--designs", type=int, default=DEFAULT_DESIGNS,
+                         help=f"size of the generated corpus the study is made from (default {DEFAULT_DESIGNS})")
     parser.set_defaults(func=run)  # the main command calls args.func(args)
     return parser
 
@@ -160,8 +169,33 @@ def _build(args: argparse.Namespace) -> int:
 def _queries(args: argparse.Namespace) -> int:
     from .sample import write_queries
 
+    if args.study is not None:
+        return _study(args)
     for path in write_queries(args.out_dir, seed=args.seed):
         print(path, path.stat().st_size, "bytes")
+    return 0
+
+
+def _study(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .sample import sample_corpus
+    from .truth import study_queries, truth_frame
+
+    try:
+        corpus = sample_corpus(args.designs)
+        queries = study_queries(corpus, args.study, seed=args.seed)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for q in queries:
+        (out / q.name).write_bytes(q.image)
+    truth = truth_frame(corpus, queries)
+    truth.to_csv(out / "truth.csv", index=False)
+    print(f"{len(queries)} study queries and {len(truth)} synthetic verdicts (every other design: different) "
+          f"in {out}; truth.csv")
     return 0
 
 

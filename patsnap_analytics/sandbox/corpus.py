@@ -38,6 +38,7 @@ from ..settings import Settings
 
 __all__ = [
     "DATE_COLUMNS",
+    "FAMILY_COLUMNS",
     "LIST_SEPARATOR",
     "META_COLUMNS",
     "Corpus",
@@ -57,12 +58,16 @@ __all__ = [
 META_COLUMNS = ("patent_id", "patent_pn", "title", "title_en", "abstract", "assignee", "original_assignee",
                 "applicants", "inventor", "loc", "country", "application_number", "apdt", "pbdt", "isdt",
                 "legal_status", "simple_legal_status", "legal_events", "patent_type", "n_views")
+#: Design families, where a corpus knows them (the generated one does; ``""`` elsewhere): ``family_id``, the
+#: patent number of the family's first filing, and ``family_role`` (see :mod:`.sample`).
+FAMILY_COLUMNS = ("family_id", "family_role")
 #: The columns holding dates (``YYYY-MM-DD`` in ``meta.csv``, datetime64 once loaded).
 DATE_COLUMNS = ("apdt", "pbdt", "isdt")
 #: How names are joined in one text column (``inventor``, ``applicants``), as the API joins them in its rows.
 LIST_SEPARATOR = "|"
 _TEXT_COLUMNS = ("patent_id", "patent_pn", "title", "title_en", "abstract", "assignee", "original_assignee",
-                 "applicants", "inventor", "loc", "country", "application_number", "legal_events", "patent_type")
+                 "applicants", "inventor", "loc", "country", "application_number", "legal_events", "patent_type",
+                 *FAMILY_COLUMNS)
 # columns added after the first corpus format: an older corpus gets them derived from what it has
 _DERIVED_DEFAULTS = {"title_en": "title", "original_assignee": "assignee", "applicants": "assignee"}
 _INT_COLUMNS = ("legal_status", "simple_legal_status", "n_views")
@@ -135,7 +140,8 @@ class Corpus:
     with ``|``), ``loc`` (codes joined with ``,``), ``country``, ``application_number``, ``apdt, pbdt, isdt``
     (datetime64; ``isdt`` NaT when not granted), ``legal_status, simple_legal_status`` (int),
     ``legal_events`` (JSON: ``[{"date": "YYYY-MM-DD", "code": int}, ...]`` in date order, the last one being
-    the current ``legal_status``), ``patent_type`` (``D``) and ``n_views`` (int).
+    the current ``legal_status``), ``patent_type`` (``D``) and ``n_views`` (int); ``family_id`` and
+    ``family_role`` (:data:`FAMILY_COLUMNS`: the design families of a generated corpus, ``""`` elsewhere).
 
     Example:
         >>> import tempfile

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from PIL import Image, ImageDraw
 
-__all__ = ["CANVAS", "GENERATORS", "VIEWS", "Polyline", "render_design", "render_views"]
+__all__ = ["CANVAS", "CHANGES", "GENERATORS", "VIEWS", "Polyline", "render_design", "render_views", "vary"]
 
 #: Side of the square canvas every view is drawn on, in pixels.
 CANVAS = 256
@@ -418,6 +418,49 @@ GENERATORS: dict[str, Callable[[Rng], list[Polyline]]] = {
     "12-08": _car, "12-11": _bicycle, "14-01": _headphones, "14-02": _computer, "14-03": _phone,
     "16-01": _camera, "21-01": _toy, "23-04": _fan, "26-05": _lamp, "28-03": _dryer,
 }
+
+
+# --- close variants ----------------------------------------------------------------------------------------
+
+#: What a close variant changes in its design (the same product with a small change, as design families have).
+CHANGES = ("detail removed", "detail added", "proportions")
+
+
+def vary(front: list[Polyline], change: str, rng: Rng) -> list[Polyline]:
+    """A close variant of a front elevation: one ``change`` of :data:`CHANGES`, small but visible.
+
+    ``detail removed`` drops one part other than the largest (the body stays); ``detail added`` puts a small
+    ring or bar (6-10 % of the design's size) inside it; ``proportions`` stretches the design by 12-20 %
+    along one axis (a drawing is scaled to its sheet, so only its proportions change).
+
+    Example:
+        >>> import numpy as np
+        >>> front = GENERATORS["14-03"](np.random.default_rng(3))
+        >>> [len(vary(front, c, np.random.default_rng(1))) - len(front) for c in CHANGES]
+        [-1, 1, 0]
+    """
+    if change == "detail removed":
+        extents = [float(np.ptp(p, axis=0).max()) if len(p) else 0.0 for p, _ in front]
+        body = int(np.argmax(extents))
+        parts = [k for k in range(len(front)) if k != body]
+        if not parts:
+            return list(front)
+        drop = parts[int(rng.integers(len(parts)))]
+        return [line for k, line in enumerate(front) if k != drop]
+    pts = np.concatenate([p for p, _ in front])
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    if change == "detail added":
+        size = float(np.max(hi - lo)) * _u(rng, 0.06, 0.1)
+        cx, cy = lo + (hi - lo) * rng.uniform(0.3, 0.7, 2)
+        detail = _ellipse(cx, cy, size / 2, size / 2, n=16) if rng.random() < 0.5 else \
+            _rect(cx - size, cy - size / 4, cx + size, cy + size / 4)
+        return [*front, detail]
+    if change == "proportions":
+        factor = np.ones(2)
+        factor[int(rng.integers(2))] = _u(rng, 1.08, 1.15) if rng.random() < 0.5 else 1 / _u(rng, 1.08, 1.15)
+        centre = (lo + hi) / 2
+        return [((p - centre) * factor + centre, closed) for p, closed in front]
+    raise ValueError(f"change: one of {CHANGES}, got {change!r}")
 
 
 # --- views and rendering -----------------------------------------------------------------------------------

@@ -9,10 +9,13 @@ cosines, never above their best), and only the :data:`SHORTLIST` best are scored
 
 **Stage 2, the best few.** The :data:`RERANK` designs that score highest are verified geometrically
 (:mod:`.verify`): the query is aligned onto each one's best view and compared pixel by pixel, which tells a
-design from its near twins when the query is rotated, rescaled, cropped and degraded all at once. Their
-scores become ``floor + (1 - floor) * alignment``, ``floor`` being the lowest stage-1 score among them:
-they stay above every design not verified, in the order alignment puts them, and a drawing searched for
-itself scores 1. Every score is in [0, 1]; ``docs/engine.md`` has the measured gains and costs.
+design from its near twins when the query is rotated, rescaled, cropped and degraded all at once.
+
+**One scale.** A design's score puts both stages on one scale fitted on the corpus itself (:mod:`.scale`):
+its cosine and, if verified, its alignment (else the alignment its cosine predicts), so there is no step
+between the verified designs and the rest, and a scan of a design scores about 0.95 for that design, 0.5
+for a typical design of its subclass, 0.2 for one of another class. A drawing searched for itself scores
+1; every score is in [0, 1]. ``docs/engine.md`` has the measured gains, costs and distributions.
 
 Filters keep the API's meaning and are evaluated as NumPy masks over designs. Every design's score is
 computed for every search, whatever the filters, and the designs verified are the best few of *all* designs,
@@ -33,6 +36,8 @@ Example:
 from __future__ import annotations
 
 import bisect
+import contextlib
+import json
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -43,18 +48,28 @@ from PIL import Image
 
 from ..loc import code_matches
 from ..query import DesignQuery
-from .corpus import Corpus
+from .corpus import Corpus, source_fingerprint
+from .degrade import scanned
 from .features import ANGLES, SIDE, QueryFeature, describe, query_description
-from .index import FEATURE_VERSION, load_or_build, to_map_bytes, view_paths
+from .index import FEATURE_VERSION, load_or_build, to_map_bytes, view_paths, write_atomic
 from .ink import ink_map, square, strokes
+from .scale import DEFAULT, Samples, Scale, fit
 from .verify import alignment_score
 
-__all__ = ["FEATURE_VERSION", "RERANK", "SHORTLIST", "Engine", "Hit", "QueryFeature", "SearchResult", "describe", "normalise"]
+__all__ = ["FEATURE_VERSION", "RERANK", "SCALE_VERSION", "SHORTLIST", "Engine", "Hit", "QueryFeature", "SearchResult",
+           "describe", "normalise"]
 
 #: How many of the best designs (by stage 1, over all designs) are verified geometrically in every search:
 #: about 0.6 ms each. In benchmarks/bench_engine_quality.py the true design is within the first 10 of
 #: stage 1 for every combined-distortion query; a few more cover larger corpora.
 RERANK = 16
+#: Changes whenever the code deciding a fitted scale changes (the scale is cached next to the index).
+SCALE_VERSION = FEATURE_VERSION + "-" + source_fingerprint("scale.py", "engine.py", "verify.py", "degrade.py")
+_SCALE_FILE = "score-scale.json"
+_SCALE_QUERIES = 40  # scans of corpus drawings the scale is fitted on (about 20 ms each)
+_SCALE_SEED = 20250  # their designs, views and distortions
+_SCALE_DRAWS = 200  # designs of each kind a scan's cosines are sampled from
+_SCALE_MIN_DESIGNS = 50  # smaller corpora use scale.DEFAULT
 #: In corpora of more designs than this, a design scores by its best rotation of the query only if it is
 #: among this many best by their mean (the others keep the mean): 9x less arithmetic over the whole index.
 SHORTLIST = 2000
@@ -108,7 +123,8 @@ class Engine:
     """Search a :class:`Corpus` by drawing, with the API's filters and sort orders.
 
     The index (:mod:`.index`) is loaded from the files next to the corpus, or built (and saved there) on
-    first use. A search reads the whole feature matrix once and verifies :data:`RERANK` designs.
+    first use, and so is the corpus's :attr:`scale` (:mod:`.scale`). A search reads the whole feature matrix
+    once and verifies :data:`RERANK` designs.
 
     Example:
         >>> import tempfile
@@ -133,6 +149,7 @@ class Engine:
         self._index = load_or_build(corpus.root, view_paths(corpus))
         self._features = self._index.features  # views x dims
         self._prepare_filters(meta)
+        self.scale: Scale = self._load_or_fit_scale()
 
     # -- scores --
 
@@ -168,8 +185,8 @@ class Engine:
 
     def scores_for(self, feature: QueryFeature) -> np.ndarray:
         """Every design's score for a feature from :meth:`query_feature`: stage 1 for all designs, the best
-        :data:`RERANK` verified (see the module's docstring). Costs one pass over the index and about
-        0.6 ms a verified design.
+        :data:`RERANK` verified, all on one scale (see the module's docstring). Costs one pass over the
+        index and about 0.6 ms a verified design.
 
         Example:
             >>> import tempfile
@@ -180,10 +197,27 @@ class Engine:
             >>> int(e.scores_for(q).argmax()), e.best_view(3, q)
             (3, 0)
         """
+        cosines = self.cosines(feature)
+        verified, aligned = self._verify(feature, cosines)
+        scores = self.scale.score(cosines)
+        scores[verified] = self.scale.score(cosines[verified], aligned)
+        return np.clip(scores, 0.0, 1.0).astype(np.float32)
+
+    def cosines(self, feature: QueryFeature) -> np.ndarray:
+        """Stage 1: every design's cosine with the query (its best view at its best rotation), in [0, 1].
+
+        Example:
+            >>> import tempfile
+            >>> from pathlib import Path
+            >>> from patsnap_analytics.sandbox.sample import sample_corpus
+            >>> e = Engine(sample_corpus(5, seed=4, cache_dir=Path(tempfile.mkdtemp())))
+            >>> c = e.cosines(e.query_feature(e.corpus.view_path(1, 0).read_bytes())); round(float(c[1]), 4)
+            1.0
+        """
         # always every design, whatever the filters: a design's score must not depend on them
         if self._n <= SHORTLIST:
             views = (self._features @ feature.vectors.T).max(axis=1)
-            return self._verified(feature, np.clip(np.maximum.reduceat(views, self._starts), 0.0, 1.0))
+            return np.clip(np.maximum.reduceat(views, self._starts), 0.0, 1.0)
         # one pass over every view with the rotations' mean: the mean of their cosines, never above the best
         scores = np.maximum.reduceat(self._features @ feature.vectors.mean(axis=0), self._starts)
         # the best SHORTLIST designs with every rotation: they score at least that mean, so they stay first
@@ -193,21 +227,61 @@ class Engine:
         columns = np.repeat(self._starts[shortlist] - firsts, lengths) + np.arange(int(lengths.sum()))
         best = (self._features[columns] @ feature.vectors.T).max(axis=1)
         scores[shortlist] = np.maximum.reduceat(best, firsts)
-        return self._verified(feature, np.clip(scores, 0.0, 1.0))
+        return np.clip(scores, 0.0, 1.0)
 
-    def _verified(self, feature: QueryFeature, scores: np.ndarray) -> np.ndarray:
-        """``scores`` with the best :data:`RERANK` designs' replaced by their verified scores."""
+    def _verify(self, feature: QueryFeature, cosines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The best :data:`RERANK` designs by cosine and their alignments (none for a blank query)."""
         k = min(RERANK, self._n)
         if k <= 0 or not feature.map.any():
-            return scores  # verification switched off, or a blank query with nothing to align
-        best = _top(scores, k)
-        floor = float(scores[best].min())
-        out = scores.copy()
-        for design in best:
-            view, angle = self._best_view_and_angle(int(design), feature)
-            aligned = alignment_score(feature.map, self._index.map_of(int(self._starts[design]) + view), angle)
-            out[design] = floor + (1.0 - floor) * aligned
-        return np.clip(out, 0.0, 1.0)
+            return np.zeros(0, np.int64), np.zeros(0)  # verification switched off, or nothing to align
+        best = _top(cosines, k)
+        aligned = np.empty(len(best))
+        for i, design in enumerate(best.tolist()):
+            view, angle = self._best_view_and_angle(design, feature)
+            aligned[i] = alignment_score(feature.map, self._index.map_of(int(self._starts[design]) + view), angle)
+        return best, aligned
+
+    # -- the scale --
+
+    def _load_or_fit_scale(self) -> Scale:
+        """The corpus's scale from ``score-scale.json`` next to the index when current, else fitted and
+        saved (a read-only corpus fits it on each start: the cost of 40 searches)."""
+        path = self.corpus.root / _SCALE_FILE
+        rows = int(self._features.shape[0])
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+            if saved.get("version") == SCALE_VERSION and saved.get("rows") == rows:
+                return Scale.from_dict(saved["scale"])
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            pass
+        scale = fit(self._scale_samples()) if self._n >= _SCALE_MIN_DESIGNS else DEFAULT
+        text = json.dumps({"version": SCALE_VERSION, "rows": rows, "scale": scale.to_dict()})
+        with contextlib.suppress(OSError):
+            write_atomic(path, lambda f: f.write(text.encode()))
+        return scale
+
+    def _scale_samples(self) -> Samples:
+        """:class:`~.scale.Samples` from :data:`_SCALE_QUERIES` scans of corpus drawings (seeded)."""
+        meta = self.corpus.meta
+        main = meta["loc"].astype(str).str.split(",").str[0].to_numpy()
+        ids = meta["family_id"] if "family_id" in meta.columns else pd.Series("", index=meta.index)
+        family = ids.where(ids != "", meta["patent_pn"]).to_numpy()  # no family: each design its own
+        rng = np.random.default_rng(_SCALE_SEED)
+        pairs, same, subclass, other = [], [], [], []
+        for design in rng.choice(self._n, size=min(_SCALE_QUERIES, self._n), replace=False).tolist():
+            with Image.open(self.corpus.view_path(design, int(rng.integers(self._n_views[design])))) as im:
+                feature = self.query_feature(scanned(im, rng))
+            cosines = self.cosines(feature)
+            kin = family == family[design]
+            for x, a in zip(*self._verify(feature, cosines), strict=True):
+                if x == design or not kin[x]:
+                    (same if x == design else pairs).append((cosines[x], a))
+            for pool, out in ((np.flatnonzero((main == main[design]) & ~kin), subclass),
+                              (np.flatnonzero(main != main[design]), other)):
+                if pool.size:
+                    out.extend(cosines[rng.choice(pool, size=min(_SCALE_DRAWS, pool.size), replace=False)])
+        return Samples(np.array(pairs).reshape(-1, 2), np.array(same).reshape(-1, 2), np.array(subclass),
+                       np.array(other))
 
     def best_view(self, design: int, feature: QueryFeature) -> int:
         """The view of ``design`` closest to a feature from :meth:`query_feature` (the one verified).

@@ -7,6 +7,15 @@ filers and a long tail, :func:`assignee_world`), some designs owned today by ano
 that filed them, inventors, application numbers, filing / publication / registration dates and legal events
 consistent with the legal status as of :data:`AS_OF`, one to three Locarno subclasses, and titles in the
 office's language (CN, JP, KR) beside the English one.
+
+**Design families** (:func:`sample_metadata`'s ``family_id`` and ``family_role``): some designs found a
+family that other designs of the corpus join, as real designs do — ``registration``: the same drawings filed
+in another office within the six-month priority year (another number, dates and status; the holder's name
+as that office writes a foreign applicant's, in capitals); ``variant``: the same product with a small change
+(:func:`~.drawing.vary`: a detail removed or added, proportions changed), filed later by its holder;
+``copy``: the same design drawn again (another stroke, placement, number of views) by another holder.
+``family_id`` is the patent number of the family's first filing (``family_role`` ``original``); a design in
+no family is the original of a family of one. :mod:`.truth` grades study queries by these families.
 :func:`query_drawings` and :func:`write_queries` draw from a random stream no corpus uses, so a query is
 never in the corpus.
 
@@ -44,7 +53,7 @@ from .corpus import (
     view_file,
     write_corpus,
 )
-from .drawing import GENERATORS, VIEWS, colourise, ink_colours, render_design
+from .drawing import CHANGES, GENERATORS, VIEWS, colourise, ink_colours, render_design, render_views, vary
 from .parallel import run_chunks
 
 __all__ = [
@@ -52,10 +61,12 @@ __all__ = [
     "AS_OF",
     "CORPUS_VERSION",
     "DEFAULT_DESIGNS",
+    "FAMILY_ROLES",
     "SIMPLE_OF_LEGAL",
     "UTILITY_OFFICES",
     "assignee_world",
     "chinese_title",
+    "drawing_rows",
     "query_drawings",
     "sample_corpus",
     "sample_metadata",
@@ -76,6 +87,16 @@ SIMPLE_OF_LEGAL: dict[int, int] = {
 }
 _QUERY_STREAM, _CORPUS_STREAM = 2, 1  # separate random streams: query drawings are never corpus designs
 _TYPE_STREAM = 3  # patent types and ink colours: added later, on their own stream
+_FAMILY_STREAM = 4  # design families: who joins whom, and how a member's drawing differs
+#: A design's place in its family: the first filing, the same drawings in another office, a close variant,
+#: a copy by another holder (see the module's docstring).
+FAMILY_ROLES = ("original", "registration", "variant", "copy")
+_FOUNDER_SHARE = 0.08  # designs that found a family of two or more
+_MEMBERS, _MEMBERS_P = (1, 2, 3, 4, 5), (0.35, 0.3, 0.2, 0.1, 0.05)  # members a family gets beside its original
+_ROLE_P = {"registration": 0.45, "variant": 0.35, "copy": 0.2}
+#: When a member is filed: days after its family's first filing (registrations claim its priority).
+_FILED_AFTER = {"registration": (0, 183), "variant": (60, 3 * 365), "copy": (180, 5 * 365)}
+_TRIES = 30  # random picks among the designs filed in a member's window before that member is given up
 # Drawing takes ~2 ms a design and a worker ~1 s to start: below this many, this process alone is as fast.
 _PARALLEL_MIN_DESIGNS = 800
 _DRAW_CHUNK = 100  # designs per chunk: small enough to share out evenly, big enough to keep pipes quiet
@@ -109,9 +130,24 @@ def sample_corpus(n_designs: int = DEFAULT_DESIGNS, *, seed: int = 0, cache_dir:
     return load_corpus(final)
 
 
+def drawing_rows(meta: pd.DataFrame) -> list[tuple[int, str, int, bool, int, str]]:
+    """What :func:`_draw_designs` needs to draw each design: ``(design, LOC code, views, in colour, the design
+    whose drawing it shares (its family's original, else itself), its family role)``.
+
+    Example:
+        >>> design, code, views, coloured, source, role = drawing_rows(sample_metadata(2, seed=0))[0]
+        >>> design == source, role
+        (True, 'original')
+    """
+    first = {pn: int(i) for i, pn, role in zip(meta.index, meta["patent_pn"], meta["family_role"], strict=True)
+             if role == "original"}
+    return [(int(i), c.split(",")[0], int(v), t == "U", first[f], r) for i, c, v, t, f, r in
+            zip(meta.index, meta["loc"], meta["n_views"], meta["patent_type"], meta["family_id"],
+                meta["family_role"], strict=True)]
+
+
 def _draw_all(root: Path, meta: pd.DataFrame, seed: int) -> None:
-    rows = [(int(i), c.split(",")[0], int(v), t == "U") for i, c, v, t in
-            zip(meta.index, meta["loc"], meta["n_views"], meta["patent_type"], strict=True)]
+    rows = drawing_rows(meta)
     # each design has its own seed, so chunks can be drawn anywhere, in any order, with the same pixels
     chunks = [(str(root), rows[k:k + _DRAW_CHUNK], seed) for k in range(0, len(rows), _DRAW_CHUNK)]
     for _ in run_chunks(_draw_designs, chunks, sizes=[len(c[1]) for c in chunks], unit="design",
@@ -120,18 +156,33 @@ def _draw_all(root: Path, meta: pd.DataFrame, seed: int) -> None:
         pass
 
 
-def _draw_designs(chunk: tuple[str, list[tuple[int, str, int, bool]], int]) -> None:
-    """Draw ``(design, LOC code, number of views, in colour)`` rows into the corpus at ``root`` (a worker task).
+def _draw_designs(chunk: tuple[str, list[tuple[int, str, int, bool, int, str]], int]) -> None:
+    """Draw :func:`drawing_rows` into the corpus at ``root`` (a worker task).
 
     Designs are 1-bit drawings; utility models are drawn in ink colours (RGB), as their filings often are.
+    A family's members draw its original's design: a registration exactly as filed first, a variant with
+    one change, a copy drawn anew.
     """
     root, rows, seed = chunk
-    for design, code, n_views, coloured in rows:
-        rng = np.random.default_rng([seed, _CORPUS_STREAM, design])
+    for design, code, n_views, coloured, source, role in rows:
+        rng = np.random.default_rng([seed, _CORPUS_STREAM, source])
         inks = ink_colours(np.random.default_rng([seed, _TYPE_STREAM, design])) if coloured else None
-        for view, im in enumerate(render_design(code, rng, VIEWS[:n_views])):
+        for view, im in enumerate(_family_drawing(code, rng, VIEWS[:n_views], role,
+                                                  np.random.default_rng([seed, _FAMILY_STREAM, design]))):
             out = colourise(im, inks) if inks else im.convert("1", dither=Image.Dither.NONE)
             out.save(view_file(Path(root), design, view))
+
+
+def _family_drawing(code: str, rng: np.random.Generator, views: Sequence[str], role: str,
+                    own: np.random.Generator) -> list[Image.Image]:
+    """The views of a design of ``role`` in its family: ``rng`` is its original's generator, ``own`` the
+    member's (a variant's change, a copy's new stroke and placement)."""
+    if role in ("original", "registration"):
+        return render_design(code, rng, views)
+    front = GENERATORS[code](rng)
+    if role == "variant":
+        return render_views(vary(front, CHANGES[int(own.integers(len(CHANGES)))], own), views, rng)
+    return render_views(front, views, own)
 
 
 # --- sample metadata ----------------------------------------------------------------------------------------
@@ -435,7 +486,7 @@ def sample_metadata(n_designs: int, *, seed: int = 0) -> pd.DataFrame:
     meta = pd.DataFrame(rows, columns=list(META_COLUMNS))
     for c in DATE_COLUMNS:
         meta[c] = pd.to_datetime(meta[c]).astype("datetime64[ns]")
-    return _with_utility_models(meta, seed)
+    return _with_families(_with_utility_models(meta, seed), seed)
 
 
 def _with_utility_models(meta: pd.DataFrame, seed: int) -> pd.DataFrame:
@@ -450,6 +501,105 @@ def _with_utility_models(meta: pd.DataFrame, seed: int) -> pd.DataFrame:
     meta["patent_type"] = np.where(utility, "U", "D")
     meta.loc[utility, "patent_pn"] = [_utility_number(pn) for pn in meta.loc[utility, "patent_pn"]]
     return meta
+
+
+def _with_families(meta: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Found design families among the designs (``D``) and let other designs join them (the module's
+    docstring says how). A member keeps its own number, office, dates and status, and takes its family's
+    subclass, title and (unless it is a copy) holder and inventors; it is chosen among the designs filed in
+    its role's window after the original, so its dates stay consistent. A separate random stream: every
+    other column keeps the values it had before families existed.
+    """
+    rng = np.random.default_rng([seed, _FAMILY_STREAM])
+    meta["family_id"] = meta["patent_pn"]
+    meta["family_role"] = "original"
+    designs = np.flatnonzero(meta["patent_type"].to_numpy() == "D")
+    apdt = meta["apdt"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    by_date = designs[np.argsort(apdt[designs], kind="stable")]
+    world = _World(apdt, by_date, apdt[by_date], meta["country"].to_numpy(), meta["original_assignee"].to_numpy(),
+                   np.zeros(len(meta), bool))
+    founders = rng.permutation(designs)[: round(_FOUNDER_SHARE * len(designs))]
+    world.taken[founders] = True
+    joins: list[tuple[int, int, str]] = []
+    for founder in founders.tolist():
+        offices = {world.country[founder]}
+        for _ in range(int(rng.choice(_MEMBERS, p=_MEMBERS_P))):
+            role = str(rng.choice(list(_ROLE_P), p=list(_ROLE_P.values())))
+            member = _pick_member(world, founder, role, offices, rng)
+            if member is not None:
+                world.taken[member] = True
+                offices.add(world.country[member])
+                joins.append((member, founder, role))
+    return _join(meta, joins, rng)
+
+
+@dataclass(frozen=True)
+class _World:
+    """What choosing family members reads, as arrays (pandas lookups one by one are too slow at 100k)."""
+
+    apdt: np.ndarray  # days since the epoch, by design
+    by_date: np.ndarray  # designs (D) in filing order
+    days: np.ndarray  # their filing days
+    country: np.ndarray
+    holder: np.ndarray  # original assignee
+    taken: np.ndarray  # in a family already
+
+
+def _pick_member(world: _World, founder: int, role: str, offices: set[str],
+                 rng: np.random.Generator) -> int | None:
+    """A design not yet in a family, filed in ``role``'s window after ``founder`` (a registration: in an
+    office the family has no filing in yet; a copy: by another holder), or None after a few tries."""
+    first, last = (int(world.apdt[founder]) + d for d in _FILED_AFTER[role])
+    lo, hi = int(np.searchsorted(world.days, first)), int(np.searchsorted(world.days, last, side="right"))
+    for _ in range(_TRIES if hi > lo else 0):
+        design = int(world.by_date[int(rng.integers(lo, hi))])
+        if world.taken[design] or (role == "registration" and world.country[design] in offices):
+            continue
+        if role == "copy" and world.holder[design] == world.holder[founder]:
+            continue
+        return design
+    return None
+
+
+def _join(meta: pd.DataFrame, joins: list[tuple[int, int, str]], rng: np.random.Generator) -> pd.DataFrame:
+    """Make each ``(member, founder, role)`` a ``role`` of ``founder``'s family (see :func:`_with_families`)."""
+    if not joins:
+        return meta
+    columns = ("family_id", "family_role", "loc", "title_en", "title", "abstract", "n_views", "inventor",
+               "assignee", "original_assignee", "applicants")
+    involved = sorted({d for member, founder, _ in joins for d in (member, founder)})
+    rows = meta.loc[involved, [*columns, "patent_pn", "country"]].to_dict("index")
+    for member, founder, role in joins:
+        row, first = rows[member], rows[founder]
+        code = str(first["loc"]).split(",")[0]
+        local = _LOCAL_LANGUAGE.get(row["country"])
+        if role == "copy":  # another holder's product: its own title, wording, parties and views
+            title_en = _TITLES[code][int(rng.integers(len(_TITLES[code])))]
+            detail = _DETAILS[int(rng.integers(len(_DETAILS)))]
+            row["abstract"] = f"The ornamental design for a {title_en.lower()}, {detail}, as shown and described."
+        else:
+            title_en = first["title_en"]
+            foreign = row["country"] != first["country"]
+            row.update({c: first[c] for c in ("abstract", "n_views", "inventor")})
+            row.update({c: _as_filed_in(str(first[c]), row["country"]) if foreign else first[c]
+                        for c in ("assignee", "original_assignee", "applicants")})
+        row.update(family_id=first["patent_pn"], family_role=role, loc=first["loc"], title_en=title_en,
+                   title=title_en if local is None else _LOCAL_TITLES[code][local])
+    members = sorted(member for member, _, _ in joins)
+    changed = pd.DataFrame.from_dict({m: rows[m] for m in members}, orient="index")
+    for column in columns:
+        meta.loc[members, column] = changed[column].astype(meta[column].dtype).to_numpy()
+    return meta
+
+
+def _as_filed_in(names: str, office: str) -> str:
+    """Holders' names as ``office`` records a foreign applicant's: CN, JP and KR in capitals.
+
+    Example:
+        >>> _as_filed_in("Northwind Design Inc.", "JP"), _as_filed_in("Northwind Design Inc.", "EU")
+        ('NORTHWIND DESIGN INC.', 'Northwind Design Inc.')
+    """
+    return names.upper() if office in _LOCAL_LANGUAGE else names
 
 
 def _utility_number(design_number: str) -> str:

@@ -31,7 +31,9 @@ __all__ = [
     "SandboxStats",
     "SearchEnvelope",
     "SimpleLegalStatusEnvelope",
+    "StudyEnvelope",
     "TokenResponse",
+    "TruthEnvelope",
     "UploadEnvelope",
     "apikey_doc",
     "bearer_doc",
@@ -376,6 +378,66 @@ class SandboxStats(BaseModel):
     errors: dict[str, int]
     by_error_code: dict[str, int]
     delayed: dict[str, int]
+
+
+class Verdict(BaseModel):
+    """One synthetic verdict: a design's grade for a study query (``codes.VERDICTS``' words)."""
+
+    query: str
+    query_key: str = Field(description="sha256: and the hex of the query image's bytes")
+    patent_id: str
+    patent_pn: str
+    verdict: str = Field(description="same design, similar or different")
+    relevance: int = Field(description="the verdict's grade: 2, 1 or 0")
+    verdict_source: str = Field(description="always sandbox-synthetic")
+    family_id: str
+    family_role: str
+    note: str
+
+
+class TruthData(BaseModel):
+    """``data`` of the truth: the listed verdicts; every design not listed is ``unlisted`` (different)."""
+
+    verdicts: list[Verdict]
+    unlisted: str = Field(description="the verdict of every design the answer does not list: different")
+    verdict_source: str
+    designs: int = Field(description="designs in the corpus (all judged)")
+
+
+class TruthEnvelope(BaseModel):
+    """The truth's envelope (an error envelope names a query key the sandbox did not generate)."""
+
+    status: bool
+    data: TruthData | None = None
+    error_code: int | None = None
+    error_msg: str | None = None
+
+
+class StudyQueryInfo(BaseModel):
+    """One generated study query: its name, key, image link and how it was made."""
+
+    name: str
+    query_key: str
+    image_url: str
+    degradation: str = Field(description="scanned, photographed or cropped")
+    family_id: str
+    loc: str = Field(description="the Locarno subclass of the design it was made from")
+
+
+class StudyData(BaseModel):
+    """``data`` of a study: its queries and their truth."""
+
+    queries: list[StudyQueryInfo]
+    truth: TruthData
+
+
+class StudyEnvelope(BaseModel):
+    """The study's envelope."""
+
+    status: bool
+    data: StudyData | None = None
+    error_code: int | None = None
+    error_msg: str | None = None
 
 
 

@@ -284,6 +284,32 @@ class Sandbox:
         """The corpus served (its ``meta`` DataFrame holds one row per design)."""
         return self.engine.corpus
 
+    # ------------------------------------------------------------------ the synthetic truth
+    def study_queries(self, n: int = 40, *, seed: int = 0) -> Any:
+        """``n`` study queries made from the corpus's design families, and their graded synthetic truth
+        (a :class:`~.truth.StudySet`: ``names``, ``images``, ``keys``, ``truth``). Query ``k`` of a seed is the
+        same whatever ``n``; the sandbox remembers their keys, so ``GET /_sandbox/truth`` answers for them.
+
+        Example:
+            >>> study = sb.study_queries(40, seed=0)                     # doctest: +SKIP
+            >>> study.truth.groupby("verdict").size()                    # doctest: +SKIP
+        """
+        from .truth import StudySet, truth_frame
+
+        queries = self._state.study.generate(self.corpus, n, seed)
+        return StudySet(queries, truth_frame(self.corpus, queries))
+
+    def truth(self, query_keys: Any, *, patent_ids: Any = None) -> Any:
+        """The synthetic verdicts (a DataFrame, :data:`~.truth.TRUTH_COLUMNS`) of study queries this sandbox
+        generated, by query key; ``patent_ids`` (e.g. a search's hits) adds a ``different`` row for each one
+        outside the query's family. A key it did not generate raises :class:`~.truth.UnknownQuery`.
+
+        Example:
+            >>> sb.truth(study.keys[:2], patent_ids=hits.patent_id)      # doctest: +SKIP
+        """
+        keys = [query_keys] if isinstance(query_keys, str) else list(query_keys)
+        return self._state.study.truth(self.corpus, keys, patent_ids=patent_ids)
+
     def add_client(self) -> tuple[str, str]:
         """Register another OAuth client (e.g. to test a token used with the wrong client id).
 

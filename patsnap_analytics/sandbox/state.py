@@ -27,6 +27,7 @@ from .decoding import DecodeBudget, decode_cost, over_budget
 from .faults import Clock, Faults
 from .jobs import JobStore
 from .protocol import BUSINESS_ENDPOINTS, TOKEN_PATH, ApiFailure
+from .truth import StudyBook
 
 __all__ = ["MAX_SEARCH_ID_BYTES", "MAX_STORED_UPLOADS", "MAX_STORED_UPLOAD_BYTES", "Credentials", "SandboxState",
            "SearchIds", "Stats", "Upload", "UploadStore"]
@@ -294,6 +295,7 @@ class SandboxState:
     uploads: UploadStore = field(init=False)
     search_ids: SearchIds = field(init=False)
     stats: Stats = field(default_factory=Stats)
+    study: StudyBook = field(default_factory=StudyBook)  # the study queries generated, for the synthetic truth
     base_url: str | None = None      # set by the server once bound; else taken from the request
     body_timeout: float = 30.0       # seconds a business request's body may take to arrive
     # scheme://host:port of every base URL the sandbox issued file URLs under (how it recognises its own URLs)
