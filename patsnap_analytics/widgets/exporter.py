@@ -19,7 +19,7 @@ Example:
     >>> panel = ExportPanel(client=None, folder=tempfile.mkdtemp())
     >>> panel.use(pd.DataFrame({"query": ["q.png"], "patent_pn": ["USD1S"]}))
     >>> panel.export("csv").read_text()
-    'query,patent_pn\\nq.png,USD1S\\n'
+    '"query","patent_pn"\\n"q.png","USD1S"\\n'
     >>> "download=" in panel.links.value
     True
 """
