@@ -29,11 +29,14 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .api import wire_day
@@ -112,6 +115,48 @@ def enriched_column(name: str, values: list[Any]) -> pd.api.extensions.Extension
     return pd.array(values, dtype=dtype)
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_NS_PER_DAY = 86_400 * 10**9
+
+
+@functools.cache
+def _dtype(name: str) -> Any:
+    return pd.api.types.pandas_dtype(name)
+
+
+def typed_array(values: list[Any], dtype: str) -> Any:
+    """``values`` (one per row, ``None`` when missing) as an array of ``dtype`` (a :data:`FRAME_DTYPES` value),
+    built in one step: ``datetime64[ns]`` columns take days (:class:`datetime.date`), ``object`` columns hold the
+    values as they are (lists stay lists), the nullable ones (``string``, ``Int64``, ``Float64``,
+    ``boolean``) are made by their own array type.
+
+    Example:
+        >>> pd.Series(typed_array([date(2020, 1, 31), None], "datetime64[ns]")).tolist()
+        [Timestamp('2020-01-31 00:00:00'), NaT]
+        >>> typed_array([3, None], "Int64").tolist(), typed_array([["a", "b"], ["c", "d"]], "object").shape
+        ([3, <NA>], (2,))
+    """
+    if dtype == "object":
+        out = np.empty(len(values), dtype=object)
+        for i, value in enumerate(values):  # element by element: equal-length lists must not become a 2-D array
+            out[i] = value
+        return out
+    if dtype == "datetime64[ns]":
+        ns = np.array([0 if d is None else d.toordinal() - _EPOCH_ORDINAL for d in values], dtype=np.int64)
+        ns *= _NS_PER_DAY
+        ns[[d is None for d in values]] = np.iinfo(np.int64).min  # NaT
+        return ns.view("datetime64[ns]")
+    typed = _dtype(dtype)
+    if dtype == "string" and getattr(typed, "storage", None) == "pyarrow":
+        import pyarrow as pa  # loaded by pandas already when it keeps strings in Arrow
+
+        try:  # text and None only (what a checked answer holds): Arrow builds the array in one C loop
+            return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()), dtype=typed)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass  # a value that is not text: converted to text as pandas converts it
+    return typed.construct_array_type()._from_sequence(values, dtype=typed)
+
+
 def empty_results() -> pd.DataFrame:
     """A result frame with no rows but the full typed schema.
 
@@ -129,14 +174,13 @@ def _score(value: Any) -> float | None:
         return None
 
 
-def _day(value: Any) -> pd.Timestamp | None:
+def _day(value: Any) -> date | None:
     """A ``yyyyMMdd`` integer as a day; anything else — a day no calendar or ``datetime64[ns]`` holds — is
     missing, never a crash (answers.py refuses such answers before they are stored)."""
     try:
-        day = wire_day(value)
+        return wire_day(value)
     except ValueError:
         return None
-    return None if day is None else pd.Timestamp(day)
 
 
 def _names(value: Any) -> list[str] | None:
@@ -145,29 +189,49 @@ def _names(value: Any) -> list[str] | None:
     return [n.strip() for n in value.split("|") if n.strip()]
 
 
-def _row(m: dict[str, Any], rank: int, *, query: str, search_id: Any, total: Any, with_score: bool) -> dict:
-    loc_match = m.get("loc_match")
-    return {
-        "query": query,
-        "rank": rank,
-        "patent_id": m.get("patent_id"),
-        "patent_pn": m.get("patent_pn"),
-        "title": m.get("title"),
-        "score": _score(m.get("score")) if with_score else None,
-        "image_url": m.get("url"),
-        "country": m.get("authority") or office_of(m.get("patent_pn")),
-        "search_id": search_id,
-        "total_count": total,
-        "application_number": m.get("apno"),
-        "application_date": _day(m.get("apdt")),
-        "publication_date": _day(m.get("pbdt")),
-        "current_assignee": m.get("current_assignee"),
-        "original_assignee": m.get("original_assignee"),
-        "inventors": _names(m.get("inventor")),
-        "loc": list(m["loc"]) if isinstance(m.get("loc"), list) else None,
-        "loc_match": None if loc_match is None else bool(loc_match),
-        "img_id": m.get("img_id"),
-    }
+@dataclass(frozen=True)
+class _Rows:
+    """An answer's rows and what every row of it shares, read one column at a time."""
+
+    messages: list[dict[str, Any]]
+    ranks: list[int]
+    query: str
+    search_id: Any
+    total: Any
+    with_score: bool
+
+    def field(self, key: str) -> list[Any]:
+        """Each row's ``key`` (``None`` where a row lacks it)."""
+        return [m.get(key) for m in self.messages]
+
+    def same(self, value: Any) -> list[Any]:
+        """``value`` for every row."""
+        return [value] * len(self.messages)
+
+
+#: How each column's values are read from an answer's rows, in :data:`FRAME_DTYPES` order: a new column is one
+#: line here (and its dtype there).
+_COLUMNS: dict[str, Callable[[_Rows], list[Any]]] = {
+    "query": lambda r: r.same(r.query),
+    "rank": lambda r: r.ranks,
+    "patent_id": lambda r: r.field("patent_id"),
+    "patent_pn": lambda r: r.field("patent_pn"),
+    "title": lambda r: r.field("title"),
+    "score": lambda r: [_score(v) for v in r.field("score")] if r.with_score else r.same(None),
+    "image_url": lambda r: r.field("url"),
+    "country": lambda r: [m.get("authority") or office_of(m.get("patent_pn")) for m in r.messages],
+    "search_id": lambda r: r.same(r.search_id),
+    "total_count": lambda r: r.same(r.total),
+    "application_number": lambda r: r.field("apno"),
+    "application_date": lambda r: [_day(v) for v in r.field("apdt")],
+    "publication_date": lambda r: [_day(v) for v in r.field("pbdt")],
+    "current_assignee": lambda r: r.field("current_assignee"),
+    "original_assignee": lambda r: r.field("original_assignee"),
+    "inventors": lambda r: [_names(v) for v in r.field("inventor")],
+    "loc": lambda r: [list(v) if isinstance(v, list) else None for v in r.field("loc")],
+    "loc_match": lambda r: [None if v is None else bool(v) for v in r.field("loc_match")],
+    "img_id": lambda r: r.field("img_id"),
+}
 
 
 def results_frame(data: dict, *, query: str, sorted_by_similarity: bool, first_rank: int = 1,
@@ -185,17 +249,17 @@ def results_frame(data: dict, *, query: str, sorted_by_similarity: bool, first_r
         >>> int(row["rank"]), row["country"], row["application_date"].date(), row["inventors"], bool(row["loc_match"])
         (101, 'CN', datetime.date(2020, 1, 31), ['Li Wei', 'Kim Ji-ho'], True)
     """
-    messages = data.get("patent_messages") or []
-    total = data.get("total_search_result_count")
-    search_id = data.get("search_id")
-    if ranks is None:
-        ranks = range(first_rank, first_rank + len(messages))
-    rows = [_row(m, rank, query=query, search_id=search_id, total=total, with_score=sorted_by_similarity)
-            for rank, m in zip(ranks, messages, strict=True)]
-    if not rows:
+    messages = list(data.get("patent_messages") or [])
+    if not messages:
         return empty_results()
-    frame = pd.DataFrame(rows, columns=list(FRAME_DTYPES))
-    return frame.astype(FRAME_DTYPES)
+    ranks = list(range(first_rank, first_rank + len(messages)) if ranks is None else ranks)
+    if len(ranks) != len(messages):
+        raise ValueError(f"{len(ranks)} ranks for {len(messages)} rows")
+    rows = _Rows(messages, ranks, query, data.get("search_id"), data.get("total_search_result_count"),
+                 sorted_by_similarity)
+    # each column typed once, straight from its values (no frame of objects converted column by column)
+    return pd.DataFrame({name: typed_array(read(rows), FRAME_DTYPES[name]) for name, read in _COLUMNS.items()},
+                        copy=False)
 
 
 @dataclass(frozen=True)
