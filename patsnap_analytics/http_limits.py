@@ -26,6 +26,9 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
+import os
 import socket
 import threading
 import time
@@ -102,36 +105,81 @@ def mount(session: requests.Session) -> None:
 
 
 class _Watchdog:
-    """Shuts the calling thread's connection down at the deadline (a ``threading.Timer``)."""
+    """Shuts the calling thread's connection down at the deadline (fired by the one :class:`_Alarms` thread)."""
 
     def __init__(self, seconds: float) -> None:
         self.thread = threading.get_ident()
         self.fired = False
+        self.done = False
         self.response: requests.Response | None = None
-        self._timer = threading.Timer(max(0.0, seconds), self._fire)
-        self._timer.daemon = True
+        self._deadline = time.monotonic() + max(0.0, seconds)
 
     def __enter__(self) -> _Watchdog:
         with _sending_lock:
             _sending.pop(self.thread, None)
-        self._timer.start()
+        _ALARMS.add(self._deadline, self)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
-        with _sending_lock:
+        with _sending_lock:  # once done (said under the lock fire() holds), a finished call is never cut
+            self.done = True
             _sending.pop(self.thread, None)
+        _ALARMS.discard()
 
-    def _fire(self) -> None:
-        self.fired = True
+    def fire(self) -> None:
         with _sending_lock:
-            connection = _sending.get(self.thread)
-        sock = getattr(connection, "sock", None)
-        if sock is None and self.response is not None:  # a session we did not create: known once the head is in
-            sock = getattr(getattr(self.response.raw, "_connection", None), "sock", None)
-        if sock is not None:
-            with contextlib.suppress(OSError):  # unblocks a read in progress at once (close() would not)
-                sock.shutdown(socket.SHUT_RDWR)
+            if self.done:
+                return
+            self.fired = True
+            sock = getattr(_sending.get(self.thread), "sock", None)
+            if sock is None and self.response is not None:  # a session we did not create: known once the head is in
+                sock = getattr(getattr(self.response.raw, "_connection", None), "sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):  # unblocks a read in progress at once (close() would not)
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Alarms:
+    """One daemon thread for every watchdog of the process: it sleeps until the earliest deadline and fires the
+    watchdogs whose call is still out. (A timer thread per call would cost more than a loopback call.)"""
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self._wake = threading.Condition(threading.Lock())
+        self._due: list[tuple[float, int, _Watchdog]] = []  # a heap by deadline
+        self._count = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def add(self, deadline: float, watchdog: _Watchdog) -> None:
+        with self._wake:
+            heapq.heappush(self._due, (deadline, next(self._count), watchdog))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="patsnap-deadlines", daemon=True)
+                self._thread.start()
+            elif self._due[0][2] is watchdog:
+                self._wake.notify()  # the new deadline is the earliest: sleep less
+
+    def discard(self) -> None:
+        """Drop the finished watchdogs at the front (the others leave when they reach it, or at their deadline)."""
+        with self._wake:
+            while self._due and self._due[0][2].done:
+                heapq.heappop(self._due)
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._due or self._due[0][0] > time.monotonic():
+                    self._wake.wait(None if not self._due else self._due[0][0] - time.monotonic())
+                _, _, watchdog = heapq.heappop(self._due)
+                if watchdog.done:
+                    continue
+            watchdog.fire()
+
+
+_ALARMS = _Alarms()
+os.register_at_fork(after_in_child=_ALARMS._reset)  # a forked child has no alarm thread (and a fresh lock)
 
 
 def exchange(session: requests.Session, prepared: requests.PreparedRequest, *, where: str, timeout: float,
