@@ -387,7 +387,7 @@ def patent_ids_of(df: pd.DataFrame) -> list[str]:
     if "patent_id" not in df.columns:
         raise ValidationError("df", "not a result frame: no 'patent_id' column (search_designs / search_many "
                                     "return one)")
-    return [str(p) for p in pd.unique(df["patent_id"].dropna().astype(str))]
+    return list(dict.fromkeys(str(p) for p in df["patent_id"].dropna().tolist()))
 
 
 # ---------------------------------------------------------------------------------------------- parsing

@@ -97,8 +97,8 @@ LIST_COLUMNS = tuple(c for c, t in ENRICHED_DTYPES.items() if t == "object")
 
 
 def enriched_column(name: str, values: list[Any]) -> pd.api.extensions.ExtensionArray:
-    """``values`` (one per row, ``None`` when unknown) typed as the enriched column ``name`` is (an array,
-    so that assigning it to a frame never aligns on an index).
+    """``values`` (one per row, ``None`` when unknown; days as ISO ``YYYY-MM-DD`` text, as records keep them)
+    typed as the enriched column ``name`` is (an array, so that assigning it to a frame never aligns on an index).
 
     Example:
         >>> enriched_column("application_date", ["2020-01-31", None]).tolist()
@@ -107,12 +107,16 @@ def enriched_column(name: str, values: list[Any]) -> pd.api.extensions.Extension
         [['06-01'], None]
     """
     dtype = ENRICHED_DTYPES[name]
-    if dtype == "object":
-        return pd.Series(values, dtype="object").array
     if dtype.startswith("datetime64"):
-        dates = pd.to_datetime(pd.Series(values, dtype="object"), format="%Y-%m-%d")
-        return dates.dt.normalize().astype(dtype).array
-    return pd.array(values, dtype=dtype)
+        values = [None if v is None else _iso_day(v) for v in values]
+    return typed_array(values, dtype)
+
+
+def _iso_day(text: str) -> date:
+    """A ``YYYY-MM-DD`` day (no other form of ISO 8601)."""
+    if len(text) != 10:
+        raise ValueError(f"{text!r} is not a YYYY-MM-DD day")
+    return date.fromisoformat(text)
 
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -124,36 +128,38 @@ def _dtype(name: str) -> Any:
     return pd.api.types.pandas_dtype(name)
 
 
-def typed_array(values: list[Any], dtype: str) -> Any:
-    """``values`` (one per row, ``None`` when missing) as an array of ``dtype`` (a :data:`FRAME_DTYPES` value),
-    built in one step: ``datetime64[ns]`` columns take days (:class:`datetime.date`), ``object`` columns hold the
-    values as they are (lists stay lists), the nullable ones (``string``, ``Int64``, ``Float64``,
-    ``boolean``) are made by their own array type.
+def typed_array(values: list[Any], dtype: str) -> pd.api.extensions.ExtensionArray:
+    """``values`` (one per row, ``None`` when missing) as a pandas array of ``dtype`` (a :data:`FRAME_DTYPES` or
+    :data:`ENRICHED_DTYPES` value), built in one step: ``datetime64[ns]`` arrays take days
+    (:class:`datetime.date`), ``object`` arrays hold the values as they are (lists stay lists), the nullable
+    ones (``string``, ``Int64``, ``Float64``, ``boolean``) are made by their own array type.
 
     Example:
-        >>> pd.Series(typed_array([date(2020, 1, 31), None], "datetime64[ns]")).tolist()
+        >>> typed_array([date(2020, 1, 31), None], "datetime64[ns]").tolist()
         [Timestamp('2020-01-31 00:00:00'), NaT]
-        >>> typed_array([3, None], "Int64").tolist(), typed_array([["a", "b"], ["c", "d"]], "object").shape
-        ([3, <NA>], (2,))
+        >>> typed_array([3, None], "Int64").tolist(), typed_array([["a", "b"], ["c", "d"]], "object").tolist()
+        ([3, <NA>], [['a', 'b'], ['c', 'd']])
     """
     if dtype == "object":
         out = np.empty(len(values), dtype=object)
         for i, value in enumerate(values):  # element by element: equal-length lists must not become a 2-D array
             out[i] = value
-        return out
+        return pd.array(out, dtype=object, copy=False)
     if dtype == "datetime64[ns]":
         ns = np.array([0 if d is None else d.toordinal() - _EPOCH_ORDINAL for d in values], dtype=np.int64)
         ns *= _NS_PER_DAY
         ns[[d is None for d in values]] = np.iinfo(np.int64).min  # NaT
-        return ns.view("datetime64[ns]")
+        return pd.array(ns.view("datetime64[ns]"), copy=False)
     typed = _dtype(dtype)
     if dtype == "string" and getattr(typed, "storage", None) == "pyarrow":
         import pyarrow as pa  # loaded by pandas already when it keeps strings in Arrow
 
         try:  # text and None only (what a checked answer holds): Arrow builds the array in one C loop
-            return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()), dtype=typed)
+            array = pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
         except (pa.ArrowInvalid, pa.ArrowTypeError):
-            pass  # a value that is not text: converted to text as pandas converts it
+            array = None  # a value that is not text: converted to text as pandas converts it
+        if array is not None and array.dtype == typed:
+            return array
     return typed.construct_array_type()._from_sequence(values, dtype=typed)
 
 
@@ -366,7 +372,9 @@ class ResultInfo:
 
     def as_attrs(self) -> dict[str, Any]:
         """The JSON-serialisable dict stored in ``df.attrs``."""
-        out = dataclasses.asdict(self)
+        # a copy of every container (the frame and this info share nothing), without asdict's generality:
+        # attrs are set on every frame a search returns
+        out = {name: _copied(getattr(self, name)) for name in _field_names(type(self))}
         out["queries"] = {name: spec.as_json() for name, spec in self.queries.items()}
         return out
 
@@ -374,6 +382,20 @@ class ResultInfo:
         """Set ``df.attrs`` from this info; returns ``df``."""
         df.attrs = self.as_attrs()
         return df
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def _copied(value: Any) -> Any:
+    """``value`` with every dict, list and tuple in it copied (JSON values: the rest is immutable)."""
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copied(v) for v in value)
+    return value
 
 
 def is_sandbox(df: pd.DataFrame) -> bool:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
+import math
 import os
 import socket
 import threading
@@ -124,7 +125,6 @@ class _Watchdog:
         with _sending_lock:  # once done (said under the lock fire() holds), a finished call is never cut
             self.done = True
             _sending.pop(self.thread, None)
-        _ALARMS.discard()
 
     def fire(self) -> None:
         with _sending_lock:
@@ -140,8 +140,10 @@ class _Watchdog:
 
 
 class _Alarms:
-    """One daemon thread for every watchdog of the process: it sleeps until the earliest deadline and fires the
-    watchdogs whose call is still out. (A timer thread per call would cost more than a loopback call.)"""
+    """One daemon thread for every watchdog of the process (a timer thread per call would cost more than a
+    loopback call): it sleeps until the earliest deadline, fires the watchdogs whose call is still out, and
+    forgets the finished ones. A call adds its deadline without waking it, unless that deadline is earlier
+    than the one it sleeps until."""
 
     def __init__(self) -> None:
         self._reset()
@@ -150,6 +152,7 @@ class _Alarms:
         self._wake = threading.Condition(threading.Lock())
         self._due: list[tuple[float, int, _Watchdog]] = []  # a heap by deadline
         self._count = itertools.count()
+        self._sleeps_until = math.inf
         self._thread: threading.Thread | None = None
 
     def add(self, deadline: float, watchdog: _Watchdog) -> None:
@@ -158,24 +161,21 @@ class _Alarms:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="patsnap-deadlines", daemon=True)
                 self._thread.start()
-            elif self._due[0][2] is watchdog:
-                self._wake.notify()  # the new deadline is the earliest: sleep less
-
-    def discard(self) -> None:
-        """Drop the finished watchdogs at the front (the others leave when they reach it, or at their deadline)."""
-        with self._wake:
-            while self._due and self._due[0][2].done:
-                heapq.heappop(self._due)
+            elif deadline < self._sleeps_until:
+                self._wake.notify()
 
     def _run(self) -> None:
         while True:
             with self._wake:
-                while not self._due or self._due[0][0] > time.monotonic():
-                    self._wake.wait(None if not self._due else self._due[0][0] - time.monotonic())
-                _, _, watchdog = heapq.heappop(self._due)
-                if watchdog.done:
-                    continue
-            watchdog.fire()
+                now = time.monotonic()
+                fire = [w for d, _, w in self._due if d <= now and not w.done]
+                self._due = [e for e in self._due if e[0] > now and not e[2].done]
+                heapq.heapify(self._due)
+                self._sleeps_until = self._due[0][0] if self._due else math.inf
+                if not fire:
+                    self._wake.wait(None if not self._due else self._sleeps_until - now)
+            for watchdog in fire:
+                watchdog.fire()
 
 
 _ALARMS = _Alarms()
