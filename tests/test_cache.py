@@ -149,6 +149,23 @@ def test_no_secret_ever_reaches_the_cache_file(sb, drawing, cache_path):
         assert secret and secret.encode() not in raw, "a secret reached the cache file"
 
 
+def test_a_cache_hit_is_not_queued_behind_a_search_in_flight(sb, drawing, cache_path):
+    # a refresh holds the search's single-flight lock while its call is out (the sandbox's latency keeps it out);
+    # the same search answered by the cache sends nothing, so it takes no lock and is served meanwhile
+    client = client_for(sb, cache=cache_path)
+    first = client.search_designs(drawing, limit=5)
+    sb.configure(latency=5.0)
+    refresh = threading.Thread(target=client.search_designs, args=(drawing,), kwargs={"limit": 5, "refresh": True})
+    refresh.start()
+    while calls(sb)[SEARCH] < 2:  # counted on arrival, before the latency: the refresh is out, holding the lock
+        refresh.join(0.01)
+    hit = client.search_designs(drawing, limit=5)
+    in_flight = refresh.is_alive()
+    refresh.join()
+    assert in_flight and hit.attrs["from_cache"] and hit.equals(first)
+    assert calls(sb) == {TOKEN: 0, UPLOAD: 1, SEARCH: 2}
+
+
 def test_eight_threads_share_one_cache(sb, drawing, cache_path):
     client = client_for(sb, cache=cache_path)
     offices = ["US", "CN", "EU", "JP", "KR", "DE", "GB", "FR"]
