@@ -140,6 +140,8 @@ def typed_array(values: list[Any], dtype: str) -> pd.api.extensions.ExtensionArr
         >>> typed_array([3, None], "Int64").tolist(), typed_array([["a", "b"], ["c", "d"]], "object").tolist()
         ([3, <NA>], [['a', 'b'], ['c', 'd']])
     """
+    if values.count(None) == len(values):  # a column no row fills (search-id's rich ones)
+        return _missing(dtype, len(values))
     if dtype == "object":
         out = np.empty(len(values), dtype=object)
         for i, value in enumerate(values):  # element by element: equal-length lists must not become a 2-D array
@@ -161,6 +163,16 @@ def typed_array(values: list[Any], dtype: str) -> pd.api.extensions.ExtensionArr
         if array is not None and array.dtype == typed:
             return array
     return typed.construct_array_type()._from_sequence(values, dtype=typed)
+
+
+def _missing(dtype: str, n: int) -> pd.api.extensions.ExtensionArray:
+    """``n`` missing values of ``dtype``."""
+    if dtype == "object":
+        return pd.array(np.full(n, None, dtype=object), dtype=object, copy=False)
+    if dtype == "datetime64[ns]":
+        return pd.array(np.full(n, np.datetime64("NaT", "ns")), copy=False)
+    typed = _dtype(dtype)
+    return typed.construct_array_type()._from_sequence([None] * n, dtype=typed)
 
 
 def empty_results() -> pd.DataFrame:
@@ -195,24 +207,34 @@ def _names(value: Any) -> list[str] | None:
     return [n.strip() for n in value.split("|") if n.strip()]
 
 
-@dataclass(frozen=True)
 class _Rows:
     """An answer's rows and what every row of it shares, read one column at a time."""
 
-    messages: list[dict[str, Any]]
-    ranks: list[int]
-    query: str
-    search_id: Any
-    total: Any
-    with_score: bool
+    def __init__(self, data: dict, messages: list[dict[str, Any]], ranks: list[int], *, query: str,
+                 with_score: bool) -> None:
+        self.messages, self.ranks, self.query, self.with_score = messages, ranks, query, with_score
+        self.search_id, self.total = data.get("search_id"), data.get("total_search_result_count")
+        #: the fields any row holds (search-id's rows hold none of the rich ones: those columns are all NA)
+        self.keys = set().union(*messages)
 
-    def field(self, key: str) -> list[Any]:
-        """Each row's ``key`` (``None`` where a row lacks it)."""
-        return [m.get(key) for m in self.messages]
+    def field(self, key: str, convert: Callable[[Any], Any] | None = None) -> list[Any]:
+        """Each row's ``key`` (``None`` where a row lacks it), through ``convert`` (which keeps ``None``)."""
+        if key not in self.keys:
+            return self.same(None)
+        values = [m.get(key) for m in self.messages]
+        return values if convert is None else [convert(v) for v in values]
 
     def same(self, value: Any) -> list[Any]:
         """``value`` for every row."""
         return [value] * len(self.messages)
+
+
+def _loc(value: Any) -> list[str] | None:
+    return list(value) if isinstance(value, list) else None
+
+
+def _loc_match(value: Any) -> bool | None:
+    return None if value is None else bool(value)
 
 
 #: How each column's values are read from an answer's rows, in :data:`FRAME_DTYPES` order: a new column is one
@@ -223,19 +245,19 @@ _COLUMNS: dict[str, Callable[[_Rows], list[Any]]] = {
     "patent_id": lambda r: r.field("patent_id"),
     "patent_pn": lambda r: r.field("patent_pn"),
     "title": lambda r: r.field("title"),
-    "score": lambda r: [_score(v) for v in r.field("score")] if r.with_score else r.same(None),
+    "score": lambda r: r.field("score", _score) if r.with_score else r.same(None),
     "image_url": lambda r: r.field("url"),
     "country": lambda r: [m.get("authority") or office_of(m.get("patent_pn")) for m in r.messages],
     "search_id": lambda r: r.same(r.search_id),
     "total_count": lambda r: r.same(r.total),
     "application_number": lambda r: r.field("apno"),
-    "application_date": lambda r: [_day(v) for v in r.field("apdt")],
-    "publication_date": lambda r: [_day(v) for v in r.field("pbdt")],
+    "application_date": lambda r: r.field("apdt", _day),
+    "publication_date": lambda r: r.field("pbdt", _day),
     "current_assignee": lambda r: r.field("current_assignee"),
     "original_assignee": lambda r: r.field("original_assignee"),
-    "inventors": lambda r: [_names(v) for v in r.field("inventor")],
-    "loc": lambda r: [list(v) if isinstance(v, list) else None for v in r.field("loc")],
-    "loc_match": lambda r: [None if v is None else bool(v) for v in r.field("loc_match")],
+    "inventors": lambda r: r.field("inventor", _names),
+    "loc": lambda r: r.field("loc", _loc),
+    "loc_match": lambda r: r.field("loc_match", _loc_match),
     "img_id": lambda r: r.field("img_id"),
 }
 
@@ -261,11 +283,10 @@ def results_frame(data: dict, *, query: str, sorted_by_similarity: bool, first_r
     ranks = list(range(first_rank, first_rank + len(messages)) if ranks is None else ranks)
     if len(ranks) != len(messages):
         raise ValueError(f"{len(ranks)} ranks for {len(messages)} rows")
-    rows = _Rows(messages, ranks, query, data.get("search_id"), data.get("total_search_result_count"),
-                 sorted_by_similarity)
+    rows = _Rows(data, messages, ranks, query=query, with_score=sorted_by_similarity)
     # each column typed once, straight from its values (no frame of objects converted column by column)
     return pd.DataFrame({name: typed_array(read(rows), FRAME_DTYPES[name]) for name, read in _COLUMNS.items()},
-                        copy=False)
+                        index=pd.RangeIndex(len(messages)), copy=False)
 
 
 @dataclass(frozen=True)
