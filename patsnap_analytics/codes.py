@@ -21,7 +21,6 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -498,6 +497,8 @@ def suggest_loc(text: str) -> str | None:
     if re.search(r"[A-Za-z]{3,}", text):
         found = find_loc(text, limit=1)
         return str(found["code"].iloc[0]) if len(found) else None
+    import difflib  # on a mistake only: not loaded with the package
+
     close = difflib.get_close_matches(text, [*LOC_SUBCLASSES, *LOC_CLASSES], n=1, cutoff=0.8)
     return close[0] if close else None
 
@@ -612,6 +613,8 @@ def suggest_office(text: str) -> str | None:
     if len(key) <= 2:  # two letters that are no office: any "close" code would be a guess
         return None
     names = {**by_name, **OFFICE_ALIASES}
+    import difflib  # on a mistake only: not loaded with the package
+
     close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.75)
     return names[close[0]] if close else None
 
