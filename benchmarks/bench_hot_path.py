@@ -25,6 +25,7 @@ call spend their time (cProfile, the toolkit's functions by cumulative time).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import io
 import json
@@ -36,7 +37,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -48,6 +49,31 @@ from patsnap_analytics.sandbox import Sandbox
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((ROOT / "patsnap_analytics" / "samples").glob("*.png"))
 ENRICH = ("bibliography", "simple_legal_status", "legal_status")
+
+
+#: A client on the sandbox with the given cache (``False``: none).
+Connect = Callable[[object], pa.Client]
+
+
+@contextlib.contextmanager
+def served(designs: int) -> Iterator[tuple[str, str]]:
+    """A sandbox in a process of its own (``patsnap-analytics sandbox serve``): its URL and api key."""
+    child = subprocess.Popen([sys.executable, "-m", "patsnap_analytics.cli", "sandbox", "serve", "--designs",
+                              str(designs)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        url = key = None
+        for line in child.stdout or ():
+            if "serving at" in line:
+                url = line.split("serving at", 1)[1].split()[0]
+            elif "api key:" in line:
+                key = line.split("api key:", 1)[1].strip()
+                break
+        if not url or not key:
+            raise RuntimeError("the sandbox did not start")
+        yield url, key
+    finally:
+        child.terminate()
+        child.wait(timeout=30)
 
 
 def interleaved(ours: Callable[[], object], theirs: Callable[[], object], repeats: int) -> list[tuple[float, float]]:
@@ -122,8 +148,8 @@ HIT_CASES = {
 }
 
 
-def bench_uncached(sb: Sandbox, url: str, url2: str, image: bytes, repeats: int) -> list[tuple]:
-    client = pa.connect(sandbox=sb, cache=False)
+def bench_uncached(connect: Connect, url: str, url2: str, image: bytes, repeats: int) -> list[tuple]:
+    client = connect(False)
     hits = client.search_designs(url, endpoint="image-single", limit=100)
     raw = requests.Session()
     rows = []
@@ -139,10 +165,10 @@ def searching(client: pa.Client, target: object, filters: dict) -> Callable[[], 
     return lambda: client.search_designs(target, **filters)
 
 
-def bench_hits(sb: Sandbox, url: str, url2: str, folder: Path, repeats: int) -> list[tuple]:
+def bench_hits(connect: Connect, url: str, url2: str, folder: Path, repeats: int) -> list[tuple]:
     from requests_cache import CachedSession
 
-    client = pa.connect(sandbox=sb, cache=folder / "ours.sqlite")
+    client = connect(folder / "ours.sqlite")
     bare = CachedSession(str(folder / "bare.sqlite"), backend="sqlite", serializer="json",
                          allowable_methods=("GET", "POST"), expire_after=3600)
     rows = []
@@ -203,13 +229,13 @@ def profile(label: str, fn: Callable[[], object], n: int = 40) -> None:
             print("  " + line.strip()[:150])
 
 
-def http_figures(sb: Sandbox, args: argparse.Namespace, folder: Path) -> None:
+def http_figures(connect: Connect, args: argparse.Namespace, folder: Path) -> None:
     """The uncached and cache-hit tables (and the profiles) against one sandbox."""
     image, image2 = SAMPLES[0].read_bytes(), SAMPLES[1].read_bytes()
-    setup = pa.connect(sandbox=sb, cache=False)
+    setup = connect(False)
     url, url2 = setup.upload_image(image).url, setup.upload_image(image2).url
     if args.only in (None, "uncached"):
-        rows = bench_uncached(sb, url, url2, image, args.repeats)
+        rows = bench_uncached(connect, url, url2, image, args.repeats)
         print(f"Uncached, loopback sandbox of {args.designs} designs, median of {args.repeats} interleaved "
               "(wall: the goal's ratio; CPU: the calling thread's own time)")
         print(f"{'call':28}{'calls':>6}{'ours ms':>9}{'raw ms':>9}{'ratio':>7}{'overhead':>10}"
@@ -220,7 +246,7 @@ def http_figures(sb: Sandbox, args: argparse.Namespace, folder: Path) -> None:
                   f"{(ours_cpu - raw_cpu) * 1e3:14.2f}")
         print()
     if args.only in (None, "hit"):
-        rows = bench_hits(sb, url, url2, folder, args.repeats)
+        rows = bench_hits(connect, url, url2, folder, args.repeats)
         print(f"Cache hit (SQLite file), median of {args.repeats} interleaved")
         print(f"{'search':28}{'ours ms':>9}{'bare ms':>9}{'ratio':>7}{'CPU ours':>10}{'CPU bare':>10}{'CPU ratio':>11}")
         for name, (ours_wall, ours_cpu), (bare_wall, bare_cpu) in rows:
@@ -228,10 +254,10 @@ def http_figures(sb: Sandbox, args: argparse.Namespace, folder: Path) -> None:
                   f"{ours_cpu * 1e3:10.2f}{bare_cpu * 1e3:10.2f}{ours_cpu / bare_cpu:11.2f}")
         print()
     if args.profile:
-        cached = pa.connect(sandbox=sb, cache=folder / "profile.sqlite")
+        cached = connect(folder / "profile.sqlite")
         profile("cache hit, image-single limit 100",
                 lambda: cached.search_designs(url, endpoint="image-single", limit=100))
-        uncached = pa.connect(sandbox=sb, cache=False)
+        uncached = connect(False)
         profile("uncached, image-single limit 100",
                 lambda: uncached.search_designs(url, endpoint="image-single", limit=100))
         print()
@@ -243,13 +269,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=41)
     ap.add_argument("--imports", type=int, default=41, help="fresh subprocesses per side for the import figure")
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--in-process", action="store_true",
+                    help="run the sandbox in a thread of this process (its allocations and the GIL then weigh on "
+                         "both sides) instead of a process of its own, as a remote API would be")
     ap.add_argument("--only", choices=("uncached", "hit", "import"), default=None)
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
     folder = Path(tempfile.mkdtemp(prefix="bench-hot-"))
-    if args.only != "import":
+    if args.only != "import" and args.in_process:
         with Sandbox(designs=args.designs) as sb:
-            http_figures(sb, args, folder)
+            http_figures(lambda cache: pa.connect(sandbox=sb, cache=cache), args, folder)
+    elif args.only != "import":
+        with served(args.designs) as (url, key):
+            http_figures(lambda cache: pa.Client(key, base_url=url, cache=cache), args, folder)
     if args.only in (None, "import"):
         rows = bench_import(args.imports, folder / "pycache")
         print(f"Import in a fresh process (bytecode cached), median of {args.imports} interleaved")
