@@ -566,7 +566,6 @@ OFFICE_ALIASES: dict[str, str] = {
     "russian federation": "RU", "turkey": "TR", "vietnam": "VN", "holland": "NL", "benelux": "BX",
     "czechia": "CZ", "swiss": "CH", "uae": "AE", "emirates": "AE", "ksa": "SA",
 }
-_OFFICE_PREFIX = re.compile(r"^\s*([A-Za-z]{2})")
 _OFFICE_CODE = re.compile(r"^[A-Z]{2}$")
 
 
@@ -628,8 +627,8 @@ def office_of(patent_pn: str | None) -> str | None:
     """
     if not patent_pn:
         return None
-    m = _OFFICE_PREFIX.match(patent_pn)
-    return m.group(1).upper() if m else None
+    head = patent_pn.lstrip()[:2]  # read once per result row: string methods, not a regular expression
+    return head.upper() if len(head) == 2 and head.isascii() and head.isalpha() else None
 
 
 # ---------------------------------------------------------------------------------------------- finding codes

@@ -140,7 +140,7 @@ def typed_array(values: list[Any], dtype: str) -> pd.api.extensions.ExtensionArr
         >>> typed_array([3, None], "Int64").tolist(), typed_array([["a", "b"], ["c", "d"]], "object").tolist()
         ([3, <NA>], [['a', 'b'], ['c', 'd']])
     """
-    if values.count(None) == len(values):  # a column no row fills (search-id's rich ones)
+    if dtype != "string" and values.count(None) == len(values):  # a column no row fills (search-id's rich ones)
         return _missing(dtype, len(values))
     if dtype == "object":
         out = np.empty(len(values), dtype=object)
