@@ -699,9 +699,10 @@ def _joined(answers: Sequence[tuple[Page, Answer]], filters: DesignQuery) -> _Jo
         page_data = answer.data or {}
         if not data:
             data = {k: v for k, v in page_data.items() if k != "patent_messages"}
-        for rank, message in enumerate(page_data.get("patent_messages") or [], start=page.offset + 1):
-            if not start < rank <= min(stop, page.ranks[1]):  # rows past the page's own ranks are not its
-                continue
+        # the rows at ranks start+1 .. stop, and none past the page's own ranks (those are not its)
+        first, last = max(start, page.offset) + 1, min(stop, page.ranks[1])
+        messages = (page_data.get("patent_messages") or [])[first - page.offset - 1:max(0, last - page.offset)]
+        for rank, message in enumerate(messages, start=first):
             pid = str(message.get("patent_id"))
             if pid in seen:
                 repeated.append(rank)
