@@ -45,7 +45,7 @@ from .query import DesignQuery
 
 __all__ = ["ENRICHED_DTYPES", "FRAME_DTYPES", "LIST_COLUMNS", "RESULT_COLUMNS", "RESULT_DTYPES", "RICH_COLUMNS",
            "RICH_DTYPES", "ResultInfo", "SearchSpec", "empty_results", "enriched_column", "is_sandbox",
-           "results_frame"]
+           "results_frame", "typed_array"]
 
 RESULT_DTYPES: dict[str, str] = {
     "query": "string",
