@@ -37,7 +37,6 @@ from .cache import (
     team_of,
     wrap_session,
 )
-from .enrich import ENRICH_FIELDS, Enricher
 from .errors import ValidationError
 from .flight import FileKeyLocks, KeyLocks, RedisKeyLocks, SingleFlight
 from .gates import SpendGate, client_gates
@@ -57,6 +56,7 @@ from .verdicts import VerdictStore, with_verdicts
 if TYPE_CHECKING:
     import os
 
+    from .enrich import Enricher
     from .team import Team
     from .workflows.sources import PatentSources
 
@@ -170,15 +170,14 @@ class Client:
         #: The client's call counts and budgets (a :class:`~patsnap_analytics.gates.SpendGate`: the team's, with a
         #: team), or ``None`` without a team or budget.
         self.spend = next((g for g in gates or () if isinstance(g, SpendGate)), None)
-        flight = SingleFlight(self._shared_locks())
-        self.uploads = Uploader(self.transport, self.ledger, keyer, flight, offline=self.offline)
-        self.searcher = Searcher(self.transport, self.uploads, keyer, flight, offline=self.offline,
+        self._flight = SingleFlight(self._shared_locks())
+        self.uploads = Uploader(self.transport, self.ledger, keyer, self._flight, offline=self.offline)
+        self.searcher = Searcher(self.transport, self.uploads, keyer, self._flight, offline=self.offline,
                                  source=source or "patsnap", default_endpoint=endpoint or DEFAULT_ENDPOINT)
         self.records = PatentRecords(self.session, ttl=record_ttl, health=self.health)
         #: Reviewers' verdicts beside the cache (the team's Redis with a team), never expiring: ``record``,
         #: ``add``, ``load("review.xlsx")``, ``frame()`` (:class:`~patsnap_analytics.verdicts.VerdictStore`).
         self.verdicts = VerdictStore(self.session, source=self.searcher.source, health=self.health)
-        self.enricher = Enricher(self.transport, self.records, offline=self.offline, flight=flight)
         self.owned_sandbox: Any = None  # set by connect() when it started an embedded sandbox
 
     def _shared_locks(self) -> KeyLocks | None:
@@ -190,6 +189,14 @@ class Client:
         if path is None or self.health.read_only:
             return None
         return FileKeyLocks(path.with_name(path.name + ".locks"))
+
+    @functools.cached_property
+    def enricher(self) -> Enricher:
+        """Looks this client's patents up by id (:class:`~patsnap_analytics.enrich.Enricher`; built on first
+        use, so that ``import patsnap_analytics`` does not load enrichment)."""
+        from .enrich import Enricher
+
+        return Enricher(self.transport, self.records, offline=self.offline, flight=self._flight)
 
     # ------------------------------------------------------------------ public API
 
@@ -293,10 +300,10 @@ class Client:
 
         return search_many(self.searcher, images, **kwargs)
 
-    def enrich(self, df: pd.DataFrame, fields: Any = tuple(ENRICH_FIELDS), *, max_calls: int | None = None,
+    def enrich(self, df: pd.DataFrame, fields: Any = None, *, max_calls: int | None = None,
                dry_run: bool = False, **kwargs: Any) -> pd.DataFrame | int:
-        """The same rows plus bibliography, simple legal status and legal status columns, looked up by patent
-        id; see :meth:`patsnap_analytics.enrich.Enricher.enrich`.
+        """The same rows plus bibliography, simple legal status and legal status columns (``fields``: all three
+        unless named), looked up by patent id; see :meth:`patsnap_analytics.enrich.Enricher.enrich`.
 
         Cost: ceil(patents not yet cached / 100) calls per field (P011, P041, P013); a patent is paid for once
         per host across studies and processes (bibliography kept 90 days, legal status 7). ``dry_run=True``
@@ -306,6 +313,9 @@ class Client:
             >>> Client(api_key="sk-x", cache=False).enrich(pd.DataFrame({"patent_id": ["p1", "p2"]}), dry_run=True)
             3
         """
+        from .enrich import ENRICH_FIELDS
+
+        fields = tuple(ENRICH_FIELDS) if fields is None else fields
         return self.enricher.enrich(df, fields, max_calls=max_calls, dry_run=dry_run, **kwargs)
 
     def label(self, df: pd.DataFrame, by: str = "simple_legal_status", **kwargs: Any) -> pd.DataFrame | int:

@@ -21,7 +21,6 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -517,6 +516,8 @@ def suggest_loc(text: str) -> str | None:
     if re.search(r"[A-Za-z]{3,}", text):
         found = find_loc(text, limit=1)
         return str(found["code"].iloc[0]) if len(found) else None
+    import difflib  # on a mistake only: not loaded with the package
+
     close = difflib.get_close_matches(text, [*LOC_SUBCLASSES, *LOC_CLASSES], n=1, cutoff=0.8)
     return close[0] if close else None
 
@@ -584,7 +585,6 @@ OFFICE_ALIASES: dict[str, str] = {
     "russian federation": "RU", "turkey": "TR", "vietnam": "VN", "holland": "NL", "benelux": "BX",
     "czechia": "CZ", "swiss": "CH", "uae": "AE", "emirates": "AE", "ksa": "SA",
 }
-_OFFICE_PREFIX = re.compile(r"^\s*([A-Za-z]{2})")
 _OFFICE_CODE = re.compile(r"^[A-Z]{2}$")
 
 
@@ -631,6 +631,8 @@ def suggest_office(text: str) -> str | None:
     if len(key) <= 2:  # two letters that are no office: any "close" code would be a guess
         return None
     names = {**by_name, **OFFICE_ALIASES}
+    import difflib  # on a mistake only: not loaded with the package
+
     close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.75)
     return names[close[0]] if close else None
 
@@ -644,8 +646,8 @@ def office_of(patent_pn: str | None) -> str | None:
     """
     if not patent_pn:
         return None
-    m = _OFFICE_PREFIX.match(patent_pn)
-    return m.group(1).upper() if m else None
+    head = patent_pn.lstrip()[:2]  # read once per result row: string methods, not a regular expression
+    return head.upper() if len(head) == 2 and head.isascii() and head.isalpha() else None
 
 
 # ---------------------------------------------------------------------------------------------- finding codes

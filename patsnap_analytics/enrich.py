@@ -56,6 +56,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
+from pandas.api.types import is_scalar
 
 from . import codes
 from .answers import check_item
@@ -264,14 +265,16 @@ class Enricher(RecordedLookup):
             return plan.calls
         announce_cost(plan.describe(), plan.calls, max_calls, progress=progress)
         not_found = self.fetch(plan, gates)
-        out = df.copy()
+        # the rows copied without their attrs (attach() sets them below; pandas deep-copies attrs on every copy and
+        # on every column read, so the patent ids are read once)
+        out, patent_column = pd.DataFrame(df, copy=True), df["patent_id"]
         unknown: dict[str, None] = {}  # patents a cached record says the API does not know (said again from cache)
         for name in names:
             if name in plan.unlicensed:
                 continue
             records = self.records_of(name, ids)  # read once: for the columns and for what is unknown
             unknown.update((p, None) for p, record in records.items() if record is None)
-            for column, values in field_columns(name, records, df["patent_id"]).items():
+            for column, values in field_columns(name, records, patent_column).items():
                 out[column] = values
         info = ResultInfo.of(df)
         info.enrichment = {
@@ -376,7 +379,7 @@ def patent_ids_of(df: pd.DataFrame) -> list[str]:
     if "patent_id" not in df.columns:
         raise ValidationError("df", "not a result frame: no 'patent_id' column (search_designs / search_many "
                                     "return one)")
-    return [str(p) for p in pd.unique(df["patent_id"].dropna().astype(str))]
+    return list(dict.fromkeys(str(p) for p in df["patent_id"].tolist() if not (is_scalar(p) and pd.isna(p))))
 
 
 # ---------------------------------------------------------------------------------------------- parsing
@@ -466,12 +469,6 @@ def field_columns(name: str, records: dict[str, dict[str, Any] | None], patent_i
         >>> cols["simple_legal_status"].tolist()
         [1, <NA>]
     """
-    keys = [None if pd.isna(p) else str(p) for p in patent_ids]
-    out = {}
-    for column in dict.fromkeys((*FIELD_COLUMNS[name], *extra)):
-        values = []
-        for key in keys:
-            record = records.get(key) if key is not None else None
-            values.append(None if record is None else record.get(column))
-        out[column] = enriched_column(column, values)
-    return out
+    rows = [records.get(str(p)) if not (is_scalar(p) and pd.isna(p)) else None for p in patent_ids.tolist()]
+    return {column: enriched_column(column, [None if row is None else row.get(column) for row in rows])
+            for column in dict.fromkeys((*FIELD_COLUMNS[name], *extra))}

@@ -31,11 +31,14 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .api import wire_day
@@ -44,7 +47,7 @@ from .query import DesignQuery
 
 __all__ = ["ENRICHED_DTYPES", "FRAME_DTYPES", "KEY_DTYPES", "LIST_COLUMNS", "RESULT_COLUMNS", "RESULT_DTYPES",
            "RICH_COLUMNS", "RICH_DTYPES", "ResultInfo", "SearchSpec", "empty_results", "enriched_column", "is_sandbox",
-           "query_key", "results_frame"]
+           "query_key", "results_frame", "typed_array"]
 
 RESULT_DTYPES: dict[str, str] = {
     "query": "string",
@@ -98,8 +101,8 @@ LIST_COLUMNS = tuple(c for c, t in ENRICHED_DTYPES.items() if t == "object")
 
 
 def enriched_column(name: str, values: list[Any]) -> pd.api.extensions.ExtensionArray:
-    """``values`` (one per row, ``None`` when unknown) typed as the enriched column ``name`` is (an array,
-    so that assigning it to a frame never aligns on an index).
+    """``values`` (one per row, ``None`` when unknown; days as ISO ``YYYY-MM-DD`` text, as records keep them)
+    typed as the enriched column ``name`` is (an array, so that assigning it to a frame never aligns on an index).
 
     Example:
         >>> enriched_column("application_date", ["2020-01-31", None]).tolist()
@@ -108,12 +111,72 @@ def enriched_column(name: str, values: list[Any]) -> pd.api.extensions.Extension
         [['06-01'], None]
     """
     dtype = ENRICHED_DTYPES[name]
-    if dtype == "object":
-        return pd.Series(values, dtype="object").array
     if dtype.startswith("datetime64"):
-        dates = pd.to_datetime(pd.Series(values, dtype="object"), format="%Y-%m-%d")
-        return dates.dt.normalize().astype(dtype).array
-    return pd.array(values, dtype=dtype)
+        values = [None if v is None else _iso_day(v) for v in values]
+    return typed_array(values, dtype)
+
+
+def _iso_day(text: str) -> date:
+    """A ``YYYY-MM-DD`` day (no other form of ISO 8601)."""
+    if len(text) != 10:
+        raise ValueError(f"{text!r} is not a YYYY-MM-DD day")
+    return date.fromisoformat(text)
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_NS_PER_DAY = 86_400 * 10**9
+
+
+@functools.cache
+def _dtype(name: str) -> Any:
+    return pd.api.types.pandas_dtype(name)
+
+
+def typed_array(values: list[Any], dtype: str) -> pd.api.extensions.ExtensionArray:
+    """``values`` (one per row, ``None`` when missing) as a pandas array of ``dtype`` (a :data:`FRAME_DTYPES` or
+    :data:`ENRICHED_DTYPES` value), built in one step: ``datetime64[ns]`` arrays take days
+    (:class:`datetime.date`), ``object`` arrays hold the values as they are (lists stay lists), the nullable
+    ones (``string``, ``Int64``, ``Float64``, ``boolean``) are made by their own array type.
+
+    Example:
+        >>> typed_array([date(2020, 1, 31), None], "datetime64[ns]").tolist()
+        [Timestamp('2020-01-31 00:00:00'), NaT]
+        >>> typed_array([3, None], "Int64").tolist(), typed_array([["a", "b"], ["c", "d"]], "object").tolist()
+        ([3, <NA>], [['a', 'b'], ['c', 'd']])
+    """
+    if dtype != "string" and values.count(None) == len(values):  # a column no row fills (search-id's rich ones)
+        return _missing(dtype, len(values))
+    if dtype == "object":
+        out = np.empty(len(values), dtype=object)
+        for i, value in enumerate(values):  # element by element: equal-length lists must not become a 2-D array
+            out[i] = value
+        return pd.array(out, dtype=object, copy=False)
+    if dtype == "datetime64[ns]":
+        ns = np.array([0 if d is None else d.toordinal() - _EPOCH_ORDINAL for d in values], dtype=np.int64)
+        ns *= _NS_PER_DAY
+        ns[[d is None for d in values]] = np.iinfo(np.int64).min  # NaT
+        return pd.array(ns.view("datetime64[ns]"), copy=False)
+    typed = _dtype(dtype)
+    if dtype == "string" and getattr(typed, "storage", None) == "pyarrow":
+        import pyarrow as pa  # loaded by pandas already when it keeps strings in Arrow
+
+        try:  # text and None only (what a checked answer holds): Arrow builds the array in one C loop
+            array = pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            array = None  # a value that is not text: converted to text as pandas converts it
+        if array is not None and array.dtype == typed:
+            return array
+    return typed.construct_array_type()._from_sequence(values, dtype=typed)
+
+
+def _missing(dtype: str, n: int) -> pd.api.extensions.ExtensionArray:
+    """``n`` missing values of ``dtype``."""
+    if dtype == "object":
+        return pd.array(np.full(n, None, dtype=object), dtype=object, copy=False)
+    if dtype == "datetime64[ns]":
+        return pd.array(np.full(n, np.datetime64("NaT", "ns")), copy=False)
+    typed = _dtype(dtype)
+    return typed.construct_array_type()._from_sequence([None] * n, dtype=typed)
 
 
 def empty_results() -> pd.DataFrame:
@@ -133,14 +196,13 @@ def _score(value: Any) -> float | None:
         return None
 
 
-def _day(value: Any) -> pd.Timestamp | None:
+def _day(value: Any) -> date | None:
     """A ``yyyyMMdd`` integer as a day; anything else — a day no calendar or ``datetime64[ns]`` holds — is
     missing, never a crash (answers.py refuses such answers before they are stored)."""
     try:
-        day = wire_day(value)
+        return wire_day(value)
     except ValueError:
         return None
-    return None if day is None else pd.Timestamp(day)
 
 
 def _names(value: Any) -> list[str] | None:
@@ -149,31 +211,60 @@ def _names(value: Any) -> list[str] | None:
     return [n.strip() for n in value.split("|") if n.strip()]
 
 
-def _row(m: dict[str, Any], rank: int, *, query: str, search_id: Any, total: Any, with_score: bool,
-         key: str | None) -> dict:
-    loc_match = m.get("loc_match")
-    return {
-        "query": query,
-        "rank": rank,
-        "patent_id": m.get("patent_id"),
-        "patent_pn": m.get("patent_pn"),
-        "title": m.get("title"),
-        "score": _score(m.get("score")) if with_score else None,
-        "image_url": m.get("url"),
-        "country": m.get("authority") or office_of(m.get("patent_pn")),
-        "search_id": search_id,
-        "total_count": total,
-        "application_number": m.get("apno"),
-        "application_date": _day(m.get("apdt")),
-        "publication_date": _day(m.get("pbdt")),
-        "current_assignee": m.get("current_assignee"),
-        "original_assignee": m.get("original_assignee"),
-        "inventors": _names(m.get("inventor")),
-        "loc": list(m["loc"]) if isinstance(m.get("loc"), list) else None,
-        "loc_match": None if loc_match is None else bool(loc_match),
-        "img_id": m.get("img_id"),
-        "query_key": key,
-    }
+class _Rows:
+    """An answer's rows and what every row of it shares, read one column at a time."""
+
+    def __init__(self, data: dict, messages: list[dict[str, Any]], ranks: list[int], *, query: str,
+                 with_score: bool, key: str | None = None) -> None:
+        self.messages, self.ranks, self.query, self.with_score, self.key = messages, ranks, query, with_score, key
+        self.search_id, self.total = data.get("search_id"), data.get("total_search_result_count")
+        #: the fields any row holds (search-id's rows hold none of the rich ones: those columns are all NA)
+        self.keys = set().union(*messages)
+
+    def field(self, key: str, convert: Callable[[Any], Any] | None = None) -> list[Any]:
+        """Each row's ``key`` (``None`` where a row lacks it), through ``convert`` (which keeps ``None``)."""
+        if key not in self.keys:
+            return self.same(None)
+        values = [m.get(key) for m in self.messages]
+        return values if convert is None else [convert(v) for v in values]
+
+    def same(self, value: Any) -> list[Any]:
+        """``value`` for every row."""
+        return [value] * len(self.messages)
+
+
+def _loc(value: Any) -> list[str] | None:
+    return list(value) if isinstance(value, list) else None
+
+
+def _loc_match(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+#: How each column's values are read from an answer's rows, in :data:`FRAME_DTYPES` order: a new column is one
+#: line here (and its dtype there).
+_COLUMNS: dict[str, Callable[[_Rows], list[Any]]] = {
+    "query": lambda r: r.same(r.query),
+    "rank": lambda r: r.ranks,
+    "patent_id": lambda r: r.field("patent_id"),
+    "patent_pn": lambda r: r.field("patent_pn"),
+    "title": lambda r: r.field("title"),
+    "score": lambda r: r.field("score", _score) if r.with_score else r.same(None),
+    "image_url": lambda r: r.field("url"),
+    "country": lambda r: [m.get("authority") or office_of(m.get("patent_pn")) for m in r.messages],
+    "search_id": lambda r: r.same(r.search_id),
+    "total_count": lambda r: r.same(r.total),
+    "application_number": lambda r: r.field("apno"),
+    "application_date": lambda r: r.field("apdt", _day),
+    "publication_date": lambda r: r.field("pbdt", _day),
+    "current_assignee": lambda r: r.field("current_assignee"),
+    "original_assignee": lambda r: r.field("original_assignee"),
+    "inventors": lambda r: r.field("inventor", _names),
+    "loc": lambda r: r.field("loc", _loc),
+    "loc_match": lambda r: r.field("loc_match", _loc_match),
+    "img_id": lambda r: r.field("img_id"),
+    "query_key": lambda r: r.same(r.key),
+}
 
 
 def results_frame(data: dict, *, query: str, sorted_by_similarity: bool, first_rank: int = 1,
@@ -192,17 +283,16 @@ def results_frame(data: dict, *, query: str, sorted_by_similarity: bool, first_r
         >>> int(row["rank"]), row["country"], row["application_date"].date(), row["inventors"], bool(row["loc_match"])
         (101, 'CN', datetime.date(2020, 1, 31), ['Li Wei', 'Kim Ji-ho'], True)
     """
-    messages = data.get("patent_messages") or []
-    total = data.get("total_search_result_count")
-    search_id = data.get("search_id")
-    if ranks is None:
-        ranks = range(first_rank, first_rank + len(messages))
-    rows = [_row(m, rank, query=query, search_id=search_id, total=total, with_score=sorted_by_similarity,
-                 key=query_key) for rank, m in zip(ranks, messages, strict=True)]
-    if not rows:
+    messages = list(data.get("patent_messages") or [])
+    if not messages:
         return empty_results()
-    frame = pd.DataFrame(rows, columns=list(FRAME_DTYPES))
-    return frame.astype(FRAME_DTYPES)
+    ranks = list(range(first_rank, first_rank + len(messages)) if ranks is None else ranks)
+    if len(ranks) != len(messages):
+        raise ValueError(f"{len(ranks)} ranks for {len(messages)} rows")
+    rows = _Rows(data, messages, ranks, query=query, with_score=sorted_by_similarity, key=query_key)
+    # each column typed once, straight from its values (no frame of objects converted column by column)
+    return pd.DataFrame({name: typed_array(read(rows), FRAME_DTYPES[name]) for name, read in _COLUMNS.items()},
+                        index=pd.RangeIndex(len(messages)), copy=False)
 
 
 def query_key(*, sha256: str | None = None, url: str | None = None, patent_number: str | None = None,
@@ -348,7 +438,9 @@ class ResultInfo:
 
     def as_attrs(self) -> dict[str, Any]:
         """The JSON-serialisable dict stored in ``df.attrs``."""
-        out = dataclasses.asdict(self)
+        # a copy of every container (the frame and this info share nothing), without asdict's generality:
+        # attrs are set on every frame a search returns
+        out = {name: _copied(getattr(self, name)) for name in _field_names(type(self))}
         out["queries"] = {name: spec.as_json() for name, spec in self.queries.items()}
         return out
 
@@ -356,6 +448,20 @@ class ResultInfo:
         """Set ``df.attrs`` from this info; returns ``df``."""
         df.attrs = self.as_attrs()
         return df
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def _copied(value: Any) -> Any:
+    """``value`` with every dict, list and tuple in it copied (JSON values: the rest is immutable)."""
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copied(v) for v in value)
+    return value
 
 
 def is_sandbox(df: pd.DataFrame) -> bool:

@@ -26,6 +26,10 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
+import math
+import os
 import socket
 import threading
 import time
@@ -102,36 +106,80 @@ def mount(session: requests.Session) -> None:
 
 
 class _Watchdog:
-    """Shuts the calling thread's connection down at the deadline (a ``threading.Timer``)."""
+    """Shuts the calling thread's connection down at the deadline (fired by the one :class:`_Alarms` thread)."""
 
     def __init__(self, seconds: float) -> None:
         self.thread = threading.get_ident()
         self.fired = False
+        self.done = False
         self.response: requests.Response | None = None
-        self._timer = threading.Timer(max(0.0, seconds), self._fire)
-        self._timer.daemon = True
+        self._deadline = time.monotonic() + max(0.0, seconds)
 
     def __enter__(self) -> _Watchdog:
         with _sending_lock:
             _sending.pop(self.thread, None)
-        self._timer.start()
+        _ALARMS.add(self._deadline, self)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
-        with _sending_lock:
+        with _sending_lock:  # once done (said under the lock fire() holds), a finished call is never cut
+            self.done = True
             _sending.pop(self.thread, None)
 
-    def _fire(self) -> None:
-        self.fired = True
+    def fire(self) -> None:
         with _sending_lock:
-            connection = _sending.get(self.thread)
-        sock = getattr(connection, "sock", None)
-        if sock is None and self.response is not None:  # a session we did not create: known once the head is in
-            sock = getattr(getattr(self.response.raw, "_connection", None), "sock", None)
-        if sock is not None:
-            with contextlib.suppress(OSError):  # unblocks a read in progress at once (close() would not)
-                sock.shutdown(socket.SHUT_RDWR)
+            if self.done:
+                return
+            self.fired = True
+            sock = getattr(_sending.get(self.thread), "sock", None)
+            if sock is None and self.response is not None:  # a session we did not create: known once the head is in
+                sock = getattr(getattr(self.response.raw, "_connection", None), "sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):  # unblocks a read in progress at once (close() would not)
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Alarms:
+    """One daemon thread for every watchdog of the process (a timer thread per call would cost more than a
+    loopback call): it sleeps until the earliest deadline, fires the watchdogs whose call is still out, and
+    forgets the finished ones. A call adds its deadline without waking it, unless that deadline is earlier
+    than the one it sleeps until."""
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self._wake = threading.Condition(threading.Lock())
+        self._due: list[tuple[float, int, _Watchdog]] = []  # a heap by deadline
+        self._count = itertools.count()
+        self._sleeps_until = math.inf
+        self._thread: threading.Thread | None = None
+
+    def add(self, deadline: float, watchdog: _Watchdog) -> None:
+        with self._wake:
+            heapq.heappush(self._due, (deadline, next(self._count), watchdog))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="patsnap-deadlines", daemon=True)
+                self._thread.start()
+            elif deadline < self._sleeps_until:
+                self._wake.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                now = time.monotonic()
+                fire = [w for d, _, w in self._due if d <= now and not w.done]
+                self._due = [e for e in self._due if e[0] > now and not e[2].done]
+                heapq.heapify(self._due)
+                self._sleeps_until = self._due[0][0] if self._due else math.inf
+                if not fire:
+                    self._wake.wait(None if not self._due else self._sleeps_until - now)
+            for watchdog in fire:
+                watchdog.fire()
+
+
+_ALARMS = _Alarms()
+os.register_at_fork(after_in_child=_ALARMS._reset)  # a forked child has no alarm thread (and a fresh lock)
 
 
 def exchange(session: requests.Session, prepared: requests.PreparedRequest, *, where: str, timeout: float,

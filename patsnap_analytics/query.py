@@ -25,7 +25,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import numbers
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -466,6 +465,8 @@ _DATE_RANGES = (("apply_start_time", "apply_end_time"), ("public_start_time", "p
 
 
 def _unknown(name: str) -> ValidationError:
+    import difflib  # on a mistake only: not loaded with the package
+
     close = difflib.get_close_matches(name, FILTER_NAMES, n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     return ValidationError(name, f"unknown filter; {hint}Filters are: {', '.join(FILTER_NAMES)}")

@@ -6,7 +6,8 @@
    every view in order —, normalised filters), never by the temporary upload URL, so the same image and
    filters find their stored answer a week later.
 2. **Single flight.** One search per key at a time in this process: identical searches in flight at once
-   are sent once; the others find the first one's answer in the cache.
+   are sent once; the others find the first one's answer in the cache. A search the cache answers whole
+   (or that can send nothing) is decided without the lock: a cache hit waits for nobody.
 3. **Decide** (:meth:`Searcher.decide`, no call is made): the **pages** the ranks asked for need
    (:func:`page_plan`: one call per 100 ranks; search-id's ranks past 100 come through
    ``/image-search/results`` with its ``search_id``), which pages the cache holds (each page is its own
@@ -88,6 +89,8 @@ __all__ = ["MAX_KEPT_IMAGE_BYTES", "IncompleteSearchWarning", "Page", "PageStep"
 MAX_KEPT_IMAGE_BYTES = 64 * 2**20
 
 Action = Literal["cache_hit", "offline_miss", "refused", "search_url", "reuse_upload", "upload"]
+#: The actions that send no call, and so need no single-flight lock.
+_SENDS_NOTHING = frozenset({"cache_hit", "offline_miss", "refused"})
 #: What a search looks at: one image (bytes known by hash, or an http(s) URL), or 1-4 views of one design.
 Target = ImageRef | str | tuple[ImageRef | str, ...]
 #: A stored search_id is trusted this long (its 20 minutes less a margin for the clocks and the call).
@@ -423,10 +426,15 @@ class Searcher:
         for view in _views(target):
             if isinstance(view, ImageRef):
                 self._remember(view)
+        # a step that sends nothing (every page stored, or nothing possible) needs no lock: that is every cache
+        # hit, which then costs neither a lock file nor a team's Redis round trip
+        step = None if refresh else self.decide(target, filters)
+        if step is not None and step.action in _SENDS_NOTHING:
+            return self._frame(self.act(step, target, filters, gates=gates), target, filters, name)
         keys = [_image_key(v) for v in _views(target)]
         flight_key = "|".join([filters.endpoint, *keys, repr(sorted(filters.to_api_params().items()))])
         with self.flight.hold("search:" + flight_key):
-            step = self.decide(target, filters, refresh=refresh)
+            step = self.decide(target, filters, refresh=refresh)  # again: another holder may have stored it
             run = self.act(step, target, filters, gates=gates)
         return self._frame(run, target, filters, name)
 
@@ -702,9 +710,10 @@ def _joined(answers: Sequence[tuple[Page, Answer]], filters: DesignQuery) -> _Jo
         page_data = answer.data or {}
         if not data:
             data = {k: v for k, v in page_data.items() if k != "patent_messages"}
-        for rank, message in enumerate(page_data.get("patent_messages") or [], start=page.offset + 1):
-            if not start < rank <= min(stop, page.ranks[1]):  # rows past the page's own ranks are not its
-                continue
+        # the rows at ranks start+1 .. stop, and none past the page's own ranks (those are not its)
+        first, last = max(start, page.offset) + 1, min(stop, page.ranks[1])
+        messages = (page_data.get("patent_messages") or [])[first - page.offset - 1:max(0, last - page.offset)]
+        for rank, message in enumerate(messages, start=first):
             pid = str(message.get("patent_id"))
             if pid in seen:
                 repeated.append(rank)

@@ -149,6 +149,24 @@ def test_no_secret_ever_reaches_the_cache_file(sb, drawing, cache_path):
         assert secret and secret.encode() not in raw, "a secret reached the cache file"
 
 
+def test_a_cache_hit_is_not_queued_behind_a_search_in_flight(sb, drawing, cache_path):
+    # a refresh holds the search's single-flight lock while its call is out (the sandbox's latency keeps it out);
+    # the same search answered by the cache sends nothing, so it takes no lock and is served meanwhile
+    client = client_for(sb, cache=cache_path)
+    first = client.search_designs(drawing, limit=5)
+    sb.configure(latency=5.0)
+    refresh = threading.Thread(target=client.search_designs, args=(drawing,), kwargs={"limit": 5, "refresh": True})
+    refresh.start()
+    while not sb.stats_detail()["delayed"].get(SEARCH):  # the refresh is held by the latency, holding the lock
+        refresh.join(0.01)
+    hit = client.search_designs(drawing, limit=5)
+    settled_meanwhile = calls(sb)[SEARCH]  # the server counts a call as its answer leaves
+    refresh.join()
+    assert hit.attrs["from_cache"] and hit.equals(first)
+    assert settled_meanwhile == 1  # served while the refresh was still held: it did not wait for the lock
+    assert calls(sb) == {TOKEN: 0, UPLOAD: 1, SEARCH: 2}
+
+
 def test_eight_threads_share_one_cache(sb, drawing, cache_path):
     client = client_for(sb, cache=cache_path)
     offices = ["US", "CN", "EU", "JP", "KR", "DE", "GB", "FR"]

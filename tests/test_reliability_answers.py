@@ -181,7 +181,7 @@ def test_a_poisoned_answer_cached_by_an_older_version_is_asked_again_not_a_crash
     with StandIn() as api:
         api.answer = rich_answer(bad_rank=3)
         client = client_of(api, tmp_path)
-        monkeypatch.setattr(answers, "_check_days", lambda *args: None)  # the older version's check
+        monkeypatch.setattr(answers, "_bad_day", lambda *args: None)  # the older version's check: no day checked
         old = client.search_designs(IMAGE, endpoint="image-single", limit=5)
         assert pd.isna(old["application_date"].iloc[2]) and old["application_date"].notna().sum() == 4  # no crash
         monkeypatch.undo()

@@ -452,6 +452,35 @@ def test_a_dripping_server_cannot_hold_a_call_past_its_timeout(tmp_path, head_to
         assert stored_answers(client) == 0
 
 
+def test_a_shorter_deadline_set_while_a_longer_one_waits_still_comes_first(tmp_path):
+    # the process has one alarm thread for every deadline: asleep until a long call's deadline, it must wake for
+    # a shorter one set after it (else the short call would be held until the long call's deadline)
+    import threading
+
+    slow = json.dumps({"status": True, "error_code": 0, "data": rows(2)}).encode()
+    with StandIn(lambda h: h.drip(b"x" * 12, every=0.25)) as long_api, \
+            StandIn(lambda h: h.drip(slow, every=0.1)) as short_api:
+        patient = standin_client(long_api, tmp_path / "a", timeout=10.0, retry=RetryPolicy(max_attempts=1))
+        hasty = standin_client(short_api, tmp_path / "b", timeout=1.0, retry=RetryPolicy(max_attempts=1))
+        outcome: list[BaseException] = []
+
+        def wait_long() -> None:
+            try:
+                patient.search_designs(IMAGE, limit=2)
+            except errors.PatsnapError as exc:
+                outcome.append(exc)
+
+        out = threading.Thread(target=wait_long)
+        out.start()
+        while long_api.calls(SEARCH) < 1:  # the long call is out: the alarm thread sleeps until its deadline
+            out.join(0.01)
+        with pytest.raises(errors.DeadlineExceeded, match="timeout=1"):
+            hasty.search_designs(IMAGE, limit=2)
+        long_still_out = out.is_alive()  # its 12 bytes take 3 s: the short deadline came first
+        out.join()
+        assert long_still_out and isinstance(outcome[0], errors.ProtocolError)  # it ended on its own, not cut
+
+
 # ------------------------------------------------------------------ 11: answer size cap
 
 def test_an_endless_answer_is_cut_at_the_cap(tmp_path):

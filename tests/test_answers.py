@@ -1,0 +1,73 @@
+"""The fast check in front of the answer schemas never lets through what the full check refuses (issue 24).
+
+``answers._accepts`` (jsonschema-rs) may only say yes early: a no goes to fastjsonschema, which decides and names
+the field. So for every schema the toolkit checks, a value the fast check accepts must pass fastjsonschema
+too. Values are generated near each schema — its own shapes, with the values where two validators could
+disagree (1.0 as an integer, booleans as numbers, huge integers, NaN and infinities, empty text, missing and
+extra fields) — and, so that the test cannot pass by accepting nothing, valid answers are accepted.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import fastjsonschema
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from patsnap_analytics.answers import _accepts, check_data
+from patsnap_analytics.api import ENDPOINTS, IMAGE_SINGLE, SEARCH_ID
+from patsnap_analytics.errors import ProtocolError
+
+SCHEMAS = {f"{e.name}.{kind}": json.loads(json.dumps(getattr(e, kind))) for e in ENDPOINTS.values()
+           for kind in ("data_schema", "item_schema") if getattr(e, kind) is not None}
+
+EDGE = st.one_of(st.none(), st.booleans(), st.just(0), st.just(1), st.just(1.0), st.just(-0.0), st.just(2.5),
+                 st.integers(-(2**70), 2**70), st.floats(allow_nan=True, allow_infinity=True), st.just(""),
+                 st.text(max_size=4), st.just([]), st.just({}), st.lists(st.integers(0, 2), max_size=2),
+                 st.dictionaries(st.text(max_size=3), st.none(), max_size=2))
+
+
+def near(schema: dict[str, Any]) -> st.SearchStrategy:
+    """Values shaped like ``schema``'s, and edge values in its place and below it."""
+    options = [EDGE]
+    if "properties" in schema:
+        fields = {name: near(sub) for name, sub in schema["properties"].items()}
+        options.append(st.fixed_dictionaries({}, optional={**fields, "extra": EDGE}))
+    if isinstance(schema.get("items"), dict):
+        options.append(st.lists(near(schema["items"]), max_size=3))
+    if "enum" in schema:
+        options.append(st.sampled_from(schema["enum"]))
+    for bound in ("minimum", "maximum"):
+        if bound in schema:
+            options.append(st.integers(schema[bound] - 2, schema[bound] + 2).flatmap(
+                lambda n: st.sampled_from([n, float(n)])))
+    return st.one_of(options)
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMAS))
+def test_the_fast_check_accepts_nothing_the_full_check_refuses(name):
+    schema = SCHEMAS[name]
+    fast, full = _accepts(schema), fastjsonschema.compile(schema)
+
+    @settings(max_examples=300, deadline=None)
+    @given(near(schema))
+    def accepted_only_if_valid(value):
+        if fast(value):
+            full(value)  # raises JsonSchemaValueException if the fast check let a bad value through
+
+    accepted_only_if_valid()
+
+
+def test_valid_answers_are_accepted_by_the_fast_check_and_bad_ones_named_by_the_full_one():
+    rows = [{"patent_id": f"p{i}", "patent_pn": "USD1S", "score": 0.5, "apdt": 20200131, "loc": ["10-02"],
+             "loc_match": 1} for i in range(100)]
+    assert _accepts(SCHEMAS["image-single.data_schema"])({"patent_messages": rows, "total_search_result_count": 7})
+    assert _accepts(SCHEMAS["search-id.data_schema"])({"patent_messages": [{"patent_id": "p", "score": None}]})
+    rows[42]["score"] = True  # not a number: the fast check says no, fastjsonschema names the field
+    with pytest.raises(ProtocolError, match=r"data\.patent_messages\[42\]\.score: must be number or null"):
+        check_data(IMAGE_SINGLE, {"patent_messages": rows})
+    with pytest.raises(ProtocolError, match=r"data\.total_search_result_count: must be integer or null"):
+        check_data(SEARCH_ID, {"patent_messages": [], "total_search_result_count": "7"})

@@ -1,0 +1,107 @@
+"""Result frames built column by column are the frames the contract describes (issue 24, the hot path).
+
+``results_frame`` types each column once, straight from its values. The reference below is the construction it
+replaced — one dict per row, a frame of objects, then ``astype`` to :data:`FRAME_DTYPES` — kept here as the
+spec of what a frame holds: for any answer the schema lets through (and the values the frame tolerates: a
+score that is no number, a day no calendar holds), both give the same columns, in the same order, with the
+same dtypes and the same values.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pandas.testing import assert_frame_equal
+
+from patsnap_analytics.api import wire_day
+from patsnap_analytics.codes import office_of
+from patsnap_analytics.frames import FRAME_DTYPES, empty_results, results_frame
+
+
+def _reference_day(value):
+    try:
+        day = wire_day(value)
+    except ValueError:
+        return None
+    return None if day is None else pd.Timestamp(day)
+
+
+def _reference_score(value):
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _reference_names(value):
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return [n.strip() for n in value.split("|") if n.strip()]
+
+
+def reference_frame(data: dict, *, query: str, sorted_by_similarity: bool, ranks=None) -> pd.DataFrame:
+    """The frame as row dicts, then astype (the construction results_frame had before issue 24)."""
+    messages = data.get("patent_messages") or []
+    ranks = range(1, len(messages) + 1) if ranks is None else ranks
+    rows = []
+    for rank, m in zip(ranks, messages, strict=True):
+        loc_match = m.get("loc_match")
+        rows.append({
+            "query": query, "rank": rank, "patent_id": m.get("patent_id"), "patent_pn": m.get("patent_pn"),
+            "title": m.get("title"), "score": _reference_score(m.get("score")) if sorted_by_similarity else None,
+            "image_url": m.get("url"), "country": m.get("authority") or office_of(m.get("patent_pn")),
+            "search_id": data.get("search_id"), "total_count": data.get("total_search_result_count"),
+            "application_number": m.get("apno"), "application_date": _reference_day(m.get("apdt")),
+            "publication_date": _reference_day(m.get("pbdt")), "current_assignee": m.get("current_assignee"),
+            "original_assignee": m.get("original_assignee"), "inventors": _reference_names(m.get("inventor")),
+            "loc": list(m["loc"]) if isinstance(m.get("loc"), list) else None,
+            "loc_match": None if loc_match is None else bool(loc_match), "img_id": m.get("img_id"),
+        })
+    if not rows:
+        return empty_results()
+    return pd.DataFrame(rows, columns=list(FRAME_DTYPES)).astype(FRAME_DTYPES)
+
+
+text = st.none() | st.text(max_size=12)
+day = st.none() | st.just(0) | st.integers(10000101, 99991231) | st.sampled_from([20200131, 20200229, 20210229,
+                                                                                   16770921, 22620412])
+row = st.fixed_dictionaries({"patent_id": st.text(min_size=1, max_size=8)}, optional={
+    "patent_pn": st.none() | st.sampled_from(["USD0912345S", "CN305123456S", "EU0065350760001S", "", "12"]),
+    "title": text, "url": text, "img_id": text, "apno": text, "current_assignee": text, "original_assignee": text,
+    "authority": st.none() | st.sampled_from(["CN", "US", ""]),
+    "score": st.none() | st.floats(allow_nan=False) | st.integers(-5, 5) | st.just("high"),
+    "apdt": day, "pbdt": day,
+    "inventor": st.none() | st.sampled_from(["", " ", "Li Wei|Kim Ji-ho", "| A |"]) | st.text(max_size=10),
+    "loc": st.none() | st.lists(st.sampled_from(["10-02", "06-01"]), max_size=3),
+    "loc_match": st.none() | st.sampled_from([0, 1]),
+})
+answer = st.fixed_dictionaries({"patent_messages": st.lists(row, max_size=6)}, optional={
+    "search_id": text, "total_search_result_count": st.none() | st.integers(0, 10**6)})
+
+
+@settings(max_examples=150, deadline=None)
+@given(answer, st.booleans())
+def test_column_by_column_equals_rows_then_astype(data, by_similarity):
+    got = results_frame(data, query="q.png", sorted_by_similarity=by_similarity)
+    assert_frame_equal(got, reference_frame(data, query="q.png", sorted_by_similarity=by_similarity))
+    assert list(got.columns) == list(FRAME_DTYPES)
+    assert [str(t) for t in got.dtypes] == list(FRAME_DTYPES.values())
+
+
+def test_server_ranks_and_lists_of_equal_length_stay_one_per_row():
+    # equal-length lists in an object column must stay lists (never a 2-D array); ranks are the server's
+    data = {"patent_messages": [{"patent_id": "a", "loc": ["10-02", "10-07"], "inventor": "A|B"},
+                                {"patent_id": "b", "loc": ["06-01", "06-04"], "inventor": "C|D"}]}
+    got = results_frame(data, query="q", sorted_by_similarity=True, ranks=[101, 103])
+    assert got["loc"].tolist() == [["10-02", "10-07"], ["06-01", "06-04"]]
+    assert got["inventors"].tolist() == [["A", "B"], ["C", "D"]]
+    assert got["rank"].tolist() == [101, 103]
+    assert_frame_equal(got, reference_frame(data, query="q", sorted_by_similarity=True, ranks=[101, 103]))
+
+
+def test_ranks_must_be_one_per_row():
+    with pytest.raises(ValueError, match="1 ranks for 2 rows"):
+        results_frame({"patent_messages": [{"patent_id": "a"}, {"patent_id": "b"}]}, query="q",
+                      sorted_by_similarity=True, ranks=[1])
