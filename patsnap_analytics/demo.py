@@ -15,10 +15,14 @@ Example:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .images import image_files, sample_queries_dir
 
-__all__ = ["data_dir", "portfolio", "run_demo", "sample_queries", "sample_verdicts"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["data_dir", "portfolio", "run_demo", "sample_queries", "sample_verdicts", "study_queries"]
 
 
 def data_dir() -> Path:
@@ -40,6 +44,33 @@ def sample_queries() -> list[Path]:
         ['query-1-10-02-watch.png', 'query-2-14-03-phone.png']
     """
     return image_files(sample_queries_dir())
+
+
+def study_queries(client: Any, n: int = 40, *, seed: int = 0) -> pd.DataFrame:
+    """``n`` study queries from the sandbox ``client`` talks to: drawings of its design families' designs, scanned,
+    photographed or cropped, whose right answers it knows (``pa.verdicts.synthetic(client, hits)`` judges every
+    hit). One row per query: ``query`` (its name), ``query_key``, ``degradation``, ``family_id``, ``loc`` and
+    ``image`` (checked image bytes named ``query``), so ``client.search_many(study["image"])`` searches them. The
+    same ``seed`` gives the same queries. Refused on the PatSnap API (the truth exists only on the sandbox); see
+    :func:`patsnap_analytics.synthetic.study_queries`.
+
+    Cost: no API call (the sandbox's own routes: one request and one image link per query); searching them costs
+    what any search does.
+
+    Example:
+        >>> import patsnap_analytics as pa                                          # doctest: +SKIP
+        >>> client = pa.connect()                                                   # doctest: +SKIP
+        >>> study = pa.demo.study_queries(client, 40)                               # doctest: +SKIP
+        >>> hits = client.search_many(study["image"], limit=100, progress=False)    # doctest: +SKIP
+        >>> verdicts = pa.verdicts.synthetic(client, hits)                          # doctest: +SKIP
+        >>> study_queries(None, 500)
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.ValidationError: n: must be an integer from 1 to 250 (study queries a request makes; take several seeds for more), got 500
+    """
+    from .synthetic import study_queries as fetch
+
+    return fetch(client, n, seed=seed)
 
 
 def sample_verdicts() -> Path:
