@@ -74,9 +74,10 @@ def study_queries(client: Any, n: int = 40, *, seed: int = 0) -> pd.DataFrame:
 
 
 def sample_verdicts() -> Path:
-    """A small ready-to-use verdict set: 200 synthetic verdicts on the sample drawings' hits in the sandbox's
-    default corpus (``similar`` by Locarno subclass, ``unsure`` by class, else ``different``; marked
-    ``sandbox-synthetic``). Read it with ``pa.verdicts.read(pa.demo.sample_verdicts())`` or
+    """A small ready-to-use verdict set: the sandbox's synthetic truth on the first 8 study queries of its default
+    corpus (:func:`study_queries` ``(client, 8)``): their first 25 search-id hits judged and every member of their
+    design families listed (``same design``, ``similar``, else ``different``), marked ``sandbox-synthetic``
+    (``data/README.md`` says how it is made). Read it with ``pa.verdicts.read(pa.demo.sample_verdicts())`` or
     ``client.verdicts.load(...)``.
 
     Example:

@@ -15,10 +15,10 @@ re-sorted sheet still finds its search.
   that a team shares them, one record per (source, query key, patent id), **never expiring** and untouched by
   ``clear_cache()``: ``record(hits, "similar")``, ``add(frame)``, ``load("review.xlsx")``, ``frame()``.
 * :func:`with_verdicts` adds ``verdict``, ``relevance`` and ``note`` to results; ``client.with_verdicts(df)``
-  does it with the stored verdicts.
-* :func:`synthetic` judges every hit of a study on the sandbox with its synthetic truth (its design families),
-  marked ``verdict_source == "sandbox-synthetic"``: a whole study runs without a reviewer, and never on the API. Results do not get them on their own: a search's frame stays what the API
+  does it with the stored verdicts. Results do not get them on their own: a search's frame stays what the API
   answered (the same search gives the same frame on every machine), and showing verdicts is one explicit call.
+* :func:`synthetic` judges every hit of a study on the sandbox with its synthetic truth (its design families),
+  marked ``verdict_source == "sandbox-synthetic"``: a whole study runs without a reviewer, and never on the API.
 
 Cost: none of this makes an API call (:func:`synthetic` asks the sandbox's own, unbilled routes).
 
@@ -131,8 +131,9 @@ def read(path: str | os.PathLike) -> pd.DataFrame:
     re-sorted rows are fine); a row counts when its Verdict is filled. The same hit filled in two sheets (All hits
     and its query's sheet) must say the same. Who and when: the row's Reviewer, else the workbook's last author;
     the workbook's save time. CSV: columns ``query_key`` (or ``query``), ``patent_id``, ``verdict`` (or a
-    ``relevance`` grade), and optionally ``query``, ``patent_pn``, ``note``, ``reviewer``, ``reviewed_at``
-    (the workbook's headers work too).
+    ``relevance`` grade), and optionally ``query``, ``patent_pn``, ``note``, ``reviewer``, ``reviewed_at`` and
+    ``verdict_source`` (who judged: a synthetic set says so, as ``pa.demo.sample_verdicts()`` does; ``reviewer``
+    when absent) — the workbook's headers work too.
 
     Example:
         >>> import tempfile, pathlib
@@ -177,7 +178,8 @@ def _row_verdict(cells: Mapping[str, Any], where: str) -> dict[str, Any] | None:
         raise ValidationError("patent_id" if patent is None else "query_key",
                               f"{where}the verdict {word!r} has no {missing}; keep the workbook's hidden "
                               "Query key and Patent id columns (unhide them to check) and do not type rows in")
-    return {**{c: _text(cells.get(c)) for c in ("query", "patent_pn", "note", "reviewer", "reviewed_at")},
+    return {**{c: _text(cells.get(c)) for c in ("query", "patent_pn", "note", "reviewer", "reviewed_at",
+                                                 "verdict_source")},
             "query_key": key, "patent_id": patent, "verdict": word}
 
 

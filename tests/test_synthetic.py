@@ -171,3 +171,26 @@ def test_a_hostile_truth_is_an_error_naming_the_field_and_nothing_is_returned(ch
             pa.verdicts.synthetic(client, hits)
         assert error in str(caught.value) and TRUTH in str(caught.value)
         assert api.calls(TRUTH) == 1  # checked, never retried into a second request
+
+
+def test_the_shipped_verdict_set_is_the_default_sandbox_s_synthetic_truth():
+    """data/verdicts.csv (scripts/sample_data.py) agrees with the families of the corpus pa.connect() starts, and
+    reads back marked synthetic (it was made by Locarno class before the families existed, and read() dropped the
+    mark)."""
+    from patsnap_analytics.sandbox.sample import sample_corpus
+    from patsnap_analytics.sandbox.truth import study_queries, truth_frame
+
+    shipped = pa.verdicts.read(pa.demo.sample_verdicts())
+    assert (shipped["verdict_source"] == "sandbox-synthetic").all() and len(shipped) < 300  # small
+    corpus = sample_corpus()  # the default corpus (drawn once, cached; no index needed)
+    queries = study_queries(corpus, 8, seed=0)
+    assert shipped["query_key"].unique().tolist() == [q.key for q in queries]
+    assert shipped["query"].unique().tolist() == [q.name for q in queries]
+    family = truth_frame(corpus, queries)
+    merged = shipped.merge(family[["query_key", "patent_id", "verdict"]], on=["query_key", "patent_id"],
+                           how="outer", suffixes=("", "_truth"), indicator=True)
+    assert (merged["_merge"] != "right_only").all()  # every family member is in the set
+    members = merged[merged["_merge"] == "both"]
+    assert (members["verdict"] == members["verdict_truth"]).all()
+    assert (merged.loc[merged["_merge"] == "left_only", "verdict"] == "different").all()
+    assert (shipped.groupby("query_key").size() >= 25).all()  # the first 25 hits of each query judged
