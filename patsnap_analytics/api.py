@@ -347,7 +347,7 @@ def endpoint_for_path(path: str) -> Endpoint | None:
 @dataclass(frozen=True)
 class ErrorCode:
     """One documented ``error_code``: the vendor's English message, what a client should do
-    (``retry`` with backoff, ``refresh`` the token once, or ``raise``) and its ``family``, which
+    (``retry`` with backoff, ``renew`` the token once, or ``raise``) and its ``family``, which
     :mod:`patsnap_analytics.errors` turns into an exception class.
 
     Example:
@@ -357,7 +357,7 @@ class ErrorCode:
 
     code: int
     message: str
-    action: Literal["retry", "refresh", "raise"]
+    action: Literal["retry", "renew", "raise"]
     family: Literal["service", "rate", "token", "auth", "permission", "balance", "daily", "rejected", "upload"]
 
 
@@ -371,13 +371,13 @@ ERROR_CODES: Mapping[int, ErrorCode] = _codes(
     (67200000, "Server internal error!", "retry", "service"),
     (67200001, "API call exceeds the total limit set by the platform!", "retry", "rate"),
     (67200002, "Quota exceeds the limit!", "retry", "rate"),
-    (67200003, "Access token expired or authentication error!", "refresh", "token"),
+    (67200003, "Access token expired or authentication error!", "renew", "token"),
     (67200004, "No permission or API package quota has exceeded the limit!", "raise", "permission"),
     (67200005, "Insufficient balance, call failed!", "raise", "balance"),
     (67200006, "This client has expired and call failed!", "raise", "auth"),
     (67200007, "Exceeded the call limit, call failed!", "raise", "daily"),
     (67200008, "The apikey parameter is missing!", "raise", "auth"),
-    (67200009, "The apikey and the access token do not match!", "refresh", "token"),
+    (67200009, "The apikey and the access token do not match!", "renew", "token"),
     (67200015, "Grant type error!", "raise", "auth"),
     (67200101, "Path not found!", "raise", "rejected"),
     (67200202, "Apikey authentication error!", "raise", "auth"),

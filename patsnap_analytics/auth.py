@@ -3,7 +3,7 @@
 * :class:`ApiKeyAuth` — newer accounts: the key (``sk-…``) goes in the ``apikey`` query parameter.
 * :class:`OAuthAuth` — older accounts: ``POST /oauth/token`` with HTTP Basic ``client_id:client_secret``
   gives a bearer token that lives about 30 minutes; business calls send ``apikey=<client_id>`` and
-  ``Authorization: Bearer <token>``. The token is refreshed a minute before it expires, and once more
+  ``Authorization: Bearer <token>``. The token is renewed a minute before it expires, and once more
   when the API answers 67200003/67200009 (the client calls :meth:`OAuthAuth.invalidate`).
 
 Neither object ever puts a secret into its ``repr`` or into an exception message. Credentials are held as
@@ -48,8 +48,8 @@ from .settings import mask
 __all__ = ["ApiKeyAuth", "Auth", "OAuthAuth", "Secret", "mask", "reveal"]
 
 TOKEN_PATH = TOKEN.path
-#: Refresh this many seconds before the token's stated expiry.
-REFRESH_MARGIN = 60.0
+#: Renew the token this many seconds before its stated expiry.
+RENEW_MARGIN = 60.0
 
 
 class Secret:
@@ -105,7 +105,7 @@ class Auth(Protocol):
 
     Example:
         >>> auth: Auth = ApiKeyAuth("sk-x")
-        >>> auth.invalidate()    # an api key cannot be refreshed; OAuthAuth answers True
+        >>> auth.invalidate()    # an api key cannot be renewed; OAuthAuth answers True
         False
     """
 
@@ -113,7 +113,7 @@ class Auth(Protocol):
         """Add credentials to a business call's query parameters and headers."""
 
     def invalidate(self) -> bool:
-        """Forget a token the API rejected; True when a refresh can help (OAuth), False otherwise."""
+        """Forget a token the API rejected; True when a new token can help (OAuth), False otherwise."""
 
     def refused(self, error: APIError) -> APIError:
         """``error`` explained as the refusal of this mode's credential, when it is one; else ``error``."""
@@ -203,7 +203,7 @@ class OAuthAuth:
         self._on_token_call = on_token_call
         self._token: Secret | None = None
         self._expires_at = 0.0
-        self._margin = REFRESH_MARGIN
+        self._margin = RENEW_MARGIN
         self._lock = threading.Lock()
         self.given_as = given_as
 
@@ -212,7 +212,7 @@ class OAuthAuth:
         headers["Authorization"] = Secret(f"Bearer {self.token(session).reveal()}")
 
     def token(self, session: Any) -> Secret:
-        """A valid token, fetched or refreshed when missing or within a minute of expiry."""
+        """A valid token, fetched anew when missing or within a minute of expiry."""
         with self._lock:
             if self._token is None or self._clock() >= self._expires_at - self._margin:
                 self._fetch(session)
@@ -225,7 +225,7 @@ class OAuthAuth:
         return True
 
     def refused(self, error: APIError) -> APIError:
-        """A refusal of a business call (after the one refresh) becomes "the API refused a fresh token …".
+        """A refusal of a business call (after the one renewal) becomes "the API refused a fresh token …".
 
         Example:
             >>> from patsnap_analytics.errors import error_for_code
@@ -277,7 +277,7 @@ class OAuthAuth:
         if resp.status_code != 200 or not token:
             if isinstance(body, dict) and body.get("error_code") is not None:
                 error = error_from_envelope(body, http_status=resp.status_code, endpoint=TOKEN_PATH)
-                # a refusal at the token call is the client id and secret's, never a token to refresh
+                # a refusal at the token call is the client id and secret's, never a token to renew
                 raise self._credentials_refused(error) if _is_refusal(error) else error
             if resp.status_code >= 500 or resp.status_code == 429:
                 cls = error_for_code(None, resp.status_code)  # retryable: the client backs off and retries
@@ -294,7 +294,7 @@ class OAuthAuth:
         self._token = Secret(str(token))
         self._expires_at = self._clock() + lifetime
         # a minute early for the API's 30-minute tokens; proportionally earlier for very short-lived ones
-        self._margin = min(REFRESH_MARGIN, lifetime / 10)
+        self._margin = min(RENEW_MARGIN, lifetime / 10)
 
     def __repr__(self) -> str:
         return f"OAuthAuth(client_id={mask(self.client_id)}, token={self._token or '<none>'})"

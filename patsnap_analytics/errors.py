@@ -28,7 +28,7 @@ Everything the toolkit raises on purpose is a :class:`PatsnapError`::
         ├── RequestRejectedError               68300004 68300007 67200101: fix the request
         │   └── UploadRejectedError            68300010
         ├── AuthError                          67200006 67200008 67200015 67200202, HTTP 401/403
-        │   ├── TokenExpiredError              67200003 67200009 (refreshed once before raising)
+        │   ├── TokenExpiredError              67200003 67200009 (renewed once before raising)
         │   └── CredentialsRejectedError       says WHICH credential was refused: the api key, the client
         │                                      id/secret (at the token call) or a fresh token
         ├── PermissionDeniedError              67200004
@@ -460,7 +460,7 @@ class AuthError(APIError):
 class TokenExpiredError(AuthError):
     """67200003 token expired or wrong key/secret, 67200009 apikey and token do not match.
 
-    The client refreshes the token once on these before raising.
+    The client renews the token once on these before raising.
 
     Example:
         >>> error_for_code(67200009) is TokenExpiredError

@@ -1,9 +1,9 @@
-"""One API call, in layers: auth (a rejected token is refreshed once) -> retries (backoff) -> one send.
+"""One API call, in layers: auth (a rejected token is renewed once) -> retries (backoff) -> one send.
 
 :meth:`Transport.call` sends one call and returns its :class:`Answer`; the order of operations is
 
 1. **auth layer** — on 67200003/67200009 the OAuth token is dropped and fetched again, once (the vendor's
-   advice); an api key cannot be refreshed, so the error is raised. A refusal that reaches the caller says
+   advice); an api key cannot be renewed, so the error is raised. A refusal that reaches the caller says
    which credential was refused (:meth:`~patsnap_analytics.auth.ApiKeyAuth.refused`).
 2. **retry layer** — transient failures (rate limits, service errors, HTTP 429/5xx, dropped connections)
    are retried with backoff and jitter, bounded in attempts and total time (:class:`RetryPolicy`); a
@@ -227,22 +227,21 @@ class Transport:
                       created_at=getattr(stored, "created_at", None))
 
     def call(self, endpoint: Endpoint, params: dict[str, str], *, files: dict | None = None, body: Any = None,
-             refresh: bool = False, gates: Sequence[CallGate] = ()) -> Answer:
+             gates: Sequence[CallGate] = ()) -> Answer:
         """Send one call (see the module's numbered steps) and return its answer.
 
         A search's answer is stored by the cache (when it is a complete ``status: true`` answer); ``body`` is
-        a JSON endpoint's request body. ``refresh`` only says the caller skipped the look-up on purpose. An
-        upload or a token request is never stored.
+        a JSON endpoint's request body. An upload or a token request is never stored.
         """
-        refreshed = False
+        renewed = False
         while True:
             try:
                 return self._with_retries(endpoint, params, files, gates, body)
             except AuthError as exc:
-                # the vendor's advice: refresh the token once, then give up, saying which credential was refused
-                if isinstance(exc, TokenExpiredError) and not refreshed and self.auth is not None \
+                # the vendor's advice: renew the token once, then give up, saying which credential was refused
+                if isinstance(exc, TokenExpiredError) and not renewed and self.auth is not None \
                         and self.auth.invalidate():
-                    refreshed = True
+                    renewed = True
                     continue
                 if self.auth is None:
                     raise

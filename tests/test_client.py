@@ -92,7 +92,7 @@ def test_wrong_oauth_secret_is_said_at_the_token_call_once(sb, drawing):
     assert calls(sb) == {TOKEN: 1, UPLOAD: 0, SEARCH: 0}  # a refused id/secret is not "refreshed" a second time
 
 
-def test_token_of_another_client_gets_67200009_then_one_refresh(sb, drawing):
+def test_token_of_another_client_gets_67200009_then_one_renewal(sb, drawing):
     other_id, other_secret = sb.add_client()
     client = client_for(sb, auth="oauth", cache=False)
     client.search_designs(drawing, limit=2)
@@ -103,7 +103,7 @@ def test_token_of_another_client_gets_67200009_then_one_refresh(sb, drawing):
     assert codes.get("67200009") == 1 and sb.stats[TOKEN] == 2
 
 
-def test_token_errors_are_raised_after_one_refresh(sb, drawing):
+def test_token_errors_are_raised_after_one_renewal(sb, drawing):
     client = client_for(sb, auth="oauth", cache=False)
     client.search_designs(drawing, limit=2)
     client.auth._secret = Secret("rotated-away")  # the refresh itself will now fail

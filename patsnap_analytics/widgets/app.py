@@ -487,7 +487,7 @@ class SearchApp(w.VBox):
 
     def _show_cost(self, before: dict[str, Any] | None, what: str = "This search") -> None:
         """The cost line: what the last search (or details lookup) cost since ``before``, then the session's
-        totals; ``before=None`` refreshes the totals only (an export costs no call)."""
+        totals; ``before=None`` updates the totals only (an export costs no call)."""
         if self.client is None or not hasattr(self.client, "stats"):
             self.cost.value = ""
             return
