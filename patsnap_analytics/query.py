@@ -1,8 +1,8 @@
 """DesignQuery and the FILTERS table: every search filter, described and validated in one place.
 
-:data:`FILTERS` says, per filter, what analysts call it (``label``), what it takes (``help``), how a value is
+:data:`FILTERS` says, per filter, what analysts call it (``caption``), what it takes (``help``), how a value is
 checked and normalised, how it travels on the wire and how it reads in a report. Validation
-(:class:`DesignQuery`), the CLI's flags, the filter form's labels, the report's wording and the sandbox's
+(:class:`DesignQuery`), the CLI's flags, the filter form's captions, the report's wording and the sandbox's
 route documentation are all generated from it, so they can never disagree.
 
 Filters use the API's own parameter names and take Python values; a bad value raises
@@ -18,7 +18,7 @@ Example:
     Traceback (most recent call last):
     ...
     patsnap_analytics.errors.ValidationError: limit: must be an integer from 1 to 1100, got 0
-    >>> FILTERS["limit"].label, FILTERS["limit"].high
+    >>> FILTERS["limit"].caption, FILTERS["limit"].high
     ('Results', 1100)
 """
 
@@ -44,6 +44,7 @@ from .api import (
     SEARCH_RESULTS,
 )
 from .errors import ValidationError
+from .renames import warn_renamed
 
 __all__ = ["DATE_PARAMS", "DEFAULT_ENDPOINT", "FILTERS", "FILTER_NAMES", "MODELS", "SORT_FIELDS", "DesignQuery",
            "Filter", "iso_date", "parse_date"]
@@ -328,7 +329,8 @@ class Filter:
     """
 
     name: str
-    label: str
+    #: The words analysts see for it (a form's description, a report's row, a CLI flag's help).
+    caption: str
     help: str
     parser: Callable[[Any, str], Any] = dataclasses.field(repr=False)
     default: Any = None
@@ -341,6 +343,12 @@ class Filter:
     #: Its JSON type in a JSON body: ``string`` (lists comma-joined, dates ``yyyyMMdd``), ``array``,
     #: ``integer`` or ``boolean``; the query string carries everything as text.
     json_type: str = dataclasses.field(default="string", repr=False)
+
+    @property
+    def label(self) -> str:
+        """Deprecated spelling of :attr:`caption` (``label`` is the verb ``label()`` and the ``*_label`` columns)."""
+        warn_renamed("Filter.label", "Filter.caption")
+        return self.caption
 
     def parse(self, value: Any) -> Any:
         """The normalised value, or :class:`ValidationError` naming this filter."""
@@ -763,7 +771,7 @@ class DesignQuery:
         return out
 
     def readable(self) -> list[tuple[str, str]]:
-        """(label, value in words) for the endpoint when not the default, every filter that is set, then
+        """(caption, value in words) for the endpoint when not the default, every filter that is set, then
         how results are sorted.
 
         Example:
@@ -771,10 +779,10 @@ class DesignQuery:
             [('Simple status', 'Active (1)'), ('Results', '20'), ('Sort by', 'similarity, descending')]
         """
         head = [("Endpoint", self.endpoint)] if self.endpoint != DEFAULT_ENDPOINT else []
-        rows = [(spec.label, spec.describe(value)) for spec, value in self._set_filters()
+        rows = [(spec.caption, spec.describe(value)) for spec, value in self._set_filters()
                 if spec.name not in ("field", "order")]
         sort = f"{FILTERS['field'].describe(self.field)}, {FILTERS['order'].describe(self.order)}"
-        return [*head, *rows, (FILTERS["field"].label, sort)]
+        return [*head, *rows, (FILTERS["field"].caption, sort)]
 
     def describe(self) -> str:
         """One line an analyst can read: the filters with names for codes.

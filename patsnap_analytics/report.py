@@ -74,11 +74,11 @@ def _number(value: object) -> str:
 
 
 def _filter_rows(filters: Mapping[str, object]) -> list[tuple[str, str]]:
-    """``df.attrs["filters"]`` as (label, words) rows, worded by the FILTERS table (codes spelled out)."""
+    """``df.attrs["filters"]`` as (caption, words) rows, worded by the FILTERS table (codes spelled out)."""
     try:
         return DesignQuery.from_filters(**filters).readable()
     except ValidationError:  # attrs edited by hand: show them as they are rather than fail the report
-        return [(FILTERS[k].label if k in FILTERS else _humanise(k), str(v)) for k, v in filters.items()]
+        return [(FILTERS[k].caption if k in FILTERS else _humanise(k), str(v)) for k, v in filters.items()]
 
 
 def _plain(value: Any) -> Any:
@@ -142,11 +142,11 @@ def _charts(df: pd.DataFrame) -> list[dict[str, str]]:
         n = min(15, df["country"].nunique(dropna=False))
         add("Offices", "Where the similar designs are registered (distinct designs).",
             lambda ax: plots.office_breakdown(df, ax=ax), (6.4, _bars_height(n)))
-    for by in ("simple_legal_status", "legal_status"):
-        if f"{by}_label" in df.columns:
-            n = df[f"{by}_label"].nunique(dropna=False)
-            add(_humanise(by), "Whether the similar designs are still in force (distinct designs).",
-                lambda ax, by=by: plots.status_breakdown(df, by=by, ax=ax), (6.4, _bars_height(n)))
+    for status in ("simple_legal_status", "legal_status"):
+        if f"{status}_label" in df.columns:
+            n = df[f"{status}_label"].nunique(dropna=False)
+            add(_humanise(status), "Whether the similar designs are still in force (distinct designs).",
+                lambda ax, status=status: plots.status_breakdown(df, status=status, ax=ax), (6.4, _bars_height(n)))
     if "loc" in df.columns and df["loc"].notna().any():
         n = min(15, plots._explode(df, "loc")["loc"].nunique(dropna=False))
         add("Locarno classes", "Product classes of the similar designs (distinct designs).",

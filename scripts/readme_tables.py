@@ -34,7 +34,7 @@ def filters_table() -> str:
     """The filter table: keyword, what analysts call it, what it takes, and which endpoints take it."""
     rows = ["| keyword | in the app | takes | endpoints |", "|---|---|---|---|"]
     for spec in FILTERS.values():
-        rows.append(f"| `{spec.name}` | {spec.label} | {spec.help} | {_endpoints(spec.endpoints)} |")
+        rows.append(f"| `{spec.name}` | {spec.caption} | {spec.help} | {_endpoints(spec.endpoints)} |")
     return "\n".join(rows)
 
 

@@ -64,7 +64,7 @@ def _doc(name: str) -> str:
     """A filter's route documentation, from the one filter table (dates travel as ``yyyyMMdd``)."""
     spec = FILTERS[name]
     wire = "; on the wire: yyyyMMdd" if name in DATE_PARAMS else ""
-    return f"{spec.label}: {spec.help}{wire}"
+    return f"{spec.caption}: {spec.help}{wire}"
 
 
 def _parse(parse, *args: Any) -> DesignQuery:

@@ -148,7 +148,7 @@ def search_body_schema(endpoint: str) -> dict[str, Any]:
     for spec in FILTERS.values():
         if endpoint not in spec.endpoints:
             continue
-        prop: dict[str, Any] = {"type": spec.json_type, "description": f"{spec.label}: {spec.help}"}
+        prop: dict[str, Any] = {"type": spec.json_type, "description": f"{spec.caption}: {spec.help}"}
         if spec.json_type == "array":
             prop["items"] = {"type": "string"}
         if spec.json_type == "integer" and spec.low is not None:

@@ -50,7 +50,7 @@ _MODEL_HELP = ("how similarity is judged; designs: 1 smart recommendation (defau
                "utility models: 3 shape or 4 shape and colour")
 
 _DEFAULT = DesignQuery()
-#: (label shown, value of the ``field`` filter); "" stands for None because a Dropdown cannot hold None cleanly.
+#: (caption shown, value of the ``field`` filter); "" stands for None because a Dropdown cannot hold None cleanly.
 SORT_OPTIONS = (("similarity", ""), *((words, code) for code, words in SORT_FIELDS.items()))
 #: Offices shown as checkboxes at once (the rest are under "More offices"): where most designs are registered.
 MAIN_OFFICES = ("CN", "US", "EU", "WO", "JP", "KR", "GB", "DE", "FR", "IT", "ES", "CH", "HK", "TW", "AU",
@@ -59,17 +59,17 @@ MAIN_OFFICES = ("CN", "US", "EU", "WO", "JP", "KR", "GB", "DE", "FR", "IT", "ES"
 #: system), so these are folded away.
 PCT_SIMPLE_STATUS = (220, 221)
 PCT_LEGAL_STATUS = (222, 223, 224, 225)
-_LABEL_WIDTH = "130px"
+_CAPTION_WIDTH = "130px"
 _PCT_FOLD = "PCT stages (utility models only; designs have none)"
 
 
 def _coded_options(table: Mapping[Any, str], only: Iterable[Any] | None = None,
-                   by_label: bool = True) -> list[tuple[str, Any]]:
-    """(label, code) pairs, so analysts pick words and the API receives codes; sorted by label unless
-    ``by_label`` is False (then in the table's order, which groups related statuses)."""
+                   by_caption: bool = True) -> list[tuple[str, Any]]:
+    """(caption, code) pairs, so analysts pick words and the API receives codes; sorted by caption unless
+    ``by_caption`` is False (then in the table's order, which groups related statuses)."""
     keep = set(table) if only is None else set(only)
     options = [(f"{name} ({code})", code) for code, name in table.items() if code in keep]
-    return sorted(options, key=lambda o: o[0].lower()) if by_label else options
+    return sorted(options, key=lambda o: o[0].lower()) if by_caption else options
 
 
 def _model_options(patent_type: str) -> list[tuple[str, int]]:
@@ -80,10 +80,10 @@ def _error_html(rule: str) -> str:
     return f'<span class="pa-form-error" style="color:#b00020">⚠ {html.escape(rule)}</span>'
 
 
-def _label(text: str) -> w.HTML:
-    """A label for a widget without a description of its own, placed and aligned like the descriptions."""
+def _caption(text: str) -> w.HTML:
+    """A caption for a widget without a description of its own, placed and aligned like the descriptions."""
     return w.HTML(f"<div style='text-align:right'>{html.escape(text)}</div>",
-                  layout=w.Layout(width=_LABEL_WIDTH, min_width=_LABEL_WIDTH, margin="0 8px 0 0",
+                  layout=w.Layout(width=_CAPTION_WIDTH, min_width=_CAPTION_WIDTH, margin="0 8px 0 0",
                                   align_self="flex-start"))
 
 
@@ -96,8 +96,8 @@ def _office_choices() -> CheckboxGroup:
 
 def _status_choices(table: Mapping[int, str], pct: tuple[int, ...]) -> CheckboxGroup:
     usual = [code for code in table if code not in pct]
-    return CheckboxGroup(_coded_options(table, usual, by_label=False),
-                         folds=[(_PCT_FOLD, _coded_options(table, pct, by_label=False))])
+    return CheckboxGroup(_coded_options(table, usual, by_caption=False),
+                         folds=[(_PCT_FOLD, _coded_options(table, pct, by_caption=False))])
 
 
 class FilterForm(w.VBox):
@@ -123,38 +123,38 @@ class FilterForm(w.VBox):
     valid = traitlets.Bool(True, help="whether the form holds a valid query")
 
     def __init__(self, query: DesignQuery | None = None, **kwargs: Any) -> None:
-        layout = {"description_width": _LABEL_WIDTH}
+        layout = {"description_width": _CAPTION_WIDTH}
         text_layout = w.Layout(width="420px")
-        f = FILTERS  # labels and hints come from the one filter table
-        self.loc = w.Text(description=f["loc"].label, placeholder="e.g. 10-02 OR (14 AND NOT 14-03)",
+        f = FILTERS  # captions and hints come from the one filter table
+        self.loc = w.Text(description=f["loc"].caption, placeholder="e.g. 10-02 OR (14 AND NOT 14-03)",
                           style=layout, layout=text_layout)
         self.loc_picker = LocPicker(self.loc)
-        self.assignees = w.Text(description=f["assignees"].label, placeholder=f["assignees"].help,
+        self.assignees = w.Text(description=f["assignees"].caption, placeholder=f["assignees"].help,
                                 style=layout, layout=text_layout)
         self.country = _office_choices()
         self.simple_legal_status = _status_choices(codes.SIMPLE_LEGAL_STATUS, PCT_SIMPLE_STATUS)
         self.legal_status = _status_choices(codes.LEGAL_STATUS, PCT_LEGAL_STATUS)
         #: the detailed legal status, folded: most searches want the simple status only
-        self.legal_section = collapsed(self.legal_status, f"{f['legal_status'].label} (detailed)")
+        self.legal_section = collapsed(self.legal_status, f"{f['legal_status'].caption} (detailed)")
         self.legal_section.layout = w.Layout(width=self.country.width)
-        self.main_field = w.Text(description=f["main_field"].label, placeholder=f["main_field"].help,
+        self.main_field = w.Text(description=f["main_field"].caption, placeholder=f["main_field"].help,
                                  style=layout, layout=text_layout)
-        self.dates = {name: w.DatePicker(description=f[name].label, style=layout) for name in DATE_PARAMS}
+        self.dates = {name: w.DatePicker(description=f[name].caption, style=layout) for name in DATE_PARAMS}
         self.endpoint = w.Dropdown(description="Endpoint", options=list(SEARCH_ENDPOINTS), value=DEFAULT_ENDPOINT,
                                    style=layout, tooltip="which PatSnap search to use (each costs 1 API call per "
                                                          "100 results)")
         #: plain words under Endpoint and Model: what the chosen search does, and what a model is
         self.endpoint_help = w.HTML(layout=w.Layout(margin="0 0 0 138px"))
         self.endpoint_help.add_class("pa-endpoint-help")
-        self.patent_type = w.Dropdown(description=f["patent_type"].label,
+        self.patent_type = w.Dropdown(description=f["patent_type"].caption,
                                       options=[(f"{words} ({code})", code) for code, words in f["patent_type"].table.items()],
                                       value="D", style=layout)
-        self.model = w.Dropdown(description=f["model"].label, options=_model_options("D"), value=1, style=layout,
+        self.model = w.Dropdown(description=f["model"].caption, options=_model_options("D"), value=1, style=layout,
                                 tooltip=_MODEL_HELP)
-        self.limit = w.IntSlider(description=f["limit"].label, min=f["limit"].low, max=f["limit"].high,
+        self.limit = w.IntSlider(description=f["limit"].caption, min=f["limit"].low, max=f["limit"].high,
                                  value=_DEFAULT.limit, style=layout, layout=w.Layout(width="420px"))
-        self.field = w.Dropdown(description=f["field"].label, options=SORT_OPTIONS, value="", style=layout)
-        # labelled by the row, not by description=: Voilà lays a ToggleButtons' description out above its buttons
+        self.field = w.Dropdown(description=f["field"].caption, options=SORT_OPTIONS, value="", style=layout)
+        # captioned by the row, not by description=: Voilà lays a ToggleButtons' description out above its buttons
         self.order = w.ToggleButtons(options=(("descending", "desc"), ("ascending", "asc")), value="desc",
                                      style={"button_width": "110px"},
                                      tooltip="by similarity the most similar design comes first")
@@ -182,20 +182,20 @@ class FilterForm(w.VBox):
             self._validate()
 
     def _rows(self) -> list[w.Widget]:
-        """The form's rows: each filter with its message beside it; the checkbox groups labelled like the rest,
+        """The form's rows: each filter with its message beside it; the checkbox groups captioned like the rest,
         the detailed legal status folded, and the LOC picker under the LOC expression it writes."""
         def row(name: str, *parts: w.Widget) -> w.HBox:
             return w.HBox([*parts, self._message_widgets[name]], layout=w.Layout(align_items="center"))
 
         def choices(name: str) -> w.HBox:
-            return row(name, _label(FILTERS[name].label), self.widgets[name])
+            return row(name, _caption(FILTERS[name].caption), self.widgets[name])
 
         return [
             row("endpoint", self.endpoint), self.endpoint_help,
             *(row(name, self.widgets[name]) for name in ("patent_type", "model", "loc")),
-            w.HBox([_label(""), self.loc_picker]),
+            w.HBox([_caption(""), self.loc_picker]),
             choices("country"), choices("simple_legal_status"),
-            row("legal_status", _label(""), self.legal_section),
+            row("legal_status", _caption(""), self.legal_section),
             *(row(name, self.widgets[name]) for name in ("assignees", "main_field", *DATE_PARAMS, "limit", "field")),
             choices("order"),
         ]
