@@ -13,6 +13,10 @@ Example:
     'retry'
     >>> endpoint_for_path("/image-search/image-upload").name
     'upload'
+
+Words (``docs/architecture.md``, "Names"): an endpoint is called by its **name** (``"image-single"``, what users
+type: ``endpoint=``); its **path** is the URL path (``/search/patent/image-single``); an :class:`Endpoint` is its
+entry in this table, and a variable holding one is called ``operation``.
 """
 
 from __future__ import annotations
@@ -70,6 +74,7 @@ __all__ = [
     "ErrorCode",
     "endpoint",
     "endpoint_for_path",
+    "endpoint_named",
     "wire_day",
 ]
 
@@ -88,17 +93,17 @@ SANDBOX_HEADER = "X-PatSnap-Sandbox"
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One operation of the API: the toolkit's short ``name``, the vendor's ``operation`` id, ``method``,
-    ``path``, how its parameters travel (``params_in``: query string, JSON body, multipart or form) and
-    whether the account is billed for it.
+    """One operation of the API: the toolkit's short ``name`` (what ``endpoint=`` takes), the vendor's
+    ``operation_id``, ``method``, ``path``, how its parameters travel (``params_in``: query string, JSON body,
+    multipart or form) and whether the account is billed for it.
 
     Example:
-        >>> UPLOAD.params_in, TOKEN.billed
-        ('multipart', False)
+        >>> UPLOAD.params_in, TOKEN.billed, SEARCH_ID.operation_id
+        ('multipart', False, 'P009')
     """
 
     name: str
-    operation: str
+    operation_id: str
     method: Literal["GET", "POST"]
     path: str
     params_in: Literal["query", "json", "multipart", "form"]
@@ -111,6 +116,14 @@ class Endpoint:
     #: JSON schema of one item of an answer whose ``data`` lists records (enrichment: one per patent), checked
     #: item by item so that one malformed record does not sink the others.
     item_schema: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def operation(self) -> str:
+        """Deprecated spelling of :attr:`operation_id` (a variable holding an :class:`Endpoint` is ``operation``)."""
+        from .renames import warn_renamed  # the bottom floor's one import, and only for an old spelling
+
+        warn_renamed("Endpoint.operation", "Endpoint.operation_id")
+        return self.operation_id
 
 
 #: The days a ``yyyyMMdd`` field can name: calendar days a result frame's ``datetime64[ns]`` columns hold.
@@ -321,17 +334,25 @@ BILLED_ENDPOINTS: tuple[Endpoint, ...] = tuple(e for e in ENDPOINTS.values() if 
 _BY_PATH = {e.path: e for e in ENDPOINTS.values()}
 
 
-def endpoint(name: str) -> Endpoint:
+def endpoint_named(name: str) -> Endpoint:
     """The endpoint called ``name`` (``"search-id"``, ``"upload"``, ``"token"``).
 
     Example:
-        >>> endpoint("search-id").operation
+        >>> endpoint_named("search-id").operation_id
         'P009'
     """
     try:
         return ENDPOINTS[name]
     except KeyError:
         raise KeyError(f"unknown endpoint {name!r}; known: {', '.join(ENDPOINTS)}") from None
+
+
+def endpoint(name: str) -> Endpoint:
+    """Deprecated spelling of :func:`endpoint_named`."""
+    from .renames import warn_renamed
+
+    warn_renamed("api.endpoint()", "api.endpoint_named()")
+    return endpoint_named(name)
 
 
 def endpoint_for_path(path: str) -> Endpoint | None:

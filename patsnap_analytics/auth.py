@@ -152,7 +152,7 @@ class ApiKeyAuth:
         Example:
             >>> from patsnap_analytics.errors import error_for_code
             >>> e = ApiKeyAuth("sk-example", given_as="PATSNAP_API_KEY").refused(
-            ...     error_for_code(67200003)("unknown api key", error_code=67200003, endpoint="/x"))
+            ...     error_for_code(67200003)("unknown api key", error_code=67200003, path="/x"))
             >>> e.credential, str(e).split(":")[0]
             ('api_key', 'the API refused the api key sk-e… given as PATSNAP_API_KEY')
         """
@@ -276,17 +276,17 @@ class OAuthAuth:
         token = token if isinstance(token, str) and token else None
         if resp.status_code != 200 or not token:
             if isinstance(body, dict) and body.get("error_code") is not None:
-                error = error_from_envelope(body, http_status=resp.status_code, endpoint=TOKEN_PATH)
+                error = error_from_envelope(body, http_status=resp.status_code, path=TOKEN_PATH)
                 # a refusal at the token call is the client id and secret's, never a token to renew
                 raise self._credentials_refused(error) if _is_refusal(error) else error
             if resp.status_code >= 500 or resp.status_code == 429:
                 cls = error_for_code(None, resp.status_code)  # retryable: the client backs off and retries
                 raise cls(f"token endpoint answered HTTP {resp.status_code}", http_status=resp.status_code,
-                          endpoint=TOKEN_PATH)
+                          path=TOKEN_PATH)
             if resp.status_code == 200:  # "OK" without a token is a broken answer, not a refusal
                 raise ProtocolError(TOKEN_PATH, "token", "missing from an HTTP 200 answer (expected a string)")
             raise self._credentials_refused(AuthError(
-                "no token in the answer", http_status=resp.status_code, endpoint=TOKEN_PATH))
+                "no token in the answer", http_status=resp.status_code, path=TOKEN_PATH))
         try:
             lifetime = float(body.get("expires_in") or data.get("expires_in") or 1799)
         except (TypeError, ValueError):

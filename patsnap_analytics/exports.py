@@ -408,7 +408,9 @@ def _about_sheet(sheet: object, df: pd.DataFrame, sandbox: bool, *, thumbnails: 
 
     from openpyxl.styles import Font, PatternFill
 
-    source = DATA_SOURCES.get(str(df.attrs.get("source")), "not recorded (a frame without df.attrs['source'])")
+    from .frames import data_source
+
+    source = DATA_SOURCES.get(str(data_source(df)), "not recorded (a frame without df.attrs['source'])")
     sheet.title = "About"
     heading = ("SANDBOX DATA — NOT REAL PATSNAP RESULTS" if sandbox else "Similar registered designs: reviewers' "
                "workbook")
@@ -439,10 +441,10 @@ def _about_sheet(sheet: object, df: pd.DataFrame, sandbox: bool, *, thumbnails: 
 def _marked(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` as exported: a first ``data_source`` column when the frame says its source, and for sandbox data
     ``image_url_note`` after ``image_url`` (the links die with the sandbox); a copy, never ``df`` itself."""
-    from .frames import is_sandbox
+    from .frames import data_source, is_sandbox
 
     out = df
-    source = DATA_SOURCES.get(str(df.attrs.get("source")))
+    source = DATA_SOURCES.get(str(data_source(df)))
     if source is not None and "data_source" not in df.columns:
         out = out.copy()
         out.insert(0, "data_source", source)

@@ -66,7 +66,7 @@ from matplotlib.ticker import MaxNLocator
 
 from .codes import OFFICES, STATUS_MEANINGS, name_of
 from .errors import ValidationError
-from .frames import is_sandbox
+from .frames import SANDBOX_MARK, sandbox_mark
 from .renames import renamed_keyword
 from .thumbnails import Fetch, image_fetcher, thumbnail
 
@@ -109,7 +109,7 @@ GREY = "#999999"
 #: What a missing code or label is shown as.
 UNKNOWN = "Unknown"
 #: Appended to every chart title when the data came from the sandbox.
-SANDBOX_SUFFIX = " [sandbox data]"
+SANDBOX_SUFFIX = SANDBOX_MARK
 #: What a status means -> its shades, darkest first (the first for a chart's first status of that meaning), so a
 #: status is coloured by what it means: in force green, pending amber, lapsed red-ish, undetermined grey.
 MEANING_COLOURS: dict[str, tuple[str, ...]] = {
@@ -192,7 +192,7 @@ def _literal_text(draw: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _title(df: pd.DataFrame, text: str) -> str:
-    return text + SANDBOX_SUFFIX if is_sandbox(df) else text
+    return text + sandbox_mark(df)
 
 
 def _set_title(ax: Axes, df: pd.DataFrame, text: str) -> None:

@@ -47,7 +47,7 @@ from .errors import ValidationError
 from .renames import warn_renamed
 
 __all__ = ["DATE_PARAMS", "DEFAULT_ENDPOINT", "FILTERS", "FILTER_NAMES", "MODELS", "SORT_FIELDS", "DesignQuery",
-           "Filter", "iso_date", "parse_date"]
+           "Filter", "check_endpoint", "iso_date", "parse_date"]
 
 #: The endpoint a search uses when nobody says otherwise: the seeds' search-id.
 DEFAULT_ENDPOINT = SEARCH_ID.name
@@ -69,6 +69,23 @@ _COMPACT = re.compile(r"^([0-9]{4})([0-9]{2})([0-9]{2})$")
 _DIGITS = re.compile(r"^[0-9]{1,9}$")
 _DAY_FIRST = re.compile(r"^([0-9]{1,2})[./-]([0-9]{1,2})[./-]([0-9]{4})$")
 MAX_TEXT = 500
+
+
+def check_endpoint(endpoint: Any) -> str:
+    """``endpoint`` when it names a similar-design search (:data:`~patsnap_analytics.api.SEARCH_ENDPOINTS`); else
+    :class:`ValidationError`. The one check of an endpoint's name (a client's default, a search's, the form's).
+
+    Example:
+        >>> check_endpoint("image-single")
+        'image-single'
+        >>> check_endpoint("image_single")
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.ValidationError: endpoint: must be one of search-id, image-single, image-single-beta, image-multiple; got 'image_single'
+    """
+    if not isinstance(endpoint, str) or endpoint not in SEARCH_ENDPOINTS:
+        raise ValidationError("endpoint", f"must be one of {', '.join(SEARCH_ENDPOINTS)}; got {endpoint!r}")
+    return endpoint
 
 
 # ---------------------------------------------------------------------------------------------- value parsers
@@ -559,8 +576,7 @@ class DesignQuery:
     endpoint: str = DEFAULT_ENDPOINT
 
     def __post_init__(self) -> None:
-        if self.endpoint not in SEARCH_ENDPOINTS:
-            raise ValidationError("endpoint", f"must be one of {', '.join(SEARCH_ENDPOINTS)}; got {self.endpoint!r}")
+        check_endpoint(self.endpoint)
         for name, spec in FILTERS.items():
             value = spec.parse(getattr(self, name))
             if name in _SAME_AS_UNSET and value == _SAME_AS_UNSET[name] and type(value) is type(_SAME_AS_UNSET[name]):
@@ -709,7 +725,7 @@ class DesignQuery:
         """
         for name in changes:
             if name not in FILTERS and name != "endpoint":
-                raise ValidationError(name, f"unknown filter; filters are: {', '.join(FILTER_NAMES)}")
+                raise _unknown(name)
         return dataclasses.replace(self, **changes)
 
     def _set_filters(self) -> Iterator[tuple[Filter, Any]]:

@@ -37,7 +37,7 @@ from matplotlib.figure import Figure
 from . import plots
 from .codes import OFFICES, SIMPLE_LEGAL_STATUS, STATUS_MEANINGS
 from .errors import ValidationError
-from .frames import is_sandbox
+from .frames import ResultInfo, is_sandbox, sandbox_mark
 from .query import FILTERS, DesignQuery
 from .thumbnails import Fetch, data_uri, image_fetcher, thumbnail
 
@@ -347,8 +347,8 @@ def _query_images(df: pd.DataFrame, given: Mapping[str, Any] | None, client: Any
     for name, image in (given or {}).items():
         out[str(name)] = image if isinstance(image, bytes) else Path(image).read_bytes()
     searcher = getattr(client, "searcher", None)
-    for name, spec in (df.attrs.get("queries") or {}).items():
-        sha = (spec or {}).get("image_sha256")
+    for name, spec in ResultInfo.of(df).queries.items():
+        sha = spec.image_sha256
         ref = searcher.image_for(sha) if searcher is not None and sha else None
         if ref is not None and name not in out:
             out[name] = ref.data
@@ -473,9 +473,9 @@ def _failure_rows(failures: Iterable[Any]) -> list[dict[str, str]]:
     return rows
 
 
-def scope_line(attrs: Mapping[str, Any]) -> str | None:
+def scope_line(info: ResultInfo | Mapping[str, Any]) -> str | None:
     """What a workflow's frame covers, in words, for the report's header: a watch's "new since", a prior-art
-    search's date rule; ``None`` for a plain search.
+    search's date rule; ``None`` for a plain search. ``info``: the frame's :class:`ResultInfo` (or its ``attrs``).
 
     Example:
         >>> scope_line({"workflow": {"kind": "watch", "name": "bottles", "run": 3, "new_since": "2026-11-01",
@@ -484,7 +484,7 @@ def scope_line(attrs: Mapping[str, Any]) -> str | None:
         >>> scope_line({}) is None
         True
     """
-    workflow = attrs.get("workflow") or {}
+    workflow = (info if isinstance(info, ResultInfo) else ResultInfo.from_attrs(info)).workflow
     if workflow.get("kind") == "watch":
         if workflow.get("new_since"):
             return (f"New since {workflow['new_since']} (published {workflow['new_since']} to {workflow['until']}): "
@@ -546,12 +546,12 @@ def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = 
     get = image_fetcher(fetch, client)
     if stats is None and client is not None:
         stats = getattr(client, "stats", None)
-    attrs = df.attrs
+    info = ResultInfo.of(df)
     df = _judged(df, verdicts, client, calibration)
     queries = [str(q) for q in pd.unique(df["query"].astype("string").dropna())]
-    scope = scope_line(attrs)
-    if title is None and (attrs.get("workflow") or {}).get("new_since"):
-        title = f"New designs since {attrs['workflow']['new_since']}: watch {attrs['workflow']['name']!r}"
+    scope = scope_line(info)
+    if title is None and info.workflow.get("new_since"):
+        title = f"New designs since {info.workflow['new_since']}: watch {info.workflow['name']!r}"
     if title is None:
         title = (f"Design landscape: {queries[0]}" if len(queries) == 1
                  else f"Design landscape: {len(queries)} query images")
@@ -572,12 +572,13 @@ def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = 
         "title": title,
         "scope": scope,
         "sandbox": sandbox,
+        "sandbox_mark": sandbox_mark(df),
         "source": {"sandbox": "Sandbox (offline sample data)", "patsnap": "PatSnap Open API"}.get(
-            str(attrs.get("source")), _text(attrs.get("source"), "unknown")),
-        "endpoint": _text(attrs.get("endpoint")),
+            str(info.source), _text(info.source, "unknown")),
+        "endpoint": _text(f"{info.endpoint} ({info.path})" if info.path else info.endpoint),
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "version": _version(),
-        "filters": _filter_rows(attrs.get("filters") or {}),
+        "filters": _filter_rows(info.filters),
         "stats": _stats_rows(stats) if stats is not None else [],
         "figures": _key_figures(df),
         "queries": _query_rows(df) if len(df) else [],
@@ -587,8 +588,8 @@ def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = 
         "thumbnails": get is not None,
         "several": several,
         "n_designs": df["patent_id"].nunique(),
-        "failures": _failure_rows(attrs.get("failures") or [] if failures is None else failures),
-        "pending": [str(p) for p in attrs.get("pending") or []],
+        "failures": _failure_rows(info.failures if failures is None else failures),
+        "pending": [str(p) for p in info.pending],
     }
     out = Path(path)
     out.write_text(_template().render(**context), encoding="utf-8")

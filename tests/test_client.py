@@ -68,7 +68,7 @@ def test_wrong_key_raises_auth_error_without_retrying(sb, drawing):
         client.search_designs(drawing)
     err = info.value
     assert err.credential == "api_key" and isinstance(err, errors.AuthError)
-    assert err.error_code == 67200003 and err.http_status == 200 and err.endpoint == UPLOAD
+    assert err.error_code == 67200003 and err.http_status == 200 and err.path == UPLOAD
     assert str(err).startswith("the API refused the api key sk-s… given as api_key=: check that it is the whole key")
     assert "sk-sandbox-wrong" not in str(err)
     assert sb.stats[UPLOAD] == 1 and sb.stats[SEARCH] == 0
@@ -86,7 +86,7 @@ def test_wrong_oauth_secret_is_said_at_the_token_call_once(sb, drawing):
     with pytest.raises(errors.CredentialsRejectedError) as info:
         client.search_designs(drawing)
     err = info.value
-    assert err.credential == "client_credentials" and err.endpoint == TOKEN and err.error_code == 67200003
+    assert err.credential == "client_credentials" and err.path == TOKEN and err.error_code == 67200003
     assert f"refused the client id {sb.client_id[:4]}… and its secret (client_id=, client_secret=)" in str(err)
     assert "nope" not in str(err)
     assert calls(sb) == {TOKEN: 1, UPLOAD: 0, SEARCH: 0}  # a refused id/secret is not "refreshed" a second time
@@ -110,7 +110,7 @@ def test_token_errors_are_raised_after_one_renewal(sb, drawing):
     sb.advance_clock(4000)
     with pytest.raises(errors.CredentialsRejectedError) as info:
         client.search_designs(drawing, limit=3)
-    assert info.value.endpoint == TOKEN and sb.stats[TOKEN] == 2
+    assert info.value.path == TOKEN and sb.stats[TOKEN] == 2
     assert info.value.credential == "client_credentials"  # the expired token was fine to drop; the secret is not
     assert "rotated-away" not in str(info.value)
 
@@ -261,7 +261,7 @@ def test_every_documented_error_code_raises_its_class_over_http(sb, drawing, cod
     with pytest.raises(expected) as info:
         client.search_designs(url, limit=3)
     err = info.value
-    assert type(err) is expected and err.error_code == code and err.http_status == 200 and err.endpoint == SEARCH
+    assert type(err) is expected and err.error_code == code and err.http_status == 200 and err.path == SEARCH
     assert err.error_msg  # the vendor's message travels with the exception
     # transient codes are retried to the bound; the rest are raised at once (an api-key client cannot refresh)
     assert sb.stats[SEARCH] == (3 if cls.retryable else 1)

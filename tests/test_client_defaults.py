@@ -1,4 +1,4 @@
-"""Issue 20, part 2: every entry point resolves the client's defaults in one place (``searcher.search_query``).
+"""Issue 20, part 2: every entry point resolves the client's defaults in one place (``searcher.design_query_for``).
 
 ``pa.connect(endpoint="image-single").search_many(images)`` used to search ``/image-search/search-id``: the
 client's default endpoint reached ``search_designs`` only. Each entry point — ``search_designs``,

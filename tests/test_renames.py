@@ -28,3 +28,53 @@ def test_an_export_button_s_caption_is_no_longer_called_its_label():
 
     with pytest.warns(DeprecationWarning, match=r"ExportKind\.label is renamed ExportKind\.caption"):
         assert EXPORTS["csv"].label == EXPORTS["csv"].caption == "CSV"
+
+
+def test_an_error_names_the_path_it_came_from_and_the_old_endpoint_attribute_still_reads_it():
+    import pickle
+
+    from patsnap_analytics import errors
+    from patsnap_analytics.api import SEARCH_ID
+
+    err = errors.error_from_envelope({"status": False, "error_code": 67200007}, http_status=200, path=SEARCH_ID.path)
+    assert err.path == SEARCH_ID.path and pickle.loads(pickle.dumps(err)).path == SEARCH_ID.path
+    with pytest.warns(DeprecationWarning, match=r"DailyQuotaExceededError\.endpoint is renamed"):
+        assert err.endpoint == SEARCH_ID.path
+    with pytest.warns(DeprecationWarning, match=r"error_from_envelope\(endpoint=...\) is renamed path="):
+        old = errors.error_from_envelope({"status": False, "error_code": 67200007}, http_status=200, endpoint="/x")
+    assert old.path == "/x" and str(old).startswith("error_code 67200007 from /x")
+    with pytest.warns(DeprecationWarning, match=r"APIError\(endpoint=...\) is renamed path="):
+        assert errors.APIError("m", endpoint="/y").path == "/y"
+    with pytest.raises(TypeError, match="unexpected keyword argument 'where'"):
+        errors.APIError("m", where="/z")
+    bad = errors.ProtocolError(SEARCH_ID.path, "data", "must be object")
+    with pytest.warns(DeprecationWarning, match=r"ProtocolError\.endpoint is renamed ProtocolError\.path"):
+        assert bad.endpoint == bad.path == SEARCH_ID.path
+
+
+def test_an_endpoint_s_vendor_id_is_its_operation_id():
+    from patsnap_analytics import api
+
+    assert api.SEARCH_ID.operation_id == "P009" and api.endpoint_named("upload") is api.UPLOAD
+    with pytest.warns(DeprecationWarning, match=r"Endpoint\.operation is renamed Endpoint\.operation_id"):
+        assert api.SEARCH_ID.operation == "P009"
+    with pytest.warns(DeprecationWarning, match=r"api\.endpoint\(\) is renamed api\.endpoint_named\(\)"):
+        assert api.endpoint("upload") is api.UPLOAD
+
+
+def test_a_frame_s_attrs_keep_their_old_keys_for_one_release_and_old_frames_read_the_same():
+    import pandas as pd
+
+    from patsnap_analytics.frames import ResultInfo, empty_results
+
+    df = ResultInfo(endpoint="image-multiple", calls_spent=3).attach(empty_results())
+    # the name is ResultInfo's; code reading df.attrs directly still finds the path and pages_sent until 0.2
+    assert df.attrs["path"] == df.attrs["endpoint"] == "/search/patent/image-multiple"
+    assert df.attrs["calls_spent"] == df.attrs["pages_sent"] == 3
+    info = ResultInfo.of(df)
+    assert (info.endpoint, info.path, info.calls_spent) == ("image-multiple", "/search/patent/image-multiple", 3)
+    with pytest.warns(DeprecationWarning, match=r"ResultInfo\.pages_sent is renamed ResultInfo\.calls_spent"):
+        assert info.pages_sent == 3
+    old = pd.DataFrame()
+    old.attrs.update(endpoint="/image-search/search-id", pages_sent=1, filters={"limit": 5})  # written by 0.1.0
+    assert (ResultInfo.of(old).endpoint, ResultInfo.of(old).calls_spent) == ("search-id", 1)

@@ -96,7 +96,7 @@ def add_batch_routes(app: FastAPI, state: SandboxState) -> None:
     create.__doc__ = f"{BATCH_CREATE.summary}. Bad bodies are answered 68300004."
     app.add_api_route(BATCH_CREATE.path, create, methods=["POST"], response_model=BatchCreateEnvelope,
                       responses=ERROR_RESPONSES, tags=["overnight batch"], dependencies=_AUTH, name=BATCH_CREATE.name,
-                      summary=f"[{BATCH_CREATE.operation}] Create an overnight image search job",
+                      summary=f"[{BATCH_CREATE.operation_id}] Create an overnight image search job",
                       openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": body}}}})
 
     async def result(request: Request, task_id: str = Query(..., max_length=64, description="the job's id")
@@ -107,6 +107,6 @@ def add_batch_routes(app: FastAPI, state: SandboxState) -> None:
     result.__doc__ = f"{BATCH_RESULT.summary}."
     app.add_api_route(BATCH_RESULT.path, result, methods=["POST"], response_model=BatchResultEnvelope,
                       responses=ERROR_RESPONSES, tags=["overnight batch"], dependencies=_AUTH, name=BATCH_RESULT.name,
-                      summary=f"[{BATCH_RESULT.operation}] An overnight job's state and results",
+                      summary=f"[{BATCH_RESULT.operation_id}] An overnight job's state and results",
                       openapi_extra={"requestBody": {"required": False, "content": {
                           "application/json": {"schema": {"type": "object"}}}}})

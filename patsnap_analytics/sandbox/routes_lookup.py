@@ -171,12 +171,12 @@ def add_lookup_routes(app: FastAPI, state: SandboxState) -> None:
     number_search.__doc__ = f"{PATENT_NUMBER_SEARCH.summary}. Bad bodies are answered 68300004."
     app.add_api_route(PATENT_NUMBER_SEARCH.path, number_search, methods=["POST"], response_model=PatentNumberEnvelope,
                       responses=ERROR_RESPONSES, tags=["patent lookup"], dependencies=_AUTH,
-                      summary=f"[{PATENT_NUMBER_SEARCH.operation}] Patents named by a number",
+                      summary=f"[{PATENT_NUMBER_SEARCH.operation_id}] Patents named by a number",
                       openapi_extra={"requestBody": {"required": True, "content": {
                           "application/json": {"schema": body_schema}}}}, name=PATENT_NUMBER_SEARCH.name)
 
     @app.get(ABSTRACT_IMAGE.path, response_model=AbstractImageEnvelope, responses=ERROR_RESPONSES,
-             tags=["patent lookup"], summary=f"[{ABSTRACT_IMAGE.operation}] {ABSTRACT_IMAGE.summary}",
+             tags=["patent lookup"], summary=f"[{ABSTRACT_IMAGE.operation_id}] {ABSTRACT_IMAGE.summary}",
              dependencies=_AUTH, operation_id="abstract_image")
     def abstract_image(request: Request,
                        patent_id: str | None = Query(None, description="patent ids, comma-separated"),

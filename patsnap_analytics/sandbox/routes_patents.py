@@ -149,7 +149,7 @@ def add_patent_routes(app: FastAPI, state: SandboxState) -> None:
     """Add the three basic-patent-data routes serving ``state``'s corpus."""
     index = PatentIndex(state)
     for endpoint in (SIMPLE_BIBLIOGRAPHY, SIMPLE_LEGAL_STATUS, LEGAL_STATUS):
-        _add_route(app, state, index, endpoint.path, f"[{endpoint.operation}] {endpoint.summary}")
+        _add_route(app, state, index, endpoint.path, f"[{endpoint.operation_id}] {endpoint.summary}")
 
 
 def _add_route(app: FastAPI, state: SandboxState, index: PatentIndex, path: str, summary: str) -> None:

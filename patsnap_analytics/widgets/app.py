@@ -55,8 +55,10 @@ from ..errors import (
     TransportError,
     ValidationError,
 )
+from ..frames import ResultInfo, sandbox_mark
 from ..images import ImageRef
 from ..query import DesignQuery
+from ..renames import renamed_keyword
 from .exporter import ExportPanel
 from .form import FilterForm
 from .picker import ImagePicker
@@ -139,10 +141,11 @@ class SearchApp(w.VBox):
         (True, 'Pick at least one image to search.')
     """
 
-    def __init__(self, client: Any, *, query: DesignQuery | None = None, samples: str | os.PathLike | bool | None = True,
-                 gallery_size: int = 8, export_folder: str | os.PathLike | None = None,
-                 folder: str | os.PathLike | bool | None = None, confirm_above: int = CONFIRM_ABOVE,
-                 **kwargs: Any) -> None:
+    def __init__(self, client: Any, *, design_query: DesignQuery | None = None,
+                 samples: str | os.PathLike | bool | None = True, gallery_size: int = 8,
+                 export_folder: str | os.PathLike | None = None, folder: str | os.PathLike | bool | None = None,
+                 confirm_above: int = CONFIRM_ABOVE, **kwargs: Any) -> None:
+        design_query = renamed_keyword(kwargs, "query", "design_query", where="SearchApp", default=design_query)
         self.client = client
         self.gallery_size = gallery_size
         self.results: pd.DataFrame | None = None
@@ -154,9 +157,9 @@ class SearchApp(w.VBox):
         self.confirm_above = confirm_above
 
         self.picker = ImagePicker(samples=samples, folder=folder)
-        if query is None and callable(getattr(client, "query", None)):
-            query = client.query()  # the client's defaults (its endpoint), shown where they can change
-        self.form = FilterForm(query=query)
+        if design_query is None and callable(getattr(client, "design_query", None)):
+            design_query = client.design_query()  # the client's defaults (its endpoint), shown where they can change
+        self.form = FilterForm(design_query=design_query)
         self.search_button = w.Button(description="Search", button_style="primary", icon="search",
                                       layout=w.Layout(width="140px"))
         self.search_button.on_click(self.search)
@@ -238,10 +241,10 @@ class SearchApp(w.VBox):
         if self.client is None or not images or not self.form.valid or self._views_problem():
             return None
         try:
-            query = self.form.query
+            design_query = self.form.design_query
             searcher = self.client.searcher
-            targets = ([tuple(images)] if query.endpoint == "image-multiple" else list(images))
-            return sum(searcher.cost(target, query) for target in targets)
+            targets = ([tuple(images)] if design_query.endpoint == "image-multiple" else list(images))
+            return sum(searcher.cost(target, design_query) for target in targets)
         except Exception:  # a cost that cannot be worked out now is not shown rather than guessed
             return None
 
@@ -264,7 +267,7 @@ class SearchApp(w.VBox):
         if self._views_problem():
             return self._finish(None, self._views_problem())
         try:
-            query = self.form.query
+            design_query = self.form.design_query
         except ValidationError as exc:
             return self._finish(None, describe_error(exc))
         if self.client is None:
@@ -284,7 +287,7 @@ class SearchApp(w.VBox):
             with warnings.catch_warnings():
                 # a stopped batch warns; here the app says it in its own message instead
                 warnings.simplefilter("ignore")
-                df = self._run(images, query, before)
+                df = self._run(images, design_query, before)
             problem = self._batch_problem(df)
         except Exception as exc:  # the app's promise: a message, never a traceback
             df, problem = None, describe_error(exc)
@@ -361,20 +364,19 @@ class SearchApp(w.VBox):
         return rich
 
     # ------------------------------------------------------------------ searching
-    def _run(self, images: list[ImageRef], query: DesignQuery, before: dict[str, Any]) -> pd.DataFrame:
-        # the endpoint the form shows is the one searched, whatever the client's default
-        filters = {**query.filters(), "endpoint": query.endpoint}
-        if query.endpoint == "image-multiple":  # the picked images are views of one design: one search
-            df = self.client.search_designs(list(images), **filters)
+    def _run(self, images: list[ImageRef], design_query: DesignQuery, before: dict[str, Any]) -> pd.DataFrame:
+        # the form's design query is searched as it is (its endpoint, whatever the client's default)
+        if design_query.endpoint == "image-multiple":  # the picked images are views of one design: one search
+            df = self.client.search_designs(list(images), design_query=design_query)
             self.progress.value = len(images)
             return df
         if len(images) == 1:
-            df = self.client.search_designs(images[0], **filters)
+            df = self.client.search_designs(images[0], design_query=design_query)
             self.progress.value = 1
             return df
-        return self._run_batch(images, filters, before)
+        return self._run_batch(images, design_query, before)
 
-    def _run_batch(self, images: list[ImageRef], filters: dict[str, Any], before: dict[str, Any]) -> pd.DataFrame:
+    def _run_batch(self, images: list[ImageRef], design_query: DesignQuery, before: dict[str, Any]) -> pd.DataFrame:
         """``client.search_many`` in a worker thread while this thread moves the progress bar.
 
         The batch has its own (tqdm) bar, but a button callback has no cell to print it in; searches done are
@@ -384,7 +386,7 @@ class SearchApp(w.VBox):
 
         def work() -> None:
             try:
-                outcome["df"] = self.client.search_many(images, progress=False, **filters)
+                outcome["df"] = self.client.search_many(images, progress=False, design_query=design_query)
             except BaseException as exc:
                 outcome["error"] = exc
 
@@ -408,13 +410,12 @@ class SearchApp(w.VBox):
     def _batch_problem(df: pd.DataFrame) -> str | None:
         """What a batch could not do (it never raises for one image): the stop reason and the failed images."""
         parts = []
-        stopped = df.attrs.get("stopped")
-        if stopped:
-            parts.append(f"Stopped: {stopped.get('error')}: {stopped.get('message')}")
-        pending = df.attrs.get("pending") or []
-        if pending:
-            parts.append(f"not searched (pending): {', '.join(map(str, pending))}")
-        for f in df.attrs.get("failures") or []:
+        info = ResultInfo.of(df)
+        if info.stopped:
+            parts.append(f"Stopped: {info.stopped.get('error')}: {info.stopped.get('message')}")
+        if info.pending:
+            parts.append(f"not searched (pending): {', '.join(map(str, info.pending))}")
+        for f in info.failures:
             parts.append(f"{f.get('image')}: {f.get('error')}: {f.get('message')}")
         return "; ".join(parts) or None
 
@@ -516,8 +517,7 @@ class SearchApp(w.VBox):
             self.message.value = self._error_html(problem)
         if df is not None:
             n, q = len(df), df["query"].nunique() if "query" in df.columns else 0
-            sandbox = " [sandbox data]" if df.attrs.get("source") == "sandbox" else ""
-            self._set_status(f"{_plural(n, 'result')} for {_plural(q, 'image')}{sandbox}.")
+            self._set_status(f"{_plural(n, 'result')} for {_plural(q, 'image')}{sandbox_mark(df)}.")
         elif problem:
             self._set_status("Search failed." if before is not None else "Not searched.")
         if before is not None:

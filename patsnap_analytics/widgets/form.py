@@ -16,7 +16,7 @@ Example:
     >>> form.valid, form.messages["loc"].startswith("expected")
     (False, True)
     >>> form.loc.value = "10-02 or 10-07"
-    >>> form.valid, form.query.loc
+    >>> form.valid, form.design_query.loc
     (True, '10-02 OR 10-07')
 """
 
@@ -33,6 +33,7 @@ from .. import codes
 from ..api import SEARCH_ENDPOINTS
 from ..errors import ValidationError
 from ..query import DATE_PARAMS, DEFAULT_ENDPOINT, FILTERS, MODELS, SORT_FIELDS, DesignQuery
+from ..renames import renamed_keyword, warn_renamed
 from .choices import CheckboxGroup, collapsed
 from .locarno import LocPicker
 
@@ -101,28 +102,30 @@ def _status_choices(table: Mapping[int, str], pct: tuple[int, ...]) -> CheckboxG
 
 
 class FilterForm(w.VBox):
-    """The search filters as widgets: ``.query`` is the validated :class:`DesignQuery`.
+    """The search filters as widgets: ``.design_query`` is the validated :class:`DesignQuery`.
 
     * ``valid`` — ``True`` while every widget holds an acceptable value (observe it: ``form.observe(f, "valid")``).
     * ``messages`` — ``{filter name: rule}`` for each offending filter (shown beside its widget).
     * :meth:`on_change` — call back with the form after every edit.
-    * ``form.query = q`` / :meth:`from_query` — load a query into the widgets (a round trip gives ``q`` back;
-      sorted by similarity, the order is always descending).
+    * ``form.design_query = q`` / :meth:`from_design_query` — load a design query into the widgets (a round trip
+      gives ``q`` back; sorted by similarity, the order is always descending). ``query``, ``from_query`` and
+      ``FilterForm(query=...)``, the old spellings, work until 0.2 with a ``DeprecationWarning``.
     * ``country``, ``simple_legal_status``, ``legal_status`` are :class:`CheckboxGroup` (``.value`` is the tuple
       of ticked codes), the detailed legal status folded in ``legal_section``; ``loc_picker`` finds Locarno
       classes by words and writes ``loc``.
 
     Example:
         >>> q = DesignQuery(country=["US", "CN"], simple_legal_status=[1], limit=25, field="PBD", order="asc")
-        >>> FilterForm.from_query(q).query == q
+        >>> FilterForm.from_design_query(q).design_query == q
         True
         >>> dict(FilterForm().country.options)["United States (US)"]
         'US'
     """
 
-    valid = traitlets.Bool(True, help="whether the form holds a valid query")
+    valid = traitlets.Bool(True, help="whether the form holds a valid design query")
 
-    def __init__(self, query: DesignQuery | None = None, **kwargs: Any) -> None:
+    def __init__(self, design_query: DesignQuery | None = None, **kwargs: Any) -> None:
+        design_query = renamed_keyword(kwargs, "query", "design_query", where="FilterForm", default=design_query)
         layout = {"description_width": _CAPTION_WIDTH}
         text_layout = w.Layout(width="420px")
         f = FILTERS  # captions and hints come from the one filter table
@@ -176,8 +179,8 @@ class FilterForm(w.VBox):
         self.patent_type.observe(self._models_for_type, "value")
         self.field.observe(self._order_follows_sort, "value")
         self._enable_fields()
-        if query is not None:
-            self.query = query
+        if design_query is not None:
+            self.design_query = design_query
         else:
             self._validate()
 
@@ -202,50 +205,68 @@ class FilterForm(w.VBox):
 
     # ------------------------------------------------------------------ public API
     @classmethod
-    def from_query(cls, query: DesignQuery) -> FilterForm:
-        """A form showing ``query``.
+    def from_design_query(cls, design_query: DesignQuery) -> FilterForm:
+        """A form showing ``design_query``.
 
         Example:
-            >>> FilterForm.from_query(DesignQuery(loc="14-03", limit=5)).limit.value
+            >>> FilterForm.from_design_query(DesignQuery(loc="14-03", limit=5)).limit.value
             5
         """
-        return cls(query=query)
+        return cls(design_query=design_query)
+
+    @classmethod
+    def from_query(cls, query: DesignQuery) -> FilterForm:
+        """Deprecated spelling of :meth:`from_design_query`."""
+        warn_renamed("FilterForm.from_query()", "FilterForm.from_design_query()")
+        return cls(design_query=query)
 
     @property
-    def query(self) -> DesignQuery:
-        """The validated query; raises :class:`~patsnap_analytics.errors.ValidationError` while the form is invalid.
+    def design_query(self) -> DesignQuery:
+        """The validated design query; raises :class:`~patsnap_analytics.errors.ValidationError` while the form is
+        invalid.
 
         Example:
             >>> form = FilterForm(); form.limit.value = 30
-            >>> form.query.limit
+            >>> form.design_query.limit
             30
         """
         return DesignQuery.from_filters(**self.filters())
 
-    @query.setter
-    def query(self, query: DesignQuery) -> None:
+    @design_query.setter
+    def design_query(self, design_query: DesignQuery) -> None:
         self._loading = True  # one validation and one callback for the whole load, not one per widget
         try:
-            self.endpoint.value = query.endpoint
-            self.patent_type.value = query.patent_type or "D"
-            self.model.value = query.model or next(iter(MODELS[self.patent_type.value]))
-            self.loc.value = query.loc or ""
-            self.assignees.value = ", ".join(query.assignees)
-            self.legal_status.value = tuple(query.legal_status)
-            self.simple_legal_status.value = tuple(query.simple_legal_status)
-            self.country.value = tuple(query.country)  # an office the table does not name yet is added
-            self.main_field.value = query.main_field or ""
+            self.endpoint.value = design_query.endpoint
+            self.patent_type.value = design_query.patent_type or "D"
+            self.model.value = design_query.model or next(iter(MODELS[self.patent_type.value]))
+            self.loc.value = design_query.loc or ""
+            self.assignees.value = ", ".join(design_query.assignees)
+            self.legal_status.value = tuple(design_query.legal_status)
+            self.simple_legal_status.value = tuple(design_query.simple_legal_status)
+            self.country.value = tuple(design_query.country)  # an office the table does not name yet is added
+            self.main_field.value = design_query.main_field or ""
             for name, picker in self.dates.items():
-                picker.value = getattr(query, name)
-            self.limit.value = query.limit
-            self.field.value = query.field or ""
-            self.order.value = query.order if query.field else _DEFAULT.order
+                picker.value = getattr(design_query, name)
+            self.limit.value = design_query.limit
+            self.field.value = design_query.field or ""
+            self.order.value = design_query.order if design_query.field else _DEFAULT.order
         finally:
             self._loading = False
         self._changed()
 
+    @property
+    def query(self) -> DesignQuery:
+        """Deprecated spelling of :attr:`design_query`."""
+        warn_renamed("FilterForm.query", "FilterForm.design_query")
+        return self.design_query
+
+    @query.setter
+    def query(self, design_query: DesignQuery) -> None:
+        warn_renamed("FilterForm.query", "FilterForm.design_query")
+        self.design_query = design_query
+
     def filters(self) -> dict[str, Any]:
-        """The widgets' values as ``search_designs`` keywords (not validated; see :attr:`query`).
+        """The widgets' values as ``search_designs`` keywords (not validated; see :attr:`design_query`).
 
         Example:
             >>> FilterForm().filters()["limit"]
@@ -285,7 +306,7 @@ class FilterForm(w.VBox):
 
     def reset(self) -> None:
         """Back to the defaults (no filters, 10 results by similarity)."""
-        self.query = DesignQuery()
+        self.design_query = DesignQuery()
 
     # ------------------------------------------------------------------ validation
     def _models_for_type(self, change: dict) -> None:
@@ -339,7 +360,7 @@ class FilterForm(w.VBox):
 
     def __repr__(self) -> str:
         try:
-            text = self.query.describe()
+            text = self.design_query.describe()
         except ValidationError as exc:
             text = f"invalid: {exc}"
         return f"FilterForm({text})"

@@ -47,7 +47,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..api import INVALID_PARAMETER, MAX_IDS_PER_CALL, SEARCH_ENDPOINTS
+from ..api import INVALID_PARAMETER, MAX_IDS_PER_CALL
 from ..batch import search_many
 from ..errors import PatentTypeError, PatsnapError, RequestRejectedError, SourcePatentError, ValidationError
 from ..frames import ResultInfo
@@ -69,14 +69,14 @@ class _Source:
     number: str
     patent: SourcePatent | None = None
     error: BaseException | None = None
-    filters: DesignQuery | None = None
+    design_query: DesignQuery | None = None
     url: str | None = None  # the drawing's link, or the cache's stand-in when the search is cached whole
     recorded_link: bool = False  # the link came from a record (it may have expired sooner than documented)
     same_as: str | None = None
 
 
-def _source_filters(patent: SourcePatent, base: DesignQuery, prior_art: bool) -> DesignQuery:
-    """The filters ``patent`` is searched with: a prior-art search ends the day before its application."""
+def _source_design_query(patent: SourcePatent, base: DesignQuery, prior_art: bool) -> DesignQuery:
+    """The design query ``patent`` is searched with: a prior-art search ends the day before its application."""
     wanted = base.patent_type or "D"
     if patent.patent_type and patent.patent_type != wanted:
         kind = _TYPES.get(patent.patent_type, f"patent type {patent.patent_type}")
@@ -117,7 +117,7 @@ def _resolve(client: WorkflowClient, numbers: list[str], base: DesignQuery, prio
                 continue
             first[got.pn] = got.pn
             try:
-                row.filters = _source_filters(got, base, prior_art)
+                row.design_query = _source_design_query(got, base, prior_art)
             except SourcePatentError as exc:
                 row.error = exc
         else:
@@ -127,7 +127,7 @@ def _resolve(client: WorkflowClient, numbers: list[str], base: DesignQuery, prio
 
 def _cached_whole(client: WorkflowClient, row: _Source) -> bool:
     """Whether the cache holds every page of this source's search (then no drawing link is needed)."""
-    return client.searcher.decide(alias_for(row.patent.pn), row.filters).action == "cache_hit"
+    return client.searcher.decide(alias_for(row.patent.pn), row.design_query).action == "cache_hit"
 
 
 def _links(client: WorkflowClient, rows: list[_Source], *, refresh: bool, gates: Sequence[Any]) -> None:
@@ -160,16 +160,15 @@ def _links(client: WorkflowClient, rows: list[_Source], *, refresh: bool, gates:
 
 def _search(client: WorkflowClient, rows: list[_Source], options: dict[str, Any], max_calls: int | None,
             spent: int) -> list[pd.DataFrame]:
-    """Step 5: search_many per distinct set of filters (a prior-art date is its source's own)."""
+    """Step 5: search_many per distinct design query (a prior-art date is its source's own)."""
     groups: dict[DesignQuery, list[_Source]] = {}
     for row in rows:
-        groups.setdefault(row.filters, []).append(row)
+        groups.setdefault(row.design_query, []).append(row)
     parts = []
-    for filters, group in groups.items():
+    for design_query, group in groups.items():
         left = None if max_calls is None else max(0, max_calls - (client.stats.total_calls - spent))
-        wanted = {**filters.filters(), "endpoint": filters.endpoint}
         parts.append(search_many(client.searcher, [r.url for r in group], names=[r.patent.pn for r in group],
-                                 max_calls=left, **options, **wanted))
+                                 max_calls=left, design_query=design_query, **options))
     return parts
 
 
@@ -195,12 +194,13 @@ def _retry_expired(client: WorkflowClient, rows: list[_Source], parts: list[pd.D
 def search_like(client: WorkflowClient, patent_numbers: Any, *, prior_art: bool = False, endpoint: str | None = None,
                 refresh: bool = False, max_calls: int | None = None, dry_run: bool = False, workers: int = 4,
                 qps: float | None = None, progress: bool = True, drop_sources: bool = False,
-                **filters: Any) -> pd.DataFrame | int:
+                design_query: DesignQuery | None = None, **filters: Any) -> pd.DataFrame | int:
     """Designs similar to the registered designs ``patent_numbers`` (one, or many: one frame), through the
     drawing of each (see the module's numbered steps and costs).
 
     ``prior_art=True``: only designs filed before each source's application date, the source left out.
-    ``endpoint`` and ``filters`` as in ``search_designs``; ``max_calls`` bounds every call of the workflow;
+    ``endpoint``, ``design_query`` and ``filters`` as in ``search_designs``; ``max_calls`` bounds every call of
+    the workflow;
     ``dry_run=True`` returns the calls it would make; ``drop_sources=True`` leaves each source out of its own
     results (a watch does). Bad numbers or filters raise ``ValidationError`` before any call; a number that
     cannot start a search is that row's failure (``df.attrs["failures"]``).
@@ -213,7 +213,7 @@ def search_like(client: WorkflowClient, patent_numbers: Any, *, prior_art: bool 
         patsnap_analytics.errors.ValidationError: endpoint: a search from a patent searches its one drawing: use search-id, image-single or image-single-beta
     """
     numbers = list(dict.fromkeys(check_numbers(patent_numbers)))
-    base = DesignQuery.from_filters(endpoint=endpoint or client.endpoint, **filters)
+    base = client.searcher.design_query_for(endpoint=endpoint, design_query=design_query, **filters)
     if base.endpoint == "image-multiple":
         raise ValidationError("endpoint", "a search from a patent searches its one drawing: use search-id, "
                                           "image-single or image-single-beta")
@@ -233,7 +233,7 @@ def search_like(client: WorkflowClient, patent_numbers: Any, *, prior_art: bool 
     parts = _search(client, ready, options, max_calls, spent) if stopped is None else []
     parts = _retry_expired(client, ready, parts, options, max_calls, spent)
     out = merge_batches(parts, template=ResultInfo(
-        source=client.source, base_url=client.base_url, endpoint=SEARCH_ENDPOINTS[base.endpoint].path,
+        source=client.source, base_url=client.base_url, endpoint=base.endpoint,
         filters=base.filters()))
     return _finish(out, rows, ready, stopped, prior_art=prior_art, drop_sources=drop_sources or prior_art,
                    spent=client.stats.total_calls - spent)
@@ -256,8 +256,8 @@ def _finish(out: pd.DataFrame, rows: list[_Source], ready: list[_Source], stoppe
         elif row.patent is None or row.url is None:
             info.pending.append(row.number)
     info.sources = {pn: {**r.patent.as_json(), "query_key": r.patent.query_key,
-                         **({"filed_before": (r.filters.apply_end_time + timedelta(days=1)).isoformat()}
-                            if prior_art and r.filters.apply_end_time else {})} for pn, r in searched.items()}
+                         **({"filed_before": (r.design_query.apply_end_time + timedelta(days=1)).isoformat()}
+                            if prior_art and r.design_query.apply_end_time else {})} for pn, r in searched.items()}
     info.workflow = {"kind": "search_like", "prior_art": prior_art}
     info.stopped = info.stopped or stopped
     info.calls_spent = spent
@@ -288,11 +288,11 @@ def like_cost(client: WorkflowClient, numbers: list[str], base: DesignQuery, *, 
             continue
         seen.add(patent.pn)
         try:
-            filters = _source_filters(patent, base, prior_art)
+            design_query = _source_design_query(patent, base, prior_art)
         except SourcePatentError:
             continue
         client.searcher.keyer.register(alias_for(patent.pn), patent.query_key)
-        step = client.searcher.decide(alias_for(patent.pn), filters, refresh=refresh)
+        step = client.searcher.decide(alias_for(patent.pn), design_query, refresh=refresh)
         missing = sum(s.cached is None for s in step.pages)
         if missing:
             calls += missing

@@ -46,7 +46,6 @@ from typing import Any
 
 import pandas as pd
 
-from ..api import SEARCH_ENDPOINTS
 from ..batch import image_inputs, search_many
 from ..cache import put_records
 from ..errors import ValidationError
@@ -129,13 +128,14 @@ def _check(name: Any, filters: dict[str, Any]) -> None:
 
 def watch(client: WorkflowClient, name: str, images_or_numbers: Any, *, today: date | str | None = None,
           since: date | str | None = None, reset: bool = False, endpoint: str | None = None,
-          max_calls: int | None = None, progress: bool = True, **filters: Any) -> pd.DataFrame:
+          max_calls: int | None = None, progress: bool = True, design_query: DesignQuery | None = None,
+          **filters: Any) -> pd.DataFrame:
     """Run the watch ``name`` over ``images_or_numbers`` (images, a folder, URLs, patent numbers, mixed): the
     designs published since its previous run (see the module's numbered steps and costs).
 
     ``today``: the day the window ends (default: :meth:`client.today() <patsnap_analytics.client.Client.today>`);
     ``since``: start every item's window at this date instead; ``reset=True``: forget the watch's history
-    first. ``endpoint``, ``max_calls`` and ``filters`` as in ``search_many``.
+    first. ``endpoint``, ``design_query``, ``max_calls`` and ``filters`` as in ``search_many``.
 
     Example:
         >>> from patsnap_analytics.client import Client
@@ -145,7 +145,9 @@ def watch(client: WorkflowClient, name: str, images_or_numbers: Any, *, today: d
         patsnap_analytics.errors.ValidationError: name: a watch's name is a short text without '|' (e.g. 'our bottles'), got 'ours|theirs'
     """
     _check(name, filters)
-    base = DesignQuery.from_filters(endpoint=endpoint or client.endpoint, **filters)
+    base = client.searcher.design_query_for(endpoint=endpoint, design_query=design_query, **filters)
+    if design_query is not None:  # a design query made beforehand may hold a publication window too
+        _check(name, base.filters())
     until = parse_date(today, "today") or client.today()
     start = parse_date(since, "since")
     if start is not None and start > until:
@@ -186,19 +188,19 @@ def _run(client: WorkflowClient, items: list[_Item], record: dict[str, Any], bas
     for (since, numbers), group in groups.items():
         window = {"public_end_time": until, **({"public_start_time": since} if since else {})}
         left = None if max_calls is None else max(0, max_calls - (client.stats.total_calls - spent))
-        wanted = {**base.filters(), "endpoint": base.endpoint, **window}
+        windowed = base.replace(**window)
         if numbers:
             part = search_like(client, [i.number for i in group], drop_sources=True, max_calls=left,
-                               progress=progress, **wanted)
+                               progress=progress, design_query=windowed)
             sources = ResultInfo.of(part).sources
             by_query.update({pn: i for i in group for pn, s in sources.items() if s["number"] == i.number})
         else:
             part = search_many(client.searcher, [i.value for i in group], names=[i.name for i in group],
-                               max_calls=left, progress=progress, **wanted)
+                               max_calls=left, progress=progress, design_query=windowed)
             by_query.update({i.name: i for i in group})
         parts.append(part)
     out = merge_batches(parts, template=ResultInfo(source=client.source, base_url=client.base_url,
-                                                   endpoint=SEARCH_ENDPOINTS[base.endpoint].path,
+                                                   endpoint=base.endpoint,
                                                    filters=base.filters()))
     info = ResultInfo.of(out)
     info.failures += [failure(i.name, i.error) for i in items if i.error is not None]
