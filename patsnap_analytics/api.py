@@ -1,6 +1,6 @@
 """The PatSnap Open API's wire vocabulary, written once for the client and the sandbox.
 
-Hosts, header names, every endpoint the toolkit speaks (method, path, how its parameters travel) and the
+Hosts, header names, the ``apikey`` parameter, the names a credential travels under, every endpoint the toolkit speaks (method, path, how its parameters travel) and the
 error-code table (code -> the vendor's message and what a client should do) live here and nowhere else:
 the client sends with them, the sandbox serves with them, and :mod:`patsnap_analytics.errors` maps the
 codes to exception classes through :data:`ERROR_CODES`. Facts come from ``shared/api-facts.md``, the
@@ -29,6 +29,8 @@ from typing import Any, Literal
 
 __all__ = [
     "ABSTRACT_IMAGE",
+    "APIKEY_PARAM",
+    "AUTHORIZATION_HEADER",
     "BATCH_CREATE",
     "BATCH_NIGHT",
     "BATCH_RESULT",
@@ -59,14 +61,17 @@ __all__ = [
     "PATENT_LEGAL_SCHEMA",
     "PATENT_NUMBER_SEARCH",
     "PERMISSION_DENIED",
+    "RETRY_AFTER_HEADER",
     "SANDBOX_HEADER",
     "SEARCH_ENDPOINTS",
     "SEARCH_ID",
     "SEARCH_ID_LIFETIME",
     "SEARCH_RESULTS",
+    "SECRET_NAMES",
     "SIMPLE_BIBLIOGRAPHY",
     "SIMPLE_LEGAL_STATUS",
     "TOKEN",
+    "TOKEN_FIELDS",
     "UPLOAD",
     "VERSION_HEADER",
     "WORKFLOW_ENDPOINTS",
@@ -89,6 +94,21 @@ VERSION_HEADER = "X-PatSnap-Version"
 CORRELATION_HEADER = "x-correlation-id"
 #: Set to ``1`` on every answer of the embedded sandbox: its data is generated, never real patents.
 SANDBOX_HEADER = "X-PatSnap-Sandbox"
+#: An OAuth bearer token on business calls; the client id and secret (HTTP Basic) on the token call.
+AUTHORIZATION_HEADER = "Authorization"
+#: Seconds a rate-limited or unavailable server asks a client to wait before trying again.
+RETRY_AFTER_HEADER = "Retry-After"
+#: The query parameter of every business call that carries the api key (in OAuth mode: the client id).
+APIKEY_PARAM = "apikey"
+#: Where a token answer (``POST /oauth/token``) may hold its token: the vendor's field, then the OAuth standard's.
+TOKEN_FIELDS: tuple[str, ...] = ("token", "access_token")
+#: Every name a credential may travel or be echoed under — query parameters, form fields, headers, JSON keys —
+#: in the vendor's spelling and in the usual others: never part of a cache key, a stored request or a log line
+#: (the cache drops them, :mod:`patsnap_analytics.redact` masks their values).
+SECRET_NAMES: tuple[str, ...] = (
+    APIKEY_PARAM, "api_key", AUTHORIZATION_HEADER, "access_token", "refresh_token", "token", "client_id",
+    "client_secret", "secret", "password", "X-API-KEY", "Cookie",
+)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 import requests
 
-from .api import CREDENTIAL_REFUSED, TOKEN
+from .api import APIKEY_PARAM, AUTHORIZATION_HEADER, CREDENTIAL_REFUSED, TOKEN, TOKEN_FIELDS
 from .errors import (
     APIError,
     AuthError,
@@ -141,7 +141,7 @@ class ApiKeyAuth:
         self.given_as = given_as
 
     def apply(self, params: dict[str, Any], headers: dict[str, Any], session: Any) -> None:
-        params["apikey"] = self._key
+        params[APIKEY_PARAM] = self._key
 
     def invalidate(self) -> bool:
         return False  # a wrong key stays wrong
@@ -208,8 +208,8 @@ class OAuthAuth:
         self.given_as = given_as
 
     def apply(self, params: dict[str, Any], headers: dict[str, Any], session: Any) -> None:
-        params["apikey"] = self.client_id
-        headers["Authorization"] = Secret(f"Bearer {self.token(session).reveal()}")
+        params[APIKEY_PARAM] = self.client_id
+        headers[AUTHORIZATION_HEADER] = Secret(f"Bearer {self.token(session).reveal()}")
 
     def token(self, session: Any) -> Secret:
         """A valid token, fetched anew when missing or within a minute of expiry."""
@@ -263,7 +263,7 @@ class OAuthAuth:
         # stored by the cache
         prepared = session.prepare_request(requests.Request(
             "POST", self.token_url, data={"grant_type": "client_credentials"},
-            headers={"Authorization": self._basic()}))  # never a plain local: frames stay free of it
+            headers={AUTHORIZATION_HEADER: self._basic()}))  # never a plain local: frames stay free of it
         resp = exchange(session, prepared, where=TOKEN_PATH, timeout=self.timeout,
                         doing=f"asking {TOKEN_PATH} for a token")
         try:
@@ -272,7 +272,7 @@ class OAuthAuth:
             body = {}
         body = body if isinstance(body, dict) else {}  # a list, a string: nothing to read a token from
         data = body.get("data") if isinstance(body.get("data"), dict) else {}
-        token = body.get("token") or body.get("access_token") or data.get("token")
+        token = next((found for name in TOKEN_FIELDS if (found := body.get(name) or data.get(name))), None)
         token = token if isinstance(token, str) and token else None
         if resp.status_code != 200 or not token:
             if isinstance(body, dict) and body.get("error_code") is not None:

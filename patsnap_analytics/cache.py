@@ -71,6 +71,7 @@ from .api import (
     SANDBOX_HEADER,
     SEARCH_ID,
     SEARCH_RESULTS,
+    SECRET_NAMES,
     endpoint_for_path,
 )
 from .errors import CacheStorageError, CacheStorageWarning, ValidationError
@@ -110,17 +111,8 @@ UPLOAD_MARGIN = 60.0
 #: Seconds Redis keeps an answer past its expiry (requests-cache's ``ttl_offset``): an answer read just before it
 #: expires is still there to read; nothing is ever served past its expiry.
 REDIS_TTL_OFFSET = 60
-#: Request parameters and headers that must never reach a cache key or the cache file.
-SECRET_PARAMS = (
-    "apikey",
-    "Authorization",
-    "access_token",
-    "token",
-    "client_id",
-    "client_secret",
-    "X-API-KEY",
-    "Cookie",
-)
+#: Request parameters and headers that must never reach a cache key or the cache file (the API's one list).
+SECRET_PARAMS = SECRET_NAMES
 _PLACEHOLDER = "patsnap-analytics:sha256:"
 
 

@@ -44,7 +44,7 @@ from urllib.parse import quote
 import requests
 
 from .answers import check_data
-from .api import SANDBOX_HEADER, VERSION_HEADER, Endpoint
+from .api import RETRY_AFTER_HEADER, SANDBOX_HEADER, VERSION_HEADER, Endpoint
 from .auth import ApiKeyAuth, OAuthAuth, reveal
 from .cache import IMAGE_TTL, SEARCH_TTL, ZERO_HITS_TTL, AnswerStore, CacheHealth
 from .errors import (
@@ -123,7 +123,7 @@ def read_envelope(resp: requests.Response, operation: Endpoint) -> Any:
     else:
         raise ProtocolError(operation.path, "body", "is not a JSON envelope (an HTML maintenance page, an empty "
                                                    "or cut-off body?)")
-    retry_after = resp.headers.get("Retry-After")
+    retry_after = resp.headers.get(RETRY_AFTER_HEADER)
     if retry_after and retry_after.isdigit():
         error.retry_after = float(retry_after)  # type: ignore[attr-defined]
     raise error

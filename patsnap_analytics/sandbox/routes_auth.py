@@ -17,6 +17,7 @@ from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from ..api import AUTHORIZATION_HEADER
 from ..errors import InvalidImageError
 from ..images import MAX_IMAGE_BYTES, ImageRef
 from .decoding import decode_cost, over_budget
@@ -34,7 +35,7 @@ def add_auth_routes(app: FastAPI, state: SandboxState) -> None:
               summary="OAuth client credentials: a bearer token")
     async def oauth_token(request: Request, grant_type: str | None = Form(None)) -> JSONResponse:
         """Send ``grant_type=client_credentials`` with ``Authorization: Basic base64(client_id:client_secret)``."""
-        client_id, client_secret = _basic_credentials(request.headers.get("authorization"))
+        client_id, client_secret = _basic_credentials(request.headers.get(AUTHORIZATION_HEADER))
         if not state.credentials.check_client(client_id, client_secret):
             raise ApiFailure(67200003, "wrong client id or client secret")
         if grant_type != "client_credentials":

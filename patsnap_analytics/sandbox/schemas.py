@@ -15,7 +15,7 @@ from typing import Any
 from fastapi.security import APIKeyQuery, HTTPBearer
 from pydantic import BaseModel, Field
 
-from ..api import MAX_VIEWS, PAGE_SIZE, TOKEN
+from ..api import APIKEY_PARAM, MAX_VIEWS, PAGE_SIZE, TOKEN
 from ..query import FILTERS
 
 __all__ = [
@@ -441,7 +441,7 @@ class StudyEnvelope(BaseModel):
 
 
 
-apikey_doc = APIKeyQuery(name="apikey", auto_error=False,
+apikey_doc = APIKeyQuery(name=APIKEY_PARAM, auto_error=False,
                           description="api key (sk-...) or, in OAuth mode, the client id")
 bearer_doc = HTTPBearer(auto_error=False, description=f"the api key again, or a token from {TOKEN.path}")
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
