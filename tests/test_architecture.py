@@ -108,8 +108,8 @@ def test_only_connect_and_the_cli_import_the_sandbox(graph):
     assert not wrong, f"modules outside connect/cli import the sandbox: {sorted(wrong)}"
 
 
-def _string_literals(path: Path) -> list[str]:
-    """Every string constant of a module except docstrings."""
+def _constants(path: Path) -> list[ast.Constant]:
+    """Every str or bytes constant of a module except docstrings."""
     tree = ast.parse(path.read_text())
     docstrings = set()
     for node in ast.walk(tree):
@@ -117,8 +117,13 @@ def _string_literals(path: Path) -> list[str]:
             first = node.body[0]
             if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
                 docstrings.add(id(first.value))
-    return [n.value for n in ast.walk(tree)
-            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings]
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes))
+            and id(n) not in docstrings]
+
+
+def _string_literals(path: Path) -> list[str]:
+    """Every string constant of a module except docstrings."""
+    return [c.value for c in _constants(path) if isinstance(c.value, str)]
 
 
 @pytest.mark.parametrize("api_path", API_PATHS)
@@ -145,19 +150,6 @@ HEADER_NAMES = ("X-PatSnap-Version", "x-correlation-id", "X-PatSnap-Sandbox", "A
 WIRE_ONLY_NAMES = ("apikey", "access_token", "refresh_token")
 SECRET_NAMES = ("apikey", "api_key", "Authorization", "access_token", "refresh_token", "token", "client_id",
                 "client_secret", "secret", "password", "X-API-KEY", "Cookie")
-
-
-def _constants(path: Path) -> list[ast.Constant]:
-    """Every str or bytes constant of a module except docstrings."""
-    tree = ast.parse(path.read_text())
-    docstrings = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
-            first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
-                docstrings.add(id(first.value))
-    return [n for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes))
-            and id(n) not in docstrings]
 
 
 @pytest.mark.parametrize("name", HEADER_NAMES + WIRE_ONLY_NAMES)
