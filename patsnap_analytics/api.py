@@ -42,6 +42,7 @@ __all__ = [
     "DAY_FORMAT",
     "ENDPOINTS",
     "ENRICHMENT_ENDPOINTS",
+    "ENVELOPE_SCHEMA",
     "ERROR_CODES",
     "FIRST_DAY",
     "IMAGE_MULTIPLE",
@@ -71,12 +72,14 @@ __all__ = [
     "SIMPLE_BIBLIOGRAPHY",
     "SIMPLE_LEGAL_STATUS",
     "TOKEN",
+    "TOKEN_ANSWER_SCHEMA",
     "TOKEN_FIELDS",
     "UPLOAD",
     "VERSION_HEADER",
     "WORKFLOW_ENDPOINTS",
     "Endpoint",
     "ErrorCode",
+    "answer_schema",
     "endpoint",
     "endpoint_for_path",
     "endpoint_named",
@@ -352,6 +355,48 @@ BATCH_NIGHT = (22, 8)
 #: The endpoints whose calls the account pays for (the token call is free).
 BILLED_ENDPOINTS: tuple[Endpoint, ...] = tuple(e for e in ENDPOINTS.values() if e.billed)
 _BY_PATH = {e.path: e for e in ENDPOINTS.values()}
+
+#: An answer's envelope: ``status``, and on an error the code and the vendor's message (``data`` comes with a
+#: success, as each endpoint's ``data_schema`` says).
+ENVELOPE_SCHEMA: Mapping[str, Any] = MappingProxyType({"type": "object", "required": ["status"], "properties": {
+    "status": {"type": "boolean"}, "error_code": {"type": ["integer", "null"]}, "error_msg": _TEXT}})
+#: The token call's answer: its fields at the top level, as the vendor sends them (``status`` a word:
+#: ``approved``), or an error envelope.
+TOKEN_ANSWER_SCHEMA: Mapping[str, Any] = MappingProxyType({"type": "object", "properties": {
+    "token": _TEXT, "token_type": _TEXT, "expires_in": {"type": ["integer", "null"]},
+    "status": {"type": ["string", "boolean"]}, "error_code": {"type": ["integer", "null"]}, "error_msg": _TEXT}})
+
+
+def _plain(value: Any) -> Any:
+    """A schema as plain dicts and lists (read-only mappings copied), safe to hand out and to serialise."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def answer_schema(operation: Endpoint) -> dict[str, Any]:
+    """The JSON schema of a whole answer of ``operation``: the envelope around its ``data_schema`` (a listing's
+    records described by its ``item_schema``), from the schemas the client checks answers with. The sandbox
+    documents its answers with it (``/openapi.json``), so the two cannot drift apart.
+
+    Example:
+        >>> schema = answer_schema(LEGAL_STATUS)
+        >>> schema["required"], "patent_legal" in schema["properties"]["data"]["anyOf"][0]["items"]["properties"]
+        (['status'], True)
+        >>> sorted(answer_schema(TOKEN)["properties"])[:3]
+        ['error_code', 'error_msg', 'expires_in']
+    """
+    if operation is TOKEN:
+        return _plain(TOKEN_ANSWER_SCHEMA)
+    envelope = _plain(ENVELOPE_SCHEMA)
+    if operation.data_schema is not None:
+        data = _plain(operation.data_schema)
+        if operation.item_schema is not None:
+            data["items"] = _plain(operation.item_schema)
+        envelope["properties"]["data"] = {"anyOf": [data, {"type": "null"}]}
+    return envelope
 
 
 def endpoint_named(name: str) -> Endpoint:

@@ -31,14 +31,7 @@ from ..query import DesignQuery
 from .files import issued_image
 from .protocol import ApiFailure, ok_envelope
 from .routes_search import rich_answer
-from .schemas import (
-    ERROR_RESPONSES,
-    BatchCreateEnvelope,
-    BatchResultEnvelope,
-    apikey_doc,
-    bearer_doc,
-    search_body_schema,
-)
+from .schemas import answer_docs, apikey_doc, bearer_doc, search_body_schema
 from .state import SandboxState
 
 __all__ = ["add_batch_routes"]
@@ -94,8 +87,8 @@ def add_batch_routes(app: FastAPI, state: SandboxState) -> None:
         return JSONResponse(ok_envelope(await run_in_threadpool(_create, state, request, payload)))
 
     create.__doc__ = f"{BATCH_CREATE.summary}. Bad bodies are answered 68300004."
-    app.add_api_route(BATCH_CREATE.path, create, methods=["POST"], response_model=BatchCreateEnvelope,
-                      responses=ERROR_RESPONSES, tags=["overnight batch"], dependencies=_AUTH, name=BATCH_CREATE.name,
+    app.add_api_route(BATCH_CREATE.path, create, methods=["POST"],
+                      responses=answer_docs(BATCH_CREATE), tags=["overnight batch"], dependencies=_AUTH, name=BATCH_CREATE.name,
                       summary=f"[{BATCH_CREATE.operation_id}] Create an overnight image search job",
                       openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": body}}}})
 
@@ -105,8 +98,8 @@ def add_batch_routes(app: FastAPI, state: SandboxState) -> None:
         return JSONResponse(ok_envelope(await run_in_threadpool(_result, state, request, task_id)))
 
     result.__doc__ = f"{BATCH_RESULT.summary}."
-    app.add_api_route(BATCH_RESULT.path, result, methods=["POST"], response_model=BatchResultEnvelope,
-                      responses=ERROR_RESPONSES, tags=["overnight batch"], dependencies=_AUTH, name=BATCH_RESULT.name,
+    app.add_api_route(BATCH_RESULT.path, result, methods=["POST"],
+                      responses=answer_docs(BATCH_RESULT), tags=["overnight batch"], dependencies=_AUTH, name=BATCH_RESULT.name,
                       summary=f"[{BATCH_RESULT.operation_id}] An overnight job's state and results",
                       openapi_extra={"requestBody": {"required": False, "content": {
                           "application/json": {"schema": {"type": "object"}}}}})

@@ -45,14 +45,7 @@ from .files import absolute, issued_image
 from .protocol import ApiFailure, ok_envelope
 from .routes_patents import split_codes, yyyymmdd
 from .sample import chinese_title
-from .schemas import (
-    ERROR_RESPONSES,
-    ExtendSearchEnvelope,
-    SearchEnvelope,
-    apikey_doc,
-    bearer_doc,
-    search_body_schema,
-)
+from .schemas import answer_docs, apikey_doc, bearer_doc, search_body_schema
 from .state import SandboxState
 
 __all__ = ["add_search_routes", "rich_answer"]
@@ -76,7 +69,7 @@ def _parse(parse, *args: Any) -> DesignQuery:
 
 def add_search_routes(app: FastAPI, state: SandboxState) -> None:
     """Add the search routes serving ``state``."""
-    @app.get(SEARCH_ID.path, response_model=SearchEnvelope, responses=ERROR_RESPONSES, tags=["image search"],
+    @app.get(SEARCH_ID.path, responses=answer_docs(SEARCH_ID), tags=["image search"],
              summary="[P009] Similar design patents of an image", dependencies=_AUTH)
     def search_id(
         request: Request,
@@ -101,7 +94,7 @@ def add_search_routes(app: FastAPI, state: SandboxState) -> None:
         sid = state.search_ids.issue(image, query.to_api_params())
         return _simple_answer(state, request, image, query, sid, offset=0)
 
-    @app.get(SEARCH_RESULTS.path, response_model=SearchEnvelope, responses=ERROR_RESPONSES, tags=["image search"],
+    @app.get(SEARCH_RESULTS.path, responses=answer_docs(SEARCH_RESULTS), tags=["image search"],
              summary="[P009] More ranks of a search-id search (within 20 minutes)", dependencies=_AUTH)
     def results(
         request: Request,
@@ -140,8 +133,7 @@ def _add_json_search(app: FastAPI, state: SandboxState, endpoint: Endpoint) -> N
         return await run_in_threadpool(_json_answer, state, request, endpoint, body)
 
     route.__doc__ = f"{endpoint.summary}. JSON body; bad bodies are answered 68300004."
-    app.add_api_route(endpoint.path, route, methods=["POST"], response_model=ExtendSearchEnvelope,
-                      responses=ERROR_RESPONSES, tags=["image search"], summary=summary, dependencies=_AUTH,
+    app.add_api_route(endpoint.path, route, methods=["POST"], responses=answer_docs(endpoint), tags=["image search"], summary=summary, dependencies=_AUTH,
                       openapi_extra=extra, name=endpoint.name)
 
 
