@@ -43,13 +43,11 @@ from typing import Any
 import pandas as pd
 
 from .errors import (
-    AuthError,
+    STOP_SPENDING,
     BatchStopped,
     BudgetExceeded,
     InvalidImageError,
-    PermissionDeniedError,
     ProtocolError,
-    QuotaExhaustedError,
     ValidationError,
 )
 from .frames import ResultInfo, SearchSpec, empty_results
@@ -70,8 +68,6 @@ __all__ = [
 ]
 
 
-# errors after which every further call would fail (or must not be made): the batch stops spending
-_STOPPING = (QuotaExhaustedError, AuthError, PermissionDeniedError)
 #: Answers in a row that are not the API's (maintenance pages) after which a batch stops spending.
 PROTOCOL_FAILURES_TO_STOP = 3
 _MAINTENANCE = f"{PROTOCOL_FAILURES_TO_STOP} answers in a row were not the API's (a maintenance page?)"
@@ -289,7 +285,7 @@ class _BatchRun:
         try:
             frame = self.searcher.search(item.target, self.design_query, refresh=self.refresh,  # type: ignore[arg-type]
                                          name=item.name, gates=self.gates)
-        except _STOPPING as exc:
+        except STOP_SPENDING as exc:
             # close the gate here, in the worker, before it can pick up the next image and send its call
             self.stop.close(f"{type(exc).__name__}: {exc}")
             raise
@@ -314,7 +310,7 @@ class _BatchRun:
                 self._stop(_MAINTENANCE, exc)
         except (BudgetExceeded, BatchStopped):
             self.pending.add(item.name)
-        except _STOPPING as exc:
+        except STOP_SPENDING as exc:
             self.pending.add(item.name)
             self._stop(str(exc), exc)
         except Exception as exc:  # one image's failure never loses the others

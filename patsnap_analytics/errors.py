@@ -56,6 +56,8 @@ from .renames import renamed_keyword, warn_renamed
 
 __all__ = [
     "ERROR_CLASSES",
+    "STOPPING",
+    "STOP_SPENDING",
     "APIError",
     "AnswerTooLarge",
     "AuthError",
@@ -557,6 +559,13 @@ class DailyQuotaExceededError(QuotaExhaustedError):
         True
     """
 
+
+#: The API's answers after which every further call would fail, or must not be made (quota or balance spent, a
+#: credential refused, an endpoint not licensed): a batch or a workflow that meets one sends nothing more.
+STOP_SPENDING: tuple[type[APIError], ...] = (QuotaExhaustedError, AuthError, PermissionDeniedError)
+#: :data:`STOP_SPENDING` and the toolkit's own stops (a budget reached, a batch's stop gate closed): what a
+#: workflow ends on, leaving the rest pending.
+STOPPING: tuple[type[PatsnapError], ...] = (*STOP_SPENDING, BudgetExceeded, BatchStopped)
 
 # an error-code family of the API's table (api.ERROR_CODES) -> the class that stands for it
 _FAMILY_CLASSES: dict[str, type[APIError]] = {

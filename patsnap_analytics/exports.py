@@ -38,6 +38,8 @@ from .errors import ExportError, ValidationError
 if TYPE_CHECKING:  # only the frame's own methods are called: the CLI imports this without loading pandas
     import pandas as pd
 
+    from .protocols import FetchesImages
+
 __all__ = ["DATA_SOURCES", "FORMATS", "FORMULA_STARTS", "LIST_SEPARATOR", "SANDBOX_LINK_NOTE", "check_output_path",
            "csv_cell", "flat", "formula_like", "reviewer_workbook", "sheet_text", "write_frame"]
 
@@ -315,7 +317,7 @@ def _put(sheet: Any, row: int, column: int, value: object) -> Any:
 
 
 def reviewer_workbook(df: pd.DataFrame, out: str | os.PathLike, *, fetch: Callable[[str], bytes | None] | None = None,
-                      client: object = None, link: str | None = None, thumbnails: bool = True) -> Path:
+                      client: FetchesImages | None = None, link: str | None = None, thumbnails: bool = True) -> Path:
     """An Excel workbook for reviewers: a first sheet **About** (where the data comes from — a loud SANDBOX DATA
     line for sandbox data —, when it was written, how to review), a sheet of every hit, then one sheet per query.
 

@@ -67,6 +67,7 @@ from matplotlib.ticker import MaxNLocator
 from .codes import OFFICES, STATUS_MEANINGS, name_of
 from .errors import ValidationError
 from .frames import SANDBOX_MARK, sandbox_mark
+from .protocols import FetchesImages
 from .renames import renamed_keyword
 from .thumbnails import Fetch, image_fetcher, thumbnail
 
@@ -867,7 +868,7 @@ def _gallery_rows(df: pd.DataFrame, n: int) -> pd.DataFrame:
 
 
 @_literal_text
-def thumbnail_gallery(df: pd.DataFrame, *, fetch: Fetch | None = None, client: Any = None, n: int = 12,
+def thumbnail_gallery(df: pd.DataFrame, *, fetch: Fetch | None = None, client: FetchesImages | None = None, n: int = 12,
                       ncols: int = 4, fig: Figure | None = None, **kwargs: Any) -> Figure:
     """A grid of the ``n`` best results' images, with the patent number (and score, when there is one) below.
 

@@ -44,6 +44,7 @@ from .api import (
     SEARCH_RESULTS,
 )
 from .errors import ValidationError
+from .loc import LocExpr
 from .renames import warn_renamed
 
 __all__ = ["DATE_PARAMS", "DEFAULT_ENDPOINT", "FILTERS", "FILTER_NAMES", "MODELS", "SORT_FIELDS", "DesignQuery",
@@ -702,7 +703,7 @@ class DesignQuery:
         return self.endpoint in JSON_SEARCH_ENDPOINTS
 
     @property
-    def loc_expr(self) -> loc.LocExpr | None:
+    def loc_expr(self) -> LocExpr | None:
         """The parsed ``loc`` expression (``None`` when no LOC filter is set)."""
         return loc.parse(self.loc) if self.loc else None
 

@@ -38,6 +38,7 @@ from . import plots
 from .codes import OFFICES, SIMPLE_LEGAL_STATUS, STATUS_MEANINGS
 from .errors import ValidationError
 from .frames import ResultInfo, is_sandbox, sandbox_mark
+from .protocols import ClientLike
 from .query import FILTERS, DesignQuery
 from .thumbnails import Fetch, data_uri, image_fetcher, thumbnail
 
@@ -341,7 +342,7 @@ def _query_image_uri(data: bytes) -> str | None:
         return None
 
 
-def _query_images(df: pd.DataFrame, given: Mapping[str, Any] | None, client: Any) -> dict[str, bytes]:
+def _query_images(df: pd.DataFrame, given: Mapping[str, Any] | None, client: ClientLike | None) -> dict[str, bytes]:
     """Query name -> image bytes: the ones given, else the images the client searched (by their sha256)."""
     out: dict[str, bytes] = {}
     for name, image in (given or {}).items():
@@ -497,7 +498,7 @@ def scope_line(info: ResultInfo | Mapping[str, Any]) -> str | None:
 
 # ----------------------------------------------------------------------------------------------- public
 def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = None,
-                     fetch: Fetch | None = None, client: Any = None,
+                     fetch: Fetch | None = None, client: ClientLike | None = None,
                      stats: Mapping[str, Any] | None = None, failures: Iterable[Any] | None = None,
                      top: int = 25, per_query: int = 6, threshold: float = 0.8,
                      offices: Iterable[str] | None = None, query_images: Mapping[str, Any] | None = None,
@@ -596,15 +597,16 @@ def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = 
     return out
 
 
-def _judged(df: pd.DataFrame, verdicts: pd.DataFrame | None, client: Any, calibration: Any) -> pd.DataFrame:
+def _judged(df: pd.DataFrame, verdicts: pd.DataFrame | None, client: ClientLike | None,
+            calibration: Any) -> pd.DataFrame:
     """``df`` with the reviewers' verdicts (given, already there, or stored by the client) and, with a
     calibration, each hit's calibrated probability ``_p``; the caller's frame is not changed."""
     from .verdicts import with_verdicts
 
     if verdicts is not None:
         df = with_verdicts(df, verdicts)
-    elif "verdict" not in df.columns and getattr(client, "verdicts", None) is not None and len(client.verdicts):
-        df = client.with_verdicts(df)
+    elif "verdict" not in df.columns and (stored := getattr(client, "verdicts", None)) is not None and len(stored):
+        df = with_verdicts(df, stored.frame())
     if calibration is not None and "score" in df.columns:
         df = df.assign(_p=calibration.probability(df["score"]))
     return df

@@ -50,7 +50,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 import pandas as pd
 
@@ -113,7 +113,7 @@ class IncompleteSearchWarning(UserWarning):
     """
 
 
-def is_url(value: object) -> bool:
+def is_url(value: object) -> TypeGuard[str]:
     """Whether ``value`` is an http(s) URL (the only kind of address the API can search).
 
     Example:
@@ -518,20 +518,19 @@ class Searcher:
         first = steps[0]
         renew = (not design_query.uses_json and first.cached is not None
                  and any(s.cached is None for s in steps[1:]) and self._search_id_too_old(first.cached))
-        common = {"cached": first.cached, "pages": tuple(steps), "renew_search_id": renew}
+        upload = None
         if all(s.cached is not None for s in steps):
-            return SearchStep("cache_hit", **common)
-        if self.offline:
-            return SearchStep("offline_miss", **common)
-        if self._refusing_endpoint(steps) is not None:
-            return SearchStep("refused", **common)
-        refs = [v for v in views if isinstance(v, ImageRef)]
-        if not refs:
-            return SearchStep("search_url", **common)
-        known = [self.uploads.remembered(r.sha256) for r in refs]
-        if all(k is not None for k in known):
-            return SearchStep("reuse_upload", upload=known[0], **common)
-        return SearchStep("upload", **common)
+            action: Action = "cache_hit"
+        elif self.offline:
+            action = "offline_miss"
+        elif self._refusing_endpoint(steps) is not None:
+            action = "refused"
+        elif not any(isinstance(v, ImageRef) for v in views):
+            action = "search_url"
+        else:
+            known = [self.uploads.remembered(v.sha256) for v in views if isinstance(v, ImageRef)]
+            action, upload = ("reuse_upload", known[0]) if all(k is not None for k in known) else ("upload", None)
+        return SearchStep(action, first.cached, upload, tuple(steps), renew)
 
     def _refusing_endpoint(self, steps: Sequence[PageStep]) -> tuple[Endpoint, str] | None:
         """The first endpoint a page still to send would go to that refused the account within the day, and

@@ -284,3 +284,17 @@ def test_a_vanished_upload_url_is_renewed_once(sb, drawing):
     with pytest.raises(errors.UploadRejectedError):
         client.search_designs(drawing, limit=4)
     assert calls(sb) == {TOKEN: 0, UPLOAD: 2, SEARCH: 4}
+
+
+def test_the_client_has_every_part_the_modules_below_it_type_it_with():
+    # issue 24: report, exports, widgets and workflows typed their client as Any; they name protocols.ClientLike
+    # now, which must stay what Client offers (a member missing here is an AttributeError there, at run time)
+    from patsnap_analytics.client import Client
+    from patsnap_analytics.protocols import ClientLike, FetchesImages
+
+    client = Client(api_key="sk-example", cache=False)
+    members = {name for protocol in (ClientLike, FetchesImages)
+               for name in (*protocol.__annotations__, *vars(protocol)) if not name.startswith("_")}
+    assert members >= {"searcher", "transport", "stats", "verdicts", "search_designs", "fetch_image"}
+    assert isinstance(client, ClientLike) and isinstance(client, FetchesImages)
+    assert all(hasattr(client, name) for name in members), sorted(n for n in members if not hasattr(client, n))

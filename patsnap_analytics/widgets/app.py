@@ -57,6 +57,7 @@ from ..errors import (
 )
 from ..frames import ResultInfo, sandbox_mark
 from ..images import ImageRef
+from ..protocols import ClientLike
 from ..query import DesignQuery
 from ..renames import renamed_keyword
 from .exporter import ExportPanel
@@ -141,7 +142,7 @@ class SearchApp(w.VBox):
         (True, 'Pick at least one image to search.')
     """
 
-    def __init__(self, client: Any, *, design_query: DesignQuery | None = None,
+    def __init__(self, client: ClientLike | None, *, design_query: DesignQuery | None = None,
                  samples: str | os.PathLike | bool | None = True, gallery_size: int = 8,
                  export_folder: str | os.PathLike | None = None, folder: str | os.PathLike | bool | None = None,
                  confirm_above: int = CONFIRM_ABOVE, **kwargs: Any) -> None:
@@ -157,7 +158,7 @@ class SearchApp(w.VBox):
         self.confirm_above = confirm_above
 
         self.picker = ImagePicker(samples=samples, folder=folder)
-        if design_query is None and callable(getattr(client, "design_query", None)):
+        if design_query is None and client is not None and callable(getattr(client, "design_query", None)):
             design_query = client.design_query()  # the client's defaults (its endpoint), shown where they can change
         self.form = FilterForm(design_query=design_query)
         self.search_button = w.Button(description="Search", button_style="primary", icon="search",
@@ -220,6 +221,13 @@ class SearchApp(w.VBox):
                       "press <b>Search</b>. Each search shows what it cost in API calls.</div>")
 
     # ------------------------------------------------------------------ public API
+    @property
+    def _connected(self) -> ClientLike:
+        """The client, on the paths that need one (a message names it missing, as any failure of the app)."""
+        if self.client is None:
+            raise ValidationError("client", "no client: create the app with SearchApp(pa.connect())")
+        return self.client
+
     @property
     def status(self) -> str:
         """The status line as plain text."""
@@ -307,15 +315,15 @@ class SearchApp(w.VBox):
         Costs no call."""
         try:
             if verdict is None:
-                self.client.verdicts.forget(hit)
+                self._connected.verdicts.forget(hit)
             else:
-                self.client.verdicts.record(hit, verdict)
+                self._connected.verdicts.record(hit, verdict)
         except Exception as exc:  # the app's promise: a message, never a traceback
             self.error = describe_error(exc)
             self.message.value = self._error_html(self.error)
             return False
         if self.results is not None:  # exports and the report show the verdict from now on
-            self.results = self.client.with_verdicts(self.results)
+            self.results = self._connected.with_verdicts(self.results)
             self.exporter.use(self.results, self.exporter.query_images)
         self._set_status(f"{hit.get('patent_pn', 'hit')}: {verdict or 'verdict removed'} (stored).")
         return True
@@ -367,11 +375,11 @@ class SearchApp(w.VBox):
     def _run(self, images: list[ImageRef], design_query: DesignQuery, before: dict[str, Any]) -> pd.DataFrame:
         # the form's design query is searched as it is (its endpoint, whatever the client's default)
         if design_query.endpoint == "image-multiple":  # the picked images are views of one design: one search
-            df = self.client.search_designs(list(images), design_query=design_query)
+            df = self._connected.search_designs(list(images), design_query=design_query)
             self.progress.value = len(images)
             return df
         if len(images) == 1:
-            df = self.client.search_designs(images[0], design_query=design_query)
+            df = self._connected.search_designs(images[0], design_query=design_query)
             self.progress.value = 1
             return df
         return self._run_batch(images, design_query, before)
@@ -386,7 +394,7 @@ class SearchApp(w.VBox):
 
         def work() -> None:
             try:
-                outcome["df"] = self.client.search_many(images, progress=False, design_query=design_query)
+                outcome["df"] = self._connected.search_many(images, progress=False, design_query=design_query)
             except BaseException as exc:
                 outcome["error"] = exc
 
@@ -401,7 +409,7 @@ class SearchApp(w.VBox):
         return outcome["df"]
 
     def _searches_done(self, before: dict[str, Any]) -> int:
-        now = self.client.stats.as_dict()
+        now = self._connected.stats.as_dict()
         paths = [e.path for e in SEARCH_ENDPOINTS.values()]
         sent = sum(now["calls"].get(p, 0) - before["calls"].get(p, 0) for p in paths)
         return sent + now["search_cache_hits"] - before["search_cache_hits"]
@@ -421,8 +429,9 @@ class SearchApp(w.VBox):
 
     # ------------------------------------------------------------------ showing
     def _show_results(self, df: pd.DataFrame) -> None:
-        if getattr(self.client, "verdicts", None) is not None and len(df) and len(self.client.verdicts):
-            df = self.client.with_verdicts(df)  # hits reviewed before show how (no call)
+        client = self.client
+        if client is not None and getattr(client, "verdicts", None) is not None and len(df) and len(client.verdicts):
+            df = client.with_verdicts(df)  # hits reviewed before show how (no call)
         self.results = df
         self.table.show(df, "No similar designs matched these filters.")
         pictures = query_images(df, self.picker.images)

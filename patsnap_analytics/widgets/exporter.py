@@ -40,6 +40,7 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 
+from ..protocols import ClientLike
 from ..renames import warn_renamed
 
 __all__ = ["EXPORTS", "MAX_LINK_BYTES", "ExportKind", "ExportPanel"]
@@ -48,22 +49,22 @@ __all__ = ["EXPORTS", "MAX_LINK_BYTES", "ExportKind", "ExportPanel"]
 MAX_LINK_BYTES = 25 * 1024 * 1024
 
 #: ``write(df, path, client, query_images) -> path``: how one kind of export is made.
-Writer = Callable[[pd.DataFrame, Path, Any, Mapping[str, bytes]], Path]
+Writer = Callable[[pd.DataFrame, Path, ClientLike | None, Mapping[str, bytes]], Path]
 
 
-def _csv(df: pd.DataFrame, path: Path, client: Any, query_images: Mapping[str, bytes]) -> Path:
+def _csv(df: pd.DataFrame, path: Path, client: ClientLike | None, query_images: Mapping[str, bytes]) -> Path:
     from ..exports import write_frame
 
     return write_frame(df, path)
 
 
-def _workbook(df: pd.DataFrame, path: Path, client: Any, query_images: Mapping[str, bytes]) -> Path:
+def _workbook(df: pd.DataFrame, path: Path, client: ClientLike | None, query_images: Mapping[str, bytes]) -> Path:
     from ..exports import reviewer_workbook
 
     return reviewer_workbook(df, path, client=client)
 
 
-def _report(df: pd.DataFrame, path: Path, client: Any, query_images: Mapping[str, bytes]) -> Path:
+def _report(df: pd.DataFrame, path: Path, client: ClientLike | None, query_images: Mapping[str, bytes]) -> Path:
     from ..report import landscape_report  # Matplotlib and Jinja load when a report is asked for
 
     return landscape_report(df, path, client=client, query_images=query_images)
@@ -128,7 +129,7 @@ class ExportPanel(w.VBox):
         True
     """
 
-    def __init__(self, client: Any, *, folder: str | Path | None = None, **kwargs: Any) -> None:
+    def __init__(self, client: ClientLike | None, *, folder: str | Path | None = None, **kwargs: Any) -> None:
         self.client = client
         self._folder = Path(folder) if folder is not None else None
         self._folder_chosen = folder is not None  # a folder of our own is no news to anyone: not mentioned

@@ -41,9 +41,10 @@ from ..errors import BudgetExceeded, ValidationError
 from ..exports import check_output_path, write_frame
 from ..frames import ResultInfo
 from ..gates import announce_cost
+from ..protocols import ClientLike
 from ..query import DesignQuery
 from ..searcher import is_url
-from .common import WorkflowClient, merge_batches
+from .common import merge_batches
 from .like import like_cost, search_like
 from .sources import looks_like_number
 
@@ -85,7 +86,7 @@ def split_inputs(values: Sequence[Any]) -> tuple[list[Any], list[str]]:
     return images, numbers
 
 
-def report_cost(client: WorkflowClient, images: Sequence[Any], numbers: Sequence[str], design_query: DesignQuery, *,
+def report_cost(client: ClientLike, images: Sequence[Any], numbers: Sequence[str], design_query: DesignQuery, *,
                 prior_art: bool = False, enrich: bool = True) -> dict[str, int]:
     """The calls a deliverable would make (nothing is sent): ``searches`` exactly (pages the cache lacks and
     the uploads they need; patent numbers as :func:`~.like.like_cost` counts them), ``enrichment`` at most
@@ -107,11 +108,11 @@ def report_cost(client: WorkflowClient, images: Sequence[Any], numbers: Sequence
     return {"searches": searches, "enrichment": enrichment, "total": searches + enrichment}
 
 
-def _left(max_calls: int | None, client: WorkflowClient, spent: int) -> int | None:
+def _left(max_calls: int | None, client: ClientLike, spent: int) -> int | None:
     return None if max_calls is None else max(0, max_calls - (client.stats.total_calls - spent))
 
 
-def make_report(client: WorkflowClient, inputs: Sequence[Any], out_dir: str | Path, *, max_calls: int | None = None,
+def make_report(client: ClientLike, inputs: Sequence[Any], out_dir: str | Path, *, max_calls: int | None = None,
                 prior_art: bool = False, endpoint: str | None = None, title: str | None = None,
                 progress: bool = True, **filters: Any) -> Deliverable:
     """Search ``inputs`` (image files, folders, URLs, patent numbers), enrich the hits and write the landscape
@@ -170,7 +171,7 @@ class Deliverable:
     calls: dict[str, int] = field(default_factory=dict)
 
 
-def deliver(client: WorkflowClient, hits: pd.DataFrame, out_dir: str | Path, *, title: str | None = None,
+def deliver(client: ClientLike, hits: pd.DataFrame, out_dir: str | Path, *, title: str | None = None,
             max_calls: int | None = None, progress: bool = True) -> Deliverable:
     """Enrich ``hits`` (three record kinds, 100 patents a call, within ``max_calls``), label every facet of
     :data:`FACETS` from the rows (0 calls) and write :data:`FILES` into ``out_dir``.

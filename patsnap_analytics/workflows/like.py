@@ -52,9 +52,10 @@ from ..batch import search_many
 from ..errors import PatentTypeError, PatsnapError, RequestRejectedError, SourcePatentError, ValidationError
 from ..frames import ResultInfo
 from ..gates import call_gates
+from ..protocols import ClientLike
 from ..query import DesignQuery
 from ..searcher import page_plan
-from .common import STOPPING, WorkflowClient, failure, merge_batches, with_query_keys
+from .common import STOPPING, failure, merge_batches, with_query_keys
 from .sources import SourcePatent, alias_for, canonical_number, check_numbers
 
 __all__ = ["like_cost", "search_like"]
@@ -97,7 +98,7 @@ def _source_design_query(patent: SourcePatent, base: DesignQuery, prior_art: boo
     return base.replace(apply_end_time=end)
 
 
-def _resolve(client: WorkflowClient, numbers: list[str], base: DesignQuery, prior_art: bool, *, refresh: bool,
+def _resolve(client: ClientLike, numbers: list[str], base: DesignQuery, prior_art: bool, *, refresh: bool,
              gates: Sequence[Any]) -> tuple[list[_Source], dict[str, str] | None]:
     """Every number resolved and checked (steps 2-3); ``stopped`` when a quota, auth or budget stopped P069."""
     rows = [_Source(n) for n in numbers]
@@ -125,12 +126,12 @@ def _resolve(client: WorkflowClient, numbers: list[str], base: DesignQuery, prio
     return rows, stopped
 
 
-def _cached_whole(client: WorkflowClient, row: _Source) -> bool:
+def _cached_whole(client: ClientLike, row: _Source) -> bool:
     """Whether the cache holds every page of this source's search (then no drawing link is needed)."""
     return client.searcher.decide(alias_for(row.patent.pn), row.design_query).action == "cache_hit"
 
 
-def _links(client: WorkflowClient, rows: list[_Source], *, refresh: bool, gates: Sequence[Any]) -> None:
+def _links(client: ClientLike, rows: list[_Source], *, refresh: bool, gates: Sequence[Any]) -> None:
     """Step 4: the URL each searchable row is searched with (the cache's stand-in, or the drawing's link)."""
     keyer = client.searcher.keyer
     need = []
@@ -158,7 +159,7 @@ def _links(client: WorkflowClient, rows: list[_Source], *, refresh: bool, gates:
             row.error = link
 
 
-def _search(client: WorkflowClient, rows: list[_Source], options: dict[str, Any], max_calls: int | None,
+def _search(client: ClientLike, rows: list[_Source], options: dict[str, Any], max_calls: int | None,
             spent: int) -> list[pd.DataFrame]:
     """Step 5: search_many per distinct design query (a prior-art date is its source's own)."""
     groups: dict[DesignQuery, list[_Source]] = {}
@@ -172,7 +173,7 @@ def _search(client: WorkflowClient, rows: list[_Source], options: dict[str, Any]
     return parts
 
 
-def _retry_expired(client: WorkflowClient, rows: list[_Source], parts: list[pd.DataFrame], options: dict[str, Any],
+def _retry_expired(client: ClientLike, rows: list[_Source], parts: list[pd.DataFrame], options: dict[str, Any],
                    max_calls: int | None, spent: int) -> list[pd.DataFrame]:
     """A recorded link the API refused (68300004: expired sooner than documented) is asked again once."""
     refused = {f["image"] for p in parts for f in ResultInfo.of(p).failures
@@ -191,7 +192,7 @@ def _retry_expired(client: WorkflowClient, rows: list[_Source], parts: list[pd.D
     return parts + _search(client, again, options, max_calls, spent)
 
 
-def search_like(client: WorkflowClient, patent_numbers: Any, *, prior_art: bool = False, endpoint: str | None = None,
+def search_like(client: ClientLike, patent_numbers: Any, *, prior_art: bool = False, endpoint: str | None = None,
                 refresh: bool = False, max_calls: int | None = None, dry_run: bool = False, workers: int = 4,
                 qps: float | None = None, progress: bool = True, drop_sources: bool = False,
                 design_query: DesignQuery | None = None, **filters: Any) -> pd.DataFrame | int:
@@ -264,7 +265,7 @@ def _finish(out: pd.DataFrame, rows: list[_Source], ready: list[_Source], stoppe
     return info.attach(out)
 
 
-def like_cost(client: WorkflowClient, numbers: list[str], base: DesignQuery, *, prior_art: bool = False,
+def like_cost(client: ClientLike, numbers: list[str], base: DesignQuery, *, prior_art: bool = False,
               refresh: bool = False) -> int:
     """The calls :func:`search_like` would make now, at most (nothing is sent): for a number already
     resolved, the pages its search lacks (results may end sooner) and its link if not recorded; for the

@@ -49,9 +49,10 @@ from ..errors import ProtocolError, ValidationError
 from ..frames import ResultInfo, SearchSpec, empty_results, results_frame
 from ..gates import call_gates
 from ..images import ImageRef
+from ..protocols import ClientLike
 from ..query import DesignQuery
 from ..searcher import is_url
-from .common import STOPPING, WorkflowClient, failure, remember_warning, with_query_keys
+from .common import STOPPING, failure, remember_warning, with_query_keys
 
 __all__ = ["JOB_TABLE", "collect_overnight", "overnight_jobs", "submit_overnight"]
 
@@ -106,17 +107,17 @@ def _images(values: Sequence[Any], names: Sequence[Any] | None) -> list[_Image]:
     return out
 
 
-def _digest(client: WorkflowClient, design_query: DesignQuery) -> str:
+def _digest(client: ClientLike, design_query: DesignQuery) -> str:
     """What makes two jobs the same search: the host and the filters as sent (sorted)."""
     wire = json.dumps([client.base_url, design_query.to_wire()], sort_keys=True, default=str)
     return hashlib.sha256(wire.encode()).hexdigest()[:24]
 
 
-def _job_key(client: WorkflowClient, job_id: str) -> str:
+def _job_key(client: ClientLike, job_id: str) -> str:
     return f"{client.base_url}|job|{job_id}"
 
 
-def _image_key(client: WorkflowClient, digest: str, key: str) -> str:
+def _image_key(client: ClientLike, digest: str, key: str) -> str:
     return f"{client.base_url}|image|{digest}|{key}"
 
 
@@ -129,7 +130,7 @@ def _read(table: Any, key: str) -> dict[str, Any] | None:
     return record if isinstance(record, dict) and record.get("v") == _RECORD_VERSION else None
 
 
-def submit_overnight(client: WorkflowClient, images: Any, *, names: Sequence[Any] | None = None,
+def submit_overnight(client: ClientLike, images: Any, *, names: Sequence[Any] | None = None,
                      max_calls: int | None = None, **filters: Any) -> pd.DataFrame:
     """Submit ``images`` (a list, a folder, a DataFrame column) as overnight jobs, ten to a job, never twice
     for the same image and filters (see the module's numbered steps and costs).
@@ -169,7 +170,7 @@ def submit_overnight(client: WorkflowClient, images: Any, *, names: Sequence[Any
                       failures=[failure(i.name, i.error) for i in items if i.error is not None]).attach(out)
 
 
-def _create(client: WorkflowClient, chunk: list[_Image], design_query: DesignQuery, digest: str, gates: Sequence[Any]
+def _create(client: ClientLike, chunk: list[_Image], design_query: DesignQuery, digest: str, gates: Sequence[Any]
             ) -> tuple[str, str]:
     """One job: the images' URLs (uploads where needed), one create call, the records written at once."""
     urls = [i.target if isinstance(i.target, str) else client.uploads.upload(i.target, gates=gates).url for i in chunk]
@@ -186,7 +187,7 @@ def _create(client: WorkflowClient, chunk: list[_Image], design_query: DesignQue
     return job_id, at
 
 
-def _remembered(client: WorkflowClient, job_ids: Sequence[str] | None) -> list[dict[str, Any]]:
+def _remembered(client: ClientLike, job_ids: Sequence[str] | None) -> list[dict[str, Any]]:
     table = client.record_table(JOB_TABLE)
     if job_ids is None:
         prefix = f"{client.base_url}|job|"
@@ -201,7 +202,7 @@ def _remembered(client: WorkflowClient, job_ids: Sequence[str] | None) -> list[d
     return sorted((j for j in jobs if j is not None), key=lambda j: (j.get("order", 0), j["job_id"]))  # as submitted
 
 
-def _ask(client: WorkflowClient, job: dict[str, Any], gates: Sequence[Any]) -> None:
+def _ask(client: ClientLike, job: dict[str, Any], gates: Sequence[Any]) -> None:
     """One result call for a job not yet collected; a finished job's results are checked and kept."""
     answer = client.transport.call(BATCH_RESULT, {"task_id": job["job_id"]}, body={}, gates=gates)
     data = answer.data
@@ -219,7 +220,7 @@ def _ask(client: WorkflowClient, job: dict[str, Any], gates: Sequence[Any]) -> N
                 ttl=None)
 
 
-def collect_overnight(client: WorkflowClient, job_ids: Sequence[str] | None = None, *,
+def collect_overnight(client: ClientLike, job_ids: Sequence[str] | None = None, *,
                       max_calls: int | None = None) -> pd.DataFrame:
     """The results of the overnight jobs submitted from this cache (or of ``job_ids``): one frame of every
     finished job's rows; the jobs still waiting are named in ``df.attrs["workflow"]["waiting"]`` and their
@@ -246,7 +247,7 @@ def collect_overnight(client: WorkflowClient, job_ids: Sequence[str] | None = No
     return _frame(client, jobs, failures, stopped, calls=client.stats.total_calls - spent)
 
 
-def _frame(client: WorkflowClient, jobs: list[dict[str, Any]], failures: list[dict[str, str]],
+def _frame(client: ClientLike, jobs: list[dict[str, Any]], failures: list[dict[str, str]],
            stopped: dict[str, str] | None, *, calls: int) -> pd.DataFrame:
     parts, queries, keys = [], {}, {}
     for job in (j for j in jobs if j["state"] == "done"):
@@ -272,7 +273,7 @@ def _frame(client: WorkflowClient, jobs: list[dict[str, Any]], failures: list[di
     ).attach(out)
 
 
-def overnight_jobs(client: WorkflowClient) -> pd.DataFrame:
+def overnight_jobs(client: ClientLike) -> pd.DataFrame:
     """The overnight jobs submitted from this cache to this host, one row each: ``job_id, submitted_at,
     images, state`` (``submitted`` or ``done``), ``status`` (the API's last word) and ``collected_at``.
 

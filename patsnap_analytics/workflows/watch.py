@@ -51,9 +51,10 @@ from ..cache import put_records
 from ..errors import ValidationError
 from ..frames import ResultInfo
 from ..images import ImageRef
+from ..protocols import ClientLike
 from ..query import DesignQuery, parse_date
 from ..searcher import is_url
-from .common import WorkflowClient, failure, merge_batches, remember_warning, with_query_keys
+from .common import failure, merge_batches, remember_warning, with_query_keys
 from .like import search_like
 from .sources import canonical_number, looks_like_number
 
@@ -104,11 +105,11 @@ def _items(values: Sequence[Any]) -> list[_Item]:
     return items
 
 
-def _table(client: WorkflowClient) -> Any:
+def _table(client: ClientLike) -> Any:
     return client.record_table(WATCH_TABLE)
 
 
-def _load(client: WorkflowClient, name: str) -> dict[str, Any] | None:
+def _load(client: ClientLike, name: str) -> dict[str, Any] | None:
     text = _table(client).get(f"{client.base_url}|{name}")
     try:
         record = json.loads(text) if text else None
@@ -126,7 +127,7 @@ def _check(name: Any, filters: dict[str, Any]) -> None:
                                           "use since='YYYY-MM-DD' to look back from a date")
 
 
-def watch(client: WorkflowClient, name: str, images_or_numbers: Any, *, today: date | str | None = None,
+def watch(client: ClientLike, name: str, images_or_numbers: Any, *, today: date | str | None = None,
           since: date | str | None = None, reset: bool = False, endpoint: str | None = None,
           max_calls: int | None = None, progress: bool = True, design_query: DesignQuery | None = None,
           **filters: Any) -> pd.DataFrame:
@@ -174,7 +175,7 @@ def _window(record: dict[str, Any], item: _Item, until: date, start: date | None
     return min(first, until) if first else None
 
 
-def _run(client: WorkflowClient, items: list[_Item], record: dict[str, Any], base: DesignQuery, until: date,
+def _run(client: ClientLike, items: list[_Item], record: dict[str, Any], base: DesignQuery, until: date,
          start: date | None, *, max_calls: int | None, progress: bool) -> tuple[pd.DataFrame, dict[str, _Item]]:
     """Steps 2-4: each window searched; only the hits not reported before; which query name is which item."""
     groups: dict[tuple[date | None, bool], list[_Item]] = {}
@@ -213,7 +214,7 @@ def _run(client: WorkflowClient, items: list[_Item], record: dict[str, Any], bas
     return new, done
 
 
-def _remember(client: WorkflowClient, record: dict[str, Any], new: pd.DataFrame, done: dict[str, _Item],
+def _remember(client: ClientLike, record: dict[str, Any], new: pd.DataFrame, done: dict[str, _Item],
               items: list[_Item], until: date, *, calls: int) -> pd.DataFrame:
     """Step 5: the run and each searched item's day and reported designs, kept without expiry."""
     since = [i.since.isoformat() for i in done.values() if i.since is not None]
@@ -236,7 +237,7 @@ def _remember(client: WorkflowClient, record: dict[str, Any], new: pd.DataFrame,
     return info.attach(new)
 
 
-def watch_runs(client: WorkflowClient, name: str) -> pd.DataFrame:
+def watch_runs(client: ClientLike, name: str) -> pd.DataFrame:
     """The runs of the watch ``name`` so far, one row each: ``run, at, since, until, items, searched, new,
     calls`` (an unknown watch has none).
 
