@@ -48,14 +48,14 @@ async def _json_body(request: Request) -> Any:
 
 def _create(state: SandboxState, request: Request, body: Any) -> dict[str, Any]:
     try:
-        query = DesignQuery.from_api_body(IMAGE_SINGLE.name, body)
+        design_query = DesignQuery.from_api_body(IMAGE_SINGLE.name, body)
     except ValidationError as exc:
         raise ApiFailure(INVALID_PARAMETER, str(exc)) from None
     urls = body.get("urls")
     if not isinstance(urls, list) or not 1 <= len(urls) <= MAX_BATCH_IMAGES or not all(isinstance(u, str) for u in urls):
         raise ApiFailure(INVALID_PARAMETER, f"urls: required, a list of 1 to {MAX_BATCH_IMAGES} image URLs")
     images = [issued_image(state, request, u) for u in urls]  # read now: nothing is fetched later
-    return {"job_id": state.jobs.create(images, query, urls)}
+    return {"job_id": state.jobs.create(images, design_query, urls)}
 
 
 def _result(state: SandboxState, request: Request, task_id: str) -> dict[str, Any]:
@@ -67,7 +67,7 @@ def _result(state: SandboxState, request: Request, task_id: str) -> dict[str, An
         return {"status": status}
     if job.results is None:  # computed once, as that night found them
         night = job.ready_at.date()
-        answers = [rich_answer(state, request, [image], job.query, day=night) for image in job.images]
+        answers = [rich_answer(state, request, [image], job.design_query, day=night) for image in job.images]
         state.jobs.finish(job, [{"url": url, **answer} for url, answer in zip(job.urls, answers, strict=True)])
     return {"status": status, "search_result": job.results,
             "total_search_result_count": sum(r["total_search_result_count"] for r in job.results)}
