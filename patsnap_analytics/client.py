@@ -363,11 +363,17 @@ class Client:
         return datetime.now(UTC).date()
 
     @functools.cached_property
-    def sources(self) -> PatentSources:
+    def source_patents(self) -> PatentSources:
         """Patent numbers -> source patents (P069) and their drawings (P021), each paid for once (records)."""
         from .workflows.sources import PatentSources
 
         return PatentSources(self.transport, self.records, offline=self.offline, flight=self.searcher.flight)
+
+    @property
+    def sources(self) -> PatentSources:
+        """Deprecated spelling of :attr:`source_patents` (:attr:`source` says where the data come from)."""
+        warn_renamed("Client.sources", "Client.source_patents")
+        return self.source_patents
 
     def record_table(self, name: str) -> Any:
         """A table of JSON records beside this client's cache (one per name, kept for the client's life):

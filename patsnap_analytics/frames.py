@@ -375,12 +375,14 @@ class ResultInfo:
     searches sent: pages and uploads; a cache hit costs none). Labelling appends to ``labelled_by`` and
     records per facet the route it took and what that cost in ``label_routes``; enrichment records what it
     fetched, what it cost, the patents the API did not know and the endpoints the account lacks in
-    ``enrichment``. A search from patents (``search_like``) names each query's source patent in ``sources``; a
+    ``enrichment``. A search from patents (``search_like``) names each query's source patent in
+    ``source_patents`` (``source`` is where the data come from: ``"sandbox"`` or ``"patsnap"``); a
     workflow (a watch, an overnight collection) says what it did in ``workflow``.
 
     Read a frame's with :meth:`of` rather than ``df.attrs[...]`` by key. Two keys of ``df.attrs`` keep their old
     meaning until 0.2 for code that reads them directly: ``endpoint`` holds the path (the name is
-    ``ResultInfo.of(df).endpoint``; the path is ``df.attrs["path"]`` too) and ``pages_sent`` is ``calls_spent``.
+    ``ResultInfo.of(df).endpoint``; the path is ``df.attrs["path"]`` too), ``pages_sent`` is ``calls_spent`` and
+    ``sources`` is ``source_patents``.
 
     Example:
         >>> df = ResultInfo(source="sandbox", endpoint="image-single", filters={"limit": 5}).attach(empty_results())
@@ -426,7 +428,7 @@ class ResultInfo:
     enrichment: dict[str, Any] = field(default_factory=dict)
     #: searches that started from a patent (``search_like``): query name -> the source patent (number, id,
     #: type, office, dates, holders) and, for a prior-art search, the last application date searched
-    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source_patents: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: what a workflow adds: ``kind`` (``search_like``, ``watch``, ``overnight``) and its facts, e.g. a watch's
     #: ``name``, ``run``, ``new_since`` and ``until``; an overnight collection's ``finished`` and ``waiting`` jobs
     workflow: dict[str, Any] = field(default_factory=dict)
@@ -438,6 +440,12 @@ class ResultInfo:
         return found.path if found is not None else None
 
     @property
+    def sources(self) -> dict[str, dict[str, Any]]:
+        """Deprecated spelling of :attr:`source_patents`."""
+        warn_renamed("ResultInfo.sources", "ResultInfo.source_patents")
+        return self.source_patents
+
+    @property
     def pages_sent(self) -> int | None:
         """Deprecated spelling of :attr:`calls_spent`."""
         warn_renamed("ResultInfo.pages_sent", "ResultInfo.calls_spent")
@@ -446,7 +454,7 @@ class ResultInfo:
     @classmethod
     def of(cls, df: pd.DataFrame) -> ResultInfo:
         """Read a frame's metadata (missing keys take their defaults; unknown keys are ignored). Frames written
-        by earlier versions (a path under ``endpoint``, ``pages_sent``) read the same.
+        by earlier versions (a path under ``endpoint``, ``pages_sent``, ``sources``) read the same.
 
         Example:
             >>> ResultInfo.of(pd.DataFrame()).source
@@ -470,8 +478,9 @@ class ResultInfo:
         values = {k: v for k, v in raw.items() if k in known and v is not None}
         values["queries"] = {name: SearchSpec.from_json(spec) for name, spec in (raw.get("queries") or {}).items()}
         values["endpoint"] = _endpoint_name(raw.get("path") or raw.get("endpoint"))
-        if values.get("calls_spent") is None and raw.get("pages_sent") is not None:
-            values["calls_spent"] = raw["pages_sent"]
+        for old, new in (("pages_sent", "calls_spent"), ("sources", "source_patents")):
+            if values.get(new) is None and raw.get(old) is not None:
+                values[new] = raw[old]
         return cls(**values)
 
     def as_attrs(self) -> dict[str, Any]:
@@ -481,9 +490,10 @@ class ResultInfo:
         out = {name: _copied(getattr(self, name)) for name in _field_names(type(self))}
         out["queries"] = {name: spec.as_json() for name, spec in self.queries.items()}
         # until 0.2, the old keys keep their old meanings for code reading df.attrs directly: "endpoint" the path
-        # (the name comes back from it through of()), "pages_sent" the calls
+        # (the name comes back from it through of()), "pages_sent" the calls, "sources" the source patents
         out["path"] = out["endpoint"] = self.path or self.endpoint
         out["pages_sent"] = self.calls_spent
+        out["sources"] = out["source_patents"]
         return out
 
     def attach(self, df: pd.DataFrame) -> pd.DataFrame:

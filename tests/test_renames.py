@@ -67,14 +67,75 @@ def test_a_frame_s_attrs_keep_their_old_keys_for_one_release_and_old_frames_read
 
     from patsnap_analytics.frames import ResultInfo, empty_results
 
-    df = ResultInfo(endpoint="image-multiple", calls_spent=3).attach(empty_results())
-    # the name is ResultInfo's; code reading df.attrs directly still finds the path and pages_sent until 0.2
+    patents = {"USD1S": {"number": "USD1S"}}
+    df = ResultInfo(endpoint="image-multiple", calls_spent=3, source_patents=patents).attach(empty_results())
+    # the name is ResultInfo's; code reading df.attrs directly still finds the path, pages_sent and sources until 0.2
     assert df.attrs["path"] == df.attrs["endpoint"] == "/search/patent/image-multiple"
     assert df.attrs["calls_spent"] == df.attrs["pages_sent"] == 3
+    assert df.attrs["source_patents"] == df.attrs["sources"] == patents
     info = ResultInfo.of(df)
     assert (info.endpoint, info.path, info.calls_spent) == ("image-multiple", "/search/patent/image-multiple", 3)
     with pytest.warns(DeprecationWarning, match=r"ResultInfo\.pages_sent is renamed ResultInfo\.calls_spent"):
         assert info.pages_sent == 3
+    with pytest.warns(DeprecationWarning, match=r"ResultInfo\.sources is renamed ResultInfo\.source_patents"):
+        assert info.sources == patents
     old = pd.DataFrame()
-    old.attrs.update(endpoint="/image-search/search-id", pages_sent=1, filters={"limit": 5})  # written by 0.1.0
+    old.attrs.update(endpoint="/image-search/search-id", pages_sent=1, sources=patents)  # written by 0.1.0
     assert (ResultInfo.of(old).endpoint, ResultInfo.of(old).calls_spent) == ("search-id", 1)
+    assert ResultInfo.of(old).source_patents == patents
+
+
+def test_the_client_s_source_patents_are_no_longer_its_sources():
+    # client.source is where the data come from ("sandbox" or "patsnap"); the patents searches start from are
+    # client.source_patents
+    from patsnap_analytics.client import Client
+
+    client = Client(api_key="sk-example", cache=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        patents = client.source_patents
+    with pytest.warns(DeprecationWarning, match=r"Client\.sources is renamed Client\.source_patents"):
+        assert client.sources is patents
+
+
+def test_the_old_spellings_of_a_design_query_still_work():
+    from patsnap_analytics import searcher
+    from patsnap_analytics.client import Client
+    from patsnap_analytics.query import DesignQuery
+
+    client = Client(api_key="sk-example", cache=False, endpoint="image-single")
+    with pytest.warns(DeprecationWarning, match=r"Client\.query\(\) is renamed Client\.design_query\(\)"):
+        assert client.query(limit=5) == client.design_query(limit=5) == DesignQuery(endpoint="image-single", limit=5)
+    with pytest.warns(DeprecationWarning, match=r"search_query\(\) is renamed"):
+        assert searcher.search_query(limit=5) == searcher.design_query_for(limit=5)
+    with pytest.warns(DeprecationWarning, match=r"Searcher\.query_for\(\) is renamed"):
+        assert client.searcher.query_for(limit=5) == client.design_query(limit=5)
+
+
+def test_the_form_and_the_app_take_a_design_query_and_still_their_old_keywords():
+    pytest.importorskip("ipywidgets")
+    from patsnap_analytics.query import DesignQuery
+    from patsnap_analytics.widgets import FilterForm, SearchApp
+
+    wanted = DesignQuery(country=["US"], limit=25)
+    with pytest.warns(DeprecationWarning, match=r"FilterForm\(query=...\) is renamed design_query="):
+        assert FilterForm(query=wanted).design_query == wanted
+    with pytest.warns(DeprecationWarning, match=r"FilterForm\.from_query\(\) is renamed"):
+        form = FilterForm.from_query(wanted)
+    with pytest.warns(DeprecationWarning, match=r"FilterForm\.query is renamed FilterForm\.design_query"):
+        assert form.query == wanted
+    with pytest.warns(DeprecationWarning, match=r"SearchApp\(query=...\) is renamed design_query="):
+        app = SearchApp(client=None, samples=None, query=wanted)
+    assert app.form.design_query == wanted
+
+
+def test_records_refusals_are_read_through_their_one_memory():
+    from patsnap_analytics.api import LEGAL_STATUS
+    from patsnap_analytics.records import PatentRecords
+
+    records = PatentRecords(None)
+    with pytest.warns(DeprecationWarning, match=r"remember_refusal\(\) is renamed"):
+        records.remember_refusal("https://h", LEGAL_STATUS, "no permission")
+    assert records.refusals.get("https://h", LEGAL_STATUS)["message"] == "no permission"
+    with pytest.warns(DeprecationWarning, match=r"PatentRecords\.refusal\(\) is renamed"):
+        assert records.refusal("https://h", LEGAL_STATUS)["message"] == "no permission"

@@ -67,7 +67,7 @@ def with_query_keys(df: pd.DataFrame, keys: Mapping[str, str]) -> pd.DataFrame:
 
 
 _SUMMED = ("calls_spent", "cache_hits")  # counts of a batch: the parts' add up
-_JOINED = ("queries", "sources")  # per query: every part's
+_JOINED = ("queries", "source_patents")  # per query: every part's
 
 
 def _merged(mine: Any, theirs: Any, name: str) -> Any:

@@ -23,7 +23,7 @@ invalidity or a clearance case starts with.
    workflow, failures kept per row, a quota or auth error stops and leaves the rest ``pending``). A link
    the API refuses as expired sooner than documented is asked again once (one P021 call) and searched again.
 6. **Frame**: one frame, ``query`` = the standard number, ``query_key`` = ``pn:<number>``, and
-   ``df.attrs["sources"]`` naming each query's source patent (id, type, office, dates, holders).
+   ``df.attrs["source_patents"]`` naming each query's source patent (id, type, office, dates, holders).
 
 Cost: one P069 call per number never looked up; ceil(patents whose search is not cached and whose link is
 not recorded / 100) P021 calls; one search call per 100 ranks not cached. The same numbers and filters a
@@ -33,7 +33,7 @@ end before the last page planned; a number not yet resolved counts its P069 call
 Example:
     >>> client = pa.connect(sandbox=sb)                                                   # doctest: +SKIP
     >>> hits = client.search_like(["USD0430005S", "JP1100017S"], prior_art=True, limit=20)  # doctest: +SKIP
-    >>> hits.attrs["sources"]["USD0430005S"]["application_date"]                          # doctest: +SKIP
+    >>> hits.attrs["source_patents"]["USD0430005S"]["application_date"]                          # doctest: +SKIP
     '2012-10-01'
 """
 
@@ -104,10 +104,10 @@ def _resolve(client: ClientLike, numbers: list[str], base: DesignQuery, prior_ar
     rows = [_Source(n) for n in numbers]
     stopped = None
     try:
-        resolved = client.sources.resolve(numbers, refresh=refresh, gates=gates)
+        resolved = client.source_patents.resolve(numbers, refresh=refresh, gates=gates)
     except STOPPING as exc:
         stopped = {"error": type(exc).__name__, "message": str(exc)}
-        resolved = client.sources.resolve(numbers, refresh=False, gates=gates, ask=False)
+        resolved = client.source_patents.resolve(numbers, refresh=False, gates=gates, ask=False)
     first: dict[str, str] = {}
     for row in rows:
         got = resolved.get(row.number)
@@ -141,9 +141,9 @@ def _links(client: ClientLike, rows: list[_Source], *, refresh: bool, gates: Seq
             row.url = alias_for(row.patent.pn)
         else:
             need.append(row)
-    recorded = client.sources.recorded_drawings([r.patent for r in need])
+    recorded = client.source_patents.recorded_drawings([r.patent for r in need])
     try:
-        links = client.sources.drawings([r.patent for r in need], gates=gates)
+        links = client.source_patents.drawings([r.patent for r in need], gates=gates)
     except STOPPING:
         raise
     except PatsnapError as exc:  # a malformed or refused P021 answer: these rows' failure, not the workflow's
@@ -181,7 +181,7 @@ def _retry_expired(client: ClientLike, rows: list[_Source], parts: list[pd.DataF
     again = [r for r in rows if r.recorded_link and r.patent.pn in refused]
     if not again:
         return parts
-    fresh = client.sources.drawings([r.patent for r in again], refresh=True)
+    fresh = client.source_patents.drawings([r.patent for r in again], refresh=True)
     for row in again:
         row.url = fresh[row.patent.patent_id] if isinstance(fresh[row.patent.patent_id], str) else row.url
         client.searcher.keyer.register(row.url, row.patent.query_key)
@@ -256,7 +256,7 @@ def _finish(out: pd.DataFrame, rows: list[_Source], ready: list[_Source], stoppe
             info.failures.append(failure(row.number, row.error))
         elif row.patent is None or row.url is None:
             info.pending.append(row.number)
-    info.sources = {pn: {**r.patent.as_json(), "query_key": r.patent.query_key,
+    info.source_patents = {pn: {**r.patent.as_json(), "query_key": r.patent.query_key,
                          **({"filed_before": (r.design_query.apply_end_time + timedelta(days=1)).isoformat()}
                             if prior_art and r.design_query.apply_end_time else {})} for pn, r in searched.items()}
     info.workflow = {"kind": "search_like", "prior_art": prior_art}
@@ -275,10 +275,10 @@ def like_cost(client: ClientLike, numbers: list[str], base: DesignQuery, *, prio
         >>> like_cost(client, ["USD0430005S"], DesignQuery(limit=250))                   # doctest: +SKIP
         5
     """
-    unresolved = set(client.sources.unresolved(numbers))
+    unresolved = set(client.source_patents.unresolved(numbers))
     pages = len(page_plan(base))
     calls, links = len(unresolved), 0
-    known = client.sources.resolve([n for n in numbers if canonical_number(n) not in unresolved], ask=False)
+    known = client.source_patents.resolve([n for n in numbers if canonical_number(n) not in unresolved], ask=False)
     seen: set[str] = set()
     for number in numbers:
         patent = known.get(number)
@@ -297,5 +297,5 @@ def like_cost(client: ClientLike, numbers: list[str], base: DesignQuery, *, prio
         missing = sum(s.cached is None for s in step.pages)
         if missing:
             calls += missing
-            links += patent.patent_id not in client.sources.recorded_drawings([patent])
+            links += patent.patent_id not in client.source_patents.recorded_drawings([patent])
     return calls + math.ceil(links / MAX_IDS_PER_CALL)

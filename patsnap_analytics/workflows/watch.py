@@ -193,8 +193,8 @@ def _run(client: ClientLike, items: list[_Item], record: dict[str, Any], base: D
         if numbers:
             part = search_like(client, [i.number for i in group], drop_sources=True, max_calls=left,
                                progress=progress, design_query=windowed)
-            sources = ResultInfo.of(part).sources
-            by_query.update({pn: i for i in group for pn, s in sources.items() if s["number"] == i.number})
+            patents = ResultInfo.of(part).source_patents
+            by_query.update({pn: i for i in group for pn, s in patents.items() if s["number"] == i.number})
         else:
             part = search_many(client.searcher, [i.value for i in group], names=[i.name for i in group],
                                max_calls=left, progress=progress, design_query=windowed)
