@@ -79,18 +79,18 @@ def _without_rst(parser: argparse.ArgumentParser) -> None:
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
     """One ``--flag`` per search filter, worded by the FILTERS table (``--country``, ``--limit``, …)."""
-    for name, spec in FILTERS.items():
+    for name, filter_ in FILTERS.items():
         flag = f"--{name.replace('_', '-')}"
-        where = "" if spec.taken_by("search-id") else " [image-single, -beta, -multiple]"
-        if spec.json_type == "integer":  # a count, a model or a 0/1 switch
-            default = f" (default {spec.default})" if spec.default is not None else ""
-            parser.add_argument(flag, dest=name, type=int, default=spec.default,
-                                help=f"{spec.help}{default}{where}")
-        elif spec.json_type == "boolean":
+        where = "" if filter_.taken_by("search-id") else " [image-single, -beta, -multiple]"
+        if filter_.json_type == "integer":  # a count, a model or a 0/1 switch
+            default = f" (default {filter_.default})" if filter_.default is not None else ""
+            parser.add_argument(flag, dest=name, type=int, default=filter_.default,
+                                help=f"{filter_.help}{default}{where}")
+        elif filter_.json_type == "boolean":
             parser.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None,
-                                help=f"{spec.help}{where}")
+                                help=f"{filter_.help}{where}")
         else:
-            parser.add_argument(flag, dest=name, help=f"{spec.help}{where}")
+            parser.add_argument(flag, dest=name, help=f"{filter_.help}{where}")
 
 
 def _filters(args: argparse.Namespace) -> dict:

@@ -55,9 +55,9 @@ _AUTH = [Depends(apikey_doc), Depends(bearer_doc)]
 
 def _doc(name: str) -> str:
     """A filter's route documentation, from the one filter table (dates travel as ``yyyyMMdd``)."""
-    spec = FILTERS[name]
+    filter_ = FILTERS[name]
     wire = "; on the wire: yyyyMMdd" if name in DATE_PARAMS else ""
-    return f"{spec.caption}: {spec.help}{wire}"
+    return f"{filter_.caption}: {filter_.help}{wire}"
 
 
 def _parse(parse, *args: Any) -> DesignQuery:

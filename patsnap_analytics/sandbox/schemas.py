@@ -51,17 +51,17 @@ def search_body_schema(endpoint: str) -> dict[str, Any]:
         if endpoint == "image-multiple" else
         {"url": {"type": "string", "description": "an image URL this server issued (upload or corpus drawing)"}})
     properties = dict(images)
-    for spec in FILTERS.values():
-        if endpoint not in spec.endpoints:
+    for filter_ in FILTERS.values():
+        if endpoint not in filter_.endpoints:
             continue
-        prop: dict[str, Any] = {"type": spec.json_type, "description": f"{spec.caption}: {spec.help}"}
-        if spec.json_type == "array":
+        prop: dict[str, Any] = {"type": filter_.json_type, "description": f"{filter_.caption}: {filter_.help}"}
+        if filter_.json_type == "array":
             prop["items"] = {"type": "string"}
-        if spec.json_type == "integer" and spec.low is not None:
-            prop["minimum"], prop["maximum"] = spec.low, min(spec.high, PAGE_SIZE) if spec.name == "limit" else spec.high
-        if spec.name == "patent_type":
+        if filter_.json_type == "integer" and filter_.low is not None:
+            prop["minimum"], prop["maximum"] = filter_.low, min(filter_.high, PAGE_SIZE) if filter_.name == "limit" else filter_.high
+        if filter_.name == "patent_type":
             prop["enum"] = ["D", "U"]
-        properties[spec.name] = prop
+        properties[filter_.name] = prop
     return {"type": "object", "required": [*images, "patent_type", "model"], "properties": properties}
 
 
