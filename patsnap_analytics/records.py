@@ -29,7 +29,7 @@ from datetime import timedelta
 from typing import Any
 
 from .api import ABSTRACT_IMAGE, PATENT_NUMBER_SEARCH, SIMPLE_BIBLIOGRAPHY, Endpoint
-from .cache import CacheHealth, put_records, record_table
+from .cache import CacheHealth, LockedRecords, put_records
 from .flight import SingleFlight
 from .renames import warn_renamed
 from .transport import Transport
@@ -106,7 +106,7 @@ class Refusals:
             put_records(self._store, {self._key(host, operation): text}, ttl=self.ttl)
 
 
-class PatentRecords:
+class PatentRecords(LockedRecords):
     """Records keyed (host, endpoint, patent id) in the cache file (a dict without one); thread- and
     process-safe through SQLite's own locking.
 
@@ -124,8 +124,7 @@ class PatentRecords:
                  health: CacheHealth | None = None) -> None:
         self.ttl = ttl or RecordTTL()
         self._clock = clock
-        self._lock = threading.Lock()
-        self._store: Any = record_table(session, "patent_records", health)
+        super().__init__(session, "patent_records", health)
         #: the endpoints that refused this account (67200004), kept beside the records for ``ttl.unlicensed``
         self.refusals = Refusals(self._store, ttl=self.ttl.unlicensed, clock=clock, lock=self._lock)
 
@@ -175,14 +174,6 @@ class PatentRecords:
         warn_renamed("PatentRecords.remember_refusal()", "PatentRecords.refusals.remember()")
         self.refusals.remember(host, operation, message)
 
-    def clear(self) -> None:
-        """Forget every record."""
-        with self._lock:
-            self._store.clear()
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._store)
 
 
 def _parse(text: Any) -> dict[str, Any] | None:

@@ -363,7 +363,7 @@ class Engine:
         return mask
 
     def filter_mask(self, design_query: DesignQuery) -> np.ndarray:
-        """Boolean mask over designs: which satisfy every filter of ``query`` (sorting and limit ignored).
+        """Boolean mask over designs: which satisfy every filter of ``design_query`` (sorting and limit ignored).
 
         Example:
             >>> import tempfile
