@@ -535,10 +535,11 @@ class Searcher:
     def _refusing_endpoint(self, steps: Sequence[PageStep]) -> tuple[Endpoint, str] | None:
         """The first endpoint a page still to send would go to that refused the account within the day, and
         what it said."""
-        for step in steps:
-            refusal = self.refusals.get(self.base_url, step.page.operation) if step.cached is None else None
+        to_send = dict.fromkeys(step.page.operation for step in steps if step.cached is None)  # each asked once
+        for operation in to_send:
+            refusal = self.refusals.get(self.base_url, operation)
             if refusal is not None:
-                return step.page.operation, refusal["message"]
+                return operation, refusal["message"]
         return None
 
     @staticmethod
