@@ -27,6 +27,8 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any, Literal
 
+from .codes import VERDICTS
+
 __all__ = [
     "ABSTRACT_IMAGE",
     "APIKEY_PARAM",
@@ -57,6 +59,8 @@ __all__ = [
     "MAX_IDS_PER_CALL",
     "MAX_OFFSET",
     "MAX_RANKS",
+    "MAX_STUDY_QUERIES",
+    "MAX_TRUTH_KEYS",
     "MAX_VIEWS",
     "PAGE_SIZE",
     "PATENT_LEGAL_SCHEMA",
@@ -64,6 +68,9 @@ __all__ = [
     "PERMISSION_DENIED",
     "RETRY_AFTER_HEADER",
     "SANDBOX_HEADER",
+    "SANDBOX_STUDY",
+    "SANDBOX_STUDY_IMAGES",
+    "SANDBOX_TRUTH",
     "SEARCH_ENDPOINTS",
     "SEARCH_ID",
     "SEARCH_ID_LIFETIME",
@@ -71,6 +78,7 @@ __all__ = [
     "SECRET_NAMES",
     "SIMPLE_BIBLIOGRAPHY",
     "SIMPLE_LEGAL_STATUS",
+    "SYNTHETIC_SOURCE",
     "TOKEN",
     "TOKEN_ANSWER_SCHEMA",
     "TOKEN_FIELDS",
@@ -318,6 +326,41 @@ BATCH_CREATE = Endpoint("batch-create", "P062", "POST", "/search/patent/image-se
 BATCH_RESULT = Endpoint("batch-result", "P062", "POST", "/search/patent/image-search/single-batch-result", "json",
                         "an overnight job's state, and its results once the vendor ran it (task_id in the query)",
                         data_schema=_JOB_RESULT_DATA, http_cached=False)
+
+# The sandbox's own routes (the vendor has none such): a study's queries made from the generated world's design
+# families, and their synthetic truth. They are served by the embedded sandbox only, without credentials, never
+# billed and never cached; the client side reaches them through patsnap_analytics.synthetic, never by importing
+# the sandbox. Their answers are checked like the API's (a study must not learn from a malformed verdict).
+#: What every synthetic verdict says it is (``verdict_source``): the contract between the sandbox and a study.
+SYNTHETIC_SOURCE = "sandbox-synthetic"
+#: Study queries one ``/_sandbox/study`` request may ask for.
+MAX_STUDY_QUERIES = 250
+#: Query keys one ``/_sandbox/truth`` request may name.
+MAX_TRUTH_KEYS = 200
+_STUDY_KEY = {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"}
+_SYNTHETIC_VERDICT = {"type": "object", "required": ["query_key", "patent_id", "verdict", "relevance"], "properties": {
+    "query": _TEXT, "query_key": _STUDY_KEY, "patent_id": {"type": "string", "minLength": 1, "maxLength": 200},
+    "patent_pn": _TEXT, "verdict": {"enum": [w for w, g in VERDICTS.items() if g is not None]},
+    "relevance": {"type": "integer", "enum": sorted({g for g in VERDICTS.values() if g is not None})},
+    "verdict_source": {"const": SYNTHETIC_SOURCE}, "family_id": _TEXT, "family_role": _TEXT, "note": _TEXT}}
+_TRUTH_DATA = {"type": "object", "required": ["verdicts", "unlisted", "verdict_source"], "properties": {
+    "verdicts": {"type": "array", "maxItems": 100 * MAX_TRUTH_KEYS, "items": _SYNTHETIC_VERDICT},
+    "unlisted": {"const": "different"}, "verdict_source": {"const": SYNTHETIC_SOURCE},
+    "designs": {"type": ["integer", "null"], "minimum": 0}}}
+_STUDY_QUERY = {"type": "object", "required": ["name", "query_key"], "properties": {
+    "name": {"type": "string", "pattern": r"^[A-Za-z0-9_.-]{1,120}\.(png|jpg)$"}, "query_key": _STUDY_KEY,
+    "degradation": _TEXT, "family_id": _TEXT, "loc": _TEXT, "image_url": _TEXT}}
+_STUDY_DATA = {"type": "object", "required": ["queries", "truth"], "properties": {
+    "queries": {"type": "array", "minItems": 1, "maxItems": MAX_STUDY_QUERIES, "items": _STUDY_QUERY},
+    "truth": _TRUTH_DATA}}
+SANDBOX_STUDY = Endpoint("sandbox-study", "sandbox", "GET", "/_sandbox/study", "query",
+                         "the sandbox's study queries (n, seed) and their synthetic truth", billed=False,
+                         http_cached=False, data_schema=_STUDY_DATA)
+SANDBOX_TRUTH = Endpoint("sandbox-truth", "sandbox", "GET", "/_sandbox/truth", "query",
+                         "the synthetic verdicts of study queries the sandbox generated (query_key repeated)",
+                         billed=False, http_cached=False, data_schema=_TRUTH_DATA)
+#: Where the sandbox serves a study query's image: ``{SANDBOX_STUDY_IMAGES}/<hex of its key>.<png|jpg>``.
+SANDBOX_STUDY_IMAGES = "/_sandbox/study/images"
 
 #: Every endpoint the toolkit speaks, by name.
 ENDPOINTS: Mapping[str, Endpoint] = MappingProxyType({e.name: e for e in (

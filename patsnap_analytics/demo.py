@@ -15,10 +15,14 @@ Example:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .images import image_files, sample_queries_dir
 
-__all__ = ["data_dir", "portfolio", "run_demo", "sample_queries", "sample_verdicts"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["data_dir", "portfolio", "run_demo", "sample_queries", "sample_verdicts", "study_queries"]
 
 
 def data_dir() -> Path:
@@ -42,10 +46,38 @@ def sample_queries() -> list[Path]:
     return image_files(sample_queries_dir())
 
 
+def study_queries(client: Any, n: int = 40, *, seed: int = 0) -> pd.DataFrame:
+    """``n`` study queries from the sandbox ``client`` talks to: drawings of its design families' designs, scanned,
+    photographed or cropped, whose right answers it knows (``pa.verdicts.synthetic(client, hits)`` judges every
+    hit). One row per query: ``query`` (its name), ``query_key``, ``degradation``, ``family_id``, ``loc`` and
+    ``image`` (checked image bytes named ``query``), so ``client.search_many(study["image"])`` searches them. The
+    same ``seed`` gives the same queries. Refused on the PatSnap API (the truth exists only on the sandbox); see
+    :func:`patsnap_analytics.synthetic.study_queries`.
+
+    Cost: no API call (the sandbox's own routes: one request and one image link per query); searching them costs
+    what any search does.
+
+    Example:
+        >>> import patsnap_analytics as pa                                          # doctest: +SKIP
+        >>> client = pa.connect()                                                   # doctest: +SKIP
+        >>> study = pa.demo.study_queries(client, 40)                               # doctest: +SKIP
+        >>> hits = client.search_many(study["image"], limit=100, progress=False)    # doctest: +SKIP
+        >>> verdicts = pa.verdicts.synthetic(client, hits)                          # doctest: +SKIP
+        >>> study_queries(None, 500)
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.ValidationError: n: must be an integer from 1 to 250 (study queries a request makes; take several seeds for more), got 500
+    """
+    from .synthetic import study_queries as fetch
+
+    return fetch(client, n, seed=seed)
+
+
 def sample_verdicts() -> Path:
-    """A small ready-to-use verdict set: 200 synthetic verdicts on the sample drawings' hits in the sandbox's
-    default corpus (``similar`` by Locarno subclass, ``unsure`` by class, else ``different``; marked
-    ``sandbox-synthetic``). Read it with ``pa.verdicts.read(pa.demo.sample_verdicts())`` or
+    """A small ready-to-use verdict set: the sandbox's synthetic truth on the first 8 study queries of its default
+    corpus (:func:`study_queries` ``(client, 8)``): their first 25 search-id hits judged and every member of their
+    design families listed (``same design``, ``similar``, else ``different``), marked ``sandbox-synthetic``
+    (``data/README.md`` says how it is made). Read it with ``pa.verdicts.read(pa.demo.sample_verdicts())`` or
     ``client.verdicts.load(...)``.
 
     Example:

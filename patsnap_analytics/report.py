@@ -388,17 +388,23 @@ def _ranking_note(df: pd.DataFrame, calibration: Any) -> str:
     return "Ranked by similarity score."
 
 
-def executive_summary(df: pd.DataFrame, *, threshold: float = 0.8, offices: Iterable[str] | None = None
-                      ) -> list[str]:
-    """The landscape in a few sentences with their figures: how many designs, how many score above
-    ``threshold``, how many of those are active in the ``offices`` that matter, who holds them, when filed.
+def executive_summary(df: pd.DataFrame, *, threshold: float = 0.8, offices: Iterable[str] | None = None,
+                      calibration: Any = None) -> list[str]:
+    """The landscape in a few sentences with their figures: how many designs, which hits are close (see below),
+    how many of those are active in the ``offices`` that matter, who holds them, when they were filed.
+
+    Close hits: with a ``calibration`` (:func:`patsnap_analytics.study.calibrate`), the designs whose calibrated
+    P(relevant) is at least ``threshold`` — one scale for every search. Without one, raw scores are compared within
+    each search only (scores of different searches are not on one scale), so the count is given per search.
 
     Example:
         >>> df = pd.DataFrame({"query": ["q"] * 3, "patent_id": ["a", "b", "c"], "score": [0.9, 0.85, 0.4],
         ...                    "country": ["US", "CN", "US"], "simple_legal_status": [1, 0, 1],
         ...                    "current_assignee": ["Acme Inc.", "Beta Ltd", "Acme Inc."]})
         >>> executive_summary(df, offices=["US"])[1]
-        '2 score above 0.80; of these, 1 is active in United States (US), held by Acme Inc. (1).'
+        '2 hits score 0.80 or more; of these, 1 is active in United States (US), held by Acme Inc. (1).'
+        >>> executive_summary(df.assign(query=["q1", "q1", "q2"]))[1]
+        'Hits scoring 0.80 or more in their own search (raw scores are compared within a search only): q1 2, q2 0; of these, 1 is active, held by Acme Inc. (1).'
     """
     designs = df.sort_values("score", ascending=False) if "score" in df.columns else df
     designs = designs.drop_duplicates("patent_id")
@@ -408,9 +414,9 @@ def executive_summary(df: pd.DataFrame, *, threshold: float = 0.8, offices: Iter
              + (f" in {designs['country'].nunique()} offices." if "country" in df.columns else ".")]
     if "score" not in df.columns or not df["score"].notna().any():
         return lines
-    close = designs[designs["score"].astype("Float64") >= threshold]
+    close, line = _close_hits(df, threshold, calibration)
+    close = close.drop_duplicates("patent_id")
     wanted = sorted({o.upper() for o in offices}) if offices else None
-    line = f"{len(close):,} score above {threshold:.2f}"
     if "simple_legal_status" in close.columns:
         in_scope = close[close["country"].isin(wanted)] if wanted and "country" in close.columns else close
         active = in_scope[in_scope["simple_legal_status"].astype("Float64") == 1]
@@ -429,6 +435,31 @@ def executive_summary(df: pd.DataFrame, *, threshold: float = 0.8, offices: Iter
         lines.append(f"They were filed between {years.min()} and {years.max()}; "
                      f"{int((years >= years.max() - 4).sum()):,} in the last five years of that span.")
     return lines
+
+
+#: Searches named one by one in the summary's per-search count; beyond it, the count says how many searches.
+_NAMED_SEARCHES = 8
+
+
+def _close_hits(df: pd.DataFrame, threshold: float, calibration: Any) -> tuple[pd.DataFrame, str]:
+    """The close hits and the sentence that counts them: by calibrated probability (one scale) when there is a
+    calibration, else by raw score within each search, counted per search (raw scores of different searches
+    are not on one scale, so a pooled count would add incomparable numbers)."""
+    if calibration is not None:
+        p = df["_p"] if "_p" in df.columns else pd.Series(calibration.probability(df["score"]), index=df.index)
+        close = df[p.astype("Float64").fillna(0) >= threshold]
+        n = close["patent_id"].nunique()
+        return close, (f"{n:,} design{'s' if n != 1 else ''} likely relevant (calibrated P(relevant) ≥ "
+                       f"{threshold:.2f}, from {calibration.n_verdicts:,} verdicts on {calibration.configuration!r})")
+    close = df[df["score"].astype("Float64").fillna(0) >= threshold]
+    if df["query"].nunique() == 1:
+        return close, f"{len(close):,} hit{'s' if len(close) != 1 else ''} score {threshold:.2f} or more"
+    counts = close.groupby("query", sort=False).size().reindex(pd.unique(df["query"]), fill_value=0)
+    lead = f"Hits scoring {threshold:.2f} or more in their own search (raw scores are compared within a search only)"
+    if len(counts) <= _NAMED_SEARCHES:
+        return close, lead + ": " + ", ".join(f"{q} {int(n):,}" for q, n in counts.items())
+    return close, (f"{lead}: in {int((counts > 0).sum()):,} of {len(counts):,} searches, at most "
+                   f"{int(counts.max()):,} ({counts.idxmax()})")
 
 
 def _query_rows(df: pd.DataFrame) -> list[dict[str, str]]:
@@ -507,8 +538,9 @@ def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = 
     """Write a self-contained HTML landscape report of ``df`` to ``path`` and return the path.
 
     The page, written for a client: the title; a loud banner when the data comes from the sandbox; an
-    executive summary in words and figures (:func:`executive_summary`: designs scoring above ``threshold``,
-    how many are active in the ``offices`` that matter and who holds them); key figures; the filters in plain
+    executive summary in words and figures (:func:`executive_summary`: the close hits — calibrated P(relevant) at
+    least ``threshold`` with a ``calibration``, else raw scores at least ``threshold`` counted per search — how many
+    are active in the ``offices`` that matter and who holds them); key figures; the filters in plain
     words; one section per query with its image (``query_images`` name -> bytes or path, else the images
     ``client`` searched) beside its ``per_query`` best hits (thumbnail, score, holder, office, dates,
     status); the who / where / when / in-force charts (those the frame's columns allow: enrich it first);
@@ -562,8 +594,8 @@ def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = 
     every = df.sort_values(["query", "rank"] if "rank" in df.columns else ["query"], kind="stable")
     tally = reviewed_tally(df)
     context = {
-        "summary": ([tally] if tally else []) + (executive_summary(df, threshold=threshold, offices=offices)
-                                                 if len(df) else []),
+        "summary": ([tally] if tally else []) + (executive_summary(df, threshold=threshold, offices=offices,
+                                                                   calibration=calibration) if len(df) else []),
         "calibrated": "_p" in df.columns,
         "reviewed": tally is not None,
         "ranking_note": _ranking_note(df, calibration),

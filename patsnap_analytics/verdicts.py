@@ -17,8 +17,10 @@ re-sorted sheet still finds its search.
 * :func:`with_verdicts` adds ``verdict``, ``relevance`` and ``note`` to results; ``client.with_verdicts(df)``
   does it with the stored verdicts. Results do not get them on their own: a search's frame stays what the API
   answered (the same search gives the same frame on every machine), and showing verdicts is one explicit call.
+* :func:`synthetic` judges every hit of a study on the sandbox with its synthetic truth (its design families),
+  marked ``verdict_source == "sandbox-synthetic"``: a whole study runs without a reviewer, and never on the API.
 
-Cost: none of this makes an API call.
+Cost: none of this makes an API call (:func:`synthetic` asks the sandbox's own, unbilled routes).
 
 Example:
     >>> import pandas as pd
@@ -44,12 +46,13 @@ from typing import Any
 
 import pandas as pd
 
+from .api import SYNTHETIC_SOURCE
 from .cache import CacheHealth, put_records, record_table
 from .codes import VERDICTS
 from .errors import ValidationError
 
 __all__ = ["KEY_PREFIXES", "REVIEW_HEADERS", "VERDICT_COLUMNS", "VERDICT_DTYPES", "VerdictStore", "read",
-           "relevance_of", "verdict_frame", "with_verdicts", "write_review_columns"]
+           "relevance_of", "synthetic", "verdict_frame", "with_verdicts", "write_review_columns"]
 
 #: The columns of a verdict frame, with their dtypes (``relevance`` is NA for ``unsure``).
 VERDICT_DTYPES: dict[str, str] = {
@@ -128,8 +131,9 @@ def read(path: str | os.PathLike) -> pd.DataFrame:
     re-sorted rows are fine); a row counts when its Verdict is filled. The same hit filled in two sheets (All hits
     and its query's sheet) must say the same. Who and when: the row's Reviewer, else the workbook's last author;
     the workbook's save time. CSV: columns ``query_key`` (or ``query``), ``patent_id``, ``verdict`` (or a
-    ``relevance`` grade), and optionally ``query``, ``patent_pn``, ``note``, ``reviewer``, ``reviewed_at``
-    (the workbook's headers work too).
+    ``relevance`` grade), and optionally ``query``, ``patent_pn``, ``note``, ``reviewer``, ``reviewed_at`` and
+    ``verdict_source`` (who judged: a synthetic set says so, as ``pa.demo.sample_verdicts()`` does; ``reviewer``
+    when absent) — the workbook's headers work too.
 
     Example:
         >>> import tempfile, pathlib
@@ -174,7 +178,8 @@ def _row_verdict(cells: Mapping[str, Any], where: str) -> dict[str, Any] | None:
         raise ValidationError("patent_id" if patent is None else "query_key",
                               f"{where}the verdict {word!r} has no {missing}; keep the workbook's hidden "
                               "Query key and Patent id columns (unhide them to check) and do not type rows in")
-    return {**{c: _text(cells.get(c)) for c in ("query", "patent_pn", "note", "reviewer", "reviewed_at")},
+    return {**{c: _text(cells.get(c)) for c in ("query", "patent_pn", "note", "reviewer", "reviewed_at",
+                                                 "verdict_source")},
             "query_key": key, "patent_id": patent, "verdict": word}
 
 
@@ -447,3 +452,66 @@ def with_verdicts(results: pd.DataFrame, verdicts: pd.DataFrame) -> pd.DataFrame
         out[column] = table[column].reindex(index).array
     out.attrs = dict(results.attrs)
     return out
+
+
+# ---------------------------------------------------------------------------------------------- synthetic
+def synthetic(client: Any, results: pd.DataFrame) -> pd.DataFrame:
+    """The sandbox's synthetic verdicts for a study: every hit of every query of ``results`` judged, and every
+    member of each query's design family listed (so recall counts the ones no configuration found).
+
+    ``results``: any frame with ``query_key`` and ``patent_id`` (a search's, a batch's, a fusion's, several
+    configurations concatenated) whose queries are the sandbox's study queries
+    (:func:`patsnap_analytics.demo.study_queries`). The family's original, registrations and copies are
+    ``same design`` (2), its close variants ``similar`` (1), every other hit ``different`` (0). Returns a verdict
+    frame (:data:`VERDICT_DTYPES`, ``reviewer`` ``"sandbox"``) with ``family_id`` and ``family_role`` added (NA for
+    hits outside the family); every row says ``verdict_source == "sandbox-synthetic"``. Not stored: add them to
+    ``client.verdicts`` to show them on results (they stay apart from real verdicts there).
+
+    Refused on the PatSnap API (a ``ValidationError`` naming ``client``: the truth exists only on the sandbox) and
+    for a query that is not a study query (a ``ValidationError``, or the sandbox's own refusal naming the key).
+
+    Cost: no API call — one request to the sandbox's truth route per 200 queries (``client.stats`` and the
+    sandbox's call counters do not move).
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> synthetic(SimpleNamespace(source="sandbox"), pd.DataFrame({"query": ["q"], "patent_id": ["p1"]}))
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.ValidationError: results: no query_key column: synthetic verdicts match hits to study queries by query_key (results searched with this version carry it)
+    """
+    from .synthetic import family_truth
+
+    hits = _study_hits(results)
+    truth = family_truth(client, hits["query_key"].unique())
+    members = pd.MultiIndex.from_frame(truth[["query_key", "patent_id"]])
+    outside = hits[~pd.MultiIndex.from_frame(hits[["query_key", "patent_id"]]).isin(members)]
+    rows = pd.concat([truth.drop(columns="relevance"),
+                      outside.assign(verdict="different", note="not of the query's design family")],
+                     ignore_index=True)
+    names = hits.drop_duplicates("query_key").set_index("query_key")["query"]
+    order = {key: i for i, key in enumerate(names.index)}
+    rows = rows.assign(query=rows["query_key"].map(names), _order=rows["query_key"].map(order))
+    rows = rows.sort_values("_order", kind="stable").reset_index(drop=True)
+    frame = verdict_frame({**r, "reviewer": "sandbox", "verdict_source": SYNTHETIC_SOURCE}
+                          for r in rows.to_dict("records"))
+    for column in ("family_id", "family_role"):
+        frame[column] = pd.array(rows[column], dtype="string")
+    return frame
+
+
+def _study_hits(results: Any) -> pd.DataFrame:
+    """``query_key, patent_id, query, patent_pn`` of each distinct hit of ``results``, checked before any call."""
+    if not isinstance(results, pd.DataFrame):
+        raise ValidationError("results", f"expected a result frame (a pandas DataFrame), got {type(results).__name__}")
+    for column in ("query_key", "patent_id"):
+        if column not in results.columns:
+            raise ValidationError("results", f"no {column} column: synthetic verdicts match hits to study queries "
+                                             "by query_key (results searched with this version carry it)")
+    hits = pd.DataFrame({"query_key": results["query_key"], "patent_id": results["patent_id"],
+                         "query": results["query"] if "query" in results.columns else results["query_key"],
+                         "patent_pn": results.get("patent_pn")}).astype("string")
+    if hits[["query_key", "patent_id"]].isna().any().any():
+        raise ValidationError("results", "some rows have no query_key or patent_id: judge rows of searches only "
+                                         "(a failed search's placeholder has none)")
+    return hits.drop_duplicates(["query_key", "patent_id"]).reset_index(drop=True)

@@ -1,10 +1,13 @@
 """Write data/verdicts.csv and data/portfolio.csv: the small ready-to-use verdict set and portfolio the notebooks
-use, made on the sandbox's default corpus (what `pa.connect()` starts without credentials).
+and examples use, made on the sandbox's default corpus (what `pa.connect()` starts without credentials).
 
-Verdicts are synthetic and say so (``verdict_source``): the sample drawings are held out of the corpus, so none of
-their hits is the same design; a hit of the query's Locarno subclass (in the file name) is "similar", of its class
-but another subclass "unsure", of another class "different". The portfolio is three sample drawings and two
-registrations of the corpus, for a watch.
+The verdicts are the sandbox's synthetic truth (its design families; docs/engine.md) on the first 8 study queries
+of seed 0 (`pa.demo.study_queries(client, 8)`: a family's design scanned, photographed or cropped), every one of
+their first 25 search-id hits judged and every member of their families listed, through the same public calls a
+study makes (`pa.verdicts.synthetic`): `same design` for the family's original, registrations and copies,
+`similar` for its close variants, `different` for every other hit. Every row says
+`verdict_source == "sandbox-synthetic"`. The portfolio is three sample drawings and two registrations of the
+corpus, for a watch.
 
     python scripts/sample_data.py            # writes both files (same corpus and engine: the same bytes)
     python scripts/sample_data.py --check    # exit 1 if the committed files differ from what it would write
@@ -21,30 +24,18 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
+QUERIES = 8  # study queries (seed 0): small, and one of each degradation at least twice
 TOP = 25  # hits judged per query (the demo's depth)
+COLUMNS = ["query", "query_key", "patent_id", "patent_pn", "verdict", "note", "reviewer", "verdict_source"]
 
 
-def _subclass(name: str) -> str:
-    """'query-3-06-01-chair.png' -> '06-01'."""
-    parts = name.split("-")
-    return f"{parts[2]}-{parts[3]}"
-
-
-def verdicts(client, corpus_loc: dict[str, list[str]]) -> pd.DataFrame:
+def verdicts(client) -> pd.DataFrame:
     import patsnap_analytics as pa
 
-    hits = client.search_many(pa.demo.sample_queries(), limit=TOP, progress=False)
-    rows = []
-    for _, hit in hits.iterrows():
-        wanted = _subclass(str(hit["query"]))
-        codes = corpus_loc.get(str(hit["patent_id"]), [])
-        verdict = ("similar" if wanted in codes else "unsure" if any(c[:2] == wanted[:2] for c in codes)
-                   else "different")
-        rows.append({"query": hit["query"], "query_key": hit["query_key"], "patent_id": hit["patent_id"],
-                     "patent_pn": hit["patent_pn"], "verdict": verdict,
-                     "note": f"query {wanted}; hit {', '.join(codes) or 'no class'}",
-                     "reviewer": "synthetic", "verdict_source": "sandbox-synthetic (Locarno class)"})
-    return pd.DataFrame(rows)
+    study = pa.demo.study_queries(client, QUERIES, seed=0)
+    hits = client.search_many(study["image"], limit=TOP, progress=False)
+    judged = pa.verdicts.synthetic(client, hits)
+    return judged[COLUMNS]
 
 
 def portfolio(numbers: list[str]) -> pd.DataFrame:
@@ -63,10 +54,8 @@ def build() -> dict[str, str]:
     client = pa.connect(sandbox=True, cache=False)
     try:
         meta = client.owned_sandbox.corpus.meta
-        loc = {str(pid): [c.strip() for c in str(codes).split(",") if c.strip()]
-               for pid, codes in zip(meta["patent_id"], meta["loc"], strict=True)}
         texts = {}
-        for name, frame in (("verdicts.csv", verdicts(client, loc)),
+        for name, frame in (("verdicts.csv", verdicts(client)),
                             ("portfolio.csv", portfolio([str(pn) for pn in meta["patent_pn"].iloc[:2]]))):
             buf = io.StringIO()
             frame.to_csv(buf, index=False, lineterminator="\n")

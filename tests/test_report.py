@@ -374,3 +374,27 @@ def test_reviewed_hits_lead_the_summary_and_are_tagged(batch, tmp_path):
     assert summary.index("Reviewed 7 of 60 hits: 2 same design, 3 similar, 1 different, 1 unsure.") < \
         summary.index("query images found")
     assert "<th>Verdict</th>" in html and '<span class="tag verdict">same design</span>' in html
+
+
+def test_the_summary_counts_close_hits_per_search_or_by_calibrated_probability(batch, report, tmp_path):
+    """Raw scores of different searches are not on one scale: without a calibration the summary counts the hits
+    at or above the threshold per search (it pooled them before); with one, designs by calibrated P(relevant)."""
+    import warnings
+
+    from patsnap_analytics.study import calibrate
+
+    _, html = report
+    summary = html[html.index("Executive summary"):html.index("</section>", html.index("Executive summary"))]
+    per_search = (batch["score"] >= 0.8).groupby(batch["query"], sort=False).sum()
+    assert "score above" not in summary and "in their own search" in summary
+    assert ", ".join(f"{q} {n}" for q, n in per_search.items()) in summary
+    truth = batch.assign(relevance=(batch["score"] > 0.75).astype(int))[["query", "patent_id", "relevance"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        calibration = calibrate(batch, truth.drop_duplicates(["query", "patent_id"]))
+    html = landscape_report(batch, tmp_path / "c.html", calibration=calibration).read_text()
+    summary = html[html.index("Executive summary"):html.index("</section>", html.index("Executive summary"))]
+    likely = batch[calibration.probability(batch["score"]) >= 0.8]["patent_id"].nunique()
+    assert f"{likely} designs likely relevant (calibrated P(relevant) ≥ 0.80, from {calibration.n_verdicts} " \
+           "verdicts" in summary
+    assert "in their own search" not in summary

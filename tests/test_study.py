@@ -268,6 +268,25 @@ def test_one_calibration_per_configuration_and_the_charts(tmp_path):
     plt.close("all")
 
 
+def test_the_reliability_diagram_s_markers_stay_markers_however_many_verdicts():
+    """Marker area grew by 4 pt² a verdict: with every hit of a 60-query study judged (thousands a bin) a marker
+    covered the chart. Areas are now scaled to the fullest bin of the chart, still proportional to verdicts."""
+    import matplotlib.pyplot as plt
+
+    from patsnap_analytics.study import plots
+
+    many, truth = world(n_queries=600, n_hits=20)
+    few, few_truth = world(n_queries=40, n_hits=20, seed=1)
+    cals = {"many": study.calibrate(many, truth), "few": study.calibrate(few, few_truth)}
+    ax = plots.reliability_diagram(cals)
+    sizes = [collection.get_sizes() for collection in ax.collections]
+    assert max(s.max() for s in sizes) <= 200 and min(s.min() for s in sizes) >= 12
+    counts = [cals[name].reliability()["verdicts"].to_numpy() for name in ("many", "few")]
+    ratio = (sizes[0] - 12) / counts[0]
+    assert np.allclose(ratio, ratio[0]) and np.allclose((sizes[1] - 12) / counts[1], ratio[0])  # one scale
+    plt.close("all")
+
+
 def test_importing_the_package_or_the_study_loads_none_of_the_study_s_libraries():
     code = ("import sys, patsnap_analytics, patsnap_analytics.study; "
             "print(sorted(m for m in ('ir_measures', 'sklearn', 'scipy', 'matplotlib', 'pytrec_eval') "

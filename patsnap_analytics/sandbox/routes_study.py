@@ -30,6 +30,7 @@ import pandas as pd
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from ..api import MAX_STUDY_QUERIES, MAX_TRUTH_KEYS, SANDBOX_STUDY, SANDBOX_STUDY_IMAGES, SANDBOX_TRUTH
 from .files import absolute
 from .protocol import ApiFailure, error_envelope, ok_envelope
 from .schemas import StudyEnvelope, TruthEnvelope, error_docs
@@ -38,11 +39,9 @@ from .truth import VERDICT_SOURCE, UnknownQuery, truth_frame
 
 __all__ = ["MAX_STUDY_QUERIES", "MAX_TRUTH_KEYS", "add_study_routes"]
 
-#: Study queries one request may ask for (5-20 ms each to make: a request stays within seconds); a larger
-#: study takes several seeds, or ``Sandbox.study_queries`` / the command line, which have no bound.
-MAX_STUDY_QUERIES = 250
-#: Query keys one truth request may name.
-MAX_TRUTH_KEYS = 200
+# MAX_STUDY_QUERIES (api.py): study queries one request may ask for (5-20 ms each to make: a request stays
+# within seconds); a larger study takes several seeds, or ``Sandbox.study_queries`` / the command line, which
+# have no bound. MAX_TRUTH_KEYS: query keys one truth request may name.
 _KEY = re.compile(r"sha256:[0-9a-f]{64}")
 _IMAGE = re.compile(r"([0-9a-f]{64})\.(png|jpg)")
 
@@ -50,7 +49,7 @@ _IMAGE = re.compile(r"([0-9a-f]{64})\.(png|jpg)")
 def add_study_routes(app: FastAPI, state: SandboxState) -> None:
     """Add the study and truth routes serving ``state``."""
 
-    @app.get("/_sandbox/study", tags=["sandbox"], response_model=StudyEnvelope,
+    @app.get(SANDBOX_STUDY.path, tags=["sandbox"], response_model=StudyEnvelope,
              summary="Study queries made from the corpus's design families, with their synthetic truth")
     def study(request: Request,
               n: int = Query(40, ge=1, le=MAX_STUDY_QUERIES, description="how many study queries"),
@@ -64,11 +63,11 @@ def add_study_routes(app: FastAPI, state: SandboxState) -> None:
         meta = state.corpus.meta
         rows = [{"name": q.name, "query_key": q.key, "degradation": q.degradation, "family_id": q.family_id,
                  "loc": str(meta.at[q.design, "loc"]).split(",")[0],
-                 "image_url": absolute(state, request, f"/_sandbox/study/images/{q.key[7:]}.{q.name[-3:]}")}
+                 "image_url": absolute(state, request, f"{SANDBOX_STUDY_IMAGES}/{q.key[7:]}.{q.name[-3:]}")}
                 for q in queries]
         return JSONResponse(ok_envelope({"queries": rows, "truth": _truth_data(state, truth_frame(state.corpus, queries))}))
 
-    @app.get("/_sandbox/study/images/{name}", tags=["sandbox"], response_class=Response,
+    @app.get(SANDBOX_STUDY_IMAGES + "/{name}", tags=["sandbox"], response_class=Response,
              responses={404: error_docs("not a study query this sandbox generated")},
              summary="A study query's image")
     def image(name: str) -> Response:
@@ -80,7 +79,7 @@ def add_study_routes(app: FastAPI, state: SandboxState) -> None:
                                                          "from /_sandbox/study"), status_code=404)
         return Response(query.image, media_type="image/png" if found[2] == "png" else "image/jpeg")
 
-    @app.get("/_sandbox/truth", tags=["sandbox"], response_model=TruthEnvelope,
+    @app.get(SANDBOX_TRUTH.path, tags=["sandbox"], response_model=TruthEnvelope,
              summary="Graded synthetic verdicts of study queries this sandbox generated")
     def truth(query_key: Annotated[list[str], Query(description="sha256:<hex> of a study query's image; "
                                                           f"repeat for several (at most {MAX_TRUTH_KEYS})")],

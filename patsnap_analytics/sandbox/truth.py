@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
+from ..api import SYNTHETIC_SOURCE
 from ..codes import VERDICTS
 from .corpus import Corpus
 from .degrade import KINDS, degrade
@@ -52,8 +53,8 @@ from .degrade import KINDS, degrade
 __all__ = ["MAX_KNOWN_QUERIES", "TRUTH_COLUMNS", "VERDICT_OF_ROLE", "VERDICT_SOURCE", "StudyBook", "StudyQuery",
            "StudySet", "UnknownQuery", "families", "query_key", "study_queries", "study_query", "truth_frame"]
 
-#: What every synthetic verdict says it is (the contract with the study side).
-VERDICT_SOURCE = "sandbox-synthetic"
+#: What every synthetic verdict says it is (the contract with the study side: api.SYNTHETIC_SOURCE).
+VERDICT_SOURCE = SYNTHETIC_SOURCE
 #: A family member's verdict for a query made from its family's design (every other design: ``different``).
 VERDICT_OF_ROLE = {"original": "same design", "registration": "same design", "copy": "same design",
                    "variant": "similar"}

@@ -38,6 +38,10 @@ from .calibration import Calibration, Cutoff
 __all__ = ["cutoff_curve", "metric_bars", "reliability_diagram"]
 
 
+#: Marker areas of the reliability diagram (points²): the emptiest bin, and what the fullest bin adds.
+_MIN_AREA, _SPAN_AREA = 12.0, 188.0
+
+
 def _titled(ax: Axes, text: str, sandbox: bool) -> None:
     ax.set_title(text + (SANDBOX_MARK if sandbox else ""))
 
@@ -62,15 +66,18 @@ def reliability_diagram(calibration: Calibration | Mapping[str, Calibration], *,
     _style(ax)
     low = min(c.scores.min() for c in several.values())
     ax.plot([low, 1], [low, 1], color="#999999", linestyle="--", linewidth=1, label="score as a probability")
+    tables = {name: cal.reliability(bins) for name, cal in several.items()}
+    fullest = max(int(t["verdicts"].max()) for t in tables.values())
     for i, (name, cal) in enumerate(several.items()):
         colour = OKABE_ITO[i % len(OKABE_ITO)]
         grid = np.linspace(cal.scores.min(), cal.scores.max(), 200)
         label = f"{name} ({cal.n_verdicts} verdicts)"
         ax.plot(grid, cal.probability(grid), **_options(kwargs, Line2D, color=colour, linewidth=2, label=label,
                                                         drawstyle="steps-post"))
-        table = cal.reliability(bins)
-        ax.scatter(table["mean score"], table["observed"], s=12 + 4 * table["verdicts"], color=colour, alpha=0.6,
-                   edgecolor="white", zorder=3)
+        table = tables[name]
+        # area ~ verdicts in the bin, scaled to the fullest bin of the chart: thousands of verdicts stay a marker
+        ax.scatter(table["mean score"], table["observed"], s=_MIN_AREA + _SPAN_AREA * table["verdicts"] / fullest,
+                   color=colour, alpha=0.6, edgecolor="white", zorder=3)
     ax.set_xlabel("score")
     ax.set_ylabel("P(relevant)")
     ax.set_ylim(0.0, 1.02)
