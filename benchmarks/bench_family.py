@@ -75,7 +75,7 @@ def paging(client: pa.Client, repeats: int) -> None:
             t0 = time.perf_counter()
             df = client.search_designs(url, endpoint=endpoint, limit=1100)
             times.append(time.perf_counter() - t0)
-        calls = df.attrs["pages_sent"]
+        calls = df.attrs["calls_spent"]
         print(f"{endpoint} limit 1100 ({calls} calls, {len(df)} ranks): p50 {ms(times, 50):.0f} ms, "
               f"max {max(times) * 1000:.0f} ms")
 

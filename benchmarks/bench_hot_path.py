@@ -50,7 +50,7 @@ import patsnap_analytics as pa
 from patsnap_analytics.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = sorted((ROOT / "patsnap_analytics" / "samples").glob("*.png"))
+SAMPLES = sorted((ROOT / "data" / "queries").glob("*.png"))  # the sample drawings
 ENRICH = ("bibliography", "simple_legal_status", "legal_status")
 
 

@@ -37,7 +37,7 @@ from patsnap_analytics.sandbox.sample import sample_corpus
 from patsnap_analytics.sandbox.truth import study_queries
 
 KINDS = ("same design", "close variant", "same subclass", "other class")
-SAMPLES = Path(__file__).resolve().parents[1] / "patsnap_analytics" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "queries"  # the sample drawings (tests read them there)
 OLD_DEPTH = 16
 
 

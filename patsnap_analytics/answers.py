@@ -38,13 +38,13 @@ _DayMap = Any
 
 
 @functools.cache
-def _compiled(endpoint: Endpoint, kind: str) -> tuple[Callable[[Any], Any], Callable[[Any], bool], _DayMap] | None:
-    """The compiled checks of ``endpoint``'s ``data_schema`` or ``item_schema`` (``kind``), made on first use and
+def _compiled(operation: Endpoint, kind: str) -> tuple[Callable[[Any], Any], Callable[[Any], bool], _DayMap] | None:
+    """The compiled checks of ``operation``'s ``data_schema`` or ``item_schema`` (``kind``), made on first use and
     kept for the process: fastjsonschema's validator (whose errors name the field and the rule), the faster
     yes/no in front of it (:func:`_accepts`) and where the days are."""
     import fastjsonschema
 
-    schema = getattr(endpoint, kind)
+    schema = getattr(operation, kind)
     if schema is None:
         return None
     plain = json.loads(json.dumps(schema))  # read-only mappings as plain dicts
@@ -101,8 +101,8 @@ def _bad_day(day_map: _DayMap, value: Any) -> tuple[str, str] | None:
     return None
 
 
-def _checked(endpoint: Endpoint, kind: str, value: Any, where: str) -> Any:
-    compiled = _compiled(endpoint, kind)
+def _checked(operation: Endpoint, kind: str, value: Any, where: str) -> Any:
+    compiled = _compiled(operation, kind)
     if compiled is None:
         return value
     validate, accepts, days = compiled
@@ -114,17 +114,17 @@ def _checked(endpoint: Endpoint, kind: str, value: Any, where: str) -> Any:
         except fastjsonschema.JsonSchemaValueException as exc:
             field = where + (exc.name or "data").removeprefix("data")
             rule = str(exc.message).removeprefix(exc.name or "data").strip() or "is not what the API documents"
-            raise ProtocolError(endpoint.path, field, rule) from None
+            raise ProtocolError(operation.path, field, rule) from None
     # every value the schema marks as a day is one a calendar and a result frame hold (the schema checks only
     # that it is an integer in range): an impossible date is refused before anything stores or types it
     bad = _bad_day(days, value)
     if bad is not None:
-        raise ProtocolError(endpoint.path, where + bad[0], bad[1])
+        raise ProtocolError(operation.path, where + bad[0], bad[1])
     return value
 
 
-def check_data(endpoint: Endpoint, data: Any) -> Any:
-    """``data`` when it matches ``endpoint.data_schema`` (or the endpoint has none); else :class:`ProtocolError`.
+def check_data(operation: Endpoint, data: Any) -> Any:
+    """``data`` when it matches ``operation.data_schema`` (or the endpoint has none); else :class:`ProtocolError`.
 
     Example:
         >>> from patsnap_analytics.api import UPLOAD, IMAGE_SINGLE
@@ -137,12 +137,12 @@ def check_data(endpoint: Endpoint, data: Any) -> Any:
         ...
         patsnap_analytics.errors.ProtocolError: /search/patent/image-single answered a malformed data.patent_messages[0].apdt: 99991231 is not a yyyyMMdd day from 16770922 to 22620411
     """
-    return _checked(endpoint, "data_schema", data, "data")
+    return _checked(operation, "data_schema", data, "data")
 
 
-def check_item(endpoint: Endpoint, item: Any, *, where: str) -> Any:
+def check_item(operation: Endpoint, item: Any, *, where: str) -> Any:
     """One record of an answer that lists records (``data[i]`` of an enrichment answer) when it matches
-    ``endpoint.item_schema``; else :class:`ProtocolError` naming ``where`` and the field.
+    ``operation.item_schema``; else :class:`ProtocolError` naming ``where`` and the field.
 
     Example:
         >>> from patsnap_analytics.api import LEGAL_STATUS
@@ -151,4 +151,4 @@ def check_item(endpoint: Endpoint, item: Any, *, where: str) -> Any:
         ...
         patsnap_analytics.errors.ProtocolError: /basic-patent-data/legal-status answered a malformed data[3].legal_date: must be integer or null
     """
-    return _checked(endpoint, "item_schema", item, where)
+    return _checked(operation, "item_schema", item, where)

@@ -1,6 +1,6 @@
 """The PatSnap Open API's wire vocabulary, written once for the client and the sandbox.
 
-Hosts, header names, every endpoint the toolkit speaks (method, path, how its parameters travel) and the
+Hosts, header names, the ``apikey`` parameter, the names a credential travels under, every endpoint the toolkit speaks (method, path, how its parameters travel) and the
 error-code table (code -> the vendor's message and what a client should do) live here and nowhere else:
 the client sends with them, the sandbox serves with them, and :mod:`patsnap_analytics.errors` maps the
 codes to exception classes through :data:`ERROR_CODES`. Facts come from ``shared/api-facts.md``, the
@@ -13,6 +13,10 @@ Example:
     'retry'
     >>> endpoint_for_path("/image-search/image-upload").name
     'upload'
+
+Words (``docs/architecture.md``, "Names"): an endpoint is called by its **name** (``"image-single"``, what users
+type: ``endpoint=``); its **path** is the URL path (``/search/patent/image-single``); an :class:`Endpoint` is its
+entry in this table, and a variable holding one is called ``operation``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from .codes import VERDICTS
 
 __all__ = [
     "ABSTRACT_IMAGE",
+    "APIKEY_PARAM",
+    "AUTHORIZATION_HEADER",
     "BATCH_CREATE",
     "BATCH_NIGHT",
     "BATCH_RESULT",
@@ -38,6 +44,7 @@ __all__ = [
     "DAY_FORMAT",
     "ENDPOINTS",
     "ENRICHMENT_ENDPOINTS",
+    "ENVELOPE_SCHEMA",
     "ERROR_CODES",
     "FIRST_DAY",
     "IMAGE_MULTIPLE",
@@ -59,6 +66,7 @@ __all__ = [
     "PATENT_LEGAL_SCHEMA",
     "PATENT_NUMBER_SEARCH",
     "PERMISSION_DENIED",
+    "RETRY_AFTER_HEADER",
     "SANDBOX_HEADER",
     "SANDBOX_STUDY",
     "SANDBOX_STUDY_IMAGES",
@@ -67,17 +75,22 @@ __all__ = [
     "SEARCH_ID",
     "SEARCH_ID_LIFETIME",
     "SEARCH_RESULTS",
+    "SECRET_NAMES",
     "SIMPLE_BIBLIOGRAPHY",
     "SIMPLE_LEGAL_STATUS",
     "SYNTHETIC_SOURCE",
     "TOKEN",
+    "TOKEN_ANSWER_SCHEMA",
+    "TOKEN_FIELDS",
     "UPLOAD",
     "VERSION_HEADER",
     "WORKFLOW_ENDPOINTS",
     "Endpoint",
     "ErrorCode",
+    "answer_schema",
     "endpoint",
     "endpoint_for_path",
+    "endpoint_named",
     "wire_day",
 ]
 
@@ -92,21 +105,36 @@ VERSION_HEADER = "X-PatSnap-Version"
 CORRELATION_HEADER = "x-correlation-id"
 #: Set to ``1`` on every answer of the embedded sandbox: its data is generated, never real patents.
 SANDBOX_HEADER = "X-PatSnap-Sandbox"
+#: An OAuth bearer token on business calls; the client id and secret (HTTP Basic) on the token call.
+AUTHORIZATION_HEADER = "Authorization"
+#: Seconds a rate-limited or unavailable server asks a client to wait before trying again.
+RETRY_AFTER_HEADER = "Retry-After"
+#: The query parameter of every business call that carries the api key (in OAuth mode: the client id).
+APIKEY_PARAM = "apikey"
+#: Where a token answer (``POST /oauth/token``) may hold its token: the vendor's field, then the OAuth standard's.
+TOKEN_FIELDS: tuple[str, ...] = ("token", "access_token")
+#: Every name a credential may travel or be echoed under — query parameters, form fields, headers, JSON keys —
+#: in the vendor's spelling and in the usual others: never part of a cache key, a stored request or a log line
+#: (the cache drops them, :mod:`patsnap_analytics.redact` masks their values).
+SECRET_NAMES: tuple[str, ...] = (
+    APIKEY_PARAM, "api_key", AUTHORIZATION_HEADER, "access_token", "refresh_token", "token", "client_id",
+    "client_secret", "secret", "password", "X-API-KEY", "Cookie",
+)
 
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One operation of the API: the toolkit's short ``name``, the vendor's ``operation`` id, ``method``,
-    ``path``, how its parameters travel (``params_in``: query string, JSON body, multipart or form) and
-    whether the account is billed for it.
+    """One operation of the API: the toolkit's short ``name`` (what ``endpoint=`` takes), the vendor's
+    ``operation_id``, ``method``, ``path``, how its parameters travel (``params_in``: query string, JSON body,
+    multipart or form) and whether the account is billed for it.
 
     Example:
-        >>> UPLOAD.params_in, TOKEN.billed
-        ('multipart', False)
+        >>> UPLOAD.params_in, TOKEN.billed, SEARCH_ID.operation_id
+        ('multipart', False, 'P009')
     """
 
     name: str
-    operation: str
+    operation_id: str
     method: Literal["GET", "POST"]
     path: str
     params_in: Literal["query", "json", "multipart", "form"]
@@ -119,6 +147,14 @@ class Endpoint:
     #: JSON schema of one item of an answer whose ``data`` lists records (enrichment: one per patent), checked
     #: item by item so that one malformed record does not sink the others.
     item_schema: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def operation(self) -> str:
+        """Deprecated spelling of :attr:`operation_id` (a variable holding an :class:`Endpoint` is ``operation``)."""
+        from .renames import warn_renamed  # the bottom floor's one import, and only for an old spelling
+
+        warn_renamed("Endpoint.operation", "Endpoint.operation_id")
+        return self.operation_id
 
 
 #: The days a ``yyyyMMdd`` field can name: calendar days a result frame's ``datetime64[ns]`` columns hold.
@@ -363,18 +399,68 @@ BATCH_NIGHT = (22, 8)
 BILLED_ENDPOINTS: tuple[Endpoint, ...] = tuple(e for e in ENDPOINTS.values() if e.billed)
 _BY_PATH = {e.path: e for e in ENDPOINTS.values()}
 
+#: An answer's envelope: ``status``, and on an error the code and the vendor's message (``data`` comes with a
+#: success, as each endpoint's ``data_schema`` says).
+ENVELOPE_SCHEMA: Mapping[str, Any] = MappingProxyType({"type": "object", "required": ["status"], "properties": {
+    "status": {"type": "boolean"}, "error_code": {"type": ["integer", "null"]}, "error_msg": _TEXT}})
+#: The token call's answer: its fields at the top level, as the vendor sends them (``status`` a word:
+#: ``approved``), or an error envelope.
+TOKEN_ANSWER_SCHEMA: Mapping[str, Any] = MappingProxyType({"type": "object", "properties": {
+    "token": _TEXT, "token_type": _TEXT, "expires_in": {"type": ["integer", "null"]},
+    "status": {"type": ["string", "boolean"]}, "error_code": {"type": ["integer", "null"]}, "error_msg": _TEXT}})
 
-def endpoint(name: str) -> Endpoint:
+
+def _plain(value: Any) -> Any:
+    """A schema as plain dicts and lists (read-only mappings copied), safe to hand out and to serialise."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def answer_schema(operation: Endpoint) -> dict[str, Any]:
+    """The JSON schema of a whole answer of ``operation``: the envelope around its ``data_schema`` (a listing's
+    records described by its ``item_schema``), from the schemas the client checks answers with. The sandbox
+    documents its answers with it (``/openapi.json``), so the two cannot drift apart.
+
+    Example:
+        >>> schema = answer_schema(LEGAL_STATUS)
+        >>> schema["required"], "patent_legal" in schema["properties"]["data"]["anyOf"][0]["items"]["properties"]
+        (['status'], True)
+        >>> sorted(answer_schema(TOKEN)["properties"])[:3]
+        ['error_code', 'error_msg', 'expires_in']
+    """
+    if operation is TOKEN:
+        return _plain(TOKEN_ANSWER_SCHEMA)
+    envelope = _plain(ENVELOPE_SCHEMA)
+    if operation.data_schema is not None:
+        data = _plain(operation.data_schema)
+        if operation.item_schema is not None:
+            data["items"] = _plain(operation.item_schema)
+        envelope["properties"]["data"] = {"anyOf": [data, {"type": "null"}]}
+    return envelope
+
+
+def endpoint_named(name: str) -> Endpoint:
     """The endpoint called ``name`` (``"search-id"``, ``"upload"``, ``"token"``).
 
     Example:
-        >>> endpoint("search-id").operation
+        >>> endpoint_named("search-id").operation_id
         'P009'
     """
     try:
         return ENDPOINTS[name]
     except KeyError:
         raise KeyError(f"unknown endpoint {name!r}; known: {', '.join(ENDPOINTS)}") from None
+
+
+def endpoint(name: str) -> Endpoint:
+    """Deprecated spelling of :func:`endpoint_named`."""
+    from .renames import warn_renamed
+
+    warn_renamed("api.endpoint()", "api.endpoint_named()")
+    return endpoint_named(name)
 
 
 def endpoint_for_path(path: str) -> Endpoint | None:
@@ -390,7 +476,7 @@ def endpoint_for_path(path: str) -> Endpoint | None:
 @dataclass(frozen=True)
 class ErrorCode:
     """One documented ``error_code``: the vendor's English message, what a client should do
-    (``retry`` with backoff, ``refresh`` the token once, or ``raise``) and its ``family``, which
+    (``retry`` with backoff, ``renew`` the token once, or ``raise``) and its ``family``, which
     :mod:`patsnap_analytics.errors` turns into an exception class.
 
     Example:
@@ -400,7 +486,7 @@ class ErrorCode:
 
     code: int
     message: str
-    action: Literal["retry", "refresh", "raise"]
+    action: Literal["retry", "renew", "raise"]
     family: Literal["service", "rate", "token", "auth", "permission", "balance", "daily", "rejected", "upload"]
 
 
@@ -414,13 +500,13 @@ ERROR_CODES: Mapping[int, ErrorCode] = _codes(
     (67200000, "Server internal error!", "retry", "service"),
     (67200001, "API call exceeds the total limit set by the platform!", "retry", "rate"),
     (67200002, "Quota exceeds the limit!", "retry", "rate"),
-    (67200003, "Access token expired or authentication error!", "refresh", "token"),
+    (67200003, "Access token expired or authentication error!", "renew", "token"),
     (67200004, "No permission or API package quota has exceeded the limit!", "raise", "permission"),
     (67200005, "Insufficient balance, call failed!", "raise", "balance"),
     (67200006, "This client has expired and call failed!", "raise", "auth"),
     (67200007, "Exceeded the call limit, call failed!", "raise", "daily"),
     (67200008, "The apikey parameter is missing!", "raise", "auth"),
-    (67200009, "The apikey and the access token do not match!", "refresh", "token"),
+    (67200009, "The apikey and the access token do not match!", "renew", "token"),
     (67200015, "Grant type error!", "raise", "auth"),
     (67200101, "Path not found!", "raise", "rejected"),
     (67200202, "Apikey authentication error!", "raise", "auth"),

@@ -3,7 +3,7 @@
 * :class:`ApiKeyAuth` — newer accounts: the key (``sk-…``) goes in the ``apikey`` query parameter.
 * :class:`OAuthAuth` — older accounts: ``POST /oauth/token`` with HTTP Basic ``client_id:client_secret``
   gives a bearer token that lives about 30 minutes; business calls send ``apikey=<client_id>`` and
-  ``Authorization: Bearer <token>``. The token is refreshed a minute before it expires, and once more
+  ``Authorization: Bearer <token>``. The token is renewed a minute before it expires, and once more
   when the API answers 67200003/67200009 (the client calls :meth:`OAuthAuth.invalidate`).
 
 Neither object ever puts a secret into its ``repr`` or into an exception message. Credentials are held as
@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 import requests
 
-from .api import CREDENTIAL_REFUSED, TOKEN
+from .api import APIKEY_PARAM, AUTHORIZATION_HEADER, CREDENTIAL_REFUSED, TOKEN, TOKEN_FIELDS
 from .errors import (
     APIError,
     AuthError,
@@ -48,8 +48,8 @@ from .settings import mask
 __all__ = ["ApiKeyAuth", "Auth", "OAuthAuth", "Secret", "mask", "reveal"]
 
 TOKEN_PATH = TOKEN.path
-#: Refresh this many seconds before the token's stated expiry.
-REFRESH_MARGIN = 60.0
+#: Renew the token this many seconds before its stated expiry.
+RENEW_MARGIN = 60.0
 
 
 class Secret:
@@ -105,7 +105,7 @@ class Auth(Protocol):
 
     Example:
         >>> auth: Auth = ApiKeyAuth("sk-x")
-        >>> auth.invalidate()    # an api key cannot be refreshed; OAuthAuth answers True
+        >>> auth.invalidate()    # an api key cannot be renewed; OAuthAuth answers True
         False
     """
 
@@ -113,7 +113,7 @@ class Auth(Protocol):
         """Add credentials to a business call's query parameters and headers."""
 
     def invalidate(self) -> bool:
-        """Forget a token the API rejected; True when a refresh can help (OAuth), False otherwise."""
+        """Forget a token the API rejected; True when a new token can help (OAuth), False otherwise."""
 
     def refused(self, error: APIError) -> APIError:
         """``error`` explained as the refusal of this mode's credential, when it is one; else ``error``."""
@@ -141,7 +141,7 @@ class ApiKeyAuth:
         self.given_as = given_as
 
     def apply(self, params: dict[str, Any], headers: dict[str, Any], session: Any) -> None:
-        params["apikey"] = self._key
+        params[APIKEY_PARAM] = self._key
 
     def invalidate(self) -> bool:
         return False  # a wrong key stays wrong
@@ -152,7 +152,7 @@ class ApiKeyAuth:
         Example:
             >>> from patsnap_analytics.errors import error_for_code
             >>> e = ApiKeyAuth("sk-example", given_as="PATSNAP_API_KEY").refused(
-            ...     error_for_code(67200003)("unknown api key", error_code=67200003, endpoint="/x"))
+            ...     error_for_code(67200003)("unknown api key", error_code=67200003, path="/x"))
             >>> e.credential, str(e).split(":")[0]
             ('api_key', 'the API refused the api key sk-e… given as PATSNAP_API_KEY')
         """
@@ -203,16 +203,16 @@ class OAuthAuth:
         self._on_token_call = on_token_call
         self._token: Secret | None = None
         self._expires_at = 0.0
-        self._margin = REFRESH_MARGIN
+        self._margin = RENEW_MARGIN
         self._lock = threading.Lock()
         self.given_as = given_as
 
     def apply(self, params: dict[str, Any], headers: dict[str, Any], session: Any) -> None:
-        params["apikey"] = self.client_id
-        headers["Authorization"] = Secret(f"Bearer {self.token(session).reveal()}")
+        params[APIKEY_PARAM] = self.client_id
+        headers[AUTHORIZATION_HEADER] = Secret(f"Bearer {self.token(session).reveal()}")
 
     def token(self, session: Any) -> Secret:
-        """A valid token, fetched or refreshed when missing or within a minute of expiry."""
+        """A valid token, fetched anew when missing or within a minute of expiry."""
         with self._lock:
             if self._token is None or self._clock() >= self._expires_at - self._margin:
                 self._fetch(session)
@@ -225,7 +225,7 @@ class OAuthAuth:
         return True
 
     def refused(self, error: APIError) -> APIError:
-        """A refusal of a business call (after the one refresh) becomes "the API refused a fresh token …".
+        """A refusal of a business call (after the one renewal) becomes "the API refused a fresh token …".
 
         Example:
             >>> from patsnap_analytics.errors import error_for_code
@@ -263,7 +263,7 @@ class OAuthAuth:
         # stored by the cache
         prepared = session.prepare_request(requests.Request(
             "POST", self.token_url, data={"grant_type": "client_credentials"},
-            headers={"Authorization": self._basic()}))  # never a plain local: frames stay free of it
+            headers={AUTHORIZATION_HEADER: self._basic()}))  # never a plain local: frames stay free of it
         resp = exchange(session, prepared, where=TOKEN_PATH, timeout=self.timeout,
                         doing=f"asking {TOKEN_PATH} for a token")
         try:
@@ -272,21 +272,21 @@ class OAuthAuth:
             body = {}
         body = body if isinstance(body, dict) else {}  # a list, a string: nothing to read a token from
         data = body.get("data") if isinstance(body.get("data"), dict) else {}
-        token = body.get("token") or body.get("access_token") or data.get("token")
+        token = next((found for name in TOKEN_FIELDS if (found := body.get(name) or data.get(name))), None)
         token = token if isinstance(token, str) and token else None
         if resp.status_code != 200 or not token:
             if isinstance(body, dict) and body.get("error_code") is not None:
-                error = error_from_envelope(body, http_status=resp.status_code, endpoint=TOKEN_PATH)
-                # a refusal at the token call is the client id and secret's, never a token to refresh
+                error = error_from_envelope(body, http_status=resp.status_code, path=TOKEN_PATH)
+                # a refusal at the token call is the client id and secret's, never a token to renew
                 raise self._credentials_refused(error) if _is_refusal(error) else error
             if resp.status_code >= 500 or resp.status_code == 429:
                 cls = error_for_code(None, resp.status_code)  # retryable: the client backs off and retries
                 raise cls(f"token endpoint answered HTTP {resp.status_code}", http_status=resp.status_code,
-                          endpoint=TOKEN_PATH)
+                          path=TOKEN_PATH)
             if resp.status_code == 200:  # "OK" without a token is a broken answer, not a refusal
                 raise ProtocolError(TOKEN_PATH, "token", "missing from an HTTP 200 answer (expected a string)")
             raise self._credentials_refused(AuthError(
-                "no token in the answer", http_status=resp.status_code, endpoint=TOKEN_PATH))
+                "no token in the answer", http_status=resp.status_code, path=TOKEN_PATH))
         try:
             lifetime = float(body.get("expires_in") or data.get("expires_in") or 1799)
         except (TypeError, ValueError):
@@ -294,7 +294,7 @@ class OAuthAuth:
         self._token = Secret(str(token))
         self._expires_at = self._clock() + lifetime
         # a minute early for the API's 30-minute tokens; proportionally earlier for very short-lived ones
-        self._margin = min(REFRESH_MARGIN, lifetime / 10)
+        self._margin = min(RENEW_MARGIN, lifetime / 10)
 
     def __repr__(self) -> str:
         return f"OAuthAuth(client_id={mask(self.client_id)}, token={self._token or '<none>'})"

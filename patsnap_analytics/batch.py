@@ -42,15 +42,12 @@ from typing import Any
 
 import pandas as pd
 
-from .api import SEARCH_ENDPOINTS
 from .errors import (
-    AuthError,
+    STOP_SPENDING,
     BatchStopped,
     BudgetExceeded,
     InvalidImageError,
-    PermissionDeniedError,
     ProtocolError,
-    QuotaExhaustedError,
     ValidationError,
 )
 from .frames import ResultInfo, SearchSpec, empty_results
@@ -71,8 +68,6 @@ __all__ = [
 ]
 
 
-# errors after which every further call would fail (or must not be made): the batch stops spending
-_STOPPING = (QuotaExhaustedError, AuthError, PermissionDeniedError)
 #: Answers in a row that are not the API's (maintenance pages) after which a batch stops spending.
 PROTOCOL_FAILURES_TO_STOP = 3
 _MAINTENANCE = f"{PROTOCOL_FAILURES_TO_STOP} answers in a row were not the API's (a maintenance page?)"
@@ -214,6 +209,7 @@ def search_many(
     progress: bool = True,
     refresh: bool = False,
     names: Sequence[Any] | None = None,
+    design_query: DesignQuery | None = None,
     **filters: Any,
 ) -> pd.DataFrame:
     """Search every image of ``images`` with the same ``filters``; one tidy frame back.
@@ -227,7 +223,8 @@ def search_many(
     Cost: per distinct image, one search call per 100 ranks (see ``search_designs``) plus one upload when its
     upload URL is not still valid; nothing for pages the cache already holds; duplicates are searched once.
     ``endpoint=`` picks the endpoint as in ``search_designs``; with ``endpoint="image-multiple"`` each item of
-    ``images`` may be a list of one design's 1-4 views.
+    ``images`` may be a list of one design's 1-4 views. ``design_query``: a
+    :class:`~patsnap_analytics.query.DesignQuery` made beforehand, as in ``search_designs``.
 
     Never raises for one image: bad images, rejected searches and exhausted retries become ``failures``;
     a quota, balance, auth or permission error stops the batch (no call is sent after it) and leaves the rest
@@ -246,17 +243,18 @@ def search_many(
         >>> len(df), failures(df).error.tolist(), df.attrs["calls_spent"]
         (0, ['InvalidImageError'], 0)
     """
-    query = searcher.query_for(**filters)  # the client's default endpoint unless endpoint= says
+    # the client's default endpoint unless endpoint= (or a design query) says
+    chosen = searcher.design_query_for(design_query=design_query, **filters)
     check_workers(workers)
     gates, stop = call_gates(max_calls, qps)
-    inputs = _resolve_all(searcher, image_inputs(images), names, query.endpoint)
-    run = _BatchRun(searcher, query, gates, stop, refresh=refresh)
+    inputs = _resolve_all(searcher, image_inputs(images), names, chosen.endpoint)
+    run = _BatchRun(searcher, chosen, gates, stop, refresh=refresh)
     run.failures = [_failure(i.name, i.error) for i in inputs if i.error is not None]
     unique = [i for i in inputs if i.error is None and i.same_as is None]
     run.execute(unique, workers=workers, progress=progress)
     duplicates = [{"image": i.name, "same_as": i.same_as} for i in inputs if i.same_as is not None]
     out = run.frame([item.name for item in unique], duplicates)
-    _warn_if_incomplete(out.attrs, max_calls)
+    _warn_if_incomplete(ResultInfo.of(out), max_calls)
     return out
 
 
@@ -265,7 +263,7 @@ class _BatchRun:
     """The state of one running batch: what finished, failed or waits, and why it stopped."""
 
     searcher: Searcher
-    query: DesignQuery
+    design_query: DesignQuery
     gates: list[CallGate]
     stop: StopGate
     refresh: bool = False
@@ -285,9 +283,9 @@ class _BatchRun:
 
     def search(self, item: _Input) -> pd.DataFrame:
         try:
-            frame = self.searcher.search(item.target, self.query, refresh=self.refresh,  # type: ignore[arg-type]
+            frame = self.searcher.search(item.target, self.design_query, refresh=self.refresh,  # type: ignore[arg-type]
                                          name=item.name, gates=self.gates)
-        except _STOPPING as exc:
+        except STOP_SPENDING as exc:
             # close the gate here, in the worker, before it can pick up the next image and send its call
             self.stop.close(f"{type(exc).__name__}: {exc}")
             raise
@@ -312,7 +310,7 @@ class _BatchRun:
                 self._stop(_MAINTENANCE, exc)
         except (BudgetExceeded, BatchStopped):
             self.pending.add(item.name)
-        except _STOPPING as exc:
+        except STOP_SPENDING as exc:
             self.pending.add(item.name)
             self._stop(str(exc), exc)
         except Exception as exc:  # one image's failure never loses the others
@@ -372,8 +370,8 @@ class _BatchRun:
         return ResultInfo(
             source="sandbox" if sandbox else "patsnap",
             base_url=self.searcher.base_url,
-            endpoint=SEARCH_ENDPOINTS[self.query.endpoint].path,
-            filters=self.query.filters(),
+            endpoint=self.design_query.endpoint,
+            filters=self.design_query.filters(),
             queries=queries,
             failures=self.failures,
             pending=[name for name in order if name in self.pending],
@@ -389,11 +387,11 @@ def _failure(name: str, error: BaseException | None) -> dict[str, str]:
     return {"image": name, "error": type(error).__name__, "message": str(error)}
 
 
-def _warn_if_incomplete(attrs: dict[str, Any], max_calls: int | None) -> None:
-    waiting = attrs["pending"]
+def _warn_if_incomplete(info: ResultInfo, max_calls: int | None) -> None:
+    waiting = info.pending
     if not waiting:
         return
-    stopped = attrs["stopped"]
+    stopped = info.stopped
     if stopped is not None:
         why = f"stopped by {stopped['error']}: {stopped['message']}"
     else:

@@ -71,6 +71,7 @@ from .api import (
     SANDBOX_HEADER,
     SEARCH_ID,
     SEARCH_RESULTS,
+    SECRET_NAMES,
     endpoint_for_path,
 )
 from .errors import CacheStorageError, CacheStorageWarning, ValidationError
@@ -85,6 +86,7 @@ __all__ = [
     "ZERO_HITS_TTL",
     "AnswerStore",
     "CacheHealth",
+    "LockedRecords",
     "SearchKeyer",
     "UploadLedger",
     "cache_file",
@@ -110,17 +112,8 @@ UPLOAD_MARGIN = 60.0
 #: Seconds Redis keeps an answer past its expiry (requests-cache's ``ttl_offset``): an answer read just before it
 #: expires is still there to read; nothing is ever served past its expiry.
 REDIS_TTL_OFFSET = 60
-#: Request parameters and headers that must never reach a cache key or the cache file.
-SECRET_PARAMS = (
-    "apikey",
-    "Authorization",
-    "access_token",
-    "token",
-    "client_id",
-    "client_secret",
-    "X-API-KEY",
-    "Cookie",
-)
+#: Request parameters and headers that must never reach a cache key or the cache file (the API's one list).
+SECRET_PARAMS = SECRET_NAMES
 _PLACEHOLDER = "patsnap-analytics:sha256:"
 
 
@@ -728,7 +721,30 @@ def put_records(table: Any, records: Mapping[str, str], *, ttl: timedelta | None
             table[key] = value
 
 
-class UploadLedger:
+class LockedRecords:
+    """A :func:`record_table` behind a lock, forgotten whole by :meth:`clear`, counted by ``len``: what the upload
+    ledger and the patent records keep their records in.
+
+    Example:
+        >>> table = LockedRecords(None, "uploads"); len(table)
+        0
+    """
+
+    def __init__(self, session: Any, table_name: str, health: CacheHealth | None = None) -> None:
+        self._lock = threading.Lock()
+        self._store: Any = record_table(session, table_name, health)
+
+    def clear(self) -> None:
+        """Forget every record."""
+        with self._lock:
+            self._store.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._store)
+
+
+class UploadLedger(LockedRecords):
     """sha256 -> (upload url, expiry as epoch seconds), kept in the cache file (or in memory without one).
 
     A record that is not what this class writes (tampered, or an expiry that is not a finite number) is
@@ -748,9 +764,8 @@ class UploadLedger:
     def __init__(self, session: requests.Session | None, clock: Any = time.time,
                  health: CacheHealth | None = None) -> None:
         self._clock = clock
-        self._lock = threading.Lock()
         self.health = health or CacheHealth()
-        self._store: Any = record_table(session, "uploads", self.health)
+        super().__init__(session, "uploads", self.health)
 
     def get(self, sha256: str) -> str | None:
         """A still-valid URL for these bytes, or ``None``."""
@@ -785,15 +800,6 @@ class UploadLedger:
         """Drop an entry (the API said the URL is no longer valid)."""
         with self._lock:
             self._store.pop(sha256, None)
-
-    def clear(self) -> None:
-        """Drop every entry."""
-        with self._lock:
-            self._store.clear()
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._store)
 
 
 def _ledger_record(raw: Any) -> tuple[str, float] | None:

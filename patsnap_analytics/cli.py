@@ -24,7 +24,7 @@ from pathlib import Path
 from .api import SEARCH_ENDPOINTS
 from .errors import PatsnapError, ValidationError
 from .exports import check_output_path, write_frame
-from .frames import is_sandbox
+from .frames import ResultInfo, sandbox_mark
 from .query import FILTERS
 
 __all__ = ["main"]
@@ -79,18 +79,18 @@ def _without_rst(parser: argparse.ArgumentParser) -> None:
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
     """One ``--flag`` per search filter, worded by the FILTERS table (``--country``, ``--limit``, …)."""
-    for name, spec in FILTERS.items():
+    for name, filter_ in FILTERS.items():
         flag = f"--{name.replace('_', '-')}"
-        where = "" if spec.taken_by("search-id") else " [image-single, -beta, -multiple]"
-        if spec.json_type == "integer":  # a count, a model or a 0/1 switch
-            default = f" (default {spec.default})" if spec.default is not None else ""
-            parser.add_argument(flag, dest=name, type=int, default=spec.default,
-                                help=f"{spec.help}{default}{where}")
-        elif spec.json_type == "boolean":
+        where = "" if filter_.taken_by("search-id") else " [image-single, -beta, -multiple]"
+        if filter_.json_type == "integer":  # a count, a model or a 0/1 switch
+            default = f" (default {filter_.default})" if filter_.default is not None else ""
+            parser.add_argument(flag, dest=name, type=int, default=filter_.default,
+                                help=f"{filter_.help}{default}{where}")
+        elif filter_.json_type == "boolean":
             parser.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None,
-                                help=f"{spec.help}{where}")
+                                help=f"{filter_.help}{where}")
         else:
-            parser.add_argument(flag, dest=name, help=f"{spec.help}{where}")
+            parser.add_argument(flag, dest=name, help=f"{filter_.help}{where}")
 
 
 def _filters(args: argparse.Namespace) -> dict:
@@ -112,15 +112,16 @@ def _cmd_search(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from .images import Views
-    from .searcher import search_query
+    from .searcher import design_query_for
 
     # several images are several searches (one design each); --views makes them ONE design's views
     several = len(args.image) > 1 and not args.views
     target = Views(args.image) if args.views else args.image[0]
     # bad flags fail here, before a sandbox or a call, resolved as the client will (its default: search-id)
-    query = search_query(target, endpoint=args.endpoint, **_filters(args))
-    if args.views and query.endpoint != "image-multiple":
-        raise ValidationError("--views", f"views of one design are searched by image-multiple, not {query.endpoint}")
+    design_query = design_query_for(target, endpoint=args.endpoint, **_filters(args))
+    if args.views and design_query.endpoint != "image-multiple":
+        raise ValidationError("--views", "views of one design are searched by image-multiple, not "
+                                         f"{design_query.endpoint}")
     if args.out:
         check_output_path(args.out)  # a bad --out (extension, missing library, a folder) costs nothing either
     client = _connect(args)
@@ -136,9 +137,10 @@ def _cmd_search(args: argparse.Namespace) -> int:
     columns = ["query"] * several + ["rank", "patent_pn", "title", "score", "country"]
     with pd.option_context("display.max_rows", 200, "display.width", 160, "display.max_colwidth", 40):
         print(df[columns].to_string(index=False))
-    matching = " results" if several else f" of {df.attrs.get('total_count')} matching designs"
-    failed = "".join(f"\nfailed: {f['image']}: {f['message']}" for f in df.attrs.get("failures") or [])
-    print(f"\n{len(df)}{matching}{' [sandbox data]' if is_sandbox(df) else ''}; calls: "
+    info = ResultInfo.of(df)
+    matching = " results" if several else f" of {info.total_count} matching designs"
+    failed = "".join(f"\nfailed: {f['image']}: {f['message']}" for f in info.failures)
+    print(f"\n{len(df)}{matching}{sandbox_mark(df)}; calls: "
           f"{client.stats.as_dict()['calls']}{failed}")
     if args.out:
         print(f"written: {write_frame(df, args.out)}")
@@ -160,15 +162,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
                            endpoint=args.endpoint, title=args.title, progress=True, **_filters(args))
     finally:
         client.close()
-    info = done.frame.attrs
+    info = ResultInfo.of(done.frame)
     calls = done.calls
     print(f"{len(done.frame)} results, {done.frame['patent_id'].nunique() if len(done.frame) else 0} designs"
-          f"{' [sandbox data]' if is_sandbox(done.frame) else ''}; calls: searches {calls['searches']}, "
+          f"{sandbox_mark(done.frame)}; calls: searches {calls['searches']}, "
           f"enrichment {calls['enrichment']}, labels {calls['labels']}")
-    for f in info.get("failures") or []:
+    for f in info.failures:
         print(f"failed: {f['message'] if f['message'].startswith(f['image']) else f['image'] + ': ' + f['message']}")
-    if info.get("pending"):
-        print(f"pending (not searched: run the same command again later): {', '.join(info['pending'])}")
+    if info.pending:
+        print(f"pending (not searched: run the same command again later): {', '.join(info.pending)}")
     for kind in ("report", "workbook", "csv"):
         print(f"{kind}: {done.paths[kind]}")
     return 0

@@ -42,9 +42,10 @@ from .flight import FileKeyLocks, KeyLocks, RedisKeyLocks, SingleFlight
 from .gates import SpendGate, client_gates
 from .http_limits import mount as mount_deadline_adapter
 from .images import ImageRef, ImageSource
-from .query import DEFAULT_ENDPOINT, DesignQuery
+from .query import DEFAULT_ENDPOINT, DesignQuery, check_endpoint
 from .records import PatentRecords, RecordTTL
 from .redact import install as install_redaction
+from .renames import warn_renamed
 from .retry import RetryPolicy
 from .searcher import Searcher, is_url
 from .settings import Credentials, Settings, credentials
@@ -79,11 +80,6 @@ def _auth_for(creds: Credentials, *, offline: bool, token_url: str, timeout: flo
         "no credentials: give api_key, or client_id and client_secret (or set PATSNAP_API_KEY / "
         "PATSNAP_CLIENT_ID + PATSNAP_CLIENT_SECRET), or use offline=True",
     )
-
-
-def _check_endpoint(endpoint: str | None) -> None:
-    if endpoint is not None:
-        DesignQuery(endpoint=endpoint)  # the one check of an endpoint's name
 
 
 class Client:
@@ -141,7 +137,8 @@ class Client:
         endpoint: str | None = None,
     ) -> None:
         settings = Settings.from_env()
-        _check_endpoint(endpoint)
+        if endpoint is not None:
+            check_endpoint(endpoint)
         base_url = base_url or settings.base_url
         if not is_url(base_url):
             raise ValidationError("base_url", f"must be an http(s) URL, got {base_url!r}")
@@ -172,9 +169,10 @@ class Client:
         self.spend = next((g for g in gates or () if isinstance(g, SpendGate)), None)
         self._flight = SingleFlight(self._shared_locks())
         self.uploads = Uploader(self.transport, self.ledger, keyer, self._flight, offline=self.offline)
-        self.searcher = Searcher(self.transport, self.uploads, keyer, self._flight, offline=self.offline,
-                                 source=source or "patsnap", default_endpoint=endpoint or DEFAULT_ENDPOINT)
         self.records = PatentRecords(self.session, ttl=record_ttl, health=self.health)
+        self.searcher = Searcher(self.transport, self.uploads, keyer, self._flight, offline=self.offline,
+                                 source=source or "patsnap", default_endpoint=endpoint or DEFAULT_ENDPOINT,
+                                 refusals=self.records.refusals)
         #: Reviewers' verdicts beside the cache (the team's Redis with a team), never expiring: ``record``,
         #: ``add``, ``load("review.xlsx")``, ``frame()`` (:class:`~patsnap_analytics.verdicts.VerdictStore`).
         self.verdicts = VerdictStore(self.session, source=self.searcher.source, health=self.health)
@@ -218,19 +216,24 @@ class Client:
 
     @endpoint.setter
     def endpoint(self, endpoint: str) -> None:
-        _check_endpoint(endpoint)
-        self.searcher.default_endpoint = endpoint
+        self.searcher.default_endpoint = check_endpoint(endpoint)
 
-    def query(self, image_or_views: Any = None, **filters: Any) -> DesignQuery:
+    def design_query(self, image_or_views: Any = None, **filters: Any) -> DesignQuery:
         """The validated :class:`~patsnap_analytics.query.DesignQuery` a search with these arguments would run —
         the client's defaults applied exactly as ``search_designs`` and ``search_many`` apply them; no call.
 
         Example:
             >>> client = Client(api_key="sk-x", cache=False, endpoint="image-single")
-            >>> client.query(limit=5).endpoint, client.query(["https://a/1.png", "https://a/2.png"]).endpoint
+            >>> views = ["https://a/1.png", "https://a/2.png"]
+            >>> client.design_query(limit=5).endpoint, client.design_query(views).endpoint
             ('image-single', 'image-multiple')
         """
-        return self.searcher.query_for(image_or_views, **filters)
+        return self.searcher.design_query_for(image_or_views, **filters)
+
+    def query(self, image_or_views: Any = None, **filters: Any) -> DesignQuery:
+        """Deprecated spelling of :meth:`design_query` (``query`` names a query image, as the ``query`` column)."""
+        warn_renamed("Client.query()", "Client.design_query()")
+        return self.design_query(image_or_views, **filters)
 
     @property
     def source(self) -> str:
@@ -255,6 +258,7 @@ class Client:
         image_or_views: ImageSource | ImageRef | list | tuple,
         *,
         endpoint: str | None = None,
+        design_query: DesignQuery | None = None,
         refresh: bool = False,
         name: str | None = None,
         **filters: Any,
@@ -267,6 +271,8 @@ class Client:
         ``"image-single"``, ``"image-single-beta"`` (the query becomes a line drawing first: photos, renderings)
         or ``"image-multiple"``. ``filters`` are the API's parameter names with Python values (see
         :data:`~patsnap_analytics.query.FILTERS`); one the endpoint does not take is a ``ValidationError``.
+        ``design_query``: a :class:`~patsnap_analytics.query.DesignQuery` made beforehand (the app's form,
+        ``client.design_query(...)``), searched as it is; ``endpoint`` and filters given beside it change it.
         ``limit`` counts ranks, up to 1,100 (``offset + limit`` at most 1,100). ``refresh=True`` asks the API
         again and replaces the cached pages. ``name`` names the query in the ``query`` column (default: the
         file name, the URL, or ``sha256:<first 12>`` for bytes; views joined with ``+``).
@@ -285,8 +291,8 @@ class Client:
             ...
             patsnap_analytics.errors.ValidationError: model: the search-id endpoint does not take model; use endpoint= image-single, image-single-beta, image-multiple
         """
-        target, query = self.searcher.resolve(image_or_views, endpoint=endpoint, **filters)
-        return self.searcher.search(target, query, refresh=refresh, name=name)
+        target, chosen = self.searcher.resolve(image_or_views, endpoint=endpoint, design_query=design_query, **filters)
+        return self.searcher.search(target, chosen, refresh=refresh, name=name)
 
     def search_many(self, images: Any, **kwargs: Any) -> pd.DataFrame:
         """Search many images (list, folder or DataFrame column); see :func:`patsnap_analytics.batch.search_many`.
@@ -357,11 +363,17 @@ class Client:
         return datetime.now(UTC).date()
 
     @functools.cached_property
-    def sources(self) -> PatentSources:
+    def source_patents(self) -> PatentSources:
         """Patent numbers -> source patents (P069) and their drawings (P021), each paid for once (records)."""
         from .workflows.sources import PatentSources
 
         return PatentSources(self.transport, self.records, offline=self.offline, flight=self.searcher.flight)
+
+    @property
+    def sources(self) -> PatentSources:
+        """Deprecated spelling of :attr:`source_patents` (:attr:`source` says where the data come from)."""
+        warn_renamed("Client.sources", "Client.source_patents")
+        return self.source_patents
 
     def record_table(self, name: str) -> Any:
         """A table of JSON records beside this client's cache (one per name, kept for the client's life):

@@ -15,12 +15,14 @@ Example:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .images import image_files, sample_queries_dir
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from .synthetic import SandboxClient
 
 __all__ = ["data_dir", "portfolio", "run_demo", "sample_queries", "sample_verdicts", "study_queries"]
 
@@ -46,7 +48,7 @@ def sample_queries() -> list[Path]:
     return image_files(sample_queries_dir())
 
 
-def study_queries(client: Any, n: int = 40, *, seed: int = 0) -> pd.DataFrame:
+def study_queries(client: SandboxClient, n: int = 40, *, seed: int = 0) -> pd.DataFrame:
     """``n`` study queries from the sandbox ``client`` talks to: drawings of its design families' designs, scanned,
     photographed or cropped, whose right answers it knows (``pa.verdicts.synthetic(client, hits)`` judges every
     hit). One row per query: ``query`` (its name), ``query_key``, ``degradation``, ``family_id``, ``loc`` and

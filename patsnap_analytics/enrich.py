@@ -155,12 +155,12 @@ class Enricher(RecordedLookup):
     # ------------------------------------------------------------------ decide
     def refusal(self, name: str) -> str | None:
         """Why the account cannot use field ``name``'s endpoint (a remembered 67200004), or ``None``."""
-        endpoint = ENRICH_FIELDS[name]
-        known = self.records.refusal(self.host, endpoint)
+        operation = ENRICH_FIELDS[name]
+        known = self.records.refusals.get(self.host, operation)
         if known is None:
             return None
         when = datetime.fromtimestamp(known["at"], UTC).strftime("%Y-%m-%d %H:%M UTC")
-        return (f"the account is not licensed for {endpoint.operation} {endpoint.path.rsplit('/', 1)[-1]} "
+        return (f"the account is not licensed for {operation.operation_id} {operation.path.rsplit('/', 1)[-1]} "
                 f"(67200004 at {when}; no call is sent for it for "
                 f"{self.records.ttl.unlicensed.total_seconds() / 3600:g} h)")
 
@@ -189,38 +189,38 @@ class Enricher(RecordedLookup):
             raise OfflineCacheMiss(f"offline: {plan.describe()} — the records are not cached; run it once online")
         not_found: list[str] = []
         for name, ids in list(plan.to_fetch.items()):
-            endpoint = ENRICH_FIELDS[name]
+            operation = ENRICH_FIELDS[name]
             try:
                 for start in range(0, len(ids), MAX_IDS_PER_CALL):
-                    batch = self._fetch_once(plan, endpoint, ids[start:start + MAX_IDS_PER_CALL], gates)
+                    batch = self._fetch_once(plan, operation, ids[start:start + MAX_IDS_PER_CALL], gates)
                     not_found += batch.unknown
                     plan.malformed += [{"patent_id": pid, "field": name, "message": message}
                                        for pid, message in batch.malformed.items()]
                     if batch.unanswered:
                         plan.unanswered.setdefault(name, []).extend(batch.unanswered)
             except PermissionDeniedError as exc:
-                self.records.remember_refusal(self.host, endpoint, str(exc))
+                self.records.refusals.remember(self.host, operation, str(exc))
                 plan.unlicensed[name] = self.refusal(name) or str(exc)
                 del plan.to_fetch[name]
         _warn_incomplete(plan)
         return list(dict.fromkeys(not_found))
 
-    def _fetch_once(self, plan: EnrichmentPlan, endpoint: Endpoint, ids: list[str],
+    def _fetch_once(self, plan: EnrichmentPlan, operation: Endpoint, ids: list[str],
                     gates: Sequence[CallGate]) -> _Batch:
         """One batch, one at a time per endpoint across the processes sharing the cache (single flight): a
         batch waiting for another process's re-reads the records and fetches only what is still missing."""
-        with self.flight.hold(f"enrich:{self.host}|{endpoint.name}"):
+        with self.flight.hold(f"enrich:{self.host}|{operation.name}"):
             if not plan.refresh:
-                known = self.records.get(self.host, endpoint, ids)
+                known = self.records.get(self.host, operation, ids)
                 ids = [p for p in ids if p not in known]
             if not ids:
                 return _Batch()
             plan.sent += 1
-            return self._fetch_batch(endpoint, ids, gates)
+            return self._fetch_batch(operation, ids, gates)
 
-    def _fetch_batch(self, endpoint: Endpoint, ids: list[str], gates: Sequence[CallGate]) -> _Batch:
+    def _fetch_batch(self, operation: Endpoint, ids: list[str], gates: Sequence[CallGate]) -> _Batch:
         """One call: each record checked on its own; the good ones stored, the others reported."""
-        data = self.transport.call(endpoint, {"patent_id": ",".join(ids)}, gates=gates).data
+        data = self.transport.call(operation, {"patent_id": ",".join(ids)}, gates=gates).data
         asked = set(ids)
         batch = _Batch()
         found: dict[str, dict[str, Any]] = {}
@@ -229,11 +229,11 @@ class Enricher(RecordedLookup):
             if pid not in asked or pid in found or pid in batch.malformed:
                 continue  # an id we did not ask for is not trusted, nor stored
             try:
-                found[pid] = parse_item(endpoint, item, where=f"data[{i}]")
+                found[pid] = parse_item(operation, item, where=f"data[{i}]")
             except ProtocolError as exc:
                 batch.malformed[pid] = str(exc)  # not stored, not "unknown": asked again next time
         batch.unknown, batch.unanswered = _left_out(ids, {*found, *batch.malformed})
-        self.records.put(self.host, endpoint, found, missing=batch.unknown)
+        self.records.put(self.host, operation, found, missing=batch.unknown)
         return batch
 
     def records_of(self, name: str, patent_ids: Iterable[str]) -> dict[str, dict[str, Any] | None]:
@@ -326,8 +326,8 @@ def _warn_incomplete(plan: EnrichmentPlan) -> None:
                       f"the others were kept), e.g. patent {first['patent_id']}: {first['message']}",
                       IncompleteEnrichmentWarning, stacklevel=5)
     for name, ids in plan.unanswered.items():
-        endpoint = ENRICH_FIELDS[name]
-        warnings.warn(f"enrich: {endpoint.path} stopped before the last {len(ids)} patent(s) asked for {name}: they "
+        operation = ENRICH_FIELDS[name]
+        warnings.warn(f"enrich: {operation.path} stopped before the last {len(ids)} patent(s) asked for {name}: they "
                       "are not remembered as unknown (the answer may have been cut short) and are asked again next "
                       "time", IncompleteEnrichmentWarning, stacklevel=5)
 
@@ -442,7 +442,7 @@ _PARSERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     SIMPLE_BIBLIOGRAPHY.name: _bibliography, SIMPLE_LEGAL_STATUS.name: _simple, LEGAL_STATUS.name: _legal}
 
 
-def parse_item(endpoint: Endpoint, item: dict[str, Any], *, where: str = "data[0]") -> dict[str, Any]:
+def parse_item(operation: Endpoint, item: dict[str, Any], *, where: str = "data[0]") -> dict[str, Any]:
     """One patent of an answer as the plain record the cache keeps, after checking it on its own
     (:func:`~patsnap_analytics.answers.check_item`: a ProtocolError names ``where`` and the field).
 
@@ -455,7 +455,7 @@ def parse_item(endpoint: Endpoint, item: dict[str, Any], *, where: str = "data[0
         ...
         patsnap_analytics.errors.ProtocolError: /basic-patent-data/legal-status answered a malformed data[0].legal_date: 20241331 is not a yyyyMMdd day from 16770922 to 22620411
     """
-    return _PARSERS[endpoint.name](check_item(endpoint, item, where=where))
+    return _PARSERS[operation.name](check_item(operation, item, where=where))
 
 
 def field_columns(name: str, records: dict[str, dict[str, Any] | None], patent_ids: pd.Series, *,

@@ -28,7 +28,7 @@ Everything the toolkit raises on purpose is a :class:`PatsnapError`::
         ├── RequestRejectedError               68300004 68300007 67200101: fix the request
         │   └── UploadRejectedError            68300010
         ├── AuthError                          67200006 67200008 67200015 67200202, HTTP 401/403
-        │   ├── TokenExpiredError              67200003 67200009 (refreshed once before raising)
+        │   ├── TokenExpiredError              67200003 67200009 (renewed once before raising)
         │   └── CredentialsRejectedError       says WHICH credential was refused: the api key, the client
         │                                      id/secret (at the token call) or a fresh token
         ├── PermissionDeniedError              67200004
@@ -38,11 +38,11 @@ Everything the toolkit raises on purpose is a :class:`PatsnapError`::
 
 :func:`error_for_code` maps an ``error_code`` to its class through the API's code table
 (:data:`patsnap_analytics.api.ERROR_CODES`, which says what each code means and what to do about it). Every :class:`APIError` carries
-``error_code``, ``error_msg``, ``http_status`` and ``endpoint``; none of them ever carries a secret
-(messages are built from the envelope and the endpoint path, never from the request URL).
+``error_code``, ``error_msg``, ``http_status`` and ``path`` (the endpoint's path); none of them ever carries a
+secret (messages are built from the envelope and the path, never from the request URL).
 
 Example:
-    >>> err = error_for_code(67200002)("slow down", http_status=200, endpoint="/image-search/search-id")
+    >>> err = error_for_code(67200002)("slow down", http_status=200, path="/image-search/search-id")
     >>> isinstance(err, RateLimitError), err.retryable
     (True, True)
 """
@@ -52,9 +52,12 @@ from __future__ import annotations
 import errno
 
 from .api import ERROR_CODES
+from .renames import renamed_keyword, warn_renamed
 
 __all__ = [
     "ERROR_CLASSES",
+    "STOPPING",
+    "STOP_SPENDING",
     "APIError",
     "AnswerTooLarge",
     "AuthError",
@@ -344,33 +347,40 @@ class ZeroHitsWarning(UserWarning):
 class ProtocolError(TransportError):
     """An answer that is not the API's: a body that is not a JSON envelope (an HTML maintenance page, an
     empty or invalid body with HTTP 200), or ``status: true`` with ``data`` that is not what the API
-    documents (missing or null, a wrong type, a missing id). Never stored; names the endpoint and the field;
-    retried at most twice (:class:`~patsnap_analytics.retry.RetryPolicy`), and a batch stops after a few
-    in a row.
+    documents (missing or null, a wrong type, a missing id). Never stored; names the endpoint's ``path`` and the
+    ``field``; retried at most twice (:class:`~patsnap_analytics.retry.RetryPolicy`), and a batch stops after a
+    few in a row.
 
     Example:
         >>> e = ProtocolError("/image-search/search-id", "data.total_search_result_count", "must be integer")
-        >>> e.endpoint, e.field
+        >>> e.path, e.field
         ('/image-search/search-id', 'data.total_search_result_count')
     """
 
-    def __init__(self, endpoint: str, field: str, rule: str) -> None:
-        self.endpoint, self.field, self.rule = endpoint, field, rule
-        super().__init__(f"{endpoint} answered a malformed {field}: {rule}")
+    def __init__(self, path: str, field: str, rule: str) -> None:
+        self.path, self.field, self.rule = path, field, rule
+        super().__init__(f"{path} answered a malformed {field}: {rule}")
+
+    @property
+    def endpoint(self) -> str:
+        """Deprecated spelling of :attr:`path` (``endpoint`` is an endpoint's name, such as ``image-single``)."""
+        warn_renamed("ProtocolError.endpoint", "ProtocolError.path")
+        return self.path
 
     def __reduce__(self):
-        return (type(self), (self.endpoint, self.field, self.rule))
+        return (type(self), (self.path, self.field, self.rule))
 
 
 class APIError(PatsnapError):
     """The API answered with an error envelope (``status: false``) or an HTTP error status.
 
     Attributes: ``error_code`` (int or None for a bare HTTP error), ``error_msg``, ``http_status``,
-    ``endpoint`` (the path, never the full URL, which would carry the api key) and ``retryable``.
+    ``path`` (the endpoint's path, never the full URL, which would carry the api key) and ``retryable``.
+    ``endpoint=`` / ``.endpoint``, the old spellings of ``path``, work until 0.2 with a ``DeprecationWarning``.
 
     Example:
-        >>> e = APIError("boom", error_code=123, http_status=200, endpoint="/x")
-        >>> (e.error_code, e.http_status, e.endpoint)
+        >>> e = APIError("boom", error_code=123, http_status=200, path="/x")
+        >>> (e.error_code, e.http_status, e.path)
         (123, 200, '/x')
     """
 
@@ -382,18 +392,28 @@ class APIError(PatsnapError):
         *,
         error_code: int | None = None,
         http_status: int | None = None,
-        endpoint: str | None = None,
+        path: str | None = None,
+        **old: str | None,
     ) -> None:
+        path = renamed_keyword(old, "endpoint", "path", where=type(self).__name__, default=path)
+        if old:
+            raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {next(iter(old))!r}")
         self.error_code = error_code
         self.error_msg = error_msg
         self.http_status = http_status
-        self.endpoint = endpoint
-        where = f" from {endpoint}" if endpoint else ""
+        self.path = path
+        where = f" from {path}" if path else ""
         code = f"error_code {error_code}" if error_code is not None else f"HTTP {http_status}"
         super().__init__(f"{code}{where}: {error_msg or type(self).__name__}")
 
+    @property
+    def endpoint(self) -> str | None:
+        """Deprecated spelling of :attr:`path` (``endpoint`` is an endpoint's name, such as ``image-single``)."""
+        warn_renamed(f"{type(self).__name__}.endpoint", f"{type(self).__name__}.path")
+        return self.path
+
     def __reduce__(self):
-        kw = {"error_code": self.error_code, "http_status": self.http_status, "endpoint": self.endpoint}
+        kw = {"error_code": self.error_code, "http_status": self.http_status, "path": self.path}
         return (_rebuild_api_error, (type(self), self.error_msg, kw))
 
 
@@ -460,7 +480,7 @@ class AuthError(APIError):
 class TokenExpiredError(AuthError):
     """67200003 token expired or wrong key/secret, 67200009 apikey and token do not match.
 
-    The client refreshes the token once on these before raising.
+    The client renews the token once on these before raising.
 
     Example:
         >>> error_for_code(67200009) is TokenExpiredError
@@ -473,11 +493,11 @@ class CredentialsRejectedError(AuthError):
 
     ``credential`` is ``"api_key"`` (the key sent as ``apikey``), ``"client_credentials"`` (the OAuth client
     id and secret, refused at the token call) or ``"token"`` (an access token refused even fresh from the
-    token call). The API's own code, message, HTTP status and endpoint are kept. Never retried.
+    token call). The API's own code, message, HTTP status and path are kept. Never retried.
 
     Example:
         >>> e = CredentialsRejectedError("unknown api key", credential="api_key", error_code=67200003,
-        ...     http_status=200, endpoint="/image-search/search-id", advice="the API refused the api key sk-s…")
+        ...     http_status=200, path="/image-search/search-id", advice="the API refused the api key sk-s…")
         >>> str(e)
         'the API refused the api key sk-s… (error_code 67200003 from /image-search/search-id: unknown api key)'
         >>> e.credential, isinstance(e, AuthError)
@@ -485,8 +505,9 @@ class CredentialsRejectedError(AuthError):
     """
 
     def __init__(self, error_msg: str = "", *, credential: str = "api_key", advice: str = "",
-                 error_code: int | None = None, http_status: int | None = None, endpoint: str | None = None) -> None:
-        super().__init__(error_msg, error_code=error_code, http_status=http_status, endpoint=endpoint)
+                 error_code: int | None = None, http_status: int | None = None, path: str | None = None,
+                 **old: str | None) -> None:
+        super().__init__(error_msg, error_code=error_code, http_status=http_status, path=path, **old)
         self.credential, self.advice = credential, advice
         if advice:
             self.args = (f"{advice} ({self.args[0]})",)
@@ -495,11 +516,11 @@ class CredentialsRejectedError(AuthError):
     def of(cls, error: APIError, *, credential: str, advice: str) -> CredentialsRejectedError:
         """The refusal ``error`` (as the API answered it), explained: which credential, what to check."""
         return cls(error.error_msg, credential=credential, advice=advice, error_code=error.error_code,
-                   http_status=error.http_status, endpoint=error.endpoint)
+                   http_status=error.http_status, path=error.path)
 
     def __reduce__(self):
         kw = {"credential": self.credential, "advice": self.advice, "error_code": self.error_code,
-              "http_status": self.http_status, "endpoint": self.endpoint}
+              "http_status": self.http_status, "path": self.path}
         return (_rebuild_api_error, (type(self), self.error_msg, kw))
 
 
@@ -539,6 +560,13 @@ class DailyQuotaExceededError(QuotaExhaustedError):
     """
 
 
+#: The API's answers after which every further call would fail, or must not be made (quota or balance spent, a
+#: credential refused, an endpoint not licensed): a batch or a workflow that meets one sends nothing more.
+STOP_SPENDING: tuple[type[APIError], ...] = (QuotaExhaustedError, AuthError, PermissionDeniedError)
+#: :data:`STOP_SPENDING` and the toolkit's own stops (a budget reached, a batch's stop gate closed): what a
+#: workflow ends on, leaving the rest pending.
+STOPPING: tuple[type[PatsnapError], ...] = (*STOP_SPENDING, BudgetExceeded, BatchStopped)
+
 # an error-code family of the API's table (api.ERROR_CODES) -> the class that stands for it
 _FAMILY_CLASSES: dict[str, type[APIError]] = {
     "service": ServiceError,
@@ -575,12 +603,13 @@ def error_for_code(error_code: int | None, http_status: int | None = None) -> ty
     return APIError
 
 
-def error_from_envelope(envelope: dict, *, http_status: int, endpoint: str) -> APIError:
-    """Build the exception for an error envelope ``{"status": false, "error_code": ..., "error_msg": ...}``.
+def error_from_envelope(envelope: dict, *, http_status: int, path: str | None = None, **old: str) -> APIError:
+    """Build the exception for an error envelope ``{"status": false, "error_code": ..., "error_msg": ...}`` that
+    the endpoint at ``path`` answered (``endpoint=``, the old spelling of ``path``, warns).
 
     Example:
         >>> e = error_from_envelope({"status": False, "error_code": 67200007, "error_msg": "quota"},
-        ...                         http_status=200, endpoint="/image-search/search-id")
+        ...                         http_status=200, path="/image-search/search-id")
         >>> type(e).__name__, e.error_code
         ('DailyQuotaExceededError', 67200007)
     """
@@ -589,8 +618,9 @@ def error_from_envelope(envelope: dict, *, http_status: int, endpoint: str) -> A
         code = int(raw) if raw is not None else None
     except (TypeError, ValueError):
         code = None
+    path = renamed_keyword(old, "endpoint", "path", where="error_from_envelope", default=path)
     cls = error_for_code(code, http_status)
-    return cls(str(envelope.get("error_msg") or ""), error_code=code, http_status=http_status, endpoint=endpoint)
+    return cls(str(envelope.get("error_msg") or ""), error_code=code, http_status=http_status, path=path)
 
 
 # ---------------------------------------------------------------------------------------------- the network

@@ -38,6 +38,8 @@ from .errors import ExportError, ValidationError
 if TYPE_CHECKING:  # only the frame's own methods are called: the CLI imports this without loading pandas
     import pandas as pd
 
+    from .protocols import FetchesImages
+
 __all__ = ["DATA_SOURCES", "FORMATS", "FORMULA_STARTS", "LIST_SEPARATOR", "SANDBOX_LINK_NOTE", "check_output_path",
            "csv_cell", "flat", "formula_like", "reviewer_workbook", "sheet_text", "write_frame"]
 
@@ -315,7 +317,7 @@ def _put(sheet: Any, row: int, column: int, value: object) -> Any:
 
 
 def reviewer_workbook(df: pd.DataFrame, out: str | os.PathLike, *, fetch: Callable[[str], bytes | None] | None = None,
-                      client: object = None, link: str | None = None, thumbnails: bool = True) -> Path:
+                      client: FetchesImages | None = None, link: str | None = None, thumbnails: bool = True) -> Path:
     """An Excel workbook for reviewers: a first sheet **About** (where the data comes from — a loud SANDBOX DATA
     line for sandbox data —, when it was written, how to review), a sheet of every hit, then one sheet per query.
 
@@ -408,7 +410,9 @@ def _about_sheet(sheet: object, df: pd.DataFrame, sandbox: bool, *, thumbnails: 
 
     from openpyxl.styles import Font, PatternFill
 
-    source = DATA_SOURCES.get(str(df.attrs.get("source")), "not recorded (a frame without df.attrs['source'])")
+    from .frames import data_source
+
+    source = DATA_SOURCES.get(str(data_source(df)), "not recorded (a frame without df.attrs['source'])")
     sheet.title = "About"
     heading = ("SANDBOX DATA — NOT REAL PATSNAP RESULTS" if sandbox else "Similar registered designs: reviewers' "
                "workbook")
@@ -439,10 +443,10 @@ def _about_sheet(sheet: object, df: pd.DataFrame, sandbox: bool, *, thumbnails: 
 def _marked(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` as exported: a first ``data_source`` column when the frame says its source, and for sandbox data
     ``image_url_note`` after ``image_url`` (the links die with the sandbox); a copy, never ``df`` itself."""
-    from .frames import is_sandbox
+    from .frames import data_source, is_sandbox
 
     out = df
-    source = DATA_SOURCES.get(str(df.attrs.get("source")))
+    source = DATA_SOURCES.get(str(data_source(df)))
     if source is not None and "data_source" not in df.columns:
         out = out.copy()
         out.insert(0, "data_source", source)

@@ -33,7 +33,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -41,13 +41,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .api import wire_day
+from .api import ENDPOINTS, endpoint_for_path, wire_day
 from .codes import office_of
 from .query import DesignQuery
+from .renames import warn_renamed
 
 __all__ = ["ENRICHED_DTYPES", "FRAME_DTYPES", "KEY_DTYPES", "LIST_COLUMNS", "RESULT_COLUMNS", "RESULT_DTYPES",
-           "RICH_COLUMNS", "RICH_DTYPES", "ResultInfo", "SearchSpec", "empty_results", "enriched_column", "is_sandbox",
-           "query_key", "results_frame", "typed_array"]
+           "RICH_COLUMNS", "RICH_DTYPES", "SANDBOX_MARK", "ResultInfo", "SearchSpec", "data_source", "empty_results",
+           "enriched_column", "is_sandbox", "query_key", "results_frame", "sandbox_mark", "typed_array"]
 
 RESULT_DTYPES: dict[str, str] = {
     "query": "string",
@@ -367,22 +368,33 @@ class ResultInfo:
 
     A single search sets ``query`` (its name), ``image_sha256``, ``search_id``, ``total_count``,
     ``from_cache``, ``kept_until`` and what its pages did not deliver (``missing_ranks``, ``repeated_ranks``,
-    ``page_totals``); a batch sets ``failures``, ``pending``, ``duplicates``, ``stopped``, ``calls_spent``,
-    ``cache_hits`` and ``incomplete`` (per query, what its search did not deliver); both set ``source`` (``"sandbox"`` or ``"patsnap"``), ``base_url``, ``endpoint``,
-    ``filters`` and ``queries`` (query name -> :class:`SearchSpec`). Labelling appends to ``labelled_by`` and
+    ``page_totals``); a batch sets ``failures``, ``pending``, ``duplicates``, ``stopped``, ``cache_hits`` and
+    ``incomplete`` (per query, what its search did not deliver); both set ``source`` (``"sandbox"`` or
+    ``"patsnap"``), ``base_url``, ``endpoint`` (its name, ``"image-single"``; ``path`` is its URL path),
+    ``filters``, ``queries`` (query name -> :class:`SearchSpec`) and ``calls_spent`` (the calls the frame's
+    searches sent: pages and uploads; a cache hit costs none). Labelling appends to ``labelled_by`` and
     records per facet the route it took and what that cost in ``label_routes``; enrichment records what it
     fetched, what it cost, the patents the API did not know and the endpoints the account lacks in
-    ``enrichment``. A search from patents (``search_like``) names each query's source patent in ``sources``; a
+    ``enrichment``. A search from patents (``search_like``) names each query's source patent in
+    ``source_patents`` (``source`` is where the data come from: ``"sandbox"`` or ``"patsnap"``); a
     workflow (a watch, an overnight collection) says what it did in ``workflow``.
 
+    Read a frame's with :meth:`of` rather than ``df.attrs[...]`` by key. Two keys of ``df.attrs`` keep their old
+    meaning until 0.2 for code that reads them directly: ``endpoint`` holds the path (the name is
+    ``ResultInfo.of(df).endpoint``; the path is ``df.attrs["path"]`` too), ``pages_sent`` is ``calls_spent`` and
+    ``sources`` is ``source_patents``.
+
     Example:
-        >>> df = ResultInfo(source="sandbox", filters={"limit": 5}).attach(empty_results())
+        >>> df = ResultInfo(source="sandbox", endpoint="image-single", filters={"limit": 5}).attach(empty_results())
         >>> df.attrs["source"], is_sandbox(df), ResultInfo.of(df).filters
         ('sandbox', True, {'limit': 5})
+        >>> ResultInfo.of(df).endpoint, ResultInfo.of(df).path
+        ('image-single', '/search/patent/image-single')
     """
 
     source: str = "patsnap"
     base_url: str | None = None
+    #: the endpoint's name (``"search-id"``, ``"image-single"``, ...), as ``endpoint=`` takes it
     endpoint: str | None = None
     query: str | None = None
     filters: dict[str, Any] = field(default_factory=dict)
@@ -403,13 +415,12 @@ class ResultInfo:
     #: a batch: per query name, what its search did not deliver (``missing_ranks``, ``missing_reason``,
     #: ``repeated_ranks``); only queries with something to say
     incomplete: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: calls this search spent (pages sent; cache hits cost nothing)
-    pages_sent: int | None = None
     queries: dict[str, SearchSpec] = field(default_factory=dict)
     failures: list[dict[str, str]] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)
     duplicates: list[dict[str, str]] = field(default_factory=list)
     stopped: dict[str, str] | None = None
+    #: the calls the frame's searches sent (pages and uploads; a cache hit costs none)
     calls_spent: int | None = None
     cache_hits: int | None = None
     labelled_by: list[str] = field(default_factory=list)
@@ -417,23 +428,59 @@ class ResultInfo:
     enrichment: dict[str, Any] = field(default_factory=dict)
     #: searches that started from a patent (``search_like``): query name -> the source patent (number, id,
     #: type, office, dates, holders) and, for a prior-art search, the last application date searched
-    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source_patents: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: what a workflow adds: ``kind`` (``search_like``, ``watch``, ``overnight``) and its facts, e.g. a watch's
     #: ``name``, ``run``, ``new_since`` and ``until``; an overnight collection's ``finished`` and ``waiting`` jobs
     workflow: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def path(self) -> str | None:
+        """The endpoint's URL path (``/search/patent/image-single``), or ``None`` without a known endpoint."""
+        found = ENDPOINTS.get(self.endpoint or "")
+        return found.path if found is not None else None
+
+    @property
+    def sources(self) -> dict[str, dict[str, Any]]:
+        """Deprecated spelling of :attr:`source_patents`."""
+        warn_renamed("ResultInfo.sources", "ResultInfo.source_patents")
+        return self.source_patents
+
+    @property
+    def pages_sent(self) -> int | None:
+        """Deprecated spelling of :attr:`calls_spent`."""
+        warn_renamed("ResultInfo.pages_sent", "ResultInfo.calls_spent")
+        return self.calls_spent
+
     @classmethod
     def of(cls, df: pd.DataFrame) -> ResultInfo:
-        """Read a frame's metadata (missing keys take their defaults; unknown keys are ignored).
+        """Read a frame's metadata (missing keys take their defaults; unknown keys are ignored). Frames written
+        by earlier versions (a path under ``endpoint``, ``pages_sent``, ``sources``) read the same.
 
         Example:
             >>> ResultInfo.of(pd.DataFrame()).source
             'patsnap'
+            >>> old = pd.DataFrame(); old.attrs.update(endpoint="/image-search/search-id", pages_sent=2)
+            >>> ResultInfo.of(old).endpoint, ResultInfo.of(old).calls_spent
+            ('search-id', 2)
         """
-        raw = json.loads(json.dumps(df.attrs, default=str))  # a deep copy: the frame's attrs stay untouched
-        known = {f.name for f in dataclasses.fields(cls)}
+        return cls.from_attrs(df.attrs)
+
+    @classmethod
+    def from_attrs(cls, attrs: Mapping[str, Any]) -> ResultInfo:
+        """Read metadata from a frame's ``attrs`` dict (what :meth:`of` does with ``df.attrs``).
+
+        Example:
+            >>> ResultInfo.from_attrs({"workflow": {"kind": "watch"}, "unknown": 1}).workflow
+            {'kind': 'watch'}
+        """
+        raw = json.loads(json.dumps(dict(attrs), default=str))  # a deep copy: the frame's attrs stay untouched
+        known = _field_names(cls)
         values = {k: v for k, v in raw.items() if k in known and v is not None}
         values["queries"] = {name: SearchSpec.from_json(spec) for name, spec in (raw.get("queries") or {}).items()}
+        values["endpoint"] = _endpoint_name(raw.get("path") or raw.get("endpoint"))
+        for old, new in (("pages_sent", "calls_spent"), ("sources", "source_patents")):
+            if values.get(new) is None and raw.get(old) is not None:
+                values[new] = raw[old]
         return cls(**values)
 
     def as_attrs(self) -> dict[str, Any]:
@@ -442,6 +489,11 @@ class ResultInfo:
         # attrs are set on every frame a search returns
         out = {name: _copied(getattr(self, name)) for name in _field_names(type(self))}
         out["queries"] = {name: spec.as_json() for name, spec in self.queries.items()}
+        # until 0.2, the old keys keep their old meanings for code reading df.attrs directly: "endpoint" the path
+        # (the name comes back from it through of()), "pages_sent" the calls, "sources" the source patents
+        out["path"] = out["endpoint"] = self.path or self.endpoint
+        out["pages_sent"] = self.calls_spent
+        out["sources"] = out["source_patents"]
         return out
 
     def attach(self, df: pd.DataFrame) -> pd.DataFrame:
@@ -455,6 +507,14 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))
 
 
+def _endpoint_name(value: Any) -> str | None:
+    """An endpoint's name from what ``df.attrs`` holds for it: its name, or its path (the key's old meaning)."""
+    if not isinstance(value, str) or not value:
+        return None
+    found = endpoint_for_path(value)
+    return found.name if found is not None else value
+
+
 def _copied(value: Any) -> Any:
     """``value`` with every dict, list and tuple in it copied (JSON values: the rest is immutable)."""
     if isinstance(value, dict):
@@ -464,6 +524,21 @@ def _copied(value: Any) -> Any:
     return value
 
 
+#: What every title, status line and printout of sandbox data ends with (charts, the report, the app, the CLI), so
+#: that none can pass for real PatSnap results.
+SANDBOX_MARK = " [sandbox data]"
+
+
+def sandbox_mark(df: pd.DataFrame) -> str:
+    """:data:`SANDBOX_MARK` for a frame of sandbox data, else ``""`` (to end a title or a line with).
+
+    Example:
+        >>> "Results by office" + sandbox_mark(ResultInfo(source="sandbox").attach(empty_results()))
+        'Results by office [sandbox data]'
+    """
+    return SANDBOX_MARK if is_sandbox(df) else ""
+
+
 def is_sandbox(df: pd.DataFrame) -> bool:
     """Whether a frame holds sandbox data (generated designs, not real patents).
 
@@ -471,4 +546,17 @@ def is_sandbox(df: pd.DataFrame) -> bool:
         >>> is_sandbox(ResultInfo(source="sandbox").attach(empty_results())), is_sandbox(pd.DataFrame())
         (True, False)
     """
-    return df.attrs.get("source") == "sandbox"
+    return data_source(df) == "sandbox"
+
+
+def data_source(df: pd.DataFrame) -> str | None:
+    """Where a frame's rows come from as it says itself (``"sandbox"``, ``"patsnap"``), or ``None`` for a frame
+    that does not say (read by hand, or built without :class:`ResultInfo`); ``ResultInfo.of(df).source`` takes
+    such a frame for the API's.
+
+    Example:
+        >>> data_source(ResultInfo(source="patsnap").attach(empty_results())), data_source(pd.DataFrame())
+        ('patsnap', None)
+    """
+    source = df.attrs.get("source")
+    return None if source is None else str(source)

@@ -91,7 +91,7 @@ class _Search:
     target: Target | None  # None: an image is unknown to this session (only the cache can answer)
     sha256: str | None
     url: str | None
-    query: DesignQuery
+    design_query: DesignQuery
     cached: bool
     uses: list[tuple[str, Any]] = field(default_factory=list)
     patent_ids: set[str] = field(default_factory=set)
@@ -100,7 +100,7 @@ class _Search:
     @property
     def key(self) -> tuple[str | None, str | None, tuple[str, ...], DesignQuery]:
         """What identifies the search in the cache: the image hash (or URL; or the views) and the filters."""
-        return (self.sha256, None if self.sha256 else self.url, self.views, self.query)
+        return (self.sha256, None if self.sha256 else self.url, self.views, self.design_query)
 
 
 @dataclass
@@ -239,8 +239,8 @@ def plan_route(df: pd.DataFrame, by: str, enricher: Enricher | None, *, route: s
                     options.append((plan.calls, rank, field_name))
             if options:
                 calls, _, field_name = min(options)  # ties: the facet's own endpoint, listed first
-                endpoint = ENRICH_FIELDS[field_name]
-                return LabelRoute("enrichment", calls, f"{endpoint.operation} {endpoint.name} by patent id, "
+                operation = ENRICH_FIELDS[field_name]
+                return LabelRoute("enrichment", calls, f"{operation.operation_id} {operation.name} by patent id, "
                                   f"{len(ids)} patents", field=field_name)
         if name == "research" and facet.research:
             return LabelRoute("research", -1, "filtered re-searches", note="; ".join(reasons))
@@ -400,23 +400,23 @@ def _canonical_values(df: pd.DataFrame, by: str, values: list[Any] | None) -> li
     return out
 
 
-def _values_for(query: DesignQuery, by: str, values: list[Any], offices: set[str]) -> list[Any]:
+def _values_for(design_query: DesignQuery, by: str, values: list[Any], offices: set[str]) -> list[Any]:
     """The values worth a search for one query: a row can only have a value its own filter admits,
     and only its own office can confirm a row's office."""
     if by == "loc":
         return list(values)
-    allowed = getattr(query, by)
+    allowed = getattr(design_query, by)
     keep = [v for v in values if not allowed or v in allowed]
     if by == "country":
         keep = [v for v in keep if v in offices]
     return keep
 
 
-def _filtered(query: DesignQuery, by: str, value: Any) -> DesignQuery:
+def _filtered(design_query: DesignQuery, by: str, value: Any) -> DesignQuery:
     if by == "loc":
         # AND with the original expression: the filtered set must stay a subset of the original one
-        return query.replace(loc=f"({query.loc}) AND {value}" if query.loc else value)
-    return query.replace(**{by: [value]})
+        return design_query.replace(loc=f"({design_query.loc}) AND {value}" if design_query.loc else value)
+    return design_query.replace(**{by: [value]})
 
 
 def _plan(searcher: Searcher, df: pd.DataFrame, by: str, values: list[Any]) -> _Plan:
@@ -439,11 +439,11 @@ def _plan(searcher: Searcher, df: pd.DataFrame, by: str, values: list[Any]) -> _
         offices = set(rows["country"].dropna().astype(str)) if "country" in rows else set()
         tested[query_name] = _values_for(base, by, values, offices)
         for value in tested[query_name]:
-            search = _Search(target=target, sha256=sha, url=url, query=_filtered(base, by, value), cached=False,
-                             views=tuple(spec.views))
+            search = _Search(target=target, sha256=sha, url=url, design_query=_filtered(base, by, value),
+                             cached=False, views=tuple(spec.views))
             key = search.key
             if key not in searches:
-                data = searcher.cached_answer(search.query, image_sha256=sha, url=url, views=spec.views)
+                data = searcher.cached_answer(search.design_query, image_sha256=sha, url=url, views=spec.views)
                 search.cached = data is not None
                 if data is not None:
                     search.patent_ids = _patent_ids(data)
@@ -490,7 +490,8 @@ def _run(searcher: Searcher, plan: _Plan, gates: list[CallGate], stop: StopGate,
         if search.cached:  # answered from the cache while planning: nothing to send, nothing to read again
             searcher.stats.count_saved("search_cache_hits")
             return search.patent_ids
-        frame = searcher.search(search.target, search.query, name=search.uses[0][0], gates=gates)  # type: ignore[arg-type]
+        frame = searcher.search(search.target, search.design_query, name=search.uses[0][0],  # type: ignore[arg-type]
+                                gates=gates)
         return set(frame["patent_id"].dropna().astype(str))
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="patsnap-label") as pool:

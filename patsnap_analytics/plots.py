@@ -24,6 +24,9 @@ Conventions shared by all charts:
 * Bars count **distinct designs** (``patent_id``) by default, because a batch finds the same design for several
   query images; pass ``distinct=False`` to count result rows.
 * Axes of counts (and of ranks) have ticks at whole numbers only: a chart of two designs never reads 0.5, 1.5.
+* ``by=`` always names the column whose values split the data into groups (one line or histogram per query in
+  the score charts); ``stack=`` splits a breakdown's bars; the column a breakdown counts has its own keyword
+  (``status=``, ``assignee=``).
 * Extra keyword arguments (``**kwargs``) go to the Matplotlib artist each function draws its data with (named in
   its docstring), as in seaborn; they win over the house style (``lw=3`` or ``color="black"`` on lines,
   ``edgecolor=`` on bars, ``cmap=`` on the heatmap).
@@ -63,7 +66,9 @@ from matplotlib.ticker import MaxNLocator
 
 from .codes import OFFICES, STATUS_MEANINGS, name_of
 from .errors import ValidationError
-from .frames import is_sandbox
+from .frames import SANDBOX_MARK, sandbox_mark
+from .protocols import FetchesImages
+from .renames import renamed_keyword
 from .thumbnails import Fetch, image_fetcher, thumbnail
 
 __all__ = [
@@ -105,7 +110,7 @@ GREY = "#999999"
 #: What a missing code or label is shown as.
 UNKNOWN = "Unknown"
 #: Appended to every chart title when the data came from the sandbox.
-SANDBOX_SUFFIX = " [sandbox data]"
+SANDBOX_SUFFIX = SANDBOX_MARK
 #: What a status means -> its shades, darkest first (the first for a chart's first status of that meaning), so a
 #: status is coloured by what it means: in force green, pending amber, lapsed red-ish, undetermined grey.
 MEANING_COLOURS: dict[str, tuple[str, ...]] = {
@@ -188,7 +193,7 @@ def _literal_text(draw: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _title(df: pd.DataFrame, text: str) -> str:
-    return text + SANDBOX_SUFFIX if is_sandbox(df) else text
+    return text + sandbox_mark(df)
 
 
 def _set_title(ax: Axes, df: pd.DataFrame, text: str) -> None:
@@ -508,20 +513,21 @@ def office_breakdown(df: pd.DataFrame, *, top: int | None = 15, distinct: bool =
     return _hbar(ax, counts, labels, colours, df, "Results by patent office", distinct, kwargs)
 
 
-def _require_labels(df: pd.DataFrame, by: str, what: str) -> str:
-    column = f"{by}_label"
+def _require_labels(df: pd.DataFrame, status: str, what: str) -> str:
+    column = f"{status}_label"
     if column not in df.columns:
         raise ValidationError(
-            "df", f"{what}: the frame has no {column!r} column; label it first: df = client.label(df, by={by!r})")
+            "df", f"{what}: the frame has no {column!r} column; label it first: df = client.label(df, by={status!r})")
     return column
 
 
 @_literal_text
-def status_breakdown(df: pd.DataFrame, *, by: str = "simple_legal_status", distinct: bool = True,
+def status_breakdown(df: pd.DataFrame, *, status: str = "simple_legal_status", distinct: bool = True,
                      ax: Axes | None = None, **kwargs: Any) -> Axes:
-    """Results per legal status, from a frame labelled with ``client.label(df, by=by)``.
+    """Results per legal status, from a frame labelled with ``client.label(df, by=status)``.
 
-    ``by`` is ``"simple_legal_status"`` (Active / Inactive / Pending ...) or ``"legal_status"`` (Granted ...).
+    ``status`` is ``"simple_legal_status"`` (Active / Inactive / Pending ...) or ``"legal_status"`` (Granted ...);
+    ``by=``, its old spelling, works until 0.2 with a ``DeprecationWarning`` (``by=`` groups, in every chart).
     Results that matched no status tested by the labelling are shown as ``Unknown``. ``**kwargs`` go to
     ``Axes.barh``.
 
@@ -533,14 +539,15 @@ def status_breakdown(df: pd.DataFrame, *, by: str = "simple_legal_status", disti
         ['Active', 'Unknown']
         >>> plt.close(ax.figure)
     """
-    if by not in ("simple_legal_status", "legal_status"):
-        raise ValidationError("by", f"must be 'simple_legal_status' or 'legal_status'; got {by!r}")
+    status = renamed_keyword(kwargs, "by", "status", where="status_breakdown", default=status)
+    if status not in ("simple_legal_status", "legal_status"):
+        raise ValidationError("status", f"must be 'simple_legal_status' or 'legal_status'; got {status!r}")
     _check_frame(df, [], "status_breakdown")
-    column = _require_labels(df, by, "status_breakdown")
+    column = _require_labels(df, status, "status_breakdown")
     counts = _counts(df, column, distinct)
     colours = list(status_colours([str(s) for s in counts.index]).values())
     ax = _axes(ax, (7, _height(len(counts))))
-    name = "simple legal status" if by == "simple_legal_status" else "legal status"
+    name = "simple legal status" if status == "simple_legal_status" else "legal status"
     return _hbar(ax, counts, [str(s) for s in counts.index], colours, df, f"Results by {name}", distinct,
                  kwargs)
 
@@ -643,13 +650,14 @@ def _stacked(ax: Axes, table: pd.DataFrame, *, horizontal: bool, statuses: bool,
 
 
 @_literal_text
-def assignee_breakdown(df: pd.DataFrame, *, top: int = 15, by: str = "current_assignee", stack: str | None = None,
-                       ax: Axes | None = None, **kwargs: Any) -> Axes:
+def assignee_breakdown(df: pd.DataFrame, *, top: int = 15, assignee: str = "current_assignee",
+                       stack: str | None = None, ax: Axes | None = None, **kwargs: Any) -> Axes:
     """Who holds the similar designs: distinct designs per assignee, the ``top`` largest, optionally stacked by
     ``stack`` (``"simple_legal_status"``, ``"legal_status"`` or ``"country"``).
 
-    ``by`` is ``"current_assignee"`` (who owns them today; the default) or ``"original_assignee"`` (who filed
-    them). A design held jointly counts once for each holder. Needs the column from ``client.enrich(df)`` or
+    ``assignee`` is ``"current_assignee"`` (who owns them today; the default) or ``"original_assignee"`` (who
+    filed them); ``by=``, its old spelling, works until 0.2 with a ``DeprecationWarning``. A design held jointly
+    counts once for each holder. Needs the column from ``client.enrich(df)`` or
     ``client.label(df, by="assignee")``. ``**kwargs`` go to ``Axes.barh``.
 
     Example:
@@ -661,18 +669,19 @@ def assignee_breakdown(df: pd.DataFrame, *, top: int = 15, by: str = "current_as
         (['Acme', 'Beta'], [1.0, 1.0, 1.0, 0.0])
         >>> plt.close(ax.figure)
     """
+    column = renamed_keyword(kwargs, "by", "assignee", where="assignee_breakdown", default=assignee)
     _check_frame(df, ["patent_id"], "assignee_breakdown")
-    if by not in df.columns:
-        raise ValidationError("df", f"assignee_breakdown: the frame has no {by!r} column; add it first: "
+    if column not in df.columns:
+        raise ValidationError("df", f"assignee_breakdown: the frame has no {column!r} column; add it first: "
                          "df = client.enrich(df) or client.label(df, by='assignee')")
-    rows = _explode(df.assign(_layer=_status_stack(df, stack) if stack else ""), by)
-    if not rows[by].notna().any():  # one "Unknown" bar titled "Top 1 current holders" would answer nothing
-        raise ValidationError("df", f"assignee_breakdown: no result has a {by.replace('_', ' ')} (the column is "
+    rows = _explode(df.assign(_layer=_status_stack(df, stack) if stack else ""), column)
+    if not rows[column].notna().any():  # one "Unknown" bar titled "Top 1 current holders" would answer nothing
+        raise ValidationError("df", f"assignee_breakdown: no result has a {column.replace('_', ' ')} (the column is "
                                     "empty), so there is no holder to draw; add them first: df = client.enrich(df)")
-    rows = rows.fillna({by: UNKNOWN}).drop_duplicates(["patent_id", by])
-    counts = rows[by].value_counts()
+    rows = rows.fillna({column: UNKNOWN}).drop_duplicates(["patent_id", column])
+    counts = rows[column].value_counts()
     order = counts.head(top).index
-    table = (rows[rows[by].isin(order)].groupby([by, "_layer"]).size().unstack(fill_value=0)
+    table = (rows[rows[column].isin(order)].groupby([column, "_layer"]).size().unstack(fill_value=0)
              .reindex(order).fillna(0))
     ax = _axes(ax, (7.5, _height(len(table))))
     _style(ax)
@@ -681,7 +690,7 @@ def assignee_breakdown(df: pd.DataFrame, *, top: int = 15, by: str = "current_as
     ax.set_yticks(np.arange(len(table))[::-1], labels=[_wrap(str(a), 34) for a in table.index])
     ax.set_xlabel("Distinct designs")
     _whole_numbers(ax.xaxis)
-    who = "current holders" if by == "current_assignee" else "original applicants"
+    who = "current holders" if column == "current_assignee" else "original applicants"
     _set_title(ax, df, f"Top {len(table)} {who}" if len(counts) > len(table) else who.capitalize())
     return ax
 
@@ -735,10 +744,11 @@ def filing_timeline(df: pd.DataFrame, *, date: str = "application", stack: str |
 
 
 @_literal_text
-def assignee_office_heatmap(df: pd.DataFrame, *, top: int = 12, by: str = "current_assignee",
+def assignee_office_heatmap(df: pd.DataFrame, *, top: int = 12, assignee: str = "current_assignee",
                             ax: Axes | None = None, **kwargs: Any) -> Axes:
-    """Who files where: distinct designs per (assignee, office) for the ``top`` assignees, annotated.
-    ``**kwargs`` go to ``Axes.imshow``.
+    """Who files where: distinct designs per (assignee, office) for the ``top`` assignees, annotated;
+    ``assignee`` as in :func:`assignee_breakdown` (``by=``, its old spelling, works until 0.2 with a
+    ``DeprecationWarning``). ``**kwargs`` go to ``Axes.imshow``.
 
     Example:
         >>> import pandas as pd
@@ -749,13 +759,14 @@ def assignee_office_heatmap(df: pd.DataFrame, *, top: int = 12, by: str = "curre
         ['', '1', '1', '1']
         >>> plt.close(ax.figure)
     """
+    column = renamed_keyword(kwargs, "by", "assignee", where="assignee_office_heatmap", default=assignee)
     _check_frame(df, ["patent_id", "country"], "assignee_office_heatmap")
-    if by not in df.columns:
-        raise ValidationError("df", f"assignee_office_heatmap: the frame has no {by!r} column; add it first: "
+    if column not in df.columns:
+        raise ValidationError("df", f"assignee_office_heatmap: the frame has no {column!r} column; add it first: "
                          "df = client.enrich(df)")
-    rows = _explode(df, by).fillna({by: UNKNOWN}).drop_duplicates(["patent_id", by])
-    order = rows[by].value_counts().head(top).index
-    table = pd.crosstab(rows.loc[rows[by].isin(order), by], rows.loc[rows[by].isin(order), "country"])
+    rows = _explode(df, column).fillna({column: UNKNOWN}).drop_duplicates(["patent_id", column])
+    order = rows[column].value_counts().head(top).index
+    table = pd.crosstab(rows.loc[rows[column].isin(order), column], rows.loc[rows[column].isin(order), "country"])
     table = table.reindex(order)
     table = table[table.sum().sort_values(ascending=False).index]
     ax = _axes(ax, (1.6 + 0.6 * table.shape[1] + 2.5, 1.2 + 0.45 * len(table)))
@@ -857,7 +868,7 @@ def _gallery_rows(df: pd.DataFrame, n: int) -> pd.DataFrame:
 
 
 @_literal_text
-def thumbnail_gallery(df: pd.DataFrame, *, fetch: Fetch | None = None, client: Any = None, n: int = 12,
+def thumbnail_gallery(df: pd.DataFrame, *, fetch: Fetch | None = None, client: FetchesImages | None = None, n: int = 12,
                       ncols: int = 4, fig: Figure | None = None, **kwargs: Any) -> Figure:
     """A grid of the ``n`` best results' images, with the patent number (and score, when there is one) below.
 

@@ -1,8 +1,8 @@
 """DesignQuery and the FILTERS table: every search filter, described and validated in one place.
 
-:data:`FILTERS` says, per filter, what analysts call it (``label``), what it takes (``help``), how a value is
+:data:`FILTERS` says, per filter, what analysts call it (``caption``), what it takes (``help``), how a value is
 checked and normalised, how it travels on the wire and how it reads in a report. Validation
-(:class:`DesignQuery`), the CLI's flags, the filter form's labels, the report's wording and the sandbox's
+(:class:`DesignQuery`), the CLI's flags, the filter form's captions, the report's wording and the sandbox's
 route documentation are all generated from it, so they can never disagree.
 
 Filters use the API's own parameter names and take Python values; a bad value raises
@@ -18,7 +18,7 @@ Example:
     Traceback (most recent call last):
     ...
     patsnap_analytics.errors.ValidationError: limit: must be an integer from 1 to 1100, got 0
-    >>> FILTERS["limit"].label, FILTERS["limit"].high
+    >>> FILTERS["limit"].caption, FILTERS["limit"].high
     ('Results', 1100)
 """
 
@@ -44,9 +44,11 @@ from .api import (
     SEARCH_RESULTS,
 )
 from .errors import ValidationError
+from .loc import LocExpr
+from .renames import warn_renamed
 
 __all__ = ["DATE_PARAMS", "DEFAULT_ENDPOINT", "FILTERS", "FILTER_NAMES", "MODELS", "SORT_FIELDS", "DesignQuery",
-           "Filter", "iso_date", "parse_date"]
+           "Filter", "check_endpoint", "iso_date", "parse_date"]
 
 #: The endpoint a search uses when nobody says otherwise: the seeds' search-id.
 DEFAULT_ENDPOINT = SEARCH_ID.name
@@ -68,6 +70,23 @@ _COMPACT = re.compile(r"^([0-9]{4})([0-9]{2})([0-9]{2})$")
 _DIGITS = re.compile(r"^[0-9]{1,9}$")
 _DAY_FIRST = re.compile(r"^([0-9]{1,2})[./-]([0-9]{1,2})[./-]([0-9]{4})$")
 MAX_TEXT = 500
+
+
+def check_endpoint(endpoint: Any) -> str:
+    """``endpoint`` when it names a similar-design search (:data:`~patsnap_analytics.api.SEARCH_ENDPOINTS`); else
+    :class:`ValidationError`. The one check of an endpoint's name (a client's default, a search's, the form's).
+
+    Example:
+        >>> check_endpoint("image-single")
+        'image-single'
+        >>> check_endpoint("image_single")
+        Traceback (most recent call last):
+        ...
+        patsnap_analytics.errors.ValidationError: endpoint: must be one of search-id, image-single, image-single-beta, image-multiple; got 'image_single'
+    """
+    if not isinstance(endpoint, str) or endpoint not in SEARCH_ENDPOINTS:
+        raise ValidationError("endpoint", f"must be one of {', '.join(SEARCH_ENDPOINTS)}; got {endpoint!r}")
+    return endpoint
 
 
 # ---------------------------------------------------------------------------------------------- value parsers
@@ -328,7 +347,8 @@ class Filter:
     """
 
     name: str
-    label: str
+    #: The words analysts see for it (a form's description, a report's row, a CLI flag's help).
+    caption: str
     help: str
     parser: Callable[[Any, str], Any] = dataclasses.field(repr=False)
     default: Any = None
@@ -341,6 +361,12 @@ class Filter:
     #: Its JSON type in a JSON body: ``string`` (lists comma-joined, dates ``yyyyMMdd``), ``array``,
     #: ``integer`` or ``boolean``; the query string carries everything as text.
     json_type: str = dataclasses.field(default="string", repr=False)
+
+    @property
+    def label(self) -> str:
+        """Deprecated spelling of :attr:`caption` (``label`` is the verb ``label()`` and the ``*_label`` columns)."""
+        warn_renamed("Filter.label", "Filter.caption")
+        return self.caption
 
     def parse(self, value: Any) -> Any:
         """The normalised value, or :class:`ValidationError` naming this filter."""
@@ -479,19 +505,19 @@ _SAME_AS_UNSET: Mapping[str, Any] = MappingProxyType({"offset": 0, "is_https": 0
                                                       "return_img_id": False})
 
 
-def _takers(spec: Filter) -> str:
-    names = [e for e in SEARCH_ENDPOINTS if spec.taken_by(e)]
+def _takers(filter_: Filter) -> str:
+    names = [e for e in SEARCH_ENDPOINTS if filter_.taken_by(e)]
     return ", ".join(names)
 
 
-def _check_json_type(spec: Filter, raw: Any) -> None:
+def _check_json_type(filter_: Filter, raw: Any) -> None:
     """A JSON body's value must have the type the API documents (no guessing from strings)."""
-    wanted = spec.json_type
+    wanted = filter_.json_type
     ok = isinstance(raw, _JSON_TYPES[wanted]) and not (wanted == "integer" and isinstance(raw, bool))
     if ok and wanted == "array":
         ok = all(isinstance(item, str) for item in raw)
     if not ok:
-        raise ValidationError(spec.name, f"must be a JSON {wanted}"
+        raise ValidationError(filter_.name, f"must be a JSON {wanted}"
                                          f"{' of strings' if wanted == 'array' else ''}, got {type(raw).__name__}")
 
 
@@ -551,16 +577,15 @@ class DesignQuery:
     endpoint: str = DEFAULT_ENDPOINT
 
     def __post_init__(self) -> None:
-        if self.endpoint not in SEARCH_ENDPOINTS:
-            raise ValidationError("endpoint", f"must be one of {', '.join(SEARCH_ENDPOINTS)}; got {self.endpoint!r}")
-        for name, spec in FILTERS.items():
-            value = spec.parse(getattr(self, name))
+        check_endpoint(self.endpoint)
+        for name, filter_ in FILTERS.items():
+            value = filter_.parse(getattr(self, name))
             if name in _SAME_AS_UNSET and value == _SAME_AS_UNSET[name] and type(value) is type(_SAME_AS_UNSET[name]):
                 value = None
             object.__setattr__(self, name, value)
-            if value is not None and value != () and value != spec.default and not spec.taken_by(self.endpoint):
+            if value is not None and value != () and value != filter_.default and not filter_.taken_by(self.endpoint):
                 raise ValidationError(name, f"the {self.endpoint} endpoint does not take {name}; use endpoint= "
-                                            f"{_takers(spec)}")
+                                            f"{_takers(filter_)}")
         self._check_sort_field()
         self._check_model()
         for start, end in _DATE_RANGES:
@@ -623,13 +648,13 @@ class DesignQuery:
             200
         """
         kw: dict[str, Any] = {}
-        for name, spec in FILTERS.items():
+        for name, filter_ in FILTERS.items():
             raw = params.get(name)
-            if raw is None or raw == "" or endpoint not in spec.endpoints:
+            if raw is None or raw == "" or endpoint not in filter_.endpoints:
                 continue
-            if spec.json_type == "integer":
+            if filter_.json_type == "integer":
                 if not _DIGITS.match(str(raw).strip()):
-                    raise ValidationError(name, f"must be an integer from {spec.low} to {spec.high}, got {raw!r}")
+                    raise ValidationError(name, f"must be an integer from {filter_.low} to {filter_.high}, got {raw!r}")
                 raw = int(raw)
             elif name in DATE_PARAMS and not _COMPACT.match(raw):
                 raise ValidationError(name, f"must be yyyyMMdd, got {raw!r}")
@@ -661,11 +686,11 @@ class DesignQuery:
             if body.get(required) is None:
                 raise ValidationError(required, "required")
         kw: dict[str, Any] = {}
-        for name, spec in FILTERS.items():
+        for name, filter_ in FILTERS.items():
             raw = body.get(name)
-            if raw is None or raw == "" or endpoint not in spec.endpoints:
+            if raw is None or raw == "" or endpoint not in filter_.endpoints:
                 continue
-            _check_json_type(spec, raw)
+            _check_json_type(filter_, raw)
             if name in DATE_PARAMS and not _COMPACT.match(raw):
                 raise ValidationError(name, f"must be a yyyyMMdd string, got {raw!r}")
             kw[name] = raw
@@ -678,7 +703,7 @@ class DesignQuery:
         return self.endpoint in JSON_SEARCH_ENDPOINTS
 
     @property
-    def loc_expr(self) -> loc.LocExpr | None:
+    def loc_expr(self) -> LocExpr | None:
         """The parsed ``loc`` expression (``None`` when no LOC filter is set)."""
         return loc.parse(self.loc) if self.loc else None
 
@@ -701,15 +726,15 @@ class DesignQuery:
         """
         for name in changes:
             if name not in FILTERS and name != "endpoint":
-                raise ValidationError(name, f"unknown filter; filters are: {', '.join(FILTER_NAMES)}")
+                raise _unknown(name)
         return dataclasses.replace(self, **changes)
 
     def _set_filters(self) -> Iterator[tuple[Filter, Any]]:
         """(filter, normalised value) of every filter that is set, in the API's order."""
-        for name, spec in FILTERS.items():
+        for name, filter_ in FILTERS.items():
             value = getattr(self, name)
             if value is not None and value != ():
-                yield spec, value
+                yield filter_, value
 
     def to_api_params(self) -> dict[str, str]:
         """Every filter that is set in its query-string form (strings), in a fixed order.
@@ -718,7 +743,7 @@ class DesignQuery:
             >>> DesignQuery(legal_status=[3, 2], public_end_time="2020-12-31").to_api_params()
             {'legal_status': '2,3', 'public_end_time': '20201231', 'limit': '10', 'order': 'desc'}
         """
-        return {spec.name: spec.to_wire(value) for spec, value in self._set_filters()}
+        return {filter_.name: filter_.to_wire(value) for filter_, value in self._set_filters()}
 
     def to_wire(self, endpoint: str | None = None, *, offset: int | None = None,
                 limit: int | None = None) -> dict[str, Any]:
@@ -736,11 +761,11 @@ class DesignQuery:
         as_json = name in JSON_SEARCH_ENDPOINTS
         page = {"limit": self.limit if limit is None else limit, "offset": self.offset if offset is None else offset}
         out: dict[str, Any] = {}
-        for spec in FILTERS.values():
-            value = page[spec.name] if spec.name in page else getattr(self, spec.name)
-            if value is None or value == () or name not in spec.endpoints:
+        for filter_ in FILTERS.values():
+            value = page[filter_.name] if filter_.name in page else getattr(self, filter_.name)
+            if value is None or value == () or name not in filter_.endpoints:
                 continue
-            out[spec.name] = spec.to_json(value) if as_json else spec.to_wire(value)
+            out[filter_.name] = filter_.to_json(value) if as_json else filter_.to_wire(value)
         return out
 
     def filters(self) -> dict[str, Any]:
@@ -752,18 +777,18 @@ class DesignQuery:
             {'country': ['US'], 'limit': 10, 'order': 'desc'}
         """
         out: dict[str, Any] = {}
-        for spec, value in self._set_filters():
+        for filter_, value in self._set_filters():
             if isinstance(value, tuple):
                 value = list(value)
             elif isinstance(value, date):
                 value = value.isoformat()
-            out[spec.name] = value
+            out[filter_.name] = value
         if self.endpoint != DEFAULT_ENDPOINT:
             out["endpoint"] = self.endpoint
         return out
 
     def readable(self) -> list[tuple[str, str]]:
-        """(label, value in words) for the endpoint when not the default, every filter that is set, then
+        """(caption, value in words) for the endpoint when not the default, every filter that is set, then
         how results are sorted.
 
         Example:
@@ -771,10 +796,10 @@ class DesignQuery:
             [('Simple status', 'Active (1)'), ('Results', '20'), ('Sort by', 'similarity, descending')]
         """
         head = [("Endpoint", self.endpoint)] if self.endpoint != DEFAULT_ENDPOINT else []
-        rows = [(spec.label, spec.describe(value)) for spec, value in self._set_filters()
-                if spec.name not in ("field", "order")]
+        rows = [(filter_.caption, filter_.describe(value)) for filter_, value in self._set_filters()
+                if filter_.name not in ("field", "order")]
         sort = f"{FILTERS['field'].describe(self.field)}, {FILTERS['order'].describe(self.order)}"
-        return [*head, *rows, (FILTERS["field"].label, sort)]
+        return [*head, *rows, (FILTERS["field"].caption, sort)]
 
     def describe(self) -> str:
         """One line an analyst can read: the filters with names for codes.
@@ -784,14 +809,14 @@ class DesignQuery:
             'country: United States; simple_legal_status: Active; limit: 20; sorted by similarity'
         """
         parts = [f"endpoint: {self.endpoint}"] if self.endpoint != DEFAULT_ENDPOINT else []
-        for spec, value in self._set_filters():
-            if spec.name in ("field", "order"):  # said once, at the end
+        for filter_, value in self._set_filters():
+            if filter_.name in ("field", "order"):  # said once, at the end
                 continue
-            if spec.name in ("legal_status", "simple_legal_status", "country"):
-                text = ", ".join(codes.name_of(spec.name, v) for v in value)
+            if filter_.name in ("legal_status", "simple_legal_status", "country"):
+                text = ", ".join(codes.name_of(filter_.name, v) for v in value)
             else:
-                text = spec.describe(value) if spec.name != "loc" else value
-            parts.append(f"{spec.name}: {text}")
+                text = filter_.describe(value) if filter_.name != "loc" else value
+            parts.append(f"{filter_.name}: {text}")
         parts.append("sorted by similarity" if self.field is None else f"sorted by {self.field} {self.order}")
         return "; ".join(parts)
 

@@ -7,7 +7,8 @@ upload ledger (:func:`~patsnap_analytics.cache.record_table`; in a team's Redis 
 Redis TTL of its kind), as JSON text. Each endpoint keeps its records
 for its own time (:class:`RecordTTL`): a bibliography 90 days, a legal status 7 days (it changes). A patent
 the API does not know is remembered as such for a day, and so is an endpoint the account is not licensed for
-(67200004), so neither costs a call again the same day.
+(67200004: :class:`Refusals`, the one memory of refusals, which searches read too), so neither costs a call
+again the same day.
 
 Example:
     >>> from patsnap_analytics.api import SIMPLE_LEGAL_STATUS
@@ -28,11 +29,12 @@ from datetime import timedelta
 from typing import Any
 
 from .api import ABSTRACT_IMAGE, PATENT_NUMBER_SEARCH, SIMPLE_BIBLIOGRAPHY, Endpoint
-from .cache import CacheHealth, put_records, record_table
+from .cache import CacheHealth, LockedRecords, put_records
 from .flight import SingleFlight
+from .renames import warn_renamed
 from .transport import Transport
 
-__all__ = ["RECORD_VERSION", "PatentRecords", "RecordTTL", "RecordedLookup"]
+__all__ = ["RECORD_VERSION", "PatentRecords", "RecordTTL", "RecordedLookup", "Refusals"]
 
 #: Part of every record: records of another shape (an older version of the toolkit) are fetched again.
 RECORD_VERSION = 1
@@ -60,14 +62,51 @@ class RecordTTL:
     unlicensed: timedelta = timedelta(days=1)
     drawing: timedelta = timedelta(hours=8)
 
-    def of(self, endpoint: Endpoint) -> timedelta:
-        """How long a found patent's record of ``endpoint`` is kept."""
-        if endpoint is ABSTRACT_IMAGE:
+    def of(self, operation: Endpoint) -> timedelta:
+        """How long a found patent's record of ``operation`` is kept."""
+        if operation is ABSTRACT_IMAGE:
             return self.drawing
-        return self.bibliography if endpoint in (SIMPLE_BIBLIOGRAPHY, PATENT_NUMBER_SEARCH) else self.legal_status
+        return self.bibliography if operation in (SIMPLE_BIBLIOGRAPHY, PATENT_NUMBER_SEARCH) else self.legal_status
 
 
-class PatentRecords:
+class Refusals:
+    """The endpoints that refused this account (67200004: endpoints are licensed one by one), per host, each
+    remembered :attr:`RecordTTL.unlicensed` beside the cache (a team shares them), so neither a search nor an
+    enrichment pays for the same refusal twice that day. The one memory of refusals: searches, enrichment and
+    labelling read and write it.
+
+    Example:
+        >>> from patsnap_analytics.api import IMAGE_SINGLE
+        >>> refusals = Refusals({})
+        >>> refusals.remember("https://h", IMAGE_SINGLE, "no permission")
+        >>> refusals.get("https://h", IMAGE_SINGLE)["message"], refusals.get("https://h2", IMAGE_SINGLE)
+        ('no permission', None)
+    """
+
+    def __init__(self, store: Any, *, ttl: timedelta = RecordTTL.unlicensed, clock: Callable[[], float] = time.time,
+                 lock: threading.Lock | None = None) -> None:
+        self._store, self.ttl, self._clock, self._lock = store, ttl, clock, lock or threading.Lock()
+
+    @staticmethod
+    def _key(host: str, operation: Endpoint) -> str:
+        return f"{_REFUSAL}{host}|{operation.name}"
+
+    def get(self, host: str, operation: Endpoint) -> dict[str, Any] | None:
+        """The account's remembered refusal of ``operation`` on ``host``: ``{"at", "message"}``, or ``None``."""
+        with self._lock:
+            record = _parse(self._store.get(self._key(host, operation)))
+        if record is None or self._clock() - record["at"] >= self.ttl.total_seconds():
+            return None
+        return {"at": record["at"], "message": (record["item"] or {}).get("message", "")}
+
+    def remember(self, host: str, operation: Endpoint, message: str) -> None:
+        """Remember that the account may not call ``operation`` on ``host`` (for :attr:`ttl`)."""
+        text = json.dumps({"v": RECORD_VERSION, "at": self._clock(), "item": {"message": message}})
+        with self._lock:
+            put_records(self._store, {self._key(host, operation): text}, ttl=self.ttl)
+
+
+class PatentRecords(LockedRecords):
     """Records keyed (host, endpoint, patent id) in the cache file (a dict without one); thread- and
     process-safe through SQLite's own locking.
 
@@ -85,71 +124,56 @@ class PatentRecords:
                  health: CacheHealth | None = None) -> None:
         self.ttl = ttl or RecordTTL()
         self._clock = clock
-        self._lock = threading.Lock()
-        self._store: Any = record_table(session, "patent_records", health)
+        super().__init__(session, "patent_records", health)
+        #: the endpoints that refused this account (67200004), kept beside the records for ``ttl.unlicensed``
+        self.refusals = Refusals(self._store, ttl=self.ttl.unlicensed, clock=clock, lock=self._lock)
 
     @staticmethod
-    def _key(host: str, endpoint: Endpoint, patent_id: str) -> str:
-        return f"{host}|{endpoint.name}|{patent_id}"
+    def _key(host: str, operation: Endpoint, patent_id: str) -> str:
+        return f"{host}|{operation.name}|{patent_id}"
 
-    @staticmethod
-    def _refusal_key(host: str, endpoint: Endpoint) -> str:
-        return f"{_REFUSAL}{host}|{endpoint.name}"
-
-    def get(self, host: str, endpoint: Endpoint, patent_ids: Iterable[str]) -> dict[str, dict[str, Any] | None]:
+    def get(self, host: str, operation: Endpoint, patent_ids: Iterable[str]) -> dict[str, dict[str, Any] | None]:
         """The fresh records of these patents: ``{id: record}``, ``None`` for a patent the API did not know;
         patents with no fresh record are absent."""
         now = self._clock()
         out: dict[str, dict[str, Any] | None] = {}
         with self._lock:
-            raw = {pid: self._store.get(self._key(host, endpoint, pid)) for pid in dict.fromkeys(patent_ids)}
+            raw = {pid: self._store.get(self._key(host, operation, pid)) for pid in dict.fromkeys(patent_ids)}
         for pid, text in raw.items():
             record = _parse(text)
             if record is None:
                 continue
             found = record["item"] is not None
-            ttl = self.ttl.of(endpoint) if found else self.ttl.not_found
+            ttl = self.ttl.of(operation) if found else self.ttl.not_found
             if now - record["at"] < ttl.total_seconds():
                 out[pid] = record["item"]
         return out
 
-    def put(self, host: str, endpoint: Endpoint, found: Mapping[str, dict[str, Any]],
+    def put(self, host: str, operation: Endpoint, found: Mapping[str, dict[str, Any]],
             missing: Iterable[str] = ()) -> None:
         """Remember what one answer said: the ``found`` patents' records and the ``missing`` ones (unknown to the
         API, kept :attr:`RecordTTL.not_found`)."""
         now = self._clock()
 
         def texts(items: Mapping[str, Any]) -> dict[str, str]:
-            return {self._key(host, endpoint, pid): json.dumps({"v": RECORD_VERSION, "at": now, "item": item},
+            return {self._key(host, operation, pid): json.dumps({"v": RECORD_VERSION, "at": now, "item": item},
                                                                ensure_ascii=False) for pid, item in items.items()}
 
         unknown = {pid: None for pid in missing if pid not in found}
         with self._lock:  # one transaction (or one Redis round trip) per kind of record, each kept its own time
-            put_records(self._store, texts(found), ttl=self.ttl.of(endpoint))
+            put_records(self._store, texts(found), ttl=self.ttl.of(operation))
             put_records(self._store, texts(unknown), ttl=self.ttl.not_found)
 
-    def refusal(self, host: str, endpoint: Endpoint) -> dict[str, Any] | None:
-        """The account's remembered refusal of ``endpoint`` (67200004): ``{"at", "message"}``, or ``None``."""
-        with self._lock:
-            record = _parse(self._store.get(self._refusal_key(host, endpoint)))
-        if record is None or self._clock() - record["at"] >= self.ttl.unlicensed.total_seconds():
-            return None
-        return {"at": record["at"], "message": (record["item"] or {}).get("message", "")}
+    def refusal(self, host: str, operation: Endpoint) -> dict[str, Any] | None:
+        """Deprecated spelling of ``refusals.get`` (:class:`Refusals`)."""
+        warn_renamed("PatentRecords.refusal()", "PatentRecords.refusals.get()")
+        return self.refusals.get(host, operation)
 
-    def remember_refusal(self, host: str, endpoint: Endpoint, message: str) -> None:
-        """Remember that the account may not call ``endpoint`` (for :attr:`RecordTTL.unlicensed`)."""
-        text = json.dumps({"v": RECORD_VERSION, "at": self._clock(), "item": {"message": message}})
-        with self._lock:
-            put_records(self._store, {self._refusal_key(host, endpoint): text}, ttl=self.ttl.unlicensed)
+    def remember_refusal(self, host: str, operation: Endpoint, message: str) -> None:
+        """Deprecated spelling of ``refusals.remember`` (:class:`Refusals`)."""
+        warn_renamed("PatentRecords.remember_refusal()", "PatentRecords.refusals.remember()")
+        self.refusals.remember(host, operation, message)
 
-    def clear(self) -> None:
-        """Forget every record."""
-        with self._lock:
-            self._store.clear()
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._store)
 
 
 def _parse(text: Any) -> dict[str, Any] | None:

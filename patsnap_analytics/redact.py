@@ -30,6 +30,8 @@ from __future__ import annotations
 import logging
 import re
 
+from .api import SECRET_NAMES
+
 __all__ = ["LOGGERS", "RedactingFilter", "install", "installed", "redact", "uninstall"]
 
 #: Loggers known to write request URLs, headers or bodies (at DEBUG), and our own.
@@ -51,7 +53,8 @@ LOGGERS = (
 _PREFIXES = ("urllib3.", "requests_cache.", "redis.")
 MASK = "***"
 
-_SECRET_NAMES = r"apikey|api_key|access_token|refresh_token|token|client_secret|secret|password"
+# the longest first, so that access_token is read whole rather than as its tail, token
+_SECRET_NAMES = "|".join(sorted(map(re.escape, SECRET_NAMES), key=len, reverse=True))
 _PATTERNS = (
     # query strings and form bodies: apikey=sk-…, token=…, client_secret=…
     (re.compile(rf"(?i)\b({_SECRET_NAMES})=([^&\s\"'#;,)]+)"), rf"\1={MASK}"),

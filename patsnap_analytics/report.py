@@ -37,7 +37,8 @@ from matplotlib.figure import Figure
 from . import plots
 from .codes import OFFICES, SIMPLE_LEGAL_STATUS, STATUS_MEANINGS
 from .errors import ValidationError
-from .frames import is_sandbox
+from .frames import ResultInfo, is_sandbox, sandbox_mark
+from .protocols import ClientLike
 from .query import FILTERS, DesignQuery
 from .thumbnails import Fetch, data_uri, image_fetcher, thumbnail
 
@@ -74,11 +75,11 @@ def _number(value: object) -> str:
 
 
 def _filter_rows(filters: Mapping[str, object]) -> list[tuple[str, str]]:
-    """``df.attrs["filters"]`` as (label, words) rows, worded by the FILTERS table (codes spelled out)."""
+    """``df.attrs["filters"]`` as (caption, words) rows, worded by the FILTERS table (codes spelled out)."""
     try:
         return DesignQuery.from_filters(**filters).readable()
     except ValidationError:  # attrs edited by hand: show them as they are rather than fail the report
-        return [(FILTERS[k].label if k in FILTERS else _humanise(k), str(v)) for k, v in filters.items()]
+        return [(FILTERS[k].caption if k in FILTERS else _humanise(k), str(v)) for k, v in filters.items()]
 
 
 def _plain(value: Any) -> Any:
@@ -142,11 +143,11 @@ def _charts(df: pd.DataFrame) -> list[dict[str, str]]:
         n = min(15, df["country"].nunique(dropna=False))
         add("Offices", "Where the similar designs are registered (distinct designs).",
             lambda ax: plots.office_breakdown(df, ax=ax), (6.4, _bars_height(n)))
-    for by in ("simple_legal_status", "legal_status"):
-        if f"{by}_label" in df.columns:
-            n = df[f"{by}_label"].nunique(dropna=False)
-            add(_humanise(by), "Whether the similar designs are still in force (distinct designs).",
-                lambda ax, by=by: plots.status_breakdown(df, by=by, ax=ax), (6.4, _bars_height(n)))
+    for status in ("simple_legal_status", "legal_status"):
+        if f"{status}_label" in df.columns:
+            n = df[f"{status}_label"].nunique(dropna=False)
+            add(_humanise(status), "Whether the similar designs are still in force (distinct designs).",
+                lambda ax, status=status: plots.status_breakdown(df, status=status, ax=ax), (6.4, _bars_height(n)))
     if "loc" in df.columns and df["loc"].notna().any():
         n = min(15, plots._explode(df, "loc")["loc"].nunique(dropna=False))
         add("Locarno classes", "Product classes of the similar designs (distinct designs).",
@@ -341,14 +342,14 @@ def _query_image_uri(data: bytes) -> str | None:
         return None
 
 
-def _query_images(df: pd.DataFrame, given: Mapping[str, Any] | None, client: Any) -> dict[str, bytes]:
+def _query_images(df: pd.DataFrame, given: Mapping[str, Any] | None, client: ClientLike | None) -> dict[str, bytes]:
     """Query name -> image bytes: the ones given, else the images the client searched (by their sha256)."""
     out: dict[str, bytes] = {}
     for name, image in (given or {}).items():
         out[str(name)] = image if isinstance(image, bytes) else Path(image).read_bytes()
     searcher = getattr(client, "searcher", None)
-    for name, spec in (df.attrs.get("queries") or {}).items():
-        sha = (spec or {}).get("image_sha256")
+    for name, spec in ResultInfo.of(df).queries.items():
+        sha = spec.image_sha256
         ref = searcher.image_for(sha) if searcher is not None and sha else None
         if ref is not None and name not in out:
             out[name] = ref.data
@@ -504,9 +505,9 @@ def _failure_rows(failures: Iterable[Any]) -> list[dict[str, str]]:
     return rows
 
 
-def scope_line(attrs: Mapping[str, Any]) -> str | None:
+def scope_line(info: ResultInfo | Mapping[str, Any]) -> str | None:
     """What a workflow's frame covers, in words, for the report's header: a watch's "new since", a prior-art
-    search's date rule; ``None`` for a plain search.
+    search's date rule; ``None`` for a plain search. ``info``: the frame's :class:`ResultInfo` (or its ``attrs``).
 
     Example:
         >>> scope_line({"workflow": {"kind": "watch", "name": "bottles", "run": 3, "new_since": "2026-11-01",
@@ -515,7 +516,7 @@ def scope_line(attrs: Mapping[str, Any]) -> str | None:
         >>> scope_line({}) is None
         True
     """
-    workflow = attrs.get("workflow") or {}
+    workflow = (info if isinstance(info, ResultInfo) else ResultInfo.from_attrs(info)).workflow
     if workflow.get("kind") == "watch":
         if workflow.get("new_since"):
             return (f"New since {workflow['new_since']} (published {workflow['new_since']} to {workflow['until']}): "
@@ -528,7 +529,7 @@ def scope_line(attrs: Mapping[str, Any]) -> str | None:
 
 # ----------------------------------------------------------------------------------------------- public
 def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = None,
-                     fetch: Fetch | None = None, client: Any = None,
+                     fetch: Fetch | None = None, client: ClientLike | None = None,
                      stats: Mapping[str, Any] | None = None, failures: Iterable[Any] | None = None,
                      top: int = 25, per_query: int = 6, threshold: float = 0.8,
                      offices: Iterable[str] | None = None, query_images: Mapping[str, Any] | None = None,
@@ -578,12 +579,12 @@ def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = 
     get = image_fetcher(fetch, client)
     if stats is None and client is not None:
         stats = getattr(client, "stats", None)
-    attrs = df.attrs
+    info = ResultInfo.of(df)
     df = _judged(df, verdicts, client, calibration)
     queries = [str(q) for q in pd.unique(df["query"].astype("string").dropna())]
-    scope = scope_line(attrs)
-    if title is None and (attrs.get("workflow") or {}).get("new_since"):
-        title = f"New designs since {attrs['workflow']['new_since']}: watch {attrs['workflow']['name']!r}"
+    scope = scope_line(info)
+    if title is None and info.workflow.get("new_since"):
+        title = f"New designs since {info.workflow['new_since']}: watch {info.workflow['name']!r}"
     if title is None:
         title = (f"Design landscape: {queries[0]}" if len(queries) == 1
                  else f"Design landscape: {len(queries)} query images")
@@ -604,12 +605,13 @@ def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = 
         "title": title,
         "scope": scope,
         "sandbox": sandbox,
+        "sandbox_mark": sandbox_mark(df),
         "source": {"sandbox": "Sandbox (offline sample data)", "patsnap": "PatSnap Open API"}.get(
-            str(attrs.get("source")), _text(attrs.get("source"), "unknown")),
-        "endpoint": _text(attrs.get("endpoint")),
+            str(info.source), _text(info.source, "unknown")),
+        "endpoint": _text(f"{info.endpoint} ({info.path})" if info.path else info.endpoint),
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "version": _version(),
-        "filters": _filter_rows(attrs.get("filters") or {}),
+        "filters": _filter_rows(info.filters),
         "stats": _stats_rows(stats) if stats is not None else [],
         "figures": _key_figures(df),
         "queries": _query_rows(df) if len(df) else [],
@@ -619,23 +621,24 @@ def landscape_report(df: pd.DataFrame, path: str | Path, *, title: str | None = 
         "thumbnails": get is not None,
         "several": several,
         "n_designs": df["patent_id"].nunique(),
-        "failures": _failure_rows(attrs.get("failures") or [] if failures is None else failures),
-        "pending": [str(p) for p in attrs.get("pending") or []],
+        "failures": _failure_rows(info.failures if failures is None else failures),
+        "pending": [str(p) for p in info.pending],
     }
     out = Path(path)
     out.write_text(_template().render(**context), encoding="utf-8")
     return out
 
 
-def _judged(df: pd.DataFrame, verdicts: pd.DataFrame | None, client: Any, calibration: Any) -> pd.DataFrame:
+def _judged(df: pd.DataFrame, verdicts: pd.DataFrame | None, client: ClientLike | None,
+            calibration: Any) -> pd.DataFrame:
     """``df`` with the reviewers' verdicts (given, already there, or stored by the client) and, with a
     calibration, each hit's calibrated probability ``_p``; the caller's frame is not changed."""
     from .verdicts import with_verdicts
 
     if verdicts is not None:
         df = with_verdicts(df, verdicts)
-    elif "verdict" not in df.columns and getattr(client, "verdicts", None) is not None and len(client.verdicts):
-        df = client.with_verdicts(df)
+    elif "verdict" not in df.columns and (stored := getattr(client, "verdicts", None)) is not None and len(stored):
+        df = with_verdicts(df, stored.frame())
     if calibration is not None and "score" in df.columns:
         df = df.assign(_p=calibration.probability(df["score"]))
     return df

@@ -50,9 +50,9 @@ class ClientStats:
         with self._lock:
             self.image_downloads += 1
 
-    def count_call(self, endpoint: str) -> None:
+    def count_call(self, path: str) -> None:
         with self._lock:
-            self._calls[endpoint] += 1
+            self._calls[path] += 1
 
     def count_saved(self, kind: str) -> None:
         if kind not in _SAVINGS:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 import requests
@@ -50,7 +50,10 @@ from .codes import VERDICTS
 from .errors import OfflineCacheMiss, ProtocolError, ValidationError
 from .http_limits import exchange
 from .images import ImageRef
-from .transport import read_envelope
+from .transport import Transport, read_envelope
+
+if TYPE_CHECKING:
+    from .stats import ClientStats
 
 __all__ = ["STUDY_COLUMNS", "TRUTH_COLUMNS", "SandboxClient", "family_truth", "study_queries"]
 
@@ -65,8 +68,8 @@ class SandboxClient(Protocol):
 
     base_url: str
     session: requests.Session
-    transport: Any
-    stats: Any
+    transport: Transport
+    stats: ClientStats
     offline: bool
 
     @property

@@ -164,12 +164,12 @@ class Team:
         self._redis = client
         return self
 
-    def _join_epoch(self, client: Any) -> str:
+    def _join_epoch(self, redis: Any) -> str:
         """The team's epoch: a random id set once in Redis, without expiry; its absence means Redis lost its
         data (restarted empty, or flushed)."""
         key = self.key("epoch")
-        client.set(key, secrets.token_hex(8), nx=True)
-        value = client.get(key)
+        redis.set(key, secrets.token_hex(8), nx=True)
+        value = redis.get(key)
         return value.decode() if isinstance(value, bytes) else str(value)
 
     def check_epoch(self) -> bool:

@@ -23,13 +23,16 @@ import base64
 import io
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from PIL import Image
 
 from .images import ImageRef
+
+if TYPE_CHECKING:
+    from .protocols import FetchesImages
 
 __all__ = ["PREVIEW_PX", "Fetch", "data_uri", "image_fetcher", "shrink", "thumbnail", "thumbnail_png"]
 
@@ -51,7 +54,7 @@ def data_uri(data: bytes, mime: str = "image/png") -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def image_fetcher(fetch: Fetch | None = None, client: Any = None) -> Fetch | None:
+def image_fetcher(fetch: Fetch | None = None, client: FetchesImages | None = None) -> Fetch | None:
     """The function that turns an image URL into bytes: ``fetch`` if given, else ``client.fetch_image``.
 
     Example:

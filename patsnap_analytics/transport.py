@@ -1,9 +1,9 @@
-"""One API call, in layers: auth (a rejected token is refreshed once) -> retries (backoff) -> one send.
+"""One API call, in layers: auth (a rejected token is renewed once) -> retries (backoff) -> one send.
 
 :meth:`Transport.call` sends one call and returns its :class:`Answer`; the order of operations is
 
 1. **auth layer** — on 67200003/67200009 the OAuth token is dropped and fetched again, once (the vendor's
-   advice); an api key cannot be refreshed, so the error is raised. A refusal that reaches the caller says
+   advice); an api key cannot be renewed, so the error is raised. A refusal that reaches the caller says
    which credential was refused (:meth:`~patsnap_analytics.auth.ApiKeyAuth.refused`).
 2. **retry layer** — transient failures (rate limits, service errors, HTTP 429/5xx, dropped connections)
    are retried with backoff and jitter, bounded in attempts and total time (:class:`RetryPolicy`); a
@@ -44,7 +44,7 @@ from urllib.parse import quote
 import requests
 
 from .answers import check_data
-from .api import SANDBOX_HEADER, VERSION_HEADER, Endpoint
+from .api import RETRY_AFTER_HEADER, SANDBOX_HEADER, VERSION_HEADER, Endpoint
 from .auth import ApiKeyAuth, OAuthAuth, reveal
 from .cache import IMAGE_TTL, SEARCH_TTL, ZERO_HITS_TTL, AnswerStore, CacheHealth
 from .errors import (
@@ -87,7 +87,7 @@ class Answer:
         return self.headers.get(SANDBOX_HEADER) == "1"
 
 
-def read_envelope(resp: requests.Response, endpoint: Endpoint) -> Any:
+def read_envelope(resp: requests.Response, operation: Endpoint) -> Any:
     """The ``data`` of an HTTP 200 ``status: true`` envelope; any other answer raises its error class.
 
     A body that is not a JSON envelope (an HTML maintenance page, an empty or invalid body) is a
@@ -111,19 +111,19 @@ def read_envelope(resp: requests.Response, endpoint: Endpoint) -> Any:
         body = None
     if resp.status_code == 200 and isinstance(body, dict) and body.get("status") is True:
         if "data" not in body:
-            raise ProtocolError(endpoint.path, "data", "is missing from a status: true answer")
-        return check_data(endpoint, body["data"])
+            raise ProtocolError(operation.path, "data", "is missing from a status: true answer")
+        return check_data(operation, body["data"])
     if isinstance(body, dict) and body.get("error_code") not in (None, 0):
         clean = {**body, "error_msg": redact(str(body.get("error_msg") or ""))}
-        error = error_from_envelope(clean, http_status=resp.status_code, endpoint=endpoint.path)
+        error = error_from_envelope(clean, http_status=resp.status_code, path=operation.path)
     elif resp.status_code != 200:
         error = error_for_code(None, resp.status_code)(
             redact(f"HTTP {resp.status_code} {resp.reason or ''}".strip()), http_status=resp.status_code,
-            endpoint=endpoint.path)
+            path=operation.path)
     else:
-        raise ProtocolError(endpoint.path, "body", "is not a JSON envelope (an HTML maintenance page, an empty "
+        raise ProtocolError(operation.path, "body", "is not a JSON envelope (an HTML maintenance page, an empty "
                                                    "or cut-off body?)")
-    retry_after = resp.headers.get("Retry-After")
+    retry_after = resp.headers.get(RETRY_AFTER_HEADER)
     if retry_after and retry_after.isdigit():
         error.retry_after = float(retry_after)  # type: ignore[attr-defined]
     raise error
@@ -177,9 +177,9 @@ class Transport:
         """Whether the session caches (a requests-cache session)."""
         return hasattr(self.session, "cache")
 
-    def key_request(self, endpoint: Endpoint, params: dict[str, str], body: Any = None) -> requests.PreparedRequest:
+    def key_request(self, operation: Endpoint, params: dict[str, str], body: Any = None) -> requests.PreparedRequest:
         """The request an answer is stored under: the call's parameters (and JSON body) without any credential."""
-        return requests.Request(endpoint.method, self.base_url + endpoint.path, params=params, json=body).prepare()
+        return requests.Request(operation.method, self.base_url + operation.path, params=params, json=body).prepare()
 
     def fetch_image(self, url: str, *, offline: bool = False) -> tuple[bytes, bool] | None:
         """A result image's bytes, and whether the cache gave them; ``None`` when it is unavailable.
@@ -206,7 +206,7 @@ class Transport:
             self.answers.put(request, resp, ttl=IMAGE_TTL)
         return resp.content, False
 
-    def lookup(self, endpoint: Endpoint, params: dict[str, str], *, body: Any = None) -> Answer | None:
+    def lookup(self, operation: Endpoint, params: dict[str, str], *, body: Any = None) -> Answer | None:
         """The stored answer of a call with these (cache-key) parameters — a query string, or for a JSON
         endpoint the ``body`` — or ``None``; never sends a call.
 
@@ -214,35 +214,34 @@ class Transport:
         miss, and is dropped."""
         if self.answers is None:
             return None
-        request = self.key_request(endpoint, params, body)
+        request = self.key_request(operation, params, body)
         stored = self.answers.get(request)
         if stored is None:
             return None
         try:
-            data = read_envelope(stored, endpoint)
+            data = read_envelope(stored, operation)
         except PatsnapError:
             self.answers.discard(request)
             return None
         return Answer(data, stored.headers, from_cache=True, kept_until=_kept_until(stored.expires),
                       created_at=getattr(stored, "created_at", None))
 
-    def call(self, endpoint: Endpoint, params: dict[str, str], *, files: dict | None = None, body: Any = None,
-             refresh: bool = False, gates: Sequence[CallGate] = ()) -> Answer:
+    def call(self, operation: Endpoint, params: dict[str, str], *, files: dict | None = None, body: Any = None,
+             gates: Sequence[CallGate] = ()) -> Answer:
         """Send one call (see the module's numbered steps) and return its answer.
 
         A search's answer is stored by the cache (when it is a complete ``status: true`` answer); ``body`` is
-        a JSON endpoint's request body. ``refresh`` only says the caller skipped the look-up on purpose. An
-        upload or a token request is never stored.
+        a JSON endpoint's request body. An upload or a token request is never stored.
         """
-        refreshed = False
+        renewed = False
         while True:
             try:
-                return self._with_retries(endpoint, params, files, gates, body)
+                return self._with_retries(operation, params, files, gates, body)
             except AuthError as exc:
-                # the vendor's advice: refresh the token once, then give up, saying which credential was refused
-                if isinstance(exc, TokenExpiredError) and not refreshed and self.auth is not None \
+                # the vendor's advice: renew the token once, then give up, saying which credential was refused
+                if isinstance(exc, TokenExpiredError) and not renewed and self.auth is not None \
                         and self.auth.invalidate():
-                    refreshed = True
+                    renewed = True
                     continue
                 if self.auth is None:
                     raise
@@ -251,13 +250,13 @@ class Transport:
                     raise
                 raise explained from exc
 
-    def _with_retries(self, endpoint: Endpoint, params: dict[str, str], files: dict | None,
+    def _with_retries(self, operation: Endpoint, params: dict[str, str], files: dict | None,
                       gates: Sequence[CallGate], body: Any = None) -> Answer:
         attempt, waited = 0, 0.0
         while True:
             attempt += 1
             try:
-                return self._send_once(endpoint, params, files, gates, body)
+                return self._send_once(operation, params, files, gates, body)
             except PatsnapError as exc:
                 error = exc
             delay = self.retry.delay(attempt, getattr(error, "retry_after", None))
@@ -267,7 +266,7 @@ class Transport:
             time.sleep(delay)
             waited += delay
 
-    def _send_once(self, endpoint: Endpoint, params: dict[str, str], files: dict | None,
+    def _send_once(self, operation: Endpoint, params: dict[str, str], files: dict | None,
                    gates: Sequence[CallGate], body: Any = None) -> Answer:
         send_params: dict[str, Any] = dict(params)
         headers: dict[str, Any] = {VERSION_HEADER: self.version}
@@ -275,13 +274,13 @@ class Transport:
             self.auth.apply(send_params, headers, self.session)  # Secret values: masked in any frame's locals
         # a gate that keeps a slot while the call is out (a team's shared qps) gets it back once answered
         with passing((*gates, *([self.limiter] if self.limiter else []))):
-            self.stats.count_call(endpoint.path)
-            resp = self._exchange(endpoint, send_params, headers, files, body)
+            self.stats.count_call(operation.path)
+            resp = self._exchange(operation, send_params, headers, files, body)
         self._blank_echoed_secrets(resp)
-        data = read_envelope(resp, endpoint)
-        return Answer(data, resp.headers, kept_until=self._store(endpoint, params, body, resp, data))
+        data = read_envelope(resp, operation)
+        return Answer(data, resp.headers, kept_until=self._store(operation, params, body, resp, data))
 
-    def _exchange(self, endpoint: Endpoint, params: dict[str, Any], headers: dict[str, Any],
+    def _exchange(self, operation: Endpoint, params: dict[str, Any], headers: dict[str, Any],
                   files: dict | None, body: Any = None) -> requests.Response:
         """One HTTP exchange: the credentials are revealed only into the prepared request built here."""
         if self.cached:
@@ -289,21 +288,21 @@ class Transport:
             # ("no-store" is what skips its write; its DO_NOT_CACHE only skips the read.)
             headers = {**headers, "Cache-Control": "no-store"}
         prepared = self.session.prepare_request(requests.Request(
-            endpoint.method, self.base_url + endpoint.path, params=reveal(params), headers=reveal(headers),
+            operation.method, self.base_url + operation.path, params=reveal(params), headers=reveal(headers),
             files=files, json=body))
-        return exchange(self.session, prepared, where=endpoint.path, timeout=self.timeout,
+        return exchange(self.session, prepared, where=operation.path, timeout=self.timeout,
                         max_bytes=self.max_answer_bytes)
 
-    def _store(self, endpoint: Endpoint, params: dict[str, str], body: Any, resp: requests.Response,
+    def _store(self, operation: Endpoint, params: dict[str, str], body: Any, resp: requests.Response,
                data: Any) -> str | None:
         """Store a checked search answer (a zero-hit one briefly); returns when it expires, or ``None``."""
         # a search (a GET, or a JSON search's POST) is stored; an upload or a token request never, nor an
         # enrichment answer (records.py keeps those per patent)
-        searched = endpoint.method == "GET" or endpoint.params_in == "json"
-        if self.answers is None or not searched or not endpoint.http_cached:
+        searched = operation.method == "GET" or operation.params_in == "json"
+        if self.answers is None or not searched or not operation.http_cached:
             return None
         ttl = self.zero_hits_ttl if data == {} else SEARCH_TTL
-        if not self.answers.put(self.key_request(endpoint, params, body), resp, ttl=ttl):
+        if not self.answers.put(self.key_request(operation, params, body), resp, ttl=ttl):
             return None
         return _kept_until(datetime.now(UTC) + ttl)
 

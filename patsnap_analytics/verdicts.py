@@ -42,7 +42,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -50,6 +50,9 @@ from .api import SYNTHETIC_SOURCE
 from .cache import CacheHealth, put_records, record_table
 from .codes import VERDICTS
 from .errors import ValidationError
+
+if TYPE_CHECKING:
+    from .synthetic import SandboxClient
 
 __all__ = ["KEY_PREFIXES", "REVIEW_HEADERS", "VERDICT_COLUMNS", "VERDICT_DTYPES", "VerdictStore", "read",
            "relevance_of", "synthetic", "verdict_frame", "with_verdicts", "write_review_columns"]
@@ -455,7 +458,7 @@ def with_verdicts(results: pd.DataFrame, verdicts: pd.DataFrame) -> pd.DataFrame
 
 
 # ---------------------------------------------------------------------------------------------- synthetic
-def synthetic(client: Any, results: pd.DataFrame) -> pd.DataFrame:
+def synthetic(client: SandboxClient, results: pd.DataFrame) -> pd.DataFrame:
     """The sandbox's synthetic verdicts for a study: every hit of every query of ``results`` judged, and every
     member of each query's design family listed (so recall counts the ones no configuration found).
 

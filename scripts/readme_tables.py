@@ -33,8 +33,8 @@ def _endpoints(taken_by: frozenset[str]) -> str:
 def filters_table() -> str:
     """The filter table: keyword, what analysts call it, what it takes, and which endpoints take it."""
     rows = ["| keyword | in the app | takes | endpoints |", "|---|---|---|---|"]
-    for spec in FILTERS.values():
-        rows.append(f"| `{spec.name}` | {spec.label} | {spec.help} | {_endpoints(spec.endpoints)} |")
+    for filter_ in FILTERS.values():
+        rows.append(f"| `{filter_.name}` | {filter_.caption} | {filter_.help} | {_endpoints(filter_.endpoints)} |")
     return "\n".join(rows)
 
 

@@ -108,8 +108,8 @@ def test_only_connect_and_the_cli_import_the_sandbox(graph):
     assert not wrong, f"modules outside connect/cli import the sandbox: {sorted(wrong)}"
 
 
-def _string_literals(path: Path) -> list[str]:
-    """Every string constant of a module except docstrings."""
+def _constants(path: Path) -> list[ast.Constant]:
+    """Every str or bytes constant of a module except docstrings."""
     tree = ast.parse(path.read_text())
     docstrings = set()
     for node in ast.walk(tree):
@@ -117,8 +117,13 @@ def _string_literals(path: Path) -> list[str]:
             first = node.body[0]
             if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
                 docstrings.add(id(first.value))
-    return [n.value for n in ast.walk(tree)
-            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings]
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes))
+            and id(n) not in docstrings]
+
+
+def _string_literals(path: Path) -> list[str]:
+    """Every string constant of a module except docstrings."""
+    return [c.value for c in _constants(path) if isinstance(c.value, str)]
 
 
 @pytest.mark.parametrize("api_path", API_PATHS)
@@ -137,3 +142,37 @@ def test_the_client_side_has_no_magic_error_codes():
                          and any(c.value == code for c in ast.walk(ast.parse(p.read_text()))
                                  if isinstance(c, ast.Constant) and type(c.value) is int)})
         assert places == ["api.py"], f"the error code {code} is written in {places}"
+
+
+# the wire's header names, the api-key parameter and the names a credential travels under, as the tests' own spec
+HEADER_NAMES = ("X-PatSnap-Version", "x-correlation-id", "X-PatSnap-Sandbox", "Authorization", "Retry-After",
+                "X-API-KEY", "Cookie")
+WIRE_ONLY_NAMES = ("apikey", "access_token", "refresh_token")
+SECRET_NAMES = ("apikey", "api_key", "Authorization", "access_token", "refresh_token", "token", "client_id",
+                "client_secret", "secret", "password", "X-API-KEY", "Cookie")
+
+
+@pytest.mark.parametrize("name", HEADER_NAMES + WIRE_ONLY_NAMES)
+def test_header_names_and_the_apikey_parameter_are_written_once_in_the_package(name):
+    # a name used as a name (a constant equal to it, in any case, as text or bytes), not a message that mentions it
+    places = sorted({str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py") for c in _constants(p)
+                     if (c.value.decode("latin-1") if isinstance(c.value, bytes) else c.value).lower()
+                     == name.lower()})
+    assert places == ["api.py"], f"{name!r} is written in {places}; name it through api.py"
+
+
+def test_the_secret_names_are_listed_once_in_the_package():
+    # the cache's ignored parameters and the redaction of logs once kept two lists sharing half their names; a
+    # list of two or more names only a credential goes by (client_id and client_secret are also Python names)
+    secret = {n.lower() for n in SECRET_NAMES} - {"client_id", "client_secret", "api_key", "token", "secret"}
+    places = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            items = node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set)) else []
+            named = [e.value for e in items if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                     and e.value.lower() in secret]
+            joined = node.value.lower().split("|") if isinstance(node, ast.Constant) and \
+                isinstance(node.value, str) and "|" in node.value else []
+            if len(named) >= 2 or len(secret.intersection(joined)) >= 2:
+                places.append(str(path.relative_to(PACKAGE)))
+    assert sorted(set(places)) == ["api.py"], f"secret names are listed in {sorted(places)}; list them in api.py only"

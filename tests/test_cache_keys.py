@@ -1,5 +1,6 @@
 """Cache keys and filters, without a server: what is keyed how, and what may never be stored."""
 
+import pytest
 import requests
 
 from patsnap_analytics.api import ENDPOINTS
@@ -11,6 +12,10 @@ from patsnap_analytics.cache import (
     image_placeholder,
     make_session,
 )
+from patsnap_analytics.query import DesignQuery
+from patsnap_analytics.searcher import page_plan, page_request
+from patsnap_analytics.stats import ClientStats
+from patsnap_analytics.transport import Transport
 
 SEARCH = "https://connect.patsnap.com/image-search/search-id"
 
@@ -122,3 +127,55 @@ def test_requests_cache_itself_stores_no_post_and_the_transport_stores_only_sear
     assert cache_settings(SearchKeyer())["allowable_methods"] == ("GET",)
     stored = {e.name for e in ENDPOINTS.values() if (e.method == "GET" or e.params_in == "json") and e.http_cached}
     assert stored == {"search-id", "results", "image-single", "image-single-beta", "image-multiple"}
+
+
+@pytest.mark.parametrize("endpoint", ["search-id", "image-single", "image-single-beta", "image-multiple"])
+def test_every_page_is_sent_as_the_request_it_is_stored_and_looked_up_under(endpoint):
+    # issue 24: the key and the call of a page are one request (searcher.page_request) with the images named two
+    # ways — by hash for the key, by upload URL (and a results page by its search id) for the call — which the
+    # keyer reads as one entry; before, two hand-built copies had to agree field by field
+    keyer = SearchKeyer()
+    transport = Transport(requests.Session(), base_url="https://connect.patsnap.com", auth=None, stats=ClientStats())
+    hashes = ["a" * 64, "b" * 64][: 2 if endpoint == "image-multiple" else 1]
+    uploads = [f"https://img.example/u/{i}.png" for i in range(len(hashes))]
+    for url, sha in zip(uploads, hashes, strict=True):
+        keyer.register(url, f"sha256:{sha}")
+    keyer.register("S-1", f"sha256:{hashes[0]}")  # what the searcher registers for a search's search id
+    design_query = DesignQuery(endpoint=endpoint, limit=250, country=["US", "CN"])
+    pages = page_plan(design_query)
+    assert len(pages) == 3
+    for page in pages:
+        key = page_request(page, design_query, [image_placeholder(s) for s in hashes])
+        sent = page_request(page, design_query, uploads, search_id="S-1")
+        assert key.operation is sent.operation is page.operation
+        assert keyer(transport.key_request(key.operation, key.params, key.body)) == \
+            keyer(transport.key_request(sent.operation, sent.params, sent.body))
+        assert "S-1" in str(sent.params) or uploads[0] in str(sent.params) + str(sent.body)  # the wire form
+        assert uploads[0] not in str(key.params) + str(key.body)  # the key never holds an upload URL
+
+
+def test_a_field_added_to_a_page_s_request_is_in_its_key_and_its_call_alike(sb, drawing, monkeypatch):
+    # "change one field, both change": a request edited in page_request alone still hits the cache, because the
+    # look-up and the stored answer come from the same request (and the field did reach the stored key)
+    from patsnap_analytics import searcher as searcher_module
+    from tests.conftest import calls, client_for
+
+    original = searcher_module.page_request
+
+    def with_probe(*args, **kwargs):
+        request = original(*args, **kwargs)
+        if request.body is not None:
+            return searcher_module.PageRequest(request.operation, request.params, {**request.body, "probe": "1"})
+        return searcher_module.PageRequest(request.operation, {**request.params, "probe": "1"})
+
+    for endpoint in ("search-id", "image-single", "image-multiple"):
+        client = client_for(sb, cache=":memory:")
+        target = [drawing] if endpoint == "image-multiple" else drawing
+        monkeypatch.setattr(searcher_module, "page_request", with_probe)
+        client.search_designs(target, endpoint=endpoint, limit=150)
+        sent = sum(calls(sb).values())
+        again = client.search_designs(target, endpoint=endpoint, limit=150)
+        assert sum(calls(sb).values()) == sent and again.attrs["calls_spent"] == 0, endpoint
+        monkeypatch.setattr(searcher_module, "page_request", original)
+        client.search_designs(target, endpoint=endpoint, limit=150)  # the stored pages carry the probe: missed
+        assert sum(calls(sb).values()) == sent + 2, endpoint

@@ -68,7 +68,7 @@ def test_wrong_key_raises_auth_error_without_retrying(sb, drawing):
         client.search_designs(drawing)
     err = info.value
     assert err.credential == "api_key" and isinstance(err, errors.AuthError)
-    assert err.error_code == 67200003 and err.http_status == 200 and err.endpoint == UPLOAD
+    assert err.error_code == 67200003 and err.http_status == 200 and err.path == UPLOAD
     assert str(err).startswith("the API refused the api key sk-s… given as api_key=: check that it is the whole key")
     assert "sk-sandbox-wrong" not in str(err)
     assert sb.stats[UPLOAD] == 1 and sb.stats[SEARCH] == 0
@@ -86,13 +86,13 @@ def test_wrong_oauth_secret_is_said_at_the_token_call_once(sb, drawing):
     with pytest.raises(errors.CredentialsRejectedError) as info:
         client.search_designs(drawing)
     err = info.value
-    assert err.credential == "client_credentials" and err.endpoint == TOKEN and err.error_code == 67200003
+    assert err.credential == "client_credentials" and err.path == TOKEN and err.error_code == 67200003
     assert f"refused the client id {sb.client_id[:4]}… and its secret (client_id=, client_secret=)" in str(err)
     assert "nope" not in str(err)
     assert calls(sb) == {TOKEN: 1, UPLOAD: 0, SEARCH: 0}  # a refused id/secret is not "refreshed" a second time
 
 
-def test_token_of_another_client_gets_67200009_then_one_refresh(sb, drawing):
+def test_token_of_another_client_gets_67200009_then_one_renewal(sb, drawing):
     other_id, other_secret = sb.add_client()
     client = client_for(sb, auth="oauth", cache=False)
     client.search_designs(drawing, limit=2)
@@ -103,14 +103,14 @@ def test_token_of_another_client_gets_67200009_then_one_refresh(sb, drawing):
     assert codes.get("67200009") == 1 and sb.stats[TOKEN] == 2
 
 
-def test_token_errors_are_raised_after_one_refresh(sb, drawing):
+def test_token_errors_are_raised_after_one_renewal(sb, drawing):
     client = client_for(sb, auth="oauth", cache=False)
     client.search_designs(drawing, limit=2)
     client.auth._secret = Secret("rotated-away")  # the refresh itself will now fail
     sb.advance_clock(4000)
     with pytest.raises(errors.CredentialsRejectedError) as info:
         client.search_designs(drawing, limit=3)
-    assert info.value.endpoint == TOKEN and sb.stats[TOKEN] == 2
+    assert info.value.path == TOKEN and sb.stats[TOKEN] == 2
     assert info.value.credential == "client_credentials"  # the expired token was fine to drop; the secret is not
     assert "rotated-away" not in str(info.value)
 
@@ -261,7 +261,7 @@ def test_every_documented_error_code_raises_its_class_over_http(sb, drawing, cod
     with pytest.raises(expected) as info:
         client.search_designs(url, limit=3)
     err = info.value
-    assert type(err) is expected and err.error_code == code and err.http_status == 200 and err.endpoint == SEARCH
+    assert type(err) is expected and err.error_code == code and err.http_status == 200 and err.path == SEARCH
     assert err.error_msg  # the vendor's message travels with the exception
     # transient codes are retried to the bound; the rest are raised at once (an api-key client cannot refresh)
     assert sb.stats[SEARCH] == (3 if cls.retryable else 1)
@@ -284,3 +284,17 @@ def test_a_vanished_upload_url_is_renewed_once(sb, drawing):
     with pytest.raises(errors.UploadRejectedError):
         client.search_designs(drawing, limit=4)
     assert calls(sb) == {TOKEN: 0, UPLOAD: 2, SEARCH: 4}
+
+
+def test_the_client_has_every_part_the_modules_below_it_type_it_with():
+    # issue 24: report, exports, widgets and workflows typed their client as Any; they name protocols.ClientLike
+    # now, which must stay what Client offers (a member missing here is an AttributeError there, at run time)
+    from patsnap_analytics.client import Client
+    from patsnap_analytics.protocols import ClientLike, FetchesImages
+
+    client = Client(api_key="sk-example", cache=False)
+    members = {name for protocol in (ClientLike, FetchesImages)
+               for name in (*protocol.__annotations__, *vars(protocol)) if not name.startswith("_")}
+    assert members >= {"searcher", "transport", "stats", "verdicts", "search_designs", "fetch_image"}
+    assert isinstance(client, ClientLike) and isinstance(client, FetchesImages)
+    assert all(hasattr(client, name) for name in members), sorted(n for n in members if not hasattr(client, n))

@@ -1,4 +1,4 @@
-"""Issue 20, part 2: every entry point resolves the client's defaults in one place (``searcher.search_query``).
+"""Issue 20, part 2: every entry point resolves the client's defaults in one place (``searcher.design_query_for``).
 
 ``pa.connect(endpoint="image-single").search_many(images)`` used to search ``/image-search/search-id``: the
 client's default endpoint reached ``search_designs`` only. Each entry point — ``search_designs``,
@@ -100,3 +100,20 @@ def test_the_app_starts_at_the_client_default_and_searches_what_its_form_shows(s
     app.form.endpoint.value = "search-id"  # what the form shows is what is searched
     app.search()
     assert app.error is None and searched(sb) == {SINGLE: 2, SEARCH: 2}
+
+
+def test_a_design_query_made_beforehand_is_searched_as_it_is(sb, rich_client, query_images):
+    # issue 24: Client took no DesignQuery, so the app turned its form's query into a dict and back
+    from patsnap_analytics.query import DesignQuery
+
+    wanted = DesignQuery(endpoint="search-id", country=["US", "CN"], limit=5)
+    df = rich_client.search_designs(query_images[0], design_query=wanted)  # its endpoint, not the client's
+    assert searched(sb) == {SEARCH: 1} and len(df) <= 5
+    assert df.attrs["filters"] == wanted.filters() and set(df["country"]) <= {"US", "CN"}
+    more = rich_client.search_designs(query_images[0], design_query=wanted, limit=7)  # keywords change it
+    assert len(more) == 7 and searched(sb) == {SEARCH: 2}
+    rich_client.search_many(query_images[:2], design_query=wanted, progress=False)
+    assert searched(sb) == {SEARCH: 3}  # the first image's answer is cached: one call for the second
+    with pytest.raises(ValidationError, match="design_query: must be a DesignQuery, got dict"):
+        rich_client.search_designs(query_images[0], design_query={"limit": 5})
+    assert searched(sb) == {SEARCH: 3}

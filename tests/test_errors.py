@@ -20,7 +20,7 @@ RETRYABLE = {68300005, 68300006, 68300008, 67200001, 67200002}
 def test_each_code_maps_to_its_class(code, cls):
     assert e.error_for_code(code) is cls
     err = e.error_from_envelope({"status": False, "error_code": code, "error_msg": "m"}, http_status=200,
-                                endpoint="/image-search/search-id")
+                                path="/image-search/search-id")
     assert type(err) is cls and err.error_code == code and err.http_status == 200
     assert err.retryable == (code in RETRYABLE)
     assert isinstance(err, e.PatsnapError)
@@ -34,7 +34,7 @@ def test_http_statuses_without_a_code():
 
 
 def test_errors_pickle_for_worker_processes():
-    err = e.DailyQuotaExceededError("quota", error_code=67200007, http_status=200, endpoint="/x")
+    err = e.DailyQuotaExceededError("quota", error_code=67200007, http_status=200, path="/x")
     back = pickle.loads(pickle.dumps(err))
     assert type(back) is e.DailyQuotaExceededError and back.error_code == 67200007
     v = pickle.loads(pickle.dumps(e.ValidationError("limit", "bad")))
@@ -42,5 +42,5 @@ def test_errors_pickle_for_worker_processes():
 
 
 def test_garbled_error_code_is_tolerated():
-    err = e.error_from_envelope({"status": False, "error_code": "abc"}, http_status=200, endpoint="/x")
+    err = e.error_from_envelope({"status": False, "error_code": "abc"}, http_status=200, path="/x")
     assert type(err) is e.APIError and err.error_code is None

@@ -28,7 +28,7 @@ from tests.conftest import client_for
 
 SPEC_FILE = Path(__file__).resolve().parents[1].parent / "shared" / "api-spec" / "patsnap-image-ops.json"
 # the API's paths, written out here as the tests' own spec
-SEARCH_ID, RESULTS = "/image-search/search-id", "/image-search/results"
+SEARCH_ID, RESULTS, UPLOAD = "/image-search/search-id", "/image-search/results", "/image-search/image-upload"
 SINGLE, BETA, MULTIPLE = "/search/patent/image-single", "/search/patent/image-single/beta", "/search/patent/image-multiple"
 JSON_PATHS = {"image-single": SINGLE, "image-single-beta": BETA, "image-multiple": MULTIPLE}
 _TEXT = {"type": ["string", "null"]}
@@ -315,6 +315,7 @@ def test_a_failed_page_keeps_the_earlier_pages_and_says_which_ranks_are_missing(
 
 def test_a_refusal_names_the_endpoint_and_is_not_paid_twice(sb, drawing):
     client = client_for(sb, cache=":memory:")
+    client.upload_image(drawing)  # the refusal scripted next is the search's, not the upload's
     sb.fail_next(67200004)
     with pytest.raises(PermissionDeniedError) as info:
         client.search_designs(drawing, endpoint="image-single", limit=5)
@@ -325,6 +326,19 @@ def test_a_refusal_names_the_endpoint_and_is_not_paid_twice(sb, drawing):
         client.search_designs(drawing, endpoint="image-single", limit=7)
     assert sb.stats[SINGLE] == before and client.stats.as_dict()["refusals_remembered"] == 1
     assert len(client.search_designs(drawing, endpoint="image-single-beta", limit=5)) == 5
+
+
+def test_an_upload_s_refusal_is_not_remembered_as_the_search_endpoint_s(sb, drawing):
+    # issue 24: the upload happened inside the search call's refusal handling, so a 67200004 answered to the
+    # upload was blamed on image-single, named it unlicensed and blocked it (no call sent) for the client's life
+    client = client_for(sb, cache=":memory:")
+    sb.fail_next(67200004)
+    with pytest.raises(PermissionDeniedError) as info:
+        client.search_designs(drawing, endpoint="image-single", limit=5)
+    assert "licence for the image-single" not in str(info.value) and info.value.path == UPLOAD
+    before = sb.stats[SINGLE]
+    assert len(client.search_designs(drawing, endpoint="image-single", limit=5)) == 5
+    assert sb.stats[SINGLE] == before + 1 and client.stats.as_dict()["refusals_remembered"] == 0
 
 
 def test_json_searches_are_cached_by_image_and_body_never_uploads_or_tokens(sb, drawing, tmp_path):

@@ -50,6 +50,16 @@ def test_the_schema_fuzzed_is_the_one_served(sb):
     assert requests.get(f"{sb.url}/openapi.json", timeout=10).json() == _served_schema()
 
 
+def test_the_sandbox_documents_each_answer_with_the_schema_the_client_checks_it_with():
+    # issue 24: the answers were described twice (api.py's JSON schemas, pydantic models in sandbox/schemas.py)
+    from patsnap_analytics.api import ENDPOINTS, answer_schema
+
+    served = _served_schema()["paths"]
+    for operation in ENDPOINTS.values():
+        documented = served[operation.path][operation.method.lower()]["responses"]["200"]
+        assert documented["content"]["application/json"]["schema"] == answer_schema(operation), operation.name
+
+
 @schema.parametrize()
 @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_the_sandbox_conforms_to_its_schema_and_never_fails(case, sb):

@@ -162,7 +162,7 @@ def test_a_token_answer_without_a_token_is_a_protocol_error_not_a_crash(token_st
                        retry=RetryPolicy(max_attempts=1))
     with pytest.raises(errors.ProtocolError) as info:
         client.search_designs(IMAGE_URL, limit=2)
-    assert info.value.endpoint == "/oauth/token" and info.value.field == "token"
+    assert info.value.path == "/oauth/token" and info.value.field == "token"
     assert "my-secret" not in str(info.value)
     assert [r["path"] for r in api.received] == ["/oauth/token"]  # no search went out without a token
 

@@ -140,9 +140,26 @@ def test_status_breakdown_on_an_unlabelled_frame_says_how_to_label_it():
     with pytest.raises(ValueError, match=r"simple_legal_status_label.*client\.label\(df, by='simple_legal_status'\)"):
         plots.status_breakdown(results())
     with pytest.raises(ValueError, match=r"legal_status_label.*by='legal_status'"):
-        plots.status_breakdown(results(), by="legal_status")
-    with pytest.raises(ValueError, match="by: must be"):
-        plots.status_breakdown(results(), by="country")
+        plots.status_breakdown(results(), status="legal_status")
+    with pytest.raises(ValueError, match="status: must be"):
+        plots.status_breakdown(results(), status="country")
+
+
+def test_the_breakdowns_old_by_keyword_still_names_the_counted_column_with_a_deprecation_warning():
+    # by= groups in every chart now; the column a breakdown counts is status= / assignee= (issue 24)
+    df = enriched(results()).assign(legal_status_label="Granted")
+    df["original_assignee"] = df["current_assignee"].str.upper()  # the filer, told apart from today's holder
+    with pytest.warns(DeprecationWarning, match=r"status_breakdown\(by=...\) is renamed status="):
+        old = plots.status_breakdown(df, by="legal_status")
+    assert [t.get_text() for t in old.get_yticklabels()] == ["Granted"]
+    for chart in (plots.assignee_breakdown, plots.assignee_office_heatmap):
+        new = chart(df, assignee="original_assignee")
+        with pytest.warns(DeprecationWarning, match=r"\(by=...\) is renamed assignee="):
+            old = chart(df, by="original_assignee")
+        ticks = [t.get_text() for t in old.get_yticklabels()]
+        assert ticks == [t.get_text() for t in new.get_yticklabels()] and "ACME INC." in ticks
+        assert old.get_title() == new.get_title()
+    plt.close("all")
 
 
 def test_loc_breakdown_labels_bars_with_code_and_name():

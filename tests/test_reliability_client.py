@@ -149,7 +149,7 @@ def test_a_malformed_answer_is_a_protocol_error_and_never_stored(tmp_path, case)
         for attempt in (1, 2):  # the repeat asks again (nothing was stored) and fails the same clear way
             with pytest.raises(errors.ProtocolError) as info:
                 client.search_designs(IMAGE, limit=3)
-            assert info.value.endpoint == SEARCH and info.value.field.startswith(field)
+            assert info.value.path == SEARCH and info.value.field.startswith(field)
             assert api.calls(SEARCH) == attempt
         assert stored_answers(client) == 0
 

@@ -33,7 +33,7 @@ def test_a_number_is_searched_by_its_drawing_s_link_and_a_second_run_costs_nothi
     assert len(df) == 20 and set(df["query"]) == {source.patent_pn}
     assert set(df["query_key"]) == {f"pn:{source.patent_pn}"}
     assert df.iloc[0]["patent_id"] == source.patent_id and float(df.iloc[0]["score"]) == pytest.approx(1.0)
-    facts = df.attrs["sources"][source.patent_pn]
+    facts = df.attrs["source_patents"][source.patent_pn]
     assert (facts["patent_id"], facts["application_date"], facts["office"]) == (
         source.patent_id, source.apdt.date().isoformat(), source.country)
     again = client.search_like(source.patent_pn, limit=20, progress=False)
@@ -52,7 +52,7 @@ def test_prior_art_finds_only_designs_filed_before_the_source_and_leaves_it_out(
     earlier = meta[meta.apdt < source.apdt]
     assert len(df) == min(100, len(earlier)) and set(df["total_count"]) == {len(earlier)}
     assert (df["application_date"] < source.apdt).all() and source.patent_id not in set(df["patent_id"])
-    facts = df.attrs["sources"][source.patent_pn]
+    facts = df.attrs["source_patents"][source.patent_pn]
     assert facts["filed_before"] == source.apdt.date().isoformat()
     assert df.attrs["workflow"] == {"kind": "search_like", "prior_art": True}
     assert spent(sb) == {PN: 1, DRAWING: 1, SINGLE: 1}

@@ -106,12 +106,12 @@ ROUND_TRIP = [
 
 @pytest.mark.parametrize("query", ROUND_TRIP, ids=lambda q: q.describe()[:40])
 def test_form_round_trips_queries(query):
-    form = FilterForm.from_query(query)
+    form = FilterForm.from_design_query(query)
     assert form.valid and form.messages == {}
-    assert form.query == query
+    assert form.design_query == query
     other = FilterForm()
-    other.query = query
-    assert other.query == query
+    other.design_query = query
+    assert other.design_query == query
     # the widget values are what the analyst sees: labels for codes, the canonical LOC text
     assert other.loc.value == (query.loc or "")
 
@@ -127,7 +127,7 @@ def test_form_multi_selects_show_labels_and_send_codes():
     form.field.value = "PBD"
     form.order.value = "asc"
     form.limit.value = 42
-    q = form.query
+    q = form.design_query
     assert (q.simple_legal_status, q.country, q.field, q.order, q.limit) == ((1, 2), ("US",), "PBD", "asc", 42)
     assert form.limit.min == 1 and form.limit.max == 1100
 
@@ -142,7 +142,7 @@ def test_form_invalid_loc_shows_the_parser_message_and_turns_invalid():
     assert "expected a Locarno code" in form.messages["loc"]
     assert "expected a Locarno code" in form._message_widgets["loc"].value
     with pytest.raises(ValidationError):
-        _ = form.query
+        _ = form.design_query
     form.loc.value = "14-03 or 14"
     assert form.valid is True and validity == [False, True] and form.messages == {}
     assert form._message_widgets["loc"].value == ""
@@ -159,7 +159,7 @@ def test_form_flags_every_bad_widget_and_cross_field_rules():
     assert not form.valid
     assert "must not be after apply_end_time" in form.messages["apply_start_time"]
     form.dates["apply_end_time"].value = None
-    assert form.valid and form.query.apply_start_time == date(2021, 1, 1)
+    assert form.valid and form.design_query.apply_start_time == date(2021, 1, 1)
 
 
 # ---------------------------------------------------------------------------------------------- ImagePicker
@@ -376,13 +376,13 @@ def test_app_state_is_small_and_secret_free(sb, client):
 
 def test_form_offers_the_endpoint_and_a_model_for_its_patent_type():
     form = FilterForm()
-    assert form.patent_type.disabled and form.model.disabled and "model" not in form.query.filters()
+    assert form.patent_type.disabled and form.model.disabled and "model" not in form.design_query.filters()
     form.endpoint.value = "image-single"
     assert not form.model.disabled and [v for _, v in form.model.options] == [1, 2]
     form.patent_type.value = "U"
     assert [v for _, v in form.model.options] == [4, 3] and form.model.value == 4
-    assert form.valid and (form.query.endpoint, form.query.patent_type, form.query.model) == ("image-single", "U", 4)
-    again = FilterForm.from_query(DesignQuery(endpoint="image-multiple", model=2))
+    assert form.valid and (form.design_query.endpoint, form.design_query.patent_type, form.design_query.model) == ("image-single", "U", 4)
+    again = FilterForm.from_design_query(DesignQuery(endpoint="image-multiple", model=2))
     assert (again.endpoint.value, again.model.value) == ("image-multiple", 2)
 
 
@@ -434,7 +434,7 @@ def test_statuses_are_checkboxes_with_pct_stages_and_the_detailed_status_folded(
                    if code == 3)
     granted.value = True
     assert legal_section.titles == ("Legal status (detailed) (1 ticked)",)  # a folded filter never hides
-    assert form.valid and (form.query.simple_legal_status, form.query.legal_status) == ((1,), (3,))
+    assert form.valid and (form.design_query.simple_legal_status, form.design_query.legal_status) == ((1,), (3,))
 
 
 def test_offices_are_checkboxes_the_rare_ones_folded_and_loaded_from_a_query():
@@ -444,8 +444,8 @@ def test_offices_are_checkboxes_the_rare_ones_folded_and_loaded_from_a_query():
     assert form.country.fold_boxes == [None]  # 100-odd rare offices cost nothing until opened
     form.country.fold_panels[0].selected_index = 0
     assert len(form.country.fold_boxes[0]) == len(codes.OFFICES) - len(shown)
-    again = FilterForm.from_query(DesignQuery(country=["BX", "US"]))
-    assert again.query.country == ("BX", "US") and again.country.fold_titles()[0].endswith("(1 ticked)")
+    again = FilterForm.from_design_query(DesignQuery(country=["BX", "US"]))
+    assert again.design_query.country == ("BX", "US") and again.country.fold_titles()[0].endswith("(1 ticked)")
 
 
 def test_order_is_offered_only_when_sorting_by_a_date():
@@ -454,10 +454,10 @@ def test_order_is_offered_only_when_sorting_by_a_date():
     form.field.value = "PBD"
     assert not form.order.disabled
     form.order.value = "asc"
-    assert (form.query.field, form.query.order) == ("PBD", "asc")
+    assert (form.design_query.field, form.design_query.order) == ("PBD", "asc")
     form.field.value = ""
-    assert form.order.disabled and form.order.value == "desc" and form.query.order == "desc"
-    assert FilterForm.from_query(DesignQuery(order="asc")).query.order == "desc"
+    assert form.order.disabled and form.order.value == "desc" and form.design_query.order == "desc"
+    assert FilterForm.from_design_query(DesignQuery(order="asc")).design_query.order == "desc"
 
 
 def test_loc_picker_finds_classes_by_words_and_writes_the_expression(sb, client, query_images):
@@ -471,13 +471,13 @@ def test_loc_picker_finds_classes_by_words_and_writes_the_expression(sb, client,
     picker.words.value = "phone"  # a second search keeps the first choice visible and ticked
     assert picker.matches.value == ("10-02",) and "14-03" in [code for _, code in picker.matches.options]
     picker.matches.value = ("10-02", "14-03")
-    assert form.query.loc == "10-02 OR 14-03"
+    assert form.design_query.loc == "10-02 OR 14-03"
     picker.matches.value = ("14-03",)
     assert form.loc.value == "14-03"
     form.loc.value = "14 and not 14-03"  # typed by hand: kept whole, a tick joins it with OR
     assert picker.matches.value == ()
     picker.matches.value = ("14-03",)
-    assert form.query.loc == "14 AND NOT 14-03 OR 14-03"
+    assert form.design_query.loc == "14 AND NOT 14-03 OR 14-03"
     form.loc.value = "(14 AND"
     assert picker.matches.disabled and "Fix the LOC expression" in picker.message.value
     picker.words.value = "zzzz"

@@ -27,7 +27,7 @@ def test_a_malformed_number_answer_is_that_row_s_failure_and_never_recorded(tmp_
         df = client.search_like(["USD0900001S"], progress=False)
         [failure] = df.attrs["failures"]
         assert failure["error"] == "ProtocolError" and PN in failure["message"] and "patent_id" in failure["message"]
-        assert client.sources.unresolved(["USD0900001S"]) == ["USD0900001S"]  # nothing was kept
+        assert client.source_patents.unresolved(["USD0900001S"]) == ["USD0900001S"]  # nothing was kept
         assert api.calls(PN) == 3 and api.calls(SEARCH) == 0  # retried twice, as any malformed answer, then given up
 
 

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..api import UPLOAD
+from ..api import APIKEY_PARAM, UPLOAD
 from .sample import DEFAULT_DESIGNS
 
 __all__ = ["add_sandbox_parser", "main", "run"]
@@ -217,7 +217,7 @@ def _serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int
         print(f"  client secret:  {sandbox.client_secret}")
         print(f"  stats:          {sandbox.url}/_sandbox/stats")
         print(f'  try:            curl -F image=@drawing.png "{sandbox.url}{UPLOAD.path}'
-              f'?apikey={sandbox.api_key}"')
+              f'?{APIKEY_PARAM}={sandbox.api_key}"')
         print("Press Ctrl+C to stop.", flush=True)
         stop = stop or threading.Event()
         try:

@@ -362,8 +362,8 @@ class Engine:
             self._keyword_cache[keyword] = mask
         return mask
 
-    def filter_mask(self, query: DesignQuery) -> np.ndarray:
-        """Boolean mask over designs: which satisfy every filter of ``query`` (sorting and limit ignored).
+    def filter_mask(self, design_query: DesignQuery) -> np.ndarray:
+        """Boolean mask over designs: which satisfy every filter of ``design_query`` (sorting and limit ignored).
 
         Example:
             >>> import tempfile
@@ -375,31 +375,31 @@ class Engine:
             (True, dtype('bool'))
         """
         mask = np.ones(self._n, bool)
-        if query.loc_expr is not None:
-            mask &= query.loc_expr.evaluate(self._loc_term)
-        if query.assignees:
-            needles = [a.casefold() for a in query.assignees]
+        if design_query.loc_expr is not None:
+            mask &= design_query.loc_expr.evaluate(self._loc_term)
+        if design_query.assignees:
+            needles = [a.casefold() for a in design_query.assignees]
             hit = np.array([any(n in u for n in needles) for u in self._assignee_lower], bool)
             mask &= hit[self._assignee_codes] if hit.size else False
-        if query.legal_status:
-            mask &= np.isin(self._legal, query.legal_status)
-        if query.simple_legal_status:
-            mask &= np.isin(self._simple, query.simple_legal_status)
-        if query.country:
-            wanted = [self._office_index[c] for c in query.country if c in self._office_index]
+        if design_query.legal_status:
+            mask &= np.isin(self._legal, design_query.legal_status)
+        if design_query.simple_legal_status:
+            mask &= np.isin(self._simple, design_query.simple_legal_status)
+        if design_query.country:
+            wanted = [self._office_index[c] for c in design_query.country if c in self._office_index]
             mask &= np.isin(self._country_codes, wanted)
-        if query.main_field:
-            mask &= self._keyword_mask(query.main_field.casefold())
-        for bound, column, upper in ((query.apply_start_time, "apdt", False), (query.apply_end_time, "apdt", True),
-                                     (query.public_start_time, "pbdt", False),
-                                     (query.public_end_time, "pbdt", True)):
+        if design_query.main_field:
+            mask &= self._keyword_mask(design_query.main_field.casefold())
+        for bound, column, upper in ((design_query.apply_start_time, "apdt", False), (design_query.apply_end_time, "apdt", True),
+                                     (design_query.public_start_time, "pbdt", False),
+                                     (design_query.public_end_time, "pbdt", True)):
             if bound is not None:
                 mask &= _date_bound(self._dates[column], bound, upper)
         return mask
 
     # -- search --
 
-    def search(self, image: bytes | np.ndarray | Image.Image, query: DesignQuery) -> SearchResult:
+    def search(self, image: bytes | np.ndarray | Image.Image, design_query: DesignQuery) -> SearchResult:
         """Exact top-``query.limit`` designs for ``image`` under ``query``'s filters and sort order.
 
         Sorted by similarity: score desc, ties by design number. By a date field: that date in
@@ -414,9 +414,9 @@ class Engine:
             >>> len(r.hits), r.hits[0].design, all(0 <= h.score <= 1 for h in r.hits)
             (5, 5, True)
         """
-        return self.search_feature(self.query_feature(image), query)
+        return self.search_feature(self.query_feature(image), design_query)
 
-    def search_feature(self, q: QueryFeature, query: DesignQuery) -> SearchResult:
+    def search_feature(self, q: QueryFeature, design_query: DesignQuery) -> SearchResult:
         """:meth:`search` for a query feature already computed (:meth:`query_feature`): scoring only, no
         decoding, so a server can decode outside its search lock.
 
@@ -429,20 +429,20 @@ class Engine:
             5
         """
         scores = self.scores_for(q)
-        candidates = np.flatnonzero(self.filter_mask(query))
+        candidates = np.flatnonzero(self.filter_mask(design_query))
         total = int(candidates.size)
-        k = min(query.limit, total)
+        k = min(design_query.limit, total)
         if k == 0:
             return SearchResult([], total)
         cand_scores = scores[candidates]
-        if query.field is None:  # candidates ascend, so _top's ties by position are ties by design number
+        if design_query.field is None:  # candidates ascend, so _top's ties by position are ties by design number
             hits = [Hit(int(candidates[i]), self.best_view(int(candidates[i]), q), float(cand_scores[i]))
                     for i in _top(cand_scores, k)]
             return SearchResult(hits, total)
-        days = self._dates[{"APD": "apdt", "PBD": "pbdt", "ISD": "isdt"}[query.field]][candidates]
+        days = self._dates[{"APD": "apdt", "PBD": "pbdt", "ISD": "isdt"}[design_query.field]][candidates]
         missing = np.isnat(days)
         key = days.astype("int64")
-        key = np.where(missing, 0, -key if query.order == "desc" else key)
+        key = np.where(missing, 0, -key if design_query.order == "desc" else key)
         primary = np.where(missing, np.iinfo(np.int64).max, key)
         if total > k:
             kth = np.partition(primary, k - 1)[k - 1]

@@ -17,13 +17,14 @@ import hashlib
 import re
 import secrets
 from datetime import UTC
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from .protocol import ApiFailure, error_envelope
-from .schemas import ErrorEnvelope
+from .schemas import error_docs
 from .state import SandboxState, Upload
 
 __all__ = ["MAX_URL_LENGTH", "SIGNED_LINK_LIFETIME", "absolute", "add_file_routes", "issued_image", "local_file",
@@ -150,7 +151,7 @@ def local_file(state: SandboxState, path: str) -> tuple[bytes, str] | str | None
 
 
 def add_file_routes(app: FastAPI, state: SandboxState) -> None:
-    not_found = {404: {"model": ErrorEnvelope, "description": "no such file (or the upload expired)"}}
+    not_found: dict[int | str, dict[str, Any]] = {404: error_docs("no such file (or the upload expired)")}
 
     def serve(path: str) -> Response:
         found = local_file(state, path)

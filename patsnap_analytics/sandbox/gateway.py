@@ -55,7 +55,7 @@ async def _send_json(send, payload: dict[str, Any], status: int = 200) -> None:
 
 
 def _bearer(headers: Headers) -> str | None:
-    value = headers.get("authorization")
+    value = headers.get(api.AUTHORIZATION_HEADER)
     if not value:
         return None
     scheme, _, credential = value.strip().partition(" ")
@@ -186,7 +186,8 @@ class GatewayMiddleware:
             return
         if fault == "http_503":
             await send({"type": "http.response.start", "status": 503, "headers": [
-                (b"content-type", b"text/plain"), (b"content-length", b"19"), (b"retry-after", b"1")]})
+                (b"content-type", b"text/plain"), (b"content-length", b"19"),
+                (api.RETRY_AFTER_HEADER.lower().encode(), b"1")]})
             await send({"type": "http.response.body", "body": b"Service Unavailable"})
             return
         if path == TOKEN_PATH:  # the token endpoint authenticates itself and is not billed
@@ -194,7 +195,7 @@ class GatewayMiddleware:
             return
         try:
             params = QueryParams(scope.get("query_string", b"").decode("latin-1"))
-            credential = state.credentials.authenticate(params.get("apikey"), _bearer(Headers(scope=scope)))
+            credential = state.credentials.authenticate(params.get(api.APIKEY_PARAM), _bearer(Headers(scope=scope)))
             scripted = state.faults.next_scripted()
             if scripted is not None:
                 raise ApiFailure(scripted, "scripted fault")

@@ -14,7 +14,7 @@ Example:
     >>> from datetime import datetime
     >>> from patsnap_analytics.sandbox.faults import Clock
     >>> clock = Clock(start=datetime(2026, 11, 2, 15, 0))
-    >>> jobs = JobStore(clock); job_id = jobs.create([b"png"], query=None)
+    >>> jobs = JobStore(clock); job_id = jobs.create([b"png"], design_query=None)
     >>> jobs.lookup(job_id).state(clock.calendar()), jobs.lookup(job_id).ready_at
     ('waiting', datetime.datetime(2026, 11, 3, 8, 0))
     >>> clock.advance(8 * 3600); jobs.lookup(job_id).state(clock.calendar())
@@ -67,7 +67,7 @@ class Job:
     """
 
     images: list[bytes]
-    query: Any
+    design_query: Any
     created: datetime
     ready_at: datetime
     urls: list[str] = field(default_factory=list)
@@ -94,10 +94,10 @@ class JobStore:
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def create(self, images: list[bytes], query: Any, urls: list[str] | None = None) -> str:
+    def create(self, images: list[bytes], design_query: Any, urls: list[str] | None = None) -> str:
         """Store a job and return its id (32 hex digits, as the vendor's task ids look)."""
         now = self.clock.calendar()
-        job = Job(list(images), query, now, night_end(now), list(urls or []))
+        job = Job(list(images), design_query, now, night_end(now), list(urls or []))
         job_id = secrets.token_hex(16)
         with self._lock:
             self._jobs[job_id] = job

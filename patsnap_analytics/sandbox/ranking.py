@@ -138,26 +138,26 @@ class Ranker:
                 self._colour = ColourIndex(self.engine.corpus, np.flatnonzero(self._of_type["U"]))
             return self._colour
 
-    def _scores(self, images: Sequence[bytes], query: DesignQuery, *, linework: bool,
+    def _scores(self, images: Sequence[bytes], design_query: DesignQuery, *, linework: bool,
                 features: Sequence[np.ndarray] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Fused scores (mean over views), the first view's own shape scores and its feature."""
         if features is None:
             features = [self.engine.query_feature(line_drawing(im) if linework else im) for im in images]
         per_view = [self.engine.scores_for(f).astype(np.float64) for f in features]
         fused = per_view[0] if len(per_view) == 1 else np.mean(per_view, axis=0)
-        if query.model == 4:
+        if design_query.model == 4:
             index = self._colour_index()
             colour = np.mean([index.scores(im) for im in images], axis=0)
             fused = (1.0 - COLOUR_WEIGHT) * fused + COLOUR_WEIGHT * colour
         return fused, per_view[0], features[0]
 
-    def _candidates(self, query: DesignQuery) -> np.ndarray:
+    def _candidates(self, design_query: DesignQuery) -> np.ndarray:
         """Designs of the patent type that pass every filter; ``query_text`` (an Analytics query such as
         ``TACD: virtual reality``) must match its words after any field prefix."""
-        if query.stemming and query.main_field:
-            query = query.replace(main_field=_stem(query.main_field))
-        mask = self.engine.filter_mask(query) & self._of_type[query.patent_type or "D"]
-        words = (query.query_text or "").split(":", 1)[-1].strip()
+        if design_query.stemming and design_query.main_field:
+            design_query = design_query.replace(main_field=_stem(design_query.main_field))
+        mask = self.engine.filter_mask(design_query) & self._of_type[design_query.patent_type or "D"]
+        words = (design_query.query_text or "").split(":", 1)[-1].strip()
         if words:
             mask &= self.engine.filter_mask(DesignQuery(main_field=words))
         return mask
@@ -185,7 +185,7 @@ class Ranker:
             return mask
 
     # ------------------------------------------------------------------ ranking
-    def rank(self, images: Sequence[bytes], query: DesignQuery, *, linework: bool = False,
+    def rank(self, images: Sequence[bytes], design_query: DesignQuery, *, linework: bool = False,
              fresh: bool = False, features: Sequence[np.ndarray] | None = None) -> Ranking:
         """The ranking of ``images`` (one, or a design's views) under ``query``, to rank 1,100.
 
@@ -194,45 +194,45 @@ class Ranker:
         ``features``: the images' features computed beforehand (the server decodes outside its search lock).
         """
         key = (tuple(hashlib.sha256(im).hexdigest() for im in images), linework,
-               query.replace(offset=None, limit=1))
+               design_query.replace(offset=None, limit=1))
         with self._colour_lock:
             if key in self._recent and not fresh:
                 self._recent.move_to_end(key)
                 return self._recent[key]
-        ranking = self._rank(images, query, linework=linework, features=features)
+        ranking = self._rank(images, design_query, linework=linework, features=features)
         with self._colour_lock:
             self._recent[key] = ranking
             while len(self._recent) > _RECENT:
                 self._recent.popitem(last=False)
         return ranking
 
-    def _rank(self, images: Sequence[bytes], query: DesignQuery, *, linework: bool,
+    def _rank(self, images: Sequence[bytes], design_query: DesignQuery, *, linework: bool,
               features: Sequence[np.ndarray] | None) -> Ranking:
-        scores, first, first_feature = self._scores(images, query, linework=linework, features=features)
-        candidates = self._candidates(query)
+        scores, first, first_feature = self._scores(images, design_query, linework=linework, features=features)
+        candidates = self._candidates(design_query)
         predicted, in_predicted = None, None
-        if query.model == 1:
-            predicted = self._predict_loc(first, self._of_type[query.patent_type or "D"])
+        if design_query.model == 1:
+            predicted = self._predict_loc(first, self._of_type[design_query.patent_type or "D"])
             in_predicted = self._in_subclass(predicted)
-        if query.score_expansion and candidates.any():
+        if design_query.score_expansion and candidates.any():
             lo, hi = scores[candidates].min(), scores[candidates].max()
             scores = np.where(candidates, (scores - lo) / (hi - lo), scores) if hi > lo else scores
         depth = MAX_RANKS  # every page of this search from one ranking
-        order = self._order(np.flatnonzero(candidates), scores, query, in_predicted, depth)
+        order = self._order(np.flatnonzero(candidates), scores, design_query, in_predicted, depth)
         return Ranking(order, scores, int(candidates.sum()), predicted, in_predicted,
                        lambda design: self.engine.best_view(design, first_feature))
 
-    def _order(self, designs: np.ndarray, scores: np.ndarray, query: DesignQuery, in_predicted: np.ndarray | None,
+    def _order(self, designs: np.ndarray, scores: np.ndarray, design_query: DesignQuery, in_predicted: np.ndarray | None,
                depth: int) -> np.ndarray:
         """The first ``depth`` of ``designs`` in rank order (an exact top-k: ties are kept, then broken)."""
         if designs.size == 0:
             return designs
-        if query.field is None:
+        if design_query.field is None:
             primary = -scores[designs] - (2.0 * in_predicted[designs] if in_predicted is not None else 0.0)
         else:
-            days = self._days[_DATE_COLUMN[query.field]][designs]
+            days = self._days[_DATE_COLUMN[design_query.field]][designs]
             key = days.astype("int64").astype(np.float64)
-            primary = np.where(np.isnat(days), np.inf, -key if query.order == "desc" else key)
+            primary = np.where(np.isnat(days), np.inf, -key if design_query.order == "desc" else key)
         if designs.size > depth:  # keep everything tied with the depth-th key, so ties break by design number
             kth = np.partition(primary, depth - 1)[depth - 1]
             keep = primary <= kth

@@ -17,12 +17,13 @@ from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from ..api import AUTHORIZATION_HEADER, TOKEN, UPLOAD
 from ..errors import InvalidImageError
 from ..images import MAX_IMAGE_BYTES, ImageRef
 from .decoding import decode_cost, over_budget
 from .files import absolute
 from .protocol import TOKEN_PATH, UPLOAD_PATH, ApiFailure, ok_envelope
-from .schemas import ERROR_RESPONSES, TokenResponse, UploadEnvelope, apikey_doc, bearer_doc
+from .schemas import answer_docs, apikey_doc, bearer_doc
 from .state import SandboxState
 
 __all__ = ["add_auth_routes"]
@@ -30,11 +31,11 @@ __all__ = ["add_auth_routes"]
 
 def add_auth_routes(app: FastAPI, state: SandboxState) -> None:
     """Add the token and upload routes serving ``state``."""
-    @app.post(TOKEN_PATH, response_model=TokenResponse, responses=ERROR_RESPONSES, tags=["auth"],
+    @app.post(TOKEN_PATH, responses=answer_docs(TOKEN), tags=["auth"],
               summary="OAuth client credentials: a bearer token")
     async def oauth_token(request: Request, grant_type: str | None = Form(None)) -> JSONResponse:
         """Send ``grant_type=client_credentials`` with ``Authorization: Basic base64(client_id:client_secret)``."""
-        client_id, client_secret = _basic_credentials(request.headers.get("authorization"))
+        client_id, client_secret = _basic_credentials(request.headers.get(AUTHORIZATION_HEADER))
         if not state.credentials.check_client(client_id, client_secret):
             raise ApiFailure(67200003, "wrong client id or client secret")
         if grant_type != "client_credentials":
@@ -44,7 +45,7 @@ def add_auth_routes(app: FastAPI, state: SandboxState) -> None:
         return JSONResponse({"token": token, "token_type": "BearerToken",
                              "expires_in": int(lifetime), "status": "approved"})
 
-    @app.post(UPLOAD_PATH, response_model=UploadEnvelope, responses=ERROR_RESPONSES, tags=["image search"],
+    @app.post(UPLOAD_PATH, responses=answer_docs(UPLOAD), tags=["image search"],
               summary="[P010] Upload an image, get a URL to search with",
               dependencies=[Depends(apikey_doc), Depends(bearer_doc)])
     async def image_upload(

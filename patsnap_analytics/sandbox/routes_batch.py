@@ -31,14 +31,7 @@ from ..query import DesignQuery
 from .files import issued_image
 from .protocol import ApiFailure, ok_envelope
 from .routes_search import rich_answer
-from .schemas import (
-    ERROR_RESPONSES,
-    BatchCreateEnvelope,
-    BatchResultEnvelope,
-    apikey_doc,
-    bearer_doc,
-    search_body_schema,
-)
+from .schemas import answer_docs, apikey_doc, bearer_doc, search_body_schema
 from .state import SandboxState
 
 __all__ = ["add_batch_routes"]
@@ -55,14 +48,14 @@ async def _json_body(request: Request) -> Any:
 
 def _create(state: SandboxState, request: Request, body: Any) -> dict[str, Any]:
     try:
-        query = DesignQuery.from_api_body(IMAGE_SINGLE.name, body)
+        design_query = DesignQuery.from_api_body(IMAGE_SINGLE.name, body)
     except ValidationError as exc:
         raise ApiFailure(INVALID_PARAMETER, str(exc)) from None
     urls = body.get("urls")
     if not isinstance(urls, list) or not 1 <= len(urls) <= MAX_BATCH_IMAGES or not all(isinstance(u, str) for u in urls):
         raise ApiFailure(INVALID_PARAMETER, f"urls: required, a list of 1 to {MAX_BATCH_IMAGES} image URLs")
     images = [issued_image(state, request, u) for u in urls]  # read now: nothing is fetched later
-    return {"job_id": state.jobs.create(images, query, urls)}
+    return {"job_id": state.jobs.create(images, design_query, urls)}
 
 
 def _result(state: SandboxState, request: Request, task_id: str) -> dict[str, Any]:
@@ -74,7 +67,7 @@ def _result(state: SandboxState, request: Request, task_id: str) -> dict[str, An
         return {"status": status}
     if job.results is None:  # computed once, as that night found them
         night = job.ready_at.date()
-        answers = [rich_answer(state, request, [image], job.query, day=night) for image in job.images]
+        answers = [rich_answer(state, request, [image], job.design_query, day=night) for image in job.images]
         state.jobs.finish(job, [{"url": url, **answer} for url, answer in zip(job.urls, answers, strict=True)])
     return {"status": status, "search_result": job.results,
             "total_search_result_count": sum(r["total_search_result_count"] for r in job.results)}
@@ -94,9 +87,9 @@ def add_batch_routes(app: FastAPI, state: SandboxState) -> None:
         return JSONResponse(ok_envelope(await run_in_threadpool(_create, state, request, payload)))
 
     create.__doc__ = f"{BATCH_CREATE.summary}. Bad bodies are answered 68300004."
-    app.add_api_route(BATCH_CREATE.path, create, methods=["POST"], response_model=BatchCreateEnvelope,
-                      responses=ERROR_RESPONSES, tags=["overnight batch"], dependencies=_AUTH, name=BATCH_CREATE.name,
-                      summary=f"[{BATCH_CREATE.operation}] Create an overnight image search job",
+    app.add_api_route(BATCH_CREATE.path, create, methods=["POST"],
+                      responses=answer_docs(BATCH_CREATE), tags=["overnight batch"], dependencies=_AUTH, name=BATCH_CREATE.name,
+                      summary=f"[{BATCH_CREATE.operation_id}] Create an overnight image search job",
                       openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": body}}}})
 
     async def result(request: Request, task_id: str = Query(..., max_length=64, description="the job's id")
@@ -105,8 +98,8 @@ def add_batch_routes(app: FastAPI, state: SandboxState) -> None:
         return JSONResponse(ok_envelope(await run_in_threadpool(_result, state, request, task_id)))
 
     result.__doc__ = f"{BATCH_RESULT.summary}."
-    app.add_api_route(BATCH_RESULT.path, result, methods=["POST"], response_model=BatchResultEnvelope,
-                      responses=ERROR_RESPONSES, tags=["overnight batch"], dependencies=_AUTH, name=BATCH_RESULT.name,
-                      summary=f"[{BATCH_RESULT.operation}] An overnight job's state and results",
+    app.add_api_route(BATCH_RESULT.path, result, methods=["POST"],
+                      responses=answer_docs(BATCH_RESULT), tags=["overnight batch"], dependencies=_AUTH, name=BATCH_RESULT.name,
+                      summary=f"[{BATCH_RESULT.operation_id}] An overnight job's state and results",
                       openapi_extra={"requestBody": {"required": False, "content": {
                           "application/json": {"schema": {"type": "object"}}}}})

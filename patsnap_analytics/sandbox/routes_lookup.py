@@ -34,13 +34,7 @@ from ..codes import OFFICES
 from .files import signed_link
 from .protocol import ApiFailure, ok_envelope
 from .routes_patents import PatentIndex, requested_designs, yyyymmdd
-from .schemas import (
-    ERROR_RESPONSES,
-    AbstractImageEnvelope,
-    PatentNumberEnvelope,
-    apikey_doc,
-    bearer_doc,
-)
+from .schemas import answer_docs, apikey_doc, bearer_doc
 from .state import SandboxState
 
 __all__ = ["MAX_NUMBER_RESULTS", "add_lookup_routes", "canonical", "loose_key"]
@@ -169,14 +163,14 @@ def add_lookup_routes(app: FastAPI, state: SandboxState) -> None:
         return JSONResponse(ok_envelope(await run_in_threadpool(_number_answer, state, numbers, body)))
 
     number_search.__doc__ = f"{PATENT_NUMBER_SEARCH.summary}. Bad bodies are answered 68300004."
-    app.add_api_route(PATENT_NUMBER_SEARCH.path, number_search, methods=["POST"], response_model=PatentNumberEnvelope,
-                      responses=ERROR_RESPONSES, tags=["patent lookup"], dependencies=_AUTH,
-                      summary=f"[{PATENT_NUMBER_SEARCH.operation}] Patents named by a number",
+    app.add_api_route(PATENT_NUMBER_SEARCH.path, number_search, methods=["POST"],
+                      responses=answer_docs(PATENT_NUMBER_SEARCH), tags=["patent lookup"], dependencies=_AUTH,
+                      summary=f"[{PATENT_NUMBER_SEARCH.operation_id}] Patents named by a number",
                       openapi_extra={"requestBody": {"required": True, "content": {
                           "application/json": {"schema": body_schema}}}}, name=PATENT_NUMBER_SEARCH.name)
 
-    @app.get(ABSTRACT_IMAGE.path, response_model=AbstractImageEnvelope, responses=ERROR_RESPONSES,
-             tags=["patent lookup"], summary=f"[{ABSTRACT_IMAGE.operation}] {ABSTRACT_IMAGE.summary}",
+    @app.get(ABSTRACT_IMAGE.path, responses=answer_docs(ABSTRACT_IMAGE),
+             tags=["patent lookup"], summary=f"[{ABSTRACT_IMAGE.operation_id}] {ABSTRACT_IMAGE.summary}",
              dependencies=_AUTH, operation_id="abstract_image")
     def abstract_image(request: Request,
                        patent_id: str | None = Query(None, description="patent ids, comma-separated"),

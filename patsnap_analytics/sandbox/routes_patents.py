@@ -24,17 +24,17 @@ from fastapi import Depends, FastAPI, Query
 from fastapi.responses import JSONResponse
 
 from .. import codes
-from ..api import INVALID_PARAMETER, LEGAL_STATUS, MAX_IDS_PER_CALL, SIMPLE_BIBLIOGRAPHY, SIMPLE_LEGAL_STATUS
+from ..api import (
+    INVALID_PARAMETER,
+    LEGAL_STATUS,
+    MAX_IDS_PER_CALL,
+    SIMPLE_BIBLIOGRAPHY,
+    SIMPLE_LEGAL_STATUS,
+    Endpoint,
+)
 from .corpus import LIST_SEPARATOR, legal_events
 from .protocol import ApiFailure, ok_envelope
-from .schemas import (
-    ERROR_RESPONSES,
-    BibliographyEnvelope,
-    LegalStatusEnvelope,
-    SimpleLegalStatusEnvelope,
-    apikey_doc,
-    bearer_doc,
-)
+from .schemas import answer_docs, apikey_doc, bearer_doc
 from .state import SandboxState
 
 __all__ = ["PatentIndex", "add_patent_routes", "requested_designs"]
@@ -141,23 +141,22 @@ _ANSWERS: dict[str, Callable[[pd.Series], dict[str, Any]]] = {
     SIMPLE_LEGAL_STATUS.path: lambda row: {"simple_legal_status": _simple_label(row)},
     LEGAL_STATUS.path: _legal,
 }
-_MODELS = {SIMPLE_BIBLIOGRAPHY.path: BibliographyEnvelope, SIMPLE_LEGAL_STATUS.path: SimpleLegalStatusEnvelope,
-           LEGAL_STATUS.path: LegalStatusEnvelope}
 
 
 def add_patent_routes(app: FastAPI, state: SandboxState) -> None:
     """Add the three basic-patent-data routes serving ``state``'s corpus."""
     index = PatentIndex(state)
-    for endpoint in (SIMPLE_BIBLIOGRAPHY, SIMPLE_LEGAL_STATUS, LEGAL_STATUS):
-        _add_route(app, state, index, endpoint.path, f"[{endpoint.operation}] {endpoint.summary}")
+    for operation in (SIMPLE_BIBLIOGRAPHY, SIMPLE_LEGAL_STATUS, LEGAL_STATUS):
+        _add_route(app, state, index, operation)
 
 
-def _add_route(app: FastAPI, state: SandboxState, index: PatentIndex, path: str, summary: str) -> None:
-    answer = _ANSWERS[path]
+def _add_route(app: FastAPI, state: SandboxState, index: PatentIndex, operation: Endpoint) -> None:
+    answer = _ANSWERS[operation.path]
 
-    @app.get(path, response_model=_MODELS[path], responses=ERROR_RESPONSES, tags=["basic patent data"],
-             summary=summary, dependencies=[Depends(apikey_doc), Depends(bearer_doc)],
-             operation_id=path.rsplit("/", 1)[-1].replace("-", "_"))
+    @app.get(operation.path, responses=answer_docs(operation), tags=["basic patent data"],
+             summary=f"[{operation.operation_id}] {operation.summary}",
+             dependencies=[Depends(apikey_doc), Depends(bearer_doc)],
+             operation_id=operation.path.rsplit("/", 1)[-1].replace("-", "_"))
     def patents(patent_id: str | None = Query(None, description=_ID_DOC),
                 patent_number: str | None = Query(None, description=_PN_DOC)) -> JSONResponse:
         meta = state.corpus.meta

@@ -45,14 +45,7 @@ from .files import absolute, issued_image
 from .protocol import ApiFailure, ok_envelope
 from .routes_patents import split_codes, yyyymmdd
 from .sample import chinese_title
-from .schemas import (
-    ERROR_RESPONSES,
-    ExtendSearchEnvelope,
-    SearchEnvelope,
-    apikey_doc,
-    bearer_doc,
-    search_body_schema,
-)
+from .schemas import answer_docs, apikey_doc, bearer_doc, search_body_schema
 from .state import SandboxState
 
 __all__ = ["add_search_routes", "rich_answer"]
@@ -62,9 +55,9 @@ _AUTH = [Depends(apikey_doc), Depends(bearer_doc)]
 
 def _doc(name: str) -> str:
     """A filter's route documentation, from the one filter table (dates travel as ``yyyyMMdd``)."""
-    spec = FILTERS[name]
+    filter_ = FILTERS[name]
     wire = "; on the wire: yyyyMMdd" if name in DATE_PARAMS else ""
-    return f"{spec.label}: {spec.help}{wire}"
+    return f"{filter_.caption}: {filter_.help}{wire}"
 
 
 def _parse(parse, *args: Any) -> DesignQuery:
@@ -76,7 +69,7 @@ def _parse(parse, *args: Any) -> DesignQuery:
 
 def add_search_routes(app: FastAPI, state: SandboxState) -> None:
     """Add the search routes serving ``state``."""
-    @app.get(SEARCH_ID.path, response_model=SearchEnvelope, responses=ERROR_RESPONSES, tags=["image search"],
+    @app.get(SEARCH_ID.path, responses=answer_docs(SEARCH_ID), tags=["image search"],
              summary="[P009] Similar design patents of an image", dependencies=_AUTH)
     def search_id(
         request: Request,
@@ -96,12 +89,12 @@ def add_search_routes(app: FastAPI, state: SandboxState) -> None:
         order: str | None = Query(None, description=_doc("order")),
     ) -> JSONResponse:
         """Filters are parsed by :meth:`DesignQuery.from_api_params`; the image is looked up locally only."""
-        query = _parse(DesignQuery.from_api_params, request.query_params)
+        design_query = _parse(DesignQuery.from_api_params, request.query_params)
         image = issued_image(state, request, url)
-        sid = state.search_ids.issue(image, query.to_api_params())
-        return _simple_answer(state, request, image, query, sid, offset=0)
+        sid = state.search_ids.issue(image, design_query.to_api_params())
+        return _simple_answer(state, request, image, design_query, sid, offset=0)
 
-    @app.get(SEARCH_RESULTS.path, response_model=SearchEnvelope, responses=ERROR_RESPONSES, tags=["image search"],
+    @app.get(SEARCH_RESULTS.path, responses=answer_docs(SEARCH_RESULTS), tags=["image search"],
              summary="[P009] More ranks of a search-id search (within 20 minutes)", dependencies=_AUTH)
     def results(
         request: Request,
@@ -114,90 +107,89 @@ def add_search_routes(app: FastAPI, state: SandboxState) -> None:
         order: str | None = Query(None, description=_doc("order")),
     ) -> JSONResponse:
         """The same filters as the search; its image is the one the ``search_id`` was issued for."""
-        query = _parse(DesignQuery.from_api_params, request.query_params, SEARCH_RESULTS.name)
+        design_query = _parse(DesignQuery.from_api_params, request.query_params, SEARCH_RESULTS.name)
         image = state.search_ids.lookup(search_id[:200])
         if not isinstance(image, bytes):
             why = "has expired (search ids live 20 minutes)" if image == "expired" else "is unknown"
             raise ApiFailure(68300004, f"search_id {why}: run the search again")
-        return _simple_answer(state, request, image, query, search_id[:200], offset=query.offset or 0)
+        return _simple_answer(state, request, image, design_query, search_id[:200], offset=design_query.offset or 0)
 
-    for endpoint in (IMAGE_SINGLE, IMAGE_SINGLE_BETA, IMAGE_MULTIPLE):
-        _add_json_search(app, state, endpoint)
+    for operation in (IMAGE_SINGLE, IMAGE_SINGLE_BETA, IMAGE_MULTIPLE):
+        _add_json_search(app, state, operation)
 
 
-def _add_json_search(app: FastAPI, state: SandboxState, endpoint: Endpoint) -> None:
+def _add_json_search(app: FastAPI, state: SandboxState, operation: Endpoint) -> None:
     summary = {IMAGE_SINGLE: "[P060] Similar patents of one image",
                IMAGE_SINGLE_BETA: "[P060 beta] Similar patents of one image, as a line drawing",
-               IMAGE_MULTIPLE: "[P061] Similar patents of one design in 1-4 views"}[endpoint]
+               IMAGE_MULTIPLE: "[P061] Similar patents of one design in 1-4 views"}[operation]
     extra = {"requestBody": {"required": True, "content": {
-        "application/json": {"schema": search_body_schema(endpoint.name)}}}}
+        "application/json": {"schema": search_body_schema(operation.name)}}}}
 
     async def route(request: Request) -> JSONResponse:
         try:
             body = json.loads(await request.body() or b"null")
         except ValueError:
             raise ApiFailure(68300004, "the body is not JSON") from None
-        return await run_in_threadpool(_json_answer, state, request, endpoint, body)
+        return await run_in_threadpool(_json_answer, state, request, operation, body)
 
-    route.__doc__ = f"{endpoint.summary}. JSON body; bad bodies are answered 68300004."
-    app.add_api_route(endpoint.path, route, methods=["POST"], response_model=ExtendSearchEnvelope,
-                      responses=ERROR_RESPONSES, tags=["image search"], summary=summary, dependencies=_AUTH,
-                      openapi_extra=extra, name=endpoint.name)
+    route.__doc__ = f"{operation.summary}. JSON body; bad bodies are answered 68300004."
+    app.add_api_route(operation.path, route, methods=["POST"], responses=answer_docs(operation), tags=["image search"],
+                      summary=summary, dependencies=_AUTH, openapi_extra=extra, name=operation.name)
 
 
 # ---------------------------------------------------------------------------------------------- answers
 
-def _simple_answer(state: SandboxState, request: Request, image: bytes, query: DesignQuery, search_id: str, *,
+def _simple_answer(state: SandboxState, request: Request, image: bytes, design_query: DesignQuery, search_id: str, *,
                    offset: int) -> JSONResponse:
     """search-id's shape (P009): id, number, title, drawing link, score (similarity only)."""
-    query = query.replace(patent_type=None) if query.patent_type else query
-    seen = state.visible(query)  # designs published after the calendar's today are not found yet
+    design_query = design_query.replace(patent_type=None) if design_query.patent_type else design_query
+    seen = state.visible(design_query)  # designs published after the calendar's today are not found yet
     if seen is None:
         return JSONResponse(ok_envelope({"patent_messages": [], "search_id": search_id,
                                          "total_search_result_count": 0}))
     features = [state.query_feature(image)]  # decoded outside the search lock, once per image
     with state.search_lock:
         ranking = state.ranker.rank([image], seen, features=features)
-        hits = ranking.page(offset, query.limit)
+        hits = ranking.page(offset, design_query.limit)
     records = state.rows([h.design for h in hits], ("patent_id", "patent_pn", "title"))
     rows = [{
         "patent_id": str(record["patent_id"]),
         "patent_pn": str(record["patent_pn"]),
         "title": str(record["title"]),
         "url": absolute(state, request, f"/_sandbox/files/designs/{h.design}/{h.view}.png"),
-        "score": round(h.score, 4) if query.sorted_by_similarity else None,
+        "score": round(h.score, 4) if design_query.sorted_by_similarity else None,
     } for record, h in zip(records, hits, strict=True)]
     return JSONResponse(ok_envelope({"patent_messages": rows, "search_id": search_id,
                                      "total_search_result_count": ranking.total}))
 
 
-def _json_answer(state: SandboxState, request: Request, endpoint: Endpoint, body: Any) -> JSONResponse:
+def _json_answer(state: SandboxState, request: Request, operation: Endpoint, body: Any) -> JSONResponse:
     """A newer search's answer (P060/P061): rich rows of the page ``offset``/``limit``."""
-    query = _parse(DesignQuery.from_api_body, endpoint.name, body)
-    urls = _urls(endpoint, body)
+    design_query = _parse(DesignQuery.from_api_body, operation.name, body)
+    urls = _urls(operation, body)
     images = [issued_image(state, request, u) for u in urls]
-    return JSONResponse(ok_envelope(rich_answer(state, request, images, query, linework=endpoint is IMAGE_SINGLE_BETA)))
+    return JSONResponse(ok_envelope(rich_answer(state, request, images, design_query, linework=operation is IMAGE_SINGLE_BETA)))
 
 
-def rich_answer(state: SandboxState, request: Request, images: list[bytes], query: DesignQuery, *,
+def rich_answer(state: SandboxState, request: Request, images: list[bytes], design_query: DesignQuery, *,
                 linework: bool = False, day: date | None = None) -> dict[str, Any]:
     """The ``data`` of a newer search (P060/P061, and each image of an overnight job): rich rows of the page
     ``offset``/``limit`` of ``images`` (one, or a design's views), as the API answers on ``day`` (default:
     the calendar's today)."""
-    seen = state.visible(query, day=day)  # designs published after that day are not found yet
+    seen = state.visible(design_query, day=day)  # designs published after that day are not found yet
     if seen is None:
         return {"patent_messages": [], "total_search_result_count": 0}
     features = [state.query_feature(im, linework=linework) for im in images]  # outside the search lock
     with state.search_lock:
         ranking = state.ranker.rank(images, seen, linework=linework, features=features)
-        hits = ranking.page(query.offset or 0, query.limit)
+        hits = ranking.page(design_query.offset or 0, design_query.limit)
     records = state.rows([h.design for h in hits], _ROW_COLUMNS)
-    rows = [_extend_row(state, request, query, record, h) for record, h in zip(records, hits, strict=True)]
+    rows = [_extend_row(state, request, design_query, record, h) for record, h in zip(records, hits, strict=True)]
     return {"patent_messages": rows, "total_search_result_count": ranking.total}
 
 
-def _urls(endpoint: Endpoint, body: dict[str, Any]) -> list[str]:
-    if endpoint is IMAGE_MULTIPLE:
+def _urls(operation: Endpoint, body: dict[str, Any]) -> list[str]:
+    if operation is IMAGE_MULTIPLE:
         urls = body.get("urls")
         if not isinstance(urls, list) or not 1 <= len(urls) <= MAX_VIEWS or not all(isinstance(u, str) for u in urls):
             raise ApiFailure(68300004, f"urls: required, a list of 1 to {MAX_VIEWS} image URLs of one design")
@@ -213,15 +205,15 @@ _ROW_COLUMNS = ("patent_id", "patent_pn", "title", "title_en", "loc", "country",
                 "assignee", "original_assignee", "application_number")
 
 
-def _extend_row(state: SandboxState, request: Request, query: DesignQuery, row: dict[str, Any], hit: Any) -> dict:
+def _extend_row(state: SandboxState, request: Request, design_query: DesignQuery, row: dict[str, Any], hit: Any) -> dict:
     link = absolute(state, request, f"/_sandbox/files/designs/{hit.design}/{hit.view}.png")
-    if query.is_https:
+    if design_query.is_https:
         link = "https://" + link.split("://", 1)[1]
     inventor = str(row.get("inventor") or "") or None
     assignee = _text(row.get("assignee"))
     out: dict[str, Any] = {
         "url": link,
-        "title": _title(row, query.lang),
+        "title": _title(row, design_query.lang),
         "patent_id": str(row["patent_id"]),
         "patent_pn": str(row["patent_pn"]),
         "apno": _text(row.get("application_number")) or _application_number(row),
@@ -233,11 +225,11 @@ def _extend_row(state: SandboxState, request: Request, query: DesignQuery, row: 
         "authority": str(row["country"]),
         "loc": split_codes(str(row["loc"])),
     }
-    if query.sorted_by_similarity:
+    if design_query.sorted_by_similarity:
         out["score"] = round(hit.score, 4)
         if hit.loc_match is not None:
             out["loc_match"] = int(hit.loc_match)
-    if query.return_img_id:
+    if design_query.return_img_id:
         out["img_id"] = f"{row['patent_id']}-{hit.view}"
     return out
 

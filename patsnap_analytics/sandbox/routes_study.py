@@ -33,7 +33,7 @@ from fastapi.responses import JSONResponse, Response
 from ..api import MAX_STUDY_QUERIES, MAX_TRUTH_KEYS, SANDBOX_STUDY, SANDBOX_STUDY_IMAGES, SANDBOX_TRUTH
 from .files import absolute
 from .protocol import ApiFailure, error_envelope, ok_envelope
-from .schemas import ErrorEnvelope, StudyEnvelope, TruthEnvelope
+from .schemas import StudyEnvelope, TruthEnvelope, error_docs
 from .state import SandboxState
 from .truth import VERDICT_SOURCE, UnknownQuery, truth_frame
 
@@ -68,7 +68,7 @@ def add_study_routes(app: FastAPI, state: SandboxState) -> None:
         return JSONResponse(ok_envelope({"queries": rows, "truth": _truth_data(state, truth_frame(state.corpus, queries))}))
 
     @app.get(SANDBOX_STUDY_IMAGES + "/{name}", tags=["sandbox"], response_class=Response,
-             responses={404: {"model": ErrorEnvelope, "description": "not a study query this sandbox generated"}},
+             responses={404: error_docs("not a study query this sandbox generated")},
              summary="A study query's image")
     def image(name: str) -> Response:
         """The image is made again from the query's seed and number: the same bytes, the same key."""

@@ -325,7 +325,7 @@ class SandboxState:
         self._ranker: Any = None
         self._last_published: Any = None
 
-    def visible(self, query: Any, *, day: date | None = None) -> Any:
+    def visible(self, design_query: Any, *, day: date | None = None) -> Any:
         """``query`` as the API answers it on ``day`` (default: the calendar's today): designs published after
         that day are not found yet (a publication window ending then), or ``None`` when its own window lies
         wholly after that day. While the day is past every publication of the corpus (the usual case), the
@@ -348,11 +348,11 @@ class SandboxState:
             self._last_published = (self.corpus, dates.max().date() if dates.notna().any() else None)
         last = self._last_published[1]
         if last is None or day >= last:
-            return query
-        if query.public_start_time is not None and query.public_start_time > day:
+            return design_query
+        if design_query.public_start_time is not None and design_query.public_start_time > day:
             return None
-        end = min(query.public_end_time or day, day)
-        return query.replace(public_end_time=end)
+        end = min(design_query.public_end_time or day, day)
+        return design_query.replace(public_end_time=end)
 
     def published(self, design: int, *, day: date | None = None) -> bool:
         """Whether ``design`` is published on ``day`` (default: the calendar's today); a design without a

@@ -31,7 +31,8 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from ..plots import OKABE_ITO, SANDBOX_SUFFIX, _axes, _options, _style
+from ..frames import SANDBOX_MARK, is_sandbox
+from ..plots import OKABE_ITO, _axes, _options, _style
 from .calibration import Calibration, Cutoff
 
 __all__ = ["cutoff_curve", "metric_bars", "reliability_diagram"]
@@ -42,7 +43,7 @@ _MIN_AREA, _SPAN_AREA = 12.0, 188.0
 
 
 def _titled(ax: Axes, text: str, sandbox: bool) -> None:
-    ax.set_title(text + (SANDBOX_SUFFIX if sandbox else ""))
+    ax.set_title(text + (SANDBOX_MARK if sandbox else ""))
 
 
 def reliability_diagram(calibration: Calibration | Mapping[str, Calibration], *, bins: int = 10,
@@ -112,7 +113,7 @@ def metric_bars(table: pd.DataFrame, *, metrics: list[str] | None = None, ax: Ax
     confidence = table.attrs.get("confidence", 0.95)
     _titled(ax, f"{names[0] if len(names) == 1 else 'Metrics'} per configuration ({confidence:.0%} bootstrap intervals, "
                 f"{int(table['queries'].max()) if 'queries' in table.columns else '?'} queries)",
-            table.attrs.get("source") == "sandbox")
+            is_sandbox(table))
     return ax
 
 

@@ -19,7 +19,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeAlias
 
 import pandas as pd
 
@@ -28,7 +28,7 @@ from ..frames import is_sandbox
 
 __all__ = ["configurations", "graded", "match_key", "ranked", "source_of"]
 
-Results = pd.DataFrame | Mapping[str, pd.DataFrame]
+Results: TypeAlias = pd.DataFrame | Mapping[str, pd.DataFrame]
 
 
 def configurations(results: Results, by: str | None) -> dict[str, pd.DataFrame]:

@@ -1,7 +1,7 @@
 """Notebook widgets: a filter form, an image picker and the search app that combines them (ipywidgets 8).
 
 ``display(SearchApp(pa.connect()))`` is the whole app (``notebooks/app.ipynb`` serves it with Voilà; the user
-guide is ``docs/app.md``). The parts are usable alone: :class:`FilterForm` (``.query`` is a validated
+guide is ``docs/app.md``). The parts are usable alone: :class:`FilterForm` (``.design_query`` is a validated
 :class:`~patsnap_analytics.query.DesignQuery`), :class:`ImagePicker` (``.images`` are validated
 :class:`~patsnap_analytics.images.ImageRef`), :class:`LocPicker` (Locarno classes by words),
 :class:`CheckboxGroup`, :class:`ResultsTable` and :class:`ExportPanel`. This package imports ipywidgets, so it
@@ -9,7 +9,7 @@ is loaded only when used (``pa.widgets`` or an explicit import).
 
 Example:
     >>> from patsnap_analytics.widgets import FilterForm
-    >>> FilterForm().query.limit
+    >>> FilterForm().design_query.limit
     10
 """
 

@@ -55,8 +55,11 @@ from ..errors import (
     TransportError,
     ValidationError,
 )
+from ..frames import ResultInfo, sandbox_mark
 from ..images import ImageRef
+from ..protocols import ClientLike
 from ..query import DesignQuery
+from ..renames import renamed_keyword
 from .exporter import ExportPanel
 from .form import FilterForm
 from .picker import ImagePicker
@@ -139,10 +142,11 @@ class SearchApp(w.VBox):
         (True, 'Pick at least one image to search.')
     """
 
-    def __init__(self, client: Any, *, query: DesignQuery | None = None, samples: str | os.PathLike | bool | None = True,
-                 gallery_size: int = 8, export_folder: str | os.PathLike | None = None,
-                 folder: str | os.PathLike | bool | None = None, confirm_above: int = CONFIRM_ABOVE,
-                 **kwargs: Any) -> None:
+    def __init__(self, client: ClientLike | None, *, design_query: DesignQuery | None = None,
+                 samples: str | os.PathLike | bool | None = True, gallery_size: int = 8,
+                 export_folder: str | os.PathLike | None = None, folder: str | os.PathLike | bool | None = None,
+                 confirm_above: int = CONFIRM_ABOVE, **kwargs: Any) -> None:
+        design_query = renamed_keyword(kwargs, "query", "design_query", where="SearchApp", default=design_query)
         self.client = client
         self.gallery_size = gallery_size
         self.results: pd.DataFrame | None = None
@@ -154,9 +158,9 @@ class SearchApp(w.VBox):
         self.confirm_above = confirm_above
 
         self.picker = ImagePicker(samples=samples, folder=folder)
-        if query is None and callable(getattr(client, "query", None)):
-            query = client.query()  # the client's defaults (its endpoint), shown where they can change
-        self.form = FilterForm(query=query)
+        if design_query is None and client is not None and callable(getattr(client, "design_query", None)):
+            design_query = client.design_query()  # the client's defaults (its endpoint), shown where they can change
+        self.form = FilterForm(design_query=design_query)
         self.search_button = w.Button(description="Search", button_style="primary", icon="search",
                                       layout=w.Layout(width="140px"))
         self.search_button.on_click(self.search)
@@ -218,6 +222,13 @@ class SearchApp(w.VBox):
 
     # ------------------------------------------------------------------ public API
     @property
+    def _connected(self) -> ClientLike:
+        """The client, on the paths that need one (a message names it missing, as any failure of the app)."""
+        if self.client is None:
+            raise ValidationError("client", "no client: create the app with SearchApp(pa.connect())")
+        return self.client
+
+    @property
     def status(self) -> str:
         """The status line as plain text."""
         return self._status
@@ -238,10 +249,10 @@ class SearchApp(w.VBox):
         if self.client is None or not images or not self.form.valid or self._views_problem():
             return None
         try:
-            query = self.form.query
+            design_query = self.form.design_query
             searcher = self.client.searcher
-            targets = ([tuple(images)] if query.endpoint == "image-multiple" else list(images))
-            return sum(searcher.cost(target, query) for target in targets)
+            targets = ([tuple(images)] if design_query.endpoint == "image-multiple" else list(images))
+            return sum(searcher.cost(target, design_query) for target in targets)
         except Exception:  # a cost that cannot be worked out now is not shown rather than guessed
             return None
 
@@ -264,7 +275,7 @@ class SearchApp(w.VBox):
         if self._views_problem():
             return self._finish(None, self._views_problem())
         try:
-            query = self.form.query
+            design_query = self.form.design_query
         except ValidationError as exc:
             return self._finish(None, describe_error(exc))
         if self.client is None:
@@ -284,7 +295,7 @@ class SearchApp(w.VBox):
             with warnings.catch_warnings():
                 # a stopped batch warns; here the app says it in its own message instead
                 warnings.simplefilter("ignore")
-                df = self._run(images, query, before)
+                df = self._run(images, design_query, before)
             problem = self._batch_problem(df)
         except Exception as exc:  # the app's promise: a message, never a traceback
             df, problem = None, describe_error(exc)
@@ -304,15 +315,15 @@ class SearchApp(w.VBox):
         Costs no call."""
         try:
             if verdict is None:
-                self.client.verdicts.forget(hit)
+                self._connected.verdicts.forget(hit)
             else:
-                self.client.verdicts.record(hit, verdict)
+                self._connected.verdicts.record(hit, verdict)
         except Exception as exc:  # the app's promise: a message, never a traceback
             self.error = describe_error(exc)
             self.message.value = self._error_html(self.error)
             return False
         if self.results is not None:  # exports and the report show the verdict from now on
-            self.results = self.client.with_verdicts(self.results)
+            self.results = self._connected.with_verdicts(self.results)
             self.exporter.use(self.results, self.exporter.query_images)
         self._set_status(f"{hit.get('patent_pn', 'hit')}: {verdict or 'verdict removed'} (stored).")
         return True
@@ -361,20 +372,19 @@ class SearchApp(w.VBox):
         return rich
 
     # ------------------------------------------------------------------ searching
-    def _run(self, images: list[ImageRef], query: DesignQuery, before: dict[str, Any]) -> pd.DataFrame:
-        # the endpoint the form shows is the one searched, whatever the client's default
-        filters = {**query.filters(), "endpoint": query.endpoint}
-        if query.endpoint == "image-multiple":  # the picked images are views of one design: one search
-            df = self.client.search_designs(list(images), **filters)
+    def _run(self, images: list[ImageRef], design_query: DesignQuery, before: dict[str, Any]) -> pd.DataFrame:
+        # the form's design query is searched as it is (its endpoint, whatever the client's default)
+        if design_query.endpoint == "image-multiple":  # the picked images are views of one design: one search
+            df = self._connected.search_designs(list(images), design_query=design_query)
             self.progress.value = len(images)
             return df
         if len(images) == 1:
-            df = self.client.search_designs(images[0], **filters)
+            df = self._connected.search_designs(images[0], design_query=design_query)
             self.progress.value = 1
             return df
-        return self._run_batch(images, filters, before)
+        return self._run_batch(images, design_query, before)
 
-    def _run_batch(self, images: list[ImageRef], filters: dict[str, Any], before: dict[str, Any]) -> pd.DataFrame:
+    def _run_batch(self, images: list[ImageRef], design_query: DesignQuery, before: dict[str, Any]) -> pd.DataFrame:
         """``client.search_many`` in a worker thread while this thread moves the progress bar.
 
         The batch has its own (tqdm) bar, but a button callback has no cell to print it in; searches done are
@@ -384,7 +394,7 @@ class SearchApp(w.VBox):
 
         def work() -> None:
             try:
-                outcome["df"] = self.client.search_many(images, progress=False, **filters)
+                outcome["df"] = self._connected.search_many(images, progress=False, design_query=design_query)
             except BaseException as exc:
                 outcome["error"] = exc
 
@@ -399,7 +409,7 @@ class SearchApp(w.VBox):
         return outcome["df"]
 
     def _searches_done(self, before: dict[str, Any]) -> int:
-        now = self.client.stats.as_dict()
+        now = self._connected.stats.as_dict()
         paths = [e.path for e in SEARCH_ENDPOINTS.values()]
         sent = sum(now["calls"].get(p, 0) - before["calls"].get(p, 0) for p in paths)
         return sent + now["search_cache_hits"] - before["search_cache_hits"]
@@ -408,20 +418,20 @@ class SearchApp(w.VBox):
     def _batch_problem(df: pd.DataFrame) -> str | None:
         """What a batch could not do (it never raises for one image): the stop reason and the failed images."""
         parts = []
-        stopped = df.attrs.get("stopped")
-        if stopped:
-            parts.append(f"Stopped: {stopped.get('error')}: {stopped.get('message')}")
-        pending = df.attrs.get("pending") or []
-        if pending:
-            parts.append(f"not searched (pending): {', '.join(map(str, pending))}")
-        for f in df.attrs.get("failures") or []:
+        info = ResultInfo.of(df)
+        if info.stopped:
+            parts.append(f"Stopped: {info.stopped.get('error')}: {info.stopped.get('message')}")
+        if info.pending:
+            parts.append(f"not searched (pending): {', '.join(map(str, info.pending))}")
+        for f in info.failures:
             parts.append(f"{f.get('image')}: {f.get('error')}: {f.get('message')}")
         return "; ".join(parts) or None
 
     # ------------------------------------------------------------------ showing
     def _show_results(self, df: pd.DataFrame) -> None:
-        if getattr(self.client, "verdicts", None) is not None and len(df) and len(self.client.verdicts):
-            df = self.client.with_verdicts(df)  # hits reviewed before show how (no call)
+        client = self.client
+        if client is not None and getattr(client, "verdicts", None) is not None and len(df) and len(client.verdicts):
+            df = client.with_verdicts(df)  # hits reviewed before show how (no call)
         self.results = df
         self.table.show(df, "No similar designs matched these filters.")
         pictures = query_images(df, self.picker.images)
@@ -487,7 +497,7 @@ class SearchApp(w.VBox):
 
     def _show_cost(self, before: dict[str, Any] | None, what: str = "This search") -> None:
         """The cost line: what the last search (or details lookup) cost since ``before``, then the session's
-        totals; ``before=None`` refreshes the totals only (an export costs no call)."""
+        totals; ``before=None`` updates the totals only (an export costs no call)."""
         if self.client is None or not hasattr(self.client, "stats"):
             self.cost.value = ""
             return
@@ -516,8 +526,7 @@ class SearchApp(w.VBox):
             self.message.value = self._error_html(problem)
         if df is not None:
             n, q = len(df), df["query"].nunique() if "query" in df.columns else 0
-            sandbox = " [sandbox data]" if df.attrs.get("source") == "sandbox" else ""
-            self._set_status(f"{_plural(n, 'result')} for {_plural(q, 'image')}{sandbox}.")
+            self._set_status(f"{_plural(n, 'result')} for {_plural(q, 'image')}{sandbox_mark(df)}.")
         elif problem:
             self._set_status("Search failed." if before is not None else "Not searched.")
         if before is not None:

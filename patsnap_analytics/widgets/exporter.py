@@ -40,28 +40,31 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 
+from ..protocols import ClientLike
+from ..renames import warn_renamed
+
 __all__ = ["EXPORTS", "MAX_LINK_BYTES", "ExportKind", "ExportPanel"]
 
 #: The largest file offered as a download link (bigger ones are only written to the folder).
 MAX_LINK_BYTES = 25 * 1024 * 1024
 
 #: ``write(df, path, client, query_images) -> path``: how one kind of export is made.
-Writer = Callable[[pd.DataFrame, Path, Any, Mapping[str, bytes]], Path]
+Writer = Callable[[pd.DataFrame, Path, ClientLike | None, Mapping[str, bytes]], Path]
 
 
-def _csv(df: pd.DataFrame, path: Path, client: Any, query_images: Mapping[str, bytes]) -> Path:
+def _csv(df: pd.DataFrame, path: Path, client: ClientLike | None, query_images: Mapping[str, bytes]) -> Path:
     from ..exports import write_frame
 
     return write_frame(df, path)
 
 
-def _workbook(df: pd.DataFrame, path: Path, client: Any, query_images: Mapping[str, bytes]) -> Path:
+def _workbook(df: pd.DataFrame, path: Path, client: ClientLike | None, query_images: Mapping[str, bytes]) -> Path:
     from ..exports import reviewer_workbook
 
     return reviewer_workbook(df, path, client=client)
 
 
-def _report(df: pd.DataFrame, path: Path, client: Any, query_images: Mapping[str, bytes]) -> Path:
+def _report(df: pd.DataFrame, path: Path, client: ClientLike | None, query_images: Mapping[str, bytes]) -> Path:
     from ..report import landscape_report  # Matplotlib and Jinja load when a report is asked for
 
     return landscape_report(df, path, client=client, query_images=query_images)
@@ -77,12 +80,18 @@ class ExportKind:
     """
 
     name: str
-    label: str
+    caption: str
     icon: str
     ending: str
     mime: str
     help: str
     write: Writer
+
+    @property
+    def label(self) -> str:
+        """Deprecated spelling of :attr:`caption`."""
+        warn_renamed("ExportKind.label", "ExportKind.caption")
+        return self.caption
 
     def file_name(self, stamp: str) -> str:
         """The file's name for an export made at ``stamp``."""
@@ -120,7 +129,7 @@ class ExportPanel(w.VBox):
         True
     """
 
-    def __init__(self, client: Any, *, folder: str | Path | None = None, **kwargs: Any) -> None:
+    def __init__(self, client: ClientLike | None, *, folder: str | Path | None = None, **kwargs: Any) -> None:
         self.client = client
         self._folder = Path(folder) if folder is not None else None
         self._folder_chosen = folder is not None  # a folder of our own is no news to anyone: not mentioned
@@ -130,7 +139,7 @@ class ExportPanel(w.VBox):
         self.error: str | None = None
         self._links: dict[str, str] = {}
         self._callbacks: list[Callable[[ExportPanel], None]] = []
-        self.buttons = {kind.name: w.Button(description=kind.label, icon=kind.icon, tooltip=kind.help, disabled=True,
+        self.buttons = {kind.name: w.Button(description=kind.caption, icon=kind.icon, tooltip=kind.help, disabled=True,
                                             layout=w.Layout(width="auto"))
                         for kind in EXPORTS.values()}
         for name, button in self.buttons.items():
@@ -179,12 +188,12 @@ class ExportPanel(w.VBox):
             return self._done(None, "Search first: there is nothing to export yet.")
         for button in self.buttons.values():
             button.disabled = True
-        self._say(f"Writing the {kind.label}…")
+        self._say(f"Writing the {kind.caption}…")
         try:
             path = kind.write(self.frame, self.folder / kind.file_name(dt.datetime.now().strftime("%Y%m%d-%H%M%S")),
                               self.client, self.query_images)
         except Exception as exc:  # the app's promise (a full disk, an odd frame): a message, never a traceback
-            return self._done(None, f"The {kind.label} could not be written ({type(exc).__name__}: {exc})")
+            return self._done(None, f"The {kind.caption} could not be written ({type(exc).__name__}: {exc})")
         finally:
             for button in self.buttons.values():
                 button.disabled = self.frame is None
@@ -207,7 +216,7 @@ class ExportPanel(w.VBox):
         self.links.value = "".join(self._links[k] for k in EXPORTS if k in self._links)
         rows = len(self.frame) if self.frame is not None else 0
         where = f" Saved in {path.parent}." if self._folder_chosen else ""
-        self._say(f"{kind.label}: {rows} row{'s' if rows != 1 else ''} written — no API call.{where}")
+        self._say(f"{kind.caption}: {rows} row{'s' if rows != 1 else ''} written — no API call.{where}")
 
     def _done(self, path: Path | None, problem: str | None) -> Path | None:
         if problem:

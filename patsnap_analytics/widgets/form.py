@@ -16,7 +16,7 @@ Example:
     >>> form.valid, form.messages["loc"].startswith("expected")
     (False, True)
     >>> form.loc.value = "10-02 or 10-07"
-    >>> form.valid, form.query.loc
+    >>> form.valid, form.design_query.loc
     (True, '10-02 OR 10-07')
 """
 
@@ -33,6 +33,7 @@ from .. import codes
 from ..api import SEARCH_ENDPOINTS
 from ..errors import ValidationError
 from ..query import DATE_PARAMS, DEFAULT_ENDPOINT, FILTERS, MODELS, SORT_FIELDS, DesignQuery
+from ..renames import renamed_keyword, warn_renamed
 from .choices import CheckboxGroup, collapsed
 from .locarno import LocPicker
 
@@ -50,7 +51,7 @@ _MODEL_HELP = ("how similarity is judged; designs: 1 smart recommendation (defau
                "utility models: 3 shape or 4 shape and colour")
 
 _DEFAULT = DesignQuery()
-#: (label shown, value of the ``field`` filter); "" stands for None because a Dropdown cannot hold None cleanly.
+#: (caption shown, value of the ``field`` filter); "" stands for None because a Dropdown cannot hold None cleanly.
 SORT_OPTIONS = (("similarity", ""), *((words, code) for code, words in SORT_FIELDS.items()))
 #: Offices shown as checkboxes at once (the rest are under "More offices"): where most designs are registered.
 MAIN_OFFICES = ("CN", "US", "EU", "WO", "JP", "KR", "GB", "DE", "FR", "IT", "ES", "CH", "HK", "TW", "AU",
@@ -59,17 +60,17 @@ MAIN_OFFICES = ("CN", "US", "EU", "WO", "JP", "KR", "GB", "DE", "FR", "IT", "ES"
 #: system), so these are folded away.
 PCT_SIMPLE_STATUS = (220, 221)
 PCT_LEGAL_STATUS = (222, 223, 224, 225)
-_LABEL_WIDTH = "130px"
+_CAPTION_WIDTH = "130px"
 _PCT_FOLD = "PCT stages (utility models only; designs have none)"
 
 
 def _coded_options(table: Mapping[Any, str], only: Iterable[Any] | None = None,
-                   by_label: bool = True) -> list[tuple[str, Any]]:
-    """(label, code) pairs, so analysts pick words and the API receives codes; sorted by label unless
-    ``by_label`` is False (then in the table's order, which groups related statuses)."""
+                   by_caption: bool = True) -> list[tuple[str, Any]]:
+    """(caption, code) pairs, so analysts pick words and the API receives codes; sorted by caption unless
+    ``by_caption`` is False (then in the table's order, which groups related statuses)."""
     keep = set(table) if only is None else set(only)
     options = [(f"{name} ({code})", code) for code, name in table.items() if code in keep]
-    return sorted(options, key=lambda o: o[0].lower()) if by_label else options
+    return sorted(options, key=lambda o: o[0].lower()) if by_caption else options
 
 
 def _model_options(patent_type: str) -> list[tuple[str, int]]:
@@ -80,10 +81,10 @@ def _error_html(rule: str) -> str:
     return f'<span class="pa-form-error" style="color:#b00020">⚠ {html.escape(rule)}</span>'
 
 
-def _label(text: str) -> w.HTML:
-    """A label for a widget without a description of its own, placed and aligned like the descriptions."""
+def _caption(text: str) -> w.HTML:
+    """A caption for a widget without a description of its own, placed and aligned like the descriptions."""
     return w.HTML(f"<div style='text-align:right'>{html.escape(text)}</div>",
-                  layout=w.Layout(width=_LABEL_WIDTH, min_width=_LABEL_WIDTH, margin="0 8px 0 0",
+                  layout=w.Layout(width=_CAPTION_WIDTH, min_width=_CAPTION_WIDTH, margin="0 8px 0 0",
                                   align_self="flex-start"))
 
 
@@ -96,65 +97,67 @@ def _office_choices() -> CheckboxGroup:
 
 def _status_choices(table: Mapping[int, str], pct: tuple[int, ...]) -> CheckboxGroup:
     usual = [code for code in table if code not in pct]
-    return CheckboxGroup(_coded_options(table, usual, by_label=False),
-                         folds=[(_PCT_FOLD, _coded_options(table, pct, by_label=False))])
+    return CheckboxGroup(_coded_options(table, usual, by_caption=False),
+                         folds=[(_PCT_FOLD, _coded_options(table, pct, by_caption=False))])
 
 
 class FilterForm(w.VBox):
-    """The search filters as widgets: ``.query`` is the validated :class:`DesignQuery`.
+    """The search filters as widgets: ``.design_query`` is the validated :class:`DesignQuery`.
 
     * ``valid`` — ``True`` while every widget holds an acceptable value (observe it: ``form.observe(f, "valid")``).
     * ``messages`` — ``{filter name: rule}`` for each offending filter (shown beside its widget).
     * :meth:`on_change` — call back with the form after every edit.
-    * ``form.query = q`` / :meth:`from_query` — load a query into the widgets (a round trip gives ``q`` back;
-      sorted by similarity, the order is always descending).
+    * ``form.design_query = q`` / :meth:`from_design_query` — load a design query into the widgets (a round trip
+      gives ``q`` back; sorted by similarity, the order is always descending). ``query``, ``from_query`` and
+      ``FilterForm(query=...)``, the old spellings, work until 0.2 with a ``DeprecationWarning``.
     * ``country``, ``simple_legal_status``, ``legal_status`` are :class:`CheckboxGroup` (``.value`` is the tuple
       of ticked codes), the detailed legal status folded in ``legal_section``; ``loc_picker`` finds Locarno
       classes by words and writes ``loc``.
 
     Example:
         >>> q = DesignQuery(country=["US", "CN"], simple_legal_status=[1], limit=25, field="PBD", order="asc")
-        >>> FilterForm.from_query(q).query == q
+        >>> FilterForm.from_design_query(q).design_query == q
         True
         >>> dict(FilterForm().country.options)["United States (US)"]
         'US'
     """
 
-    valid = traitlets.Bool(True, help="whether the form holds a valid query")
+    valid = traitlets.Bool(True, help="whether the form holds a valid design query")
 
-    def __init__(self, query: DesignQuery | None = None, **kwargs: Any) -> None:
-        layout = {"description_width": _LABEL_WIDTH}
+    def __init__(self, design_query: DesignQuery | None = None, **kwargs: Any) -> None:
+        design_query = renamed_keyword(kwargs, "query", "design_query", where="FilterForm", default=design_query)
+        layout = {"description_width": _CAPTION_WIDTH}
         text_layout = w.Layout(width="420px")
-        f = FILTERS  # labels and hints come from the one filter table
-        self.loc = w.Text(description=f["loc"].label, placeholder="e.g. 10-02 OR (14 AND NOT 14-03)",
+        f = FILTERS  # captions and hints come from the one filter table
+        self.loc = w.Text(description=f["loc"].caption, placeholder="e.g. 10-02 OR (14 AND NOT 14-03)",
                           style=layout, layout=text_layout)
         self.loc_picker = LocPicker(self.loc)
-        self.assignees = w.Text(description=f["assignees"].label, placeholder=f["assignees"].help,
+        self.assignees = w.Text(description=f["assignees"].caption, placeholder=f["assignees"].help,
                                 style=layout, layout=text_layout)
         self.country = _office_choices()
         self.simple_legal_status = _status_choices(codes.SIMPLE_LEGAL_STATUS, PCT_SIMPLE_STATUS)
         self.legal_status = _status_choices(codes.LEGAL_STATUS, PCT_LEGAL_STATUS)
         #: the detailed legal status, folded: most searches want the simple status only
-        self.legal_section = collapsed(self.legal_status, f"{f['legal_status'].label} (detailed)")
+        self.legal_section = collapsed(self.legal_status, f"{f['legal_status'].caption} (detailed)")
         self.legal_section.layout = w.Layout(width=self.country.width)
-        self.main_field = w.Text(description=f["main_field"].label, placeholder=f["main_field"].help,
+        self.main_field = w.Text(description=f["main_field"].caption, placeholder=f["main_field"].help,
                                  style=layout, layout=text_layout)
-        self.dates = {name: w.DatePicker(description=f[name].label, style=layout) for name in DATE_PARAMS}
+        self.dates = {name: w.DatePicker(description=f[name].caption, style=layout) for name in DATE_PARAMS}
         self.endpoint = w.Dropdown(description="Endpoint", options=list(SEARCH_ENDPOINTS), value=DEFAULT_ENDPOINT,
                                    style=layout, tooltip="which PatSnap search to use (each costs 1 API call per "
                                                          "100 results)")
         #: plain words under Endpoint and Model: what the chosen search does, and what a model is
         self.endpoint_help = w.HTML(layout=w.Layout(margin="0 0 0 138px"))
         self.endpoint_help.add_class("pa-endpoint-help")
-        self.patent_type = w.Dropdown(description=f["patent_type"].label,
+        self.patent_type = w.Dropdown(description=f["patent_type"].caption,
                                       options=[(f"{words} ({code})", code) for code, words in f["patent_type"].table.items()],
                                       value="D", style=layout)
-        self.model = w.Dropdown(description=f["model"].label, options=_model_options("D"), value=1, style=layout,
+        self.model = w.Dropdown(description=f["model"].caption, options=_model_options("D"), value=1, style=layout,
                                 tooltip=_MODEL_HELP)
-        self.limit = w.IntSlider(description=f["limit"].label, min=f["limit"].low, max=f["limit"].high,
+        self.limit = w.IntSlider(description=f["limit"].caption, min=f["limit"].low, max=f["limit"].high,
                                  value=_DEFAULT.limit, style=layout, layout=w.Layout(width="420px"))
-        self.field = w.Dropdown(description=f["field"].label, options=SORT_OPTIONS, value="", style=layout)
-        # labelled by the row, not by description=: Voilà lays a ToggleButtons' description out above its buttons
+        self.field = w.Dropdown(description=f["field"].caption, options=SORT_OPTIONS, value="", style=layout)
+        # captioned by the row, not by description=: Voilà lays a ToggleButtons' description out above its buttons
         self.order = w.ToggleButtons(options=(("descending", "desc"), ("ascending", "asc")), value="desc",
                                      style={"button_width": "110px"},
                                      tooltip="by similarity the most similar design comes first")
@@ -176,76 +179,94 @@ class FilterForm(w.VBox):
         self.patent_type.observe(self._models_for_type, "value")
         self.field.observe(self._order_follows_sort, "value")
         self._enable_fields()
-        if query is not None:
-            self.query = query
+        if design_query is not None:
+            self.design_query = design_query
         else:
             self._validate()
 
     def _rows(self) -> list[w.Widget]:
-        """The form's rows: each filter with its message beside it; the checkbox groups labelled like the rest,
+        """The form's rows: each filter with its message beside it; the checkbox groups captioned like the rest,
         the detailed legal status folded, and the LOC picker under the LOC expression it writes."""
         def row(name: str, *parts: w.Widget) -> w.HBox:
             return w.HBox([*parts, self._message_widgets[name]], layout=w.Layout(align_items="center"))
 
         def choices(name: str) -> w.HBox:
-            return row(name, _label(FILTERS[name].label), self.widgets[name])
+            return row(name, _caption(FILTERS[name].caption), self.widgets[name])
 
         return [
             row("endpoint", self.endpoint), self.endpoint_help,
             *(row(name, self.widgets[name]) for name in ("patent_type", "model", "loc")),
-            w.HBox([_label(""), self.loc_picker]),
+            w.HBox([_caption(""), self.loc_picker]),
             choices("country"), choices("simple_legal_status"),
-            row("legal_status", _label(""), self.legal_section),
+            row("legal_status", _caption(""), self.legal_section),
             *(row(name, self.widgets[name]) for name in ("assignees", "main_field", *DATE_PARAMS, "limit", "field")),
             choices("order"),
         ]
 
     # ------------------------------------------------------------------ public API
     @classmethod
-    def from_query(cls, query: DesignQuery) -> FilterForm:
-        """A form showing ``query``.
+    def from_design_query(cls, design_query: DesignQuery) -> FilterForm:
+        """A form showing ``design_query``.
 
         Example:
-            >>> FilterForm.from_query(DesignQuery(loc="14-03", limit=5)).limit.value
+            >>> FilterForm.from_design_query(DesignQuery(loc="14-03", limit=5)).limit.value
             5
         """
-        return cls(query=query)
+        return cls(design_query=design_query)
+
+    @classmethod
+    def from_query(cls, query: DesignQuery) -> FilterForm:
+        """Deprecated spelling of :meth:`from_design_query`."""
+        warn_renamed("FilterForm.from_query()", "FilterForm.from_design_query()")
+        return cls(design_query=query)
 
     @property
-    def query(self) -> DesignQuery:
-        """The validated query; raises :class:`~patsnap_analytics.errors.ValidationError` while the form is invalid.
+    def design_query(self) -> DesignQuery:
+        """The validated design query; raises :class:`~patsnap_analytics.errors.ValidationError` while the form is
+        invalid.
 
         Example:
             >>> form = FilterForm(); form.limit.value = 30
-            >>> form.query.limit
+            >>> form.design_query.limit
             30
         """
         return DesignQuery.from_filters(**self.filters())
 
-    @query.setter
-    def query(self, query: DesignQuery) -> None:
+    @design_query.setter
+    def design_query(self, design_query: DesignQuery) -> None:
         self._loading = True  # one validation and one callback for the whole load, not one per widget
         try:
-            self.endpoint.value = query.endpoint
-            self.patent_type.value = query.patent_type or "D"
-            self.model.value = query.model or next(iter(MODELS[self.patent_type.value]))
-            self.loc.value = query.loc or ""
-            self.assignees.value = ", ".join(query.assignees)
-            self.legal_status.value = tuple(query.legal_status)
-            self.simple_legal_status.value = tuple(query.simple_legal_status)
-            self.country.value = tuple(query.country)  # an office the table does not name yet is added
-            self.main_field.value = query.main_field or ""
+            self.endpoint.value = design_query.endpoint
+            self.patent_type.value = design_query.patent_type or "D"
+            self.model.value = design_query.model or next(iter(MODELS[self.patent_type.value]))
+            self.loc.value = design_query.loc or ""
+            self.assignees.value = ", ".join(design_query.assignees)
+            self.legal_status.value = tuple(design_query.legal_status)
+            self.simple_legal_status.value = tuple(design_query.simple_legal_status)
+            self.country.value = tuple(design_query.country)  # an office the table does not name yet is added
+            self.main_field.value = design_query.main_field or ""
             for name, picker in self.dates.items():
-                picker.value = getattr(query, name)
-            self.limit.value = query.limit
-            self.field.value = query.field or ""
-            self.order.value = query.order if query.field else _DEFAULT.order
+                picker.value = getattr(design_query, name)
+            self.limit.value = design_query.limit
+            self.field.value = design_query.field or ""
+            self.order.value = design_query.order if design_query.field else _DEFAULT.order
         finally:
             self._loading = False
         self._changed()
 
+    @property
+    def query(self) -> DesignQuery:
+        """Deprecated spelling of :attr:`design_query`."""
+        warn_renamed("FilterForm.query", "FilterForm.design_query")
+        return self.design_query
+
+    @query.setter
+    def query(self, design_query: DesignQuery) -> None:
+        warn_renamed("FilterForm.query", "FilterForm.design_query")
+        self.design_query = design_query
+
     def filters(self) -> dict[str, Any]:
-        """The widgets' values as ``search_designs`` keywords (not validated; see :attr:`query`).
+        """The widgets' values as ``search_designs`` keywords (not validated; see :attr:`design_query`).
 
         Example:
             >>> FilterForm().filters()["limit"]
@@ -285,7 +306,7 @@ class FilterForm(w.VBox):
 
     def reset(self) -> None:
         """Back to the defaults (no filters, 10 results by similarity)."""
-        self.query = DesignQuery()
+        self.design_query = DesignQuery()
 
     # ------------------------------------------------------------------ validation
     def _models_for_type(self, change: dict) -> None:
@@ -339,7 +360,7 @@ class FilterForm(w.VBox):
 
     def __repr__(self) -> str:
         try:
-            text = self.query.describe()
+            text = self.design_query.describe()
         except ValidationError as exc:
             text = f"invalid: {exc}"
         return f"FilterForm({text})"

@@ -198,7 +198,7 @@ class ImagePicker(w.VBox):
         """Forget the image with this sha256."""
         self._images = [ref for ref in self._images if ref.sha256 != sha256]
         self._thumbs.pop(sha256, None)
-        self._refresh()
+        self._redraw()
 
     def clear(self) -> None:
         """Forget every picked image and message."""
@@ -206,7 +206,7 @@ class ImagePicker(w.VBox):
         self._thumbs.clear()
         self.rejected.clear()
         self.message.value = ""
-        self._refresh()
+        self._redraw()
 
     # ------------------------------------------------------------------ internals
     def _uploaded(self, files: list[tuple[str, bytes]], refused: list[tuple[str, int]]) -> None:
@@ -238,7 +238,7 @@ class ImagePicker(w.VBox):
             added.append(ref)
         self._show(problems)
         if added:
-            self._refresh()
+            self._redraw()
         return added
 
     def _thumb_widget(self, ref: ImageRef) -> w.Widget:
@@ -259,7 +259,7 @@ class ImagePicker(w.VBox):
             f'<div class="pa-picker-error" style="color:#b00020">⚠ {html.escape(name)}: {html.escape(reason)}</div>'
             for name, reason in problems)
 
-    def _refresh(self) -> None:
+    def _redraw(self) -> None:
         self.gallery.children = [self._thumbs[ref.sha256] for ref in self._images]
         n = len(self._images)
         self.summary.value = "<i>No image picked yet.</i>" if not n else (

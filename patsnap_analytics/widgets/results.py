@@ -32,6 +32,7 @@ import ipywidgets as w
 import pandas as pd
 
 from ..codes import VERDICTS
+from ..frames import ResultInfo
 from ..images import ImageRef
 from ..thumbnails import Fetch, data_uri, thumbnail_png
 
@@ -232,10 +233,9 @@ def query_images(df: pd.DataFrame, images: Iterable[ImageRef]) -> dict[str, list
     """
     by_sha = {ref.sha256: ref for ref in images}
     out: dict[str, list[ImageRef]] = {}
-    for name, spec in (df.attrs.get("queries") or {}).items():
-        spec = spec or {}
-        views = [v.removeprefix("sha256:") for v in spec.get("views") or [] if str(v).startswith("sha256:")]
-        shas = views or [spec.get("image_sha256")]
+    for name, spec in ResultInfo.of(df).queries.items():
+        views = [v.removeprefix("sha256:") for v in spec.views if str(v).startswith("sha256:")]
+        shas = views or [spec.image_sha256]
         out[str(name)] = [by_sha[s] for s in shas if s in by_sha]
     return out
 

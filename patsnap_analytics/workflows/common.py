@@ -1,4 +1,5 @@
-"""What the workflows share: one frame out of several batches, the query key column, the errors that stop.
+"""What the workflows share: one frame out of several batches, the query key column, the errors that stop
+(:data:`~patsnap_analytics.errors.STOPPING`, re-exported here).
 
 Example:
     >>> df = with_query_keys(empty_results().head(0), {})
@@ -11,48 +12,22 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Iterable, Mapping
-from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
 import pandas as pd
 
-from ..errors import AuthError, BatchStopped, BudgetExceeded, PermissionDeniedError, QuotaExhaustedError
+from ..errors import STOPPING
 from ..frames import ResultInfo, empty_results
+from ..protocols import ClientLike
 
 __all__ = ["STOPPING", "WorkflowClient", "failure", "merge_batches", "remember_warning", "with_query_keys"]
 
-class WorkflowClient(Protocol):
-    """What a workflow uses of :class:`patsnap_analytics.client.Client` (the workflows sit below the facade that
-    offers them, so they name its parts here instead of importing it)."""
-
-    base_url: str
-    endpoint: str
-    searcher: Any
-    transport: Any
-    uploads: Any
-    records: Any
-    stats: Any
-
-    @property
-    def source(self) -> str: ...
-
-    @property
-    def sources(self) -> Any: ...
-
-    def today(self) -> date: ...
-
-    def record_table(self, name: str) -> Any: ...
-
-    def enrich(self, df: pd.DataFrame, *args: Any, **kwargs: Any) -> Any: ...
-
-    def label(self, df: pd.DataFrame, *args: Any, **kwargs: Any) -> Any: ...
+#: What a workflow uses of :class:`patsnap_analytics.client.Client` (the workflows sit below the facade that offers
+#: them, so they name its parts through :class:`~patsnap_analytics.protocols.ClientLike` instead of importing it).
+WorkflowClient = ClientLike
 
 
-#: Errors after which a workflow sends nothing more: what is left waits (``pending``), as in a batch.
-STOPPING = (QuotaExhaustedError, AuthError, PermissionDeniedError, BudgetExceeded, BatchStopped)
-
-
-def remember_warning(client: WorkflowClient, table: str, what: str) -> None:
+def remember_warning(client: ClientLike, table: str, what: str) -> None:
     """Say once per call when ``what`` can be kept in this process's memory only (``cache=False`` or
     ``":memory:"``): a restart would lose it. A sandbox's client is not warned (its answers live in memory too).
 
@@ -92,7 +67,7 @@ def with_query_keys(df: pd.DataFrame, keys: Mapping[str, str]) -> pd.DataFrame:
 
 
 _SUMMED = ("calls_spent", "cache_hits")  # counts of a batch: the parts' add up
-_JOINED = ("queries", "sources")  # per query: every part's
+_JOINED = ("queries", "source_patents")  # per query: every part's
 
 
 def _merged(mine: Any, theirs: Any, name: str) -> Any:

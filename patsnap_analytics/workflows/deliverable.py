@@ -34,16 +34,17 @@ from typing import Any
 
 import pandas as pd
 
-from ..api import MAX_IDS_PER_CALL, SEARCH_ENDPOINTS
+from ..api import MAX_IDS_PER_CALL
 from ..batch import image_inputs, search_many
 from ..enrich import ENRICH_FIELDS
 from ..errors import BudgetExceeded, ValidationError
 from ..exports import check_output_path, write_frame
 from ..frames import ResultInfo
 from ..gates import announce_cost
+from ..protocols import ClientLike
 from ..query import DesignQuery
 from ..searcher import is_url
-from .common import WorkflowClient, merge_batches
+from .common import merge_batches
 from .like import like_cost, search_like
 from .sources import looks_like_number
 
@@ -85,7 +86,7 @@ def split_inputs(values: Sequence[Any]) -> tuple[list[Any], list[str]]:
     return images, numbers
 
 
-def report_cost(client: WorkflowClient, images: Sequence[Any], numbers: Sequence[str], query: DesignQuery, *,
+def report_cost(client: ClientLike, images: Sequence[Any], numbers: Sequence[str], design_query: DesignQuery, *,
                 prior_art: bool = False, enrich: bool = True) -> dict[str, int]:
     """The calls a deliverable would make (nothing is sent): ``searches`` exactly (pages the cache lacks and
     the uploads they need; patent numbers as :func:`~.like.like_cost` counts them), ``enrichment`` at most
@@ -98,20 +99,20 @@ def report_cost(client: WorkflowClient, images: Sequence[Any], numbers: Sequence
     searches = 0
     for image in dict.fromkeys(str(i) if not isinstance(i, (bytes, bytearray)) else i for i in images):
         target = client.searcher.resolve_image(image)
-        step = client.searcher.decide(target, query)
+        step = client.searcher.decide(target, design_query)
         searches += sum(s.cached is None for s in step.pages) + (step.action == "upload")
     if numbers:
-        searches += like_cost(client, list(numbers), query, prior_art=prior_art)
-    hits = (len(images) + len(numbers)) * query.limit
+        searches += like_cost(client, list(numbers), design_query, prior_art=prior_art)
+    hits = (len(images) + len(numbers)) * design_query.limit
     enrichment = len(ENRICH_FIELDS) * math.ceil(hits / MAX_IDS_PER_CALL) if enrich and hits else 0
     return {"searches": searches, "enrichment": enrichment, "total": searches + enrichment}
 
 
-def _left(max_calls: int | None, client: WorkflowClient, spent: int) -> int | None:
+def _left(max_calls: int | None, client: ClientLike, spent: int) -> int | None:
     return None if max_calls is None else max(0, max_calls - (client.stats.total_calls - spent))
 
 
-def make_report(client: WorkflowClient, inputs: Sequence[Any], out_dir: str | Path, *, max_calls: int | None = None,
+def make_report(client: ClientLike, inputs: Sequence[Any], out_dir: str | Path, *, max_calls: int | None = None,
                 prior_art: bool = False, endpoint: str | None = None, title: str | None = None,
                 progress: bool = True, **filters: Any) -> Deliverable:
     """Search ``inputs`` (image files, folders, URLs, patent numbers), enrich the hits and write the landscape
@@ -129,7 +130,7 @@ def make_report(client: WorkflowClient, inputs: Sequence[Any], out_dir: str | Pa
         patsnap_analytics.errors.ValidationError: limit: must be an integer from 1 to 1100, got 0
     """
     images, numbers = split_inputs(list(inputs))
-    query = DesignQuery.from_filters(endpoint=endpoint or client.endpoint, **filters)
+    design_query = DesignQuery.from_filters(endpoint=endpoint or client.endpoint, **filters)
     out = Path(out_dir).expanduser()
     if out.exists() and not out.is_dir():
         raise ValidationError("out", f"{str(out)!r} is a file; give a folder for the report, workbook and CSV")
@@ -138,23 +139,22 @@ def make_report(client: WorkflowClient, inputs: Sequence[Any], out_dir: str | Pa
     taken = [name for name in FILES.values() if (out / name).is_dir()]
     if taken:
         raise ValidationError("out", f"{out / taken[0]} is a folder; the deliverable writes a file there")
-    cost = report_cost(client, images, numbers, query, prior_art=prior_art)
+    cost = report_cost(client, images, numbers, design_query, prior_art=prior_art)
     announce_cost(f"report: {len(images)} image(s) and {len(numbers)} patent number(s): {cost['searches']} "
                   f"search call(s), enrichment at most {cost['enrichment']}: at most {cost['total']} calls",
                   cost["total"], max_calls, progress=progress)
     out.mkdir(parents=True, exist_ok=True)
     spent = client.stats.total_calls
-    wanted = {**query.filters(), "endpoint": query.endpoint}
     parts = []
     if images:
         parts.append(search_many(client.searcher, images, max_calls=_left(max_calls, client, spent),
-                                 progress=progress, **wanted))
+                                 progress=progress, design_query=design_query))
     if numbers:
         parts.append(search_like(client, numbers, prior_art=prior_art, max_calls=_left(max_calls, client, spent),
-                                 progress=progress, **wanted))
+                                 progress=progress, design_query=design_query))
     hits = merge_batches(parts, template=ResultInfo(source=client.source, base_url=client.base_url,
-                                                    endpoint=SEARCH_ENDPOINTS[query.endpoint].path,
-                                                    filters=query.filters()))
+                                                    endpoint=design_query.endpoint,
+                                                    filters=design_query.filters()))
     searched = client.stats.total_calls - spent
     done = deliver(client, hits, out, title=title, max_calls=_left(max_calls, client, spent), progress=progress)
     done.calls["searches"] = searched
@@ -171,7 +171,7 @@ class Deliverable:
     calls: dict[str, int] = field(default_factory=dict)
 
 
-def deliver(client: WorkflowClient, hits: pd.DataFrame, out_dir: str | Path, *, title: str | None = None,
+def deliver(client: ClientLike, hits: pd.DataFrame, out_dir: str | Path, *, title: str | None = None,
             max_calls: int | None = None, progress: bool = True) -> Deliverable:
     """Enrich ``hits`` (three record kinds, 100 patents a call, within ``max_calls``), label every facet of
     :data:`FACETS` from the rows (0 calls) and write :data:`FILES` into ``out_dir``.

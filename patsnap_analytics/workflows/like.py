@@ -23,7 +23,7 @@ invalidity or a clearance case starts with.
    workflow, failures kept per row, a quota or auth error stops and leaves the rest ``pending``). A link
    the API refuses as expired sooner than documented is asked again once (one P021 call) and searched again.
 6. **Frame**: one frame, ``query`` = the standard number, ``query_key`` = ``pn:<number>``, and
-   ``df.attrs["sources"]`` naming each query's source patent (id, type, office, dates, holders).
+   ``df.attrs["source_patents"]`` naming each query's source patent (id, type, office, dates, holders).
 
 Cost: one P069 call per number never looked up; ceil(patents whose search is not cached and whose link is
 not recorded / 100) P021 calls; one search call per 100 ranks not cached. The same numbers and filters a
@@ -33,7 +33,7 @@ end before the last page planned; a number not yet resolved counts its P069 call
 Example:
     >>> client = pa.connect(sandbox=sb)                                                   # doctest: +SKIP
     >>> hits = client.search_like(["USD0430005S", "JP1100017S"], prior_art=True, limit=20)  # doctest: +SKIP
-    >>> hits.attrs["sources"]["USD0430005S"]["application_date"]                          # doctest: +SKIP
+    >>> hits.attrs["source_patents"]["USD0430005S"]["application_date"]                          # doctest: +SKIP
     '2012-10-01'
 """
 
@@ -47,14 +47,15 @@ from typing import Any
 
 import pandas as pd
 
-from ..api import INVALID_PARAMETER, MAX_IDS_PER_CALL, SEARCH_ENDPOINTS
+from ..api import INVALID_PARAMETER, MAX_IDS_PER_CALL
 from ..batch import search_many
 from ..errors import PatentTypeError, PatsnapError, RequestRejectedError, SourcePatentError, ValidationError
 from ..frames import ResultInfo
 from ..gates import call_gates
+from ..protocols import ClientLike
 from ..query import DesignQuery
 from ..searcher import page_plan
-from .common import STOPPING, WorkflowClient, failure, merge_batches, with_query_keys
+from .common import STOPPING, failure, merge_batches, with_query_keys
 from .sources import SourcePatent, alias_for, canonical_number, check_numbers
 
 __all__ = ["like_cost", "search_like"]
@@ -69,14 +70,14 @@ class _Source:
     number: str
     patent: SourcePatent | None = None
     error: BaseException | None = None
-    filters: DesignQuery | None = None
+    design_query: DesignQuery | None = None
     url: str | None = None  # the drawing's link, or the cache's stand-in when the search is cached whole
     recorded_link: bool = False  # the link came from a record (it may have expired sooner than documented)
     same_as: str | None = None
 
 
-def _source_filters(patent: SourcePatent, base: DesignQuery, prior_art: bool) -> DesignQuery:
-    """The filters ``patent`` is searched with: a prior-art search ends the day before its application."""
+def _source_design_query(patent: SourcePatent, base: DesignQuery, prior_art: bool) -> DesignQuery:
+    """The design query ``patent`` is searched with: a prior-art search ends the day before its application."""
     wanted = base.patent_type or "D"
     if patent.patent_type and patent.patent_type != wanted:
         kind = _TYPES.get(patent.patent_type, f"patent type {patent.patent_type}")
@@ -97,16 +98,16 @@ def _source_filters(patent: SourcePatent, base: DesignQuery, prior_art: bool) ->
     return base.replace(apply_end_time=end)
 
 
-def _resolve(client: WorkflowClient, numbers: list[str], base: DesignQuery, prior_art: bool, *, refresh: bool,
+def _resolve(client: ClientLike, numbers: list[str], base: DesignQuery, prior_art: bool, *, refresh: bool,
              gates: Sequence[Any]) -> tuple[list[_Source], dict[str, str] | None]:
     """Every number resolved and checked (steps 2-3); ``stopped`` when a quota, auth or budget stopped P069."""
     rows = [_Source(n) for n in numbers]
     stopped = None
     try:
-        resolved = client.sources.resolve(numbers, refresh=refresh, gates=gates)
+        resolved = client.source_patents.resolve(numbers, refresh=refresh, gates=gates)
     except STOPPING as exc:
         stopped = {"error": type(exc).__name__, "message": str(exc)}
-        resolved = client.sources.resolve(numbers, refresh=False, gates=gates, ask=False)
+        resolved = client.source_patents.resolve(numbers, refresh=False, gates=gates, ask=False)
     first: dict[str, str] = {}
     for row in rows:
         got = resolved.get(row.number)
@@ -117,7 +118,7 @@ def _resolve(client: WorkflowClient, numbers: list[str], base: DesignQuery, prio
                 continue
             first[got.pn] = got.pn
             try:
-                row.filters = _source_filters(got, base, prior_art)
+                row.design_query = _source_design_query(got, base, prior_art)
             except SourcePatentError as exc:
                 row.error = exc
         else:
@@ -125,12 +126,12 @@ def _resolve(client: WorkflowClient, numbers: list[str], base: DesignQuery, prio
     return rows, stopped
 
 
-def _cached_whole(client: WorkflowClient, row: _Source) -> bool:
+def _cached_whole(client: ClientLike, row: _Source) -> bool:
     """Whether the cache holds every page of this source's search (then no drawing link is needed)."""
-    return client.searcher.decide(alias_for(row.patent.pn), row.filters).action == "cache_hit"
+    return client.searcher.decide(alias_for(row.patent.pn), row.design_query).action == "cache_hit"
 
 
-def _links(client: WorkflowClient, rows: list[_Source], *, refresh: bool, gates: Sequence[Any]) -> None:
+def _links(client: ClientLike, rows: list[_Source], *, refresh: bool, gates: Sequence[Any]) -> None:
     """Step 4: the URL each searchable row is searched with (the cache's stand-in, or the drawing's link)."""
     keyer = client.searcher.keyer
     need = []
@@ -140,9 +141,9 @@ def _links(client: WorkflowClient, rows: list[_Source], *, refresh: bool, gates:
             row.url = alias_for(row.patent.pn)
         else:
             need.append(row)
-    recorded = client.sources.recorded_drawings([r.patent for r in need])
+    recorded = client.source_patents.recorded_drawings([r.patent for r in need])
     try:
-        links = client.sources.drawings([r.patent for r in need], gates=gates)
+        links = client.source_patents.drawings([r.patent for r in need], gates=gates)
     except STOPPING:
         raise
     except PatsnapError as exc:  # a malformed or refused P021 answer: these rows' failure, not the workflow's
@@ -158,22 +159,21 @@ def _links(client: WorkflowClient, rows: list[_Source], *, refresh: bool, gates:
             row.error = link
 
 
-def _search(client: WorkflowClient, rows: list[_Source], options: dict[str, Any], max_calls: int | None,
+def _search(client: ClientLike, rows: list[_Source], options: dict[str, Any], max_calls: int | None,
             spent: int) -> list[pd.DataFrame]:
-    """Step 5: search_many per distinct set of filters (a prior-art date is its source's own)."""
+    """Step 5: search_many per distinct design query (a prior-art date is its source's own)."""
     groups: dict[DesignQuery, list[_Source]] = {}
     for row in rows:
-        groups.setdefault(row.filters, []).append(row)
+        groups.setdefault(row.design_query, []).append(row)
     parts = []
-    for filters, group in groups.items():
+    for design_query, group in groups.items():
         left = None if max_calls is None else max(0, max_calls - (client.stats.total_calls - spent))
-        wanted = {**filters.filters(), "endpoint": filters.endpoint}
         parts.append(search_many(client.searcher, [r.url for r in group], names=[r.patent.pn for r in group],
-                                 max_calls=left, **options, **wanted))
+                                 max_calls=left, design_query=design_query, **options))
     return parts
 
 
-def _retry_expired(client: WorkflowClient, rows: list[_Source], parts: list[pd.DataFrame], options: dict[str, Any],
+def _retry_expired(client: ClientLike, rows: list[_Source], parts: list[pd.DataFrame], options: dict[str, Any],
                    max_calls: int | None, spent: int) -> list[pd.DataFrame]:
     """A recorded link the API refused (68300004: expired sooner than documented) is asked again once."""
     refused = {f["image"] for p in parts for f in ResultInfo.of(p).failures
@@ -181,7 +181,7 @@ def _retry_expired(client: WorkflowClient, rows: list[_Source], parts: list[pd.D
     again = [r for r in rows if r.recorded_link and r.patent.pn in refused]
     if not again:
         return parts
-    fresh = client.sources.drawings([r.patent for r in again], refresh=True)
+    fresh = client.source_patents.drawings([r.patent for r in again], refresh=True)
     for row in again:
         row.url = fresh[row.patent.patent_id] if isinstance(fresh[row.patent.patent_id], str) else row.url
         client.searcher.keyer.register(row.url, row.patent.query_key)
@@ -192,15 +192,16 @@ def _retry_expired(client: WorkflowClient, rows: list[_Source], parts: list[pd.D
     return parts + _search(client, again, options, max_calls, spent)
 
 
-def search_like(client: WorkflowClient, patent_numbers: Any, *, prior_art: bool = False, endpoint: str | None = None,
+def search_like(client: ClientLike, patent_numbers: Any, *, prior_art: bool = False, endpoint: str | None = None,
                 refresh: bool = False, max_calls: int | None = None, dry_run: bool = False, workers: int = 4,
                 qps: float | None = None, progress: bool = True, drop_sources: bool = False,
-                **filters: Any) -> pd.DataFrame | int:
+                design_query: DesignQuery | None = None, **filters: Any) -> pd.DataFrame | int:
     """Designs similar to the registered designs ``patent_numbers`` (one, or many: one frame), through the
     drawing of each (see the module's numbered steps and costs).
 
     ``prior_art=True``: only designs filed before each source's application date, the source left out.
-    ``endpoint`` and ``filters`` as in ``search_designs``; ``max_calls`` bounds every call of the workflow;
+    ``endpoint``, ``design_query`` and ``filters`` as in ``search_designs``; ``max_calls`` bounds every call of
+    the workflow;
     ``dry_run=True`` returns the calls it would make; ``drop_sources=True`` leaves each source out of its own
     results (a watch does). Bad numbers or filters raise ``ValidationError`` before any call; a number that
     cannot start a search is that row's failure (``df.attrs["failures"]``).
@@ -213,7 +214,7 @@ def search_like(client: WorkflowClient, patent_numbers: Any, *, prior_art: bool 
         patsnap_analytics.errors.ValidationError: endpoint: a search from a patent searches its one drawing: use search-id, image-single or image-single-beta
     """
     numbers = list(dict.fromkeys(check_numbers(patent_numbers)))
-    base = DesignQuery.from_filters(endpoint=endpoint or client.endpoint, **filters)
+    base = client.searcher.design_query_for(endpoint=endpoint, design_query=design_query, **filters)
     if base.endpoint == "image-multiple":
         raise ValidationError("endpoint", "a search from a patent searches its one drawing: use search-id, "
                                           "image-single or image-single-beta")
@@ -233,7 +234,7 @@ def search_like(client: WorkflowClient, patent_numbers: Any, *, prior_art: bool 
     parts = _search(client, ready, options, max_calls, spent) if stopped is None else []
     parts = _retry_expired(client, ready, parts, options, max_calls, spent)
     out = merge_batches(parts, template=ResultInfo(
-        source=client.source, base_url=client.base_url, endpoint=SEARCH_ENDPOINTS[base.endpoint].path,
+        source=client.source, base_url=client.base_url, endpoint=base.endpoint,
         filters=base.filters()))
     return _finish(out, rows, ready, stopped, prior_art=prior_art, drop_sources=drop_sources or prior_art,
                    spent=client.stats.total_calls - spent)
@@ -255,16 +256,16 @@ def _finish(out: pd.DataFrame, rows: list[_Source], ready: list[_Source], stoppe
             info.failures.append(failure(row.number, row.error))
         elif row.patent is None or row.url is None:
             info.pending.append(row.number)
-    info.sources = {pn: {**r.patent.as_json(), "query_key": r.patent.query_key,
-                         **({"filed_before": (r.filters.apply_end_time + timedelta(days=1)).isoformat()}
-                            if prior_art and r.filters.apply_end_time else {})} for pn, r in searched.items()}
+    info.source_patents = {pn: {**r.patent.as_json(), "query_key": r.patent.query_key,
+                         **({"filed_before": (r.design_query.apply_end_time + timedelta(days=1)).isoformat()}
+                            if prior_art and r.design_query.apply_end_time else {})} for pn, r in searched.items()}
     info.workflow = {"kind": "search_like", "prior_art": prior_art}
     info.stopped = info.stopped or stopped
     info.calls_spent = spent
     return info.attach(out)
 
 
-def like_cost(client: WorkflowClient, numbers: list[str], base: DesignQuery, *, prior_art: bool = False,
+def like_cost(client: ClientLike, numbers: list[str], base: DesignQuery, *, prior_art: bool = False,
               refresh: bool = False) -> int:
     """The calls :func:`search_like` would make now, at most (nothing is sent): for a number already
     resolved, the pages its search lacks (results may end sooner) and its link if not recorded; for the
@@ -274,10 +275,10 @@ def like_cost(client: WorkflowClient, numbers: list[str], base: DesignQuery, *, 
         >>> like_cost(client, ["USD0430005S"], DesignQuery(limit=250))                   # doctest: +SKIP
         5
     """
-    unresolved = set(client.sources.unresolved(numbers))
+    unresolved = set(client.source_patents.unresolved(numbers))
     pages = len(page_plan(base))
     calls, links = len(unresolved), 0
-    known = client.sources.resolve([n for n in numbers if canonical_number(n) not in unresolved], ask=False)
+    known = client.source_patents.resolve([n for n in numbers if canonical_number(n) not in unresolved], ask=False)
     seen: set[str] = set()
     for number in numbers:
         patent = known.get(number)
@@ -288,13 +289,13 @@ def like_cost(client: WorkflowClient, numbers: list[str], base: DesignQuery, *, 
             continue
         seen.add(patent.pn)
         try:
-            filters = _source_filters(patent, base, prior_art)
+            design_query = _source_design_query(patent, base, prior_art)
         except SourcePatentError:
             continue
         client.searcher.keyer.register(alias_for(patent.pn), patent.query_key)
-        step = client.searcher.decide(alias_for(patent.pn), filters, refresh=refresh)
+        step = client.searcher.decide(alias_for(patent.pn), design_query, refresh=refresh)
         missing = sum(s.cached is None for s in step.pages)
         if missing:
             calls += missing
-            links += patent.patent_id not in client.sources.recorded_drawings([patent])
+            links += patent.patent_id not in client.source_patents.recorded_drawings([patent])
     return calls + math.ceil(links / MAX_IDS_PER_CALL)

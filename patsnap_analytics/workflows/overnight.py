@@ -49,9 +49,10 @@ from ..errors import ProtocolError, ValidationError
 from ..frames import ResultInfo, SearchSpec, empty_results, results_frame
 from ..gates import call_gates
 from ..images import ImageRef
+from ..protocols import ClientLike
 from ..query import DesignQuery
 from ..searcher import is_url
-from .common import STOPPING, WorkflowClient, failure, remember_warning, with_query_keys
+from .common import STOPPING, failure, remember_warning, with_query_keys
 
 __all__ = ["JOB_TABLE", "collect_overnight", "overnight_jobs", "submit_overnight"]
 
@@ -69,15 +70,15 @@ class _Image:
     error: BaseException | None = None
 
 
-def _query(filters: dict[str, Any]) -> DesignQuery:
+def _design_query(filters: dict[str, Any]) -> DesignQuery:
     endpoint = filters.pop("endpoint", IMAGE_SINGLE.name)
     if endpoint != IMAGE_SINGLE.name:
         raise ValidationError("endpoint", f"an overnight job searches each image as image-single does; got {endpoint!r}")
-    query = DesignQuery.from_filters(endpoint=IMAGE_SINGLE.name, **filters)
-    if query.limit > PAGE_SIZE:
+    design_query = DesignQuery.from_filters(endpoint=IMAGE_SINGLE.name, **filters)
+    if design_query.limit > PAGE_SIZE:
         raise ValidationError("limit", f"an overnight job answers at most {PAGE_SIZE} ranks an image (one page); "
-                                       f"got {query.limit}: ask for deeper ranks with offset in another job")
-    return query
+                                       f"got {design_query.limit}: ask for deeper ranks with offset in another job")
+    return design_query
 
 
 def _images(values: Sequence[Any], names: Sequence[Any] | None) -> list[_Image]:
@@ -106,17 +107,17 @@ def _images(values: Sequence[Any], names: Sequence[Any] | None) -> list[_Image]:
     return out
 
 
-def _digest(client: WorkflowClient, query: DesignQuery) -> str:
+def _digest(client: ClientLike, design_query: DesignQuery) -> str:
     """What makes two jobs the same search: the host and the filters as sent (sorted)."""
-    wire = json.dumps([client.base_url, query.to_wire()], sort_keys=True, default=str)
+    wire = json.dumps([client.base_url, design_query.to_wire()], sort_keys=True, default=str)
     return hashlib.sha256(wire.encode()).hexdigest()[:24]
 
 
-def _job_key(client: WorkflowClient, job_id: str) -> str:
+def _job_key(client: ClientLike, job_id: str) -> str:
     return f"{client.base_url}|job|{job_id}"
 
 
-def _image_key(client: WorkflowClient, digest: str, key: str) -> str:
+def _image_key(client: ClientLike, digest: str, key: str) -> str:
     return f"{client.base_url}|image|{digest}|{key}"
 
 
@@ -129,7 +130,7 @@ def _read(table: Any, key: str) -> dict[str, Any] | None:
     return record if isinstance(record, dict) and record.get("v") == _RECORD_VERSION else None
 
 
-def submit_overnight(client: WorkflowClient, images: Any, *, names: Sequence[Any] | None = None,
+def submit_overnight(client: ClientLike, images: Any, *, names: Sequence[Any] | None = None,
                      max_calls: int | None = None, **filters: Any) -> pd.DataFrame:
     """Submit ``images`` (a list, a folder, a DataFrame column) as overnight jobs, ten to a job, never twice
     for the same image and filters (see the module's numbered steps and costs).
@@ -144,9 +145,9 @@ def submit_overnight(client: WorkflowClient, images: Any, *, names: Sequence[Any
         >>> len(jobs), jobs.attrs["failures"][0]["error"]
         (0, 'InvalidImageError')
     """
-    query = _query(dict(filters))
+    design_query = _design_query(dict(filters))
     items = _images(image_inputs(images), names)
-    table, digest = client.record_table(JOB_TABLE), _digest(client, query)
+    table, digest = client.record_table(JOB_TABLE), _digest(client, design_query)
     gates, _ = call_gates(max_calls, None)
     jobs: dict[str, tuple[str, str, str]] = {}  # image key -> (job id, submitted at, state)
     for item in items:
@@ -159,25 +160,25 @@ def submit_overnight(client: WorkflowClient, images: Any, *, names: Sequence[Any
         remember_warning(client, JOB_TABLE, "overnight job ids")
     for start in range(0, len(fresh), MAX_BATCH_IMAGES):
         chunk = fresh[start:start + MAX_BATCH_IMAGES]
-        job_id, at = _create(client, chunk, query, digest, gates)
+        job_id, at = _create(client, chunk, design_query, digest, gates)
         jobs.update((i.key, (job_id, at, "submitted")) for i in chunk)
     rows = [{"query": i.name, "query_key": i.key, "job_id": jobs[i.key][0], "state": jobs[i.key][2],
              "submitted_at": jobs[i.key][1]} for i in items if i.error is None]
     out = pd.DataFrame(rows, columns=["query", "query_key", "job_id", "state", "submitted_at"]).astype("string")
-    out.attrs = {"failures": [failure(i.name, i.error) for i in items if i.error is not None],
-                 "filters": query.filters(), "base_url": client.base_url}
-    return out
+    return ResultInfo(source=client.source, base_url=client.base_url, endpoint=BATCH_CREATE.name,
+                      filters=design_query.filters(),
+                      failures=[failure(i.name, i.error) for i in items if i.error is not None]).attach(out)
 
 
-def _create(client: WorkflowClient, chunk: list[_Image], query: DesignQuery, digest: str, gates: Sequence[Any]
+def _create(client: ClientLike, chunk: list[_Image], design_query: DesignQuery, digest: str, gates: Sequence[Any]
             ) -> tuple[str, str]:
     """One job: the images' URLs (uploads where needed), one create call, the records written at once."""
     urls = [i.target if isinstance(i.target, str) else client.uploads.upload(i.target, gates=gates).url for i in chunk]
-    answer = client.transport.call(BATCH_CREATE, {}, body={"urls": urls, **query.to_wire()}, gates=gates)
+    answer = client.transport.call(BATCH_CREATE, {}, body={"urls": urls, **design_query.to_wire()}, gates=gates)
     job_id = str(answer.data["job_id"])
     at = datetime.now(UTC).isoformat(timespec="seconds")
     record = {"v": _RECORD_VERSION, "job_id": job_id, "submitted_at": at, "order": time.time_ns(),
-              "filters": query.filters(),
+              "filters": design_query.filters(),
               "images": [{"name": i.name, "key": i.key} for i in chunk], "state": "submitted", "status": None,
               "sandbox": answer.from_sandbox, "results": None, "collected_at": None}
     table = client.record_table(JOB_TABLE)
@@ -186,7 +187,7 @@ def _create(client: WorkflowClient, chunk: list[_Image], query: DesignQuery, dig
     return job_id, at
 
 
-def _remembered(client: WorkflowClient, job_ids: Sequence[str] | None) -> list[dict[str, Any]]:
+def _remembered(client: ClientLike, job_ids: Sequence[str] | None) -> list[dict[str, Any]]:
     table = client.record_table(JOB_TABLE)
     if job_ids is None:
         prefix = f"{client.base_url}|job|"
@@ -201,7 +202,7 @@ def _remembered(client: WorkflowClient, job_ids: Sequence[str] | None) -> list[d
     return sorted((j for j in jobs if j is not None), key=lambda j: (j.get("order", 0), j["job_id"]))  # as submitted
 
 
-def _ask(client: WorkflowClient, job: dict[str, Any], gates: Sequence[Any]) -> None:
+def _ask(client: ClientLike, job: dict[str, Any], gates: Sequence[Any]) -> None:
     """One result call for a job not yet collected; a finished job's results are checked and kept."""
     answer = client.transport.call(BATCH_RESULT, {"task_id": job["job_id"]}, body={}, gates=gates)
     data = answer.data
@@ -219,7 +220,7 @@ def _ask(client: WorkflowClient, job: dict[str, Any], gates: Sequence[Any]) -> N
                 ttl=None)
 
 
-def collect_overnight(client: WorkflowClient, job_ids: Sequence[str] | None = None, *,
+def collect_overnight(client: ClientLike, job_ids: Sequence[str] | None = None, *,
                       max_calls: int | None = None) -> pd.DataFrame:
     """The results of the overnight jobs submitted from this cache (or of ``job_ids``): one frame of every
     finished job's rows; the jobs still waiting are named in ``df.attrs["workflow"]["waiting"]`` and their
@@ -246,14 +247,15 @@ def collect_overnight(client: WorkflowClient, job_ids: Sequence[str] | None = No
     return _frame(client, jobs, failures, stopped, calls=client.stats.total_calls - spent)
 
 
-def _frame(client: WorkflowClient, jobs: list[dict[str, Any]], failures: list[dict[str, str]],
+def _frame(client: ClientLike, jobs: list[dict[str, Any]], failures: list[dict[str, str]],
            stopped: dict[str, str] | None, *, calls: int) -> pd.DataFrame:
     parts, queries, keys = [], {}, {}
     for job in (j for j in jobs if j["state"] == "done"):
-        query = DesignQuery.from_filters(**job["filters"])
+        design_query = DesignQuery.from_filters(**job["filters"])
         for image, result in zip(job["images"], job["results"], strict=True):
-            parts.append(results_frame(result, query=image["name"], sorted_by_similarity=query.sorted_by_similarity,
-                                       first_rank=query.first_rank))
+            parts.append(results_frame(result, query=image["name"],
+                                       sorted_by_similarity=design_query.sorted_by_similarity,
+                                       first_rank=design_query.first_rank))
             sha256, url = (image["key"][7:], None) if image["key"].startswith("sha256:") else (None, image["key"][4:])
             queries[image["name"]] = SearchSpec(sha256, url, job["filters"])
             keys[image["name"]] = image["key"]
@@ -262,7 +264,7 @@ def _frame(client: WorkflowClient, jobs: list[dict[str, Any]], failures: list[di
     waiting = [j for j in jobs if j["state"] != "done"]
     sandbox = client.source == "sandbox" or any(j.get("sandbox") for j in jobs)
     return ResultInfo(
-        source="sandbox" if sandbox else "patsnap", base_url=client.base_url, endpoint=BATCH_RESULT.path,
+        source="sandbox" if sandbox else "patsnap", base_url=client.base_url, endpoint=BATCH_RESULT.name,
         filters=jobs[0]["filters"] if jobs else {}, queries=queries, failures=failures,
         pending=[i["name"] for j in waiting for i in j["images"]], stopped=stopped, calls_spent=calls,
         workflow={"kind": "overnight", "finished": [j["job_id"] for j in jobs if j["state"] == "done"],
@@ -271,7 +273,7 @@ def _frame(client: WorkflowClient, jobs: list[dict[str, Any]], failures: list[di
     ).attach(out)
 
 
-def overnight_jobs(client: WorkflowClient) -> pd.DataFrame:
+def overnight_jobs(client: ClientLike) -> pd.DataFrame:
     """The overnight jobs submitted from this cache to this host, one row each: ``job_id, submitted_at,
     images, state`` (``submitted`` or ``done``), ``status`` (the API's last word) and ``collected_at``.
 

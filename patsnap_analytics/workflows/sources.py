@@ -36,6 +36,7 @@ from typing import Any
 
 from ..api import ABSTRACT_IMAGE, MAX_IDS_PER_CALL, PATENT_NUMBER_SEARCH
 from ..errors import (
+    STOPPING,
     NoDrawingError,
     OfflineCacheMiss,
     PatsnapError,
@@ -44,7 +45,6 @@ from ..errors import (
 )
 from ..gates import CallGate
 from ..records import RecordedLookup
-from .common import STOPPING
 
 __all__ = ["ALIAS_BASE", "NUMBER_PATTERN", "PatentSources", "SourcePatent", "alias_for", "canonical_number",
            "check_numbers", "looks_like_number", "pick", "query_key"]

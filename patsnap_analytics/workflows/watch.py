@@ -46,15 +46,15 @@ from typing import Any
 
 import pandas as pd
 
-from ..api import SEARCH_ENDPOINTS
 from ..batch import image_inputs, search_many
 from ..cache import put_records
 from ..errors import ValidationError
 from ..frames import ResultInfo
 from ..images import ImageRef
+from ..protocols import ClientLike
 from ..query import DesignQuery, parse_date
 from ..searcher import is_url
-from .common import WorkflowClient, failure, merge_batches, remember_warning, with_query_keys
+from .common import failure, merge_batches, remember_warning, with_query_keys
 from .like import search_like
 from .sources import canonical_number, looks_like_number
 
@@ -105,11 +105,11 @@ def _items(values: Sequence[Any]) -> list[_Item]:
     return items
 
 
-def _table(client: WorkflowClient) -> Any:
+def _table(client: ClientLike) -> Any:
     return client.record_table(WATCH_TABLE)
 
 
-def _load(client: WorkflowClient, name: str) -> dict[str, Any] | None:
+def _load(client: ClientLike, name: str) -> dict[str, Any] | None:
     text = _table(client).get(f"{client.base_url}|{name}")
     try:
         record = json.loads(text) if text else None
@@ -127,15 +127,16 @@ def _check(name: Any, filters: dict[str, Any]) -> None:
                                           "use since='YYYY-MM-DD' to look back from a date")
 
 
-def watch(client: WorkflowClient, name: str, images_or_numbers: Any, *, today: date | str | None = None,
+def watch(client: ClientLike, name: str, images_or_numbers: Any, *, today: date | str | None = None,
           since: date | str | None = None, reset: bool = False, endpoint: str | None = None,
-          max_calls: int | None = None, progress: bool = True, **filters: Any) -> pd.DataFrame:
+          max_calls: int | None = None, progress: bool = True, design_query: DesignQuery | None = None,
+          **filters: Any) -> pd.DataFrame:
     """Run the watch ``name`` over ``images_or_numbers`` (images, a folder, URLs, patent numbers, mixed): the
     designs published since its previous run (see the module's numbered steps and costs).
 
     ``today``: the day the window ends (default: :meth:`client.today() <patsnap_analytics.client.Client.today>`);
     ``since``: start every item's window at this date instead; ``reset=True``: forget the watch's history
-    first. ``endpoint``, ``max_calls`` and ``filters`` as in ``search_many``.
+    first. ``endpoint``, ``design_query``, ``max_calls`` and ``filters`` as in ``search_many``.
 
     Example:
         >>> from patsnap_analytics.client import Client
@@ -145,7 +146,9 @@ def watch(client: WorkflowClient, name: str, images_or_numbers: Any, *, today: d
         patsnap_analytics.errors.ValidationError: name: a watch's name is a short text without '|' (e.g. 'our bottles'), got 'ours|theirs'
     """
     _check(name, filters)
-    base = DesignQuery.from_filters(endpoint=endpoint or client.endpoint, **filters)
+    base = client.searcher.design_query_for(endpoint=endpoint, design_query=design_query, **filters)
+    if design_query is not None:  # a design query made beforehand may hold a publication window too
+        _check(name, base.filters())
     until = parse_date(today, "today") or client.today()
     start = parse_date(since, "since")
     if start is not None and start > until:
@@ -172,7 +175,7 @@ def _window(record: dict[str, Any], item: _Item, until: date, start: date | None
     return min(first, until) if first else None
 
 
-def _run(client: WorkflowClient, items: list[_Item], record: dict[str, Any], base: DesignQuery, until: date,
+def _run(client: ClientLike, items: list[_Item], record: dict[str, Any], base: DesignQuery, until: date,
          start: date | None, *, max_calls: int | None, progress: bool) -> tuple[pd.DataFrame, dict[str, _Item]]:
     """Steps 2-4: each window searched; only the hits not reported before; which query name is which item."""
     groups: dict[tuple[date | None, bool], list[_Item]] = {}
@@ -186,19 +189,19 @@ def _run(client: WorkflowClient, items: list[_Item], record: dict[str, Any], bas
     for (since, numbers), group in groups.items():
         window = {"public_end_time": until, **({"public_start_time": since} if since else {})}
         left = None if max_calls is None else max(0, max_calls - (client.stats.total_calls - spent))
-        wanted = {**base.filters(), "endpoint": base.endpoint, **window}
+        windowed = base.replace(**window)
         if numbers:
             part = search_like(client, [i.number for i in group], drop_sources=True, max_calls=left,
-                               progress=progress, **wanted)
-            sources = ResultInfo.of(part).sources
-            by_query.update({pn: i for i in group for pn, s in sources.items() if s["number"] == i.number})
+                               progress=progress, design_query=windowed)
+            patents = ResultInfo.of(part).source_patents
+            by_query.update({pn: i for i in group for pn, s in patents.items() if s["number"] == i.number})
         else:
             part = search_many(client.searcher, [i.value for i in group], names=[i.name for i in group],
-                               max_calls=left, progress=progress, **wanted)
+                               max_calls=left, progress=progress, design_query=windowed)
             by_query.update({i.name: i for i in group})
         parts.append(part)
     out = merge_batches(parts, template=ResultInfo(source=client.source, base_url=client.base_url,
-                                                   endpoint=SEARCH_ENDPOINTS[base.endpoint].path,
+                                                   endpoint=base.endpoint,
                                                    filters=base.filters()))
     info = ResultInfo.of(out)
     info.failures += [failure(i.name, i.error) for i in items if i.error is not None]
@@ -211,7 +214,7 @@ def _run(client: WorkflowClient, items: list[_Item], record: dict[str, Any], bas
     return new, done
 
 
-def _remember(client: WorkflowClient, record: dict[str, Any], new: pd.DataFrame, done: dict[str, _Item],
+def _remember(client: ClientLike, record: dict[str, Any], new: pd.DataFrame, done: dict[str, _Item],
               items: list[_Item], until: date, *, calls: int) -> pd.DataFrame:
     """Step 5: the run and each searched item's day and reported designs, kept without expiry."""
     since = [i.since.isoformat() for i in done.values() if i.since is not None]
@@ -234,7 +237,7 @@ def _remember(client: WorkflowClient, record: dict[str, Any], new: pd.DataFrame,
     return info.attach(new)
 
 
-def watch_runs(client: WorkflowClient, name: str) -> pd.DataFrame:
+def watch_runs(client: ClientLike, name: str) -> pd.DataFrame:
     """The runs of the watch ``name`` so far, one row each: ``run, at, since, until, items, searched, new,
     calls`` (an unknown watch has none).
 

@@ -1,0 +1,141 @@
+"""Issue 24: names renamed so that each word means one thing keep their old spelling for one release.
+
+Each old spelling still works and says so with a ``DeprecationWarning`` naming the new one (``renames.py``);
+the new spelling warns nothing. Chart keywords are tested in ``test_plots.py``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from patsnap_analytics.query import FILTERS
+
+
+def test_a_filter_s_caption_is_no_longer_called_its_label():
+    # label() labels rows and *_label columns hold status words: the words a filter is shown with are its caption
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert FILTERS["limit"].caption == "Results"
+    with pytest.warns(DeprecationWarning, match=r"Filter\.label is renamed Filter\.caption"):
+        assert FILTERS["limit"].label == "Results"
+
+
+def test_an_export_button_s_caption_is_no_longer_called_its_label():
+    pytest.importorskip("ipywidgets")
+    from patsnap_analytics.widgets.exporter import EXPORTS
+
+    with pytest.warns(DeprecationWarning, match=r"ExportKind\.label is renamed ExportKind\.caption"):
+        assert EXPORTS["csv"].label == EXPORTS["csv"].caption == "CSV"
+
+
+def test_an_error_names_the_path_it_came_from_and_the_old_endpoint_attribute_still_reads_it():
+    import pickle
+
+    from patsnap_analytics import errors
+    from patsnap_analytics.api import SEARCH_ID
+
+    err = errors.error_from_envelope({"status": False, "error_code": 67200007}, http_status=200, path=SEARCH_ID.path)
+    assert err.path == SEARCH_ID.path and pickle.loads(pickle.dumps(err)).path == SEARCH_ID.path
+    with pytest.warns(DeprecationWarning, match=r"DailyQuotaExceededError\.endpoint is renamed"):
+        assert err.endpoint == SEARCH_ID.path
+    with pytest.warns(DeprecationWarning, match=r"error_from_envelope\(endpoint=...\) is renamed path="):
+        old = errors.error_from_envelope({"status": False, "error_code": 67200007}, http_status=200, endpoint="/x")
+    assert old.path == "/x" and str(old).startswith("error_code 67200007 from /x")
+    with pytest.warns(DeprecationWarning, match=r"APIError\(endpoint=...\) is renamed path="):
+        assert errors.APIError("m", endpoint="/y").path == "/y"
+    with pytest.raises(TypeError, match="unexpected keyword argument 'where'"):
+        errors.APIError("m", where="/z")
+    bad = errors.ProtocolError(SEARCH_ID.path, "data", "must be object")
+    with pytest.warns(DeprecationWarning, match=r"ProtocolError\.endpoint is renamed ProtocolError\.path"):
+        assert bad.endpoint == bad.path == SEARCH_ID.path
+
+
+def test_an_endpoint_s_vendor_id_is_its_operation_id():
+    from patsnap_analytics import api
+
+    assert api.SEARCH_ID.operation_id == "P009" and api.endpoint_named("upload") is api.UPLOAD
+    with pytest.warns(DeprecationWarning, match=r"Endpoint\.operation is renamed Endpoint\.operation_id"):
+        assert api.SEARCH_ID.operation == "P009"
+    with pytest.warns(DeprecationWarning, match=r"api\.endpoint\(\) is renamed api\.endpoint_named\(\)"):
+        assert api.endpoint("upload") is api.UPLOAD
+
+
+def test_a_frame_s_attrs_keep_their_old_keys_for_one_release_and_old_frames_read_the_same():
+    import pandas as pd
+
+    from patsnap_analytics.frames import ResultInfo, empty_results
+
+    patents = {"USD1S": {"number": "USD1S"}}
+    df = ResultInfo(endpoint="image-multiple", calls_spent=3, source_patents=patents).attach(empty_results())
+    # the name is ResultInfo's; code reading df.attrs directly still finds the path, pages_sent and sources until 0.2
+    assert df.attrs["path"] == df.attrs["endpoint"] == "/search/patent/image-multiple"
+    assert df.attrs["calls_spent"] == df.attrs["pages_sent"] == 3
+    assert df.attrs["source_patents"] == df.attrs["sources"] == patents
+    info = ResultInfo.of(df)
+    assert (info.endpoint, info.path, info.calls_spent) == ("image-multiple", "/search/patent/image-multiple", 3)
+    with pytest.warns(DeprecationWarning, match=r"ResultInfo\.pages_sent is renamed ResultInfo\.calls_spent"):
+        assert info.pages_sent == 3
+    with pytest.warns(DeprecationWarning, match=r"ResultInfo\.sources is renamed ResultInfo\.source_patents"):
+        assert info.sources == patents
+    old = pd.DataFrame()
+    old.attrs.update(endpoint="/image-search/search-id", pages_sent=1, sources=patents)  # written by 0.1.0
+    assert (ResultInfo.of(old).endpoint, ResultInfo.of(old).calls_spent) == ("search-id", 1)
+    assert ResultInfo.of(old).source_patents == patents
+
+
+def test_the_client_s_source_patents_are_no_longer_its_sources():
+    # client.source is where the data come from ("sandbox" or "patsnap"); the patents searches start from are
+    # client.source_patents
+    from patsnap_analytics.client import Client
+
+    client = Client(api_key="sk-example", cache=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        patents = client.source_patents
+    with pytest.warns(DeprecationWarning, match=r"Client\.sources is renamed Client\.source_patents"):
+        assert client.sources is patents
+
+
+def test_the_old_spellings_of_a_design_query_still_work():
+    from patsnap_analytics import searcher
+    from patsnap_analytics.client import Client
+    from patsnap_analytics.query import DesignQuery
+
+    client = Client(api_key="sk-example", cache=False, endpoint="image-single")
+    with pytest.warns(DeprecationWarning, match=r"Client\.query\(\) is renamed Client\.design_query\(\)"):
+        assert client.query(limit=5) == client.design_query(limit=5) == DesignQuery(endpoint="image-single", limit=5)
+    with pytest.warns(DeprecationWarning, match=r"search_query\(\) is renamed"):
+        assert searcher.search_query(limit=5) == searcher.design_query_for(limit=5)
+    with pytest.warns(DeprecationWarning, match=r"Searcher\.query_for\(\) is renamed"):
+        assert client.searcher.query_for(limit=5) == client.design_query(limit=5)
+
+
+def test_the_form_and_the_app_take_a_design_query_and_still_their_old_keywords():
+    pytest.importorskip("ipywidgets")
+    from patsnap_analytics.query import DesignQuery
+    from patsnap_analytics.widgets import FilterForm, SearchApp
+
+    wanted = DesignQuery(country=["US"], limit=25)
+    with pytest.warns(DeprecationWarning, match=r"FilterForm\(query=...\) is renamed design_query="):
+        assert FilterForm(query=wanted).design_query == wanted
+    with pytest.warns(DeprecationWarning, match=r"FilterForm\.from_query\(\) is renamed"):
+        form = FilterForm.from_query(wanted)
+    with pytest.warns(DeprecationWarning, match=r"FilterForm\.query is renamed FilterForm\.design_query"):
+        assert form.query == wanted
+    with pytest.warns(DeprecationWarning, match=r"SearchApp\(query=...\) is renamed design_query="):
+        app = SearchApp(client=None, samples=None, query=wanted)
+    assert app.form.design_query == wanted
+
+
+def test_records_refusals_are_read_through_their_one_memory():
+    from patsnap_analytics.api import LEGAL_STATUS
+    from patsnap_analytics.records import PatentRecords
+
+    records = PatentRecords(None)
+    with pytest.warns(DeprecationWarning, match=r"remember_refusal\(\) is renamed"):
+        records.remember_refusal("https://h", LEGAL_STATUS, "no permission")
+    assert records.refusals.get("https://h", LEGAL_STATUS)["message"] == "no permission"
+    with pytest.warns(DeprecationWarning, match=r"PatentRecords\.refusal\(\) is renamed"):
+        assert records.refusal("https://h", LEGAL_STATUS)["message"] == "no permission"
