@@ -137,7 +137,7 @@ def uncached_cases(client: pa.Client, url: str, url2: str, image: bytes, hits) -
         "search-id + results (200)": lambda: client.search_designs(url, limit=200),
         "image-single (model 2)": lambda: client.search_designs(url, endpoint="image-single", model=2, limit=100),
         "image-single-beta": lambda: client.search_designs(url, endpoint="image-single-beta", limit=100),
-        "image-multiple (2 views)": lambda: client.search_designs([url, url2], limit=100),
+        "image-multiple (2 views)": lambda: client.search_designs(pa.Views(url, url2), limit=100),
         "upload": lambda: client.upload_image(image, refresh=True),
         **{f"enrich {name}": (lambda name=name: client.enrich(ids, fields=name, refresh=True, progress=False))
            for name in ENRICH},

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import os
+import warnings
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -45,7 +46,7 @@ from .images import ImageRef, ImageSource
 from .query import DEFAULT_ENDPOINT, DesignQuery, check_endpoint
 from .records import PatentRecords, RecordTTL
 from .redact import install as install_redaction
-from .renames import warn_renamed
+from .renames import REMOVED_IN, warn_renamed
 from .retry import RetryPolicy
 from .searcher import Searcher, is_url
 from .settings import Credentials, Settings, credentials
@@ -264,8 +265,10 @@ class Client:
         **filters: Any,
     ) -> pd.DataFrame:
         """Registered designs similar to an image (a path, bytes, file object or an http(s) image URL), or to
-        one design shown in 1-4 views (``pa.Views(front, side)``, or a list or tuple: image-multiple). Several
-        different designs are several searches: :meth:`search_many`.
+        one design shown in 1-4 views (``pa.Views(front, side)``: image-multiple). Several different designs are
+        several searches: :meth:`search_many`. A plain list or tuple is still read as views, with a
+        ``DeprecationWarning`` unless ``endpoint="image-multiple"`` says so (in 0.2 it is refused: too easy to
+        search a watch and a phone as one design).
 
         ``endpoint``: ``"search-id"`` (the default, unless the client was made with ``endpoint=``),
         ``"image-single"``, ``"image-single-beta"`` (the query becomes a line drawing first: photos, renderings)
@@ -292,6 +295,8 @@ class Client:
             patsnap_analytics.errors.ValidationError: model: the search-id endpoint does not take model; use endpoint= image-single, image-single-beta, image-multiple
         """
         target, chosen = self.searcher.resolve(image_or_views, endpoint=endpoint, design_query=design_query, **filters)
+        if type(image_or_views) in (list, tuple) and endpoint is None and design_query is None:
+            _warn_plain_list(image_or_views)  # only once it is valid: a refused search says just what is wrong
         return self.searcher.search(target, chosen, refresh=refresh, name=name)
 
     def search_many(self, images: Any, **kwargs: Any) -> pd.DataFrame:
@@ -588,3 +593,11 @@ class Client:
         return (f"Client(base_url={self.base_url!r}, auth={self.auth!r}, cache={cache!r}, "
                 f"offline={self.offline})")
 
+
+def _warn_plain_list(images: list | tuple) -> None:
+    """A plain list searched as ONE design's views is the mistake issue 23 found (a watch and a phone searched
+    together scored 0.76): say what it does and the two explicit spellings. Points at the caller's line."""
+    warnings.warn(f"search_designs() got a plain {type(images).__name__} of {len(images)} images and searches them as "
+                  "the views of ONE design (image-multiple); say so with pa.Views(...), or search several designs "
+                  f"with search_many([...]); a plain list stops working in patsnap-analytics {REMOVED_IN}",
+                  DeprecationWarning, stacklevel=3)

@@ -14,6 +14,7 @@ import pytest
 
 from patsnap_analytics.cli import main as cli_main
 from patsnap_analytics.errors import ValidationError
+from patsnap_analytics.images import Views
 from patsnap_analytics.widgets import SearchApp
 
 from .conftest import SEARCH, UPLOAD, client_for
@@ -38,9 +39,24 @@ def rich_client(sb):
 def test_search_designs_uses_the_client_default_views_and_an_explicit_endpoint(sb, rich_client, query_images):
     rich_client.search_designs(query_images[0], limit=5)
     assert searched(sb) == {SINGLE: 1}
-    rich_client.search_designs(query_images[:2], limit=5)  # one design's views
+    rich_client.search_designs(Views(query_images[:2]), limit=5)  # one design's views
     rich_client.search_designs(query_images[0], endpoint="search-id", limit=5)
     assert searched(sb) == {SINGLE: 1, MULTIPLE: 1, SEARCH: 1}
+
+
+def test_a_plain_list_is_still_views_but_says_so(sb, rich_client, query_images):
+    # issue 23: a watch and a phone in a plain list were searched as ONE design; the explicit spellings are
+    # pa.Views(...) (one design) and search_many (several); a plain list warns, pointing at the caller's line
+    with pytest.warns(DeprecationWarning, match=r"plain list of 2 images .* ONE design .* pa\.Views.* search_many") as seen:
+        plain = rich_client.search_designs(list(query_images[:2]), limit=5)
+    assert seen[0].filename == __file__
+    assert searched(sb) == {MULTIPLE: 1}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the explicit spellings say nothing, and cost nothing more: same key
+        views = rich_client.search_designs(Views(query_images[:2]), limit=5)
+        said = rich_client.search_designs(tuple(query_images[:2]), endpoint="image-multiple", limit=5)
+    assert searched(sb) == {MULTIPLE: 1}
+    assert list(views["patent_id"]) == list(plain["patent_id"]) == list(said["patent_id"])
 
 
 def test_search_many_uses_the_client_default_endpoint(sb, rich_client, query_images):

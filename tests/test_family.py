@@ -23,6 +23,7 @@ from PIL import Image
 
 from patsnap_analytics.errors import PermissionDeniedError, ValidationError
 from patsnap_analytics.frames import FRAME_DTYPES
+from patsnap_analytics.images import Views
 from patsnap_analytics.searcher import IncompleteSearchWarning
 from tests.conftest import client_for
 
@@ -150,7 +151,7 @@ def test_views_as_a_list_go_to_image_multiple_and_client_default_endpoint(sb, qu
     client = client_for(sb, cache=":memory:", endpoint="image-single")
     assert client.endpoint == "image-single"
     client.search_designs(query_images[0], limit=5)
-    df = client.search_designs([query_images[0], query_images[1]], limit=5)
+    df = client.search_designs(Views(query_images[0], query_images[1]), limit=5)
     assert sb.stats[SINGLE] == 1 and sb.stats[MULTIPLE] == 1
     assert df.attrs["endpoint"] == MULTIPLE and len(df.attrs["queries"][df["query"].iloc[0]]["views"]) == 2
 
@@ -371,10 +372,11 @@ def test_image_multiple_fuses_views(sb):
     client = client_for(sb, cache=":memory:")
     a, b = (int(d) for d in designs_of(sb, "D", min_views=3)[:2])
     images = [sb.corpus.view_path(a, 0), sb.corpus.view_path(a, 1), sb.corpus.view_path(b, 0)]
-    df = client.search_designs([p.read_bytes() for p in images], model=2, limit=20)
+    df = client.search_designs(Views([p.read_bytes() for p in images]), model=2, limit=20)
     pid = sb.corpus.meta.patent_id
     assert rank_of(df, pid[a]) == 1 and rank_of(df, pid[a]) < (rank_of(df, pid[b]) or 99)
-    all_views = client.search_designs([sb.corpus.view_path(a, v).read_bytes() for v in range(3)], model=2, limit=3)
+    all_views = client.search_designs(Views([sb.corpus.view_path(a, v).read_bytes() for v in range(3)]), model=2,
+                                       limit=3)
     assert rank_of(all_views, pid[a]) == 1 and float(all_views.score.iloc[0]) == pytest.approx(1.0, abs=1e-3)
 
 
@@ -473,6 +475,6 @@ def test_an_image_is_uploaded_once_for_every_endpoint_and_its_reuse_counted_once
     client = client_for(sb, cache=":memory:")
     client.search_designs(query_images[0], endpoint="image-single", limit=5)
     client.search_designs(query_images[0], endpoint="image-single-beta", limit=5)
-    client.search_designs([query_images[0], query_images[1]], limit=5)
+    client.search_designs(Views(query_images[0], query_images[1]), limit=5)
     assert sb.stats["/image-search/image-upload"] == 2  # each image once, whatever the endpoint
     assert client.stats.as_dict()["upload_reuses"] == 2  # the beta search, and view 1 of the multiple one

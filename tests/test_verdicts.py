@@ -9,6 +9,8 @@ import hashlib
 import pandas as pd
 import pytest
 
+from patsnap_analytics.images import Views
+
 from .conftest import SEARCH, TOKEN, UPLOAD, calls, client_for
 
 
@@ -30,7 +32,7 @@ def test_a_batch_and_one_design_s_views_carry_their_keys(sb, query_images):
     keys = ["sha256:" + hashlib.sha256(b).hexdigest() for b in images]
     batch = client.search_many(images, limit=3, progress=False)
     assert batch.groupby("query", sort=False)["query_key"].unique().map(list).tolist() == [[keys[0]], [keys[1]]]
-    views = client.search_designs(images, limit=3)                 # one design in two views: image-multiple
+    views = client.search_designs(Views(images), limit=3)          # one design in two views: image-multiple
     assert set(views["query_key"]) == {"+".join(keys)}
     assert not batch["query_key"].isna().any()
 

@@ -56,7 +56,7 @@ from ..errors import (
     ValidationError,
 )
 from ..frames import ResultInfo, sandbox_mark
-from ..images import ImageRef
+from ..images import ImageRef, Views
 from ..protocols import ClientLike
 from ..query import DesignQuery
 from ..renames import renamed_keyword
@@ -375,7 +375,7 @@ class SearchApp(w.VBox):
     def _run(self, images: list[ImageRef], design_query: DesignQuery, before: dict[str, Any]) -> pd.DataFrame:
         # the form's design query is searched as it is (its endpoint, whatever the client's default)
         if design_query.endpoint == "image-multiple":  # the picked images are views of one design: one search
-            df = self._connected.search_designs(list(images), design_query=design_query)
+            df = self._connected.search_designs(Views(*images), design_query=design_query)
             self.progress.value = len(images)
             return df
         if len(images) == 1:
