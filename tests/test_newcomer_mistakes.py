@@ -111,6 +111,16 @@ MISTAKES: list[Mistake] = [
     Mistake("search --country UK on the command line", ("did you mean GB (United Kingdom)?",),
             cli=["--country", "UK"]),
     Mistake("search --loc watch on the command line", ("did you mean 10-02",), cli=["--loc", "watch"]),
+    # ---- views of one design, several designs (issue 23) ---------------------------------------------------------
+    Mistake("pa.Views of five images", ("image_or_views: image-multiple takes 1 to 4 views of one design, got 5",),
+            call=lambda client, tmp: client.search_designs(pa.Views([WATCH] * 5))),
+    Mistake("views sent to image-single", ("endpoint: several views go to image-multiple, not image-single",),
+            call=lambda client, tmp: client.search_designs(pa.Views(WATCH, WATCH), endpoint="image-single")),
+    Mistake("design_query= given a dict", ("design_query: must be a DesignQuery, got dict",),
+            call=lambda client, tmp: client.search_designs(WATCH, design_query={"limit": 5})),
+    Mistake("search --views with --endpoint image-single", ("--views: views of one design are searched by "
+                                                            "image-multiple, not image-single",),
+            cli=["--views", "--endpoint", "image-single"]),
 ]
 
 
