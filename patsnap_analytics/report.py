@@ -489,8 +489,19 @@ def _key_figures(df: pd.DataFrame) -> list[tuple[str, str]]:
         active = designs["simple_legal_status_label"].astype("string") == SIMPLE_LEGAL_STATUS[1]
         figures.append(("Active designs", f"{float(active.fillna(False).mean()):.0%}"))
     if "score" in df.columns and df["score"].notna().any():
-        figures.append(("Best score", f"{float(df['score'].max()):.3f}"))
+        figures.append(_best_score_figure(df))
     return figures
+
+
+def _best_score_figure(df: pd.DataFrame) -> tuple[str, str]:
+    """One query: its best score. Several: the range of their best scores — one maximum over several searches
+    would name a single query's hit as the whole landscape's (scores of different searches do not rank together).
+    """
+    best = df.groupby("query", sort=False, dropna=False)["score"].max().dropna()
+    if len(best) == 1:
+        return "Best score", f"{float(best.iloc[0]):.3f}"
+    low, high = float(best.min()), float(best.max())
+    return "Best score per query", f"{low:.2f}–{high:.2f}" if f"{low:.2f}" != f"{high:.2f}" else f"{high:.2f}"
 
 
 def _failure_rows(failures: Iterable[Any]) -> list[dict[str, str]]:

@@ -183,6 +183,16 @@ def test_filters_source_usage_and_key_figures_are_shown_readably(report, batch):
     assert re.search(rf'class="v">{len(designs)}</div><div class="k">Distinct designs<', html)
     active = f"{(designs['simple_legal_status'] == 1).fillna(False).mean():.0%}"
     assert re.search(rf'class="v">{active}</div><div class="k">Active designs<', html)
+    best = batch.groupby("query")["score"].max()  # several searches: the range of their bests, not one maximum
+    assert f'class="v">{best.min():.2f}–{best.max():.2f}</div><div class="k">Best score per query<' in html
+    assert ">Best score<" not in html.split("<h2>What was searched")[0]
+
+
+def test_one_query_s_key_figure_is_its_best_score(tmp_path):
+    one = sample_frame(n=5)
+    one = one[one["query"] == one["query"].iloc[0]]
+    html = landscape_report(one, tmp_path / "one.html").read_text(encoding="utf-8")
+    assert f'class="v">{one["score"].max():.3f}</div><div class="k">Best score<' in html
 
 
 def test_failures_and_pending_images_are_reported(report):
