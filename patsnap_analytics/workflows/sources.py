@@ -160,7 +160,7 @@ class SourcePatent:
         return query_key(self.pn)
 
     def as_json(self) -> dict[str, Any]:
-        """JSON-friendly (dates as ISO text): what ``df.attrs["sources"]`` holds per query."""
+        """JSON-friendly (dates as ISO text): what ``df.attrs["source_patents"]`` holds per query."""
         out = asdict(self)
         for name in ("application_date", "publication_date"):
             out[name] = out[name].isoformat() if out[name] else None
@@ -201,7 +201,7 @@ class PatentSources(RecordedLookup):
 
     Example:
         >>> from patsnap_analytics.client import Client
-        >>> Client(api_key="sk-x", cache=False).sources.unresolved(["USD0435025S", "usd 0435025 s"])
+        >>> Client(api_key="sk-x", cache=False).source_patents.unresolved(["USD0435025S", "usd 0435025 s"])
         ['USD0435025S']
     """
 
