@@ -43,9 +43,9 @@ from .errors import (
 )
 from .images import Views
 from .query import DesignQuery
-from .retry import RetryPolicy
 from .searcher import IncompleteSearchWarning
 from .uploads import UploadedImage
+from .wire.retry import RetryPolicy
 
 __version__ = "0.1.0"
 

@@ -142,7 +142,7 @@ class Endpoint:
     billed: bool = True
     #: Whether the HTTP cache keeps whole answers (searches); enrichment answers are kept per patent instead.
     http_cached: bool = True
-    #: JSON schema of the ``data`` of a successful answer (checked by :mod:`patsnap_analytics.answers`).
+    #: JSON schema of the ``data`` of a successful answer (checked by :mod:`patsnap_analytics.wire.checks`).
     data_schema: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
     #: JSON schema of one item of an answer whose ``data`` lists records (enrichment: one per patent), checked
     #: item by item so that one malformed record does not sink the others.

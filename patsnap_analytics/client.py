@@ -3,7 +3,7 @@
 It assembles the parts (session and cache, auth, transport, uploader, searcher) and offers the public
 calls; the work happens in the modules below it: :mod:`~patsnap_analytics.searcher` (one search),
 :mod:`~patsnap_analytics.batch` (many), :mod:`~patsnap_analytics.labels` (labelling results),
-:mod:`~patsnap_analytics.transport` (one API call) and :mod:`~patsnap_analytics.cache`.
+:mod:`~patsnap_analytics.wire.transport` (one API call) and :mod:`~patsnap_analytics.cache`.
 
 Example:
     >>> import patsnap_analytics as pa                           # doctest: +SKIP
@@ -25,7 +25,6 @@ import pandas as pd
 import requests
 
 from .api import TOKEN
-from .auth import ApiKeyAuth, OAuthAuth
 from .cache import (
     CacheHealth,
     SearchKeyer,
@@ -39,20 +38,21 @@ from .cache import (
 )
 from .errors import ValidationError
 from .flight import FileKeyLocks, KeyLocks, RedisKeyLocks, SingleFlight
-from .gates import SpendGate, client_gates
-from .http_limits import mount as mount_deadline_adapter
 from .images import ImageRef, ImageSource
 from .query import DEFAULT_ENDPOINT, DesignQuery, check_endpoint
 from .records import PatentRecords, RecordTTL
 from .redact import install as install_redaction
 from .renames import warn_renamed
-from .retry import RetryPolicy
 from .searcher import Searcher, is_url
 from .settings import Credentials, Settings, credentials
-from .stats import ClientStats
-from .transport import Transport
 from .uploads import UploadedImage, Uploader
 from .verdicts import VerdictStore, with_verdicts
+from .wire.auth import ApiKeyAuth, OAuthAuth
+from .wire.gates import SpendGate, client_gates
+from .wire.http_limits import mount as mount_deadline_adapter
+from .wire.retry import RetryPolicy
+from .wire.stats import ClientStats
+from .wire.transport import Transport
 
 if TYPE_CHECKING:
     import os
@@ -164,7 +164,7 @@ class Client:
         gates = client_gates(qps, max_calls, max_calls_per_day, team=self.team, scope=self.base_url)
         self.transport = Transport(self.session, base_url=self.base_url, auth=self.auth, stats=self.stats,
                                    retry=retry, timeout=timeout, version=version, limiter=gates, health=self.health)
-        #: The client's call counts and budgets (a :class:`~patsnap_analytics.gates.SpendGate`: the team's, with a
+        #: The client's call counts and budgets (a :class:`~patsnap_analytics.wire.gates.SpendGate`: the team's, with a
         #: team), or ``None`` without a team or budget.
         self.spend = next((g for g in gates or () if isinstance(g, SpendGate)), None)
         self._flight = SingleFlight(self._shared_locks())

@@ -32,7 +32,7 @@ from .api import ABSTRACT_IMAGE, PATENT_NUMBER_SEARCH, SIMPLE_BIBLIOGRAPHY, Endp
 from .cache import CacheHealth, LockedRecords, put_records
 from .flight import SingleFlight
 from .renames import warn_renamed
-from .transport import Transport
+from .wire.transport import Transport
 
 __all__ = ["RECORD_VERSION", "PatentRecords", "RecordTTL", "RecordedLookup", "Refusals"]
 
@@ -195,8 +195,8 @@ class RecordedLookup:
 
     Example:
         >>> import requests
-        >>> from patsnap_analytics.stats import ClientStats
-        >>> from patsnap_analytics.transport import Transport
+        >>> from patsnap_analytics.wire.stats import ClientStats
+        >>> from patsnap_analytics.wire.transport import Transport
         >>> t = Transport(requests.Session(), base_url="https://h", auth=None, stats=ClientStats())
         >>> RecordedLookup(t, PatentRecords(None)).host
         'https://h'

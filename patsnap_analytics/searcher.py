@@ -78,14 +78,14 @@ from .errors import (
 )
 from .flight import SingleFlight
 from .frames import ResultInfo, SearchSpec, results_frame
-from .gates import CallGate
 from .images import ImageRef, ImageSource
 from .query import DEFAULT_ENDPOINT, DesignQuery
 from .records import Refusals
 from .renames import warn_renamed
-from .stats import ClientStats
-from .transport import Answer, Transport
 from .uploads import UploadedImage, Uploader
+from .wire.gates import CallGate
+from .wire.stats import ClientStats
+from .wire.transport import Answer, Transport
 
 __all__ = ["MAX_KEPT_IMAGE_BYTES", "IncompleteSearchWarning", "Page", "PageRequest", "PageStep", "SearchStep",
            "Searcher", "Target", "design_query_for", "is_url", "page_plan", "page_request", "search_query"]

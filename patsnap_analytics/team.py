@@ -7,7 +7,7 @@ at the same Redis (``Client(cache="redis://host:6379/0")`` or ``PATSNAP_CACHE_UR
   chooses the backend; requests-cache's Redis backend through redis-py), each with a Redis TTL of its kind;
 * one search, upload or enrichment batch per key at a time across every process
   (:class:`~patsnap_analytics.flight.RedisKeyLocks`);
-* one ``qps`` limit and one call budget for the account (:mod:`~patsnap_analytics.gates`).
+* one ``qps`` limit and one call budget for the account (:mod:`~patsnap_analytics.wire.gates`).
 
 :class:`Team` is the connection those parts share, and its health. At start, a Redis that cannot be used is a
 :class:`~patsnap_analytics.errors.CacheStorageError` naming the URL (never its password); a URL whose database is
@@ -22,7 +22,7 @@ alone).
 
 A Redis that restarts empty (no persistence) is noticed (:meth:`Team.check_epoch`: the team's epoch key is gone)
 and said once: the team's call counts are restored from what this process had seen (a floor: the budget is never
-reset by a restart, see :class:`~patsnap_analytics.gates.SpendGate`), and the answers, upload URLs and records
+reset by a restart, see :class:`~patsnap_analytics.wire.gates.SpendGate`), and the answers, upload URLs and records
 this process stored or read before are served from its own copy (:data:`MIRROR_BYTES` at most), not paid again.
 
 Example:
@@ -51,9 +51,9 @@ from redis import RedisError
 from requests_cache.backends.base import BaseStorage
 from requests_cache.backends.redis import RedisDict
 
-from .auth import Secret
 from .errors import CacheStorageError, CacheStorageWarning, ValidationError
 from .settings import is_redis_url, mask_url
+from .wire.auth import Secret
 
 __all__ = ["CONNECT_TIMEOUT", "LOCK_TIMEOUT", "MIRROR_BYTES", "NAMESPACE", "REDIS_ERRORS", "SLOT_HOLD",
            "FailoverStorage", "RedisRecords", "Team", "check_redis_url"]
@@ -105,7 +105,7 @@ class Team:
     """The Redis a team shares, and its health: one connection for the cache, the locks and the gates.
 
     ``url``: ``redis://[user:password@]host:port/db``, ``rediss://…`` (TLS) or ``unix:///path?db=N``; it is kept
-    as a masked :class:`~patsnap_analytics.auth.Secret` and shown as :attr:`url` (no credentials).
+    as a masked :class:`~patsnap_analytics.wire.auth.Secret` and shown as :attr:`url` (no credentials).
     ``lock_timeout``: see :data:`LOCK_TIMEOUT`; ``slot_hold``: see :data:`SLOT_HOLD`.
 
     Example:

@@ -22,10 +22,10 @@ from .api import UPLOAD
 from .cache import SearchKeyer, UploadLedger
 from .errors import OfflineCacheMiss, ProtocolError
 from .flight import SingleFlight
-from .gates import CallGate
 from .images import ImageRef
-from .stats import ClientStats
-from .transport import Transport
+from .wire.gates import CallGate
+from .wire.stats import ClientStats
+from .wire.transport import Transport
 
 __all__ = ["DEFAULT_UPLOAD_LIFETIME", "MAX_UPLOAD_LIFETIME", "UploadedImage", "Uploader", "upload_lifetime"]
 

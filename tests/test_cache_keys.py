@@ -14,8 +14,8 @@ from patsnap_analytics.cache import (
 )
 from patsnap_analytics.query import DesignQuery
 from patsnap_analytics.searcher import page_plan, page_request
-from patsnap_analytics.stats import ClientStats
-from patsnap_analytics.transport import Transport
+from patsnap_analytics.wire.stats import ClientStats
+from patsnap_analytics.wire.transport import Transport
 
 SEARCH = "https://connect.patsnap.com/image-search/search-id"
 

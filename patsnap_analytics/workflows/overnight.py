@@ -47,11 +47,11 @@ from ..batch import image_inputs
 from ..cache import put_records
 from ..errors import ProtocolError, ValidationError
 from ..frames import ResultInfo, SearchSpec, empty_results, results_frame
-from ..gates import call_gates
 from ..images import ImageRef
 from ..protocols import ClientLike
 from ..query import DesignQuery
 from ..searcher import is_url
+from ..wire.gates import call_gates
 from .common import STOPPING, failure, remember_warning, with_query_keys
 
 __all__ = ["JOB_TABLE", "collect_overnight", "overnight_jobs", "submit_overnight"]

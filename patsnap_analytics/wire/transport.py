@@ -4,14 +4,14 @@
 
 1. **auth layer** — on 67200003/67200009 the OAuth token is dropped and fetched again, once (the vendor's
    advice); an api key cannot be renewed, so the error is raised. A refusal that reaches the caller says
-   which credential was refused (:meth:`~patsnap_analytics.auth.ApiKeyAuth.refused`).
+   which credential was refused (:meth:`~patsnap_analytics.wire.auth.ApiKeyAuth.refused`).
 2. **retry layer** — transient failures (rate limits, service errors, HTTP 429/5xx, dropped connections)
    are retried with backoff and jitter, bounded in attempts and total time (:class:`RetryPolicy`); a
    network failure a retry cannot fix (DNS, refused, TLS) is raised at once, naming its cause.
 3. **one send** — credentials are added, every gate is passed (the client's ``qps`` limiter and budgets, a
    batch's budget, rate and stop gates; a team's shared ``qps`` slot is kept until the answer is in), the
    call is counted, the request goes out with a deadline for the whole
-   call, a cap on the answer's size and no redirect followed (:mod:`patsnap_analytics.http_limits`), any
+   call, a cap on the answer's size and no redirect followed (:mod:`patsnap_analytics.wire.http_limits`), any
    credential the server echoes is blanked out of the answer, and the envelope and the data are checked:
    only HTTP 200 with ``status: true`` and well-formed ``data`` returns; anything else raises its class from
    :mod:`patsnap_analytics.errors`.
@@ -22,7 +22,7 @@
 :meth:`Transport.lookup` answers from the cache only and never sends; a stored answer that does not pass
 the checks is a miss (and is dropped). Secrets never reach an exception: errors name the endpoint path and
 the host, never the request URL (which carries ``apikey``); credentials stay
-:class:`~patsnap_analytics.auth.Secret` values until the request is built.
+:class:`~patsnap_analytics.wire.auth.Secret` values until the request is built.
 
 Example:
     >>> from patsnap_analytics.api import SEARCH_ID
@@ -43,11 +43,9 @@ from urllib.parse import quote
 
 import requests
 
-from .answers import check_data
-from .api import RETRY_AFTER_HEADER, SANDBOX_HEADER, VERSION_HEADER, Endpoint
-from .auth import ApiKeyAuth, OAuthAuth, reveal
-from .cache import IMAGE_TTL, SEARCH_TTL, ZERO_HITS_TTL, AnswerStore, CacheHealth
-from .errors import (
+from ..api import RETRY_AFTER_HEADER, SANDBOX_HEADER, VERSION_HEADER, Endpoint
+from ..cache import IMAGE_TTL, SEARCH_TTL, ZERO_HITS_TTL, AnswerStore, CacheHealth
+from ..errors import (
     AuthError,
     PatsnapError,
     ProtocolError,
@@ -55,9 +53,11 @@ from .errors import (
     error_for_code,
     error_from_envelope,
 )
+from ..redact import MASK, redact
+from .auth import ApiKeyAuth, OAuthAuth, reveal
+from .checks import check_data
 from .gates import CallGate, passing
 from .http_limits import MAX_ANSWER_BYTES, exchange
-from .redact import MASK, redact
 from .retry import RetryPolicy
 from .stats import ClientStats
 

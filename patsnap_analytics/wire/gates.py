@@ -29,10 +29,10 @@ from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .errors import BatchStopped, BudgetExceeded, ValidationError
+from ..errors import BatchStopped, BudgetExceeded, ValidationError
 
 if TYPE_CHECKING:
-    from .team import Team
+    from ..team import Team
 
 __all__ = ["CallBudget", "CallGate", "GateChain", "RateLimiter", "SharedRateLimiter", "SpendGate", "StopGate",
            "announce_cost", "call_gates", "check_workers", "client_gates", "passing"]
@@ -348,7 +348,7 @@ return {total, today, raised}
 
 
 def _redis_errors() -> tuple[type[BaseException], ...]:
-    from .team import REDIS_ERRORS  # only reached with a team, whose module is loaded already
+    from ..team import REDIS_ERRORS  # only reached with a team, whose module is loaded already
 
     return REDIS_ERRORS
 

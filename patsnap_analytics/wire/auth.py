@@ -32,8 +32,8 @@ from typing import Any, Protocol
 
 import requests
 
-from .api import APIKEY_PARAM, AUTHORIZATION_HEADER, CREDENTIAL_REFUSED, TOKEN, TOKEN_FIELDS
-from .errors import (
+from ..api import APIKEY_PARAM, AUTHORIZATION_HEADER, CREDENTIAL_REFUSED, TOKEN, TOKEN_FIELDS
+from ..errors import (
     APIError,
     AuthError,
     CredentialsRejectedError,
@@ -42,8 +42,8 @@ from .errors import (
     error_for_code,
     error_from_envelope,
 )
+from ..settings import mask
 from .http_limits import exchange
-from .settings import mask
 
 __all__ = ["ApiKeyAuth", "Auth", "OAuthAuth", "Secret", "mask", "reveal"]
 
