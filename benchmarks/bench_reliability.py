@@ -42,7 +42,7 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 _WORKER = """
 import sys, time, pathlib
 import patsnap_analytics as pa
-from patsnap_analytics.flight import SingleFlight
+from patsnap_analytics.store.flight import SingleFlight
 url, key, cache, folder, go, locks = sys.argv[1:7]
 client = pa.Client(api_key=key, base_url=url, cache=cache)
 if locks == "off":  # the control: threads of one process still queue, processes do not

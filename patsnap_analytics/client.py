@@ -3,7 +3,7 @@
 It assembles the parts (session and cache, auth, transport, uploader, searcher) and offers the public
 calls; the work happens in the modules below it: :mod:`~patsnap_analytics.searcher` (one search),
 :mod:`~patsnap_analytics.batch` (many), :mod:`~patsnap_analytics.labels` (labelling results),
-:mod:`~patsnap_analytics.wire.transport` (one API call) and :mod:`~patsnap_analytics.cache`.
+:mod:`~patsnap_analytics.wire.transport` (one API call) and :mod:`~patsnap_analytics.store.session`.
 
 Example:
     >>> import patsnap_analytics as pa                           # doctest: +SKIP
@@ -25,19 +25,7 @@ import pandas as pd
 import requests
 
 from .api import TOKEN
-from .cache import (
-    CacheHealth,
-    SearchKeyer,
-    UploadLedger,
-    cache_file,
-    clear_storage,
-    make_session,
-    record_table,
-    team_of,
-    wrap_session,
-)
 from .errors import ValidationError
-from .flight import FileKeyLocks, KeyLocks, RedisKeyLocks, SingleFlight
 from .images import ImageRef, ImageSource
 from .query import DEFAULT_ENDPOINT, DesignQuery, check_endpoint
 from .records import PatentRecords, RecordTTL
@@ -45,6 +33,12 @@ from .redact import install as install_redaction
 from .renames import warn_renamed
 from .searcher import Searcher, is_url
 from .settings import Credentials, Settings, credentials
+from .store.flight import FileKeyLocks, KeyLocks, RedisKeyLocks, SingleFlight
+from .store.health import CacheHealth
+from .store.keys import SearchKeyer
+from .store.ledger import UploadLedger
+from .store.session import cache_file, clear_storage, make_session, team_of, wrap_session
+from .store.tables import record_table
 from .uploads import UploadedImage, Uploader
 from .verdicts import VerdictStore, with_verdicts
 from .wire.auth import ApiKeyAuth, OAuthAuth
@@ -58,7 +52,7 @@ if TYPE_CHECKING:
     import os
 
     from .enrich import Enricher
-    from .team import Team
+    from .store.team import Team
     from .workflows.sources import PatentSources
 
 __all__ = ["Client"]
@@ -94,7 +88,7 @@ class Client:
     storage shared, its settings untouched) so that nothing secret or failed is ever stored, a plain session
     is used as it is (no caching); a session you bring is never closed by the client. Otherwise ``cache``
     decides: ``True`` (default) the team's Redis named by ``PATSNAP_CACHE_URL`` if set, else the user cache
-    file; a path; a Redis URL (``"redis://host:6379/0"``) or a :class:`~patsnap_analytics.team.Team` (to set
+    file; a path; a Redis URL (``"redis://host:6379/0"``) or a :class:`~patsnap_analytics.store.team.Team` (to set
     its lock timeout); ``":memory:"``; or ``False``. ``offline=True`` (or ``PATSNAP_OFFLINE=1``) answers only
     from the cache and raises :class:`~patsnap_analytics.errors.OfflineCacheMiss` otherwise; no credentials
     are needed then.
@@ -103,7 +97,7 @@ class Client:
     all) and ``max_calls_per_day`` (per UTC day); over a budget a call raises
     :class:`~patsnap_analytics.errors.BudgetExceeded` unsent. With a team's Redis they hold for the whole team
     — every process and machine using the same Redis shares one QPS limit, one count of calls and one single
-    flight per search (``docs/team.md``); ``client.team`` is that :class:`~patsnap_analytics.team.Team`.
+    flight per search (``docs/team.md``); ``client.team`` is that :class:`~patsnap_analytics.store.team.Team`.
     ``endpoint``: the search endpoint this client uses by default (``search-id``, ``image-single``,
     ``image-single-beta`` or ``image-multiple``; see ``docs/endpoints.md``).
 
@@ -377,7 +371,7 @@ class Client:
 
     def record_table(self, name: str) -> Any:
         """A table of JSON records beside this client's cache (one per name, kept for the client's life):
-        see :func:`~patsnap_analytics.cache.record_table`."""
+        see :func:`~patsnap_analytics.store.tables.record_table`."""
         tables = self.__dict__.setdefault("_record_tables", {})
         if name not in tables:
             tables[name] = record_table(self.session, name, self.health)

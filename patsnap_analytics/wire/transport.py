@@ -15,7 +15,7 @@
    credential the server echoes is blanked out of the answer, and the envelope and the data are checked:
    only HTTP 200 with ``status: true`` and well-formed ``data`` returns; anything else raises its class from
    :mod:`patsnap_analytics.errors`.
-4. **store** — only then, a GET's answer is stored (:class:`~patsnap_analytics.cache.AnswerStore`; a
+4. **store** — only then, a GET's answer is stored (:class:`~patsnap_analytics.store.answers.AnswerStore`; a
    zero-hit ``data: {}`` for a day only). A failed call stores nothing and deletes nothing, so a failed
    ``refresh`` keeps the answer stored before.
 
@@ -44,7 +44,6 @@ from urllib.parse import quote
 import requests
 
 from ..api import RETRY_AFTER_HEADER, SANDBOX_HEADER, VERSION_HEADER, Endpoint
-from ..cache import IMAGE_TTL, SEARCH_TTL, ZERO_HITS_TTL, AnswerStore, CacheHealth
 from ..errors import (
     AuthError,
     PatsnapError,
@@ -54,6 +53,8 @@ from ..errors import (
     error_from_envelope,
 )
 from ..redact import MASK, redact
+from ..store.answers import IMAGE_TTL, SEARCH_TTL, ZERO_HITS_TTL, AnswerStore
+from ..store.health import CacheHealth
 from .auth import ApiKeyAuth, OAuthAuth, reveal
 from .checks import check_data
 from .gates import CallGate, passing
@@ -187,7 +188,7 @@ class Transport:
         A result image is a plain link (not an API call, not billed), fetched with an API call's limits: no
         credential, no redirect followed, the whole call within ``timeout``, at most :data:`MAX_ANSWER_BYTES`
         (a hostile host cannot hold the client or fill its memory). A fetched image is stored, checked, for
-        :data:`~patsnap_analytics.cache.IMAGE_TTL` (the API's signed links live about 7 days).
+        :data:`~patsnap_analytics.store.answers.IMAGE_TTL` (the API's signed links live about 7 days).
         """
         request = requests.Request("GET", url, headers={"Cache-Control": "no-store"}).prepare()
         stored = self.answers.get(request) if self.answers is not None else None

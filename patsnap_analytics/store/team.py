@@ -3,10 +3,10 @@
 Analysts in a team share one PatSnap account: one QPS limit, one daily quota, one bill. Pointing every client
 at the same Redis (``Client(cache="redis://host:6379/0")`` or ``PATSNAP_CACHE_URL``) makes the team pay once:
 
-* the answers, the upload ledger and the enrichment records live in Redis (:mod:`~patsnap_analytics.cache`
+* the answers, the upload ledger and the enrichment records live in Redis (:mod:`~patsnap_analytics.store.session`
   chooses the backend; requests-cache's Redis backend through redis-py), each with a Redis TTL of its kind;
 * one search, upload or enrichment batch per key at a time across every process
-  (:class:`~patsnap_analytics.flight.RedisKeyLocks`);
+  (:class:`~patsnap_analytics.store.flight.RedisKeyLocks`);
 * one ``qps`` limit and one call budget for the account (:mod:`~patsnap_analytics.wire.gates`).
 
 :class:`Team` is the connection those parts share, and its health. At start, a Redis that cannot be used is a
@@ -51,9 +51,9 @@ from redis import RedisError
 from requests_cache.backends.base import BaseStorage
 from requests_cache.backends.redis import RedisDict
 
-from .errors import CacheStorageError, CacheStorageWarning, ValidationError
-from .settings import is_redis_url, mask_url
-from .wire.auth import Secret
+from ..errors import CacheStorageError, CacheStorageWarning, ValidationError
+from ..settings import is_redis_url, mask_url
+from ..wire.auth import Secret
 
 __all__ = ["CONNECT_TIMEOUT", "LOCK_TIMEOUT", "MIRROR_BYTES", "NAMESPACE", "REDIS_ERRORS", "SLOT_HOLD",
            "FailoverStorage", "RedisRecords", "Team", "check_redis_url"]
