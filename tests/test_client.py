@@ -8,7 +8,7 @@ import pytest
 import patsnap_analytics as pa
 from patsnap_analytics import errors
 from patsnap_analytics.frames import FRAME_DTYPES, RESULT_COLUMNS
-from patsnap_analytics.wire.auth import Secret
+from patsnap_analytics.redact import Secret
 from patsnap_analytics.wire.retry import RetryPolicy
 
 from .conftest import SEARCH, TOKEN, UPLOAD, calls, client_for

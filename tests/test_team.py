@@ -20,9 +20,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from patsnap_analytics import Client
+from patsnap_analytics import Client, Team
 from patsnap_analytics.errors import BudgetExceeded, CacheStorageError, CacheStorageWarning, ValidationError
-from patsnap_analytics.store.team import Team
 from patsnap_analytics.wire.gates import GateChain, SharedRateLimiter, SpendGate
 
 from .conftest import SEARCH, UPLOAD, client_for
@@ -248,7 +247,7 @@ _HOLDER = """
 import pathlib, sys, time
 import patsnap_analytics as pa
 from patsnap_analytics.wire.gates import GateChain
-from patsnap_analytics.store.team import Team
+from patsnap_analytics import Team
 url, key, redis_url, image, frozen = sys.argv[1:6]
 
 class Freeze:  # right before its first call goes out, with the search's and the upload's locks held

@@ -29,7 +29,7 @@ from typing import Any
 import requests
 
 from ..api import CORRELATION_HEADER, SANDBOX_HEADER
-from ..redact import MASK, redact
+from ..redact import holds_secret
 from .file import CLEAR_REMEDY, space_remedy
 from .health import CacheHealth
 
@@ -63,7 +63,7 @@ def _kept_headers(response: requests.Response) -> dict[str, str]:
     kept = {}
     for name in _RESPONSE_HEADERS:
         value = response.headers.get(name)
-        if value is not None and MASK not in value and redact(value) == value:
+        if value is not None and not holds_secret(value):
             kept[name] = value
     return kept
 

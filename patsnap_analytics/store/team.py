@@ -52,8 +52,8 @@ from requests_cache.backends.base import BaseStorage
 from requests_cache.backends.redis import RedisDict
 
 from ..errors import CacheStorageError, CacheStorageWarning, ValidationError
-from ..settings import is_redis_url, mask_url
-from ..wire.auth import Secret
+from ..redact import Secret, blank, mask_url
+from ..settings import is_redis_url
 
 __all__ = ["CONNECT_TIMEOUT", "LOCK_TIMEOUT", "MIRROR_BYTES", "NAMESPACE", "REDIS_ERRORS", "SLOT_HOLD",
            "FailoverStorage", "RedisRecords", "Team", "check_redis_url"]
@@ -105,7 +105,7 @@ class Team:
     """The Redis a team shares, and its health: one connection for the cache, the locks and the gates.
 
     ``url``: ``redis://[user:password@]host:port/db``, ``rediss://…`` (TLS) or ``unix:///path?db=N``; it is kept
-    as a masked :class:`~patsnap_analytics.wire.auth.Secret` and shown as :attr:`url` (no credentials).
+    as a masked :class:`~patsnap_analytics.redact.Secret` and shown as :attr:`url` (no credentials).
     ``lock_timeout``: see :data:`LOCK_TIMEOUT`; ``slot_hold``: see :data:`SLOT_HOLD`.
 
     Example:
@@ -227,10 +227,7 @@ class Team:
         but a malformed URL can end up in a parse error)."""
         text = exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
         parts = urlsplit(self._url.reveal())
-        for secret in {parts.password, parts.username} - {None, ""}:
-            for form in {secret, unquote(secret)}:
-                text = text.replace(form, "***")
-        return text
+        return blank(text, {parts.password, parts.username} - {None, ""})
 
     def fail(self, exc: BaseException, doing: str) -> None:
         """Redis stopped answering while ``doing``: count it; the first time, say so once and go on alone."""

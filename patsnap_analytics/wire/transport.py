@@ -22,7 +22,7 @@
 :meth:`Transport.lookup` answers from the cache only and never sends; a stored answer that does not pass
 the checks is a miss (and is dropped). Secrets never reach an exception: errors name the endpoint path and
 the host, never the request URL (which carries ``apikey``); credentials stay
-:class:`~patsnap_analytics.wire.auth.Secret` values until the request is built.
+:class:`~patsnap_analytics.redact.Secret` values until the request is built.
 
 Example:
     >>> from patsnap_analytics.api import SEARCH_ID
@@ -39,7 +39,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 import requests
 
@@ -52,10 +51,10 @@ from ..errors import (
     error_for_code,
     error_from_envelope,
 )
-from ..redact import MASK, redact
+from ..redact import blank_echoes, redact, reveal
 from ..store.answers import IMAGE_TTL, SEARCH_TTL, ZERO_HITS_TTL, AnswerStore
 from ..store.health import CacheHealth
-from .auth import ApiKeyAuth, OAuthAuth, reveal
+from .auth import ApiKeyAuth, OAuthAuth
 from .checks import check_data
 from .gates import CallGate, passing
 from .http_limits import MAX_ANSWER_BYTES, exchange
@@ -277,7 +276,7 @@ class Transport:
         with passing((*gates, *([self.limiter] if self.limiter else []))):
             self.stats.count_call(operation.path)
             resp = self._exchange(operation, send_params, headers, files, body)
-        self._blank_echoed_secrets(resp)
+        blank_echoes(resp, getattr(self.auth, "secrets", ()))  # a credential echoed back is blanked first
         data = read_envelope(resp, operation)
         return Answer(data, resp.headers, kept_until=self._store(operation, params, body, resp, data))
 
@@ -306,23 +305,6 @@ class Transport:
         if not self.answers.put(self.key_request(operation, params, body), resp, ttl=ttl):
             return None
         return _kept_until(datetime.now(UTC) + ttl)
-
-    def _blank_echoed_secrets(self, resp: requests.Response) -> None:
-        """A server that echoes a credential (in ``error_msg``, a title, a header such as ``x-correlation-id``,
-        anywhere) gets it blanked out before anything reads the answer: exceptions, frames, reports and the
-        cache never see it."""
-        content = resp.content or b""
-        for secret in self._secrets():
-            for form in {secret, quote(secret, safe=""), quote(secret)}:
-                if form.encode() in content:
-                    content = content.replace(form.encode(), MASK.encode())
-                for name, value in list(resp.headers.items()):
-                    if form in value:
-                        resp.headers[name] = value.replace(form, MASK)
-        resp._content = content
-
-    def _secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in getattr(self.auth, "secrets", ()) if len(s) >= 6)
 
 
 def _is_image(resp: Any) -> bool:
