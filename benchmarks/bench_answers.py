@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import patsnap_analytics as pa  # noqa: E402
-from patsnap_analytics.retry import RetryPolicy  # noqa: E402
+from patsnap_analytics.wire.retry import RetryPolicy  # noqa: E402
 from tests.standin import KEY, StandIn  # noqa: E402
 
 IMAGE = "https://img.example/chair.png"

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import patsnap_analytics as pa
 from patsnap_analytics.batch import failures, pending
-from patsnap_analytics.retry import RetryPolicy
 from patsnap_analytics.sandbox import Sandbox
 from patsnap_analytics.sandbox.sample import query_drawings
+from patsnap_analytics.wire.retry import RetryPolicy
 
 UPLOAD, SEARCH = "/image-search/image-upload", "/image-search/search-id"
 

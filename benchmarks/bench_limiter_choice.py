@@ -59,8 +59,8 @@ def _worker(kind: str, redis_url: str, sandbox_url: str, api_key: str, qps: int,
                 time.sleep(0.005)
             return send()
     else:
-        from patsnap_analytics.gates import SharedRateLimiter
-        from patsnap_analytics.team import Team
+        from patsnap_analytics import Team
+        from patsnap_analytics.wire.gates import SharedRateLimiter
 
         slots = SharedRateLimiter(Team(redis_url), "bench", qps=qps)
 

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 _PEAK = """
 import resource, sys, patsnap_analytics as pa
-from patsnap_analytics.retry import RetryPolicy
+from patsnap_analytics.wire.retry import RetryPolicy
 client = pa.Client(api_key="bench-key-0123456789", base_url=sys.argv[1], cache=sys.argv[2],
                    retry=RetryPolicy(max_attempts=1))
 try:
@@ -42,7 +42,7 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 _WORKER = """
 import sys, time, pathlib
 import patsnap_analytics as pa
-from patsnap_analytics.flight import SingleFlight
+from patsnap_analytics.store.flight import SingleFlight
 url, key, cache, folder, go, locks = sys.argv[1:7]
 client = pa.Client(api_key=key, base_url=url, cache=cache)
 if locks == "off":  # the control: threads of one process still queue, processes do not
@@ -385,7 +385,7 @@ def main() -> None:
 
 
 def issue13() -> None:
-    from patsnap_analytics.http_limits import MAX_ANSWER_BYTES
+    from patsnap_analytics.wire.http_limits import MAX_ANSWER_BYTES
 
     # built a MB at a time: a 300 MB buffer here would raise the peak the child processes inherit (ru_maxrss
     # survives fork and exec on Linux)

@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 
 import patsnap_analytics as pa
-from patsnap_analytics.retry import RetryPolicy
 from patsnap_analytics.sandbox import Sandbox
 from patsnap_analytics.sandbox.drawing import GENERATORS, render_design
+from patsnap_analytics.wire.retry import RetryPolicy
 
 FAULTS = {"rate_limit_fraction": 0.30, "http_503_fraction": 0.10, "drop_fraction": 0.05}
 #: Generous but bounded: 45 % of calls fail, so 15 attempts leave ~6e-6 odds that one call fails for good.

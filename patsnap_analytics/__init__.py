@@ -4,7 +4,8 @@ The public names are :func:`connect`, :class:`Client`, :class:`DesignQuery`, :cl
 error tree (:mod:`patsnap_analytics.errors`) and the code tables (:mod:`patsnap_analytics.codes`:
 ``pa.codes.find_loc("watch")``, ``pa.codes.find_office("korea")``). Charts (``plots``), widgets (``widgets``), the report
 (``report``), scoring studies (``study``: metrics, fusion, calibration) and the sandbox server (``sandbox``) load only
-when used, so importing the package is cheap; reviewers' verdicts are ``pa.verdicts``.
+when used, so importing the package is cheap; reviewers' verdicts are ``pa.verdicts``; a team's shared Redis is
+``pa.Team`` (``docs/team.md``).
 
 Example:
     >>> import patsnap_analytics as pa
@@ -13,6 +14,8 @@ Example:
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from . import codes
 from .api import CHINA_BASE_URL, INTERNATIONAL_BASE_URL
@@ -43,9 +46,12 @@ from .errors import (
 )
 from .images import Views
 from .query import DesignQuery
-from .retry import RetryPolicy
 from .searcher import IncompleteSearchWarning
 from .uploads import UploadedImage
+
+if TYPE_CHECKING:  # loaded on first use (below), like the heavy modules: most sessions never share a Redis
+    from .store.team import Team
+from .wire.retry import RetryPolicy
 
 __version__ = "0.1.0"
 
@@ -73,6 +79,7 @@ __all__ = [
     "RetryPolicy",
     "RetryableError",
     "ServiceError",
+    "Team",
     "TokenExpiredError",
     "TransportError",
     "UploadRejectedError",
@@ -87,10 +94,16 @@ _LAZY_MODULES = ("plots", "widgets", "report", "sandbox", "batch", "labels", "ex
                  "demo", "verdicts", "study", "workflows")
 
 
+#: Public names whose module loads on first use: ``pa.Team`` (a team's Redis, ``docs/team.md``).
+_LAZY_NAMES = {"Team": "store.team"}
+
+
 def __getattr__(name: str):
     # heavy parts (matplotlib, ipywidgets, the server) load on first use: `pa.plots.office_breakdown(...)`
-    if name in _LAZY_MODULES:
+    if name in _LAZY_MODULES or name in _LAZY_NAMES:
         import importlib
 
+        if name in _LAZY_NAMES:
+            return getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

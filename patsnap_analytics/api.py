@@ -142,7 +142,7 @@ class Endpoint:
     billed: bool = True
     #: Whether the HTTP cache keeps whole answers (searches); enrichment answers are kept per patent instead.
     http_cached: bool = True
-    #: JSON schema of the ``data`` of a successful answer (checked by :mod:`patsnap_analytics.answers`).
+    #: JSON schema of the ``data`` of a successful answer (checked by :mod:`patsnap_analytics.wire.checks`).
     data_schema: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
     #: JSON schema of one item of an answer whose ``data`` lists records (enrichment: one per patent), checked
     #: item by item so that one malformed record does not sink the others.
@@ -199,7 +199,7 @@ _SEARCH_DATA = {"type": "object", "properties": {
 #: One row of the newer searches (P060/P060 beta/P061: the spec's PatentExtendMessage, which its
 #: ``$ref`` names but does not define; written here from api-facts.md): dates are ``yyyyMMdd`` integers,
 #: ``loc`` an array of ``NN-NN`` codes, ``inventor`` ``|``-joined names, ``loc_match`` 1/0.
-# "format" is not checked by the schema validator (it applies to strings only): answers.py checks every field
+# "format" is not checked by the schema validator (it applies to strings only): wire/checks.py checks every field
 # marked so with wire_day(), a day on the calendar that a result frame can hold
 _YYYYMMDD = {"type": ["integer", "null"], "minimum": 10000101, "maximum": 99991231, "format": DAY_FORMAT}
 _EXTEND_MESSAGE = {"type": "object", "required": ["patent_id"], "properties": {

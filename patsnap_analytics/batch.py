@@ -51,11 +51,11 @@ from .errors import (
     ValidationError,
 )
 from .frames import ResultInfo, SearchSpec, empty_results
-from .gates import CallGate, StopGate, call_gates, check_workers
 from .images import IMAGE_SUFFIXES, ImageRef, image_files
 from .progress import progress_bar
 from .query import DesignQuery
 from .searcher import Searcher, Target
+from .wire.gates import CallGate, StopGate, call_gates, check_workers
 
 __all__ = [
     "IMAGE_SUFFIXES",

@@ -3,7 +3,7 @@
 It assembles the parts (session and cache, auth, transport, uploader, searcher) and offers the public
 calls; the work happens in the modules below it: :mod:`~patsnap_analytics.searcher` (one search),
 :mod:`~patsnap_analytics.batch` (many), :mod:`~patsnap_analytics.labels` (labelling results),
-:mod:`~patsnap_analytics.transport` (one API call) and :mod:`~patsnap_analytics.cache`.
+:mod:`~patsnap_analytics.wire.transport` (one API call) and :mod:`~patsnap_analytics.store.session`.
 
 Example:
     >>> import patsnap_analytics as pa                           # doctest: +SKIP
@@ -26,40 +26,34 @@ import pandas as pd
 import requests
 
 from .api import TOKEN
-from .auth import ApiKeyAuth, OAuthAuth
-from .cache import (
-    CacheHealth,
-    SearchKeyer,
-    UploadLedger,
-    cache_file,
-    clear_storage,
-    make_session,
-    record_table,
-    team_of,
-    wrap_session,
-)
 from .errors import ValidationError
-from .flight import FileKeyLocks, KeyLocks, RedisKeyLocks, SingleFlight
-from .gates import SpendGate, client_gates
-from .http_limits import mount as mount_deadline_adapter
 from .images import ImageRef, ImageSource
 from .query import DEFAULT_ENDPOINT, DesignQuery, check_endpoint
 from .records import PatentRecords, RecordTTL
 from .redact import install as install_redaction
 from .renames import REMOVED_IN, warn_renamed
-from .retry import RetryPolicy
 from .searcher import Searcher, is_url
 from .settings import Credentials, Settings, credentials
-from .stats import ClientStats
-from .transport import Transport
+from .store.flight import FileKeyLocks, KeyLocks, RedisKeyLocks, SingleFlight
+from .store.health import CacheHealth
+from .store.keys import SearchKeyer
+from .store.ledger import UploadLedger
+from .store.session import cache_file, clear_storage, make_session, team_of, wrap_session
+from .store.tables import record_table
 from .uploads import UploadedImage, Uploader
 from .verdicts import VerdictStore, with_verdicts
+from .wire.auth import ApiKeyAuth, OAuthAuth
+from .wire.gates import SpendGate, client_gates
+from .wire.http_limits import mount as mount_deadline_adapter
+from .wire.retry import RetryPolicy
+from .wire.stats import ClientStats
+from .wire.transport import Transport
 
 if TYPE_CHECKING:
     import os
 
     from .enrich import Enricher
-    from .team import Team
+    from .store.team import Team
     from .workflows.sources import PatentSources
 
 __all__ = ["Client"]
@@ -95,7 +89,7 @@ class Client:
     storage shared, its settings untouched) so that nothing secret or failed is ever stored, a plain session
     is used as it is (no caching); a session you bring is never closed by the client. Otherwise ``cache``
     decides: ``True`` (default) the team's Redis named by ``PATSNAP_CACHE_URL`` if set, else the user cache
-    file; a path; a Redis URL (``"redis://host:6379/0"``) or a :class:`~patsnap_analytics.team.Team` (to set
+    file; a path; a Redis URL (``"redis://host:6379/0"``) or a :class:`~patsnap_analytics.store.team.Team` (to set
     its lock timeout); ``":memory:"``; or ``False``. ``offline=True`` (or ``PATSNAP_OFFLINE=1``) answers only
     from the cache and raises :class:`~patsnap_analytics.errors.OfflineCacheMiss` otherwise; no credentials
     are needed then.
@@ -104,7 +98,7 @@ class Client:
     all) and ``max_calls_per_day`` (per UTC day); over a budget a call raises
     :class:`~patsnap_analytics.errors.BudgetExceeded` unsent. With a team's Redis they hold for the whole team
     — every process and machine using the same Redis shares one QPS limit, one count of calls and one single
-    flight per search (``docs/team.md``); ``client.team`` is that :class:`~patsnap_analytics.team.Team`.
+    flight per search (``docs/team.md``); ``client.team`` is that :class:`~patsnap_analytics.store.team.Team`.
     ``endpoint``: the search endpoint this client uses by default (``search-id``, ``image-single``,
     ``image-single-beta`` or ``image-multiple``; see ``docs/endpoints.md``).
 
@@ -165,7 +159,7 @@ class Client:
         gates = client_gates(qps, max_calls, max_calls_per_day, team=self.team, scope=self.base_url)
         self.transport = Transport(self.session, base_url=self.base_url, auth=self.auth, stats=self.stats,
                                    retry=retry, timeout=timeout, version=version, limiter=gates, health=self.health)
-        #: The client's call counts and budgets (a :class:`~patsnap_analytics.gates.SpendGate`: the team's, with a
+        #: The client's call counts and budgets (a :class:`~patsnap_analytics.wire.gates.SpendGate`: the team's, with a
         #: team), or ``None`` without a team or budget.
         self.spend = next((g for g in gates or () if isinstance(g, SpendGate)), None)
         self._flight = SingleFlight(self._shared_locks())
@@ -382,7 +376,7 @@ class Client:
 
     def record_table(self, name: str) -> Any:
         """A table of JSON records beside this client's cache (one per name, kept for the client's life):
-        see :func:`~patsnap_analytics.cache.record_table`."""
+        see :func:`~patsnap_analytics.store.tables.record_table`."""
         tables = self.__dict__.setdefault("_record_tables", {})
         if name not in tables:
             tables[name] = record_table(self.session, name, self.health)

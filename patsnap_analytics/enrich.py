@@ -59,12 +59,12 @@ import pandas as pd
 from pandas.api.types import is_scalar
 
 from . import codes
-from .answers import check_item
 from .api import LEGAL_STATUS, MAX_IDS_PER_CALL, SIMPLE_BIBLIOGRAPHY, SIMPLE_LEGAL_STATUS, Endpoint, wire_day
 from .errors import OfflineCacheMiss, PermissionDeniedError, ProtocolError, ValidationError
 from .frames import ResultInfo, enriched_column
-from .gates import CallGate, announce_cost, call_gates
 from .records import RecordedLookup
+from .wire.checks import check_item
+from .wire.gates import CallGate, announce_cost, call_gates
 
 __all__ = ["ENRICH_FIELDS", "FIELD_COLUMNS", "Enricher", "EnrichmentPlan", "IncompleteEnrichmentWarning",
            "parse_item"]
@@ -144,8 +144,8 @@ class Enricher(RecordedLookup):
 
     Example:
         >>> import requests
-        >>> from patsnap_analytics.stats import ClientStats
-        >>> from patsnap_analytics.transport import Transport
+        >>> from patsnap_analytics.wire.stats import ClientStats
+        >>> from patsnap_analytics.wire.transport import Transport
         >>> from patsnap_analytics.records import PatentRecords
         >>> t = Transport(requests.Session(), base_url="https://h", auth=None, stats=ClientStats())
         >>> Enricher(t, PatentRecords(None)).plan(["p1"] * 3, ["legal_status"]).calls
@@ -384,7 +384,7 @@ def patent_ids_of(df: pd.DataFrame) -> list[str]:
 
 # ---------------------------------------------------------------------------------------------- parsing
 def _date(value: Any) -> str | None:
-    """A yyyyMMdd integer (checked by :func:`~patsnap_analytics.answers.check_item`) as an ISO date."""
+    """A yyyyMMdd integer (checked by :func:`~patsnap_analytics.wire.checks.check_item`) as an ISO date."""
     day = wire_day(value)
     return day.isoformat() if day else None
 
@@ -444,7 +444,7 @@ _PARSERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 
 def parse_item(operation: Endpoint, item: dict[str, Any], *, where: str = "data[0]") -> dict[str, Any]:
     """One patent of an answer as the plain record the cache keeps, after checking it on its own
-    (:func:`~patsnap_analytics.answers.check_item`: a ProtocolError names ``where`` and the field).
+    (:func:`~patsnap_analytics.wire.checks.check_item`: a ProtocolError names ``where`` and the field).
 
     Example:
         >>> parse_item(LEGAL_STATUS, {"patent_id": "p", "legal_date": 20240131,

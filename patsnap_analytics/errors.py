@@ -348,7 +348,7 @@ class ProtocolError(TransportError):
     """An answer that is not the API's: a body that is not a JSON envelope (an HTML maintenance page, an
     empty or invalid body with HTTP 200), or ``status: true`` with ``data`` that is not what the API
     documents (missing or null, a wrong type, a missing id). Never stored; names the endpoint's ``path`` and the
-    ``field``; retried at most twice (:class:`~patsnap_analytics.retry.RetryPolicy`), and a batch stops after a
+    ``field``; retried at most twice (:class:`~patsnap_analytics.wire.retry.RetryPolicy`), and a batch stops after a
     few in a row.
 
     Example:

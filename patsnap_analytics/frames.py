@@ -199,7 +199,7 @@ def _score(value: Any) -> float | None:
 
 def _day(value: Any) -> date | None:
     """A ``yyyyMMdd`` integer as a day; anything else — a day no calendar or ``datetime64[ns]`` holds — is
-    missing, never a crash (answers.py refuses such answers before they are stored)."""
+    missing, never a crash (wire/checks.py refuses such answers before they are stored)."""
     try:
         return wire_day(value)
     except ValueError:

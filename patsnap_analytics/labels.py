@@ -42,11 +42,11 @@ from . import codes
 from .enrich import ENRICH_FIELDS, Enricher, field_columns, patent_ids_of
 from .errors import ValidationError
 from .frames import ResultInfo, enriched_column
-from .gates import CallGate, StopGate, announce_cost, call_gates, check_workers
 from .images import ImageRef
 from .progress import progress_bar
 from .query import DesignQuery
 from .searcher import Searcher, Target
+from .wire.gates import CallGate, StopGate, announce_cost, call_gates, check_workers
 
 __all__ = ["FACETS", "LABEL_BY", "ROUTES", "Facet", "LabelRoute", "label", "plan_route"]
 

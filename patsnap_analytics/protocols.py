@@ -25,10 +25,10 @@ if TYPE_CHECKING:
     from .query import DesignQuery
     from .records import PatentRecords
     from .searcher import Searcher
-    from .stats import ClientStats
-    from .transport import Transport
     from .uploads import Uploader
     from .verdicts import VerdictStore
+    from .wire.stats import ClientStats
+    from .wire.transport import Transport
     from .workflows.sources import PatentSources
 
 __all__ = ["ClientLike", "FetchesImages"]

@@ -3,7 +3,7 @@
 Enrichment is billed per patent, 100 patents a call, and an analyst meets the same patents again in the next
 study, notebook or process. So answers are not cached per HTTP request (a batch of 100 ids is a poor key:
 the next study asks for another mix) but per **(host, endpoint, patent id)**, in the cache file beside the
-upload ledger (:func:`~patsnap_analytics.cache.record_table`; in a team's Redis each record expires with a
+upload ledger (:func:`~patsnap_analytics.store.tables.record_table`; in a team's Redis each record expires with a
 Redis TTL of its kind), as JSON text. Each endpoint keeps its records
 for its own time (:class:`RecordTTL`): a bibliography 90 days, a legal status 7 days (it changes). A patent
 the API does not know is remembered as such for a day, and so is an endpoint the account is not licensed for
@@ -29,10 +29,11 @@ from datetime import timedelta
 from typing import Any
 
 from .api import ABSTRACT_IMAGE, PATENT_NUMBER_SEARCH, SIMPLE_BIBLIOGRAPHY, Endpoint
-from .cache import CacheHealth, LockedRecords, put_records
-from .flight import SingleFlight
 from .renames import warn_renamed
-from .transport import Transport
+from .store.flight import SingleFlight
+from .store.health import CacheHealth
+from .store.tables import LockedRecords, put_records
+from .wire.transport import Transport
 
 __all__ = ["RECORD_VERSION", "PatentRecords", "RecordTTL", "RecordedLookup", "Refusals"]
 
@@ -195,8 +196,8 @@ class RecordedLookup:
 
     Example:
         >>> import requests
-        >>> from patsnap_analytics.stats import ClientStats
-        >>> from patsnap_analytics.transport import Transport
+        >>> from patsnap_analytics.wire.stats import ClientStats
+        >>> from patsnap_analytics.wire.transport import Transport
         >>> t = Transport(requests.Session(), base_url="https://h", auth=None, stats=ClientStats())
         >>> RecordedLookup(t, PatentRecords(None)).host
         'https://h'

@@ -66,7 +66,6 @@ from .api import (
     SEARCH_RESULTS,
     Endpoint,
 )
-from .cache import SearchKeyer, image_placeholder
 from .errors import (
     APIError,
     OfflineCacheMiss,
@@ -76,16 +75,17 @@ from .errors import (
     ValidationError,
     ZeroHitsWarning,
 )
-from .flight import SingleFlight
 from .frames import ResultInfo, SearchSpec, results_frame
-from .gates import CallGate
 from .images import ImageRef, ImageSource
 from .query import DEFAULT_ENDPOINT, DesignQuery
 from .records import Refusals
 from .renames import warn_renamed
-from .stats import ClientStats
-from .transport import Answer, Transport
+from .store.flight import SingleFlight
+from .store.keys import SearchKeyer, image_placeholder
 from .uploads import UploadedImage, Uploader
+from .wire.gates import CallGate
+from .wire.stats import ClientStats
+from .wire.transport import Answer, Transport
 
 __all__ = ["MAX_KEPT_IMAGE_BYTES", "IncompleteSearchWarning", "Page", "PageRequest", "PageStep", "SearchStep",
            "Searcher", "Target", "design_query_for", "is_url", "page_plan", "page_request", "search_query"]
@@ -225,7 +225,7 @@ class PageRequest:
 def page_request(page: Page, design_query: DesignQuery, images: Sequence[str], *,
                  search_id: str | None = None) -> PageRequest:
     """The request of ``page``: the page's ranks and ``design_query``'s filters in the endpoint's wire form, each
-    image named by the strings ``images`` (:func:`~patsnap_analytics.cache.image_placeholder` for the key, the
+    image named by the strings ``images`` (:func:`~patsnap_analytics.store.keys.image_placeholder` for the key, the
     upload URL for the call; image-multiple sends them all as ``urls``, the others the first as ``url``). A
     ``results`` page names its search by ``search_id`` (what is sent), or without one by the search's image (the
     key: a search id lives 20 minutes, the stored page lives on).
@@ -342,7 +342,7 @@ class Searcher:
 
     Example:
         >>> import requests
-        >>> from patsnap_analytics.cache import UploadLedger
+        >>> from patsnap_analytics.store.ledger import UploadLedger
         >>> t = Transport(requests.Session(), base_url="https://h", auth=None, stats=ClientStats())
         >>> s = Searcher(t, Uploader(t, UploadLedger(None), SearchKeyer(), SingleFlight()), SearchKeyer(),
         ...              SingleFlight())

@@ -31,12 +31,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from .api import INTERNATIONAL_BASE_URL
 from .errors import ValidationError
+from .redact import mask, mask_url
 
-__all__ = ["ENV_VARS", "REDIS_SCHEMES", "Credentials", "Settings", "credentials", "is_redis_url", "mask", "mask_url"]
+__all__ = ["ENV_VARS", "REDIS_SCHEMES", "Credentials", "Settings", "credentials", "is_redis_url"]
 
 #: Every environment variable the toolkit reads (tests clear them; the README lists them).
 ENV_VARS = ("PATSNAP_API_KEY", "PATSNAP_CLIENT_ID", "PATSNAP_CLIENT_SECRET", "PATSNAP_BASE_URL",
@@ -44,16 +45,6 @@ ENV_VARS = ("PATSNAP_API_KEY", "PATSNAP_CLIENT_ID", "PATSNAP_CLIENT_SECRET", "PA
 #: URL schemes of a Redis server (redis-py's ``Redis.from_url``): TCP, TLS, a Unix socket.
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 _TRUE = ("1", "true", "yes", "on")
-
-
-def mask(secret: str | None) -> str:
-    """The first four characters of a secret and an ellipsis, for reprs and logs.
-
-    Example:
-        >>> mask("sk-0123456789"), mask(None)
-        ('sk-0…', '<none>')
-    """
-    return f"{secret[:4]}…" if secret else "<none>"
 
 
 def is_redis_url(value: object) -> bool:
@@ -64,27 +55,6 @@ def is_redis_url(value: object) -> bool:
         (True, False, False)
     """
     return isinstance(value, str) and urlsplit(value).scheme.lower() in REDIS_SCHEMES and "://" in value
-
-
-def mask_url(url: str) -> str:
-    """``url`` without its credentials (user, password, a ``password=`` parameter), for reprs, logs and errors.
-
-    Example:
-        >>> mask_url("redis://analyst:hunter2@cache.example:6379/0")
-        'redis://***@cache.example:6379/0'
-        >>> mask_url("unix:///run/redis.sock?db=1&password=hunter2")
-        'unix:///run/redis.sock?db=1&password=***'
-        >>> mask_url("redis://localhost:6379/0")
-        'redis://localhost:6379/0'
-    """
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = "***@" + netloc.rsplit("@", 1)[1]
-    query = urlencode([(k, "***" if k.lower() in ("password", "username", "user") else v)
-                       for k, v in parse_qsl(parts.query, keep_blank_values=True)], safe="*")
-    # written out rather than urlunsplit(), which drops the empty host of unix:///path
-    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
 
 
 @dataclass(frozen=True)

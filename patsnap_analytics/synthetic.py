@@ -48,12 +48,12 @@ from .api import (
 )
 from .codes import VERDICTS
 from .errors import OfflineCacheMiss, ProtocolError, ValidationError
-from .http_limits import exchange
 from .images import ImageRef
-from .transport import Transport, read_envelope
+from .wire.http_limits import exchange
+from .wire.transport import Transport, read_envelope
 
 if TYPE_CHECKING:
-    from .stats import ClientStats
+    from .wire.stats import ClientStats
 
 __all__ = ["STUDY_COLUMNS", "TRUTH_COLUMNS", "SandboxClient", "family_truth", "study_queries"]
 

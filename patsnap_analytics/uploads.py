@@ -1,6 +1,6 @@
 """Uploads: an image's bytes sent once, its temporary URL remembered until shortly before it expires.
 
-The :class:`~patsnap_analytics.cache.UploadLedger` keeps sha256 -> (url, expiry) beside the cached answers;
+The :class:`~patsnap_analytics.store.ledger.UploadLedger` keeps sha256 -> (url, expiry) beside the cached answers;
 :class:`Uploader` hands a remembered URL out (``reused=True``, no call) or makes one upload, one per image
 at a time (threads uploading the same new image wait for the first one's URL).
 
@@ -19,13 +19,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .api import UPLOAD
-from .cache import SearchKeyer, UploadLedger
 from .errors import OfflineCacheMiss, ProtocolError
-from .flight import SingleFlight
-from .gates import CallGate
 from .images import ImageRef
-from .stats import ClientStats
-from .transport import Transport
+from .store.flight import SingleFlight
+from .store.keys import SearchKeyer
+from .store.ledger import UploadLedger
+from .wire.gates import CallGate
+from .wire.stats import ClientStats
+from .wire.transport import Transport
 
 __all__ = ["DEFAULT_UPLOAD_LIFETIME", "MAX_UPLOAD_LIFETIME", "UploadedImage", "Uploader", "upload_lifetime"]
 
@@ -86,7 +87,7 @@ class Uploader:
 
     Example:
         >>> import requests
-        >>> from patsnap_analytics.cache import UploadLedger
+        >>> from patsnap_analytics.store.ledger import UploadLedger
         >>> t = Transport(requests.Session(), base_url="https://h", auth=None, stats=ClientStats())
         >>> Uploader(t, UploadLedger(None), SearchKeyer(), SingleFlight()).remembered("ab" * 32) is None
         True

@@ -47,9 +47,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .api import SYNTHETIC_SOURCE
-from .cache import CacheHealth, put_records, record_table
 from .codes import VERDICTS
 from .errors import ValidationError
+from .store.health import CacheHealth
+from .store.tables import put_records, record_table
 
 if TYPE_CHECKING:
     from .synthetic import SandboxClient

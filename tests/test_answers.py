@@ -17,9 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from patsnap_analytics.answers import _accepts, check_data
 from patsnap_analytics.api import ENDPOINTS, IMAGE_SINGLE, SEARCH_ID
 from patsnap_analytics.errors import ProtocolError
+from patsnap_analytics.wire.checks import _accepts, check_data
 
 SCHEMAS = {f"{e.name}.{kind}": json.loads(json.dumps(getattr(e, kind))) for e in ENDPOINTS.values()
            for kind in ("data_schema", "item_schema") if getattr(e, kind) is not None}

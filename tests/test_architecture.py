@@ -1,4 +1,5 @@
-"""The house plan, checked from the source: dependencies one way, no cycles, the wire vocabulary written once.
+"""The house plan, checked from the source: dependencies one way, no cycles, the layers under the one search as
+folders (``wire/`` over ``store/`` over the bottom floor), the wire vocabulary and the secret helpers written once.
 
 The import graph is built from the AST of every module (imports inside functions and under TYPE_CHECKING
 count too: a lazy import is still a dependency).
@@ -25,6 +26,22 @@ API_PATHS = ("/oauth/token", "/image-search/image-upload", "/image-search/search
 SANDBOX_MAY_IMPORT = {"api", "errors", "codes", "loc", "images", "query", "settings"}
 # the core modules that may import the sandbox: connect() starts it; the CLI mounts its own command line
 MAY_IMPORT_SANDBOX = {"connect", "cli"}
+# the bottom floor: imports nothing above it, and is all the layers below the one search may import
+BOTTOM = {"api", "errors", "codes", "loc", "settings", "renames", "redact"}
+# the layers under the one search, as folders (issue 24): one call, and what is kept beside the calls
+LAYERS = {"wire": {"transport", "auth", "retry", "http_limits", "checks", "gates", "stats"},
+          "store": {"keys", "answers", "health", "session", "file", "tables", "ledger", "flight", "team"}}
+# the one direction allowed between them: the transport stores the answers it checked, the gates share a
+# team's Redis; the store never imports the wire
+LAYER_MAY_IMPORT = {"wire": {"store"}, "store": set()}
+# modules of those layers that lived at the top level before they had folders
+MOVED_FROM_TOP = {"cache", "cachefile", "answers", "transport", "auth", "retry", "http_limits", "gates", "stats",
+                  "flight", "team"}
+# the old module paths kept one release, each a shim that warns (renames.warn_renamed) and holds nothing else
+SHIMS = {"team": "store.team"}
+# the secret helpers: one module (the secret *names* are api.py's)
+SECRET_HELPERS = ("Secret", "reveal", "mask", "mask_url", "redact", "blank", "blank_echoes", "holds_secret",
+                  "RedactingFilter")
 
 
 def module_name(path: Path) -> str:
@@ -176,3 +193,61 @@ def test_the_secret_names_are_listed_once_in_the_package():
             if len(named) >= 2 or len(secret.intersection(joined)) >= 2:
                 places.append(str(path.relative_to(PACKAGE)))
     assert sorted(set(places)) == ["api.py"], f"secret names are listed in {sorted(places)}; list them in api.py only"
+
+
+
+# ------------------------------------------------------------------ the floors as folders (issue 24)
+
+def _layer(name: str) -> str | None:
+    """``"wire"`` or ``"store"`` for a module of those folders, else ``None``."""
+    parts = _short(name).split(".")
+    return parts[0] if len(parts) > 1 and parts[0] in LAYERS else None
+
+
+def test_each_layer_s_modules_live_in_its_folder():
+    for folder, names in LAYERS.items():
+        missing = sorted(n for n in names if not (PACKAGE / folder / f"{n}.py").is_file())
+        assert not missing, f"{folder}/ lacks {missing}"
+
+
+def test_wire_and_store_import_only_the_bottom_floor_their_folder_and_wire_the_store(graph):
+    # nothing in them imports the one search, the client, workflows or a face; the store never imports the wire
+    wrong = set()
+    for module, deps in graph.items():
+        folder = _layer(module)
+        if folder is None:
+            continue
+        allowed = {folder, *LAYER_MAY_IMPORT[folder]}
+        wrong |= {(_short(module), _short(dep)) for dep in deps
+                  if _short(dep) not in BOTTOM and _layer(dep) not in allowed}
+    assert not wrong, f"the wire/store layers import above the bottom floor or against the one direction: " \
+                      f"{sorted(wrong)}"
+
+
+def test_the_bottom_floor_imports_nothing_above_it(graph):
+    wrong = {(m, _short(dep)) for m in BOTTOM for dep in graph[f"patsnap_analytics.{m}"] if _short(dep) not in BOTTOM}
+    assert not wrong, f"the bottom floor imports a floor above: {sorted(wrong)}"
+
+
+def test_the_top_level_holds_no_module_of_the_layers_but_shims(graph):
+    at_top = sorted(n for n in MOVED_FROM_TOP | set().union(*LAYERS.values()) if (PACKAGE / f"{n}.py").exists())
+    assert set(at_top) <= set(SHIMS), f"modules of wire/ or store/ at the top level: {sorted(set(at_top) - set(SHIMS))}"
+    for name in at_top:
+        deps = {_short(d) for d in graph[f"patsnap_analytics.{name}"]}
+        assert deps <= {"renames", SHIMS[name]}, f"{name}.py is a shim: it imports only renames and {SHIMS[name]}"
+        defined = [n.name for n in ast.parse((PACKAGE / f"{name}.py").read_text()).body
+                   if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Assign))]
+        assert defined == ["__getattr__"], f"{name}.py is a shim: it defines {defined}, only __getattr__ (a warning)"
+
+
+def test_the_secret_helpers_are_one_module():
+    # Secret, mask, redact... once lived in settings, auth, transport, team and cache: now redact.py, and the mask
+    # itself ("***") is written there only
+    places = sorted({(str(p.relative_to(PACKAGE)), n.name) for p in PACKAGE.rglob("*.py")
+                     for n in ast.walk(ast.parse(p.read_text()))
+                     if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name in SECRET_HELPERS
+                     and p.name != "redact.py"})
+    assert not places, f"secret helpers defined outside redact.py: {places}"
+    masks = sorted({str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py") for c in _string_literals(p)
+                    if c == "***"})
+    assert masks == ["redact.py"], f"the mask '***' is written in {masks}; use redact.MASK"

@@ -13,9 +13,9 @@ import pytest
 from patsnap_analytics.batch import BatchIncompleteWarning, failures, image_inputs, pending
 from patsnap_analytics.errors import BatchStopped, ValidationError
 from patsnap_analytics.frames import FRAME_DTYPES
-from patsnap_analytics.gates import StopGate
 from patsnap_analytics.sandbox import Sandbox
 from patsnap_analytics.sandbox.sample import query_drawings
+from patsnap_analytics.wire.gates import StopGate
 
 from .conftest import SEARCH, UPLOAD, client_for
 

@@ -13,7 +13,7 @@ import requests_cache
 import patsnap_analytics as pa
 from patsnap_analytics import errors
 from patsnap_analytics.cli import main as cli_main
-from patsnap_analytics.retry import RetryPolicy
+from patsnap_analytics.wire.retry import RetryPolicy
 
 from .conftest import SEARCH, TOKEN, UPLOAD, calls, client_for
 

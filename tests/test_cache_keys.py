@@ -4,18 +4,13 @@ import pytest
 import requests
 
 from patsnap_analytics.api import ENDPOINTS
-from patsnap_analytics.cache import (
-    SearchKeyer,
-    UploadLedger,
-    cache_settings,
-    cacheable,
-    image_placeholder,
-    make_session,
-)
 from patsnap_analytics.query import DesignQuery
 from patsnap_analytics.searcher import page_plan, page_request
-from patsnap_analytics.stats import ClientStats
-from patsnap_analytics.transport import Transport
+from patsnap_analytics.store.keys import SearchKeyer, cache_settings, cacheable, image_placeholder
+from patsnap_analytics.store.ledger import UploadLedger
+from patsnap_analytics.store.session import make_session
+from patsnap_analytics.wire.stats import ClientStats
+from patsnap_analytics.wire.transport import Transport
 
 SEARCH = "https://connect.patsnap.com/image-search/search-id"
 

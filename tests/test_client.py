@@ -7,9 +7,9 @@ import pytest
 
 import patsnap_analytics as pa
 from patsnap_analytics import errors
-from patsnap_analytics.auth import Secret
 from patsnap_analytics.frames import FRAME_DTYPES, RESULT_COLUMNS
-from patsnap_analytics.retry import RetryPolicy
+from patsnap_analytics.redact import Secret
+from patsnap_analytics.wire.retry import RetryPolicy
 
 from .conftest import SEARCH, TOKEN, UPLOAD, calls, client_for
 from .test_errors import DOCUMENTED  # the vendor's table: code -> class

@@ -462,9 +462,9 @@ def test_batch_labels_and_report_work_with_rich_frames(sb, query_images, tmp_pat
     ({"patent_id": "p", "loc_match": 2}, "loc_match"), ({"patent_id": ""}, "patent_id"),
 ])
 def test_a_malformed_rich_row_is_a_protocol_error_naming_the_endpoint_and_field(row, field):
-    from patsnap_analytics.answers import check_data
     from patsnap_analytics.api import IMAGE_MULTIPLE
     from patsnap_analytics.errors import ProtocolError
+    from patsnap_analytics.wire.checks import check_data
 
     with pytest.raises(ProtocolError) as info:
         check_data(IMAGE_MULTIPLE, {"patent_messages": [row], "total_search_result_count": 1})

@@ -16,7 +16,7 @@ import pytest
 
 import patsnap_analytics as pa
 from patsnap_analytics import errors
-from patsnap_analytics.retry import RetryPolicy
+from patsnap_analytics.wire.retry import RetryPolicy
 
 from .conftest import SEARCH, TOKEN, UPLOAD, calls
 

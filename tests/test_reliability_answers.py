@@ -17,8 +17,8 @@ import pytest
 import patsnap_analytics as pa
 from patsnap_analytics import errors
 from patsnap_analytics.enrich import IncompleteEnrichmentWarning
-from patsnap_analytics.retry import RetryPolicy
 from patsnap_analytics.searcher import IncompleteSearchWarning
+from patsnap_analytics.wire.retry import RetryPolicy
 
 from .conftest import SEARCH
 from .standin import KEY, StandIn
@@ -176,12 +176,12 @@ def test_an_impossible_date_in_a_search_row_is_a_protocol_error_never_stored(tmp
 
 def test_a_poisoned_answer_cached_by_an_older_version_is_asked_again_not_a_crash(tmp_path, monkeypatch):
     """An answer an older version stored without the day check is a miss today (checked again when read)."""
-    from patsnap_analytics import answers
+    from patsnap_analytics.wire import checks
 
     with StandIn() as api:
         api.answer = rich_answer(bad_rank=3)
         client = client_of(api, tmp_path)
-        monkeypatch.setattr(answers, "_bad_day", lambda *args: None)  # the older version's check: no day checked
+        monkeypatch.setattr(checks, "_bad_day", lambda *args: None)  # the older version's check: no day checked
         old = client.search_designs(IMAGE, endpoint="image-single", limit=5)
         assert pd.isna(old["application_date"].iloc[2]) and old["application_date"].notna().sum() == 4  # no crash
         monkeypatch.undo()

@@ -26,9 +26,9 @@ import patsnap_analytics as pa
 from patsnap_analytics import errors
 from patsnap_analytics.batch import PROTOCOL_FAILURES_TO_STOP, BatchIncompleteWarning, failures, pending
 from patsnap_analytics.cli import main as cli_main
-from patsnap_analytics.http_limits import MAX_ANSWER_BYTES
 from patsnap_analytics.images import ImageRef
-from patsnap_analytics.retry import RetryPolicy
+from patsnap_analytics.wire.http_limits import MAX_ANSWER_BYTES
+from patsnap_analytics.wire.retry import RetryPolicy
 
 from .conftest import SEARCH, UPLOAD, client_for, png_bytes
 from .standin import KEY, StandIn, rows

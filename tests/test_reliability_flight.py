@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-from patsnap_analytics.flight import FileKeyLocks, SingleFlight
+from patsnap_analytics.store.flight import FileKeyLocks, SingleFlight
 
 from .conftest import SEARCH, UPLOAD
 from .test_batch import drawings, write_folder

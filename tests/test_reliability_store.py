@@ -21,8 +21,9 @@ import pytest
 from PIL import Image
 
 import patsnap_analytics as pa
-from patsnap_analytics import cachefile, errors
+from patsnap_analytics import errors
 from patsnap_analytics.cli import main as cli_main
+from patsnap_analytics.store.file import APPLICATION_ID, foreign
 
 from .conftest import SEARCH, UPLOAD
 from .standin import KEY, StandIn, rows
@@ -110,19 +111,19 @@ def test_cache_clear_still_clears_a_cache_and_a_damaged_one_it_recognises(tmp_pa
         client.search_designs(png(), limit=3)
         client.close()
     with sqlite3.connect(path) as db:  # marked as ours in the file's own header
-        assert db.execute("PRAGMA application_id").fetchone()[0] == cachefile.APPLICATION_ID
+        assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
     assert cli_main(["cache", "clear", "--path", str(path)]) == 0
     assert json.loads(capsys.readouterr().out.split("cache cleared", 1)[1])["responses"] == 0
     # a cache from before the mark is recognised by its tables
     with sqlite3.connect(path) as db:
         db.execute("PRAGMA application_id = 0")
-    assert cachefile.foreign(path) is None
+    assert foreign(path) is None
     # a damaged cache whose header survived is still ours to clear
     for p in tmp_path.iterdir():
         if p.name.startswith("c.sqlite") and p.is_file():
             p.unlink()
     with sqlite3.connect(path) as db:
-        db.execute(f"PRAGMA application_id = {cachefile.APPLICATION_ID}")
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         db.execute("CREATE TABLE responses (key TEXT)")
     data = path.read_bytes()
     path.write_bytes(data[:100] + b"\xff" * (len(data) - 100))
@@ -135,7 +136,7 @@ def test_the_default_cache_file_is_always_ours_to_clear_even_as_garbage(tmp_path
     default = tmp_path / "http_cache.sqlite"
     default.write_bytes(b"this is not a database" * 100)
     assert cli_main(["cache", "clear"]) == 0
-    assert "cache cleared" in capsys.readouterr().out and cachefile.foreign(default) is None
+    assert "cache cleared" in capsys.readouterr().out and foreign(default) is None
 
 
 # ------------------------------------------------------------------ 3: a key echoed in a header is never stored

@@ -139,3 +139,29 @@ def test_records_refusals_are_read_through_their_one_memory():
     assert records.refusals.get("https://h", LEGAL_STATUS)["message"] == "no permission"
     with pytest.warns(DeprecationWarning, match=r"PatentRecords\.refusal\(\) is renamed"):
         assert records.refusal("https://h", LEGAL_STATUS)["message"] == "no permission"
+
+
+def test_team_is_public_at_the_top_and_its_old_module_path_still_works_with_a_warning():
+    # issue 24 phase 2: team.py moved into store/ (the storage layer); docs/team.md spelled it
+    # `from patsnap_analytics.team import Team`, which keeps working for one release
+    import subprocess
+    import sys
+
+    import patsnap_analytics as pa
+    from patsnap_analytics.store.team import Team
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        from patsnap_analytics import Team as New
+
+        assert New is pa.Team is Team
+        import patsnap_analytics.team  # noqa: F401  (importing the old module alone says nothing)
+    with pytest.warns(DeprecationWarning, match=r"patsnap_analytics\.team\.Team is renamed patsnap_analytics\.Team"):
+        from patsnap_analytics.team import Team as Old
+    assert Old is Team
+    with pytest.raises(ImportError):  # only what the module had
+        from patsnap_analytics.team import NoSuchName  # noqa: F401
+    # pa.Team loads its module on first use: the package import stays as light as before
+    code = "import sys, patsnap_analytics; print('patsnap_analytics.store.team' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False"]

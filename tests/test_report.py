@@ -294,7 +294,7 @@ def test_report_leaves_no_pyplot_figures_open(tmp_path):
 
 def test_client_stats_objects_render_as_rows():
     from patsnap_analytics.report import _stats_rows
-    from patsnap_analytics.stats import ClientStats
+    from patsnap_analytics.wire.stats import ClientStats
 
     stats = ClientStats()
     stats.count_call("/image-search/search-id")

@@ -25,7 +25,7 @@ import pytest
 
 import patsnap_analytics as pa
 from patsnap_analytics import errors, redact
-from patsnap_analytics.retry import RetryPolicy
+from patsnap_analytics.wire.retry import RetryPolicy
 
 from .conftest import client_for
 

@@ -20,10 +20,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from patsnap_analytics import Client
+from patsnap_analytics import Client, Team
 from patsnap_analytics.errors import BudgetExceeded, CacheStorageError, CacheStorageWarning, ValidationError
-from patsnap_analytics.gates import GateChain, SharedRateLimiter, SpendGate
-from patsnap_analytics.team import Team
+from patsnap_analytics.wire.gates import GateChain, SharedRateLimiter, SpendGate
 
 from .conftest import SEARCH, UPLOAD, client_for
 from .redisserver import RedisServer
@@ -117,7 +116,7 @@ def test_no_secret_reaches_redis(sb, redis_url, redis_server, drawing):
 def test_only_complete_answers_are_stored_and_a_failed_refresh_keeps_the_stored_one(sb, redis_url, redis_server,
                                                                                    drawing):
     from patsnap_analytics.errors import ServiceError
-    from patsnap_analytics.retry import RetryPolicy
+    from patsnap_analytics.wire.retry import RetryPolicy
 
     client = client_for(sb, cache=redis_url, retry=RetryPolicy(max_attempts=1))
     sb.fail_next(68300008)  # the first search fails: nothing may be stored
@@ -247,8 +246,8 @@ def test_three_processes_sixty_images_half_shared_pay_the_minimum_with_no_refusa
 _HOLDER = """
 import pathlib, sys, time
 import patsnap_analytics as pa
-from patsnap_analytics.gates import GateChain
-from patsnap_analytics.team import Team
+from patsnap_analytics.wire.gates import GateChain
+from patsnap_analytics import Team
 url, key, redis_url, image, frozen = sys.argv[1:6]
 
 class Freeze:  # right before its first call goes out, with the search's and the upload's locks held

@@ -15,9 +15,8 @@ import warnings
 
 import pytest
 
-from patsnap_analytics import Client
+from patsnap_analytics import Client, Team
 from patsnap_analytics.errors import BudgetExceeded, CacheStorageError, CacheStorageWarning, ValidationError
-from patsnap_analytics.team import Team
 
 from .conftest import SEARCH, UPLOAD, client_for
 from .frozenproxy import FreezableProxy

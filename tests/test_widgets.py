@@ -16,7 +16,6 @@ from patsnap_analytics import codes
 from patsnap_analytics.errors import DailyQuotaExceededError, ValidationError
 from patsnap_analytics.images import MAX_IMAGE_BYTES, sample_queries_dir
 from patsnap_analytics.query import DesignQuery
-from patsnap_analytics.retry import RetryPolicy
 from patsnap_analytics.sandbox import Sandbox
 from patsnap_analytics.sandbox.sample import write_queries
 from patsnap_analytics.widgets import (
@@ -29,6 +28,7 @@ from patsnap_analytics.widgets import (
     results_table_html,
 )
 from patsnap_analytics.widgets.picker import THUMB_PX
+from patsnap_analytics.wire.retry import RetryPolicy
 
 from .conftest import ROOT, client_for, jpeg_bytes, png_bytes
 

@@ -40,10 +40,10 @@ from ..enrich import ENRICH_FIELDS
 from ..errors import BudgetExceeded, ValidationError
 from ..exports import check_output_path, write_frame
 from ..frames import ResultInfo
-from ..gates import announce_cost
 from ..protocols import ClientLike
 from ..query import DesignQuery
 from ..searcher import is_url
+from ..wire.gates import announce_cost
 from .common import merge_batches
 from .like import like_cost, search_like
 from .sources import looks_like_number

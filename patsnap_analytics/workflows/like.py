@@ -51,10 +51,10 @@ from ..api import INVALID_PARAMETER, MAX_IDS_PER_CALL
 from ..batch import search_many
 from ..errors import PatentTypeError, PatsnapError, RequestRejectedError, SourcePatentError, ValidationError
 from ..frames import ResultInfo
-from ..gates import call_gates
 from ..protocols import ClientLike
 from ..query import DesignQuery
 from ..searcher import page_plan
+from ..wire.gates import call_gates
 from .common import STOPPING, failure, merge_batches, with_query_keys
 from .sources import SourcePatent, alias_for, canonical_number, check_numbers
 

@@ -8,7 +8,7 @@
    whether that job is still waiting or done; it is named with its job.
 3. **Submit** the others ten to a job: each local image gets its upload URL (one upload unless a valid one
    is remembered), then one call creates the job. Its id is recorded beside the cache at once, without
-   expiry (:func:`~patsnap_analytics.cache.record_table` ``"overnight_jobs"``: the cache file survives a
+   expiry (:func:`~patsnap_analytics.store.tables.record_table` ``"overnight_jobs"``: the cache file survives a
    restart of the notebook or the machine; a team's Redis shares the jobs).
 
 :func:`collect_overnight` asks once per job not yet collected; a finished job's results are checked (one
@@ -44,14 +44,14 @@ import pandas as pd
 
 from ..api import BATCH_CREATE, BATCH_RESULT, IMAGE_SINGLE, MAX_BATCH_IMAGES, PAGE_SIZE
 from ..batch import image_inputs
-from ..cache import put_records
 from ..errors import ProtocolError, ValidationError
 from ..frames import ResultInfo, SearchSpec, empty_results, results_frame
-from ..gates import call_gates
 from ..images import ImageRef
 from ..protocols import ClientLike
 from ..query import DesignQuery
 from ..searcher import is_url
+from ..store.tables import put_records
+from ..wire.gates import call_gates
 from .common import STOPPING, failure, remember_warning, with_query_keys
 
 __all__ = ["JOB_TABLE", "collect_overnight", "overnight_jobs", "submit_overnight"]

@@ -43,8 +43,8 @@ from ..errors import (
     UnknownPatentError,
     ValidationError,
 )
-from ..gates import CallGate
 from ..records import RecordedLookup
+from ..wire.gates import CallGate
 
 __all__ = ["ALIAS_BASE", "NUMBER_PATTERN", "PatentSources", "SourcePatent", "alias_for", "canonical_number",
            "check_numbers", "looks_like_number", "pick", "query_key"]

@@ -15,7 +15,7 @@ answering only the designs published since the last look.
    :func:`~.like.search_like` (the source itself left out), one shared ``max_calls``; failures and pending
    items are kept per item, as in a batch.
 4. **New**: per item, the hits an earlier run already reported are dropped; the rest are this run's.
-5. **Remember** the run beside the cache, without expiry (:func:`~patsnap_analytics.cache.record_table`
+5. **Remember** the run beside the cache, without expiry (:func:`~patsnap_analytics.store.tables.record_table`
    ``"watches"``: the cache file, or the team's Redis, so a team shares its watches): per item its last day
    and the designs reported; the run's day, counts and calls. An item that failed keeps its old day, so the
    next run covers its window. One run of a watch at a time across the processes sharing the cache.
@@ -47,13 +47,13 @@ from typing import Any
 import pandas as pd
 
 from ..batch import image_inputs, search_many
-from ..cache import put_records
 from ..errors import ValidationError
 from ..frames import ResultInfo
 from ..images import ImageRef
 from ..protocols import ClientLike
 from ..query import DesignQuery, parse_date
 from ..searcher import is_url
+from ..store.tables import put_records
 from .common import failure, merge_batches, remember_warning, with_query_keys
 from .like import search_like
 from .sources import canonical_number, looks_like_number

@@ -4,25 +4,25 @@
 
 1. **auth layer** — on 67200003/67200009 the OAuth token is dropped and fetched again, once (the vendor's
    advice); an api key cannot be renewed, so the error is raised. A refusal that reaches the caller says
-   which credential was refused (:meth:`~patsnap_analytics.auth.ApiKeyAuth.refused`).
+   which credential was refused (:meth:`~patsnap_analytics.wire.auth.ApiKeyAuth.refused`).
 2. **retry layer** — transient failures (rate limits, service errors, HTTP 429/5xx, dropped connections)
    are retried with backoff and jitter, bounded in attempts and total time (:class:`RetryPolicy`); a
    network failure a retry cannot fix (DNS, refused, TLS) is raised at once, naming its cause.
 3. **one send** — credentials are added, every gate is passed (the client's ``qps`` limiter and budgets, a
    batch's budget, rate and stop gates; a team's shared ``qps`` slot is kept until the answer is in), the
    call is counted, the request goes out with a deadline for the whole
-   call, a cap on the answer's size and no redirect followed (:mod:`patsnap_analytics.http_limits`), any
+   call, a cap on the answer's size and no redirect followed (:mod:`patsnap_analytics.wire.http_limits`), any
    credential the server echoes is blanked out of the answer, and the envelope and the data are checked:
    only HTTP 200 with ``status: true`` and well-formed ``data`` returns; anything else raises its class from
    :mod:`patsnap_analytics.errors`.
-4. **store** — only then, a GET's answer is stored (:class:`~patsnap_analytics.cache.AnswerStore`; a
+4. **store** — only then, a GET's answer is stored (:class:`~patsnap_analytics.store.answers.AnswerStore`; a
    zero-hit ``data: {}`` for a day only). A failed call stores nothing and deletes nothing, so a failed
    ``refresh`` keeps the answer stored before.
 
 :meth:`Transport.lookup` answers from the cache only and never sends; a stored answer that does not pass
 the checks is a miss (and is dropped). Secrets never reach an exception: errors name the endpoint path and
 the host, never the request URL (which carries ``apikey``); credentials stay
-:class:`~patsnap_analytics.auth.Secret` values until the request is built.
+:class:`~patsnap_analytics.redact.Secret` values until the request is built.
 
 Example:
     >>> from patsnap_analytics.api import SEARCH_ID
@@ -39,15 +39,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 import requests
 
-from .answers import check_data
-from .api import RETRY_AFTER_HEADER, SANDBOX_HEADER, VERSION_HEADER, Endpoint
-from .auth import ApiKeyAuth, OAuthAuth, reveal
-from .cache import IMAGE_TTL, SEARCH_TTL, ZERO_HITS_TTL, AnswerStore, CacheHealth
-from .errors import (
+from ..api import RETRY_AFTER_HEADER, SANDBOX_HEADER, VERSION_HEADER, Endpoint
+from ..errors import (
     AuthError,
     PatsnapError,
     ProtocolError,
@@ -55,9 +51,13 @@ from .errors import (
     error_for_code,
     error_from_envelope,
 )
+from ..redact import blank_echoes, redact, reveal
+from ..store.answers import IMAGE_TTL, SEARCH_TTL, ZERO_HITS_TTL, AnswerStore
+from ..store.health import CacheHealth
+from .auth import ApiKeyAuth, OAuthAuth
+from .checks import check_data
 from .gates import CallGate, passing
 from .http_limits import MAX_ANSWER_BYTES, exchange
-from .redact import MASK, redact
 from .retry import RetryPolicy
 from .stats import ClientStats
 
@@ -187,7 +187,7 @@ class Transport:
         A result image is a plain link (not an API call, not billed), fetched with an API call's limits: no
         credential, no redirect followed, the whole call within ``timeout``, at most :data:`MAX_ANSWER_BYTES`
         (a hostile host cannot hold the client or fill its memory). A fetched image is stored, checked, for
-        :data:`~patsnap_analytics.cache.IMAGE_TTL` (the API's signed links live about 7 days).
+        :data:`~patsnap_analytics.store.answers.IMAGE_TTL` (the API's signed links live about 7 days).
         """
         request = requests.Request("GET", url, headers={"Cache-Control": "no-store"}).prepare()
         stored = self.answers.get(request) if self.answers is not None else None
@@ -276,7 +276,7 @@ class Transport:
         with passing((*gates, *([self.limiter] if self.limiter else []))):
             self.stats.count_call(operation.path)
             resp = self._exchange(operation, send_params, headers, files, body)
-        self._blank_echoed_secrets(resp)
+        blank_echoes(resp, getattr(self.auth, "secrets", ()))  # a credential echoed back is blanked first
         data = read_envelope(resp, operation)
         return Answer(data, resp.headers, kept_until=self._store(operation, params, body, resp, data))
 
@@ -305,23 +305,6 @@ class Transport:
         if not self.answers.put(self.key_request(operation, params, body), resp, ttl=ttl):
             return None
         return _kept_until(datetime.now(UTC) + ttl)
-
-    def _blank_echoed_secrets(self, resp: requests.Response) -> None:
-        """A server that echoes a credential (in ``error_msg``, a title, a header such as ``x-correlation-id``,
-        anywhere) gets it blanked out before anything reads the answer: exceptions, frames, reports and the
-        cache never see it."""
-        content = resp.content or b""
-        for secret in self._secrets():
-            for form in {secret, quote(secret, safe=""), quote(secret)}:
-                if form.encode() in content:
-                    content = content.replace(form.encode(), MASK.encode())
-                for name, value in list(resp.headers.items()):
-                    if form in value:
-                        resp.headers[name] = value.replace(form, MASK)
-        resp._content = content
-
-    def _secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in getattr(self.auth, "secrets", ()) if len(s) >= 6)
 
 
 def _is_image(resp: Any) -> bool:

@@ -42,7 +42,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from .errors import AnswerTooLarge, DeadlineExceeded, RedirectRefused, TransportError, network_failure
+from ..errors import AnswerTooLarge, DeadlineExceeded, RedirectRefused, TransportError, network_failure
 
 __all__ = ["MAX_ANSWER_BYTES", "DeadlineAdapter", "exchange", "mount"]
 

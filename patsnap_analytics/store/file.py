@@ -14,7 +14,7 @@ An analyst's cache file sits among their other files, so three rules protect wha
   fails is rolled back and raised, never dropped silently.
 * **Never failing its caller** (:class:`GuardedTable`): a record table (the upload ledger, enrichment records)
   whose file refuses a read or a write says so once through the client's
-  :class:`~patsnap_analytics.cache.CacheHealth` and keeps the record in this process's memory, so a full disk
+  :class:`~patsnap_analytics.store.health.CacheHealth` and keeps the record in this process's memory, so a full disk
   costs one upload per image, not one per search.
 
 Example:
@@ -43,7 +43,8 @@ from requests_cache.backends.base import BaseCache
 from requests_cache.backends.sqlite import SQLiteCache, SQLiteDict
 
 __all__ = ["APPLICATION_ID", "CLEAR_REMEDY", "KNOWN_TABLES", "LOCK_WAIT", "BoundedSQLiteDict", "GuardedTable",
-           "SQLiteFileCache", "foreign", "mark", "read_only_connection", "record_dict", "space_remedy"]
+           "SQLiteFileCache", "foreign", "mark", "read_only_backend", "read_only_connection", "record_dict",
+           "space_remedy"]
 
 #: The SQLite application id written into every cache file's header ("PSNA"): how a file is known to be ours.
 APPLICATION_ID = 0x50534E41
@@ -209,6 +210,63 @@ class SQLiteFileCache(SQLiteCache):
                                            serializer=None, **options)
 
 
+def read_only_backend(path: Path) -> Any:
+    """A requests-cache backend reading ``path`` through a read-only, immutable SQLite connection (a WAL
+    file in a folder one cannot write cannot be opened the usual way; nothing is ever written)."""
+    from requests_cache.backends.base import BaseCache, BaseStorage
+    from requests_cache.serializers import init_serializer
+
+    def connect() -> sqlite3.Connection:
+        db = read_only_connection(path)
+        try:
+            db.execute("SELECT COUNT(*) FROM responses").fetchone()
+        except sqlite3.Error:
+            db.close()
+            raise
+        return db
+
+    class ReadOnlyTable(BaseStorage):
+        def __init__(self, table: str, serializer: Any) -> None:
+            super().__init__(serializer=serializer)
+            self.table = table
+            self.db = connect()
+
+        def __getitem__(self, key: str) -> Any:
+            try:
+                row = self.db.execute(f"SELECT value FROM {self.table} WHERE key=?", (key,)).fetchone()
+            except sqlite3.Error:
+                row = None
+            if row is None:
+                raise KeyError(key)
+            return self.deserialize(key, row[0])
+
+        def __setitem__(self, key: str, value: Any) -> None:
+            pass  # read-only: nothing is stored (the transport says so once)
+
+        def __delitem__(self, key: str) -> None:
+            raise KeyError(key)
+
+        def __iter__(self):
+            return iter([r[0] for r in self.db.execute(f"SELECT key FROM {self.table}")])
+
+        def __len__(self) -> int:
+            return self.db.execute(f"SELECT COUNT(*) FROM {self.table}").fetchone()[0]
+
+        def clear(self) -> None:
+            pass
+
+    class ReadOnlyCache(BaseCache):
+        db_path = path
+
+        def __init__(self) -> None:
+            super().__init__(cache_name=str(path))
+            self.responses = ReadOnlyTable("responses", init_serializer("json", decode_content=False))
+            self.redirects = ReadOnlyTable("redirects", None)
+
+    return ReadOnlyCache()
+
+
+
 def record_dict(path: Path, table_name: str) -> BoundedSQLiteDict:
     """A table of text records in the cache file (values stored as given: the callers store JSON text)."""
     return BoundedSQLiteDict(path, table_name=table_name, serializer=None, wal=True,
@@ -221,14 +279,14 @@ class GuardedTable(MutableMapping):
     """A record table in the cache file that never fails its caller.
 
     A read or write the file refuses is reported through ``health`` (a
-    :class:`~patsnap_analytics.cache.CacheHealth`: said once, counted) and done in this process's memory instead,
+    :class:`~patsnap_analytics.store.health.CacheHealth`: said once, counted) and done in this process's memory instead,
     so what was paid for is still remembered until the process ends. A full disk is tried again on the next
     write (space may come back); any other failure (damaged, locked past :data:`LOCK_WAIT`) leaves the table in
     memory for the rest of the session, so no later call waits for the file again. A record kept in memory wins
     over the file's (it is the newer).
 
     Example:
-        >>> from patsnap_analytics.cache import CacheHealth
+        >>> from patsnap_analytics.store.health import CacheHealth
         >>> table = GuardedTable(None, CacheHealth(), "uploads")   # no file: memory only
         >>> table["k"] = "v"; dict(table), len(table)
         ({'k': 'v'}, 1)

@@ -7,7 +7,8 @@
   when the API answers 67200003/67200009 (the client calls :meth:`OAuthAuth.invalidate`).
 
 Neither object ever puts a secret into its ``repr`` or into an exception message. Credentials are held as
-:class:`Secret` values, whose ``str`` and ``repr`` are masked, until a request is built (:func:`reveal`), so
+:class:`~patsnap_analytics.redact.Secret` values, whose ``str`` and ``repr`` are masked, until a request is
+built (:func:`~patsnap_analytics.redact.reveal`), so
 error reporters that record the local variables of a traceback's frames find no credential there.
 When the API refuses a
 credential, :meth:`Auth.refused` says which one — the api key, the client id and secret (at the token call)
@@ -32,8 +33,8 @@ from typing import Any, Protocol
 
 import requests
 
-from .api import APIKEY_PARAM, AUTHORIZATION_HEADER, CREDENTIAL_REFUSED, TOKEN, TOKEN_FIELDS
-from .errors import (
+from ..api import APIKEY_PARAM, AUTHORIZATION_HEADER, CREDENTIAL_REFUSED, TOKEN, TOKEN_FIELDS
+from ..errors import (
     APIError,
     AuthError,
     CredentialsRejectedError,
@@ -42,62 +43,14 @@ from .errors import (
     error_for_code,
     error_from_envelope,
 )
+from ..redact import Secret, mask
 from .http_limits import exchange
-from .settings import mask
 
-__all__ = ["ApiKeyAuth", "Auth", "OAuthAuth", "Secret", "mask", "reveal"]
+__all__ = ["ApiKeyAuth", "Auth", "OAuthAuth"]
 
 TOKEN_PATH = TOKEN.path
 #: Renew the token this many seconds before its stated expiry.
 RENEW_MARGIN = 60.0
-
-
-class Secret:
-    """A credential whose ``str`` and ``repr`` are masked; :meth:`reveal` gives the value to the one place
-    that builds a request.
-
-    Example:
-        >>> key = Secret("sk-0123456789")
-        >>> str(key), repr(key), f"{key}", key.reveal()
-        ('sk-0…', "Secret('sk-0…')", 'sk-0…', 'sk-0123456789')
-    """
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        """The value itself (only where a request is built)."""
-        return self._value
-
-    def __str__(self) -> str:
-        return mask(self._value)
-
-    def __format__(self, spec: str) -> str:
-        return mask(self._value)
-
-    def __repr__(self) -> str:
-        return f"Secret({mask(self._value)!r})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-    def __reduce__(self):  # never pickled with its value (worker processes, caches)
-        raise TypeError("a Secret is not picklable")
-
-
-def reveal(values: dict[str, Any]) -> dict[str, Any]:
-    """``values`` with every :class:`Secret` replaced by its value (for the request being built).
-
-    Example:
-        >>> reveal({"apikey": Secret("sk-1"), "limit": "5"})
-        {'apikey': 'sk-1', 'limit': '5'}
-    """
-    return {k: v.reveal() if isinstance(v, Secret) else v for k, v in values.items()}
 
 
 class Auth(Protocol):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from .errors import (
+from ..errors import (
     AnswerTooLarge,
     PatsnapError,
     ProtocolError,

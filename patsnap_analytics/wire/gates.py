@@ -5,7 +5,7 @@ own gates (:func:`client_gates`: ``qps=``, ``max_calls=``, ``max_calls_per_day=`
 or labelling run (:func:`call_gates`) are all :class:`CallGate` s; the transport passes every one of them
 (:func:`passing`) right before each call goes out.
 
-A team (a client whose cache is a :class:`~patsnap_analytics.team.Team`'s Redis) shares its client gates
+A team (a client whose cache is a :class:`~patsnap_analytics.store.team.Team`'s Redis) shares its client gates
 with every process of the team: one QPS limit (:class:`SharedRateLimiter`) and one count of calls against
 ``max_calls`` and ``max_calls_per_day`` (:class:`SpendGate`). When Redis stops answering, each goes on in
 this process: a local :class:`RateLimiter` at the same ``qps``, the budgets from the last counts seen.
@@ -29,10 +29,10 @@ from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .errors import BatchStopped, BudgetExceeded, ValidationError
+from ..errors import BatchStopped, BudgetExceeded, ValidationError
 
 if TYPE_CHECKING:
-    from .team import Team
+    from ..store.team import Team
 
 __all__ = ["CallBudget", "CallGate", "GateChain", "RateLimiter", "SharedRateLimiter", "SpendGate", "StopGate",
            "announce_cost", "call_gates", "check_workers", "client_gates", "passing"]
@@ -229,7 +229,7 @@ class SpendGate:
 
     A restart of Redis never resets the budget: each process keeps the last counts Redis gave it as a floor,
     and a count that comes back below it (Redis restarted empty) is raised to it, in the same atomic step, and
-    said once (:meth:`~patsnap_analytics.team.Team.check_epoch`). The floor is the highest count a living
+    said once (:meth:`~patsnap_analytics.store.team.Team.check_epoch`). The floor is the highest count a living
     process of the team saw, so calls made since then by a process that has ended are the only ones a restart
     can forget.
 
@@ -348,7 +348,7 @@ return {total, today, raised}
 
 
 def _redis_errors() -> tuple[type[BaseException], ...]:
-    from .team import REDIS_ERRORS  # only reached with a team, whose module is loaded already
+    from ..store.team import REDIS_ERRORS  # only reached with a team, whose module is loaded already
 
     return REDIS_ERRORS
 
@@ -375,7 +375,7 @@ class SharedRateLimiter:
     Cost: three Redis round trips per call when a slot is free; waiters poll the slots' TTLs.
 
     Example:
-        >>> from patsnap_analytics.team import Team
+        >>> from patsnap_analytics.store.team import Team
         >>> limiter = SharedRateLimiter(Team("redis://localhost:6379/0"), "https://connect.patsnap.com", qps=2.5)
         >>> limiter.slots, limiter.rest
         (2, 1.0)

@@ -27,8 +27,8 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .api import DAY_FORMAT, Endpoint, wire_day
-from .errors import ProtocolError
+from ..api import DAY_FORMAT, Endpoint, wire_day
+from ..errors import ProtocolError
 
 __all__ = ["check_data", "check_item"]
 

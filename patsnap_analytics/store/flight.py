@@ -87,12 +87,12 @@ class RedisKeyLocks:
     A lock lives ``team.lock_timeout`` seconds and its holder renews it every third of that (one renewing
     thread per process, for all the locks it holds), so a search may take as long as it needs while a holder
     that was killed, frozen or cut off blocks its key at most ``lock_timeout``. Waiters poll every 50 ms. When
-    Redis stops answering (said once, :meth:`~patsnap_analytics.team.Team.fail`) the process goes on alone:
+    Redis stops answering (said once, :meth:`~patsnap_analytics.store.team.Team.fail`) the process goes on alone:
     its own threads still queue per key, and nothing more goes to Redis — no release, no renewal (a held lock
     frees itself after ``lock_timeout``), so a frozen Redis costs one timeout, not one per lock.
 
     Example:
-        >>> from patsnap_analytics.team import Team
+        >>> from patsnap_analytics.store.team import Team
         >>> locks = RedisKeyLocks(Team("redis://localhost:6379/0", lock_timeout=9))
         >>> locks, locks.name("search:abc").startswith("patsnap-analytics:flight:")
         (RedisKeyLocks('redis://localhost:6379/0', timeout=9.0), True)
