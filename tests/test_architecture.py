@@ -30,7 +30,8 @@ MAY_IMPORT_SANDBOX = {"connect", "cli"}
 BOTTOM = {"api", "errors", "codes", "loc", "settings", "renames", "redact"}
 # the layers under the one search, as folders (issue 24): one call, and what is kept beside the calls
 LAYERS = {"wire": {"transport", "auth", "retry", "http_limits", "checks", "gates", "stats"},
-          "store": {"keys", "answers", "health", "session", "file", "tables", "ledger", "flight", "team"}}
+          "store": {"keys", "answers", "health", "session", "file", "backends", "tables", "ledger", "flight",
+                    "team"}}
 # the one direction allowed between them: the transport stores the answers it checked, the gates share a
 # team's Redis; the store never imports the wire
 LAYER_MAY_IMPORT = {"wire": {"store"}, "store": set()}

@@ -11,7 +11,9 @@ PKG = "patsnap_analytics"
 
 HEAVY = ("matplotlib", "ipywidgets", "fastapi", "uvicorn", "starlette", "skimage", "scipy", "cv2", "IPython",
          "sklearn", "ir_measures", "pytrec_eval", "openpyxl", "patsnap_analytics.study",
-         "patsnap_analytics.sandbox", "patsnap_analytics.plots", "patsnap_analytics.widgets")
+         "patsnap_analytics.sandbox", "patsnap_analytics.plots", "patsnap_analytics.widgets",
+         # requests-cache loads every backend it knows (redis-py too): ~120 ms, paid when a client opens its cache
+         "requests_cache", "redis")
 
 
 def test_import_is_light():

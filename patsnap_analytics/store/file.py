@@ -7,7 +7,7 @@ An analyst's cache file sits among their other files, so three rules protect wha
   tables). A text file, a CSV or another application's SQLite database given as a cache is never written to,
   and ``cache clear`` refuses it (it used to replace ``notes.txt`` with an empty database and add four tables to
   another program's database).
-* **Locked for a bounded time** (:class:`BoundedSQLiteDict`): requests-cache retries ``BEGIN IMMEDIATE`` for as
+* **Locked for a bounded time** (:class:`~patsnap_analytics.store.backends.BoundedSQLiteDict`): requests-cache retries ``BEGIN IMMEDIATE`` for as
   long as it fails, whatever the error, so a damaged file (a ``-wal`` left by another process beside a new base
   file answers "disk I/O error" for ever) held a second client for minutes. Here a busy file is waited for at
   most :data:`LOCK_WAIT` seconds and any other error is raised at once, for the caller to report; a write that
@@ -33,18 +33,13 @@ import contextlib
 import shutil
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from requests_cache.backends.base import BaseCache
-from requests_cache.backends.sqlite import SQLiteCache, SQLiteDict
-
-__all__ = ["APPLICATION_ID", "CLEAR_REMEDY", "KNOWN_TABLES", "LOCK_WAIT", "BoundedSQLiteDict", "GuardedTable",
-           "SQLiteFileCache", "foreign", "mark", "read_only_backend", "read_only_connection", "record_dict",
-           "space_remedy"]
+__all__ = ["APPLICATION_ID", "CLEAR_REMEDY", "KNOWN_TABLES", "LOCK_WAIT", "GuardedTable", "foreign", "mark",
+           "read_only_connection", "space_remedy"]
 
 #: The SQLite application id written into every cache file's header ("PSNA"): how a file is known to be ours.
 APPLICATION_ID = 0x50534E41
@@ -146,131 +141,6 @@ def mark(path: Path) -> None:
         if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
             db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             db.execute("PRAGMA wal_checkpoint(PASSIVE)")
-
-
-# ---------------------------------------------------------------------------------------------- bounded locks
-
-class BoundedSQLiteDict(SQLiteDict):
-    """requests-cache's ``SQLiteDict`` whose writes wait for a busy file at most :data:`LOCK_WAIT` seconds and
-    raise every other error at once; a failed write is rolled back and raised (the library drops it silently).
-
-    Example:
-        >>> import tempfile, pathlib
-        >>> table = BoundedSQLiteDict(pathlib.Path(tempfile.mkdtemp()) / "c.sqlite", "t", serializer=None)
-        >>> table["k"] = "v"; table["k"]
-        'v'
-    """
-
-    @contextlib.contextmanager
-    def _acquire_sqlite_lock(self) -> Iterator[None]:  # requests-cache's own name: every write comes here
-        with self._lock:
-            deadline = time.monotonic() + LOCK_WAIT
-            while True:
-                try:
-                    self._connection.execute("BEGIN IMMEDIATE")
-                    break
-                except sqlite3.OperationalError as exc:
-                    if not _busy(exc):
-                        raise  # damaged, full, read-only: waiting changes nothing
-                    if time.monotonic() >= deadline:
-                        raise sqlite3.OperationalError(f"database is locked: another connection has held it "
-                                                       f"for more than {LOCK_WAIT:g} s") from None
-                    time.sleep(0.01)
-            self._active_transaction = True
-            try:
-                yield
-                self._connection.commit()
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):
-                    self._connection.rollback()
-                raise
-            finally:
-                self._active_transaction = False
-
-
-def _busy(exc: sqlite3.Error) -> bool:
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
-
-
-class SQLiteFileCache(SQLiteCache):
-    """requests-cache's SQLite backend on :class:`BoundedSQLiteDict` tables (JSON, WAL, a bounded busy wait).
-
-    Example:
-        >>> import tempfile, pathlib
-        >>> type(SQLiteFileCache(pathlib.Path(tempfile.mkdtemp()) / "c.sqlite").responses).__name__
-        'BoundedSQLiteDict'
-    """
-
-    def __init__(self, db_path: Path, **kwargs: Any) -> None:
-        BaseCache.__init__(self, cache_name=str(db_path))
-        options = {"wal": True, "busy_timeout": int(LOCK_WAIT * 1000), **kwargs}
-        self.responses = BoundedSQLiteDict(db_path, table_name="responses", serializer="json", **options)
-        self.redirects = BoundedSQLiteDict(db_path, table_name="redirects", lock=self.responses._lock,
-                                           serializer=None, **options)
-
-
-def read_only_backend(path: Path) -> Any:
-    """A requests-cache backend reading ``path`` through a read-only, immutable SQLite connection (a WAL
-    file in a folder one cannot write cannot be opened the usual way; nothing is ever written)."""
-    from requests_cache.backends.base import BaseCache, BaseStorage
-    from requests_cache.serializers import init_serializer
-
-    def connect() -> sqlite3.Connection:
-        db = read_only_connection(path)
-        try:
-            db.execute("SELECT COUNT(*) FROM responses").fetchone()
-        except sqlite3.Error:
-            db.close()
-            raise
-        return db
-
-    class ReadOnlyTable(BaseStorage):
-        def __init__(self, table: str, serializer: Any) -> None:
-            super().__init__(serializer=serializer)
-            self.table = table
-            self.db = connect()
-
-        def __getitem__(self, key: str) -> Any:
-            try:
-                row = self.db.execute(f"SELECT value FROM {self.table} WHERE key=?", (key,)).fetchone()
-            except sqlite3.Error:
-                row = None
-            if row is None:
-                raise KeyError(key)
-            return self.deserialize(key, row[0])
-
-        def __setitem__(self, key: str, value: Any) -> None:
-            pass  # read-only: nothing is stored (the transport says so once)
-
-        def __delitem__(self, key: str) -> None:
-            raise KeyError(key)
-
-        def __iter__(self):
-            return iter([r[0] for r in self.db.execute(f"SELECT key FROM {self.table}")])
-
-        def __len__(self) -> int:
-            return self.db.execute(f"SELECT COUNT(*) FROM {self.table}").fetchone()[0]
-
-        def clear(self) -> None:
-            pass
-
-    class ReadOnlyCache(BaseCache):
-        db_path = path
-
-        def __init__(self) -> None:
-            super().__init__(cache_name=str(path))
-            self.responses = ReadOnlyTable("responses", init_serializer("json", decode_content=False))
-            self.redirects = ReadOnlyTable("redirects", None)
-
-    return ReadOnlyCache()
-
-
-
-def record_dict(path: Path, table_name: str) -> BoundedSQLiteDict:
-    """A table of text records in the cache file (values stored as given: the callers store JSON text)."""
-    return BoundedSQLiteDict(path, table_name=table_name, serializer=None, wal=True,
-                             busy_timeout=int(LOCK_WAIT * 1000))
 
 
 # ---------------------------------------------------------------------------------------------- guarded tables

@@ -5,7 +5,7 @@
   (``cache="redis://host:6379/0"`` or ``PATSNAP_CACHE_URL``: the same rules, the same JSON, through
   requests-cache's Redis backend, answers expiring with Redis TTLs; the connection and its health:
   :class:`~patsnap_analytics.store.team.Team`); ``":memory:"``; or none. A file the user cannot write is read
-  only (:func:`~patsnap_analytics.store.file.read_only_backend`); a file that is not this toolkit's cache, or not
+  only (:func:`~patsnap_analytics.store.backends.read_only_backend`); a file that is not this toolkit's cache, or not
   a usable database, is reported once (:class:`~patsnap_analytics.store.health.CacheHealth`) and answers are
   kept in memory instead.
 * **A session the caller brought** is wrapped, never rewritten (:func:`wrap_session`).
@@ -29,7 +29,7 @@ import requests
 
 from ..errors import ValidationError
 from ..settings import Settings, is_redis_url
-from .file import CLEAR_REMEDY, SQLiteFileCache, foreign, mark, read_only_backend
+from .file import CLEAR_REMEDY, foreign, mark
 from .health import CacheHealth
 from .keys import SearchKeyer, cache_settings
 
@@ -115,6 +115,8 @@ def _file_session(path: Path, settings: dict[str, Any], health: CacheHealth) -> 
     """The cached session on the SQLite file at ``path`` (read-only, or in memory, when it cannot be used; a file
     that is not recognisably this toolkit's cache is never opened for writing)."""
     from requests_cache import CachedSession
+
+    from .backends import SQLiteFileCache, read_only_backend  # requests-cache's backends: loaded when used
 
     health.path = path
     what = None if _is_default_file(path) else foreign(path)  # only the toolkit writes the default

@@ -1,6 +1,6 @@
 """Record tables beside the cached answers: the upload ledger, patent records, verdicts, a watch's runs.
 
-A table lives where the session's answers live: in the cache file (:func:`~patsnap_analytics.store.file.record_dict`
+A table lives where the session's answers live: in the cache file (:func:`~patsnap_analytics.store.backends.record_dict`
 behind a :class:`~patsnap_analytics.store.file.GuardedTable`), in the team's Redis (one key per record, each with
 its own TTL), or in a dict when there is no file.
 
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from .file import CLEAR_REMEDY, GuardedTable, record_dict
+from .file import CLEAR_REMEDY, GuardedTable
 from .health import CacheHealth
 from .session import cache_file, team_of
 
@@ -45,6 +45,8 @@ def record_table(session: Any, table_name: str, health: CacheHealth | None = Non
     if db_path is None or (health is not None and health.read_only):
         return {}
     health = health or CacheHealth(db_path)
+    from .backends import record_dict  # requests-cache's SQLite tables: loaded when a client opens its file
+
     try:
         primary = record_dict(db_path, table_name)
     except sqlite3.Error as exc:
