@@ -720,14 +720,28 @@ class DesignQuery:
     def replace(self, **changes: Any) -> DesignQuery:
         """A copy with some filters (or the endpoint) changed, validated like the original.
 
+        Another endpoint leaves the old one's defaults behind (``patent_type`` D and ``model`` 1 of the newer
+        endpoints); a filter the user set that the new endpoint does not take is still refused.
+
         Example:
             >>> DesignQuery(limit=20).replace(country="EU").to_api_params()
             {'country': 'EU', 'limit': '20', 'order': 'desc'}
+            >>> DesignQuery(endpoint="image-single", limit=20).replace(endpoint="search-id").to_api_params()
+            {'limit': '20', 'order': 'desc'}
         """
         for name in changes:
             if name not in FILTERS and name != "endpoint":
                 raise _unknown(name)
+        endpoint = changes.get("endpoint", self.endpoint)
+        if endpoint != self.endpoint:  # the old endpoint's defaults are not the user's: they do not travel
+            for name, default in self._endpoint_defaults().items():
+                if name not in changes and getattr(self, name) == default and endpoint not in FILTERS[name].endpoints:
+                    changes[name] = None
         return dataclasses.replace(self, **changes)
+
+    def _endpoint_defaults(self) -> dict[str, Any]:
+        """The values the newer endpoints fill in when left unset (:meth:`_check_model`): a design, model 1."""
+        return {"patent_type": "D", "model": next(iter(MODELS["D"]))} if self.uses_json else {}
 
     def _set_filters(self) -> Iterator[tuple[Filter, Any]]:
         """(filter, normalised value) of every filter that is set, in the API's order."""

@@ -133,3 +133,26 @@ def test_a_design_query_made_beforehand_is_searched_as_it_is(sb, rich_client, qu
     with pytest.raises(ValidationError, match="design_query: must be a DesignQuery, got dict"):
         rich_client.search_designs(query_images[0], design_query={"limit": 5})
     assert searched(sb) == {SEARCH: 3}
+
+
+ENDPOINT_PATHS = {"search-id": SEARCH, "image-single": SINGLE, "image-single-beta": "/search/patent/image-single/beta",
+                  "image-multiple": MULTIPLE}
+
+
+@pytest.mark.parametrize("made_for", list(ENDPOINT_PATHS))
+@pytest.mark.parametrize("switched_to", list(ENDPOINT_PATHS))
+def test_a_design_query_switched_to_another_endpoint_leaves_the_old_one_s_defaults(sb, rich_client, query_images,
+                                                                                   made_for, switched_to):
+    # review: a query made for image-single carried its filled-in patent_type D / model 1 to search-id, which
+    # refused them though the user never set them ("endpoint= given beside it changes it")
+    made = rich_client.design_query(endpoint=made_for, country=["US", "CN"], limit=5)
+    df = rich_client.search_designs(query_images[0], design_query=made, endpoint=switched_to)
+    assert searched(sb) == {ENDPOINT_PATHS[switched_to]: 1} and 0 < len(df) <= 5
+    assert set(df["country"]) <= {"US", "CN"}
+
+
+def test_a_filter_the_user_set_still_stops_at_an_endpoint_that_does_not_take_it(sb, rich_client, query_images):
+    made = rich_client.design_query(endpoint="image-single", model=2, limit=5)
+    with pytest.raises(ValidationError, match="model: the search-id endpoint does not take model"):
+        rich_client.search_designs(query_images[0], design_query=made, endpoint="search-id")
+    assert searched(sb) == {}
