@@ -31,7 +31,7 @@ from .images import ImageRef, ImageSource
 from .query import DEFAULT_ENDPOINT, DesignQuery, check_endpoint
 from .records import PatentRecords, RecordTTL
 from .redact import install as install_redaction
-from .renames import REMOVED_IN, warn_renamed
+from .renames import REMOVED_IN, outside_stacklevel, warn_renamed
 from .searcher import Searcher, is_url
 from .settings import Credentials, Settings, credentials
 from .store.flight import FileKeyLocks, KeyLocks, RedisKeyLocks, SingleFlight
@@ -594,4 +594,4 @@ def _warn_plain_list(images: list | tuple) -> None:
     warnings.warn(f"search_designs() got a plain {type(images).__name__} of {len(images)} images and searches them as "
                   "the views of ONE design (image-multiple); say so with pa.Views(...), or search several designs "
                   f"with search_many([...]); a plain list stops working in patsnap-analytics {REMOVED_IN}",
-                  DeprecationWarning, stacklevel=3)
+                  DeprecationWarning, stacklevel=outside_stacklevel())

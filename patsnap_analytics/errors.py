@@ -619,6 +619,8 @@ def error_from_envelope(envelope: dict, *, http_status: int, path: str | None = 
     except (TypeError, ValueError):
         code = None
     path = renamed_keyword(old, "endpoint", "path", where="error_from_envelope", default=path)
+    if old:  # a mistyped keyword is a mistake, as it was before the old spelling was kept
+        raise TypeError(f"error_from_envelope() got an unexpected keyword argument {next(iter(old))!r}")
     cls = error_for_code(code, http_status)
     return cls(str(envelope.get("error_msg") or ""), error_code=code, http_status=http_status, path=path)
 

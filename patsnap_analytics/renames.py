@@ -17,17 +17,49 @@ Example:
 
 from __future__ import annotations
 
+import sys
 import warnings
 from typing import Any
 
-__all__ = ["REMOVED_IN", "renamed_keyword", "warn_renamed"]
+__all__ = ["REMOVED_IN", "outside_stacklevel", "renamed_keyword", "warn_renamed"]
 
 #: The release that drops the old spellings.
 REMOVED_IN = "0.2"
 
 
-def warn_renamed(old: str, new: str, *, stacklevel: int = 3) -> None:
-    """Say that ``old`` is spelled ``new`` now (a ``DeprecationWarning`` pointing at the caller's line).
+def outside_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning raised by the function calling this one point at the first line
+    outside this package: the user's, however many of the toolkit's frames (a decorator, a subclass's
+    ``__init__``, a module's ``__getattr__``) lie between. Frames of the import machinery are not counted, as
+    :func:`warnings.warn` does not count them. A fixed ``stacklevel`` pointed into the toolkit from a wrapped
+    chart, and a ``DeprecationWarning`` is shown by default only when it points at ``__main__``.
+
+    Example:
+        >>> outside_stacklevel() >= 1
+        True
+    """
+    frame = sys._getframe(1)  # the function that will call warnings.warn: stacklevel 1
+    level = 1
+    while frame.f_back is not None and _inside(frame):
+        frame = frame.f_back
+        if not _import_machinery(frame):
+            level += 1
+    return level
+
+
+def _inside(frame: Any) -> bool:
+    name = str(frame.f_globals.get("__name__", ""))
+    return name.split(".")[0] == __name__.split(".")[0] or _import_machinery(frame)
+
+
+def _import_machinery(frame: Any) -> bool:
+    filename = frame.f_code.co_filename
+    return "importlib" in filename and "_bootstrap" in filename
+
+
+def warn_renamed(old: str, new: str, *, stacklevel: int | None = None) -> None:
+    """Say that ``old`` is spelled ``new`` now (a ``DeprecationWarning`` pointing at the first line outside the
+    toolkit: the caller's; ``stacklevel`` overrides it).
 
     Example:
         >>> import warnings
@@ -38,7 +70,7 @@ def warn_renamed(old: str, new: str, *, stacklevel: int = 3) -> None:
         'DeprecationWarning'
     """
     warnings.warn(f"{old} is renamed {new}; {old} stops working in patsnap-analytics {REMOVED_IN}",
-                  DeprecationWarning, stacklevel=stacklevel)
+                  DeprecationWarning, stacklevel=outside_stacklevel() if stacklevel is None else stacklevel)
 
 
 def renamed_keyword(kwargs: dict[str, Any], old: str, new: str, *, where: str, default: Any = None) -> Any:
@@ -52,5 +84,5 @@ def renamed_keyword(kwargs: dict[str, Any], old: str, new: str, *, where: str, d
     if old not in kwargs:
         return default
     warnings.warn(f"{where}({old}=...) is renamed {new}=...; {old}= stops working in patsnap-analytics "
-                  f"{REMOVED_IN}", DeprecationWarning, stacklevel=3)
+                  f"{REMOVED_IN}", DeprecationWarning, stacklevel=outside_stacklevel())
     return kwargs.pop(old)

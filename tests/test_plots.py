@@ -149,13 +149,15 @@ def test_the_breakdowns_old_by_keyword_still_names_the_counted_column_with_a_dep
     # by= groups in every chart now; the column a breakdown counts is status= / assignee= (issue 24)
     df = enriched(results()).assign(legal_status_label="Granted")
     df["original_assignee"] = df["current_assignee"].str.upper()  # the filer, told apart from today's holder
-    with pytest.warns(DeprecationWarning, match=r"status_breakdown\(by=...\) is renamed status="):
+    with pytest.warns(DeprecationWarning, match=r"status_breakdown\(by=...\) is renamed status=") as said:
         old = plots.status_breakdown(df, by="legal_status")
+    assert said[0].filename == __file__  # the caller's line, not the chart wrapper's (shown by default in __main__)
     assert [t.get_text() for t in old.get_yticklabels()] == ["Granted"]
     for chart in (plots.assignee_breakdown, plots.assignee_office_heatmap):
         new = chart(df, assignee="original_assignee")
-        with pytest.warns(DeprecationWarning, match=r"\(by=...\) is renamed assignee="):
+        with pytest.warns(DeprecationWarning, match=r"\(by=...\) is renamed assignee=") as said:
             old = chart(df, by="original_assignee")
+        assert said[0].filename == __file__
         ticks = [t.get_text() for t in old.get_yticklabels()]
         assert ticks == [t.get_text() for t in new.get_yticklabels()] and "ACME INC." in ticks
         assert old.get_title() == new.get_title()
