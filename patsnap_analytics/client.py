@@ -151,6 +151,7 @@ class Client:
             mount_deadline_adapter(self.session)  # the whole-call deadline reaches the answer's head too
         else:
             self.session = wrap_session(session, keyer)
+        install_redaction()  # again: the session's first use loaded requests-cache's (and redis-py's) loggers
         #: The team whose Redis this client shares (cache, locks, gates), or ``None``.
         self.team = team_of(self.session)
         self.ledger = UploadLedger(self.session, health=self.health)

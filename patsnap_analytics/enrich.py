@@ -162,7 +162,7 @@ class Enricher(RecordedLookup):
         when = datetime.fromtimestamp(known["at"], UTC).strftime("%Y-%m-%d %H:%M UTC")
         return (f"the account is not licensed for {operation.operation_id} {operation.path.rsplit('/', 1)[-1]} "
                 f"(67200004 at {when}; no call is sent for it for "
-                f"{self.records.ttl.unlicensed.total_seconds() / 3600:g} h)")
+                f"{self.records.ttl.unlicensed.total_seconds() / 3600:g} h; refresh=True asks again)")
 
     def plan(self, patent_ids: Iterable[str], fields: Sequence[str], *, refresh: bool = False) -> EnrichmentPlan:
         """The calls enriching these patents with these fields needs (nothing is sent)."""
@@ -170,7 +170,7 @@ class Enricher(RecordedLookup):
         to_fetch: dict[str, list[str]] = {}
         unlicensed: dict[str, str] = {}
         for name in fields:
-            why = self.refusal(name)
+            why = None if refresh else self.refusal(name)  # refresh=True asks a refusing endpoint again too
             if why is not None:
                 unlicensed[name] = why
                 continue

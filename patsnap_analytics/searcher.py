@@ -523,7 +523,7 @@ class Searcher:
             action: Action = "cache_hit"
         elif self.offline:
             action = "offline_miss"
-        elif self._refusing_endpoint(steps) is not None:
+        elif not refresh and self._refusing_endpoint(steps) is not None:  # refresh=True asks again
             action = "refused"
         elif not any(isinstance(v, ImageRef) for v in views):
             action = "search_url"
@@ -674,7 +674,8 @@ class Searcher:
     def _refusal(operation: Endpoint, reason: str, *, remembered: bool) -> PermissionDeniedError:
         name = operation.name
         others = [e for e in SEARCH_ENDPOINTS if e != name and not (name == SEARCH_RESULTS.name and e == "search-id")]
-        when = "earlier (remembered: no call was sent)" if remembered else "now"
+        when = ("earlier, remembered a day beside the cache: no call was sent; refresh=True asks again" if remembered
+                else "now")
         return PermissionDeniedError(
             f"this account has no licence for the {name} endpoint (refused {when}: {reason}); endpoints are "
             f"licensed separately: try endpoint= {', '.join(repr(o) for o in others)}",

@@ -190,6 +190,12 @@ def test_an_unlicensed_endpoint_is_remembered_explained_and_label_falls_back(sb,
         warnings.simplefilter("ignore")
         client.enrich(demo_hits, progress=False)
     assert sb.stats[SIMPLE] == sb.stats[LEGAL] == 0
+    with pytest.warns(UserWarning, match=r"refresh=True asks again"):  # the warning says how to ask again
+        client.enrich(demo_hits, fields="legal_status", progress=False)
+    with pytest.warns(UserWarning, match="not licensed"):  # refresh=True asks the refusing endpoint again: 1 call
+        client.enrich(demo_hits, fields="legal_status", refresh=True, progress=False)
+    assert sb.stats[LEGAL] == 1
+    sb.reset_stats()
     # label() now plans the filtered re-searches, states their cost, and spends exactly that
     planned = client.label(demo_hits, by="simple_legal_status", dry_run=True)
     assert planned == demo_hits["query"].nunique() * len(codes.SIMPLE_LEGAL_STATUS)

@@ -323,10 +323,35 @@ def test_a_refusal_names_the_endpoint_and_is_not_paid_twice(sb, drawing):
     text = str(info.value)
     assert "image-single" in text and "'image-single-beta'" in text and "'image-multiple'" in text
     before = sb.stats[SINGLE]
-    with pytest.raises(PermissionDeniedError, match="remembered: no call was sent"):
+    with pytest.raises(PermissionDeniedError, match="remembered a day beside the cache: no call was sent; "
+                                                    "refresh=True asks again"):
         client.search_designs(drawing, endpoint="image-single", limit=7)
     assert sb.stats[SINGLE] == before and client.stats.as_dict()["refusals_remembered"] == 1
     assert len(client.search_designs(drawing, endpoint="image-single-beta", limit=5)) == 5
+    # the licence was granted since: refresh=True asks again (one call), and the answer is served from then on
+    assert len(client.search_designs(drawing, endpoint="image-single", limit=7, refresh=True)) == 7
+    assert sb.stats[SINGLE] == before + 1
+    assert len(client.search_designs(drawing, endpoint="image-single", limit=7)) == 7 and sb.stats[SINGLE] == before + 1
+
+
+def test_a_remembered_refusal_outlives_the_client_and_refresh_asks_again(sb, drawing, tmp_path):
+    # review: docs/endpoints.md said "a new client asks again"; refusals are kept a day beside the cache (a
+    # team shares them), so a new client on the same cache is refused without a call until refresh=True
+    cache = tmp_path / "c.sqlite"
+    first = client_for(sb, cache=cache)
+    first.upload_image(drawing)
+    sb.fail_next(67200004)
+    with pytest.raises(PermissionDeniedError):
+        first.search_designs(drawing, endpoint="image-single", limit=5)
+    first.close()
+    asked = sb.stats[SINGLE]
+    second = client_for(sb, cache=cache)
+    with pytest.raises(PermissionDeniedError, match="refresh=True asks again"):
+        second.search_designs(drawing, endpoint="image-single", limit=5)
+    assert sb.stats[SINGLE] == asked
+    assert len(second.search_designs(drawing, endpoint="image-single", limit=5, refresh=True)) == 5
+    assert sb.stats[SINGLE] == asked + 1
+    second.close()
 
 
 def test_an_upload_s_refusal_is_not_remembered_as_the_search_endpoint_s(sb, drawing):
