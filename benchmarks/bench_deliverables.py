@@ -9,6 +9,7 @@ Figures go to docs/benchmarks.md by hand.
 
 from __future__ import annotations
 
+import argparse
 import base64
 import shutil
 import subprocess
@@ -50,9 +51,12 @@ def measure(report: Path, work: Path) -> None:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("folder", nargs="?", type=Path, help="a demo's output folder (default: run the demo)")
+    given = parser.parse_args().folder
     work = Path(tempfile.mkdtemp(prefix="bench-deliverables-"))
-    if len(sys.argv) > 1:
-        folder = Path(sys.argv[1])
+    if given is not None:
+        folder = given
     else:
         from patsnap_analytics.demo import run_demo
 

@@ -9,6 +9,7 @@ reduced to 64 colours (a page of text and line drawings loses nothing visible), 
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -37,6 +38,7 @@ def shrink(source: Path, target: Path, scale: float = 0.75, colours: int = 64) -
 
 
 def main() -> int:
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()  # --help prints this, and writes nothing
     if not SOURCE.is_file():
         print(f"{SOURCE} is missing: run python -m pytest tests/test_notebook_browser.py first", file=sys.stderr)
         return 1

@@ -14,6 +14,7 @@ they differ). Refresh the lock: ``make lock``.
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 from importlib import metadata
@@ -78,7 +79,9 @@ def differences(pins: dict[str, str]) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    lock = Path(argv[1]) if len(argv) > 1 else ROOT / "requirements.lock"
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("lock", nargs="?", type=Path, default=ROOT / "requirements.lock")
+    lock = parser.parse_args(argv[1:]).lock
     problems = differences(locked_versions(lock))
     if not problems:
         print(f"check_lock: the environment matches {lock.name}")

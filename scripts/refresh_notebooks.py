@@ -14,6 +14,7 @@ slipped into an output.
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 from pathlib import Path
@@ -74,7 +75,10 @@ def refresh(path: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(p).resolve() for p in argv] or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook in notebooks/")
+    given = parser.parse_args(argv).notebooks
+    paths = [p.resolve() for p in given] or sorted((ROOT / "notebooks").glob("*.ipynb"))
     warm_up()
     for path in paths:
         refresh(path)
