@@ -15,6 +15,10 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 # the API's paths, written out here as the tests' own spec (not imported from the code under test)
 SEARCH, UPLOAD, TOKEN = "/image-search/search-id", "/image-search/image-upload", "/oauth/token"
+#: Every search endpoint with every model it takes (patent type D: models 1-2, U: 3-4), as (endpoint, filters)
+ENDPOINT_MODELS = [("search-id", {}), *((endpoint, {"model": model} if model < 3 else {"patent_type": "U", "model": model})
+                                         for endpoint in ("image-single", "image-single-beta", "image-multiple")
+                                         for model in (1, 2, 3, 4))]
 REAL_DRAWINGS = ROOT.parent / "shared" / "real_drawings"
 QUERIES = ROOT / "data" / "queries"
 

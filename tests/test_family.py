@@ -25,7 +25,7 @@ from patsnap_analytics.errors import PermissionDeniedError, ValidationError
 from patsnap_analytics.frames import FRAME_DTYPES
 from patsnap_analytics.images import Views
 from patsnap_analytics.searcher import IncompleteSearchWarning
-from tests.conftest import client_for
+from tests.conftest import ENDPOINT_MODELS, client_for
 
 SPEC_FILE = Path(__file__).resolve().parents[1].parent / "shared" / "api-spec" / "patsnap-image-ops.json"
 # the API's paths, written out here as the tests' own spec
@@ -89,15 +89,9 @@ def rank_of(df: pd.DataFrame, patent_id: str) -> int | None:
 
 # ---------------------------------------------------------------------------------------------- every endpoint
 
-CASES = [("search-id", {}), ("image-single", {"model": 1}), ("image-single", {"model": 2}),
-         ("image-single", {"patent_type": "U", "model": 3}), ("image-single", {"patent_type": "U", "model": 4}),
-         ("image-single-beta", {"model": 1}), ("image-single-beta", {"model": 2}),
-         ("image-single-beta", {"patent_type": "U", "model": 3}), ("image-single-beta", {"patent_type": "U", "model": 4}),
-         ("image-multiple", {"model": 1}), ("image-multiple", {"model": 2}),
-         ("image-multiple", {"patent_type": "U", "model": 3}), ("image-multiple", {"patent_type": "U", "model": 4})]
 
 
-@pytest.mark.parametrize(("endpoint", "filters"), CASES)
+@pytest.mark.parametrize(("endpoint", "filters"), ENDPOINT_MODELS)
 def test_each_endpoint_and_model_answers_typed_rich_rows_for_one_call(sb, drawing, endpoint, filters):
     client = client_for(sb, cache=":memory:")
     df = client.search_designs(drawing, endpoint=endpoint, limit=15, **filters)

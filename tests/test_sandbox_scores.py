@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import requests
 
-from tests.conftest import client_for
+from tests.conftest import ENDPOINT_MODELS, client_for
 
 SEARCH_ID, RESULTS = "/image-search/search-id", "/image-search/results"
 SINGLE, BETA, MULTIPLE = "/search/patent/image-single", "/search/patent/image-single/beta", "/search/patent/image-multiple"
@@ -60,12 +60,6 @@ def test_a_drawing_no_design_of_the_corpus_shows_is_not_scored_as_its_own_design
 
 # ---------------------------------------------------------------------------------------------- a property of the pair
 
-CASES = [("search-id", {}), ("image-single", {"model": 1}), ("image-single", {"model": 2}),
-         ("image-single", {"patent_type": "U", "model": 3}), ("image-single", {"patent_type": "U", "model": 4}),
-         ("image-single-beta", {"model": 1}), ("image-single-beta", {"model": 2}),
-         ("image-single-beta", {"patent_type": "U", "model": 3}), ("image-single-beta", {"patent_type": "U", "model": 4}),
-         ("image-multiple", {"model": 1}), ("image-multiple", {"model": 2}),
-         ("image-multiple", {"patent_type": "U", "model": 3}), ("image-multiple", {"patent_type": "U", "model": 4})]
 
 
 def _same_scores(base: pd.DataFrame, other: pd.DataFrame, at_least: int) -> None:
@@ -74,7 +68,7 @@ def _same_scores(base: pd.DataFrame, other: pd.DataFrame, at_least: int) -> None
     pd.testing.assert_series_equal(both["score"], both["score_other"], check_names=False)
 
 
-@pytest.mark.parametrize(("endpoint", "filters"), CASES)
+@pytest.mark.parametrize(("endpoint", "filters"), ENDPOINT_MODELS)
 def test_a_designs_score_is_the_same_whatever_the_limit_page_or_filters(sb, query_images, endpoint, filters):
     client = client_for(sb, cache=":memory:")
     image = [query_images[2], query_images[5]] if endpoint == "image-multiple" else query_images[2]
