@@ -360,13 +360,14 @@ class _BatchRun:
         out = pd.concat(nonempty, ignore_index=True) if nonempty else empty_results()
         queries: dict[str, SearchSpec] = {}
         incomplete: dict[str, dict[str, Any]] = {}
+        sandbox = self.searcher.source == "sandbox"
         for name, part in named.items():
-            info = ResultInfo.of(part)
+            info = ResultInfo.of(part)  # read once per part: it copies the attrs
+            sandbox = sandbox or info.source == "sandbox"
             queries.update(info.queries)
             if info.missing_ranks or info.repeated_ranks:
                 incomplete[name] = {"missing_ranks": info.missing_ranks, "missing_reason": info.missing_reason,
                                     "repeated_ranks": info.repeated_ranks}
-        sandbox = any(ResultInfo.of(p).source == "sandbox" for p in parts) or self.searcher.source == "sandbox"
         return ResultInfo(
             source="sandbox" if sandbox else "patsnap",
             base_url=self.searcher.base_url,

@@ -129,6 +129,11 @@ class PatentRecords(LockedRecords):
         #: the endpoints that refused this account (67200004), kept beside the records for ``ttl.unlicensed``
         self.refusals = Refusals(self._store, ttl=self.ttl.unlicensed, clock=clock, lock=self._lock)
 
+    def __len__(self) -> int:
+        """The patent records held (the refusals kept in the same table are not patents)."""
+        with self._lock:
+            return sum(not str(key).startswith(_REFUSAL) for key in self._store)
+
     @staticmethod
     def _key(host: str, operation: Endpoint, patent_id: str) -> str:
         return f"{host}|{operation.name}|{patent_id}"

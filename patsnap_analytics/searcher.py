@@ -506,7 +506,7 @@ class Searcher:
         query images without a still-valid upload URL; 0 for a search the cache answers whole (or that is
         refused or offline, which sends nothing)."""
         step = self.decide(target, design_query)
-        if step.action in ("cache_hit", "offline_miss", "refused"):
+        if step.action in _SENDS_NOTHING:
             return 0
         uploads = [v for v in _views(target) if isinstance(v, ImageRef) and self.uploads.remembered(v.sha256) is None]
         return sum(s.cached is None for s in step.pages) + len(uploads)

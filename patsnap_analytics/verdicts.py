@@ -55,7 +55,7 @@ from .store.tables import put_records, record_table
 if TYPE_CHECKING:
     from .synthetic import SandboxClient
 
-__all__ = ["KEY_PREFIXES", "REVIEW_HEADERS", "VERDICT_COLUMNS", "VERDICT_DTYPES", "VerdictStore", "read",
+__all__ = ["KEY_PREFIXES", "REVIEW_HEADERS", "VERDICT_COLUMNS", "VERDICT_DTYPES", "VerdictStore", "match_key", "read",
            "relevance_of", "synthetic", "verdict_frame", "with_verdicts", "write_review_columns"]
 
 #: The columns of a verdict frame, with their dtypes (``relevance`` is NA for ``unsure``).
@@ -436,6 +436,26 @@ def _parse(text: Any) -> dict[str, Any] | None:
 
 
 # ---------------------------------------------------------------------------------------------- on results
+def match_key(runs: Mapping[str, pd.DataFrame], verdicts: pd.DataFrame | None = None) -> str:
+    """The one rule for matching hits to verdicts (:func:`with_verdicts`, the study): ``"query_key"`` when the
+    verdicts and every run carry keys, else ``"query"`` (both sides must have it).
+
+    Example:
+        >>> run = pd.DataFrame({"query": ["q"], "query_key": ["sha256:ab"], "patent_id": ["a"], "rank": [1]})
+        >>> match_key({"r": run}, pd.DataFrame({"query_key": ["sha256:ab"]})), match_key({"r": run.drop(columns="query_key")})
+        ('query_key', 'query')
+    """
+    frames = [*runs.values(), *([verdicts] if verdicts is not None else [])]
+    if all("query_key" in f.columns and f["query_key"].notna().all() for f in frames):
+        return "query_key"
+    lacking = [name for name, f in runs.items() if "query" not in f.columns]
+    if lacking or (verdicts is not None and "query" not in verdicts.columns):
+        raise ValidationError("verdicts" if not lacking else "results",
+                              "queries cannot be matched: give query_key on both sides (results searched with this "
+                              "version and pa.verdicts carry it), or query names on both")
+    return "query"
+
+
 def with_verdicts(results: pd.DataFrame, verdicts: pd.DataFrame) -> pd.DataFrame:
     """``results`` with ``verdict``, ``relevance`` and ``note`` of the hits that have a verdict (NA for the
     others), matched by query key and patent id (by ``query`` where a side has no key). ``results`` is not
@@ -448,7 +468,7 @@ def with_verdicts(results: pd.DataFrame, verdicts: pd.DataFrame) -> pd.DataFrame
         [<NA>, 'same design']
     """
     out = results.drop(columns=[c for c in ("verdict", "relevance", "note") if c in results.columns])
-    on = "query_key" if "query_key" in out.columns and out["query_key"].notna().all() else "query"
+    on = match_key({"results": out}, verdicts)
     table = verdicts.dropna(subset=[on, "patent_id"]).drop_duplicates([on, "patent_id"], keep="last")
     table = table.set_index([on, "patent_id"])[["verdict", "relevance", "note"]]
     index = pd.MultiIndex.from_arrays([out[on].astype("string"), out["patent_id"].astype("string")])

@@ -343,6 +343,7 @@ def test_a_remembered_refusal_outlives_the_client_and_refresh_asks_again(sb, dra
     with pytest.raises(PermissionDeniedError, match="refresh=True asks again"):
         second.search_designs(drawing, endpoint="image-single", limit=5)
     assert sb.stats[SINGLE] == asked
+    assert second.cache_info()["patent_records"] == 0  # a remembered refusal is not a patent record
     assert len(second.search_designs(drawing, endpoint="image-single", limit=5, refresh=True)) == 5
     assert sb.stats[SINGLE] == asked + 1
     second.close()

@@ -31,15 +31,14 @@ from __future__ import annotations
 
 import itertools
 import re
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import StudyWarning, ValidationError
-from .runs import Results, configurations, graded, match_key, ranked, source_of
+from ..errors import ValidationError
+from .runs import Results, configurations, graded, match_key, ranked, source_of, warn_study
 
 __all__ = ["CORRECTIONS", "DEFAULT_METRICS", "METRICS", "TESTS", "compare", "evaluate", "per_query"]
 
@@ -118,21 +117,17 @@ def _explain(searched: set, judged: set, qrels: pd.DataFrame, queries: list, tab
     """Say, with counts, what the study leaves out or scores 0 by rule."""
     skipped = len(searched - judged)
     if skipped:
-        _warn(f"{skipped} of {len(searched)} searched queries have no verdict and are skipped (nothing says what "
+        warn_study(f"{skipped} of {len(searched)} searched queries have no verdict and are skipped (nothing says what "
               "they should find); review them to include them")
     relevant = qrels[qrels["relevance"] > 0].groupby("qid").size()
     hopeless = [q for q in queries if q not in relevant.index]
     if hopeless:
-        _warn(f"{len(hopeless)} of {len(queries)} queries have verdicts but no relevant hit: they score 0 on every "
+        warn_study(f"{len(hopeless)} of {len(queries)} queries have verdicts but no relevant hit: they score 0 on every "
               "metric (trec_eval's rule)")
     for name, table in tables.items():
         lacking = len(set(queries) - set(table["qid"]))
         if lacking:
-            _warn(f"configuration {name!r} lacks {lacking} of the {len(queries)} study queries: they score 0 there")
-
-
-def _warn(message: str) -> None:
-    warnings.warn(message, StudyWarning, stacklevel=4)
+            warn_study(f"configuration {name!r} lacks {lacking} of the {len(queries)} study queries: they score 0 there")
 
 
 def evaluate(results: Results, verdicts: pd.DataFrame, metrics: Sequence[str] = DEFAULT_METRICS,
@@ -176,7 +171,7 @@ def _interval(bootstrap: Any, matrix: np.ndarray, confidence: float, n_resamples
               seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Percentile bootstrap interval of each row's mean, resampling the queries (columns) together."""
     if matrix.shape[1] < 2:
-        _warn("one query only: no interval (NaN); a study needs several queries for its figures to mean anything")
+        warn_study("one query only: no interval (NaN); a study needs several queries for its figures to mean anything")
         return np.full(matrix.shape[0], np.nan), np.full(matrix.shape[0], np.nan)
     result = bootstrap((matrix,), np.mean, axis=-1, vectorized=True, confidence_level=confidence,
                        n_resamples=n_resamples, method="percentile", rng=np.random.default_rng(seed))

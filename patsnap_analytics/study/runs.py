@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..errors import StudyWarning, ValidationError
 from ..frames import is_sandbox
+from ..verdicts import match_key
 
 __all__ = ["configurations", "graded", "match_key", "ranked", "source_of"]
 
@@ -68,25 +69,6 @@ def _run(frame: Any, name: str) -> pd.DataFrame:
         raise ValidationError(name, f"a run needs the columns {', '.join(missing)}; it has "
                                     f"{', '.join(map(str, frame.columns)) or 'none'}")
     return frame
-
-
-def match_key(runs: Mapping[str, pd.DataFrame], verdicts: pd.DataFrame | None = None) -> str:
-    """``"query_key"`` when the verdicts and every run carry keys, else ``"query"`` (both sides must have it).
-
-    Example:
-        >>> run = pd.DataFrame({"query": ["q"], "query_key": ["sha256:ab"], "patent_id": ["a"], "rank": [1]})
-        >>> match_key({"r": run}, pd.DataFrame({"query_key": ["sha256:ab"]})), match_key({"r": run.drop(columns="query_key")})
-        ('query_key', 'query')
-    """
-    frames = [*runs.values(), *([verdicts] if verdicts is not None else [])]
-    if all("query_key" in f.columns and f["query_key"].notna().all() for f in frames):
-        return "query_key"
-    lacking = [name for name, f in runs.items() if "query" not in f.columns]
-    if lacking or (verdicts is not None and "query" not in verdicts.columns):
-        raise ValidationError("verdicts" if not lacking else "results",
-                              "queries cannot be matched: give query_key on both sides (results searched with this "
-                              "version and pa.verdicts carry it), or query names on both")
-    return "query"
 
 
 def ranked(run: pd.DataFrame, on: str) -> pd.DataFrame:
@@ -133,7 +115,7 @@ def graded(verdicts: pd.DataFrame, on: str) -> pd.DataFrame:
                           "relevance": pd.to_numeric(verdicts["relevance"]).astype("Float64")})
     unsure = int(table["relevance"].isna().sum())
     if unsure:
-        _warn(f"{unsure} verdict(s) without a grade (unsure) are left out of the study")
+        warn_study(f"{unsure} verdict(s) without a grade (unsure) are left out of the study")
     table = table.dropna().drop_duplicates()
     twice = table.duplicated(["qid", "patent_id"], keep=False)
     if twice.any():
@@ -150,7 +132,8 @@ def source_of(*frames: pd.DataFrame) -> str:
     return "sandbox" if any(is_sandbox(f) for f in frames) else "patsnap"
 
 
-def _warn(message: str) -> None:
+def warn_study(message: str) -> None:
+    """Say something about a study's data that its figures hide (a :class:`StudyWarning` at the caller's caller)."""
     import warnings
 
     warnings.warn(message, StudyWarning, stacklevel=4)
