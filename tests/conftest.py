@@ -15,6 +15,8 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 # the API's paths, written out here as the tests' own spec (not imported from the code under test)
 SEARCH, UPLOAD, TOKEN = "/image-search/search-id", "/image-search/image-upload", "/oauth/token"
+RESULTS, SINGLE = "/image-search/results", "/search/patent/image-single"
+BETA, MULTIPLE = "/search/patent/image-single/beta", "/search/patent/image-multiple"
 #: Every search endpoint with every model it takes (patent type D: models 1-2, U: 3-4), as (endpoint, filters)
 ENDPOINT_MODELS = [("search-id", {}), *((endpoint, {"model": model} if model < 3 else {"patent_type": "U", "model": model})
                                          for endpoint in ("image-single", "image-single-beta", "image-multiple")

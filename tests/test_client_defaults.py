@@ -17,10 +17,9 @@ from patsnap_analytics.errors import ValidationError
 from patsnap_analytics.images import Views
 from patsnap_analytics.widgets import SearchApp
 
-from .conftest import SEARCH, UPLOAD, client_for
+from .conftest import BETA, MULTIPLE, RESULTS, SEARCH, SINGLE, UPLOAD, client_for
 
-SINGLE, MULTIPLE = "/search/patent/image-single", "/search/patent/image-multiple"
-SEARCHES = (SEARCH, "/image-search/results", SINGLE, "/search/patent/image-single/beta", MULTIPLE)
+SEARCHES = (SEARCH, RESULTS, SINGLE, BETA, MULTIPLE)
 
 
 def searched(sb) -> dict[str, int]:
@@ -135,7 +134,7 @@ def test_a_design_query_made_beforehand_is_searched_as_it_is(sb, rich_client, qu
     assert searched(sb) == {SEARCH: 3}
 
 
-ENDPOINT_PATHS = {"search-id": SEARCH, "image-single": SINGLE, "image-single-beta": "/search/patent/image-single/beta",
+ENDPOINT_PATHS = {"search-id": SEARCH, "image-single": SINGLE, "image-single-beta": BETA,
                   "image-multiple": MULTIPLE}
 
 

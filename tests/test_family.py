@@ -25,12 +25,10 @@ from patsnap_analytics.errors import PermissionDeniedError, ValidationError
 from patsnap_analytics.frames import FRAME_DTYPES
 from patsnap_analytics.images import Views
 from patsnap_analytics.searcher import IncompleteSearchWarning
-from tests.conftest import ENDPOINT_MODELS, client_for
+from tests.conftest import BETA, ENDPOINT_MODELS, MULTIPLE, RESULTS, SEARCH, SINGLE, UPLOAD, client_for
 
 SPEC_FILE = Path(__file__).resolve().parents[1].parent / "shared" / "api-spec" / "patsnap-image-ops.json"
 # the API's paths, written out here as the tests' own spec
-SEARCH_ID, RESULTS, UPLOAD = "/image-search/search-id", "/image-search/results", "/image-search/image-upload"
-SINGLE, BETA, MULTIPLE = "/search/patent/image-single", "/search/patent/image-single/beta", "/search/patent/image-multiple"
 JSON_PATHS = {"image-single": SINGLE, "image-single-beta": BETA, "image-multiple": MULTIPLE}
 _TEXT = {"type": ["string", "null"]}
 _DAY = {"type": ["integer", "null"], "minimum": 19000101, "maximum": 20991231}
@@ -95,7 +93,7 @@ def rank_of(df: pd.DataFrame, patent_id: str) -> int | None:
 def test_each_endpoint_and_model_answers_typed_rich_rows_for_one_call(sb, drawing, endpoint, filters):
     client = client_for(sb, cache=":memory:")
     df = client.search_designs(drawing, endpoint=endpoint, limit=15, **filters)
-    path = JSON_PATHS.get(endpoint, SEARCH_ID)
+    path = JSON_PATHS.get(endpoint, SEARCH)
     assert sb.stats[path] == 1 and sb.stats["/image-search/image-upload"] == 1
     assert len(df) == 15 and df["rank"].tolist() == list(range(1, 16))
     assert {c: str(t) for c, t in df.dtypes.items()} == FRAME_DTYPES
@@ -245,7 +243,7 @@ def test_every_request_example_of_the_spec_is_answered_status_true(sb, spec, pat
 # ---------------------------------------------------------------------------------------------- paging and cost
 
 @pytest.mark.parametrize(("endpoint", "paths"), [
-    ("image-single", {SINGLE: 3}), ("image-multiple", {MULTIPLE: 3}), ("search-id", {SEARCH_ID: 1, RESULTS: 2})])
+    ("image-single", {SINGLE: 3}), ("image-multiple", {MULTIPLE: 3}), ("search-id", {SEARCH: 1, RESULTS: 2})])
 def test_250_ranks_cost_3_calls_then_none_and_are_continuous(sb, drawing, endpoint, paths):
     client = client_for(sb, cache=":memory:")
     df = client.search_designs(drawing, endpoint=endpoint, limit=250)
@@ -287,7 +285,7 @@ def test_search_id_pages_through_results_and_renews_an_expired_search_id(sb, dra
     sb.reset_stats()
     deeper = client.search_designs(drawing, limit=200)
     # page 1 from the cache; results refused the dead id (68300004); one new search; results again
-    assert sb.stats[SEARCH_ID] == 1 and sb.stats[RESULTS] == 2
+    assert sb.stats[SEARCH] == 1 and sb.stats[RESULTS] == 2
     assert sb.stats_detail()["by_error_code"] == {"68300004": 1}
     assert deeper.patent_id.tolist()[:100] == first.patent_id.tolist() and deeper.patent_id.is_unique
 
@@ -467,7 +465,7 @@ def test_batch_labels_and_report_work_with_rich_frames(sb, query_images, tmp_pat
     planned = client.label(df, by="simple_legal_status", route="research", dry_run=True)
     by_status = client.label(df, by="simple_legal_status", route="research", progress=False)
     assert sb.stats[MULTIPLE] == planned
-    assert sb.stats[MULTIPLE] > 0 and sb.stats[SINGLE] == sb.stats[SEARCH_ID] == 0  # re-searched as it was
+    assert sb.stats[MULTIPLE] > 0 and sb.stats[SINGLE] == sb.stats[SEARCH] == 0  # re-searched as it was
     meta = sb.corpus.meta.set_index("patent_id")
     known = by_status.dropna(subset=["simple_legal_status"])
     assert len(known) == len(by_status)  # labelling by filtered re-searches stays exact under model 1

@@ -10,11 +10,10 @@ import pytest
 
 from patsnap_analytics.errors import ValidationError
 from patsnap_analytics.sandbox import Sandbox
-from tests.conftest import SANDBOX_DESIGNS, client_for, query_drawing_bytes
+from tests.conftest import SANDBOX_DESIGNS, UPLOAD, client_for, query_drawing_bytes
 
 # the API's paths, written out here as the tests' own spec
 CREATE, RESULT = "/search/patent/image-search/single-batch-create", "/search/patent/image-search/single-batch-result"
-SINGLE, UPLOAD = "/search/patent/image-single", "/image-search/image-upload"
 
 
 @pytest.fixture

@@ -20,11 +20,9 @@ from patsnap_analytics.enrich import IncompleteEnrichmentWarning
 from patsnap_analytics.searcher import IncompleteSearchWarning
 from patsnap_analytics.wire.retry import RetryPolicy
 
-from .conftest import SEARCH
+from .conftest import RESULTS, SEARCH, SINGLE
 from .standin import KEY, StandIn
 
-RESULTS = "/image-search/results"
-SINGLE = "/search/patent/image-single"
 FAST = RetryPolicy(backoff=0.01, max_backoff=0.02, jitter=False)
 IMAGE = "https://img.example/chair.png"
 

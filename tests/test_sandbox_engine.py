@@ -237,9 +237,8 @@ def test_verification_rescores_only_the_best_few_on_the_scale_of_the_rest(engine
     verified, aligned = engine._verify(feature, cosines)
     assert sorted(verified.tolist()) == sorted(best8)
     # verified scores are on the same scale, with the alignment measured instead of the one expected: no floor
-    # lifts them above the rest, so one that aligns badly falls below designs never verified
+    # lifts them above the rest
     np.testing.assert_allclose(final[verified], engine.scale.score(cosines[verified], aligned), rtol=1e-6)
-    assert ((final >= 0.0) & (final <= 1.0)).all()
 
 
 def test_verification_lifts_a_scan_of_a_design_above_every_other_design(engine: Engine) -> None:

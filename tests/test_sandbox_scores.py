@@ -13,10 +13,8 @@ import pandas as pd
 import pytest
 import requests
 
-from tests.conftest import ENDPOINT_MODELS, client_for
+from tests.conftest import BETA, ENDPOINT_MODELS, RESULTS, SEARCH, SINGLE, client_for
 
-SEARCH_ID, RESULTS = "/image-search/search-id", "/image-search/results"
-SINGLE, BETA, MULTIPLE = "/search/patent/image-single", "/search/patent/image-single/beta", "/search/patent/image-multiple"
 UPLOAD = "/image-search/image-upload"
 OLD_DEPTH = 16  # stage 2 re-scored the best 16, which stepped down at rank 16
 
@@ -28,7 +26,7 @@ def scores_by_rank(df: pd.DataFrame) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------- one scale
 
 @pytest.mark.parametrize(("endpoint", "filters", "path"), [
-    ("search-id", {}, SEARCH_ID), ("image-single", {"model": 2}, SINGLE), ("image-single-beta", {"model": 2}, BETA)])
+    ("search-id", {}, SEARCH), ("image-single", {"model": 2}, SINGLE), ("image-single-beta", {"model": 2}, BETA)])
 def test_no_step_where_stage_2_stops_rescoring(sb, query_images, endpoint, filters, path):
     client = client_for(sb, cache=":memory:")
     drops = []
@@ -55,7 +53,7 @@ def test_a_drawing_no_design_of_the_corpus_shows_is_not_scored_as_its_own_design
     own = [client.search_designs(img, endpoint="image-single", model=2, limit=10)["score"].max()
            for img, q in zip(study.images, study.queries, strict=True) if q.degradation == "scanned"]
     assert own and min(own) > max(held_out)
-    assert sb.stats[SEARCH_ID] == len(query_images) and sb.stats[SINGLE] == len(own)
+    assert sb.stats[SEARCH] == len(query_images) and sb.stats[SINGLE] == len(own)
 
 
 # ---------------------------------------------------------------------------------------------- a property of the pair

@@ -16,9 +16,8 @@ import requests
 
 from patsnap_analytics.codes import VERDICTS
 from patsnap_analytics.sandbox.truth import StudyBook, UnknownQuery, study_queries
-from tests.conftest import client_for
+from tests.conftest import SINGLE, UPLOAD, client_for
 
-SINGLE, UPLOAD = "/search/patent/image-single", "/image-search/image-upload"
 KEY = r"sha256:[0-9a-f]{64}"
 
 

@@ -8,11 +8,10 @@ import pytest
 
 from patsnap_analytics.errors import ValidationError
 from patsnap_analytics.sandbox import Sandbox
-from tests.conftest import SANDBOX_DESIGNS, client_for
+from tests.conftest import SANDBOX_DESIGNS, SEARCH, SINGLE, client_for
 
 # the API's paths, written out here as the tests' own spec
 PN, DRAWING = "/search/patent/patent-search-pn", "/basic-patent-data/abstract-image"
-SEARCH, SINGLE, UPLOAD = "/image-search/search-id", "/search/patent/image-single", "/image-search/image-upload"
 
 
 def spent(sb) -> dict[str, int]:
