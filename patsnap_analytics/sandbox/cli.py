@@ -177,8 +177,6 @@ def _queries(args: argparse.Namespace) -> int:
 
 
 def _study(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from .sample import sample_corpus
     from .truth import study_queries, truth_frame
 

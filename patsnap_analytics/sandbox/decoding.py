@@ -28,7 +28,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["MAX_DECODE_BYTES", "DecodeBudget", "decode_cost", "over_budget"]
+__all__ = ["MAX_DECODE_BYTES", "DecodeBudget", "decode_cost", "decode_plan"]
 
 #: Bytes of memory the decodes of query images may take, each and all at once.
 MAX_DECODE_BYTES = 256 * 2**20
@@ -60,17 +60,18 @@ def decode_cost(data: bytes) -> tuple[int, str]:
     return width * height * _BYTES_PER_PIXEL.get(mode, _COMPOSITED), f"{width}x{height} {mode} {kind}"
 
 
-def over_budget(data: bytes) -> str | None:
-    """Why reading ``data`` would take more than :data:`MAX_DECODE_BYTES`, or ``None`` when it would not.
+def decode_plan(data: bytes) -> tuple[int, str | None]:
+    """What reading ``data`` costs (bytes, for :meth:`DecodeBudget.hold`) and why it is refused when that is
+    more than :data:`MAX_DECODE_BYTES` (``None`` when it is not): the header is read once for both.
 
     Example:
-        >>> over_budget(b"not an image") is None
+        >>> decode_plan(b"not an image")[1] is None
         True
     """
     cost, what = decode_cost(data)
     if cost <= MAX_DECODE_BYTES:
-        return None
-    return (f"this {what} needs about {cost / 2**20:,.0f} MB to read, over the sandbox's {MAX_DECODE_BYTES // 2**20} MB "
+        return cost, None
+    return cost, (f"this {what} needs about {cost / 2**20:,.0f} MB to read, over the sandbox's {MAX_DECODE_BYTES // 2**20} MB "
             "per image (transparency and palettes are composited at full size); send it as a greyscale, 1-bit "
             "or RGB PNG or as a JPEG, or reduce it")
 

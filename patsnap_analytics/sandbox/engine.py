@@ -264,7 +264,7 @@ class Engine:
         """:class:`~.scale.Samples` from :data:`_SCALE_QUERIES` scans of corpus drawings (seeded)."""
         meta = self.corpus.meta
         main = meta["loc"].astype(str).str.split(",").str[0].to_numpy()
-        ids = meta["family_id"] if "family_id" in meta.columns else pd.Series("", index=meta.index)
+        ids = meta["family_id"]  # "" for a design outside any family (the corpus reader fills it)
         family = ids.where(ids != "", meta["patent_pn"]).to_numpy()  # no family: each design its own
         rng = np.random.default_rng(_SCALE_SEED)
         pairs, same, subclass, other = [], [], [], []

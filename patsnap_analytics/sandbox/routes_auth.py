@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from ..api import AUTHORIZATION_HEADER, TOKEN, UPLOAD
 from ..errors import InvalidImageError
 from ..images import MAX_IMAGE_BYTES, ImageRef
-from .decoding import decode_cost, over_budget
+from .decoding import decode_plan
 from .files import absolute
 from .protocol import TOKEN_PATH, UPLOAD_PATH, ApiFailure, ok_envelope
 from .schemas import answer_docs, apikey_doc, bearer_doc
@@ -69,10 +69,10 @@ def add_auth_routes(app: FastAPI, state: SandboxState) -> None:
 def _checked(state: SandboxState, data: bytes) -> ImageRef:
     """``data`` checked as the client checks it, within the decode budget; over the budget is an
     :class:`InvalidImageError` saying how to make it acceptable (nothing is decoded then)."""
-    refusal = over_budget(data)
+    cost, refusal = decode_plan(data)
     if refusal is not None:
         raise InvalidImageError("image", refusal)
-    with state.decode_budget.hold(decode_cost(data)[0]):
+    with state.decode_budget.hold(cost):
         return ImageRef.from_bytes(data)
 
 

@@ -98,12 +98,6 @@ class Scale:
             logit = -self.p * (log_d - np.log(self.d_sub)) - self.q * (np.exp(log_d) - self.d_sub)
             return 1.0 / (1.0 + np.exp(-logit))
 
-    def of_distance(self, d: np.ndarray) -> np.ndarray:
-        """The score of a distance: 1 at 0, 0.5 at ``d_sub``, decreasing."""
-        with np.errstate(divide="ignore", over="ignore"):
-            logit = -self.p * np.log(d / self.d_sub) - self.q * (d - self.d_sub)
-            return 1.0 / (1.0 + np.exp(-logit))
-
     def _log_distance(self, cosine: np.ndarray, alignment: np.ndarray | None) -> np.ndarray:
         cosine = np.asarray(cosine)
         log_dc = np.log(np.maximum(1.0 - cosine - _EPS, 0.0))  # -inf for a drawing compared with itself

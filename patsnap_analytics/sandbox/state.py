@@ -23,7 +23,7 @@ from datetime import date
 from typing import Any
 
 from ..api import SEARCH_ID_LIFETIME
-from .decoding import DecodeBudget, decode_cost, over_budget
+from .decoding import DecodeBudget, decode_plan
 from .faults import Clock, Faults
 from .jobs import JobStore
 from .protocol import BUSINESS_ENDPOINTS, TOKEN_PATH, ApiFailure
@@ -379,10 +379,10 @@ class SandboxState:
             if key in self.features:
                 self.features.move_to_end(key)
                 return self.features[key]
-        refusal = over_budget(image)
+        cost, refusal = decode_plan(image)
         if refusal is not None:
             raise ApiFailure(68300010, refusal)
-        with self.decode_slots, self.decode_budget.hold(decode_cost(image)[0]):
+        with self.decode_slots, self.decode_budget.hold(cost):
             if linework:
                 from .linework import line_drawing  # image features load only for the beta endpoint
 

@@ -274,6 +274,9 @@ class StudyBook:
     def __init__(self, limit: int = MAX_KNOWN_QUERIES) -> None:
         self._limit = limit
         self._known: OrderedDict[str, StudyQuery] = OrderedDict()
+        # each seed's family order, so an image asked for again is made without ranking the corpus's families
+        # again (a sandbox's corpus lives as long as its book)
+        self._orders: OrderedDict[tuple[int, int], list[str]] = OrderedDict()
         self._lock = threading.Lock()
 
     def generate(self, corpus: Corpus, n: int, seed: int) -> list[StudyQuery]:
@@ -305,4 +308,16 @@ class StudyBook:
         """A remembered query with its image made again, or None for a key it did not generate."""
         with self._lock:
             q = self._known.get(key)
-        return None if q is None else study_query(corpus, q.seed, q.index)
+        return None if q is None else study_query(corpus, q.seed, q.index, order=self._order(corpus, q.seed))
+
+    def _order(self, corpus: Corpus, seed: int) -> list[str]:
+        key = (id(corpus), seed)
+        with self._lock:
+            order = self._orders.get(key)
+        if order is None:
+            order = _order(corpus, seed)
+            with self._lock:
+                self._orders[key] = order
+                while len(self._orders) > 16:
+                    self._orders.popitem(last=False)
+        return order
