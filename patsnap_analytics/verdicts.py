@@ -281,17 +281,19 @@ def _csv_rows(path: Path) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------------------------------------- the workbook
 def write_review_columns(sheet: Any, rows: pd.DataFrame, first_column: int,
-                         put: Callable[[Any, int, int, object], Any] | None = None) -> None:
+                         put: Callable[[Any, int, int, object], Any]) -> None:
     """Write the reviewer's columns into a workbook sheet from ``first_column`` on: Verdict (an Excel drop-down
     of the verdict words, anything else refused), Note, Reviewer (filled when ``rows`` carry stored verdicts),
     then the hidden Query key and Patent id that :func:`read` matches rows by. ``rows`` are the sheet's rows in
-    order, from sheet row 2. ``put(sheet, row, column, value)`` writes a cell (the workbook's own writer, which
-    keeps text as text and drops the control characters a workbook cannot hold; plain text cells otherwise).
+    order, from sheet row 2. ``put(sheet, row, column, value)`` writes a cell: the workbook's one cell writer
+    (``exports``' own, which keeps text as text, formula-like text quoted, and drops the control characters a
+    workbook cannot hold), so reviewers' notes get every safeguard the other cells get.
 
     Example:
         >>> from openpyxl import Workbook
+        >>> from patsnap_analytics.exports import _put
         >>> sheet = Workbook().active
-        >>> write_review_columns(sheet, pd.DataFrame({"query_key": ["sha256:ab"], "patent_id": ["p1"]}), 1)
+        >>> write_review_columns(sheet, pd.DataFrame({"query_key": ["sha256:ab"], "patent_id": ["p1"]}), 1, _put)
         >>> [c.value for c in sheet[1]], sheet.column_dimensions["D"].hidden, sheet.data_validations.count
         (['Verdict', 'Note', 'Reviewer', 'Query key', 'Patent id'], True, 1)
     """
@@ -307,11 +309,7 @@ def write_review_columns(sheet: Any, rows: pd.DataFrame, first_column: int,
         sheet.column_dimensions[letter].width = 40 if header == "Note" else 16
         sheet.column_dimensions[letter].hidden = header in _HIDDEN
         for r, value in enumerate(rows.get(REVIEW_HEADERS[header], pd.Series([None] * len(rows))), start=2):
-            text = None if _blank(value) else str(value)
-            if put is not None:
-                put(sheet, r, column, text)
-            else:
-                sheet.cell(row=r, column=column, value=text).data_type = "s"  # text, never a formula
+            put(sheet, r, column, None if _blank(value) else str(value))
     letter = get_column_letter(first_column)
     choice = DataValidation(type="list", formula1='"' + ",".join(VERDICTS) + '"', allow_blank=True,
                             showErrorMessage=True, showInputMessage=True, errorTitle="Not a verdict",
