@@ -21,6 +21,7 @@ entry in this table, and a variable holding one is called ``operation``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -177,16 +178,37 @@ def wire_day(value: Any) -> date | None:
     """
     if value is None or value == 0:
         return None
+    if type(value) is int:  # what every answer holds: read once per distinct day (the check and the frame ask)
+        return _int_day(value)
     try:
         day = date(value // 10000, value // 100 % 100, value % 100)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         day = None
     if isinstance(value, bool) or day is None or not FIRST_DAY <= day <= LAST_DAY:
-        raise ValueError(f"{value!r} is not a yyyyMMdd day from {FIRST_DAY:%Y%m%d} to {LAST_DAY:%Y%m%d}")
+        raise _not_a_day(value)
     return day
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def _int_day(value: int) -> date:
+    """:func:`wire_day` of an ``int`` (a bad one raises each time: exceptions are not cached)."""
+    try:
+        day = date(value // 10000, value // 100 % 100, value % 100)
+    except (ValueError, OverflowError):  # no such day; a year past any date's range
+        raise _not_a_day(value) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise _not_a_day(value)
+    return day
+
+
+def _not_a_day(value: Any) -> ValueError:
+    return ValueError(f"{value!r} is not a yyyyMMdd day from {FIRST_DAY:%Y%m%d} to {LAST_DAY:%Y%m%d}")
+
+
 _TEXT = {"type": ["string", "null"]}
+#: A count (of results, of designs): bounded by what a result frame's ``Int64`` column holds, so that a hostile
+#: total past it is a malformed answer, never a crash while typing the frame.
+_COUNT = {"type": ["integer", "null"], "minimum": 0, "maximum": 2**63 - 1}
 _NUMBER = {"type": ["number", "null"]}
 #: One row of search-id (the seeds' PatentMessage): an id is required to tell the rows apart.
 _PATENT_MESSAGE = {"type": "object", "required": ["patent_id"],
@@ -194,7 +216,7 @@ _PATENT_MESSAGE = {"type": "object", "required": ["patent_id"],
                                   "title": _TEXT, "url": _TEXT, "score": _NUMBER}}
 _SEARCH_DATA = {"type": "object", "properties": {
     "patent_messages": {"type": "array", "items": _PATENT_MESSAGE},
-    "total_search_result_count": {"type": ["integer", "null"], "minimum": 0},
+    "total_search_result_count": _COUNT,
     "search_id": _TEXT}}
 #: One row of the newer searches (P060/P060 beta/P061: the spec's PatentExtendMessage, which its
 #: ``$ref`` names but does not define; written here from api-facts.md): dates are ``yyyyMMdd`` integers,
@@ -210,7 +232,7 @@ _EXTEND_MESSAGE = {"type": "object", "required": ["patent_id"], "properties": {
     "loc_match": {"type": ["integer", "null"], "enum": [0, 1, None]}}}
 _EXTEND_DATA = {"type": "object", "properties": {
     "patent_messages": {"type": "array", "items": _EXTEND_MESSAGE},
-    "total_search_result_count": {"type": ["integer", "null"], "minimum": 0}}}
+    "total_search_result_count": _COUNT}}
 _UPLOAD_DATA = {"type": "object", "required": ["url"], "properties": {
     "url": {"type": "string", "minLength": 1}, "expire": {"type": ["number", "null"]}}}
 
@@ -262,8 +284,8 @@ _PN_RESULT = {"type": "object", "required": ["patent_id"], "properties": {
 #: P069's ``data`` (its rows are the spec's ``PatentBaseV2Response``, unpublished): the patents a number names.
 _PN_DATA = {"type": "object", "properties": {
     "results": {"type": ["array", "null"], "maxItems": 1000, "items": _PN_RESULT},
-    "result_count": {"type": ["integer", "null"], "minimum": 0},
-    "total_search_result_count": {"type": ["integer", "null"], "minimum": 0}}}
+    "result_count": _COUNT,
+    "total_search_result_count": _COUNT}}
 #: P021's ``abstract_drawing`` (the spec's ``AbstractDrawing``, unpublished): the front-page drawing's signed
 #: URL (``path``) and its number; ``null`` or no ``path`` when the patent has none.
 _DRAWING = {"type": ["object", "null"], "properties": {"path": _TEXT, "number": {"type": ["string", "integer", "null"]}}}
@@ -277,11 +299,11 @@ _JOB_DATA = {"type": "object", "required": ["job_id"], "properties": {
 #: an image-single search of that image, in the order the job's ``urls`` were given.
 _JOB_IMAGE = {"type": "object", "properties": {
     "url": _TEXT, "patent_messages": {"type": ["array", "null"], "items": _EXTEND_MESSAGE},
-    "total_search_result_count": {"type": ["integer", "null"], "minimum": 0}}}
+    "total_search_result_count": _COUNT}}
 _JOB_RESULT_DATA = {"type": "object", "required": ["status"], "properties": {
     "status": {"type": "string", "maxLength": 40},
     "search_result": {"type": ["array", "null"], "maxItems": 10, "items": _JOB_IMAGE},
-    "total_search_result_count": {"type": ["integer", "null"], "minimum": 0}}}
+    "total_search_result_count": _COUNT}}
 
 
 TOKEN = Endpoint("token", "OAuth", "POST", "/oauth/token", "form",
@@ -346,7 +368,7 @@ _SYNTHETIC_VERDICT = {"type": "object", "required": ["query_key", "patent_id", "
 _TRUTH_DATA = {"type": "object", "required": ["verdicts", "unlisted", "verdict_source"], "properties": {
     "verdicts": {"type": "array", "maxItems": 100 * MAX_TRUTH_KEYS, "items": _SYNTHETIC_VERDICT},
     "unlisted": {"const": "different"}, "verdict_source": {"const": SYNTHETIC_SOURCE},
-    "designs": {"type": ["integer", "null"], "minimum": 0}}}
+    "designs": _COUNT}}
 _STUDY_QUERY = {"type": "object", "required": ["name", "query_key"], "properties": {
     "name": {"type": "string", "pattern": r"^[A-Za-z0-9_.-]{1,120}\.(png|jpg)$"}, "query_key": _STUDY_KEY,
     "degradation": _TEXT, "family_id": _TEXT, "loc": _TEXT, "image_url": _TEXT}}

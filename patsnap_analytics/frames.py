@@ -133,6 +133,16 @@ def _dtype(name: str) -> Any:
     return pd.api.types.pandas_dtype(name)
 
 
+#: The nullable numeric dtypes built straight from a NumPy array and a mask (their array types' public
+#: constructors), when every value is of the Python types listed (anything else goes through pandas' own
+#: conversion, which decides what it accepts).
+_MASKED: dict[str, tuple[Any, type, frozenset[type]]] = {
+    "Int64": (np.int64, pd.arrays.IntegerArray, frozenset({int})),
+    "Float64": (np.float64, pd.arrays.FloatingArray, frozenset({float, int})),
+    "boolean": (np.bool_, pd.arrays.BooleanArray, frozenset({bool})),
+}
+
+
 def typed_array(values: list[Any], dtype: str) -> pd.api.extensions.ExtensionArray:
     """``values`` (one per row, ``None`` when missing) as a pandas array of ``dtype`` (a :data:`FRAME_DTYPES` or
     :data:`ENRICHED_DTYPES` value), built in one step: ``datetime64[ns]`` arrays take days
@@ -145,37 +155,69 @@ def typed_array(values: list[Any], dtype: str) -> pd.api.extensions.ExtensionArr
         >>> typed_array([3, None], "Int64").tolist(), typed_array([["a", "b"], ["c", "d"]], "object").tolist()
         ([3, <NA>], [['a', 'b'], ['c', 'd']])
     """
-    if dtype != "string" and values.count(None) == len(values):  # a column no row fills (search-id's rich ones)
+    missing = values.count(None)
+    if dtype != "string" and missing == len(values):  # a column no row fills (search-id's rich ones)
         return _missing(dtype, len(values))
     if dtype == "object":
         out = np.empty(len(values), dtype=object)
         for i, value in enumerate(values):  # element by element: equal-length lists must not become a 2-D array
             out[i] = value
-        return pd.array(out, dtype=object, copy=False)
+        return pd.arrays.NumpyExtensionArray(out)
     if dtype == "datetime64[ns]":
         ns = np.array([0 if d is None else d.toordinal() - _EPOCH_ORDINAL for d in values], dtype=np.int64)
         ns *= _NS_PER_DAY
-        ns[[d is None for d in values]] = np.iinfo(np.int64).min  # NaT
+        if missing:
+            ns[[d is None for d in values]] = np.iinfo(np.int64).min  # NaT
         return pd.array(ns.view("datetime64[ns]"), copy=False)
-    typed = _dtype(dtype)
-    if dtype == "string" and getattr(typed, "storage", None) == "pyarrow":
+    if dtype in _MASKED:
+        array = _masked(values, dtype, missing)
+        if array is not None:
+            return array
+    if dtype == "string" and _arrow_strings():
         import pyarrow as pa  # loaded by pandas already when it keeps strings in Arrow
 
         try:  # text and None only (what a checked answer holds): Arrow builds the array in one C loop
-            array = pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
+            return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()), dtype=_dtype("string"))
         except (pa.ArrowInvalid, pa.ArrowTypeError):
-            array = None  # a value that is not text: converted to text as pandas converts it
-        if array is not None and array.dtype == typed:
-            return array
+            pass  # a value that is not text: converted to text as pandas converts it
+    typed = _dtype(dtype)
     return typed.construct_array_type()._from_sequence(values, dtype=typed)
+
+
+@functools.cache
+def _arrow_strings() -> bool:
+    """Whether this pandas keeps the ``string`` dtype in Arrow (pandas 3 with pyarrow; pandas 2 keeps Python
+    objects), so that a column of text is an ``ArrowStringArray`` built straight from an Arrow array."""
+    return getattr(_dtype("string"), "storage", None) == "pyarrow"
+
+
+def _masked(values: list[Any], dtype: str, missing: int) -> pd.api.extensions.ExtensionArray | None:
+    """A nullable numeric array from a NumPy array of the values and a mask of the missing ones (NaN is
+    missing too, as pandas reads it), or ``None`` when a value is not of the dtype's plain Python types."""
+    np_type, array_type, kinds = _MASKED[dtype]
+    filled = [0 if v is None else v for v in values] if missing else values
+    if not kinds.issuperset(map(type, filled)):
+        return None
+    try:
+        data = np.array(filled, dtype=np_type)
+    except OverflowError:  # an integer past int64: pandas says how
+        return None
+    mask = np.fromiter((v is None for v in values), dtype=np.bool_, count=len(values)) if missing \
+        else np.zeros(len(values), dtype=np.bool_)
+    if np_type is np.float64:
+        mask |= np.isnan(data)
+    return array_type(data, mask)
 
 
 def _missing(dtype: str, n: int) -> pd.api.extensions.ExtensionArray:
     """``n`` missing values of ``dtype``."""
     if dtype == "object":
-        return pd.array(np.full(n, None, dtype=object), dtype=object, copy=False)
+        return pd.arrays.NumpyExtensionArray(np.full(n, None, dtype=object))
     if dtype == "datetime64[ns]":
         return pd.array(np.full(n, np.datetime64("NaT", "ns")), copy=False)
+    if dtype in _MASKED:
+        np_type, array_type, _ = _MASKED[dtype]
+        return array_type(np.zeros(n, dtype=np_type), np.ones(n, dtype=np.bool_))
     typed = _dtype(dtype)
     return typed.construct_array_type()._from_sequence([None] * n, dtype=typed)
 

@@ -44,7 +44,7 @@ from ..errors import (
     error_from_envelope,
 )
 from ..redact import Secret, mask
-from .http_limits import exchange
+from .http_limits import exchange, prepare
 
 __all__ = ["ApiKeyAuth", "Auth", "OAuthAuth"]
 
@@ -214,7 +214,7 @@ class OAuthAuth:
         # the token call gets the same limits as every business call: a deadline for the whole call, a size
         # cap, and no redirect followed (the Basic credentials must not travel anywhere else); a POST is never
         # stored by the cache
-        prepared = session.prepare_request(requests.Request(
+        prepared = prepare(session, requests.Request(
             "POST", self.token_url, data={"grant_type": "client_credentials"},
             headers={AUTHORIZATION_HEADER: self._basic()}))  # never a plain local: frames stay free of it
         resp = exchange(session, prepared, where=TOKEN_PATH, timeout=self.timeout,
