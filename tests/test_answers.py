@@ -71,3 +71,37 @@ def test_valid_answers_are_accepted_by_the_fast_check_and_bad_ones_named_by_the_
         check_data(IMAGE_SINGLE, {"patent_messages": rows})
     with pytest.raises(ProtocolError, match=r"data\.total_search_result_count: must be integer or null"):
         check_data(SEARCH_ID, {"patent_messages": [], "total_search_result_count": "7"})
+
+
+@pytest.mark.parametrize("body", [
+    b'{"status": true, "data": {"patent_messages": [{"patent_id": "p", "score": 0.25}], "search_id": "S"}}',
+    b'{"a": 1, "a": 2}', b'{"score": NaN, "x": Infinity}', b'"\\u00e9\\ud83d\\ude00"', b'[1.5e-7, -0.0, 1e308]',
+    b'{"deep": ' + b"[" * 500 + b"]" * 500 + b"}", b'{"big": 123456789012345678}',
+])
+def test_an_answer_body_means_what_the_standard_library_reads(body):
+    # orjson reads the hot path's bodies; whatever it refuses (NaN, nesting past 1,024) the standard library reads
+    from patsnap_analytics.wire.transport import parse_json
+
+    got, expected = parse_json(body), json.loads(body)
+    assert json.dumps(got, sort_keys=True) == json.dumps(expected, sort_keys=True)
+
+
+def test_a_body_nested_past_any_parser_is_a_malformed_answer():
+    import requests
+
+    from patsnap_analytics.wire.transport import read_envelope
+
+    resp = requests.Response()
+    resp.status_code, resp._content = 200, b'{"status": true, "data": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    with pytest.raises(ProtocolError, match="is not a JSON envelope"):
+        read_envelope(resp, SEARCH_ID)
+
+
+@pytest.mark.parametrize("total", [2**63, 10**30])
+def test_a_total_past_what_a_frame_holds_is_a_malformed_answer_never_a_crash(total):
+    # a count is typed Int64 in the frame: a hostile total past it is refused where the answer is checked
+    from patsnap_analytics.wire.transport import parse_json
+
+    data = parse_json(json.dumps({"patent_messages": [{"patent_id": "p"}], "total_search_result_count": total}))
+    with pytest.raises(ProtocolError, match=r"data\.total_search_result_count: must be smaller than or equal"):
+        check_data(SEARCH_ID, data)
