@@ -206,9 +206,10 @@ def _not_a_day(value: Any) -> ValueError:
 
 
 _TEXT = {"type": ["string", "null"]}
-#: A count (of results, of designs): bounded by what a result frame's ``Int64`` column holds, so that a hostile
-#: total past it is a malformed answer, never a crash while typing the frame.
-_COUNT = {"type": ["integer", "null"], "minimum": 0, "maximum": 2**63 - 1}
+#: A count (of results, of designs): bounded within what a result frame's ``Int64`` column holds, so that a hostile
+#: total past it is a malformed answer, never a crash while typing the frame. 2**53: the largest integer every
+#: JSON reader (and the OpenAPI document's float-typed bounds) keeps exact.
+_COUNT = {"type": ["integer", "null"], "minimum": 0, "maximum": 2**53}
 _NUMBER = {"type": ["number", "null"]}
 #: One row of search-id (the seeds' PatentMessage): an id is required to tell the rows apart.
 _PATENT_MESSAGE = {"type": "object", "required": ["patent_id"],

@@ -25,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import numbers
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -490,6 +491,13 @@ FILTER_NAMES = tuple(FILTERS)
 _DATE_RANGES = (("apply_start_time", "apply_end_time"), ("public_start_time", "public_end_time"))
 
 
+@functools.lru_cache(maxsize=256)
+def _checked_query(cls: type[DesignQuery], filters: tuple[tuple[str, type, Any], ...]) -> DesignQuery:
+    """``cls(**filters)`` for filters given as ``(name, type, value)`` (the type apart, so that ``True`` and ``1``,
+    equal as keys, are checked each as itself); a refusal is raised each time, never kept."""
+    return cls(**{name: value for name, _, value in filters})
+
+
 def _unknown(name: str) -> ValidationError:
     import difflib  # on a mistake only: not loaded with the package
 
@@ -631,7 +639,10 @@ class DesignQuery:
         for name in filters:
             if name not in FILTERS and name != "endpoint":
                 raise _unknown(name)
-        return cls(**filters)
+        try:  # the same filters again (every search of a loop): checked once; a query is immutable
+            return _checked_query(cls, tuple((name, type(value), value) for name, value in sorted(filters.items())))
+        except TypeError:  # a value that is no dict key (a list of countries): checked on its own
+            return cls(**filters)
 
     @classmethod
     def from_api_params(cls, params: Mapping[str, str], endpoint: str = SEARCH_ID.name) -> DesignQuery:

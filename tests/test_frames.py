@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pandas.testing import assert_frame_equal
+from pandas.testing import assert_frame_equal, assert_series_equal
 
 from patsnap_analytics.api import wire_day
 from patsnap_analytics.codes import office_of
-from patsnap_analytics.frames import FRAME_DTYPES, empty_results, results_frame
+from patsnap_analytics.frames import FRAME_DTYPES, empty_results, frame_of_arrays, results_frame
 
 
 def _reference_day(value):
@@ -31,7 +31,7 @@ def _reference_day(value):
 def _reference_score(value):
     try:
         return None if value is None else float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
@@ -71,7 +71,8 @@ row = st.fixed_dictionaries({"patent_id": st.text(min_size=1, max_size=8)}, opti
     "patent_pn": st.none() | st.sampled_from(["USD0912345S", "CN305123456S", "EU0065350760001S", "", "12"]),
     "title": text, "url": text, "img_id": text, "apno": text, "current_assignee": text, "original_assignee": text,
     "authority": st.none() | st.sampled_from(["CN", "US", ""]),
-    "score": st.none() | st.floats(allow_nan=False) | st.integers(-5, 5) | st.just("high"),
+    "score": st.none() | st.floats(allow_nan=True) | st.integers(-5, 5) | st.just("high") | st.just(10**400)
+             | st.just(True),
     "apdt": day, "pbdt": day,
     "inventor": st.none() | st.sampled_from(["", " ", "Li Wei|Kim Ji-ho", "| A |"]) | st.text(max_size=10),
     "loc": st.none() | st.lists(st.sampled_from(["10-02", "06-01"]), max_size=3),
@@ -105,3 +106,22 @@ def test_ranks_must_be_one_per_row():
     with pytest.raises(ValueError, match="1 ranks for 2 rows"):
         results_frame({"patent_messages": [{"patent_id": "a"}, {"patent_id": "b"}]}, query="q",
                       sorted_by_similarity=True, ranks=[1])
+
+
+@settings(max_examples=60, deadline=None)
+@given(answer)
+def test_the_fast_constructor_and_the_public_one_make_the_same_frame(data):
+    # frame_of_arrays uses pandas' own DataFrame._from_arrays (not public API): the frame must be the one the
+    # public constructor makes from the same arrays, so a pandas that changes it is caught here
+    got = results_frame(data, query="q", sorted_by_similarity=True)
+    if not len(got):
+        return
+    public = pd.DataFrame({c: got[c].array.copy() for c in FRAME_DTYPES}, index=pd.RangeIndex(len(got)), copy=False)
+    fast = frame_of_arrays([got[c].array.copy() for c in FRAME_DTYPES], pd.Index(list(FRAME_DTYPES)), len(got))
+    assert_frame_equal(got, public)
+    assert_frame_equal(fast, public)
+    before = got["title"].copy()
+    fast.loc[0, "title"] = "changed"  # each frame owns its columns
+    assert fast.loc[0, "title"] == "changed"
+    assert_series_equal(got["title"], before)
+    assert_series_equal(public["title"], before)

@@ -217,6 +217,7 @@ class _Watchdog:
         with _sending_lock:  # once done (said under the lock fire() holds), a finished call is never cut
             self.done = True
             _sending.pop(self.thread, None)
+        self.response = None  # the alarms forget a finished watchdog later: it must not keep the answer alive
 
     def fire(self) -> None:
         with _sending_lock:
@@ -249,6 +250,10 @@ class _Alarms:
 
     def add(self, deadline: float, watchdog: _Watchdog) -> None:
         with self._wake:
+            # finished calls at the head go now (calls share one timeout, so the earliest deadlines are the
+            # oldest calls): the heap holds the calls still out, not every call of the last `timeout` seconds
+            while self._due and self._due[0][2].done:
+                heapq.heappop(self._due)
             heapq.heappush(self._due, (deadline, next(self._count), watchdog))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="patsnap-deadlines", daemon=True)
