@@ -61,7 +61,7 @@ from pandas.api.types import is_scalar
 from . import codes
 from .api import LEGAL_STATUS, MAX_IDS_PER_CALL, SIMPLE_BIBLIOGRAPHY, SIMPLE_LEGAL_STATUS, Endpoint, wire_day
 from .errors import OfflineCacheMiss, PermissionDeniedError, ProtocolError, ValidationError
-from .frames import ResultInfo, enriched_column
+from .frames import ResultInfo, enriched_column, with_columns
 from .records import RecordedLookup
 from .wire.checks import check_item
 from .wire.gates import CallGate, announce_cost, call_gates
@@ -118,6 +118,9 @@ class EnrichmentPlan:
     #: and, per field, the patents after the last one an answer named (``unanswered``: maybe cut short)
     malformed: list[dict[str, str]] = field(default_factory=list)
     unanswered: dict[str, list[str]] = field(default_factory=dict)
+    #: per field, the records the plan's calls answered (``None``: a patent the API did not know), as they were
+    #: stored: the frame is made from them without reading them back
+    fetched: dict[str, dict[str, dict[str, Any] | None]] = field(default_factory=dict)
 
     @property
     def calls(self) -> int:
@@ -193,6 +196,7 @@ class Enricher(RecordedLookup):
             try:
                 for start in range(0, len(ids), MAX_IDS_PER_CALL):
                     batch = self._fetch_once(plan, operation, ids[start:start + MAX_IDS_PER_CALL], gates)
+                    plan.fetched.setdefault(name, {}).update({**batch.found, **dict.fromkeys(batch.unknown)})
                     not_found += batch.unknown
                     plan.malformed += [{"patent_id": pid, "field": name, "message": message}
                                        for pid, message in batch.malformed.items()]
@@ -234,11 +238,20 @@ class Enricher(RecordedLookup):
                 batch.malformed[pid] = str(exc)  # not stored, not "unknown": asked again next time
         batch.unknown, batch.unanswered = _left_out(ids, {*found, *batch.malformed})
         self.records.put(self.host, operation, found, missing=batch.unknown)
+        batch.found = found
         return batch
 
     def records_of(self, name: str, patent_ids: Iterable[str]) -> dict[str, dict[str, Any] | None]:
         """The cached records of field ``name`` for these patents (``None``: unknown to the API)."""
         return self.records.get(self.host, ENRICH_FIELDS[name], patent_ids)
+
+    def _records(self, plan: EnrichmentPlan, name: str, patent_ids: list[str]) -> dict[str, dict[str, Any] | None]:
+        """:meth:`records_of`, the records the plan fetched taken as they were stored (not read back)."""
+        fetched = plan.fetched.get(name, {})
+        rest = [p for p in patent_ids if p not in fetched]
+        records = self.records_of(name, rest) if rest else {}
+        records.update((p, fetched[p]) for p in patent_ids if p in fetched)
+        return records
 
     # ------------------------------------------------------------------ the public call
     def enrich(self, df: pd.DataFrame, fields: Sequence[str] | str = tuple(ENRICH_FIELDS), *,
@@ -267,15 +280,16 @@ class Enricher(RecordedLookup):
         not_found = self.fetch(plan, gates)
         # the rows copied without their attrs (attach() sets them below; pandas deep-copies attrs on every copy and
         # on every column read, so the patent ids are read once)
-        out, patent_column = pd.DataFrame(df, copy=True), df["patent_id"]
+        patent_column = df["patent_id"]
         unknown: dict[str, None] = {}  # patents a cached record says the API does not know (said again from cache)
+        columns: dict[str, Any] = {}
         for name in names:
             if name in plan.unlicensed:
                 continue
-            records = self.records_of(name, ids)  # read once: for the columns and for what is unknown
+            records = self._records(plan, name, ids)  # read once: for the columns and for what is unknown
             unknown.update((p, None) for p, record in records.items() if record is None)
-            for column, values in field_columns(name, records, patent_column).items():
-                out[column] = values
+            columns.update(field_columns(name, records, patent_column))
+        out = with_columns(df, columns)
         info = ResultInfo.of(df)
         info.enrichment = {
             "fields": [n for n in names if n not in plan.unlicensed],
@@ -301,6 +315,8 @@ class _Batch:
     unknown: list[str] = field(default_factory=list)
     unanswered: list[str] = field(default_factory=list)
     malformed: dict[str, str] = field(default_factory=dict)
+    #: the records stored (patent id -> record)
+    found: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _left_out(ids: list[str], named: set[str]) -> tuple[list[str], list[str]]:

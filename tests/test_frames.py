@@ -125,3 +125,34 @@ def test_the_fast_constructor_and_the_public_one_make_the_same_frame(data):
     assert fast.loc[0, "title"] == "changed"
     assert_series_equal(got["title"], before)
     assert_series_equal(public["title"], before)
+
+
+@pytest.mark.parametrize("shape", ["results", "user frame", "repeated labels", "empty"])
+def test_with_columns_is_setting_each_column_on_a_copy(shape):
+    # enrichment sets its columns through with_columns (one frame from arrays); it must be what setting them one
+    # at a time on a copy gives: same values, dtypes, order and index, and no array shared with the input
+    import numpy as np
+
+    from patsnap_analytics.frames import enriched_column, with_columns
+
+    data = {"patent_messages": [{"patent_id": f"p{i}", "title": f"T{i}", "apdt": 20200101 + i} for i in range(4)]}
+    df = results_frame(data, query="q", sorted_by_similarity=True)
+    if shape == "user frame":
+        df = df.assign(count=np.arange(4), share=np.linspace(0, 1, 4)).set_axis([10, 3, 7, 1])
+    elif shape == "repeated labels":
+        df = pd.concat([df, df[["title"]]], axis=1)
+    elif shape == "empty":
+        df = df.iloc[:0]
+    n = len(df)
+    new = {"title_en": enriched_column("title_en", ["x"] * n),
+           "application_date": enriched_column("application_date", ["2021-02-03"] * n),
+           "applicants": enriched_column("applicants", [["A", "B"]] * n)}
+    expected = pd.DataFrame(df, copy=True)
+    for name, values in new.items():
+        expected[name] = values
+    got = with_columns(df, new)
+    assert_frame_equal(got, expected)
+    if n:
+        before = df["patent_id"].copy()
+        got.iloc[0, list(got.columns).index("patent_id")] = "changed"
+        assert_series_equal(df["patent_id"], before)
