@@ -255,14 +255,15 @@ def _day(value: Any) -> date | None:
         return None
 
 
-def _day_column(values: list[Any]) -> pd.api.extensions.ExtensionArray:
+def _day_column(values: list[Any]) -> np.ndarray:
     """Wire days (``yyyyMMdd`` integers; anything else is missing, as :func:`_day` reads it) as a
-    ``datetime64[ns]`` array, each distinct value converted once (:func:`_day_ns`)."""
+    ``datetime64[ns]`` NumPy array (the frame wraps it: pandas' array constructor would cost as much as the
+    column), each distinct value converted once (:func:`_day_ns`)."""
     try:
         ns = np.array([_day_ns(v) for v in values], dtype=np.int64)
     except TypeError:  # a value that is no dict key (a list): read as a day, missing
         ns = np.array([_day_ns(None)] * len(values), dtype=np.int64)
-    return pd.array(ns.view("datetime64[ns]"), copy=False)
+    return ns.view("datetime64[ns]")
 
 
 @functools.lru_cache(maxsize=1 << 14, typed=True)  # typed: 20200131 and 20200131.0 are read apart
@@ -276,6 +277,9 @@ def _names(value: Any) -> list[str] | None:
     """``|``-joined names as a list (``None`` for no text, or text of blanks only)."""
     if not isinstance(value, str):
         return None
+    if "|" not in value:  # one name (most rows)
+        name = value.strip()
+        return [name] if name else None
     names = [n for n in map(str.strip, value.split("|")) if n]
     return names if names or value.strip() else None
 
@@ -313,7 +317,7 @@ def _loc_matches(values: list[Any]) -> list[bool | None]:
 
 #: How each column's values are read from an answer's rows, in :data:`FRAME_DTYPES` order: a new column is one
 #: line here (and its dtype there). A reader gives a list of values (typed by :func:`typed_array`) or, where it
-#: builds it faster itself, the typed array.
+#: builds it faster itself, the typed array (or the NumPy array the frame types).
 _COLUMNS: dict[str, Callable[[_Rows], list[Any]]] = {
     "query": lambda r: r.same(r.query),
     "rank": lambda r: r.ranks,

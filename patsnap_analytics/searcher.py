@@ -490,8 +490,9 @@ class Searcher:
             if isinstance(view, ImageRef):
                 self._remember(view)
         # a step that sends nothing (every page stored, or nothing possible) needs no lock: that is every cache
-        # hit, which then costs neither a lock file nor a team's Redis round trip
-        step = None if refresh else self.decide(target, design_query)
+        # hit, which then costs neither a lock file nor a team's Redis round trip (without a cache there is none:
+        # the decision is made once, under the lock)
+        step = None if refresh or not self.transport.cached else self.decide(target, design_query)
         if step is not None and step.action in _SENDS_NOTHING:
             return self._frame(self.act(step, target, design_query, gates=gates), target, design_query, name)
         keys = [_image_key(v) for v in _views(target)]
