@@ -9,6 +9,8 @@ call of the same request, a cache hit against a bare requests-cache hit of the s
    ``requests.Session().request(...)`` of the same request — the request ours sent, captured on the wire — and
    ``.json()``. The sandbox's own time is in both sides, so the overhead in ms (ours - raw) is printed too: it
    is what the goal is about. ``search-id + results`` is a search of 200 ranks against the same two raw requests.
+   Then what 500 uncached searches in a row leave in memory (each call's deadline watchdog once kept its answer
+   alive for the whole timeout: +25 MB).
 2. **Cache hit**, per search endpoint: ours is ``search_designs`` answered from the SQLite cache file, the
    typed frame included; bare is a requests-cache ``CachedSession`` on the same SQLite backend (a file of its
    own, JSON serializer, the same request) returning its stored response, and ``.json()``.
@@ -164,6 +166,23 @@ def bench_uncached(connect: Connect, url: str, url2: str, image: bytes, repeats:
     return rows
 
 
+def kept_memory(client: pa.Client, url: str, searches: int = 500) -> str:
+    """What ``searches`` uncached searches in a row leave in memory: the growth of this process's resident set
+    (Linux), and the deadlines still held (each call's watchdog used to keep its answer for ``timeout``)."""
+    from patsnap_analytics.wire import http_limits
+
+    def resident_mb() -> float:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    for _ in range(20):
+        client.search_designs(url, limit=100)
+    before = resident_mb()
+    for _ in range(searches):
+        client.search_designs(url, limit=100)
+    return (f"kept after {searches} uncached searches in a row: resident set {resident_mb() - before:+.1f} MB, "
+            f"{len(http_limits._ALARMS._due)} deadline(s) held")
+
+
 def searching(client: pa.Client, target: object, filters: dict) -> Callable[[], object]:
     return lambda: client.search_designs(target, **filters)
 
@@ -254,6 +273,7 @@ def http_figures(connect: Connect, args: argparse.Namespace, folder: Path) -> No
             print(f"{name:28}{calls:6d}{ours_wall * 1e3:9.2f}{raw_wall * 1e3:9.2f}{ours_wall / raw_wall:7.2f}"
                   f"{(ours_wall - raw_wall) * 1e3:10.2f}{ours_cpu * 1e3:10.2f}{raw_cpu * 1e3:9.2f}"
                   f"{(ours_cpu - raw_cpu) * 1e3:14.2f}")
+        print(kept_memory(connect(False), url))
         print()
     if args.only in (None, "hit"):
         rows = bench_hits(connect, url, url2, folder, args.repeats)
