@@ -421,8 +421,8 @@ def with_columns(df: pd.DataFrame, columns: Mapping[str, Any]) -> pd.DataFrame:
     names = [*plain.columns, *(c for c in columns if c not in plain.columns)]
     # every array copied (cheap for Arrow's immutable ones): the new frame shares no array with ``df``
     arrays = [columns[c] if c in columns else plain[c].array.copy() for c in names]
-    return frame_of_arrays(arrays, pd.Index(names, dtype=plain.columns.dtype if len(plain.columns) else None),
-                           len(plain), index=plain.index.copy())
+    labels = pd.Index(names, dtype=object if plain.columns.dtype == object else None)  # as df[name] = ... makes them
+    return frame_of_arrays(arrays, labels, len(plain), index=plain.index.copy())
 
 
 def query_key(*, sha256: str | None = None, url: str | None = None, patent_number: str | None = None,

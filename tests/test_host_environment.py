@@ -101,3 +101,12 @@ def test_without_a_netrc_entry_no_login_is_sent(clean_environment):
         pa.Client(KEY, base_url=api.url, cache=False).search_designs("https://img.example/q.png", limit=2)
         assert "Authorization" not in api.received[0]["headers"]
         assert api.received[0]["query"]["apikey"] == [KEY]
+
+
+def test_an_address_no_adapter_serves_is_a_network_failure_not_a_crash(clean_environment):
+    # a result image link is whatever the answer says: one requests has no adapter for is unavailable (None)
+    client = pa.Client(KEY, base_url="http://127.0.0.1:9", cache=False)
+    assert client.transport.fetch_image("ftp://img.example/1.png") is None
+    with pytest.raises(pa.errors.TransportError):
+        http_limits.exchange(client.session, requests.Request("GET", "ftp://img.example/1.png").prepare(),
+                             where="a result image", timeout=5)

@@ -153,7 +153,10 @@ def _environment_of(session: requests.Session, url: str) -> HostEnvironment | No
     ``None`` when requests is to read it itself (a session brought by the caller, or one not trusting it)."""
     if not session.trust_env:
         return None
-    adapter = session.get_adapter(url)
+    try:
+        adapter = session.get_adapter(url)
+    except requests.exceptions.InvalidSchema:  # no adapter for it: the send says so, as a network failure
+        return None
     return adapter.environment(url) if isinstance(adapter, DeadlineAdapter) else None
 
 
