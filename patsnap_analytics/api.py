@@ -210,6 +210,9 @@ _TEXT = {"type": ["string", "null"]}
 #: total past it is a malformed answer, never a crash while typing the frame. 2**53: the largest integer every
 #: JSON reader (and the OpenAPI document's float-typed bounds) keeps exact.
 _COUNT = {"type": ["integer", "null"], "minimum": 0, "maximum": 2**53}
+#: The same bounds on any other integer ``data`` may hold (a label, a drawing's number, a job id): every integer an
+#: answer's data holds is one each JSON reader reads alike.
+_INT_BOUNDS = {"minimum": -(2**53), "maximum": 2**53}
 _NUMBER = {"type": ["number", "null"]}
 #: One row of search-id (the seeds' PatentMessage): an id is required to tell the rows apart.
 _PATENT_MESSAGE = {"type": "object", "required": ["patent_id"],
@@ -248,7 +251,7 @@ _TEXTS = {"type": ["array", "null"], "maxItems": 100, "items": {
     "type": "object", "properties": {"text": _TEXT, "lang": _TEXT}}}
 _REFERENCE = {"type": ["object", "null"], "properties": {
     "doc_number": _TEXT, "country": _TEXT, "kind": _TEXT, "date": _DATE}}
-_LABELS = {"type": ["array", "null"], "maxItems": 100, "items": {"type": ["string", "integer"]}}
+_LABELS = {"type": ["array", "null"], "maxItems": 100, "items": {"type": ["string", "integer"], **_INT_BOUNDS}}
 #: P011's ``bibliographic_data`` (the spec's ``BibliographicDataSimple``, unpublished): parties, titles,
 #: Locarno classes and the application / publication references with their dates.
 BIBLIOGRAPHY_SCHEMA: Mapping[str, Any] = MappingProxyType({"type": "object", "properties": {
@@ -289,13 +292,14 @@ _PN_DATA = {"type": "object", "properties": {
     "total_search_result_count": _COUNT}}
 #: P021's ``abstract_drawing`` (the spec's ``AbstractDrawing``, unpublished): the front-page drawing's signed
 #: URL (``path``) and its number; ``null`` or no ``path`` when the patent has none.
-_DRAWING = {"type": ["object", "null"], "properties": {"path": _TEXT, "number": {"type": ["string", "integer", "null"]}}}
+_DRAWING = {"type": ["object", "null"], "properties": {"path": _TEXT,
+                                                       "number": {"type": ["string", "integer", "null"], **_INT_BOUNDS}}}
 #: P021's ``data``: an array of at most 100 objects, one per patent found, each with its drawing (or none).
 _DRAWINGS = {"type": "array", "maxItems": 100, "items": {"type": "object", "required": ["patent_id"], "properties": {
     "patent_id": {"type": "string", "minLength": 1}, "pn": _TEXT, "abstract_drawing": _DRAWING}}}
 #: P062's job: ``data.job_id`` (the spec types it a string; its example is a number).
 _JOB_DATA = {"type": "object", "required": ["job_id"], "properties": {
-    "job_id": {"type": ["string", "integer"], "minLength": 1}}}
+    "job_id": {"type": ["string", "integer"], "minLength": 1, **_INT_BOUNDS}}}
 #: One image's results in a finished P062 job (the spec's ``MoreImageSearchResult``, unpublished): the rows of
 #: an image-single search of that image, in the order the job's ``urls`` were given.
 _JOB_IMAGE = {"type": "object", "properties": {

@@ -33,7 +33,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -137,10 +137,10 @@ def _dtype(name: str) -> Any:
 #: The nullable numeric dtypes built straight from a NumPy array and a mask (their array types' public
 #: constructors), when every value is of the Python types listed (anything else goes through pandas' own
 #: conversion, which decides what it accepts).
-_MASKED: dict[str, tuple[Any, type, frozenset[type]]] = {
-    "Int64": (np.int64, pd.arrays.IntegerArray, frozenset({int})),
-    "Float64": (np.float64, pd.arrays.FloatingArray, frozenset({float, int})),
-    "boolean": (np.bool_, pd.arrays.BooleanArray, frozenset({bool})),
+_MASKED: dict[str, tuple[Any, type, frozenset[type], Any]] = {  # NumPy type, array type, Python types, a filler
+    "Int64": (np.int64, pd.arrays.IntegerArray, frozenset({int}), 0),
+    "Float64": (np.float64, pd.arrays.FloatingArray, frozenset({float, int}), 0.0),
+    "boolean": (np.bool_, pd.arrays.BooleanArray, frozenset({bool}), False),
 }
 
 
@@ -175,9 +175,16 @@ def typed_array(values: list[Any], dtype: str) -> pd.api.extensions.ExtensionArr
         import pyarrow as pa  # loaded by pandas already when it keeps strings in Arrow
 
         try:  # text and None only (what a checked answer holds): Arrow builds the array in one C loop
-            return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()), dtype=_dtype("string"))
+            text = pa.array(values, type=pa.large_string())
         except (pa.ArrowInvalid, pa.ArrowTypeError):
-            pass  # a value that is not text: converted to text as pandas converts it
+            text = None  # a value that is not text: converted to text as pandas converts it
+        if text is not None:
+            try:
+                return pd.arrays.ArrowStringArray(text, dtype=_dtype("string"))
+            except TypeError:  # pandas 2.2 takes no dtype: its array is the string dtype when the option says so
+                array = pd.arrays.ArrowStringArray(text)
+                if array.dtype == _dtype("string"):
+                    return array
     typed = _dtype(dtype)
     return typed.construct_array_type()._from_sequence(values, dtype=typed)
 
@@ -192,8 +199,8 @@ def _arrow_strings() -> bool:
 def _masked(values: list[Any], dtype: str, missing: int) -> pd.api.extensions.ExtensionArray | None:
     """A nullable numeric array from a NumPy array of the values and a mask of the missing ones (NaN is
     missing too, as pandas reads it), or ``None`` when a value is not of the dtype's plain Python types."""
-    np_type, array_type, kinds = _MASKED[dtype]
-    filled = [0 if v is None else v for v in values] if missing else values
+    np_type, array_type, kinds, filler = _MASKED[dtype]
+    filled = [filler if v is None else v for v in values] if missing else values
     if not kinds.issuperset(map(type, filled)):
         return None
     try:
@@ -214,7 +221,7 @@ def _missing(dtype: str, n: int) -> pd.api.extensions.ExtensionArray:
     if dtype == "datetime64[ns]":
         return pd.array(np.full(n, np.datetime64("NaT", "ns")), copy=False)
     if dtype in _MASKED:
-        np_type, array_type, _ = _MASKED[dtype]
+        np_type, array_type, _, _ = _MASKED[dtype]
         return array_type(np.zeros(n, dtype=np_type), np.ones(n, dtype=np.bool_))
     typed = _dtype(dtype)
     return typed.construct_array_type()._from_sequence([None] * n, dtype=typed)
@@ -261,16 +268,19 @@ def _day_column(values: list[Any]) -> np.ndarray:
     column), each distinct value converted once (:func:`_day_ns`)."""
     try:
         ns = np.array([_day_ns(v) for v in values], dtype=np.int64)
-    except TypeError:  # a value that is no dict key (a list): read as a day, missing
-        ns = np.array([_day_ns(None)] * len(values), dtype=np.int64)
+    except TypeError:  # a value that is no dict key (a list) is no day: missing, the others read as ever
+        ns = np.array([_day_ns(v) if isinstance(v, Hashable) else _NAT_NS for v in values], dtype=np.int64)
     return ns.view("datetime64[ns]")
+
+
+_NAT_NS = np.iinfo(np.int64).min
 
 
 @functools.lru_cache(maxsize=1 << 14, typed=True)  # typed: 20200131 and 20200131.0 are read apart
 def _day_ns(value: Any) -> int:
     """A wire day as nanoseconds since 1970 (``NaT``'s value when it is no day)."""
     day = _day(value)
-    return np.iinfo(np.int64).min if day is None else (day.toordinal() - _EPOCH_ORDINAL) * _NS_PER_DAY
+    return _NAT_NS if day is None else (day.toordinal() - _EPOCH_ORDINAL) * _NS_PER_DAY
 
 
 def _names(value: Any) -> list[str] | None:
@@ -368,12 +378,12 @@ def results_frame(data: dict, *, query: str, sorted_by_similarity: bool, first_r
     # each column typed once, straight from its values (no frame of objects converted column by column)
     columns = [(read(rows), FRAME_DTYPES[name]) for name, read in _COLUMNS.items()]
     return frame_of_arrays([typed_array(v, dtype) if type(v) is list else v for v, dtype in columns],
-                           _frame_columns(), len(messages))
+                           _frame_columns().copy(), len(messages))  # a copy: a frame's columns get renamed
 
 
 @functools.cache
 def _frame_columns() -> pd.Index:
-    """The result frame's column labels, made once (an Index is immutable: every frame may share it)."""
+    """The result frame's column labels, made once (each frame gets a shallow copy: its ``name`` is settable)."""
     return pd.Index(list(FRAME_DTYPES))
 
 

@@ -25,7 +25,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import functools
 import numbers
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -491,11 +490,22 @@ FILTER_NAMES = tuple(FILTERS)
 _DATE_RANGES = (("apply_start_time", "apply_end_time"), ("public_start_time", "public_end_time"))
 
 
-@functools.lru_cache(maxsize=256)
-def _checked_query(cls: type[DesignQuery], filters: tuple[tuple[str, type, Any], ...]) -> DesignQuery:
-    """``cls(**filters)`` for filters given as ``(name, type, value)`` (the type apart, so that ``True`` and ``1``,
-    equal as keys, are checked each as itself); a refusal is raised each time, never kept."""
-    return cls(**{name: value for name, _, value in filters})
+#: Queries already checked, by their filters as :func:`_typed` keys (at most 256, then forgotten at once).
+_CHECKED: dict[Any, DesignQuery] = {}
+
+
+def _typed(value: Any) -> Any:
+    """A filter value as a key that tells apart what Python takes for equal (``True`` and ``1``, ``2.0`` and
+    ``2``, a list and a tuple), inside lists and tuples too; ``TypeError`` for a value no key can hold.
+
+    Example:
+        >>> _typed((1,)) == _typed((True,)), _typed(["US"]) == _typed(("US",))
+        (False, False)
+    """
+    if isinstance(value, (list, tuple)):
+        return type(value), tuple(_typed(v) for v in value)
+    hash(value)
+    return type(value), value
 
 
 def _unknown(name: str) -> ValidationError:
@@ -640,9 +650,16 @@ class DesignQuery:
             if name not in FILTERS and name != "endpoint":
                 raise _unknown(name)
         try:  # the same filters again (every search of a loop): checked once; a query is immutable
-            return _checked_query(cls, tuple((name, type(value), value) for name, value in sorted(filters.items())))
-        except TypeError:  # a value that is no dict key (a list of countries): checked on its own
+            key = (cls, tuple((name, _typed(value)) for name, value in sorted(filters.items())))
+        except TypeError:  # a value that is no dict key (a set, a dict): checked on its own
             return cls(**filters)
+        found = _CHECKED.get(key)
+        if found is None:
+            found = cls(**filters)  # a refusal raises here, each time: refusals are never kept
+            if len(_CHECKED) >= 256:
+                _CHECKED.clear()
+            _CHECKED[key] = found
+        return found
 
     @classmethod
     def from_api_params(cls, params: Mapping[str, str], endpoint: str = SEARCH_ID.name) -> DesignQuery:

@@ -207,9 +207,12 @@ def blank(text: str, secrets: Iterable[str]) -> str:
         >>> blank("cannot parse redis://analyst:p%40ss@host", ["p@ss", "analyst"])
         'cannot parse redis://***:***@host'
     """
-    for secret in secrets:
-        for form in _forms(secret):
-            text = text.replace(form, MASK)
+    return _blanked(text, [form for secret in secrets for form in _forms(secret)])
+
+
+def _blanked(text: str, forms: Iterable[str]) -> str:
+    for form in forms:
+        text = text.replace(form, MASK)
     return text
 
 
@@ -231,9 +234,7 @@ def blank_echoes(response: Any, secrets: Iterable[str]) -> None:
         content = content.replace(form.encode(), MASK.encode())
     response._content = content
     for name, value in list(response.headers.items()):
-        blanked = value
-        for form in forms:
-            blanked = blanked.replace(form, MASK)
+        blanked = _blanked(value, forms)
         if blanked != value:
             response.headers[name] = blanked
 

@@ -304,3 +304,15 @@ def test_importing_the_package_still_loads_no_heavy_module():
             "print(sorted(m for m in ('matplotlib', 'ipywidgets', 'uvicorn', 'skimage') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_record_orjson_will_not_write_is_kept_as_escaped_json():
+    # a title cut inside a character (a lone surrogate) reads from the wire through the standard library, and
+    # orjson refuses to write it: the record is kept all the same, and reads back as it came
+    from patsnap_analytics.api import SIMPLE_BIBLIOGRAPHY
+    from patsnap_analytics.records import PatentRecords
+
+    records = PatentRecords(None)
+    item = {"title_en": "Vase \ud83d", "application_date": "2020-01-31"}
+    records.put("https://h", SIMPLE_BIBLIOGRAPHY, {"p1": item})
+    assert records.get("https://h", SIMPLE_BIBLIOGRAPHY, ["p1"]) == {"p1": item}

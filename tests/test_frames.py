@@ -156,3 +156,13 @@ def test_with_columns_is_setting_each_column_on_a_copy(shape):
         before = df["patent_id"].copy()
         got.iloc[0, list(got.columns).index("patent_id")] = "changed"
         assert_series_equal(df["patent_id"], before)
+
+
+def test_frames_share_no_column_labels_and_a_bad_day_blanks_only_its_row():
+    data = {"patent_messages": [{"patent_id": "a", "apdt": 20200131}, {"patent_id": "b", "apdt": [2020]},
+                                {"patent_id": "c", "apdt": 20210228}]}
+    first = results_frame(data, query="q", sorted_by_similarity=True)
+    first.columns.name = "field"
+    second = results_frame(data, query="q", sorted_by_similarity=True)
+    assert second.columns.name is None
+    assert [str(d)[:10] for d in second["application_date"]] == ["2020-01-31", "NaT", "2021-02-28"]

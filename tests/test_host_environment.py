@@ -110,3 +110,35 @@ def test_an_address_no_adapter_serves_is_a_network_failure_not_a_crash(clean_env
     with pytest.raises(pa.errors.TransportError):
         http_limits.exchange(client.session, requests.Request("GET", "ftp://img.example/1.png").prepare(),
                              where="a result image", timeout=5)
+
+
+def test_a_login_written_in_the_base_url_is_sent_as_requests_sends_it(clean_environment):
+    with StandIn(_search_answer) as api:
+        url = api.url.replace("http://", "http://analyst:url-pass-for-tests@")
+        pa.Client(KEY, base_url=url, cache=False).search_designs("https://img.example/q.png", limit=2)
+        expected = "Basic " + base64.b64encode(b"analyst:url-pass-for-tests").decode()
+        assert api.received[0]["headers"].get("Authorization") == expected
+
+
+def test_after_a_network_failure_the_environment_is_read_again(clean_environment):
+    # a user who fixes the proxy after a failure must not need a new client
+    with StandIn(_search_answer) as api:
+        clean_environment.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+        client = pa.Client(KEY, base_url=api.url, cache=False, retry=pa.RetryPolicy(max_attempts=1))
+        with pytest.raises(pa.errors.TransportError):
+            client.search_designs("https://img.example/q.png", limit=2)
+        clean_environment.delenv("HTTP_PROXY")
+        client.search_designs("https://img.example/q.png", limit=2)
+        assert api.calls(SEARCH) == 1
+
+
+def test_the_environment_kept_shows_no_login_and_survives_a_copied_session(clean_environment):
+    import copy
+
+    environment = http_limits.HostEnvironment({"http": "http://me:proxy-pass@proxy:3128"}, None, ("me", "netrc-pw"))
+    assert "pass" not in repr(environment) and "netrc-pw" not in repr(environment)
+    session = requests.Session()
+    http_limits.mount(session)
+    url = "http://127.0.0.1:8000/x"
+    expected = http_limits._send_settings(session, url)
+    assert http_limits._send_settings(copy.deepcopy(session), url) == expected

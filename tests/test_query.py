@@ -125,3 +125,12 @@ def test_numpy_integers_from_a_dataframe_are_accepted():
     assert type(q.limit) is int and q.to_api_params()["limit"] == "20"
     with pytest.raises(ValidationError):
         DesignQuery(legal_status=[np.bool_(True)])
+
+
+@pytest.mark.parametrize("first, second", [((1,), (True,)), ((2,), (2.0,)), ([1], (True,))])
+def test_a_query_checked_once_is_never_handed_to_filters_that_only_compare_equal(first, second):
+    # DesignQuery.from_filters keeps the queries it checked; (1,) == (True,) in Python, but True is no status code
+    DesignQuery.from_filters(legal_status=first)
+    with pytest.raises(ValidationError, match="legal_status"):
+        DesignQuery.from_filters(legal_status=second)
+    assert DesignQuery.from_filters(country=["US"]) == DesignQuery.from_filters(country=("US",))

@@ -84,11 +84,8 @@ def _bad_day(day_map: _DayMap, value: Any) -> tuple[str, str] | None:
     if day_map is None:
         return None
     if day_map is True:
-        try:
-            wire_day(value)
-        except ValueError as exc:
-            return "", str(exc)
-        return None
+        why = _not_a_day(value)
+        return None if why is None else ("", why)
     props, items = day_map
     if isinstance(value, dict):
         for name, sub in props.items():
@@ -111,12 +108,17 @@ def _bad_day_in_rows(names: tuple[str, ...], rows: list[Any]) -> tuple[str, str]
             continue
         for name in names:
             value = row.get(name)
-            if value is None:
-                continue
-            try:
-                wire_day(value)
-            except ValueError as exc:
-                return f"[{i}].{name}", str(exc)
+            if value is not None and (why := _not_a_day(value)) is not None:
+                return f"[{i}].{name}", why
+    return None
+
+
+def _not_a_day(value: Any) -> str | None:
+    """Why ``value`` is no day a calendar and a result frame hold, or ``None`` when it is one (or none)."""
+    try:
+        wire_day(value)
+    except ValueError as exc:
+        return str(exc)
     return None
 
 

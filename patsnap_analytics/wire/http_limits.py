@@ -39,7 +39,7 @@ import threading
 import time
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,7 +47,7 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 from requests.sessions import merge_setting
-from requests.utils import get_environ_proxies, get_netrc_auth
+from requests.utils import get_auth_from_url, get_environ_proxies, get_netrc_auth
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from ..errors import AnswerTooLarge, DeadlineExceeded, RedirectRefused, TransportError, network_failure
@@ -92,16 +92,16 @@ class _HTTPSPool(HTTPSConnectionPool):
 class HostEnvironment:
     """What the environment says about one ``scheme://host``, as requests reads it when ``trust_env`` is on:
     proxies (``HTTPS_PROXY``, ``NO_PROXY``, ...), a CA bundle (``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``) and a
-    ``~/.netrc`` login.
+    ``~/.netrc`` login. Its repr shows neither the proxies (they may carry a login) nor the login.
 
     Example:
-        >>> HostEnvironment.read("https://connect.patsnap.com/x").proxies.get("no_proxy") is None
-        True
+        >>> HostEnvironment({"https": "http://me:pw@proxy:3128"}, None, ("me", "netrc-pw"))
+        HostEnvironment(ca_bundle=None)
     """
 
-    proxies: dict[str, str]
+    proxies: dict[str, str] = field(repr=False)
     ca_bundle: str | None
-    login: tuple[str, str] | None
+    login: tuple[str, str] | None = field(repr=False)
 
     @classmethod
     def read(cls, url: str) -> HostEnvironment:
@@ -130,22 +130,34 @@ class DeadlineAdapter(HTTPAdapter):
         '_HTTPSPool'
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._environments: dict[str, HostEnvironment] = {}
-
     def environment(self, url: str) -> HostEnvironment:
-        """The environment of the URL's ``scheme://host``, read once."""
-        parts = urlsplit(url)
-        host = f"{parts.scheme}://{parts.netloc}"
-        found = self._environments.get(host)
+        """The environment of the URL's ``scheme://host:port``, read once."""
+        environments = self._environments()
+        host = _host_key(url)
+        found = environments.get(host)
         if found is None:
-            found = self._environments[host] = HostEnvironment.read(url)
+            found = environments[host] = HostEnvironment.read(url)
         return found
+
+    def forget_environment(self, url: str) -> None:
+        """Read the host's environment again on its next call (after a network failure: the proxy or the CA
+        bundle may be what the user is changing)."""
+        self._environments().pop(_host_key(url), None)
+
+    def _environments(self) -> dict[str, HostEnvironment]:
+        # in the instance's dict, made on first use: a copied or unpickled adapter (requests keeps only its
+        # own attributes) starts with none
+        return self.__dict__.setdefault("_host_environments", {})
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+def _host_key(url: str) -> str:
+    """``scheme://host:port`` of a URL, without any login in it."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}:{parts.port}"
 
 
 def _environment_of(session: requests.Session, url: str) -> HostEnvironment | None:
@@ -171,8 +183,23 @@ def prepare(session: requests.Session, request: requests.Request) -> requests.Pr
     """
     environment = _environment_of(session, request.url)
     if environment is not None and not request.auth and not session.auth:
-        request.auth = environment.login or _NO_LOGIN
+        # what requests does without a netrc entry: a login written in the URL, else none
+        request.auth = environment.login or _url_login(request.url) or _NO_LOGIN
     return session.prepare_request(request)
+
+
+def _url_login(url: str) -> tuple[str, str] | None:
+    login = get_auth_from_url(url)
+    return login if any(login) else None
+
+
+def _forget_environment(session: requests.Session, url: str) -> None:
+    try:
+        adapter = session.get_adapter(url)
+    except requests.exceptions.InvalidSchema:
+        return
+    if isinstance(adapter, DeadlineAdapter):
+        adapter.forget_environment(url)
 
 
 def _send_settings(session: requests.Session, url: str) -> dict[str, Any]:
@@ -309,6 +336,8 @@ def exchange(session: requests.Session, prepared: requests.PreparedRequest, *, w
             # the cause named (DNS, refused, TLS, timeout, ...), never the exception's text: it holds the URL
             failure = network_failure(exc, doing=doing or f"calling {where}", host=host)
     # raised outside the except block: requests' exceptions hold the full URL (the api key) and the headers
+    if failure is not None:
+        _forget_environment(session, prepared.url or "")
     if failure is not None and watchdog.fired:
         raise DeadlineExceeded(f"{host} did not answer in time {doing or f'calling {where}'}: no complete answer "
                                f"within timeout={timeout:g} s (the network or the API is slow)", cause="timeout")
