@@ -250,3 +250,25 @@ def test_a_full_disk_costs_one_upload_and_one_search_for_repeats_and_cache_info_
         said = [str(w.message) for w in seen if issubclass(w.category, errors.CacheStorageWarning)]
         assert said and all(str(folder) in s for s in said)
         client.close()
+
+
+def test_a_cache_file_kept_busy_is_said_to_be_busy_not_full(tmp_path, monkeypatch):
+    # another program holding the cache file's write lock past LOCK_WAIT: the search goes on, and the warning says
+    # the file was busy (it used to say "free some disk space (62,073 MB free there)")
+    from patsnap_analytics.store import backends
+
+    monkeypatch.setattr(backends, "LOCK_WAIT", 0.3)  # the bound itself, shortened: the test waits 0.3 s, not 10
+    path = tmp_path / "c.sqlite"
+    with StandIn(lambda h: h.json({"status": True, "error_code": 0, "data": rows(3)})) as api:
+        client = pa.Client(KEY, base_url=api.url, cache=path, retry=FAST)
+        client.search_designs("https://img.example/a.png", limit=3)  # the file and its tables exist
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.warns(errors.CacheStorageWarning, match="busy") as seen:
+                found = client.search_designs("https://img.example/b.png", limit=3)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+    assert len(found) == 3
+    assert not any("disk space" in str(w.message) for w in seen)

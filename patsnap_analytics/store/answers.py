@@ -30,7 +30,7 @@ import requests
 
 from ..api import CORRELATION_HEADER, SANDBOX_HEADER
 from ..redact import holds_secret
-from .file import CLEAR_REMEDY, space_remedy
+from .file import CLEAR_REMEDY, space_remedy, write_remedy
 from .health import CacheHealth
 
 __all__ = ["IMAGE_TTL", "SEARCH_TTL", "SPARE_BYTES", "ZERO_HITS_TTL", "AnswerStore"]
@@ -134,7 +134,7 @@ class AnswerStore:
             self.cache.save_response(clean, key, expires)
             kept = self.cache.responses.get(key) is not None
         except (sqlite3.Error, OSError) as exc:
-            self.health.report(f"an answer could not be written ({exc})", space_remedy(self.health.path))
+            self.health.report(f"an answer could not be written ({exc})", write_remedy(exc, self.health.path))
             kept = False
         else:
             if not kept:

@@ -38,8 +38,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-__all__ = ["APPLICATION_ID", "CLEAR_REMEDY", "KNOWN_TABLES", "LOCK_WAIT", "GuardedTable", "foreign", "mark",
-           "read_only_connection", "space_remedy"]
+__all__ = ["APPLICATION_ID", "BUSY_REMEDY", "CLEAR_REMEDY", "KNOWN_TABLES", "LOCK_WAIT", "GuardedTable",
+           "foreign", "mark", "read_only_connection", "space_remedy", "write_remedy"]
 
 #: The SQLite application id written into every cache file's header ("PSNA"): how a file is known to be ours.
 APPLICATION_ID = 0x50534E41
@@ -50,6 +50,23 @@ LOCK_WAIT = 10.0
 #: What to do about a cache file that cannot be used.
 CLEAR_REMEDY = "run `patsnap-analytics cache clear` (or client.clear_cache()) to start a new cache file"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+#: What to do when the cache file stayed busy past :data:`LOCK_WAIT` (another process or thread writing to it).
+BUSY_REMEDY = ("another program kept the cache file busy for over 10 s: let a long write (a `cache clear`, another "
+               "notebook's batch) finish, or give this work a cache file of its own (cache=\"...\")")
+
+
+def write_remedy(exc: BaseException, path: Path | None) -> str:
+    """What to do when the cache file refused a write with ``exc``: wait or move for a busy file, free space
+    otherwise (a full disk is the usual cause).
+
+    Example:
+        >>> write_remedy(sqlite3.OperationalError("database is locked"), None)[:40]
+        'another program kept the cache file busy'
+    """
+    text = str(exc).lower()
+    return BUSY_REMEDY if "locked" in text or "busy" in text else space_remedy(path)
 
 
 def space_remedy(path: Path | None) -> str:
