@@ -317,6 +317,10 @@ class _Rows:
         return [value] * len(self.messages)
 
 
+def _name_lists(values: list[Any]) -> list[list[str] | None]:
+    return [_names(v) for v in values]
+
+
 def _locs(values: list[Any]) -> list[list[str] | None]:
     return [list(v) if isinstance(v, list) else None for v in values]
 
@@ -344,7 +348,7 @@ _COLUMNS: dict[str, Callable[[_Rows], list[Any]]] = {
     "publication_date": lambda r: _day_column(r.field("pbdt")),
     "current_assignee": lambda r: r.field("current_assignee"),
     "original_assignee": lambda r: r.field("original_assignee"),
-    "inventors": lambda r: r.field("inventor", lambda values: [_names(v) for v in values]),
+    "inventors": lambda r: r.field("inventor", _name_lists),
     "loc": lambda r: r.field("loc", _locs),
     "loc_match": lambda r: r.field("loc_match", _loc_matches),
     "img_id": lambda r: r.field("img_id"),

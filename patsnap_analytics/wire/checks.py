@@ -32,9 +32,13 @@ from ..errors import ProtocolError
 
 __all__ = ["check_data", "check_item"]
 
-#: Where a schema marks ``yyyyMMdd`` days: ``True`` (this value is one), ``None`` (none below), or
-#: ``(properties, items)`` leading to them.
+#: Where a schema marks ``yyyyMMdd`` days: ``True`` (this value is one), ``None`` (none below), :class:`_DayFields`
+#: (an object whose fields so named are days), or ``(properties, items)`` leading to them.
 _DayMap = Any
+
+
+class _DayFields(tuple):
+    """The names of an object's fields that are all days, in the schema's order (decided once per schema)."""
 
 
 @functools.cache
@@ -75,6 +79,8 @@ def _day_map(schema: Mapping[str, Any]) -> _DayMap:
     props = {name: found for name, sub in (schema.get("properties") or {}).items()
              if (found := _day_map(sub)) is not None}
     items = _day_map(schema["items"]) if isinstance(schema.get("items"), Mapping) else None
+    if props and items is None and all(found is True for found in props.values()):
+        return _DayFields(props)  # an object whose fields are days (a search row): read in one loop per list
     return (props, items) if props or items is not None else None
 
 
@@ -86,14 +92,17 @@ def _bad_day(day_map: _DayMap, value: Any) -> tuple[str, str] | None:
     if day_map is True:
         why = _not_a_day(value)
         return None if why is None else ("", why)
+    if isinstance(day_map, _DayFields):
+        bad = _bad_day_in_rows(day_map, [value])
+        return None if bad is None else (bad[0].removeprefix("[0]"), bad[1])
     props, items = day_map
     if isinstance(value, dict):
         for name, sub in props.items():
             if name in value and (bad := _bad_day(sub, value[name])) is not None:
                 return f".{name}{bad[0]}", bad[1]
     if items is not None and isinstance(value, list):
-        if items is not True and items[1] is None and all(sub is True for sub in items[0].values()):
-            return _bad_day_in_rows(tuple(items[0]), value)
+        if isinstance(items, _DayFields):
+            return _bad_day_in_rows(items, value)
         for i, element in enumerate(value):
             if (bad := _bad_day(items, element)) is not None:
                 return f"[{i}]{bad[0]}", bad[1]

@@ -165,11 +165,18 @@ def _environment_of(session: requests.Session, url: str) -> HostEnvironment | No
     ``None`` when requests is to read it itself (a session brought by the caller, or one not trusting it)."""
     if not session.trust_env:
         return None
+    adapter = _deadline_adapter(session, url)
+    return adapter.environment(url) if adapter is not None else None
+
+
+def _deadline_adapter(session: requests.Session, url: str) -> DeadlineAdapter | None:
+    """The session's :class:`DeadlineAdapter` for ``url``, or ``None`` (another adapter, or none: then the send
+    says so, as a network failure)."""
     try:
         adapter = session.get_adapter(url)
-    except requests.exceptions.InvalidSchema:  # no adapter for it: the send says so, as a network failure
+    except requests.exceptions.InvalidSchema:
         return None
-    return adapter.environment(url) if isinstance(adapter, DeadlineAdapter) else None
+    return adapter if isinstance(adapter, DeadlineAdapter) else None
 
 
 def prepare(session: requests.Session, request: requests.Request) -> requests.PreparedRequest:
@@ -194,11 +201,8 @@ def _url_login(url: str) -> tuple[str, str] | None:
 
 
 def _forget_environment(session: requests.Session, url: str) -> None:
-    try:
-        adapter = session.get_adapter(url)
-    except requests.exceptions.InvalidSchema:
-        return
-    if isinstance(adapter, DeadlineAdapter):
+    adapter = _deadline_adapter(session, url)
+    if adapter is not None:
         adapter.forget_environment(url)
 
 
