@@ -42,6 +42,17 @@ import numpy as np
 import pandas as pd
 
 from .api import ENDPOINTS, endpoint_for_path, wire_day
+from .arrays import (
+    EPOCH_ORDINAL,
+    NAT_NS,
+    NS_PER_DAY,
+    frame_of_arrays,
+    frame_of_typed,
+    same_array,
+    text_arrays,
+    typed_array,
+    with_columns,
+)
 from .codes import office_of
 from .query import DesignQuery
 from .renames import warn_renamed
@@ -125,108 +136,6 @@ def _iso_day(text: str) -> date:
     return date.fromisoformat(text)
 
 
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_NS_PER_DAY = 86_400 * 10**9
-
-
-@functools.cache
-def _dtype(name: str) -> Any:
-    return pd.api.types.pandas_dtype(name)
-
-
-#: The nullable numeric dtypes built straight from a NumPy array and a mask (their array types' public
-#: constructors), when every value is of the Python types listed (anything else goes through pandas' own
-#: conversion, which decides what it accepts).
-_MASKED: dict[str, tuple[Any, type, frozenset[type], Any]] = {  # NumPy type, array type, Python types, a filler
-    "Int64": (np.int64, pd.arrays.IntegerArray, frozenset({int}), 0),
-    "Float64": (np.float64, pd.arrays.FloatingArray, frozenset({float, int}), 0.0),
-    "boolean": (np.bool_, pd.arrays.BooleanArray, frozenset({bool}), False),
-}
-
-
-def typed_array(values: list[Any], dtype: str) -> pd.api.extensions.ExtensionArray:
-    """``values`` (one per row, ``None`` when missing) as a pandas array of ``dtype`` (a :data:`FRAME_DTYPES` or
-    :data:`ENRICHED_DTYPES` value), built in one step: ``datetime64[ns]`` arrays take days
-    (:class:`datetime.date`), ``object`` arrays hold the values as they are (lists stay lists), the nullable
-    ones (``string``, ``Int64``, ``Float64``, ``boolean``) are made by their own array type.
-
-    Example:
-        >>> typed_array([date(2020, 1, 31), None], "datetime64[ns]").tolist()
-        [Timestamp('2020-01-31 00:00:00'), NaT]
-        >>> typed_array([3, None], "Int64").tolist(), typed_array([["a", "b"], ["c", "d"]], "object").tolist()
-        ([3, <NA>], [['a', 'b'], ['c', 'd']])
-    """
-    missing = values.count(None)
-    if dtype != "string" and missing == len(values):  # a column no row fills (search-id's rich ones)
-        return _missing(dtype, len(values))
-    if dtype == "object":  # element by element (fromiter): equal-length lists must not become a 2-D array
-        return pd.arrays.NumpyExtensionArray(np.fromiter(values, dtype=object, count=len(values)))
-    if dtype == "datetime64[ns]":
-        ns = np.array([0 if d is None else d.toordinal() - _EPOCH_ORDINAL for d in values], dtype=np.int64)
-        ns *= _NS_PER_DAY
-        if missing:
-            ns[[d is None for d in values]] = np.iinfo(np.int64).min  # NaT
-        return pd.array(ns.view("datetime64[ns]"), copy=False)
-    if dtype in _MASKED:
-        array = _masked(values, dtype, missing)
-        if array is not None:
-            return array
-    if dtype == "string" and _arrow_strings():
-        import pyarrow as pa  # loaded by pandas already when it keeps strings in Arrow
-
-        try:  # text and None only (what a checked answer holds): Arrow builds the array in one C loop
-            text = pa.array(values, type=pa.large_string())
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            text = None  # a value that is not text: converted to text as pandas converts it
-        if text is not None:
-            try:
-                return pd.arrays.ArrowStringArray(text, dtype=_dtype("string"))
-            except TypeError:  # pandas 2.2 takes no dtype: its array is the string dtype when the option says so
-                array = pd.arrays.ArrowStringArray(text)
-                if array.dtype == _dtype("string"):
-                    return array
-    typed = _dtype(dtype)
-    return typed.construct_array_type()._from_sequence(values, dtype=typed)
-
-
-@functools.cache
-def _arrow_strings() -> bool:
-    """Whether this pandas keeps the ``string`` dtype in Arrow (pandas 3 with pyarrow; pandas 2 keeps Python
-    objects), so that a column of text is an ``ArrowStringArray`` built straight from an Arrow array."""
-    return getattr(_dtype("string"), "storage", None) == "pyarrow"
-
-
-def _masked(values: list[Any], dtype: str, missing: int) -> pd.api.extensions.ExtensionArray | None:
-    """A nullable numeric array from a NumPy array of the values and a mask of the missing ones (NaN is
-    missing too, as pandas reads it), or ``None`` when a value is not of the dtype's plain Python types."""
-    np_type, array_type, kinds, filler = _MASKED[dtype]
-    filled = [filler if v is None else v for v in values] if missing else values
-    if not kinds.issuperset(map(type, filled)):
-        return None
-    try:
-        data = np.array(filled, dtype=np_type)
-    except OverflowError:  # an integer past int64: pandas says how
-        return None
-    mask = np.fromiter((v is None for v in values), dtype=np.bool_, count=len(values)) if missing \
-        else np.zeros(len(values), dtype=np.bool_)
-    if np_type is np.float64:
-        mask |= np.isnan(data)
-    return array_type(data, mask)
-
-
-def _missing(dtype: str, n: int) -> pd.api.extensions.ExtensionArray:
-    """``n`` missing values of ``dtype``."""
-    if dtype == "object":
-        return pd.arrays.NumpyExtensionArray(np.full(n, None, dtype=object))
-    if dtype == "datetime64[ns]":
-        return pd.array(np.full(n, np.datetime64("NaT", "ns")), copy=False)
-    if dtype in _MASKED:
-        np_type, array_type, _, _ = _MASKED[dtype]
-        return array_type(np.zeros(n, dtype=np_type), np.ones(n, dtype=np.bool_))
-    typed = _dtype(dtype)
-    return typed.construct_array_type()._from_sequence([None] * n, dtype=typed)
-
-
 def empty_results() -> pd.DataFrame:
     """A result frame with no rows but the full typed schema.
 
@@ -267,20 +176,17 @@ def _day_column(values: list[Any]) -> np.ndarray:
     ``datetime64[ns]`` NumPy array (the frame wraps it: pandas' array constructor would cost as much as the
     column), each distinct value converted once (:func:`_day_ns`)."""
     try:
-        ns = np.array([_day_ns(v) for v in values], dtype=np.int64)
+        ns = np.array(list(map(_day_ns, values)), dtype=np.int64)
     except TypeError:  # a value that is no dict key (a list) is no day: missing, the others read as ever
-        ns = np.array([_day_ns(v) if isinstance(v, Hashable) else _NAT_NS for v in values], dtype=np.int64)
+        ns = np.array([_day_ns(v) if isinstance(v, Hashable) else NAT_NS for v in values], dtype=np.int64)
     return ns.view("datetime64[ns]")
-
-
-_NAT_NS = np.iinfo(np.int64).min
 
 
 @functools.lru_cache(maxsize=1 << 14, typed=True)  # typed: 20200131 and 20200131.0 are read apart
 def _day_ns(value: Any) -> int:
     """A wire day as nanoseconds since 1970 (``NaT``'s value when it is no day)."""
     day = _day(value)
-    return _NAT_NS if day is None else (day.toordinal() - _EPOCH_ORDINAL) * _NS_PER_DAY
+    return NAT_NS if day is None else (day.toordinal() - EPOCH_ORDINAL) * NS_PER_DAY
 
 
 def _names(value: Any) -> list[str] | None:
@@ -294,39 +200,70 @@ def _names(value: Any) -> list[str] | None:
     return names if names or value.strip() else None
 
 
+class _Same:
+    """One value every row of a column holds (a search's query, search id, total): typed without a list of it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
 class _Rows:
     """An answer's rows and what every row of it shares, read one column at a time."""
 
-    def __init__(self, data: dict, messages: list[dict[str, Any]], ranks: list[int], *, query: str,
+    def __init__(self, data: dict, messages: list[dict[str, Any]], ranks: Any, *, query: str,
                  with_score: bool, key: str | None = None) -> None:
         self.messages, self.ranks, self.query, self.with_score, self.key = messages, ranks, query, with_score, key
         self.search_id, self.total = data.get("search_id"), data.get("total_search_result_count")
         #: the fields any row holds (search-id's rows hold none of the rich ones: those columns are all NA)
         self.keys = set().union(*messages)
 
-    def field(self, key: str, convert: Callable[[list[Any]], list[Any]] | None = None) -> list[Any]:
+    def field(self, key: str, convert: Callable[[list[Any]], Any] | None = None) -> Any:
         """Each row's ``key`` (``None`` where a row lacks it), through ``convert`` (a column's values to its
-        values, ``None`` kept)."""
+        values, ``None`` kept, or to its array); missing in every row when no row holds the field."""
         if key not in self.keys:
             return self.same(None)
         values = [m.get(key) for m in self.messages]
         return values if convert is None else convert(values)
 
-    def same(self, value: Any) -> list[Any]:
+    def same(self, value: Any) -> _Same:
         """``value`` for every row."""
-        return [value] * len(self.messages)
+        return _Same(value)
 
 
 def _name_lists(values: list[Any]) -> list[list[str] | None]:
+    """Each row's ``|``-joined names as a list (:func:`_names`). When every value is clean — printable text whose
+    names have no blanks around them and none empty, the API's own form — splitting on ``|`` reads them the same,
+    and one look at the whole column (in C) says so."""
+    if _TEXT_OR_NONE.issuperset(map(type, values)):
+        texts = [v for v in values if v]
+        whole = "|".join(texts)  # one name list: a bad name at a value's edge shows up as it does inside one
+        if all(map(str.isprintable, texts)) and not (  # printable: the only blank that can be left is " "
+                "||" in whole or "| " in whole or " |" in whole or whole[:1] in _EDGES or whole[-1:] in _EDGES):
+            return [v.split("|") if v else None for v in values]
     return [_names(v) for v in values]
+
+
+_TEXT_OR_NONE = frozenset({str, type(None)})
+_EDGES = frozenset({" ", "|"})
 
 
 def _locs(values: list[Any]) -> list[list[str] | None]:
     return [list(v) if isinstance(v, list) else None for v in values]
 
 
-def _loc_matches(values: list[Any]) -> list[bool | None]:
+def _loc_matches(values: list[Any]) -> Any:
+    """Each row's flag as a nullable boolean: truth as Python reads it, ``None`` kept."""
+    if _FLAGS.issuperset(map(type, values)):  # 0/1 and None, what answers hold: NumPy reads ints as bool() does
+        missing = np.fromiter((v is None for v in values), dtype=np.bool_, count=len(values))
+        flags = np.array([0 if v is None else v for v in values], dtype=np.bool_) if missing.any() \
+            else np.array(values, dtype=np.bool_)
+        return pd.arrays.BooleanArray(flags, missing)
     return [None if v is None else bool(v) for v in values]
+
+
+_FLAGS = frozenset({int, bool, type(None)})
 
 
 #: How each column's values are read from an answer's rows, in :data:`FRAME_DTYPES` order: a new column is one
@@ -344,8 +281,8 @@ _COLUMNS: dict[str, Callable[[_Rows], list[Any]]] = {
     "search_id": lambda r: r.same(r.search_id),
     "total_count": lambda r: r.same(r.total),
     "application_number": lambda r: r.field("apno"),
-    "application_date": lambda r: _day_column(r.field("apdt")),
-    "publication_date": lambda r: _day_column(r.field("pbdt")),
+    "application_date": lambda r: r.field("apdt", _day_column),
+    "publication_date": lambda r: r.field("pbdt", _day_column),
     "current_assignee": lambda r: r.field("current_assignee"),
     "original_assignee": lambda r: r.field("original_assignee"),
     "inventors": lambda r: r.field("inventor", _name_lists),
@@ -375,68 +312,50 @@ def results_frame(data: dict, *, query: str, sorted_by_similarity: bool, first_r
     messages = list(data.get("patent_messages") or [])
     if not messages:
         return empty_results()
-    ranks = list(range(first_rank, first_rank + len(messages)) if ranks is None else ranks)
-    if len(ranks) != len(messages):
-        raise ValueError(f"{len(ranks)} ranks for {len(messages)} rows")
-    rows = _Rows(data, messages, ranks, query=query, with_score=sorted_by_similarity, key=query_key)
+    rows = _Rows(data, messages, _ranks(first_rank, ranks, len(messages)), query=query,
+                 with_score=sorted_by_similarity, key=query_key)
     # each column typed once, straight from its values (no frame of objects converted column by column)
-    columns = [(read(rows), FRAME_DTYPES[name]) for name, read in _COLUMNS.items()]
-    return frame_of_arrays([typed_array(v, dtype) if type(v) is list else v for v, dtype in columns],
-                           _frame_columns().copy(), len(messages))  # a copy: a frame's columns get renamed
+    return frame_of_typed(_typed_columns([read(rows) for read in _COLUMNS.values()], len(messages)),
+                          _FRAME_DTYPE_LIST, _frame_columns().view(), len(messages))  # a view: its name is its own
 
 
 @functools.cache
 def _frame_columns() -> pd.Index:
-    """The result frame's column labels, made once (each frame gets a shallow copy: its ``name`` is settable)."""
+    """The result frame's column labels, made once (each frame gets a view: an Index of its own, whose ``name``
+    it can set, on the same labels)."""
     return pd.Index(list(FRAME_DTYPES))
 
 
-def frame_of_arrays(arrays: list[Any], columns: pd.Index, rows: int, index: pd.Index | None = None) -> pd.DataFrame:
-    """A frame of ``arrays`` (one typed array per column, each ``rows`` long, owned by the frame from now on)
-    labelled ``columns``, on ``index`` (default: ``0 .. rows - 1``).
-
-    It is made by ``DataFrame._from_arrays``, the constructor pandas' own readers use: given arrays it already
-    trusts, it skips the dict and the checks a frame of unknown values needs, half the work of
-    ``pd.DataFrame(dict)`` (0.66 M instructions instead of 1.31 M for a result frame of 100 rows, and the cold
-    code of a first call after a network wait). It is not public API, so a pandas without it (or with another
-    signature) gets the public constructor; ``tests/test_frames.py`` holds that both give the same frame.
-
-    Example:
-        >>> frame_of_arrays([typed_array([1, None], "Int64")], pd.Index(["n"]), 2)["n"].tolist()
-        [1, <NA>]
-    """
-    index = pd.RangeIndex(rows) if index is None else index
-    try:
-        return pd.DataFrame._from_arrays(arrays, columns=columns, index=index, verify_integrity=False)
-    except (AttributeError, TypeError):
-        return pd.DataFrame(dict(zip(columns, arrays, strict=True)), index=index, copy=False)
+_FRAME_DTYPE_LIST = tuple(FRAME_DTYPES.values())
 
 
-def with_columns(df: pd.DataFrame, columns: Mapping[str, Any]) -> pd.DataFrame:
-    """A copy of ``df`` (its rows, index and columns; not its ``attrs``) with ``columns`` (name -> typed array, one
-    value per row) set: a column ``df`` has is replaced where it stands, the others come last, in order.
+def _ranks(first_rank: int, ranks: Sequence[int] | None, rows: int) -> Any:
+    """The rank column: ``first_rank`` onwards (an array made at once), or the ranks given, one per row."""
+    if ranks is None:
+        span = range(first_rank, first_rank + rows)
+        if span.start > -(2**62) and span.stop < 2**62:  # (any realistic rank: the API ranks up to 1,100)
+            return pd.arrays.IntegerArray(np.arange(span.start, span.stop, dtype=np.int64), np.zeros(rows, np.bool_))
+        return list(span)
+    if len(ranks) != rows:
+        raise ValueError(f"{len(ranks)} ranks for {rows} rows")
+    return list(ranks)
 
-    One frame made from the columns' arrays (:func:`frame_of_arrays`), not a column set at a time: enrichment
-    sets 8-12 columns, and each ``df[name] = ...`` rebuilds pandas' bookkeeping (about 55 us each). A frame whose
-    column labels repeat, or are not plain labels, gets them set one at a time.
 
-    Example:
-        >>> out = with_columns(pd.DataFrame({"a": [1, 2], "b": [3, 4]}, index=[7, 9]),
-        ...                    {"b": typed_array([5, None], "Int64"), "c": typed_array(["x", "y"], "string")})
-        >>> out.to_dict("list"), list(out.index)
-        ({'a': [1, 2], 'b': [5, None], 'c': ['x', 'y']}, [7, 9])
-    """
-    plain = pd.DataFrame(df, copy=False)  # without attrs: pandas deep-copies them on every column read
-    if not plain.columns.is_unique or isinstance(plain.columns, pd.MultiIndex):
-        out = plain.copy()
-        for name, values in columns.items():
-            out[name] = values
-        return out
-    names = [*plain.columns, *(c for c in columns if c not in plain.columns)]
-    # every array copied (cheap for Arrow's immutable ones): the new frame shares no array with ``df``
-    arrays = [columns[c] if c in columns else plain[c].array.copy() for c in names]
-    labels = pd.Index(names, dtype=object if plain.columns.dtype == object else None)  # as df[name] = ... makes them
-    return frame_of_arrays(arrays, labels, len(plain), index=plain.index.copy())
+def _typed_columns(columns: list[Any], rows: int) -> list[Any]:
+    """Each column's values (:data:`_COLUMNS` order) typed as :data:`FRAME_DTYPES` says: the lists of text
+    together (:func:`~patsnap_analytics.arrays.text_arrays`), a value every row shares without a list
+    (:func:`~patsnap_analytics.arrays.same_array`), the other lists by :func:`typed_array`, arrays as they are."""
+    dtypes = _FRAME_DTYPE_LIST
+    texts = [i for i, (v, dtype) in enumerate(zip(columns, dtypes, strict=True)) if dtype == "string" and type(v) is list]
+    typed = list(columns)
+    for i, array in zip(texts, text_arrays([columns[i] for i in texts]), strict=True):
+        typed[i] = array if array is not None else typed_array(columns[i], "string")
+    for i, (v, dtype) in enumerate(zip(typed, dtypes, strict=True)):
+        if type(v) is list:
+            typed[i] = typed_array(v, dtype)
+        elif type(v) is _Same:
+            typed[i] = same_array(v.value, dtype, rows)
+    return typed
 
 
 def query_key(*, sha256: str | None = None, url: str | None = None, patent_number: str | None = None,

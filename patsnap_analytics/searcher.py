@@ -778,6 +778,12 @@ def _joined(answers: Sequence[tuple[Page, Answer]], design_query: DesignQuery) -
         # the rows at ranks start+1 .. stop, and none past the page's own ranks (those are not its)
         first, last = max(start, page.offset) + 1, min(stop, page.ranks[1])
         messages = (page_data.get("patent_messages") or [])[first - page.offset - 1:max(0, last - page.offset)]
+        ids = [str(message.get("patent_id")) for message in messages]
+        if seen.isdisjoint(ids) and len(set(ids)) == len(ids):  # no patent repeated (every page, nearly): as is
+            seen.update(ids)
+            rows += messages
+            ranks += range(first, first + len(messages))
+            continue
         for rank, message in enumerate(messages, start=first):
             pid = str(message.get("patent_id"))
             if pid in seen:

@@ -105,3 +105,20 @@ def test_a_total_past_what_a_frame_holds_is_a_malformed_answer_never_a_crash(tot
     data = parse_json(json.dumps({"patent_messages": [{"patent_id": "p"}], "total_search_result_count": total}))
     with pytest.raises(ProtocolError, match=r"data\.total_search_result_count: must be smaller than or equal"):
         check_data(SEARCH_ID, data)
+
+
+@pytest.mark.parametrize("impostor", [20200131.0, True, [20200131], "20200131"])
+def test_a_day_already_read_does_not_vouch_for_a_value_equal_to_it(impostor):
+    # the day check remembers the days it read (a set): 20200131.0 and True compare equal to days or no-days it
+    # holds, and must still be refused, with the first bad row named
+    good = {"patent_messages": [{"patent_id": "a", "apdt": 20200131, "pbdt": 20210105},
+                                {"patent_id": "b", "apdt": 20200131, "pbdt": None}]}
+    assert check_data(IMAGE_SINGLE, good) is good
+    assert check_data(IMAGE_SINGLE, good) is good  # read again from what it remembered
+    bad = {"patent_messages": [{"patent_id": "a", "apdt": 20200131},
+                               {"patent_id": "b", "apdt": 20200131, "pbdt": impostor}]}
+    with pytest.raises(ProtocolError, match=r"data\.patent_messages\[1\]\.pbdt"):
+        check_data(IMAGE_SINGLE, bad)
+    one = {"patent_messages": [{"patent_id": "a", "apdt": 1 if impostor is True else impostor}]}
+    with pytest.raises(ProtocolError, match=r"data\.patent_messages\[0\]\.apdt"):
+        check_data(IMAGE_SINGLE, one)

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal, assert_series_equal
 
+from patsnap_analytics import arrays
 from patsnap_analytics.api import wire_day
 from patsnap_analytics.codes import office_of
 from patsnap_analytics.frames import FRAME_DTYPES, empty_results, frame_of_arrays, results_frame
@@ -74,9 +75,10 @@ row = st.fixed_dictionaries({"patent_id": st.text(min_size=1, max_size=8)}, opti
     "score": st.none() | st.floats(allow_nan=True) | st.integers(-5, 5) | st.just("high") | st.just(10**400)
              | st.just(True),
     "apdt": day, "pbdt": day,
-    "inventor": st.none() | st.sampled_from(["", " ", "Li Wei|Kim Ji-ho", "| A |"]) | st.text(max_size=10),
+    "inventor": st.none() | st.sampled_from(["", " ", "Li Wei|Kim Ji-ho", "| A |"]) | st.text(max_size=10)
+                | st.text(alphabet="ab |\t\xa0\x00\u3000", max_size=10),  # blanks and bars where names meet
     "loc": st.none() | st.lists(st.sampled_from(["10-02", "06-01"]), max_size=3),
-    "loc_match": st.none() | st.sampled_from([0, 1]),
+    "loc_match": st.none() | st.sampled_from([0, 1, 2, -1, True, False]) | st.just(0.5) | st.just("y"),
 })
 answer = st.fixed_dictionaries({"patent_messages": st.lists(row, max_size=6)}, optional={
     "search_id": text, "total_search_result_count": st.none() | st.integers(0, 10**6)})
@@ -108,23 +110,59 @@ def test_ranks_must_be_one_per_row():
                       sorted_by_similarity=True, ranks=[1])
 
 
+def test_text_columns_made_together_stay_apart():
+    # the text columns come from one Arrow array, each a slice: a value that is no text (results_frame is public:
+    # a hand-made answer may hold one) is converted in its own column only, as pandas converts it, and a frame
+    # changed in one column leaves the next frame made from the same answer alone
+    data = {"patent_messages": [{"patent_id": "a", "title": 7, "url": "u1", "apno": "A1"},
+                                {"patent_id": "b", "title": None, "url": "u2", "apno": None}]}
+    got = results_frame(data, query="q", sorted_by_similarity=True)
+    assert got["title"].tolist() == pd.array([7, None], dtype="string").tolist() == ["7", pd.NA]
+    assert got["patent_id"].tolist() == ["a", "b"] and got["image_url"].tolist() == ["u1", "u2"]
+    assert got["application_number"].tolist() == ["A1", pd.NA]
+    assert [str(t) for t in got.dtypes] == list(FRAME_DTYPES.values())
+    got.loc[0, "patent_id"] = "changed"
+    again = results_frame(data, query="q", sorted_by_similarity=True)
+    assert again["patent_id"].tolist() == ["a", "b"]
+    assert got["image_url"].tolist() == ["u1", "u2"]
+
+
 @settings(max_examples=60, deadline=None)
 @given(answer)
-def test_the_fast_constructor_and_the_public_one_make_the_same_frame(data):
-    # frame_of_arrays uses pandas' own DataFrame._from_arrays (not public API): the frame must be the one the
-    # public constructor makes from the same arrays, so a pandas that changes it is caught here
+def test_the_fast_constructors_and_the_public_ones_make_the_same_frame(data):
+    # the result frame is made by pandas' constructors for trusted values (not all public API: _simple_new,
+    # _from_pyarrow_array, DataFrame._from_arrays); each frame must be the one the public constructors make, so a
+    # pandas that changes them is caught here, and a pandas without them (every fast path refused) makes it too
     got = results_frame(data, query="q", sorted_by_similarity=True)
+    with pytest.MonkeyPatch.context() as public_only:
+        public_only.setattr(arrays, "_string_template", lambda: None)
+        public_only.setattr(arrays, "_block_constructors", lambda: None)
+        public_only.setattr(arrays, "_masked_array", lambda array_type, values, mask: array_type(values, mask))
+        assert_frame_equal(results_frame(data, query="q", sorted_by_similarity=True), got)
     if not len(got):
         return
     public = pd.DataFrame({c: got[c].array.copy() for c in FRAME_DTYPES}, index=pd.RangeIndex(len(got)), copy=False)
     fast = frame_of_arrays([got[c].array.copy() for c in FRAME_DTYPES], pd.Index(list(FRAME_DTYPES)), len(got))
     assert_frame_equal(got, public)
     assert_frame_equal(fast, public)
+    assert got._mgr.nblocks == public._consolidate()._mgr.nblocks  # laid out as pandas lays such a frame out
+    assert_frame_equal(pd.concat([got, got.iloc[::-1]]), pd.concat([public, public.iloc[::-1]]))
     before = got["title"].copy()
     fast.loc[0, "title"] = "changed"  # each frame owns its columns
+    got.loc[0, "application_date"] = pd.Timestamp("2001-02-03")
+    got.loc[0, "inventors"] = ["someone"]
     assert fast.loc[0, "title"] == "changed"
     assert_series_equal(got["title"], before)
     assert_series_equal(public["title"], before)
+    assert public.loc[0, "inventors"] != ["someone"] and public.loc[0, "application_date"] != pd.Timestamp("2001-02-03")
+
+
+def test_the_locked_pandas_offers_the_constructors_the_hot_path_counts_on():
+    # the figures in docs/benchmarks.md are the fast paths': on the locked pandas none may fall back unnoticed
+    assert arrays._string_template() is not None and arrays._block_constructors() is not None
+    assert all(hasattr(t, "_simple_new") for t in (pd.arrays.IntegerArray, pd.arrays.FloatingArray,
+                                                    pd.arrays.BooleanArray))
+    assert hasattr(pd.DataFrame, "_from_arrays")
 
 
 @pytest.mark.parametrize("shape", ["results", "user frame", "repeated labels", "empty"])

@@ -110,8 +110,16 @@ def _bad_day(day_map: _DayMap, value: Any) -> tuple[str, str] | None:
 
 
 def _bad_day_in_rows(names: tuple[str, ...], rows: list[Any]) -> tuple[str, str] | None:
-    """:func:`_bad_day` of a list of rows whose fields ``names`` are days (every search answer's shape), in one
-    loop: a hundred rows are a few hundred lookups, not a walk per field."""
+    """:func:`_bad_day` of a list of rows whose fields ``names`` are days (every search answer's shape). The
+    rows' days are gathered in one pass; when every one is an ``int`` (as answers hold them) already read
+    (:data:`_READ_DAYS`) nothing else is done, else each row is read in order, so that the first bad day is the
+    one named."""
+    try:
+        days = [row[name] for row in rows for name in names if name in row]
+        if _DAY_TYPES.issuperset(map(type, days)) and _READ_DAYS.issuperset(days):
+            return None  # (the types first: 20200131.0 equals a day read, and is none)
+    except TypeError:  # a row that is not an object: read row by row
+        pass
     for i, row in enumerate(rows):
         if not isinstance(row, dict):
             continue
@@ -119,7 +127,16 @@ def _bad_day_in_rows(names: tuple[str, ...], rows: list[Any]) -> tuple[str, str]
             value = row.get(name)
             if value is not None and (why := _not_a_day(value)) is not None:
                 return f"[{i}].{name}", why
+            if type(value) is int and len(_READ_DAYS) < _MAX_READ_DAYS:
+                _READ_DAYS.add(value)
     return None
+
+
+#: Days (``int``) :func:`_not_a_day` found good, and the no-day values (``None``, 0); at most
+#: :data:`_MAX_READ_DAYS` (a bounded memory of a few hundred years of days).
+_READ_DAYS: set[Any] = {None, 0}
+_MAX_READ_DAYS = 1 << 17
+_DAY_TYPES = frozenset({int, type(None)})
 
 
 def _not_a_day(value: Any) -> str | None:
