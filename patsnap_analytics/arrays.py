@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["frame_of_arrays", "frame_of_typed", "missing_array", "same_array", "text_arrays", "typed_array",
+__all__ = ["frame_of_arrays", "frame_of_typed", "masked_array", "missing_array", "object_values", "same_array", "text_arrays", "typed_array",
            "with_columns"]
 
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -67,8 +67,8 @@ def typed_array(values: list[Any], dtype: str) -> pd.api.extensions.ExtensionArr
     missing = values.count(None)
     if missing == len(values):  # a column no row fills (search-id's rich ones)
         return missing_array(dtype, len(values))
-    if dtype == "object":  # element by element (fromiter): equal-length lists must not become a 2-D array
-        return pd.arrays.NumpyExtensionArray(np.fromiter(values, dtype=object, count=len(values)))
+    if dtype == "object":
+        return pd.arrays.NumpyExtensionArray(object_values(values))
     if dtype == "datetime64[ns]":
         ns = np.array([0 if d is None else d.toordinal() - EPOCH_ORDINAL for d in values], dtype=np.int64)
         ns *= NS_PER_DAY
@@ -84,6 +84,17 @@ def typed_array(values: list[Any], dtype: str) -> pd.api.extensions.ExtensionArr
         if array is not None:
             return array
     return _converted(values, dtype)
+
+
+def object_values(values: list[Any]) -> np.ndarray:
+    """``values`` as a NumPy ``object`` array, element by element (``fromiter``): equal-length lists must not
+    become a 2-D array. What :func:`frame_of_typed` takes for an ``object`` column.
+
+    Example:
+        >>> object_values([["a", "b"], ["c", "d"]]).shape
+        (2,)
+    """
+    return np.fromiter(values, dtype=object, count=len(values))
 
 
 def _converted(values: list[Any], dtype: str) -> pd.api.extensions.ExtensionArray:
@@ -112,7 +123,7 @@ def same_array(value: Any, dtype: str, rows: int) -> Any:
         if array is not None:
             return array
     if dtype == "Int64" and type(value) is int and _INT64_MIN <= value <= _INT64_MAX:
-        return _masked_array(pd.arrays.IntegerArray, np.full(rows, value, dtype=np.int64),
+        return masked_array(pd.arrays.IntegerArray, np.full(rows, value, dtype=np.int64),
                              np.zeros(rows, dtype=np.bool_))
     return typed_array([value] * rows, dtype)
 
@@ -130,7 +141,7 @@ def missing_array(dtype: str, rows: int) -> pd.api.extensions.ExtensionArray:
         return pd.array(np.full(rows, np.datetime64("NaT", "ns")), copy=False)
     if dtype in _MASKED:
         np_type, array_type, _, _ = _MASKED[dtype]
-        return _masked_array(array_type, np.zeros(rows, dtype=np_type), np.ones(rows, dtype=np.bool_))
+        return masked_array(array_type, np.zeros(rows, dtype=np_type), np.ones(rows, dtype=np.bool_))
     if dtype == "string" and _arrow_strings():
         import pyarrow as pa
 
@@ -155,14 +166,24 @@ def _masked(values: list[Any], dtype: str, missing: int) -> pd.api.extensions.Ex
         else np.zeros(len(values), dtype=np.bool_)
     if np_type is np.float64:
         mask |= np.isnan(data)
-    return _masked_array(array_type, data, mask)
+    return masked_array(array_type, data, mask)
 
 
-def _masked_array(array_type: type, data: np.ndarray, mask: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """A nullable array of ``data`` (already of the array type's NumPy type) where ``mask`` is False: pandas'
-    constructor for arrays it made itself (``_simple_new``: no checks), else the public one."""
-    simple_new = getattr(array_type, "_simple_new", None)
+def masked_array(array_type: type, data: np.ndarray, mask: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """A nullable array (``IntegerArray``, ``FloatingArray``, ``BooleanArray``) of ``data``, already of its
+    NumPy type, where ``mask`` is False: made by pandas' constructor for arrays it made itself (``_simple_new``:
+    no checks), else by the public one.
+
+    Example:
+        >>> masked_array(pd.arrays.IntegerArray, np.array([3, 0]), np.array([False, True])).tolist()
+        [3, <NA>]
+    """
+    simple_new = _simple_new_of(array_type)
     return array_type(data, mask) if simple_new is None else simple_new(data, mask)
+
+
+def _simple_new_of(array_type: type) -> Callable[..., Any] | None:
+    return getattr(array_type, "_simple_new", None)
 
 
 # ---------------------------------------------------------------------------------------------- text
@@ -244,10 +265,18 @@ def frame_of_typed(arrays: list[Any], dtypes: Sequence[str], columns: pd.Index, 
     alone, stacked = _layout(tuple(dtypes))
     blocks = [(arrays[i], place) for i, place in alone]
     for dtype, places in stacked:  # same-dtype NumPy columns: one 2-D block (what pandas consolidates them to)
-        block = np.vstack([np.asarray(arrays[i]) for i in places])
+        block = np.empty((len(places), rows), dtype=_dtype(dtype))
+        for row, i in enumerate(places):
+            block[row] = arrays[i]
         blocks.append((datetime_array(block, dtype=block.dtype) if dtype == "datetime64[ns]" else block,
                        np.array(places, dtype=np.intp)))
-    return create_dataframe_from_blocks(blocks, index=pd.RangeIndex(rows), columns=columns)
+    return create_dataframe_from_blocks(blocks, index=_range_index(rows).view(), columns=columns)
+
+
+@functools.lru_cache(maxsize=64)
+def _range_index(rows: int) -> pd.RangeIndex:
+    """``0 .. rows - 1``, made once per length (each frame gets a view: an index of its own on the same range)."""
+    return pd.RangeIndex(rows)
 
 
 @functools.cache

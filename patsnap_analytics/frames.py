@@ -48,6 +48,8 @@ from .arrays import (
     NS_PER_DAY,
     frame_of_arrays,
     frame_of_typed,
+    masked_array,
+    object_values,
     same_array,
     text_arrays,
     typed_array,
@@ -259,7 +261,7 @@ def _loc_matches(values: list[Any]) -> Any:
         missing = np.fromiter((v is None for v in values), dtype=np.bool_, count=len(values))
         flags = np.array([0 if v is None else v for v in values], dtype=np.bool_) if missing.any() \
             else np.array(values, dtype=np.bool_)
-        return pd.arrays.BooleanArray(flags, missing)
+        return masked_array(pd.arrays.BooleanArray, flags, missing)
     return [None if v is None else bool(v) for v in values]
 
 
@@ -334,7 +336,8 @@ def _ranks(first_rank: int, ranks: Sequence[int] | None, rows: int) -> Any:
     if ranks is None:
         span = range(first_rank, first_rank + rows)
         if span.start > -(2**62) and span.stop < 2**62:  # (any realistic rank: the API ranks up to 1,100)
-            return pd.arrays.IntegerArray(np.arange(span.start, span.stop, dtype=np.int64), np.zeros(rows, np.bool_))
+            return masked_array(pd.arrays.IntegerArray, np.arange(span.start, span.stop, dtype=np.int64),
+                                np.zeros(rows, np.bool_))
         return list(span)
     if len(ranks) != rows:
         raise ValueError(f"{len(ranks)} ranks for {rows} rows")
@@ -352,7 +355,7 @@ def _typed_columns(columns: list[Any], rows: int) -> list[Any]:
         typed[i] = array if array is not None else typed_array(columns[i], "string")
     for i, (v, dtype) in enumerate(zip(typed, dtypes, strict=True)):
         if type(v) is list:
-            typed[i] = typed_array(v, dtype)
+            typed[i] = object_values(v) if dtype == "object" else typed_array(v, dtype)
         elif type(v) is _Same:
             typed[i] = same_array(v.value, dtype, rows)
     return typed
