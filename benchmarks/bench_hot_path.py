@@ -14,7 +14,12 @@ call of the same request, a cache hit against a bare requests-cache hit of the s
 2. **Cache hit**, per search endpoint: ours is ``search_designs`` answered from the SQLite cache file, the
    typed frame included; bare is a requests-cache ``CachedSession`` on the same SQLite backend (a file of its
    own, JSON serializer, the same request) returning its stored response, and ``.json()``.
-3. **Import**, in fresh subprocesses: the seconds ``import patsnap_analytics`` takes against
+3. **The frame alone** (``--only frame``): ``results_frame`` of a search-id and an image-single answer, warm (in a
+   loop) and cold (the CPU's caches flushed before each build, as the wait for an answer leaves them), with the
+   distinct Python functions one build runs, beside ``pd.DataFrame(rows)`` of the same rows (untyped). A build
+   right after a network wait costs by the code it runs more than by its rows: this is the figure to watch when
+   changing the frame (issue 24).
+4. **Import**, in fresh subprocesses: the seconds ``import patsnap_analytics`` takes against
    ``import pandas, requests`` (each timed inside its own child, without the interpreter's start; bytecode
    cached, as for any installed package).
 
@@ -25,7 +30,7 @@ also prints where a cache hit and an uncached call spend their CPU (cProfile: th
 pandas' frame constructor and requests-cache, by cumulative time).
 
     .venv/bin/python benchmarks/bench_hot_path.py [--designs 2000] [--repeats 41] [--imports 41] [--profile]
-    .venv/bin/python benchmarks/bench_hot_path.py --only uncached     # or hit, or import
+    .venv/bin/python benchmarks/bench_hot_path.py --only uncached     # or hit, frame, import
 """
 
 from __future__ import annotations
@@ -235,6 +240,65 @@ def bench_import(repeats: int, pycache: Path) -> list[tuple[str, float, float]]:
             for what, times in (("import patsnap_analytics", ours), ("import pandas, requests", base))]
 
 
+def distinct_functions(fn: Callable[[], object]) -> int:
+    """How many distinct Python functions one call of ``fn`` runs (what a build right after a network wait pays
+    for: each is code and data out of the CPU's caches)."""
+    seen: set[tuple[str, int]] = set()
+
+    def tracer(frame, event, arg):  # sys.setprofile's signature
+        if event == "call":
+            seen.add((frame.f_code.co_filename, frame.f_code.co_firstlineno))
+
+    fn()
+    sys.setprofile(tracer)
+    try:
+        fn()
+    finally:
+        sys.setprofile(None)
+    return len(seen)
+
+
+def warm_and_cold(fn: Callable[[], object], repeats: int, rounds: int = 5) -> tuple[float, float]:
+    """Median seconds of ``fn`` in a loop (warm) and with the CPU's caches flushed before each call (cold: 64 MB
+    written, as a wait on the network lets other processes do); ``rounds`` blocks of each in turn, so that load
+    hits both alike."""
+    import numpy as np
+
+    flush = np.ones(8 * 2**20)
+    warm: list[float] = []
+    cold: list[float] = []
+    for _ in range(rounds):
+        for flushed, times in ((False, warm), (True, cold)):
+            fn()
+            for _ in range(max(1, repeats // rounds)):
+                if flushed:
+                    flush[::8] += 1.0  # one write per cache line
+                t0 = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - t0)
+    return statistics.median(warm), statistics.median(cold)
+
+
+def bench_frames(connect: Connect, url: str, repeats: int) -> list[tuple]:
+    """``results_frame`` of one answer per kind of row (search-id's five fields, image-single's rich ones) against
+    ``pd.DataFrame(rows)`` of the same rows (untyped: what a client without a result contract would return)."""
+    import pandas as pd
+
+    from patsnap_analytics.frames import results_frame
+
+    client = connect(False)
+    rows = []
+    for name, filters in (("search-id (limit 100)", {"limit": 100}),
+                          ("image-single (model 2)", {"endpoint": "image-single", "model": 2, "limit": 100})):
+        sent = recorded(client.session, lambda filters=filters: client.search_designs(url, **filters))
+        data = replay(sent[-1])(requests.Session()).json()["data"]
+        ours = lambda data=data: results_frame(data, query="q", sorted_by_similarity=True, query_key="url:q")  # noqa: E731
+        naive = lambda data=data: pd.DataFrame(data["patent_messages"])  # noqa: E731
+        rows.append((name, len(data["patent_messages"]), *warm_and_cold(ours, repeats), distinct_functions(ours),
+                     *warm_and_cold(naive, repeats), distinct_functions(naive)))
+    return rows
+
+
 def profile(label: str, fn: Callable[[], object], n: int = 40) -> None:
     """Where one call's CPU goes (cProfile on this thread's CPU clock): the toolkit's functions, pandas' frame
     constructor and requests-cache, by cumulative time per call."""
@@ -283,6 +347,16 @@ def http_figures(connect: Connect, args: argparse.Namespace, folder: Path) -> No
             print(f"{name:28}{ours_wall * 1e3:9.2f}{bare_wall * 1e3:9.2f}{ours_wall / bare_wall:7.2f}"
                   f"{ours_cpu * 1e3:10.2f}{bare_cpu * 1e3:10.2f}{ours_cpu / bare_cpu:11.2f}")
         print()
+    if args.only in (None, "frame"):
+        rows = bench_frames(connect, url, args.repeats)
+        print(f"Result frame alone, median of {args.repeats} (cold: the CPU's caches flushed before each build; "
+              "functions: distinct Python functions one build runs)")
+        print(f"{'answer':24}{'rows':>5}{'ours warm':>11}{'cold':>8}{'functions':>10}{'naive warm':>12}{'cold':>8}"
+              f"{'functions':>10}{'cold ratio':>11}")
+        for name, n, ours_warm, ours_cold, ours_fns, naive_warm, naive_cold, naive_fns in rows:
+            print(f"{name:24}{n:5d}{ours_warm * 1e6:9.0f}us{ours_cold * 1e6:6.0f}us{ours_fns:10d}"
+                  f"{naive_warm * 1e6:10.0f}us{naive_cold * 1e6:6.0f}us{naive_fns:10d}{ours_cold / naive_cold:11.2f}")
+        print()
     if args.profile:
         cached = connect(folder / "profile.sqlite")
         profile("cache hit, image-single limit 100",
@@ -302,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--in-process", action="store_true",
                     help="run the sandbox in a thread of this process (its allocations and the GIL then weigh on "
                          "both sides) instead of a process of its own, as a remote API would be")
-    ap.add_argument("--only", choices=("uncached", "hit", "import"), default=None)
+    ap.add_argument("--only", choices=("uncached", "hit", "frame", "import"), default=None)
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
     folder = Path(tempfile.mkdtemp(prefix="bench-hot-"))
