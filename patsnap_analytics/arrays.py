@@ -114,8 +114,7 @@ def same_array(value: Any, dtype: str, rows: int) -> Any:
         (['q.png', 'q.png'], [40, 40])
     """
     if value is None:
-        return np.full(rows, NAT_NS, dtype=np.int64).view("datetime64[ns]") if dtype == "datetime64[ns]" \
-            else missing_array(dtype, rows)
+        return _no_days(rows) if dtype == "datetime64[ns]" else missing_array(dtype, rows)
     if dtype == "string" and type(value) is str and _arrow_strings():
         import pyarrow as pa
 
@@ -138,7 +137,7 @@ def missing_array(dtype: str, rows: int) -> pd.api.extensions.ExtensionArray:
     if dtype == "object":
         return pd.arrays.NumpyExtensionArray(np.full(rows, None, dtype=object))
     if dtype == "datetime64[ns]":
-        return pd.array(np.full(rows, np.datetime64("NaT", "ns")), copy=False)
+        return pd.array(_no_days(rows), copy=False)
     if dtype in _MASKED:
         np_type, array_type, _, _ = _MASKED[dtype]
         return masked_array(array_type, np.zeros(rows, dtype=np_type), np.ones(rows, dtype=np.bool_))
@@ -149,6 +148,10 @@ def missing_array(dtype: str, rows: int) -> pd.api.extensions.ExtensionArray:
         if array is not None:
             return array
     return _converted([None] * rows, dtype)
+
+
+def _no_days(rows: int) -> np.ndarray:
+    return np.full(rows, NAT_NS, dtype=np.int64).view("datetime64[ns]")
 
 
 def _masked(values: list[Any], dtype: str, missing: int) -> pd.api.extensions.ExtensionArray | None:
@@ -196,27 +199,27 @@ def _arrow_strings() -> bool:
 
 
 def text_arrays(columns: list[list[Any]]) -> list[pd.api.extensions.ExtensionArray | None]:
-    """Columns of text (each value text or ``None``, as a checked answer holds them; all of one length) as
-    ``string`` arrays made from one Arrow array: one C loop over every value, each column a slice of it (Arrow
-    arrays are immutable: frames sharing the buffer share no data they can change). ``None`` for a column when
-    this pandas keeps strings elsewhere, or when a value in it is not text (convert it as pandas converts it).
+    """Columns of text (each value text or ``None``, as a checked answer holds them) as ``string`` arrays, each
+    made by Arrow in one C loop over its values, each with buffers of its own (a frame's text columns in one
+    Arrow array, sliced, were a little faster, but a column kept alone then kept every other one alive: 12x the
+    memory for the patent ids of 200 frames). ``None`` for a column when this pandas keeps strings elsewhere, or
+    when a value in it is not text (convert it as pandas converts it).
 
     Example:
         >>> [a.tolist() for a in text_arrays([["a", None], ["b", "c"]])]
         [['a', <NA>], ['b', 'c']]
     """
-    if not columns or not _arrow_strings():
+    if not _arrow_strings():
         return [None] * len(columns)
     import pyarrow as pa  # loaded by pandas already when it keeps strings in Arrow
 
-    rows = len(columns[0])
-    try:
-        whole = pa.array([v for column in columns for v in column], type=pa.large_string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        if len(columns) == 1:
-            return [None]
-        return [text_arrays([column])[0] for column in columns]  # only the column holding the value is not text
-    return [_string_array(whole.slice(i * rows, rows)) for i in range(len(columns))]
+    arrays: list[pd.api.extensions.ExtensionArray | None] = []
+    for column in columns:
+        try:
+            arrays.append(_string_array(pa.array(column, type=pa.large_string())))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arrays.append(None)
+    return arrays
 
 
 def _string_array(text: Any) -> pd.api.extensions.ExtensionArray | None:

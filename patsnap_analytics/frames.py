@@ -235,9 +235,10 @@ class _Rows:
 
 
 def _name_lists(values: list[Any]) -> list[list[str] | None]:
-    """Each row's ``|``-joined names as a list (:func:`_names`). When every value is clean — printable text whose
-    names have no blanks around them and none empty, the API's own form — splitting on ``|`` reads them the same,
-    and one look at the whole column (in C) says so."""
+    """Each row's ``|``-joined names as a list (:func:`_names`). The API writes names clean — printable, no blank
+    around a name, none empty — and then a plain split on ``|`` reads them as :func:`_names` does; whether a
+    column is clean is answered for all its values at once by string methods over them joined (C loops, not a
+    Python call per name)."""
     if _TEXT_OR_NONE.issuperset(map(type, values)):
         texts = [v for v in values if v]
         whole = "|".join(texts)  # one name list: a bad name at a value's edge shows up as it does inside one
@@ -255,23 +256,15 @@ def _locs(values: list[Any]) -> list[list[str] | None]:
     return [list(v) if isinstance(v, list) else None for v in values]
 
 
-def _loc_matches(values: list[Any]) -> Any:
-    """Each row's flag as a nullable boolean: truth as Python reads it, ``None`` kept."""
-    if _FLAGS.issuperset(map(type, values)):  # 0/1 and None, what answers hold: NumPy reads ints as bool() does
-        missing = np.fromiter((v is None for v in values), dtype=np.bool_, count=len(values))
-        flags = np.array([0 if v is None else v for v in values], dtype=np.bool_) if missing.any() \
-            else np.array(values, dtype=np.bool_)
-        return masked_array(pd.arrays.BooleanArray, flags, missing)
+def _loc_matches(values: list[Any]) -> list[bool | None]:
     return [None if v is None else bool(v) for v in values]
 
 
-_FLAGS = frozenset({int, bool, type(None)})
-
-
 #: How each column's values are read from an answer's rows, in :data:`FRAME_DTYPES` order: a new column is one
-#: line here (and its dtype there). A reader gives a list of values (typed by :func:`typed_array`) or, where it
-#: builds it faster itself, the typed array (or the NumPy array the frame types).
-_COLUMNS: dict[str, Callable[[_Rows], list[Any]]] = {
+#: line here (and its dtype there). A reader gives a list of values (typed by :func:`_typed_columns`), a
+#: :class:`_Same` for one value every row holds, or, where it builds it faster itself, the typed array (or the
+#: NumPy array the frame takes).
+_COLUMNS: dict[str, Callable[[_Rows], Any]] = {
     "query": lambda r: r.same(r.query),
     "rank": lambda r: r.ranks,
     "patent_id": lambda r: r.field("patent_id"),
@@ -339,9 +332,10 @@ def _ranks(first_rank: int, ranks: Sequence[int] | None, rows: int) -> Any:
             return masked_array(pd.arrays.IntegerArray, np.arange(span.start, span.stop, dtype=np.int64),
                                 np.zeros(rows, np.bool_))
         return list(span)
-    if len(ranks) != rows:
-        raise ValueError(f"{len(ranks)} ranks for {rows} rows")
-    return list(ranks)
+    given = list(ranks)
+    if len(given) != rows:
+        raise ValueError(f"{len(given)} ranks for {rows} rows")
+    return given
 
 
 def _typed_columns(columns: list[Any], rows: int) -> list[Any]:

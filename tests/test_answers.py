@@ -122,3 +122,24 @@ def test_a_day_already_read_does_not_vouch_for_a_value_equal_to_it(impostor):
     one = {"patent_messages": [{"patent_id": "a", "apdt": 1 if impostor is True else impostor}]}
     with pytest.raises(ProtocolError, match=r"data\.patent_messages\[0\]\.apdt"):
         check_data(IMAGE_SINGLE, one)
+
+
+def test_text_that_is_no_unicode_is_read_as_the_replacement_character():
+    # "\ud800" is JSON but no Unicode text: orjson refuses it, the standard library read it as it came, every
+    # check passed it, and the frame crashed writing it to Arrow (UnicodeEncodeError). Now it reads as U+FFFD,
+    # as a UTF-8 decoder reads bytes that are no text; an error envelope keeps its class
+    import requests
+
+    from patsnap_analytics.errors import DailyQuotaExceededError
+    from patsnap_analytics.frames import results_frame
+    from patsnap_analytics.wire.transport import parse_json, read_envelope
+
+    assert parse_json(b'{"a\\udc00": ["x\\ud800", {"k": "\\ud83d\\ude00"}]}') == {"a\ufffd": ["x\ufffd", {"k": "\U0001f600"}]}
+    resp = requests.Response()
+    resp.status_code, resp._content = 200, (b'{"status": true, "data": {"patent_messages": [{"patent_id": "p", '
+                                            b'"title": "Watch \\ud800", "inventor": "A\\udfff|B"}]}}')
+    frame = results_frame(read_envelope(resp, IMAGE_SINGLE), query="q", sorted_by_similarity=True)
+    assert frame["title"].tolist() == ["Watch \ufffd"] and frame["inventors"].tolist() == [["A\ufffd", "B"]]
+    resp._content = b'{"status": false, "error_code": 67200007, "error_msg": "quota \\ud800"}'
+    with pytest.raises(DailyQuotaExceededError):
+        read_envelope(resp, SEARCH_ID)

@@ -104,6 +104,16 @@ def test_server_ranks_and_lists_of_equal_length_stay_one_per_row():
     assert_frame_equal(got, reference_frame(data, query="q", sorted_by_similarity=True, ranks=[101, 103]))
 
 
+def test_ranks_may_come_from_any_iterable_and_a_text_column_keeps_only_its_own_text():
+    # ranks= took a generator before the hot path's rework, and takes one again; each text column owns its
+    # buffers (a frame's text in one Arrow array, sliced, kept every title alive for a column of ids kept alone)
+    data = {"patent_messages": [{"patent_id": f"p{i}", "title": "x" * 10_000, "url": "u" * 5_000} for i in range(3)]}
+    got = results_frame(data, query="q", sorted_by_similarity=True, ranks=(r for r in (7, 9, 12)))
+    assert got["rank"].tolist() == [7, 9, 12]
+    ids = got["patent_id"].array.__arrow_array__()
+    assert sum(b.size for chunk in ids.chunks for b in chunk.buffers() if b is not None) < 1_000
+
+
 def test_ranks_must_be_one_per_row():
     with pytest.raises(ValueError, match="1 ranks for 2 rows"):
         results_frame({"patent_messages": [{"patent_id": "a"}, {"patent_id": "b"}]}, query="q",

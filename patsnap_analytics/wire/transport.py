@@ -134,18 +134,40 @@ def parse_json(content: bytes) -> Any:
     answer: 80 us instead of 220), the standard library for anything orjson refuses (``NaN``, a lone
     surrogate, nesting past 1,024), so that what a body means never depends on which parser read it. The one
     reading that differs, an integer past 64 bits (orjson: a float), is past the bounds (2**53) the answer schemas
-    set on every integer ``data`` holds, so such an answer is refused either way.
+    set on every integer ``data`` holds, so such an answer is refused either way. A lone surrogate (``"\\ud800"``:
+    JSON, but no Unicode text) is read as U+FFFD, as a UTF-8 decoder reads bytes that are no text: kept as it
+    came, it passed every check and crashed whatever wrote the text (Arrow, the frame, a record) later.
 
     Example:
         >>> parse_json(b'{"score": 0.93, "total_search_result_count": 40}'), parse_json(b'[NaN]')
         ({'score': 0.93, 'total_search_result_count': 40}, [nan])
+        >>> parse_json(b'{"title": "a\\\\ud800b"}') == {"title": "a\\ufffdb"}
+        True
     """
     import orjson  # a C extension: loaded with the first answer, not with the package
 
     try:
         return orjson.loads(content)
     except orjson.JSONDecodeError:
-        return json.loads(content)
+        value = json.loads(content)
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate somewhere (rare: walked only then)
+        return _as_unicode(value)
+    except (ValueError, RecursionError):  # nested past the writer's depth: read_envelope refuses it anyway
+        pass
+    return value
+
+
+def _as_unicode(value: Any) -> Any:
+    """``value`` with every lone surrogate of its text (keys too) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_as_unicode(v) for v in value]
+    if isinstance(value, dict):
+        return {_as_unicode(k): _as_unicode(v) for k, v in value.items()}
+    return value
 
 
 def _kept_until(expires: datetime | None) -> str | None:
