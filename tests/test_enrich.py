@@ -307,12 +307,16 @@ def test_importing_the_package_still_loads_no_heavy_module():
 
 
 def test_a_record_orjson_will_not_write_is_kept_as_escaped_json():
-    # a title cut inside a character (a lone surrogate) reads from the wire through the standard library, and
-    # orjson refuses to write it: the record is kept all the same, and reads back as it came
+    # a title cut inside a character (a lone surrogate: an answer read before such text was read as U+FFFD, or a
+    # record made by hand) is refused by orjson's writer: the record is kept all the same, as escaped JSON, and
+    # reads back as the wire now reads it, U+FFFD in its place, which a frame can hold
     from patsnap_analytics.api import SIMPLE_BIBLIOGRAPHY
+    from patsnap_analytics.frames import enriched_column
     from patsnap_analytics.records import PatentRecords
 
     records = PatentRecords(None)
     item = {"title_en": "Vase \ud83d", "application_date": "2020-01-31"}
     records.put("https://h", SIMPLE_BIBLIOGRAPHY, {"p1": item})
-    assert records.get("https://h", SIMPLE_BIBLIOGRAPHY, ["p1"]) == {"p1": item}
+    read = records.get("https://h", SIMPLE_BIBLIOGRAPHY, ["p1"])
+    assert read == {"p1": {"title_en": "Vase \ufffd", "application_date": "2020-01-31"}}
+    assert enriched_column("title_en", [read["p1"]["title_en"]]).tolist() == ["Vase \ufffd"]
