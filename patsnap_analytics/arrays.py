@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["frame_of_arrays", "frame_of_typed", "masked_array", "missing_array", "object_values", "same_array", "text_arrays", "typed_array",
-           "with_columns"]
+__all__ = ["frame_of_arrays", "frame_of_typed", "masked_array", "missing_array", "object_values", "same_array",
+           "text_arrays", "typed_array", "with_columns"]
 
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 NS_PER_DAY = 86_400 * 10**9
