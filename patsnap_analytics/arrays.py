@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["frame_of_arrays", "frame_of_typed", "masked_array", "missing_array", "object_values", "same_array",
-           "text_arrays", "typed_array", "with_columns"]
+           "typed_array", "with_columns"]
 
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 NS_PER_DAY = 86_400 * 10**9
@@ -80,7 +80,7 @@ def typed_array(values: list[Any], dtype: str) -> pd.api.extensions.ExtensionArr
         if array is not None:
             return array
     if dtype == "string":
-        array = text_arrays([values])[0]
+        array = _text_array(values)
         if array is not None:
             return array
     return _converted(values, dtype)
@@ -198,28 +198,20 @@ def _arrow_strings() -> bool:
     return getattr(_dtype("string"), "storage", None) == "pyarrow"
 
 
-def text_arrays(columns: list[list[Any]]) -> list[pd.api.extensions.ExtensionArray | None]:
-    """Columns of text (each value text or ``None``, as a checked answer holds them) as ``string`` arrays, each
-    made by Arrow in one C loop over its values, each with buffers of its own (a frame's text columns in one
-    Arrow array, sliced, were a little faster, but a column kept alone then kept every other one alive: 12x the
-    memory for the patent ids of 200 frames). ``None`` for a column when this pandas keeps strings elsewhere, or
-    when a value in it is not text (convert it as pandas converts it).
-
-    Example:
-        >>> [a.tolist() for a in text_arrays([["a", None], ["b", "c"]])]
-        [['a', <NA>], ['b', 'c']]
-    """
+def _text_array(values: list[Any]) -> pd.api.extensions.ExtensionArray | None:
+    """A column of text (each value text or ``None``, as a checked answer holds them) as a ``string`` array made
+    by Arrow in one C loop, with buffers of its own (a frame's text columns in one Arrow array, sliced, were a
+    little faster, but a column kept alone then kept every other one alive: 12x the memory for the patent ids of
+    200 frames). ``None`` when this pandas keeps strings elsewhere, or when a value is not text (convert the
+    column as pandas converts it)."""
     if not _arrow_strings():
-        return [None] * len(columns)
+        return None
     import pyarrow as pa  # loaded by pandas already when it keeps strings in Arrow
 
-    arrays: list[pd.api.extensions.ExtensionArray | None] = []
-    for column in columns:
-        try:
-            arrays.append(_string_array(pa.array(column, type=pa.large_string())))
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            arrays.append(None)
-    return arrays
+    try:
+        return _string_array(pa.array(values, type=pa.large_string()))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
 
 
 def _string_array(text: Any) -> pd.api.extensions.ExtensionArray | None:

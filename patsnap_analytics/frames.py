@@ -51,7 +51,6 @@ from .arrays import (
     masked_array,
     object_values,
     same_array,
-    text_arrays,
     typed_array,
     with_columns,
 )
@@ -339,19 +338,17 @@ def _ranks(first_rank: int, ranks: Sequence[int] | None, rows: int) -> Any:
 
 
 def _typed_columns(columns: list[Any], rows: int) -> list[Any]:
-    """Each column's values (:data:`_COLUMNS` order) typed as :data:`FRAME_DTYPES` says: the lists of text
-    together (:func:`~patsnap_analytics.arrays.text_arrays`), a value every row shares without a list
-    (:func:`~patsnap_analytics.arrays.same_array`), the other lists by :func:`typed_array`, arrays as they are."""
-    dtypes = _FRAME_DTYPE_LIST
-    texts = [i for i, (v, dtype) in enumerate(zip(columns, dtypes, strict=True)) if dtype == "string" and type(v) is list]
-    typed = list(columns)
-    for i, array in zip(texts, text_arrays([columns[i] for i in texts]), strict=True):
-        typed[i] = array if array is not None else typed_array(columns[i], "string")
-    for i, (v, dtype) in enumerate(zip(typed, dtypes, strict=True)):
-        if type(v) is list:
-            typed[i] = object_values(v) if dtype == "object" else typed_array(v, dtype)
-        elif type(v) is _Same:
-            typed[i] = same_array(v.value, dtype, rows)
+    """Each column's values (:data:`_COLUMNS` order) typed as :data:`FRAME_DTYPES` says: a value every row shares
+    without a list of it (:func:`~patsnap_analytics.arrays.same_array`), lists of lists and the like as the NumPy
+    ``object`` array the frame takes, the other lists by :func:`typed_array`, arrays as they are."""
+    typed = []
+    for values, dtype in zip(columns, _FRAME_DTYPE_LIST, strict=True):
+        if type(values) is _Same:
+            typed.append(same_array(values.value, dtype, rows))
+        elif type(values) is not list:
+            typed.append(values)
+        else:
+            typed.append(object_values(values) if dtype == "object" else typed_array(values, dtype))
     return typed
 
 

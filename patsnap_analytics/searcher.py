@@ -784,8 +784,7 @@ def _joined(answers: Sequence[tuple[Page, Answer]], design_query: DesignQuery) -
             rows += messages
             ranks += range(first, first + len(messages))
             continue
-        for rank, message in enumerate(messages, start=first):
-            pid = str(message.get("patent_id"))
+        for rank, (message, pid) in enumerate(zip(messages, ids, strict=True), start=first):
             if pid in seen:
                 repeated.append(rank)
                 continue

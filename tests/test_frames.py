@@ -120,10 +120,10 @@ def test_ranks_must_be_one_per_row():
                       sorted_by_similarity=True, ranks=[1])
 
 
-def test_text_columns_made_together_stay_apart():
-    # the text columns come from one Arrow array, each a slice: a value that is no text (results_frame is public:
-    # a hand-made answer may hold one) is converted in its own column only, as pandas converts it, and a frame
-    # changed in one column leaves the next frame made from the same answer alone
+def test_a_value_that_is_no_text_is_converted_in_its_own_column_only():
+    # results_frame is public: a hand-made answer may hold a number where text belongs; its column is converted as
+    # pandas converts it, the other text columns are typed as ever, and a frame changed in one column leaves the
+    # next frame made from the same answer alone
     data = {"patent_messages": [{"patent_id": "a", "title": 7, "url": "u1", "apno": "A1"},
                                 {"patent_id": "b", "title": None, "url": "u2", "apno": None}]}
     got = results_frame(data, query="q", sorted_by_similarity=True)

@@ -148,15 +148,8 @@ def parse_json(content: bytes) -> Any:
 
     try:
         return orjson.loads(content)
-    except orjson.JSONDecodeError:
-        value = json.loads(content)
-    try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate somewhere (rare: walked only then)
-        return _as_unicode(value)
-    except (ValueError, RecursionError):  # nested past the writer's depth: read_envelope refuses it anyway
-        pass
-    return value
+    except orjson.JSONDecodeError:  # rare (NaN, a lone surrogate, deep nesting): its text is walked then
+        return _as_unicode(json.loads(content))
 
 
 def _as_unicode(value: Any) -> Any:
